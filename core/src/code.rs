@@ -1,0 +1,180 @@
+//! Stable codes for every finding and error the engine reports.
+//!
+//! Codes are part of the public interface (JSON output, HTTP API, tests): they are
+//! never renumbered, renamed or reused. Messages for each code live in [`crate::i18n`].
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+        /// A stable code naming one kind of finding or error.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as written in output, e.g. `expr.unknown_ref`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+
+            /// The code written as `text`, if there is one.
+            pub fn parse(text: &str) -> Option<Code> {
+                match text {
+                    $($text => Some(Code::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // ---- Findings about a response (validation) ----
+    /// A required answer is missing.
+    Required = "required",
+    /// An author's constraint expression is false for the answer.
+    Constraint = "constraint",
+    /// The answer has the wrong JSON type or format for its question (a string for an
+    /// integer, `2024-13-01` for a date).
+    Type = "type",
+    /// A number, date or time is outside `min`..`max`, or off a range's step.
+    Range = "range",
+    /// A text answer is shorter than `min_length` or longer than `max_length`.
+    Length = "length",
+    /// A text answer does not match the question's `pattern`.
+    Pattern = "pattern",
+    /// A choice answer names no choice of the list, or one the choice filter excludes.
+    Choice = "choice",
+    /// Too few or too many selections, or repeat rows.
+    Count = "count",
+    /// An exclusive choice ("none of the above") is selected together with others.
+    Exclusive = "exclusive",
+    /// The response answers a name the questionnaire does not have (or that takes no
+    /// answer, such as a note).
+    UnknownField = "unknown_field",
+    /// Not a valid mainland China mobile number.
+    Phone = "phone",
+    /// Not a valid resident identity card number.
+    IdNumber = "id_number",
+    /// Not a valid e-mail address.
+    Email = "email",
+    /// A location out of range or less accurate than required.
+    Geopoint = "geopoint",
+    /// A rank answer that is not an ordering of every choice.
+    Rank = "rank",
+    /// The response names another questionnaire or version than the one it is
+    /// validated against.
+    QuestionnaireMismatch = "questionnaire_mismatch",
+    /// The response's `instance_id` is not a UUID.
+    InstanceId = "instance_id",
+
+    // ---- Errors in a questionnaire's JSON ----
+    /// The file is not well-formed JSON.
+    JsonSyntax = "json.syntax",
+    /// Well-formed JSON that does not fit the format: a missing or unknown property,
+    /// or a value of the wrong type.
+    JsonFormat = "json.format",
+
+    // ---- Errors in a questionnaire's definition ----
+    /// An item or choice name that is not a valid identifier.
+    InvalidName = "schema.invalid_name",
+    /// Two items share a name.
+    DuplicateName = "schema.duplicate_name",
+    /// A property set on an item type that does not use it.
+    PropertyNotApplicable = "schema.property_not_applicable",
+    /// A property the item type needs is missing (a select without `choices`).
+    MissingProperty = "schema.missing_property",
+    /// `choices` names a list that does not exist.
+    UnknownChoiceList = "schema.unknown_choice_list",
+    /// A choice list has no choices.
+    EmptyChoiceList = "schema.empty_choice_list",
+    /// Two choices of one list share a name.
+    DuplicateChoice = "schema.duplicate_choice",
+    /// A `min`/`max` bound that is not a number, date or time of the right kind.
+    InvalidBound = "schema.invalid_bound",
+    /// A `pattern` that is not a valid regular expression.
+    InvalidPattern = "schema.invalid_pattern",
+    /// A property value out of its allowed range (an empty label, `min_length` above
+    /// `max_length`, …).
+    InvalidValue = "schema.invalid_value",
+    /// `default_language` is not one of `languages`, or a text uses an undeclared language.
+    Language = "schema.language",
+
+    // ---- Errors in an expression ----
+    /// A character that cannot start any token.
+    UnexpectedChar = "expr.unexpected_char",
+    /// A string literal without its closing quote.
+    UnterminatedString = "expr.unterminated_string",
+    /// `${` without a name and a closing `}`.
+    BadReference = "expr.bad_reference",
+    /// A token where it cannot stand.
+    UnexpectedToken = "expr.unexpected_token",
+    /// The expression ends where more is needed.
+    UnexpectedEnd = "expr.unexpected_end",
+    /// An XPath construct Tianye does not support (absolute paths, `|`, axes).
+    Unsupported = "expr.unsupported",
+    /// `${name}` names no item.
+    UnknownRef = "expr.unknown_ref",
+    /// A function that does not exist.
+    UnknownFunction = "expr.unknown_function",
+    /// A function called with the wrong number of arguments.
+    Arity = "expr.arity",
+    /// A value of the wrong kind: a repeat where one value is needed, a text in
+    /// arithmetic, `selected()` on a number.
+    ExprType = "expr.type",
+    /// A literal compared with or selected from a choice question names no choice of
+    /// its list.
+    UnknownChoice = "expr.unknown_choice",
+    /// A field inside a repeat used from outside that repeat without an aggregate
+    /// (`count`, `sum`, `min`, `max`, …).
+    RepeatOutside = "expr.repeat_outside",
+    /// Calculations, relevance conditions or defaults that depend on each other in a
+    /// circle.
+    Cycle = "expr.cycle",
+    /// `.` or `position(..)` where there is no current answer or row.
+    NoContext = "expr.no_context",
+    /// A bare name (`county`) outside a choice filter, or one naming no choice attribute.
+    BareName = "expr.bare_name",
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Code::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown problem code `{text}`")))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Message templates for every [`Code`], in Chinese and English.
+//!
+//! A template holds `{param}` slots filled from a finding's params. Some codes pick
+//! a template by which params are present (`range` with only `min`, only `max`, or
+//! both). Chinese is the first language of every text Tianye shows; English the second.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::Code;
+
+/// A language Tianye's own messages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// 中文 (Chinese), the default.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language for a code such as `zh`, `zh-CN` or `en-GB`; Chinese for anything else.
+    pub fn from_code(code: &str) -> Lang {
+        if code.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("en")) {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// `zh` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Params of a finding: named values filling a template's `{slots}`.
+pub type Params = BTreeMap<String, Value>;
+
+/// The message for `code` with `params`, in `lang`.
+pub fn message(code: Code, params: &Params, lang: Lang) -> String {
+    let has = |k: &str| params.get(k).is_some_and(|v| !v.is_null());
+    let (zh, en) = template(code, &has, params);
+    fill(if lang == Lang::Zh { zh } else { en }, params, lang)
+}
+
+/// The message in both languages, Chinese first: `"中文 / English"`.
+pub fn bilingual(code: Code, params: &Params) -> String {
+    format!("{} / {}", message(code, params, Lang::Zh), message(code, params, Lang::En))
+}
+
+fn param_str<'a>(params: &'a Params, key: &str) -> &'a str {
+    params.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+#[allow(clippy::too_many_lines)]
+fn template(
+    code: Code,
+    has: &dyn Fn(&str) -> bool,
+    params: &Params,
+) -> (&'static str, &'static str) {
+    use Code as C;
+    match code {
+        C::Required => ("此题必须回答", "This question is required"),
+        C::Constraint => ("答案不符合要求", "The answer does not meet the requirement"),
+        C::Type => ("答案格式不对，应为{expected}", "Wrong kind of answer: expected {expected}"),
+        C::Range if has("step") => (
+            "数值应为从 {min} 起每 {step} 一档",
+            "The value must be {min} plus a multiple of {step}",
+        ),
+        C::Range if has("min") && has("max") => {
+            ("应在 {min} 到 {max} 之间", "Must be between {min} and {max}")
+        }
+        C::Range if has("min") => ("不能小于 {min}", "Must not be less than {min}"),
+        C::Range => ("不能大于 {max}", "Must not be more than {max}"),
+        C::Length if has("min") && has("max") => {
+            ("长度应为 {min} 到 {max} 个字", "Must be {min} to {max} characters long")
+        }
+        C::Length if has("min") => ("至少 {min} 个字", "Must be at least {min} characters long"),
+        C::Length => ("最多 {max} 个字", "Must be at most {max} characters long"),
+        C::Pattern => ("格式不符合要求", "Does not match the required format"),
+        C::Choice if param_str(params, "reason") == "filtered" => {
+            ("“{value}”不在当前可选的选项中", "“{value}” is not among the choices offered here")
+        }
+        C::Choice => ("“{value}”不是可选的选项", "“{value}” is not one of the choices"),
+        C::Count
+            if param_str(params, "of") == "rows"
+                && has("min")
+                && has("max")
+                && params.get("min") == params.get("max") =>
+        {
+            ("应有 {min} 行", "Must have exactly {min} rows")
+        }
+        C::Count if param_str(params, "of") == "rows" && has("min") => {
+            ("至少需要 {min} 行", "Needs at least {min} rows")
+        }
+        C::Count if param_str(params, "of") == "rows" => {
+            ("最多 {max} 行", "At most {max} rows are allowed")
+        }
+        C::Count if has("min") && has("max") => {
+            ("请选择 {min} 到 {max} 项", "Select {min} to {max} options")
+        }
+        C::Count if has("min") => ("至少选择 {min} 项", "Select at least {min} options"),
+        C::Count => ("最多选择 {max} 项", "Select at most {max} options"),
+        C::Exclusive => (
+            "“{choice}”不能与其他选项同时选择",
+            "“{choice}” cannot be selected together with other options",
+        ),
+        C::UnknownField => {
+            ("问卷中没有可回答的“{name}”", "The questionnaire has no question named “{name}”")
+        }
+        C::Phone => (
+            "不是有效的手机号码（11 位数字，以 1 开头）",
+            "Not a valid mobile number (11 digits starting with 1)",
+        ),
+        C::IdNumber => match param_str(params, "reason") {
+            "length" => ("身份证号码应为 18 位", "An ID card number has 18 characters"),
+            "format" => (
+                "身份证号码应为 17 位数字加一位数字或 X",
+                "An ID card number is 17 digits then a digit or X",
+            ),
+            "region" => {
+                ("身份证号码的地区码无效", "The region code of the ID card number is not valid")
+            }
+            "birth_date" => {
+                ("身份证号码中的出生日期无效", "The birth date in the ID card number is not valid")
+            }
+            _ => (
+                "身份证号码校验位不正确，请核对",
+                "The check character of the ID card number is wrong; please check it",
+            ),
+        },
+        C::Email => ("不是有效的电子邮箱地址", "Not a valid e-mail address"),
+        C::Geopoint if param_str(params, "reason") == "accuracy" => (
+            "定位精度 {accuracy} 米，超过允许的 {max_accuracy} 米",
+            "Location accuracy {accuracy} m is worse than the {max_accuracy} m allowed",
+        ),
+        C::Geopoint => (
+            "位置无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间",
+            "Invalid location: latitude must be within -90..90 and longitude within -180..180",
+        ),
+        C::Rank => ("请为每个选项排序，每项一次", "Rank every option exactly once"),
+        C::QuestionnaireMismatch => (
+            "答卷属于问卷 {found}，不是 {expected}",
+            "The response answers questionnaire {found}, not {expected}",
+        ),
+        C::InstanceId => (
+            "答卷编号 instance_id 不是有效的 UUID：{value}",
+            "instance_id is not a valid UUID: {value}",
+        ),
+
+        C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
+        C::JsonFormat => {
+            ("内容不符合问卷格式：{detail}", "Does not fit the questionnaire format: {detail}")
+        }
+
+        C::InvalidName => (
+            "名称“{name}”无效：须以字母或 _ 开头，只含字母、数字、_、- 和 .",
+            "Invalid name “{name}”: start with a letter or _, then use letters, digits, _, - and .",
+        ),
+        C::DuplicateName => (
+            "名称“{name}”重复，第一次出现在 {first}",
+            "The name “{name}” is used twice; first at {first}",
+        ),
+        C::PropertyNotApplicable => (
+            "{type} 类型的题目不使用属性 {property}",
+            "Items of type {type} do not use the property {property}",
+        ),
+        C::MissingProperty => (
+            "{type} 类型的题目需要属性 {property}",
+            "Items of type {type} need the property {property}",
+        ),
+        C::UnknownChoiceList => {
+            ("没有名为“{list}”的选项列表", "There is no choice list named “{list}”")
+        }
+        C::EmptyChoiceList => ("选项列表“{list}”是空的", "The choice list “{list}” has no choices"),
+        C::DuplicateChoice => {
+            ("选项列表“{list}”中选项“{name}”重复", "The choice list “{list}” has “{name}” twice")
+        }
+        C::InvalidBound => {
+            ("{property} 的值“{value}”无效：{detail}", "Invalid {property} “{value}”: {detail}")
+        }
+        C::InvalidPattern => ("正则表达式无效：{detail}", "Invalid regular expression: {detail}"),
+        C::InvalidValue => {
+            ("属性 {property} 的值无效：{detail}", "Invalid value for {property}: {detail}")
+        }
+        C::Language => (
+            "语言“{language}”未在 languages 中声明",
+            "The language “{language}” is not listed in languages",
+        ),
+
+        C::UnexpectedChar => ("无法识别的字符“{found}”", "Unexpected character “{found}”"),
+        C::UnterminatedString => {
+            ("字符串缺少结尾的引号", "String literal without its closing quote")
+        }
+        C::BadReference => ("引用应写作 ${题目名}", "A reference is written ${question_name}"),
+        C::UnexpectedToken => {
+            ("此处不应出现“{found}”，应为{expected}", "Unexpected “{found}”; expected {expected}")
+        }
+        C::UnexpectedEnd => {
+            ("表达式不完整，缺少{expected}", "The expression ends too early; expected {expected}")
+        }
+        C::Unsupported => ("不支持的写法：{construct}", "Not supported: {construct}"),
+        C::UnknownRef => ("没有名为“{name}”的题目", "No item is named “{name}”"),
+        C::UnknownFunction => ("没有函数 {name}()", "There is no function {name}()"),
+        C::Arity => (
+            "函数 {name}() 需要 {expected} 个参数，这里有 {found} 个",
+            "{name}() takes {expected} arguments, not {found}",
+        ),
+        C::ExprType => ("类型不对：{detail}", "Wrong type: {detail}"),
+        C::UnknownChoice => (
+            "“{value}”不是 {name} 的选项（列表 {list}）",
+            "“{value}” is not a choice of {name} (list {list})",
+        ),
+        C::RepeatOutside => (
+            "“{name}”在重复组 {repeat} 内，在组外使用须用 count、sum、max 等汇总函数",
+            "“{name}” is inside the repeat {repeat}; outside it, use an aggregate such as count, sum or max",
+        ),
+        C::Cycle => ("循环依赖：{cycle}", "Circular dependency: {cycle}"),
+        C::NoContext => ("此处没有{what}", "There is no {what} here"),
+        C::BareName => (
+            "“{name}”：只有选项筛选条件可以直接使用选项的列名",
+            "“{name}”: bare names are only for choice filters, naming a choice column",
+        ),
+    }
+}
+
+fn fill(template: &str, params: &Params, lang: Lang) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close)
+                if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && close > 0 =>
+            {
+                let key = &after[..close];
+                match params.get(key) {
+                    Some(value) => push_value(&mut out, key, value, lang),
+                    None => {
+                        out.push('{');
+                        out.push_str(key);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn push_value(out: &mut String, key: &str, value: &Value, lang: Lang) {
+    match value {
+        Value::String(s) if key == "expected" => out.push_str(expected_name(s, lang)),
+        Value::String(s) => out.push_str(s),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Names of the kinds of value a `type` finding expects.
+fn expected_name(key: &str, lang: Lang) -> &str {
+    let (zh, en) = match key {
+        "text" => ("文字", "text"),
+        "integer" => ("整数", "a whole number"),
+        "number" => ("数字", "a number"),
+        "choice" => ("一个选项", "one choice"),
+        "choices" => ("选项列表", "a list of choices"),
+        "date" => ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
+        "time" => ("时间（HH:MM）", "a time (HH:MM)"),
+        "datetime" => ("日期时间（YYYY-MM-DDTHH:MM）", "a date and time (YYYY-MM-DDTHH:MM)"),
+        "rows" => ("行的列表", "a list of rows"),
+        "row" => ("一行答案（对象）", "a row of answers (an object)"),
+        "geopoint" => ("位置（lat、lon、accuracy）", "a location (lat, lon, accuracy)"),
+        "acknowledge" => ("“OK”", "“OK”"),
+        "object" => ("对象", "an object"),
+        "string" => ("字符串", "a string"),
+        "number_value" => ("数值", "a numeric value"),
+        "boolean" => ("是/否", "a yes/no value"),
+        "value" => ("单个值", "a single value"),
+        "operand" => ("值或表达式", "a value or an expression"),
+        "operator_or_end" => ("运算符或表达式结尾", "an operator or the end of the expression"),
+        "close_paren" => ("“)”", "“)”"),
+        "close_bracket" => ("“]”", "“]”"),
+        "comma_or_paren" => ("“,”或“)”", "“,” or “)”"),
+        _ => return key,
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(v: Value) -> Params {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn every_code_has_both_languages_and_fills_its_slots() {
+        let p = params(json!({
+            "min": 1, "max": 9, "value": "x", "name": "n", "first": "f", "type": "t", "property": "p",
+            "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
+            "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "accuracy": 50,
+            "max_accuracy": 20, "repeat": "r"
+        }));
+        for code in Code::ALL {
+            let zh = message(*code, &p, Lang::Zh);
+            let en = message(*code, &p, Lang::En);
+            assert!(!zh.is_empty() && !en.is_empty(), "{code}");
+            assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
+            assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
+        }
+    }
+
+    #[test]
+    fn picks_template_by_params() {
+        assert_eq!(
+            message(Code::Range, &params(json!({"min": 0})), Lang::En),
+            "Must not be less than 0"
+        );
+        assert_eq!(
+            message(Code::Range, &params(json!({"min": 0, "max": 120})), Lang::Zh),
+            "应在 0 到 120 之间"
+        );
+        assert_eq!(
+            message(Code::Type, &params(json!({"expected": "date"})), Lang::Zh),
+            "答案格式不对，应为日期（YYYY-MM-DD）"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Tianye's engine: the questionnaire format, the XLSForm-compatible logic language
+//! and the validation engine. The same code runs natively (server, CLI) and in the
+//! browser (WebAssembly), so every place gives the same verdict on the same answers.
+
+mod code;
+pub mod diagnostic;
+pub mod expr;
+pub mod i18n;
+pub mod json;
+pub mod response;
+pub mod schema;
+
+pub use code::Code;
+pub use diagnostic::{Diagnostic, LoadError, Severity};
+pub use i18n::Lang;
+pub use response::{Answers, FormRef, Meta, Response, Status};
+pub use schema::{Choice, Item, ItemType, Questionnaire, Text};

@@ -1,0 +1,38 @@
+//! Choice lists shared by name between choice questions.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Text;
+
+/// One choice of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// The value stored in answers and used in expressions (`selected(${q}, 'name')`).
+    pub name: String,
+    /// What the respondent sees.
+    pub label: Text,
+    /// In a `select_multiple`, a choice such as "none of the above" that cannot be
+    /// selected together with any other.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
+    /// Extra columns used by choice filters, e.g. `{"county": "c01"}` on a township so
+    /// that `choice_filter: "county = ${county}"` offers the townships of one county.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Choice {
+    /// A choice named `name` with the same label in every language.
+    pub fn new(name: impl Into<String>, label: impl Into<Text>) -> Self {
+        Choice {
+            name: name.into(),
+            label: label.into(),
+            exclusive: false,
+            attributes: BTreeMap::new(),
+        }
+    }
+}
