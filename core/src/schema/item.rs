@@ -63,11 +63,34 @@ pub enum ItemType {
     Geopoint,
     /// A single "OK" box the respondent ticks to acknowledge a statement.
     Acknowledge,
+    /// A value recorded by the device, not asked: which one is given by `meta`
+    /// (XLSForm's metadata types `start`, `end`, `today`, `deviceid`, `username`,
+    /// `phonenumber`).
+    Meta,
+}
+
+/// What a `meta` item records; filled from the response's `meta` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum MetaKind {
+    /// When the response was started (`meta.started_at`), a datetime.
+    Start,
+    /// When it was finished (`meta.submitted_at`, else `meta.updated_at`), a datetime.
+    End,
+    /// The date it was filled in (the date of `end`).
+    Today,
+    /// The device identifier (`meta.device_id`).
+    Deviceid,
+    /// The enumerator (`meta.enumerator`).
+    Username,
+    /// The device's phone number; Tianye does not record one, so it is always empty.
+    Phonenumber,
 }
 
 impl ItemType {
     /// Every item type, in declaration order.
-    pub const ALL: [ItemType; 23] = [
+    pub const ALL: [ItemType; 24] = [
         ItemType::Group,
         ItemType::Repeat,
         ItemType::Note,
@@ -91,6 +114,7 @@ impl ItemType {
         ItemType::Email,
         ItemType::Geopoint,
         ItemType::Acknowledge,
+        ItemType::Meta,
     ];
 
     /// The `type` string of the questionnaire format.
@@ -119,6 +143,7 @@ impl ItemType {
             ItemType::Email => "email",
             ItemType::Geopoint => "geopoint",
             ItemType::Acknowledge => "acknowledge",
+            ItemType::Meta => "meta",
         }
     }
 
@@ -314,6 +339,10 @@ pub struct Item {
     /// (`"${m_name}"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_label: Option<Text>,
+
+    /// `meta`: which device value the item records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<MetaKind>,
 }
 
 impl Item {
@@ -350,6 +379,7 @@ impl Item {
             max_rows: None,
             repeat_count: None,
             row_label: None,
+            meta: None,
         }
     }
 
@@ -366,7 +396,7 @@ impl Item {
         let question = k.is_question();
         let numeric = matches!(k, T::Integer | T::Decimal | T::Range | T::Rating);
         let temporal = matches!(k, T::Date | T::Time | T::Datetime);
-        let checks: [(&'static str, bool, bool); 26] = [
+        let checks: [(&'static str, bool, bool); 27] = [
             ("required", self.required.is_some(), question),
             ("required_message", self.required_message.is_some(), question),
             ("constraints", !self.constraints.is_empty(), question),
@@ -391,8 +421,9 @@ impl Item {
             ("max_rows", self.max_rows.is_some(), k == T::Repeat),
             ("repeat_count", self.repeat_count.is_some(), k == T::Repeat),
             ("row_label", self.row_label.is_some(), k == T::Repeat),
-            ("hint", self.hint.is_some(), k != T::Calculate && k != T::Hidden),
-            ("label", self.label.is_some(), k != T::Hidden),
+            ("meta", self.meta.is_some(), k == T::Meta),
+            ("hint", self.hint.is_some(), !matches!(k, T::Calculate | T::Hidden | T::Meta)),
+            ("label", self.label.is_some(), !matches!(k, T::Hidden | T::Meta)),
         ];
         checks
             .iter()

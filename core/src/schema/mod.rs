@@ -6,7 +6,7 @@ mod questionnaire;
 mod text;
 
 pub use choice::Choice;
-pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow};
+pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow, MetaKind};
 pub use questionnaire::Questionnaire;
 pub use text::Text;
 
