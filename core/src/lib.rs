@@ -5,13 +5,18 @@
 mod code;
 pub mod diagnostic;
 pub mod expr;
+pub mod form;
 pub mod i18n;
+mod instance;
 pub mod json;
 pub mod response;
 pub mod schema;
+pub mod validate;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
+pub use form::{FieldId, Form};
 pub use i18n::Lang;
 pub use response::{Answers, FormRef, Meta, Response, Status};
 pub use schema::{Choice, Item, ItemType, Questionnaire, Text};
+pub use validate::{Options, Problem, Report};

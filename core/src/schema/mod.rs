@@ -17,3 +17,31 @@ impl Questionnaire {
         crate::json::parse(text)
     }
 }
+
+use validator::ValidationError;
+
+/// An item or matrix-row name: a letter or `_`, then letters, digits, `_`, `-` or `.`.
+fn validate_name(name: &str) -> Result<(), ValidationError> {
+    if name.len() <= 128 && crate::expr::is_identifier(name) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("name"))
+    }
+}
+
+/// A questionnaire id: ASCII letters, digits, `_` and `-`, starting with a letter.
+fn validate_form_id(id: &str) -> Result<(), ValidationError> {
+    let mut chars = id.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok { Ok(()) } else { Err(ValidationError::new("form_id")) }
+}
+
+/// A value without whitespace (versions, choice names).
+fn validate_no_whitespace(text: &str) -> Result<(), ValidationError> {
+    if text.contains(char::is_whitespace) {
+        Err(ValidationError::new("whitespace"))
+    } else {
+        Ok(())
+    }
+}
