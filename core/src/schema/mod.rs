@@ -45,3 +45,34 @@ fn validate_no_whitespace(text: &str) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
+/// The JSON Schema of the questionnaire format, pretty-printed, generated from these
+/// types. A copy is committed as `core/schema/questionnaire.schema.json`; a test fails
+/// when it is stale (`cargo xtask codegen` rewrites it).
+#[cfg(feature = "json-schema")]
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Questionnaire);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(all(test, feature = "json-schema"))]
+mod schema_file_tests {
+    #[test]
+    fn committed_json_schema_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schema/questionnaire.schema.json");
+        let fresh = super::json_schema();
+        if std::env::var_os("TIANYE_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `cargo xtask codegen` and commit the result",
+            path.display()
+        );
+    }
+}

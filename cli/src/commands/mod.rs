@@ -1,0 +1,5 @@
+//! One module per command.
+
+pub(crate) mod check;
+pub(crate) mod schema;
+pub(crate) mod validate;
