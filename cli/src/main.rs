@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
-        Command::Schema(args) => commands::schema::run(&args),
+        Command::Schema(args) => Ok(commands::schema::run(&args)),
     };
     match result {
         Ok(code) => code,

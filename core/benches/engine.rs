@@ -42,7 +42,7 @@ fn large_questionnaire(c: &mut Criterion) {
     let mut group = c.benchmark_group("5000-question questionnaire");
     group.sample_size(20);
     group.bench_function("load and check", |b| {
-        b.iter(|| Form::from_json(std::hint::black_box(&json)).unwrap())
+        b.iter(|| Form::from_json(std::hint::black_box(&json)).unwrap());
     });
     let form = Arc::new(Form::from_json(&json).unwrap());
     let now = DateTime::parse("2026-07-01T10:00:00+08:00").unwrap();

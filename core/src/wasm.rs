@@ -66,7 +66,10 @@ fn response_from(value: JsValue) -> Result<Response, JsValue> {
 
 fn options(lang: &str, now: Option<String>) -> Result<Options, JsValue> {
     let now = match now {
-        Some(text) => Some(DateTime::parse(&text).ok_or_else(|| JsValue::from_str(&format!("invalid time: {text}")))?),
+        Some(text) => Some(
+            DateTime::parse(&text)
+                .ok_or_else(|| JsValue::from_str(&format!("invalid time: {text}")))?,
+        ),
         None => None,
     };
     Ok(Options { now, lang: lang.to_owned() })
@@ -78,7 +81,9 @@ impl Engine {
     /// diagnostics (`{code, item, property, message_zh, message_en, rendered}`).
     #[wasm_bindgen(constructor)]
     pub fn new(questionnaire: &str) -> Result<Engine, JsValue> {
-        Form::from_json(questionnaire).map(|form| Engine { form: Arc::new(form) }).map_err(|e| diagnostics(&e.diagnostics))
+        Form::from_json(questionnaire)
+            .map(|form| Engine { form: Arc::new(form) })
+            .map_err(|e| diagnostics(&e.diagnostics))
     }
 
     /// The questionnaire's warnings.
@@ -89,7 +94,12 @@ impl Engine {
     /// Validates a response (an object or JSON text). `lang` is `zh` or `en`; `now`
     /// (ISO date-time) judges `today()` when the response records no time. Returns
     /// `{valid, problems: [{path, code, message, params}], cleared, values, answers}`.
-    pub fn validate(&self, response: JsValue, lang: &str, now: Option<String>) -> Result<JsValue, JsValue> {
+    pub fn validate(
+        &self,
+        response: JsValue,
+        lang: &str,
+        now: Option<String>,
+    ) -> Result<JsValue, JsValue> {
         let response = response_from(response)?;
         let report = self.form.validate(&response, &options(lang, now)?);
         #[derive(Serialize)]

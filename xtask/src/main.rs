@@ -29,7 +29,11 @@ fn main() -> ExitCode {
         "setup" => setup::all(),
         _ => {
             eprintln!("{}", include_str!("usage.txt"));
-            return if task == "help" || task == "--help" { ExitCode::SUCCESS } else { ExitCode::from(2) };
+            return if task == "help" || task == "--help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
     match result {

@@ -7,7 +7,10 @@ use anyhow::{Context, Result, bail};
 
 /// The repository root.
 pub(crate) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the repository").to_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ is in the repository")
+        .to_owned()
 }
 
 /// Runs a command, failing with its command line if it fails.
@@ -30,11 +33,16 @@ pub(crate) fn cargo() -> Command {
 
 /// The `wasm32-unknown-unknown` target for the browser build.
 pub(crate) fn wasm_target() -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).current_dir(root()).output();
-    if installed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown")) {
+    let installed =
+        Command::new("rustup").args(["target", "list", "--installed"]).current_dir(root()).output();
+    if installed
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+    {
         return Ok(());
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).current_dir(root()))
+    run(Command::new("rustup")
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .current_dir(root()))
 }
 
 /// Everything every task may need.

@@ -16,14 +16,30 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     // One workspace-wide run, so features unify once (json-schema, wasm, …).
     run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]))?;
     // The engine must build for the browser.
-    run(cargo().args(["build", "-p", "tianye-core", "--features", "wasm", "--target", "wasm32-unknown-unknown"]))?;
+    run(cargo().args([
+        "build",
+        "-p",
+        "tianye-core",
+        "--features",
+        "wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
     codegen(&["--check".to_owned()])
 }
 
 /// What CI runs.
 pub(crate) fn ci(args: &[String]) -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     setup::wasm_target()?;
     run(cargo().args([
         "clippy",

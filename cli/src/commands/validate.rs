@@ -114,11 +114,5 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(if unreadable {
-        2
-    } else if invalid {
-        1
-    } else {
-        0
-    }))
+    Ok(ExitCode::from(if unreadable { 2 } else { u8::from(invalid) }))
 }

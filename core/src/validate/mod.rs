@@ -9,6 +9,7 @@ mod checks;
 mod ids;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -118,7 +119,7 @@ impl RowPath {
                 out.push('.');
             }
             out.push_str(&form.field(*repeat).name);
-            out.push_str(&format!("[{index}]"));
+            let _ = write!(out, "[{index}]");
         }
         if !leaf.is_empty() {
             if !out.is_empty() {
@@ -241,7 +242,11 @@ impl Form {
     /// The relevance of every item and every calculated value for `response`, as the
     /// form app would show it.
     pub fn evaluate(&self, response: &Response, options: &Options) -> Evaluation {
-        let lang = if options.lang.is_empty() { self.questionnaire.default_language.clone() } else { options.lang.clone() };
+        let lang = if options.lang.is_empty() {
+            self.questionnaire.default_language.clone()
+        } else {
+            options.lang.clone()
+        };
         let clock = Clock { now: response_time(response, options.now), lang };
         let mut ignored = Vec::new();
         let mut inst = instance::from_answers(self, &response.answers, &mut ignored);
@@ -252,13 +257,23 @@ impl Form {
         out
     }
 
-    fn evaluate_row(&self, row: &instance::Row, scope: crate::form::ScopeId, path: &mut RowPath, out: &mut Evaluation) {
+    fn evaluate_row(
+        &self,
+        row: &instance::Row,
+        scope: crate::form::ScopeId,
+        path: &mut RowPath,
+        out: &mut Evaluation,
+    ) {
         for (slot, &id) in self.scope(scope).fields.iter().enumerate() {
             let f = self.field(id);
             let here = path.display(self, &f.name);
             out.relevant.insert(here.clone(), row.relevant[slot]);
             if self.is_computed(id) {
-                let v = if row.relevant[slot] { row.cells[slot].value().to_json() } else { serde_json::Value::Null };
+                let v = if row.relevant[slot] {
+                    row.cells[slot].value().to_json()
+                } else {
+                    serde_json::Value::Null
+                };
                 out.values.insert(here, v);
             }
             if let Some(rs) = f.row_scope {
