@@ -9,6 +9,8 @@ pub mod i18n;
 pub mod json;
 pub mod response;
 pub mod schema;
+#[cfg(feature = "xlsform")]
+pub mod xlsform;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
