@@ -41,7 +41,7 @@ pub(crate) fn build(book: &Workbook, options: &Options) -> Built {
     }
     q.choice_lists = std::mem::take(&mut b.choice_lists);
     b.origins.survey_sheet = b.survey_sheet.clone();
-    b.origins.choices_sheet = sheets.choices.as_ref().map_or("choices", |t| t.name).to_owned();
+    sheets.choices.as_ref().map_or("choices", |t| t.name).clone_into(&mut b.origins.choices_sheet);
     Built { questionnaire: q, findings: b.findings, origins: b.origins }
 }
 
@@ -165,10 +165,10 @@ impl<'o> Builder<'o> {
                 langs.push(self.default_lang.clone());
             }
             q.languages = langs;
-            q.default_language = self.default_lang.clone();
+            q.default_language.clone_from(&self.default_lang);
         } else if let Some(l) = &self.setting_lang {
             q.languages = vec![l.clone()];
-            q.default_language = l.clone();
+            q.default_language.clone_from(l);
         }
         let Some(t) = table else { return q };
         let Some(row) = t.rows.first() else { return q };
@@ -606,7 +606,7 @@ impl<'o> Builder<'o> {
 
     /// Finishes an open group: a `tianye` matrix becomes a matrix item; the patch is
     /// applied; the item joins its parent.
-    fn close(&mut self, frame: Frame, stack: &mut Vec<Frame>, top: &mut Vec<Item>) {
+    fn close(&mut self, frame: Frame, stack: &mut [Frame], top: &mut Vec<Item>) {
         let Frame { mut item, patch, origin, .. } = frame;
         if let Some((mut map, place)) = patch {
             if map.get("type").and_then(Value::as_str) == Some("matrix")
@@ -639,33 +639,23 @@ impl<'o> Builder<'o> {
         list: &str,
         path: &str,
         origin: ItemOrigin,
-        stack: &mut Vec<Frame>,
+        stack: &mut [Frame],
         top: &mut Vec<Item>,
     ) {
-        let translated = self.translated;
-        let langs: Vec<String> = {
-            let mut l = self.langs.clone();
-            if !l.contains(&self.default_lang) {
-                l.push(self.default_lang.clone());
-            }
-            l
-        };
-        let per_lang = |zh: &str, other: &str| -> Text {
-            if translated {
-                Text::PerLanguage(
-                    langs
-                        .iter()
-                        .map(|l| (l.clone(), if l == "zh" { zh } else { other }.to_owned()))
-                        .collect(),
-                )
-            } else {
-                Text::Plain(other.to_owned())
+        // As pyxform: the same English text in every language.
+        let per_lang = |text: &str| -> Text {
+            match self.choice_lists.get(list).and_then(|l| l.first()).map(|c| &c.label) {
+                Some(Text::PerLanguage(map)) => {
+                    Text::PerLanguage(map.keys().map(|l| (l.clone(), text.to_owned())).collect())
+                }
+                _ => Text::Plain(text.to_owned()),
             }
         };
+        let other_label = per_lang("Other");
         if let Some(choices) = self.choice_lists.get_mut(list)
             && !choices.iter().any(|c| c.name == "other")
         {
-            choices.push(Choice::new("other", per_lang("其他", "Other")));
+            choices.push(Choice::new("other", other_label));
         }
         let other_name = format!("{name}_other");
         let other_path = match path.rsplit_once('/') {
@@ -674,8 +664,7 @@ impl<'o> Builder<'o> {
         };
         let place = Place::row(&self.survey_sheet, origin.row);
         self.check_name(&other_name, &other_path, place, origin.row);
-        let mut other = Item::new(ItemType::Text, other_name.clone())
-            .with_label(per_lang("请注明其他", "Specify other."));
+        let mut other = Item::new(ItemType::Text, other_name.clone()).with_label("Specify other.");
         other.relevant = Some(format!("selected(${{{name}}}, 'other')"));
         self.origins
             .items

@@ -1,7 +1,7 @@
 //! Findings about an XLSForm: each names the sheet, the row and the column (as
 //! `survey!F12`), and, for an expression, the span inside the cell.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -156,12 +156,18 @@ impl Finding {
             self.message(Lang::En)
         );
         if !self.place.sheet.is_empty() {
-            out.push_str(&format!(": {}", self.place));
+            let _ = write!(out, ": {}", self.place);
         }
         match (&self.item, &self.property) {
-            (Some(item), Some(p)) => out.push_str(&format!(" ({item}, {p})")),
-            (Some(item), None) => out.push_str(&format!(" ({item})")),
-            (None, Some(p)) => out.push_str(&format!(" ({p})")),
+            (Some(item), Some(p)) => {
+                let _ = write!(out, " ({item}, {p})");
+            }
+            (Some(item), None) => {
+                let _ = write!(out, " ({item})");
+            }
+            (None, Some(p)) => {
+                let _ = write!(out, " ({p})");
+            }
             (None, None) => {}
         }
         out.push('\n');

@@ -8,6 +8,7 @@
 //! every property that comes back different is written to the row's `tianye` cell.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -66,7 +67,7 @@ impl Workbook {
                 .flat_map(|r| r.cells.iter().map(|c| c.column + 1))
                 .max()
                 .unwrap_or(0) as usize;
-            out.push_str(&format!("| {} |{}\n", sheet.name, " |".repeat(width)));
+            let _ = writeln!(out, "| {} |{}", sheet.name, " |".repeat(width));
             for row in &sheet.rows {
                 let mut cells = vec![String::new(); width];
                 for cell in &row.cells {

@@ -170,7 +170,7 @@ impl Workbook {
     fn push_line(&mut self, first: Option<String>, rest: &[String]) {
         if let Some(name) = first {
             // A sheet named twice continues where it left off.
-            if !self.sheets.last().is_some_and(|s| s.name == name) {
+            if self.sheets.last().is_none_or(|s| s.name != name) {
                 self.sheets.push(Sheet { name, rows: Vec::new() });
             }
         }
@@ -259,11 +259,15 @@ fn split_pipes(inner: &str) -> Vec<String> {
         match c {
             '\\' if chars.peek() == Some(&'|') => {
                 chars.next();
-                cells.last_mut().map(|s| s.push('|'));
+                if let Some(s) = cells.last_mut() {
+                    s.push('|');
+                }
             }
             '|' => cells.push(String::new()),
             _ => {
-                cells.last_mut().map(|s| s.push(c));
+                if let Some(s) = cells.last_mut() {
+                    s.push(c);
+                }
             }
         }
     }
