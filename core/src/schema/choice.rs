@@ -3,15 +3,18 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
 use super::Text;
 
 /// One choice of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
-    /// The value stored in answers and used in expressions (`selected(${q}, 'name')`).
+    /// The value stored in answers and used in expressions (`selected(${q}, 'name')`):
+    /// no spaces, since multiple-choice answers are space-separated in expressions.
+    #[validate(length(min = 1, max = 128), custom(function = "super::validate_no_whitespace"))]
     pub name: String,
     /// What the respondent sees.
     pub label: Text,

@@ -6,6 +6,7 @@
 //! (`schema.property_not_applicable`), so a misplaced property never passes silently.
 
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
 use super::Text;
 
@@ -217,11 +218,12 @@ pub struct Constraint {
 
 /// One row of a matrix: a single-choice question of its own, answered with a name
 /// from the matrix's choice list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MatrixRow {
     /// Unique name of the row's answer, as for any item.
+    #[validate(custom(function = "super::validate_name"))]
     pub name: String,
     /// The row's text.
     pub label: Text,
@@ -232,7 +234,7 @@ pub struct MatrixRow {
 
 /// An item of a questionnaire. See [`ItemType`] for the kinds and the properties each
 /// uses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
@@ -241,6 +243,7 @@ pub struct Item {
     pub kind: ItemType,
     /// Identifier, unique in the questionnaire: a letter or `_`, then letters, digits,
     /// `_`, `-` or `.`. Expressions refer to the item as `${name}`; answers are keyed by it.
+    #[validate(custom(function = "super::validate_name"))]
     pub name: String,
     /// The question text (or the note's text, or the section title).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,6 +287,7 @@ pub struct Item {
     pub min_length: Option<u32>,
     /// `text`: most characters allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(min = 1))]
     pub max_length: Option<u32>,
 
     /// Smallest value allowed: a number for `integer`, `decimal` and `range`; a date,
@@ -295,9 +299,11 @@ pub struct Item {
     pub max: Option<Bound>,
     /// `range`: the step between values (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(exclusive_min = 0.0))]
     pub step: Option<f64>,
     /// `rating`: the number of stars (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(min = 2, max = 10))]
     pub scale: Option<u32>,
 
     /// Choice types: the name of a list in the questionnaire's `choice_lists`.
@@ -313,6 +319,7 @@ pub struct Item {
     pub min_selected: Option<u32>,
     /// `select_multiple`: most choices allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(min = 1))]
     pub max_selected: Option<u32>,
     /// `matrix`: the rows, each answered with one choice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -320,6 +327,7 @@ pub struct Item {
 
     /// `geopoint`: largest accuracy radius accepted, in metres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(exclusive_min = 0.0))]
     pub max_accuracy: Option<f64>,
 
     /// `group` and `repeat`: the items inside.
@@ -330,6 +338,7 @@ pub struct Item {
     pub min_rows: Option<u32>,
     /// `repeat`: most rows allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(min = 1, max = 10000))]
     pub max_rows: Option<u32>,
     /// `repeat`: an expression giving the number of rows (e.g. `"${hh_size}"`); the form
     /// app adds and removes rows to match.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
 use super::{Choice, Item, Text};
 
@@ -10,7 +11,7 @@ use super::{Choice, Item, Text};
 ///
 /// JSON is the canonical file format (`questionnaires/<id>/form.json`); see README
 /// for a complete example, and `schema/questionnaire.schema.json` for the JSON Schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Questionnaire {
@@ -18,9 +19,11 @@ pub struct Questionnaire {
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub json_schema: Option<String>,
     /// Identifier of the questionnaire, e.g. `lbc_household`: letters, digits, `_` and `-`.
+    #[validate(length(min = 1, max = 64), custom(function = "super::validate_form_id"))]
     pub id: String,
     /// Version; responses record the version they answer, and every version that ever
     /// received a response is kept.
+    #[validate(length(min = 1, max = 64), custom(function = "super::validate_no_whitespace"))]
     pub version: String,
     /// Title shown to enumerators.
     pub title: Text,
@@ -29,6 +32,7 @@ pub struct Questionnaire {
     pub description: Option<Text>,
     /// Languages the texts are given in, e.g. `["zh", "en"]`.
     #[serde(default = "default_languages")]
+    #[validate(length(min = 1, max = 20))]
     pub languages: Vec<String>,
     /// Language used when a text lacks the requested one; must be in `languages`.
     #[serde(default = "default_language")]

@@ -1,0 +1,128 @@
+//! `tianye validate FORM RESPONSE...`: validate responses against a questionnaire.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+use tianye_core::expr::DateTime;
+use tianye_core::{Options, Response};
+
+use crate::load::{self, FormError};
+
+/// Arguments of `tianye validate`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// 问卷文件 / The questionnaire.
+    form: PathBuf,
+    /// 答卷 JSON 文件（也接受 questionnaires/*/cases 中的测试用例）/ Response JSON files
+    /// (test cases from `questionnaires/*/cases` are accepted too).
+    #[arg(required = true)]
+    responses: Vec<PathBuf>,
+    /// 每份答卷输出一行 JSON / Print one JSON object per response per line.
+    #[arg(long)]
+    json: bool,
+    /// 提示语言 / Language of messages.
+    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
+    /// 答卷未记录提交时间时，以此时间判断 today()（默认当前时间，UTC+8）/ The time to judge
+    /// `today()` by when a response records no submission time (default: now, UTC+8).
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM+08:00")]
+    now: Option<String>,
+}
+
+fn now_utc8() -> DateTime {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    DateTime::from_utc_millis(millis, 8 * 60)
+}
+
+/// Reads a response file: a bare response, or a test case with a `response` key.
+fn read_response(path: &Path) -> Result<Response, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取 / cannot read: {e}"))?;
+    let parsed: Result<serde_json::Value, _> = serde_json::from_str(&text);
+    if let Ok(serde_json::Value::Object(map)) = &parsed
+        && let Some(inner) = map.get("response")
+    {
+        return serde_json::from_value(inner.clone()).map_err(|e| format!("response: {e}"));
+    }
+    Response::from_json(&text).map_err(|d| {
+        let place = d.position.map(|(l, c)| format!("{l}:{c}")).unwrap_or_default();
+        let path = if d.item.is_empty() { String::new() } else { format!(" ({})", d.item) };
+        format!("{place}{path}: {}", d.message(tianye_core::Lang::Zh))
+            + &format!(" / {}", d.message(tianye_core::Lang::En))
+    })
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let loaded = load::load(&args.form);
+    let form = match loaded.form {
+        Ok(ref form) => form,
+        Err(FormError::Io(e)) => {
+            anyhow::bail!("{}: 无法读取 / cannot read: {e}", args.form.display())
+        }
+        Err(FormError::Invalid(ref e)) => {
+            eprintln!("{}", loaded.render(&args.form, &e.diagnostics));
+            return Ok(ExitCode::from(2));
+        }
+        Err(FormError::Xlsform(e)) => {
+            eprintln!("{}", load::render_findings(&args.form, e.findings()));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let now = match &args.now {
+        Some(text) => Some(
+            DateTime::parse(text)
+                .ok_or_else(|| anyhow::anyhow!("--now: 无效时间 / invalid time {text}"))?,
+        ),
+        None => Some(now_utc8()),
+    };
+    let options = Options { now, lang: args.lang.clone() };
+    let (mut invalid, mut unreadable) = (false, false);
+    for path in &args.responses {
+        let file = path.display().to_string();
+        let response = match read_response(path) {
+            Ok(r) => r,
+            Err(message) => {
+                unreadable = true;
+                if args.json {
+                    println!(
+                        "{}",
+                        json!({"file": file, "valid": false, "error": message, "problems": []})
+                    );
+                } else {
+                    eprintln!("✗ {file}: {message}");
+                }
+                continue;
+            }
+        };
+        let report = form.validate(&response, &options);
+        invalid |= !report.is_valid();
+        if args.json {
+            let problems: Vec<_> = report
+                .problems
+                .iter()
+                .map(|p| json!({"path": p.path, "code": p.code, "message": p.message(&args.lang)}))
+                .collect();
+            println!(
+                "{}",
+                json!({"file": file, "valid": report.is_valid(), "problems": problems, "cleared": report.cleared})
+            );
+        } else if report.is_valid() {
+            println!("✓ {file}: 有效 / valid");
+        } else {
+            println!("✗ {file}: {} 个问题 / problem(s)", report.problems.len());
+            for p in &report.problems {
+                let path = if p.path.is_empty() { "(答卷 / response)" } else { &p.path };
+                println!("    {path} [{}] {}", p.code, p.message(&args.lang));
+            }
+        }
+    }
+    Ok(ExitCode::from(if unreadable {
+        2
+    } else if invalid {
+        1
+    } else {
+        0
+    }))
+}

@@ -1,0 +1,62 @@
+//! `tianye`: the command line of Tianye (田野).
+//!
+//! ```text
+//! tianye check FORM...                 load and statically check questionnaires
+//! tianye validate FORM RESPONSE...     validate responses against a questionnaire
+//! tianye schema                        print the JSON Schema of the questionnaire format
+//! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
+//! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
+//!
+//! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
+//! .csv, .md).
+//! ```
+//!
+//! Run `cargo run -p tianye -- --help` for every command and option.
+
+mod commands;
+mod load;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// 田野 Tianye：离线优先的入户调查问卷系统 / offline-first household survey questionnaires.
+#[derive(Parser)]
+#[command(name = "tianye", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 检查问卷 / Load and statically check questionnaires (exit 0 clean, 1 problems, 2 unreadable).
+    Check(commands::check::Args),
+    /// 校验答卷 / Validate responses against a questionnaire (exit 0 all valid, 1 otherwise, 2 unreadable).
+    Validate(commands::validate::Args),
+    /// 输出问卷格式的 JSON Schema / Print the JSON Schema of the questionnaire format.
+    Schema(commands::schema::Args),
+    /// 把 XLSForm 转成田野问卷 / Convert an XLSForm into a Tianye questionnaire (exit 0 done, 1 problems, 2 unreadable).
+    Import(commands::import::Args),
+    /// 把问卷导出为 XLSForm / Write a questionnaire as an XLSForm for ODK Collect and KoboToolbox.
+    #[command(name = "export-xlsform")]
+    ExportXlsform(commands::export_xlsform::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::ExportXlsform(args) => commands::export_xlsform::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,623 @@
+//! The static checker: resolves references against the questionnaire, checks
+//! functions, arity and types, and compiles the syntax tree into a [`Node`].
+//!
+//! It also records what each expression depends on, for the dependency graph.
+
+use std::borrow::Cow;
+
+use super::ast::{BinOp, Expr, ExprKind};
+use super::compiled::{self, Agg, Func, Node, Set};
+use super::value::{Value, str_to_num};
+use super::{Error, Span};
+use crate::Code;
+use crate::form::{FieldId, Form, ScopeId};
+use crate::schema::{ItemType, MetaKind};
+
+/// What an expression is for; decides what `.` and bare names mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// `relevant`, `calculation`, `default`, `repeat_count`, label interpolation.
+    Plain,
+    /// `constraints`, `required`, `read_only`: `.` is the answer.
+    Answer,
+    /// `choice_filter` over the given choice list.
+    ChoiceFilter(usize),
+}
+
+/// Where an expression sits and what it may refer to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    /// The scope of the row it is evaluated in.
+    pub(crate) scope: ScopeId,
+    /// The item it belongs to (what `.` means for answers).
+    pub(crate) item: Option<FieldId>,
+    /// Its purpose.
+    pub(crate) purpose: Purpose,
+}
+
+/// Something an expression reads: a field's value (or, for a repeat, its rows), with
+/// how many of the reader's row indices identify the rows it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Dep {
+    /// The field read.
+    pub(crate) field: FieldId,
+    /// Row indices of the changed value to keep when scheduling the reader.
+    pub(crate) keep: usize,
+}
+
+/// A checked expression: the compiled node, what it reads, and warnings.
+pub(crate) struct Checked {
+    pub(crate) node: Node,
+    pub(crate) deps: Vec<Dep>,
+    pub(crate) warnings: Vec<Error>,
+}
+
+/// The static type of an expression, as far as the checker can tell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ty {
+    Any,
+    Str,
+    Num,
+    Bool,
+    Date,
+    DateTime,
+    Time,
+    Geo,
+    /// A single-choice answer from the list.
+    Choice(usize),
+    /// A multiple-choice answer from the list.
+    Choices(usize),
+}
+
+/// Checks and compiles `expr` for `at`.
+pub(crate) fn check(form: &Form, at: Scope, expr: &Expr) -> Result<Checked, Vec<Error>> {
+    let mut checker = Checker {
+        form,
+        deps: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        in_predicate: false,
+    };
+    let (node, _) = checker.scalar(at, expr);
+    if checker.errors.is_empty() {
+        let mut deps = checker.deps;
+        deps.sort_unstable();
+        deps.dedup();
+        Ok(Checked { node, deps, warnings: checker.warnings })
+    } else {
+        Err(checker.errors)
+    }
+}
+
+/// Resolves a `${name}` in a label or hint as a single value readable in `at`.
+pub(crate) fn resolve_text_ref(
+    form: &Form,
+    at: Scope,
+    name: &str,
+    span: Span,
+) -> Result<(FieldId, Dep), Error> {
+    let mut checker = Checker {
+        form,
+        deps: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        in_predicate: false,
+    };
+    let expr = Expr::new(ExprKind::Ref(name.to_owned()), span);
+    let (node, _) = checker.scalar(at, &expr);
+    match (node, checker.errors.pop()) {
+        (_, Some(e)) => Err(e),
+        (Node::Field(id), None) => Ok((id, checker.deps[0])),
+        _ => Err(Error::new(Code::ExprType, span)
+            .with("detail", format!("${{{name}}} cannot be shown in a text"))),
+    }
+}
+
+struct Checker<'f> {
+    form: &'f Form,
+    deps: Vec<Dep>,
+    errors: Vec<Error>,
+    warnings: Vec<Error>,
+    in_predicate: bool,
+}
+
+fn type_error(span: Span, detail: impl Into<String>) -> Error {
+    Error::new(Code::ExprType, span).with("detail", detail.into())
+}
+
+fn is_set_syntax(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Ref(_) | ExprKind::Filter { .. })
+}
+
+impl Checker<'_> {
+    fn depth(&self, scope: ScopeId) -> usize {
+        self.form.scope(scope).depth
+    }
+
+    /// The deepest scope enclosing both.
+    fn common(&self, a: ScopeId, b: ScopeId) -> ScopeId {
+        let mut a = a;
+        while !self.form.scope_contains(a, b) {
+            a = self.form.scope(a).parent.unwrap_or(ScopeId::ROOT);
+        }
+        a
+    }
+
+    fn field_type(&self, id: FieldId) -> Ty {
+        let f = self.form.field(id);
+        match f.kind {
+            ItemType::Integer | ItemType::Decimal | ItemType::Range | ItemType::Rating => Ty::Num,
+            ItemType::SelectOne | ItemType::Likert => f.choices.map_or(Ty::Str, Ty::Choice),
+            ItemType::SelectMultiple | ItemType::Rank => f.choices.map_or(Ty::Str, Ty::Choices),
+            ItemType::Date => Ty::Date,
+            ItemType::Time => Ty::Time,
+            ItemType::Datetime => Ty::DateTime,
+            ItemType::Geopoint => Ty::Geo,
+            ItemType::Calculate | ItemType::Hidden => Ty::Any,
+            ItemType::Meta => match f.meta {
+                Some(MetaKind::Start | MetaKind::End) => Ty::DateTime,
+                Some(MetaKind::Today) => Ty::Date,
+                _ => Ty::Str,
+            },
+            _ => Ty::Str,
+        }
+    }
+
+    /// Looks up `${name}`, reporting unknown names and items without a value.
+    fn resolve(&mut self, name: &str, span: Span) -> Option<FieldId> {
+        let Some(id) = self.form.lookup(name) else {
+            self.errors.push(Error::new(Code::UnknownRef, span).with("name", name));
+            return None;
+        };
+        let kind = self.form.field(id).kind;
+        if matches!(kind, ItemType::Group | ItemType::Note | ItemType::Matrix) {
+            self.errors.push(type_error(
+                span,
+                format!("${{{name}}} is a {} and has no value", kind.as_str()),
+            ));
+            return None;
+        }
+        Some(id)
+    }
+
+    /// An expression that must give one value.
+    fn scalar(&mut self, at: Scope, expr: &Expr) -> (Node, Ty) {
+        let span = expr.span;
+        let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        match &expr.kind {
+            ExprKind::Number(n) => (Node::Lit(Value::Num(*n)), Ty::Num),
+            ExprKind::String(s) => (Node::Lit(Value::Str(Cow::Owned(s.clone()))), Ty::Str),
+            ExprKind::Ref(name) => {
+                let Some(id) = self.resolve(name, span) else { return fail };
+                let f = self.form.field(id);
+                if let Some(rows) = f.row_scope {
+                    let _ = rows;
+                    self.errors.push(type_error(
+                        span,
+                        format!(
+                            "${{{name}}} is a repeat: use count(${{{name}}}) or a field inside it"
+                        ),
+                    ));
+                    return fail;
+                }
+                if !self.form.scope_contains(f.scope, at.scope) {
+                    let outer = self.outermost_repeat_outside(f.scope, at.scope);
+                    self.errors.push(
+                        Error::new(Code::RepeatOutside, span)
+                            .with("name", name.as_str())
+                            .with("repeat", self.form.field(outer).name.as_str()),
+                    );
+                    return fail;
+                }
+                self.deps.push(Dep { field: id, keep: self.depth(f.scope) });
+                (Node::Field(id), self.field_type(id))
+            }
+            ExprKind::Current => match (at.purpose, at.item) {
+                (_, Some(id))
+                    if !self.form.field(id).kind.is_container()
+                        && self.form.field(id).kind != ItemType::Note =>
+                {
+                    if at.purpose != Purpose::Answer {
+                        self.deps
+                            .push(Dep { field: id, keep: self.depth(self.form.field(id).scope) });
+                    }
+                    (Node::Current(id), self.field_type(id))
+                }
+                _ => {
+                    self.errors.push(Error::new(Code::NoContext, span).with("what", "answer (.)"));
+                    fail
+                }
+            },
+            ExprKind::Parent => {
+                self.errors.push(
+                    Error::new(Code::Unsupported, span)
+                        .with("construct", ".. outside position(..)"),
+                );
+                fail
+            }
+            ExprKind::Name(name) => match at.purpose {
+                Purpose::ChoiceFilter(list) => {
+                    if name == "name" {
+                        (Node::ChoiceName, Ty::Str)
+                    } else if self.form.choice_lists()[list]
+                        .choices
+                        .iter()
+                        .any(|c| c.attributes.contains_key(name))
+                    {
+                        (Node::ChoiceAttr(name.clone()), Ty::Str)
+                    } else {
+                        self.errors
+                            .push(Error::new(Code::BareName, span).with("name", name.as_str()));
+                        fail
+                    }
+                }
+                _ => {
+                    self.errors.push(Error::new(Code::BareName, span).with("name", name.as_str()));
+                    fail
+                }
+            },
+            ExprKind::Neg(inner) => {
+                let (node, ty) = self.scalar(at, inner);
+                self.numeric_operand(inner, ty, &node);
+                (Node::Neg(Box::new(node)), Ty::Num)
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(at, *op, lhs, rhs),
+            ExprKind::Filter { .. } => {
+                self.errors.push(type_error(
+                    span,
+                    "a filtered repeat gives several rows: wrap it in count(), sum(), min(), max() or join()",
+                ));
+                fail
+            }
+            ExprKind::Call { name, args } => self.call(at, name, args, span),
+        }
+    }
+
+    fn outermost_repeat_outside(&self, field_scope: ScopeId, at: ScopeId) -> FieldId {
+        let mut s = field_scope;
+        loop {
+            let scope = self.form.scope(s);
+            match scope.parent {
+                Some(p) if !self.form.scope_contains(p, at) => s = p,
+                _ => return scope.repeat.expect("a scope not enclosing another is a repeat"),
+            }
+        }
+    }
+
+    fn numeric_operand(&mut self, expr: &Expr, ty: Ty, node: &Node) {
+        match (ty, node) {
+            (_, Node::Lit(Value::Str(s))) if str_to_num(s).is_nan() => {
+                self.errors.push(type_error(expr.span, format!("'{s}' is not a number")));
+            }
+            (Ty::Choices(_), _) => self.errors.push(type_error(
+                expr.span,
+                "a multiple-choice answer is not a number: use count-selected() or selected()",
+            )),
+            (Ty::Geo, _) => self.errors.push(type_error(expr.span, "a location is not a number")),
+            _ => {}
+        }
+    }
+
+    fn check_choice_literal(&mut self, ty: Ty, other: &Expr, holder: &Expr) {
+        let (Ty::Choice(list) | Ty::Choices(list)) = ty else { return };
+        let ExprKind::String(value) = &other.kind else { return };
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let list = &self.form.choice_lists()[list];
+        if list.get(value).is_none() {
+            let name = match &holder.kind {
+                ExprKind::Ref(n) => n.clone(),
+                _ => ".".to_owned(),
+            };
+            self.errors.push(
+                Error::new(Code::UnknownChoice, other.span)
+                    .with("value", value)
+                    .with("name", name)
+                    .with("list", list.name.as_str()),
+            );
+        }
+    }
+
+    fn binary(&mut self, at: Scope, op: BinOp, lhs: &Expr, rhs: &Expr) -> (Node, Ty) {
+        let (l, lt) = self.scalar(at, lhs);
+        let (r, rt) = self.scalar(at, rhs);
+        let ty = match op {
+            BinOp::Or | BinOp::And => Ty::Bool,
+            BinOp::Eq | BinOp::Ne => {
+                if matches!(lt, Ty::Choice(_)) {
+                    self.check_choice_literal(lt, rhs, lhs);
+                }
+                if matches!(rt, Ty::Choice(_)) {
+                    self.check_choice_literal(rt, lhs, rhs);
+                }
+                Ty::Bool
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                for (side, ty, node, other_ty, other_node) in
+                    [(lhs, lt, &l, rt, &r), (rhs, rt, &r, lt, &l)]
+                {
+                    if matches!(ty, Ty::Choices(_) | Ty::Geo) {
+                        self.numeric_operand(side, ty, node);
+                    }
+                    if matches!(other_ty, Ty::Date | Ty::DateTime)
+                        && let Node::Lit(Value::Str(s)) = node
+                        && crate::expr::Date::parse(s.get(..10).unwrap_or("")).is_some()
+                    {
+                        let _ = other_node;
+                        self.warnings.push(type_error(
+                            side.span,
+                            format!("comparing a date with the text '{s}' is always false in ODK: write date('{s}')"),
+                        ));
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+                self.numeric_operand(lhs, lt, &l);
+                self.numeric_operand(rhs, rt, &r);
+                Ty::Num
+            }
+        };
+        (Node::Bin(op, Box::new(l), Box::new(r)), ty)
+    }
+
+    /// An expression giving the rows of a repeat, or a field's values across rows.
+    fn set(&mut self, at: Scope, expr: &Expr) -> Option<Set> {
+        match &expr.kind {
+            ExprKind::Ref(name) => {
+                let id = self.resolve(name, expr.span)?;
+                let f = self.form.field(id);
+                let (scope, value, anchor) = match f.row_scope {
+                    Some(rows) => (rows, None, f.scope),
+                    None => (f.scope, Some(id), f.scope),
+                };
+                let root = self.common(at.scope, anchor);
+                let root_depth = self.depth(root);
+                self.deps.push(Dep { field: id, keep: root_depth });
+                // The rows of every repeat between the common scope and the visited one.
+                let mut s = scope;
+                while self.depth(s) > root_depth {
+                    let repeat = self.form.scope(s).repeat.expect("non-root scope has a repeat");
+                    self.deps.push(Dep { field: repeat, keep: root_depth });
+                    s = self.form.scope(s).parent.expect("non-root scope has a parent");
+                }
+                Some(Set { scope, root_depth, value, predicates: Vec::new() })
+            }
+            ExprKind::Filter { base, predicate } => {
+                let mut set = self.set(at, base)?;
+                let inner = Scope { scope: set.scope, item: set.value, purpose: Purpose::Plain };
+                let start = self.deps.len();
+                let was = std::mem::replace(&mut self.in_predicate, true);
+                let (node, _) = self.scalar(inner, predicate);
+                self.in_predicate = was;
+                for dep in &mut self.deps[start..] {
+                    dep.keep = dep.keep.min(set.root_depth);
+                }
+                set.predicates.push(node);
+                Some(set)
+            }
+            _ => {
+                self.errors
+                    .push(type_error(expr.span, "expected a repeat, or a field inside a repeat"));
+                None
+            }
+        }
+    }
+
+    fn call(&mut self, at: Scope, name: &str, args: &[Expr], span: Span) -> (Node, Ty) {
+        let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        let name_span = Span::new(span.start as usize, span.start as usize + name.len());
+        let Some((func, min, max)) = compiled::lookup(name) else {
+            let code = if compiled::UNSUPPORTED_FUNCS.contains(&name) {
+                Code::Unsupported
+            } else {
+                Code::UnknownFunction
+            };
+            let error = Error::new(code, name_span)
+                .with("name", name)
+                .with("construct", format!("function {name}()"));
+            self.errors.push(error);
+            for arg in args {
+                if !is_set_syntax(arg) {
+                    self.scalar(at, arg);
+                }
+            }
+            return fail;
+        };
+        if args.len() < min || args.len() > max {
+            let expected = match (min, max) {
+                (a, b) if a == b => a.to_string(),
+                (a, usize::MAX) => format!("≥{a}"),
+                (a, b) => format!("{a}–{b}"),
+            };
+            self.errors.push(
+                Error::new(Code::Arity, name_span)
+                    .with("name", name)
+                    .with("expected", expected)
+                    .with("found", args.len()),
+            );
+            return fail;
+        }
+        let agg = match func {
+            Func::Count => Some(Agg::Count),
+            Func::CountNonEmpty => Some(Agg::CountNonEmpty),
+            Func::Sum => Some(Agg::Sum),
+            Func::Min if args.len() == 1 && is_set_syntax(&args[0]) => Some(Agg::Min),
+            Func::Max if args.len() == 1 && is_set_syntax(&args[0]) => Some(Agg::Max),
+            Func::Join if args.len() == 2 && is_set_syntax(&args[1]) => Some(Agg::Join),
+            Func::Concat if args.len() == 1 && is_set_syntax(&args[0]) => Some(Agg::Concat),
+            _ => None,
+        };
+        if let Some(agg) = agg {
+            let (extra, set_arg) =
+                if agg == Agg::Join { (&args[..1], &args[1]) } else { (&args[..0], &args[0]) };
+            let extra: Vec<Node> = extra.iter().map(|a| self.scalar(at, a).0).collect();
+            let Some(set) = self.set(at, set_arg) else { return fail };
+            let ty = match agg {
+                Agg::Join | Agg::Concat => Ty::Str,
+                _ => Ty::Num,
+            };
+            return (Node::Agg(agg, Box::new(set), extra), ty);
+        }
+        match func {
+            Func::Position => return self.position(at, args, span),
+            Func::ChoiceName => return self.choice_name(at, args, span),
+            Func::Regex => {
+                let (subject, _) = self.scalar(at, &args[0]);
+                if let ExprKind::String(pattern) = &args[1].kind {
+                    return match regex_lite::Regex::new(&crate::form::anchored_pattern(pattern)) {
+                        Ok(re) => (Node::Regex(Box::new(subject), Box::new(re)), Ty::Bool),
+                        Err(e) => {
+                            self.errors.push(
+                                Error::new(Code::InvalidPattern, args[1].span)
+                                    .with("detail", e.to_string()),
+                            );
+                            fail
+                        }
+                    };
+                }
+                let (pattern, _) = self.scalar(at, &args[1]);
+                return (Node::Call(Func::Regex, vec![subject, pattern]), Ty::Bool);
+            }
+            _ => {}
+        }
+        let mut nodes = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (node, ty) = self.scalar(at, arg);
+            nodes.push(node);
+            types.push(ty);
+        }
+        match func {
+            Func::Selected | Func::IsSelected | Func::CountSelected | Func::SelectedAt => {
+                if matches!(
+                    types[0],
+                    Ty::Num | Ty::Bool | Ty::Date | Ty::DateTime | Ty::Time | Ty::Geo
+                ) {
+                    self.errors.push(type_error(
+                        args[0].span,
+                        format!("{name}() needs a choice question"),
+                    ));
+                }
+                if matches!(func, Func::Selected | Func::IsSelected) {
+                    self.check_choice_literal(types[0], &args[1], &args[0]);
+                }
+            }
+            Func::Int
+            | Func::Round
+            | Func::Floor
+            | Func::Ceiling
+            | Func::Abs
+            | Func::Pow
+            | Func::Sqrt
+            | Func::Exp
+            | Func::Exp10
+            | Func::Log
+            | Func::Log10
+            | Func::Sin
+            | Func::Cos
+            | Func::Tan
+            | Func::Asin
+            | Func::Acos
+            | Func::Atan
+            | Func::Atan2 => {
+                for ((arg, ty), node) in args.iter().zip(&types).zip(&nodes) {
+                    self.numeric_operand(arg, *ty, node);
+                }
+            }
+            _ => {}
+        }
+        let ty = match func {
+            Func::Not
+            | Func::True
+            | Func::False
+            | Func::Boolean
+            | Func::BooleanFromString
+            | Func::Contains
+            | Func::StartsWith
+            | Func::EndsWith
+            | Func::Selected
+            | Func::IsSelected
+            | Func::Regex => Ty::Bool,
+            Func::String
+            | Func::Concat
+            | Func::Join
+            | Func::NormalizeSpace
+            | Func::Substr
+            | Func::SubstringBefore
+            | Func::SubstringAfter
+            | Func::Translate
+            | Func::SelectedAt
+            | Func::FormatDate
+            | Func::FormatDateTime
+            | Func::IdSex => Ty::Str,
+            Func::Today | Func::Date | Func::IdBirthDate => Ty::Date,
+            Func::Now | Func::DateTime => Ty::DateTime,
+            Func::If => match (types[1], types[2]) {
+                (a, b) if a == b => a,
+                _ => Ty::Any,
+            },
+            Func::Coalesce => Ty::Any,
+            _ => Ty::Num,
+        };
+        (Node::Call(func, nodes), ty)
+    }
+
+    fn position(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {
+        match args {
+            [] if self.in_predicate => (Node::PredPosition, Ty::Num),
+            [] => {
+                self.errors.push(
+                    Error::new(Code::NoContext, span)
+                        .with("what", "position() outside a [condition]"),
+                );
+                (Node::Lit(Value::Num(f64::NAN)), Ty::Any)
+            }
+            [arg] if arg.kind == ExprKind::Parent => {
+                if at.scope == ScopeId::ROOT {
+                    self.errors.push(
+                        Error::new(Code::NoContext, span)
+                            .with("what", "repeat row for position(..)"),
+                    );
+                    return (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+                }
+                (Node::RowPosition(at.scope), Ty::Num)
+            }
+            [arg] => {
+                self.errors.push(
+                    Error::new(Code::Unsupported, arg.span)
+                        .with("construct", "position() of anything but .."),
+                );
+                (Node::Lit(Value::Num(f64::NAN)), Ty::Any)
+            }
+            _ => unreachable!("arity checked"),
+        }
+    }
+
+    fn choice_name(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {
+        let (value, _) = self.scalar(at, &args[0]);
+        let target = match &args[1].kind {
+            ExprKind::String(s) => {
+                s.trim().strip_prefix("${").and_then(|r| r.strip_suffix('}')).map(str::to_owned)
+            }
+            ExprKind::Ref(name) => Some(name.clone()),
+            _ => None,
+        };
+        let list = target
+            .as_deref()
+            .and_then(|n| self.form.lookup(n))
+            .and_then(|id| self.form.field(id).choices);
+        match list {
+            Some(list) => (Node::ChoiceLabel(Box::new(value), list), Ty::Str),
+            None => {
+                self.errors.push(type_error(
+                    if target.is_some() { args[1].span } else { span },
+                    "jr:choice-name() needs '${question}' naming a choice question as its second argument",
+                ));
+                (Node::Lit(Value::Num(f64::NAN)), Ty::Any)
+            }
+        }
+    }
+}

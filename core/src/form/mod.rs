@@ -1,0 +1,377 @@
+//! A compiled questionnaire: the items flattened into fields with their scopes
+//! (root and repeats), every expression checked and compiled, and the dependency
+//! graph in evaluation order.
+//!
+//! [`Form::compile`] runs every static check at once and returns all errors together.
+
+mod build;
+mod graph;
+mod template;
+
+use std::collections::HashMap;
+
+use crate::expr::{Date, DateTime, Node, Time};
+use crate::schema::{Choice, ItemType, MetaKind, Questionnaire};
+use crate::{Diagnostic, LoadError};
+
+pub(crate) use graph::{Graph, NodeKind, node as graph_node, split as graph_split};
+pub use template::{Segment, Template};
+
+/// Deepest nesting of repeats inside repeats.
+pub const MAX_REPEAT_DEPTH: usize = 8;
+
+/// Index of a field in a [`Form`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub(crate) u32);
+
+impl FieldId {
+    /// The index, for tables keyed by field.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Index of a scope: 0 is the questionnaire's root, each repeat defines one more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub(crate) u32);
+
+impl ScopeId {
+    /// The root scope (answers outside every repeat).
+    pub const ROOT: ScopeId = ScopeId(0);
+
+    /// The index, for tables keyed by scope.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where answers live: the root, or the rows of one repeat.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The repeat whose rows this scope describes; `None` for the root.
+    pub repeat: Option<FieldId>,
+    /// The enclosing scope; `None` for the root.
+    pub parent: Option<ScopeId>,
+    /// Number of repeats around a row of this scope (root 0).
+    pub depth: usize,
+    /// The fields whose values are kept in a row of this scope, in questionnaire order;
+    /// a field's `slot` indexes this list.
+    pub fields: Vec<FieldId>,
+    /// The scopes from the outermost repeat down to this one (empty for the root).
+    pub chain: Vec<ScopeId>,
+    /// For each scope in `chain`, the slot of its repeat in the enclosing row.
+    pub chain_slots: Vec<usize>,
+}
+
+/// A resolved `min`/`max` bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A number.
+    Number(f64),
+    /// A fixed date.
+    Date(Date),
+    /// Today moved by whole years, months and days (`today-16y`).
+    Today {
+        /// Years to add.
+        years: i32,
+        /// Months to add.
+        months: i32,
+        /// Days to add.
+        days: i32,
+    },
+    /// A time of day.
+    Time(Time),
+    /// A fixed date and time.
+    DateTime(DateTime),
+    /// The current date and time.
+    Now,
+}
+
+impl Bound {
+    /// The bound as a date, given today's date.
+    pub fn date(self, today: Date) -> Option<Date> {
+        match self {
+            Bound::Date(d) => Some(d),
+            Bound::Today { years, months, days } => today
+                .add_months(i64::from(years) * 12 + i64::from(months))
+                .map(|d| Date(d.0 + days)),
+            Bound::DateTime(dt) => Some(dt.date()),
+            Bound::Now => Some(today),
+            Bound::Number(_) | Bound::Time(_) => None,
+        }
+    }
+
+    /// How the bound is shown in messages.
+    pub fn display(self, today: Date, now: DateTime) -> String {
+        match self {
+            Bound::Number(n) => crate::expr::num_to_string(n),
+            Bound::Time(t) => t.to_string(),
+            Bound::DateTime(dt) => dt.to_string(),
+            Bound::Now => now.to_string(),
+            other => other.date(today).map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A regular expression as Tianye compiles it: Java-style `\uXXXX` escapes (common in
+/// XLSForms, e.g. `[\u4e00-\u9fa5]` for Chinese characters) become `\x{XXXX}`, and the
+/// pattern is anchored at both ends, since ODK Collect matches the whole string.
+pub(crate) fn anchored_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    out.push_str("^(?:");
+    let mut chars = pattern.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            let hex = pattern.get(i + 2..i + 6);
+            if pattern[i + 1..].starts_with('u')
+                && hex.is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                out.push_str("\\x{");
+                out.push_str(hex.unwrap_or_default());
+                out.push('}');
+                for _ in 0..5 {
+                    chars.next();
+                }
+                continue;
+            }
+            out.push(c);
+            if let Some((_, next)) = chars.next() {
+                out.push(next);
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out.push_str(")$");
+    out
+}
+
+/// An item of the questionnaire (or a matrix row) with its expressions compiled.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The item's name.
+    pub name: String,
+    /// The item's type (`select_one` for matrix rows).
+    pub kind: ItemType,
+    /// The names of the enclosing groups and the item, joined by `/`.
+    pub path: String,
+    /// The enclosing group, repeat or matrix.
+    pub parent: Option<FieldId>,
+    /// The items directly inside (groups, repeats, matrices).
+    pub children: Vec<FieldId>,
+    /// The scope whose rows hold this field's value.
+    pub scope: ScopeId,
+    /// Index of the value in a row of `scope`.
+    pub slot: usize,
+    /// For a repeat: the scope of its rows.
+    pub row_scope: Option<ScopeId>,
+    /// Whether this is a row of a matrix.
+    pub matrix_row: bool,
+    /// Label, with `${name}` interpolations resolved.
+    pub label: Option<Template>,
+    /// Hint, likewise.
+    pub hint: Option<Template>,
+    /// Repeat row title, likewise.
+    pub row_label: Option<Template>,
+    /// Display hint for the form app.
+    pub appearance: Option<String>,
+    /// Index into [`Form::choice_lists`].
+    pub choices: Option<usize>,
+    /// Skip logic.
+    pub(crate) relevant: Option<Node>,
+    pub(crate) required: Cond,
+    pub(crate) required_message: Option<Template>,
+    pub(crate) read_only: Cond,
+    pub(crate) constraints: Vec<(Node, Option<Template>)>,
+    pub(crate) calculation: Option<Node>,
+    pub(crate) default: Option<Node>,
+    pub(crate) choice_filter: Option<Node>,
+    pub(crate) repeat_count: Option<Node>,
+    pub(crate) meta: Option<MetaKind>,
+    /// Type-specific rules.
+    pub rules: Rules,
+}
+
+/// A boolean property that may be fixed or computed.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Cond {
+    /// Never.
+    #[default]
+    Never,
+    /// Always.
+    Always,
+    /// When the expression is true.
+    When(Node),
+}
+
+/// The checks a field's answer gets besides required and constraints.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Smallest value.
+    pub min: Option<Bound>,
+    /// Largest value.
+    pub max: Option<Bound>,
+    /// Range step.
+    pub step: Option<f64>,
+    /// Text length bounds, in characters.
+    pub min_length: Option<u32>,
+    /// Text length bounds, in characters.
+    pub max_length: Option<u32>,
+    /// Text pattern, anchored at both ends.
+    pub pattern: Option<regex_lite::Regex>,
+    /// Selection count bounds.
+    pub min_selected: Option<u32>,
+    /// Selection count bounds.
+    pub max_selected: Option<u32>,
+    /// Repeat row bounds.
+    pub min_rows: Option<u32>,
+    /// Repeat row bounds.
+    pub max_rows: Option<u32>,
+    /// Rating scale.
+    pub scale: Option<u32>,
+    /// Largest geopoint accuracy radius.
+    pub max_accuracy: Option<f64>,
+}
+
+/// A choice list with an index by name.
+#[derive(Debug, Clone)]
+pub struct ChoiceList {
+    /// The list's name.
+    pub name: String,
+    /// The choices, in order.
+    pub choices: Vec<Choice>,
+    pub(crate) index: HashMap<String, usize>,
+}
+
+impl ChoiceList {
+    /// The choice named `name`.
+    pub fn get(&self, name: &str) -> Option<&Choice> {
+        self.index.get(name).map(|&i| &self.choices[i])
+    }
+}
+
+/// A questionnaire ready to validate responses: see the module docs.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub(crate) questionnaire: Questionnaire,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) lists: Vec<ChoiceList>,
+    pub(crate) by_name: HashMap<String, FieldId>,
+    pub(crate) top: Vec<FieldId>,
+    pub(crate) graph: Graph,
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+impl Form {
+    /// Checks `questionnaire` and compiles it: names, properties, choice lists, bounds,
+    /// patterns, every expression (references, functions, arity, types, repeats) and
+    /// the dependency graph (cycles). Every error is reported at once.
+    pub fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
+        build::compile(questionnaire)
+    }
+
+    /// Parses and compiles a questionnaire from JSON.
+    pub fn from_json(text: &str) -> Result<Form, LoadError> {
+        let questionnaire =
+            Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
+        Form::compile(questionnaire)
+    }
+
+    /// The questionnaire this form was compiled from.
+    pub fn questionnaire(&self) -> &Questionnaire {
+        &self.questionnaire
+    }
+
+    /// Warnings found while compiling.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The field with id `id`.
+    pub fn field(&self, id: FieldId) -> &Field {
+        &self.fields[id.index()]
+    }
+
+    /// Every field, in questionnaire order (depth first).
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (FieldId, &Field)> {
+        self.fields.iter().enumerate().map(|(i, f)| (FieldId(i as u32), f))
+    }
+
+    /// The fields at the top level, in order.
+    pub fn top_level(&self) -> &[FieldId] {
+        &self.top
+    }
+
+    /// The field named `name`.
+    pub fn lookup(&self, name: &str) -> Option<FieldId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The scope with id `id`.
+    pub fn scope(&self, id: ScopeId) -> &Scope {
+        &self.scopes[id.index()]
+    }
+
+    /// The choice lists, in the order fields refer to them.
+    pub fn choice_lists(&self) -> &[ChoiceList] {
+        &self.lists
+    }
+
+    /// The choice list of field `id`, if it has one.
+    pub fn choices_of(&self, id: FieldId) -> Option<&ChoiceList> {
+        self.field(id).choices.map(|i| &self.lists[i])
+    }
+
+    /// Whether field `id`'s value is computed (a calculation, or a meta item) rather
+    /// than answered.
+    pub fn is_computed(&self, id: FieldId) -> bool {
+        let f = self.field(id);
+        f.calculation.is_some() || f.meta.is_some()
+    }
+
+    /// The questionnaire's default language.
+    pub fn default_language(&self) -> &str {
+        &self.questionnaire.default_language
+    }
+
+    /// The scope enclosing `scope` at `depth` (itself when `depth` is its own depth).
+    pub(crate) fn ancestor_at(&self, scope: ScopeId, depth: usize) -> ScopeId {
+        let s = &self.scopes[scope.index()];
+        if depth >= s.depth {
+            scope
+        } else if depth == 0 {
+            ScopeId::ROOT
+        } else {
+            s.chain[depth - 1]
+        }
+    }
+
+    /// Whether `ancestor` is `scope` or encloses it.
+    pub(crate) fn scope_contains(&self, ancestor: ScopeId, mut scope: ScopeId) -> bool {
+        loop {
+            if scope == ancestor {
+                return true;
+            }
+            match self.scopes[scope.index()].parent {
+                Some(p) => scope = p,
+                None => return false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_anchored_and_accept_java_unicode_escapes() {
+        assert_eq!(anchored_pattern("[\\u4e00-\\u9fa5]{2,4}"), "^(?:[\\x{4e00}-\\x{9fa5}]{2,4})$");
+        let re = regex_lite::Regex::new(&anchored_pattern("[\\u4e00-\\u9fa5]{2,4}")).unwrap();
+        assert!(re.is_match("王小明"));
+        assert!(!re.is_match("王"));
+        assert!(!re.is_match("Wang"));
+        assert_eq!(anchored_pattern("a\\.b"), "^(?:a\\.b)$");
+    }
+}

@@ -1,0 +1,284 @@
+//! The validation engine: a questionnaire and a response in, every problem out.
+//!
+//! Nothing is fail-fast: all problems are collected. Answers to items that are not
+//! relevant are not problems; they are reported as cleared, and calculations read them
+//! as empty. A draft may be incomplete (missing answers are not problems); a complete
+//! response must have no problems.
+
+mod checks;
+mod ids;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::expr::DateTime;
+use crate::form::{FieldId, Form, NodeKind, graph_split};
+use crate::i18n::{self, Lang, Params};
+use crate::instance::{self, Cell, Clock, Instance};
+use crate::response::{Answers, Response, Status};
+use crate::schema::Text;
+use crate::{Code, Diagnostic};
+
+pub use ids::{check_id_number, check_phone, is_email};
+
+/// One problem with a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// What is wrong.
+    pub code: Code,
+    /// Where: names and 0-based row indices, `member[2].m_dob`; empty for the response
+    /// as a whole.
+    pub path: String,
+    /// Values for the message (`min`, `max`, `value`, …).
+    pub params: Params,
+    /// The questionnaire's own message for this problem (`constraints[].message`,
+    /// `required_message`), already interpolated.
+    pub custom_message: Option<Text>,
+}
+
+impl Problem {
+    /// A problem with `code` at `path`.
+    pub fn new(code: Code, path: impl Into<String>) -> Self {
+        Problem { code, path: path.into(), params: Params::new(), custom_message: None }
+    }
+
+    /// Adds a message param.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The message in language `lang` (`zh`, `en`): the questionnaire's own message if
+    /// it has one, else Tianye's.
+    pub fn message(&self, lang: &str) -> String {
+        match &self.custom_message {
+            Some(text) => text.get(lang, "zh").to_owned(),
+            None => i18n::message(self.code, &self.params, Lang::from_code(lang)),
+        }
+    }
+
+    /// The problem as output: path, code, message in `lang`, params.
+    pub fn view(&self, lang: &str) -> ProblemView {
+        ProblemView {
+            path: self.path.clone(),
+            code: self.code,
+            message: self.message(lang),
+            params: self.params.clone(),
+        }
+    }
+}
+
+/// A problem as written in JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProblemView {
+    /// Where.
+    pub path: String,
+    /// Stable code.
+    pub code: Code,
+    /// Message in the requested language.
+    pub message: String,
+    /// Message params.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: Params,
+}
+
+/// The rows a value sits in, as (repeat, index) steps from the root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowPath {
+    steps: Vec<(FieldId, u32)>,
+}
+
+impl RowPath {
+    /// The root (outside every repeat).
+    pub fn root() -> Self {
+        RowPath::default()
+    }
+
+    /// Enters row `index` of `repeat`.
+    pub fn push(&mut self, repeat: FieldId, index: u32) {
+        self.steps.push((repeat, index));
+    }
+
+    /// Leaves the innermost row.
+    pub fn pop(&mut self) {
+        self.steps.pop();
+    }
+
+    /// The row indices.
+    pub fn indices(&self) -> Vec<u32> {
+        self.steps.iter().map(|s| s.1).collect()
+    }
+
+    /// `member[2].leaf`; just `member[2]` when `leaf` is empty.
+    pub fn display(&self, form: &Form, leaf: &str) -> String {
+        let mut out = String::new();
+        for (repeat, index) in &self.steps {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&form.field(*repeat).name);
+            out.push_str(&format!("[{index}]"));
+        }
+        if !leaf.is_empty() {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(leaf);
+        }
+        out
+    }
+}
+
+/// How to validate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The time to judge `today()`/`now()` and relative bounds by when the response
+    /// records neither `meta.submitted_at` nor `meta.updated_at`. Without it, such a
+    /// response is judged as of 1970-01-01.
+    pub now: Option<DateTime>,
+    /// Language for `jr:choice-name()` in calculations; the questionnaire's default
+    /// when empty.
+    pub lang: String,
+}
+
+/// The verdict on one response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Every problem, in questionnaire order.
+    pub problems: Vec<Problem>,
+    /// Paths of answers given to items that are not relevant; they are not problems,
+    /// and are left out of `answers`.
+    pub cleared: Vec<String>,
+    /// Calculated values by path (`is_lbc`, `member[0].m_age`), `null` when empty.
+    pub values: BTreeMap<String, serde_json::Value>,
+    /// The answers as they stand after validation: without cleared answers, with
+    /// calculated and meta values filled in. Exports use these.
+    pub answers: Answers,
+}
+
+impl Report {
+    /// Whether the response has no problems.
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The problems with messages in `lang`.
+    pub fn views(&self, lang: &str) -> Vec<ProblemView> {
+        self.problems.iter().map(|p| p.view(lang)).collect()
+    }
+}
+
+/// Runs every per-answer check over `inst` into `report`.
+pub(crate) fn check_instance(
+    form: &Form,
+    inst: &Instance,
+    clock: &Clock,
+    status: Status,
+    report: &mut Report,
+) {
+    checks::check_all(form, inst, clock, status, report);
+}
+
+/// The time a response is judged as of: when it was submitted, else last updated,
+/// else `fallback`, else the epoch.
+pub fn response_time(response: &Response, fallback: Option<DateTime>) -> DateTime {
+    let meta = &response.meta;
+    meta.submitted_at
+        .as_deref()
+        .and_then(DateTime::parse)
+        .or_else(|| meta.updated_at.as_deref().and_then(DateTime::parse))
+        .or(fallback)
+        .unwrap_or(DateTime { local_millis: 0, offset: Some(0) })
+}
+
+impl Form {
+    /// Validates `response` against this questionnaire: see the module docs.
+    pub fn validate(&self, response: &Response, options: &Options) -> Report {
+        let mut problems = Vec::new();
+        let q = &self.questionnaire;
+        if response.questionnaire.id != q.id || response.questionnaire.version != q.version {
+            problems.push(
+                Problem::new(Code::QuestionnaireMismatch, "")
+                    .with(
+                        "found",
+                        format!("{}@{}", response.questionnaire.id, response.questionnaire.version),
+                    )
+                    .with("expected", format!("{}@{}", q.id, q.version)),
+            );
+        }
+        if !crate::response::is_uuid(&response.instance_id) {
+            problems.push(
+                Problem::new(Code::InstanceId, "").with("value", response.instance_id.as_str()),
+            );
+        }
+        let lang =
+            if options.lang.is_empty() { q.default_language.clone() } else { options.lang.clone() };
+        let clock = Clock { now: response_time(response, options.now), lang };
+        let mut inst = instance::from_answers(self, &response.answers, &mut problems);
+        instance::fill_meta(self, &mut inst, &response.meta, &clock);
+        self.compute_all(&mut inst, &clock);
+        let mut report = Report {
+            problems,
+            cleared: Vec::new(),
+            values: BTreeMap::new(),
+            answers: Answers::new(),
+        };
+        check_instance(self, &inst, &clock, response.status, &mut report);
+        report.answers = self.clean_answers(&inst);
+        report
+    }
+
+    /// Recomputes every relevance condition and calculation, in dependency order.
+    pub(crate) fn compute_all(&self, inst: &mut Instance, clock: &Clock) {
+        for &node in &self.graph.order {
+            let (field, kind) = graph_split(node as usize);
+            if kind == NodeKind::Rel
+                || (kind == NodeKind::Val && self.field(field).calculation.is_some())
+            {
+                instance::compute(self, inst, clock, field, kind, &[]);
+            }
+        }
+    }
+
+    /// The answers of `inst` without non-relevant ones, with computed values.
+    pub(crate) fn clean_answers(&self, inst: &Instance) -> Answers {
+        self.row_answers(&inst.root, crate::form::ScopeId::ROOT)
+    }
+
+    fn row_answers(&self, row: &instance::Row, scope: crate::form::ScopeId) -> Answers {
+        let mut out = Answers::new();
+        for (slot, &id) in self.scope(scope).fields.iter().enumerate() {
+            if !row.relevant[slot] {
+                continue;
+            }
+            let f = self.field(id);
+            match &row.cells[slot] {
+                Cell::Val(v) => {
+                    out.insert(f.name.clone(), instance::stored_to_json(v));
+                }
+                Cell::Rows(rows) if f.row_scope.is_some() => {
+                    let rs = f.row_scope.expect("checked");
+                    let rows = rows
+                        .iter()
+                        .map(|r| serde_json::Value::Object(self.row_answers(r, rs)))
+                        .collect();
+                    out.insert(f.name.clone(), serde_json::Value::Array(rows));
+                }
+                Cell::Bad(v) => {
+                    out.insert(f.name.clone(), v.clone());
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// A validation failure that is not about the answers: the response itself could not
+/// be read.
+pub fn parse_error(d: &Diagnostic) -> Problem {
+    let mut p = Problem::new(d.code, d.item.clone());
+    p.params = d.params.clone();
+    p
+}

@@ -1,0 +1,217 @@
+//! The static checker, table-driven: each questionnaire fragment and the errors it must
+//! give (code, item path, property, and the text under the span).
+
+use serde_json::{Value, json};
+use tianye_core::{Code, Form, Severity};
+
+fn base_items(extra: Value) -> Value {
+    let mut items = json!([
+        {"type": "integer", "name": "age", "label": "年龄"},
+        {"type": "date", "name": "dob", "label": "生日"},
+        {"type": "select_one", "name": "sex", "label": "性别", "choices": "sex"},
+        {"type": "select_multiple", "name": "help", "label": "帮助", "choices": "help"},
+        {"type": "group", "name": "g", "label": "组", "items": [{"type": "text", "name": "in_group", "label": "x"}]},
+        {"type": "repeat", "name": "member", "label": "成员", "items": [
+            {"type": "integer", "name": "m_age", "label": "年龄"},
+            {"type": "repeat", "name": "trip", "label": "外出", "items": [
+                {"type": "integer", "name": "t_days", "label": "天数"}
+            ]}
+        ]},
+        {"type": "repeat", "name": "visit", "label": "走访", "items": [
+            {"type": "date", "name": "v_date", "label": "日期"}
+        ]}
+    ]);
+    items.as_array_mut().unwrap().extend(extra.as_array().unwrap().iter().cloned());
+    items
+}
+
+/// The errors for `extra` items added to the base questionnaire: (code, item,
+/// property, spanned text).
+fn errors(extra: Value) -> Vec<(Code, String, String, String)> {
+    let q = json!({
+        "id": "t", "version": "1", "title": "t", "items": base_items(extra),
+        "choice_lists": {
+            "sex": [{"name": "m", "label": "男"}, {"name": "f", "label": "女"}],
+            "help": [{"name": "money", "label": "钱"}, {"name": "none", "label": "无", "exclusive": true}]
+        }
+    });
+    match Form::from_json(&q.to_string()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                let text = match (&d.source, d.span) {
+                    (Some(s), Some(span)) => s[span.range()].to_owned(),
+                    _ => String::new(),
+                };
+                (d.code, d.item, d.property.unwrap_or_default(), text)
+            })
+            .collect(),
+    }
+}
+
+fn one(extra: Value) -> (Code, String, String, String) {
+    let mut e = errors(extra.clone());
+    assert_eq!(e.len(), 1, "{extra}: {e:?}");
+    e.remove(0)
+}
+
+fn calc(expr: &str) -> Value {
+    json!([{"type": "calculate", "name": "c", "calculation": expr}])
+}
+
+#[test]
+fn the_base_questionnaire_is_clean() {
+    assert_eq!(errors(json!([])), vec![]);
+}
+
+#[test]
+fn valid_expressions_pass() {
+    for expr in [
+        "count(${member}[${m_age} < 16])",
+        "sum(${m_age}) + max(${t_days})",
+        "count(${trip}) + count(${member}[count(${trip}) > 0])",
+        "int((today() - ${dob}) div 365.25)",
+        "if(selected(${help}, 'money'), 1, 0)",
+        "${sex} = 'f' and count-selected(${help}) > 0",
+        "format-date(${dob}, '%Y年%n月')",
+        "concat(${age}, '岁')",
+        "join(', ', ${m_age})",
+        "min(${age}, 3, 4)",
+        "jr:choice-name(${sex}, '${sex}')",
+        "regex(${in_group}, '^[\\u4e00-\\u9fa5]+$')",
+        "id-sex('11010519491231002X')",
+        "count(${member}[position() = 1])",
+    ] {
+        assert_eq!(errors(calc(expr)), vec![], "{expr}");
+    }
+}
+
+#[test]
+fn reference_errors() {
+    assert_eq!(
+        one(calc("${agee} + 1")),
+        (Code::UnknownRef, "c".into(), "calculation".into(), "${agee}".into())
+    );
+    assert_eq!(
+        one(calc("${m_age} + 1")),
+        (Code::RepeatOutside, "c".into(), "calculation".into(), "${m_age}".into())
+    );
+    assert_eq!(one(calc("${member} + 1")).0, Code::ExprType);
+    assert_eq!(one(calc("${g}")).0, Code::ExprType);
+    assert_eq!(one(calc("count(${m_age}[. > ${t_days}])")).0, Code::RepeatOutside);
+    // A field of another repeat, from inside a repeat.
+    let inside = json!([{"type": "repeat", "name": "r2", "label": "r", "items": [
+        {"type": "calculate", "name": "c2", "calculation": "${v_date}"}]}]);
+    assert_eq!(
+        one(inside),
+        (Code::RepeatOutside, "r2/c2".into(), "calculation".into(), "${v_date}".into())
+    );
+}
+
+#[test]
+fn function_errors() {
+    assert_eq!(
+        one(calc("pulldata('a', 'b', 'c', 'd')")),
+        (Code::Unsupported, "c".into(), "calculation".into(), "pulldata".into())
+    );
+    assert_eq!(one(calc("frobnicate(1)")).0, Code::UnknownFunction);
+    assert_eq!(one(calc("if(1, 2)")), (Code::Arity, "c".into(), "calculation".into(), "if".into()));
+    assert_eq!(one(calc("count(3)")).0, Code::ExprType);
+    assert_eq!(one(calc("position(..)")).0, Code::NoContext);
+    assert_eq!(one(calc("position()")).0, Code::NoContext);
+    assert_eq!(one(calc("regex(${in_group}, '[a-')")).0, Code::InvalidPattern);
+}
+
+#[test]
+fn type_errors() {
+    assert_eq!(
+        one(calc("'abc' + 1")),
+        (Code::ExprType, "c".into(), "calculation".into(), "'abc'".into())
+    );
+    assert_eq!(one(calc("${help} * 2")).0, Code::ExprType);
+    assert_eq!(one(calc("selected(${age}, 'x')")).0, Code::ExprType);
+    assert_eq!(
+        one(calc("${sex} = 'male'")),
+        (Code::UnknownChoice, "c".into(), "calculation".into(), "'male'".into())
+    );
+    assert_eq!(one(calc("selected(${help}, 'food')")).0, Code::UnknownChoice);
+}
+
+#[test]
+fn syntax_errors_point_into_the_expression() {
+    assert_eq!(
+        one(calc("${age} +")),
+        (Code::UnexpectedEnd, "c".into(), "calculation".into(), String::new())
+    );
+    assert_eq!(one(calc("/data/age")).0, Code::Unsupported);
+    let (code, item, property, text) =
+        one(json!([{"type": "text", "name": "x", "label": "x", "relevant": "${age} >> 3"}]));
+    assert_eq!(
+        (code, item.as_str(), property.as_str(), text.as_str()),
+        (Code::UnexpectedToken, "x", "relevant", ">")
+    );
+}
+
+#[test]
+fn cycles_are_found_with_their_path() {
+    let e = one(json!([
+        {"type": "calculate", "name": "a", "calculation": "${b} + 1"},
+        {"type": "calculate", "name": "b", "calculation": "${a} + 1"}
+    ]));
+    assert_eq!(e.0, Code::Cycle);
+    let e = one(json!([{"type": "integer", "name": "x", "label": "x", "relevant": ". > 1"}]));
+    assert_eq!(e.0, Code::Cycle);
+    let e = one(json!([
+        {"type": "integer", "name": "y", "label": "y", "default": "${z}"},
+        {"type": "calculate", "name": "z", "calculation": "${y} * 2"}
+    ]));
+    assert_eq!(e.0, Code::Cycle);
+    let e = one(json!([
+        {"type": "calculate", "name": "n", "calculation": "count(${r3})"},
+        {"type": "repeat", "name": "r3", "label": "r", "repeat_count": "${n}", "items": [{"type": "text", "name": "r3x", "label": "x"}]}
+    ]));
+    assert_eq!(e.0, Code::Cycle);
+}
+
+#[test]
+fn structure_errors() {
+    let e = errors(json!([
+        {"type": "text", "name": "age", "label": "dup"},
+        {"type": "integer", "name": "n", "label": "n", "min_length": 3},
+        {"type": "select_one", "name": "s", "label": "s", "choices": "nope"},
+        {"type": "select_one", "name": "s2", "label": "s"},
+        {"type": "date", "name": "d", "label": "d", "max": "tomorrow"},
+        {"type": "text", "name": "p", "label": "p", "pattern": "[a-"},
+        {"type": "text", "name": "2bad", "label": "x"},
+        {"type": "integer", "name": "mm", "label": "x", "min": 10, "max": 1},
+        {"type": "note", "name": "nt", "label": "年龄 ${agge}"}
+    ]));
+    let codes: Vec<(Code, &str, &str)> =
+        e.iter().map(|(c, i, p, _)| (*c, i.as_str(), p.as_str())).collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Code::DuplicateName, "age", "name"),
+            (Code::PropertyNotApplicable, "n", "min_length"),
+            (Code::UnknownChoiceList, "s", "choices"),
+            (Code::MissingProperty, "s2", "choices"),
+            (Code::InvalidBound, "d", "max"),
+            (Code::InvalidPattern, "p", "pattern"),
+            (Code::InvalidName, "2bad", "name"),
+            (Code::InvalidValue, "mm", "min"),
+            (Code::UnknownRef, "nt", "label"),
+        ]
+    );
+}
+
+#[test]
+fn date_compared_with_text_warns() {
+    let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(calc("${dob} < '2010-01-01'")),
+        "choice_lists": {"sex": [{"name": "m", "label": "男"}], "help": [{"name": "money", "label": "钱"}]}});
+    let form = Form::from_json(&q.to_string()).unwrap();
+    assert_eq!(form.warnings().len(), 1);
+    assert_eq!(form.warnings()[0].code, Code::ExprType);
+}

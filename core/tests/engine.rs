@@ -1,0 +1,165 @@
+//! End-to-end checks of the engine on small inline questionnaires: load, validate,
+//! and compare problems, cleared answers and calculated values.
+
+use serde_json::{Value, json};
+use tianye_core::{Code, Form, Options, Response};
+
+fn form(items: Value, lists: Value) -> Form {
+    let q = json!({"id": "t", "version": "1", "title": "t", "items": items, "choice_lists": lists});
+    Form::from_json(&q.to_string()).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+}
+
+fn respond(status: &str, answers: Value) -> Response {
+    serde_json::from_value(json!({
+        "instance_id": "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60",
+        "questionnaire": {"id": "t", "version": "1"},
+        "status": status,
+        "answers": answers,
+        "meta": {"submitted_at": "2026-07-01T10:00:00+08:00"}
+    }))
+    .unwrap()
+}
+
+fn problems(form: &Form, r: &Response) -> Vec<(String, Code)> {
+    let report = form.validate(r, &Options::default());
+    report.problems.iter().map(|p| (p.path.clone(), p.code)).collect()
+}
+
+fn household() -> Form {
+    form(
+        json!([
+            {"type": "select_one", "name": "county", "label": "县", "choices": "county", "required": true},
+            {"type": "select_one", "name": "township", "label": "乡镇", "choices": "township",
+             "choice_filter": "county = ${county}", "required": true},
+            {"type": "integer", "name": "hh_size", "label": "户人数", "min": 1, "max": 30, "required": true},
+            {"type": "repeat", "name": "member", "label": "成员", "repeat_count": "${hh_size}", "row_label": "${m_name}",
+             "items": [
+                {"type": "text", "name": "m_name", "label": "姓名", "required": true, "max_length": 10},
+                {"type": "date", "name": "m_dob", "label": "出生日期", "max": "today", "required": true},
+                {"type": "calculate", "name": "m_age", "calculation": "int((today() - ${m_dob}) div 365.25)"},
+                {"type": "select_one", "name": "m_away", "label": "外出", "choices": "yn", "required": true},
+                {"type": "text", "name": "m_where", "label": "在哪", "relevant": "${m_away} = 'yes'", "required": true},
+                {"type": "calculate", "name": "m_pos", "calculation": "position(..)"}
+             ]},
+            {"type": "calculate", "name": "n_children", "calculation": "count(${member}[${m_age} < 16])"},
+            {"type": "calculate", "name": "n_away", "calculation": "count(${member}[${m_away} = 'yes'])"},
+            {"type": "calculate", "name": "oldest", "calculation": "max(${m_age})"},
+            {"type": "integer", "name": "away_reported", "label": "外出人数", "required": true,
+             "constraints": [{"expr": ". = ${n_away}", "message": {"zh": "应为 ${n_away} 人", "en": "Should be ${n_away}"}}]},
+            {"type": "select_multiple", "name": "help", "label": "需要的帮助", "choices": "help", "max_selected": 2}
+        ]),
+        json!({
+            "county": [{"name": "c1", "label": "甲县"}, {"name": "c2", "label": "乙县"}],
+            "township": [{"name": "t1", "label": "一镇", "attributes": {"county": "c1"}},
+                         {"name": "t2", "label": "二镇", "attributes": {"county": "c2"}}],
+            "yn": [{"name": "yes", "label": "是"}, {"name": "no", "label": "否"}],
+            "help": [{"name": "money", "label": "钱"}, {"name": "study", "label": "学习"},
+                     {"name": "care", "label": "照料"}, {"name": "none", "label": "不需要", "exclusive": true}]
+        }),
+    )
+}
+
+fn valid_answers() -> Value {
+    json!({
+        "county": "c1", "township": "t1", "hh_size": 3,
+        "member": [
+            {"m_name": "王大", "m_dob": "1985-03-02", "m_away": "yes", "m_where": "广东"},
+            {"m_name": "李二", "m_dob": "1987-05-01", "m_away": "no"},
+            {"m_name": "王小", "m_dob": "2016-09-01", "m_away": "no"}
+        ],
+        "away_reported": 1,
+        "help": ["money", "study"]
+    })
+}
+
+#[test]
+fn a_valid_household_has_no_problems_and_its_calculations_are_right() {
+    let f = household();
+    let report = f.validate(&respond("complete", valid_answers()), &Options::default());
+    assert_eq!(report.problems, vec![]);
+    assert_eq!(report.values["n_children"], json!(1));
+    assert_eq!(report.values["n_away"], json!(1));
+    assert_eq!(report.values["oldest"], json!(41));
+    assert_eq!(report.values["member[2].m_age"], json!(9));
+    assert_eq!(report.values["member[1].m_pos"], json!(2));
+    assert_eq!(report.answers["member"][0]["m_age"], json!(41));
+}
+
+#[test]
+fn every_rule_reports_its_problem_with_a_row_path() {
+    let f = household();
+    let mut a = valid_answers();
+    a["township"] = json!("t2");
+    a["member"][1]["m_dob"] = json!("2027-01-01");
+    a["member"][1]["m_name"] = json!("一二三四五六七八九十十一");
+    a["member"][2]["m_away"] = json!("maybe");
+    a["away_reported"] = json!(2);
+    a["help"] = json!(["money", "none", "care"]);
+    a["member"][0]["m_where"] = json!(null);
+    let got = problems(&f, &respond("complete", a));
+    let want: Vec<(String, Code)> = vec![
+        ("township".into(), Code::Choice),
+        ("member[0].m_where".into(), Code::Required),
+        ("member[1].m_name".into(), Code::Length),
+        ("member[1].m_dob".into(), Code::Range),
+        ("member[2].m_away".into(), Code::Choice),
+        ("away_reported".into(), Code::Constraint),
+        ("help".into(), Code::Exclusive),
+        ("help".into(), Code::Count),
+    ];
+    assert_eq!(got, want);
+    let report = f.validate(
+        &respond("complete", valid_answers_with(|a| a["away_reported"] = json!(5))),
+        &Options::default(),
+    );
+    assert_eq!(report.problems[0].message("zh"), "应为 1 人");
+    assert_eq!(report.problems[0].message("en"), "Should be 1");
+}
+
+fn valid_answers_with(change: impl Fn(&mut Value)) -> Value {
+    let mut a = valid_answers();
+    change(&mut a);
+    a
+}
+
+#[test]
+fn non_relevant_answers_are_cleared_not_problems() {
+    let f = household();
+    let a = valid_answers_with(|a| {
+        a["member"][1]["m_where"] = json!(12);
+    });
+    let report = f.validate(&respond("complete", a), &Options::default());
+    assert_eq!(report.problems, vec![]);
+    assert_eq!(report.cleared, vec!["member[1].m_where".to_owned()]);
+    assert!(report.answers["member"][1].get("m_where").is_none());
+}
+
+#[test]
+fn drafts_may_be_incomplete_but_not_wrong() {
+    let f = household();
+    let a = json!({"hh_size": 2, "member": [{"m_name": "王大", "m_dob": "1985-13-02"}]});
+    assert_eq!(
+        problems(&f, &respond("draft", a.clone())),
+        vec![("member[0].m_dob".to_owned(), Code::Type)]
+    );
+    let complete = problems(&f, &respond("complete", a));
+    assert!(complete.contains(&("member".to_owned(), Code::Count)), "{complete:?}");
+    assert!(complete.contains(&("county".to_owned(), Code::Required)));
+}
+
+#[test]
+fn unknown_fields_and_misplaced_answers() {
+    let f = household();
+    let a = valid_answers_with(|a| {
+        a["m_name"] = json!("x");
+        a["member"][0]["zzz"] = json!(1);
+    });
+    let got = problems(&f, &respond("complete", a));
+    assert_eq!(
+        got,
+        vec![
+            ("m_name".to_owned(), Code::UnknownField),
+            ("member[0].zzz".to_owned(), Code::UnknownField)
+        ]
+    );
+}
