@@ -154,7 +154,7 @@ impl<'o> Builder<'o> {
         };
         let id = get(SettingKey::FormId)
             .map(|(v, _)| v)
-            .or_else(|| self.options.form_id.clone())
+            .or_else(|| self.options.form_id.as_deref().map(identifier))
             .unwrap_or_else(|| "form".to_owned());
         let title = get(SettingKey::FormTitle).map_or_else(|| id.clone(), |(v, _)| v);
         let version = get(SettingKey::Version).map_or_else(|| "1".to_owned(), |(v, _)| v);
@@ -874,6 +874,18 @@ fn parse_object(raw: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
+/// A questionnaire id from a file stem: ASCII letters, digits, `_` and `-`, starting
+/// with a letter (`01_basic` → `form_01_basic`, `户调查` → `form`).
+fn identifier(stem: &str) -> String {
+    let mut id: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    id = id.trim_matches('_').to_owned();
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id = if id.is_empty() { "form".to_owned() } else { format!("form_{id}") };
+    }
+    id
+}
+
 /// `yes`/`no` → a fixed condition, anything else an expression.
 fn condition(e: String) -> Condition {
     match aliases::yes_no(&e) {
@@ -1001,5 +1013,8 @@ mod tests {
         assert_eq!(literal("12", ItemType::Text), "'12'");
         assert_eq!(literal("it's", ItemType::Text), "\"it's\"");
         assert_eq!(quote("a'b\"c"), "concat('a', \"'\", 'b\"c')");
+        assert_eq!(identifier("01_basic"), "form_01_basic");
+        assert_eq!(identifier("household survey"), "household_survey");
+        assert_eq!(identifier("户调查"), "form");
     }
 }
