@@ -76,3 +76,46 @@ fn x5_engine_diagnostics_map_back_to_cells() {
     let d = Diagnostic::error(Code::InvalidValue, "hh/age").in_property("constraints[1]");
     assert_eq!(i.origins.locate(&d), Some(Place::row("survey", 3)));
 }
+
+#[test]
+fn x5_engine_errors_from_form_compile_point_at_the_cell() {
+    let md = r"
+| survey |              |        |       |                      |
+|        | type         | name   | label | relevant             |
+|        | begin repeat | member | M     |                      |
+|        | integer      | m_age  | Age   |                      |
+|        | end repeat   |        |       |                      |
+|        | text         | school | Sch   | ${m_agee} < 16       |
+";
+    let i = import_book(&Workbook::from_markdown(md), &Options::default()).unwrap();
+    let err = tianye_core::Form::compile(i.questionnaire.clone()).unwrap_err();
+    let f = i.locate(err.errors().next().unwrap());
+    assert_eq!(f.code, Code::UnknownRef);
+    assert_eq!(f.place, Place::cell("survey", 5, "D"));
+    assert_eq!(f.span, Some(Span::new(0, 9)));
+}
+
+#[test]
+fn x5_the_corpus_compiles_with_the_engine() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xlsform");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let md = std::fs::read_to_string(&path).unwrap();
+        let i = import_book(
+            &Workbook::from_markdown(&md),
+            &Options { form_id: Some("corpus".into()), ..Options::default() },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Err(e) = tianye_core::Form::compile(i.questionnaire.clone()) {
+            let shown: Vec<String> =
+                e.diagnostics.iter().map(|d| i.locate(d).render(&path.to_string_lossy())).collect();
+            panic!("{}", shown.join("\n"));
+        }
+        n += 1;
+    }
+    assert!(n >= 20);
+}
