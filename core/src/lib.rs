@@ -13,6 +13,7 @@ pub mod json;
 pub mod response;
 pub mod schema;
 pub mod session;
+pub mod synthetic;
 pub mod validate;
 #[cfg(feature = "xlsform")]
 pub mod xlsform;

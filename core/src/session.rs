@@ -609,7 +609,7 @@ impl Session {
         };
         for (node, prefix) in seeds {
             if readers_only {
-                for e in &graph.readers[node] {
+                for e in graph.readers(node) {
                     if e.propagate {
                         schedule(
                             &mut heap,
@@ -642,7 +642,7 @@ impl Session {
             let kind_out =
                 if kind == NodeKind::Rel { ChangeKind::Relevance } else { ChangeKind::Value };
             changes.changes.push(Change { field, rows: rows.clone(), kind: kind_out });
-            for e in &graph.readers[node] {
+            for e in graph.readers(node) {
                 if e.propagate {
                     schedule(
                         &mut heap,

@@ -1,7 +1,7 @@
 //! Compiling a questionnaire: structure and properties first, then every expression,
 //! then the dependency graph. Every error is collected; none stops the others.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use validator::{Validate, ValidationErrors};
 
@@ -30,7 +30,7 @@ pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
             chain_slots: Vec::new(),
         }],
         lists: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
         top: Vec::new(),
         graph: Graph::default(),
         warnings: Vec::new(),
@@ -208,7 +208,7 @@ impl Builder {
     }
 
     fn build_lists(&mut self, form: &mut Form) -> HashMap<String, usize> {
-        let mut index = HashMap::new();
+        let mut index = HashMap::default();
         let lists = form.questionnaire.choice_lists.clone();
         for (name, choices) in lists {
             let item = format!("choice_lists.{name}");
@@ -218,7 +218,7 @@ impl Builder {
                         .with("list", name.as_str()),
                 );
             }
-            let mut by_name = HashMap::new();
+            let mut by_name = HashMap::default();
             for (i, choice) in choices.iter().enumerate() {
                 if let Err(errors) = choice.validate() {
                     self.diags.extend(validation_diagnostics(&errors, &item, &format!("[{i}].")));

@@ -6,16 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 
 use super::aliases::{self, ChoiceKey, Container, SelectKind, SettingKey, SurveyKey, TypeCell};
 use super::error::{Finding, Place};
 use super::sheets::{self, Column, Sheets, Table};
 use super::workbook::{Row, Workbook};
-use super::{ItemOrigin, Options, Origins};
+use super::{ItemOrigin, Options, Origins, RawMap, raw_fields, raw_text};
 use crate::expr::{self, ExprKind, Span, Tok};
 use crate::schema::{
     Bound, Choice, Condition, Constraint, Item, ItemType, MatrixRow, Questionnaire, Text,
+    Translations,
 };
 use crate::{Code, Severity};
 
@@ -71,7 +71,7 @@ struct Frame {
     row: u32,
     kind: Container,
     path: String,
-    patch: Option<(Map<String, Value>, Place)>,
+    patch: Option<(RawMap, Place)>,
     origin: ItemOrigin,
 }
 
@@ -133,12 +133,16 @@ impl<'o> Builder<'o> {
         if !self.translated {
             return Some(Text::Plain(parts[0].1.to_owned()));
         }
-        let mut map = BTreeMap::new();
-        for (col, value) in parts.iter().filter(|(c, _)| c.lang.is_some()) {
-            map.entry(col.lang.clone().unwrap_or_default()).or_insert_with(|| (*value).to_owned());
-        }
-        for (_, value) in parts.iter().filter(|(c, _)| c.lang.is_none()) {
-            map.entry(self.default_lang.clone()).or_insert_with(|| (*value).to_owned());
+        // In column order; a column naming a language wins over an unsuffixed one.
+        let mut map = Translations::default();
+        for (col, value) in parts {
+            match &col.lang {
+                Some(lang) => map.insert(lang.clone(), (*value).to_owned()),
+                None if map.get(&self.default_lang).is_none() => {
+                    map.insert(self.default_lang.clone(), (*value).to_owned());
+                }
+                None => {}
+            }
         }
         Some(Text::PerLanguage(map))
     }
@@ -609,7 +613,7 @@ impl<'o> Builder<'o> {
     fn close(&mut self, frame: Frame, stack: &mut [Frame], top: &mut Vec<Item>) {
         let Frame { mut item, patch, origin, .. } = frame;
         if let Some((mut map, place)) = patch {
-            if map.get("type").and_then(Value::as_str) == Some("matrix")
+            if map.get("type").is_some_and(|t| t.get() == "\"matrix\"")
                 && item.kind == ItemType::Group
             {
                 item.kind = ItemType::Matrix;
@@ -645,9 +649,9 @@ impl<'o> Builder<'o> {
         // As pyxform: the same English text in every language.
         let per_lang = |text: &str| -> Text {
             match self.choice_lists.get(list).and_then(|l| l.first()).map(|c| &c.label) {
-                Some(Text::PerLanguage(map)) => {
-                    Text::PerLanguage(map.keys().map(|l| (l.clone(), text.to_owned())).collect())
-                }
+                Some(Text::PerLanguage(map)) => Text::PerLanguage(
+                    map.iter().map(|(l, _)| (l.clone(), text.to_owned())).collect(),
+                ),
                 _ => Text::Plain(text.to_owned()),
             }
         };
@@ -830,29 +834,25 @@ impl<'o> Builder<'o> {
     fn apply_map<T: Serialize + DeserializeOwned>(
         &mut self,
         value: T,
-        patch: Map<String, Value>,
+        patch: RawMap,
         place: &Place,
         skip: &[&str],
     ) -> T {
-        let Ok(Value::Object(mut base)) = serde_json::to_value(&value) else { return value };
+        let mut base = raw_fields(&value);
         for (k, v) in &patch {
             if skip.contains(&k.as_str()) {
                 continue;
             }
-            if v.is_null() {
+            if v.get() == "null" {
                 base.remove(k);
             } else {
                 base.insert(k.clone(), v.clone());
             }
         }
-        match serde_json::from_value(Value::Object(base)) {
+        match serde_json::from_str(&raw_text(&base)) {
             Ok(v) => v,
             Err(e) => {
-                self.invalid_tianye(
-                    &Value::Object(patch).to_string(),
-                    place.clone(),
-                    &e.to_string(),
-                );
+                self.invalid_tianye(&raw_text(&patch), place.clone(), &e.to_string());
                 value
             }
         }
@@ -866,12 +866,11 @@ fn push(stack: &mut [Frame], top: &mut Vec<Item>, item: Item) {
     }
 }
 
-fn parse_object(raw: &str) -> Result<Map<String, Value>, String> {
-    match serde_json::from_str::<Value>(raw) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("应为 JSON 对象 / must be a JSON object".to_owned()),
-        Err(e) => Err(e.to_string()),
+fn parse_object(raw: &str) -> Result<RawMap, String> {
+    if !raw.trim_start().starts_with('{') {
+        return Err("应为 JSON 对象 / must be a JSON object".to_owned());
     }
+    serde_json::from_str::<RawMap>(raw).map_err(|e| e.to_string())
 }
 
 /// A questionnaire id from a file stem: ASCII letters, digits, `_` and `-`, starting

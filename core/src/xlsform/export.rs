@@ -11,13 +11,13 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use super::aliases::language_header;
 use super::build::{is_dynamic, literal, quote};
 use super::error::Error;
 use super::workbook::{Sheet, Workbook, number_text};
-use super::{Options, build_lenient};
+use super::{Options, RawMap, build_lenient, raw_fields, raw_text};
 use crate::expr::{self, Expr, ExprKind, Span};
 use crate::schema::{Bound, Choice, Condition, Item, ItemType, MetaKind, Questionnaire, Text};
 
@@ -90,9 +90,9 @@ impl Workbook {
 /// What goes in the `tianye` cells: by item name, by (list, choice) and for settings.
 #[derive(Default)]
 struct Patches {
-    items: HashMap<String, Map<String, Value>>,
-    choices: HashMap<(String, String), Map<String, Value>>,
-    settings: Map<String, Value>,
+    items: HashMap<String, RawMap>,
+    choices: HashMap<(String, String), RawMap>,
+    settings: RawMap,
 }
 
 impl Patches {
@@ -134,24 +134,24 @@ impl Patches {
     }
 }
 
-fn diff<T: Serialize>(want: &T, got: &T, skip: &[&str]) -> Map<String, Value> {
-    let (Ok(Value::Object(w)), Ok(Value::Object(g))) =
-        (serde_json::to_value(want), serde_json::to_value(got))
-    else {
-        return Map::new();
-    };
-    let mut out = Map::new();
+fn diff<T: Serialize>(want: &T, got: &T, skip: &[&str]) -> RawMap {
+    let (w, g) = (raw_fields(want), raw_fields(got));
+    let mut out = RawMap::new();
     for (k, v) in &w {
-        if !skip.contains(&k.as_str()) && g.get(k) != Some(v) {
+        if !skip.contains(&k.as_str()) && g.get(k).map(|x| x.get()) != Some(v.get()) {
             out.insert(k.clone(), v.clone());
         }
     }
     for k in g.keys() {
         if !skip.contains(&k.as_str()) && !w.contains_key(k) {
-            out.insert(k.clone(), Value::Null);
+            out.insert(k.clone(), null());
         }
     }
     out
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).expect("null is JSON")
 }
 
 /// Column order of the `survey` sheet.
@@ -232,7 +232,7 @@ impl RowOut<'_> {
             None => {}
             Some(Text::Plain(s)) => self.set(header, s.as_str()),
             Some(Text::PerLanguage(map)) => {
-                for (lang, s) in map {
+                for (lang, s) in map.iter() {
                     self.set(&format!("{header}::{}", language_header(lang)), s.as_str());
                 }
             }
@@ -264,7 +264,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
                     r.set(k, v.as_str());
                 }
                 if let Some(p) = patches.choices.get(&(list.clone(), choice.name.clone())) {
-                    r.set("tianye", Value::Object(p.clone()).to_string());
+                    r.set("tianye", raw_text(p));
                 }
             }
         }
@@ -285,7 +285,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
         r.set("default_language", language_header(&q.default_language));
     }
     if !patches.settings.is_empty() {
-        r.set("tianye", Value::Object(patches.settings.clone()).to_string());
+        r.set("tianye", raw_text(&patches.settings));
     }
     book.sheets.push(settings.sheet(
         "settings",
@@ -306,7 +306,10 @@ fn write_item(q: &Questionnaire, item: &Item, patches: &Patches, out: &mut Rows)
         T::Group => "begin group".to_owned(),
         T::Repeat => "begin repeat".to_owned(),
         T::Matrix => {
-            patch.insert("type".into(), Value::String("matrix".into()));
+            patch.insert(
+                "type".into(),
+                RawValue::from_string("\"matrix\"".to_owned()).expect("a JSON string"),
+            );
             if !appearance.iter().any(|a| a == "field-list") {
                 appearance.push("field-list".into());
             }
@@ -379,7 +382,7 @@ fn write_item(q: &Questionnaire, item: &Item, patches: &Patches, out: &mut Rows)
     r.set("appearance", appearance.join(" "));
     r.set("parameters", parameters);
     if !patch.is_empty() {
-        r.set("tianye", Value::Object(patch).to_string());
+        r.set("tianye", raw_text(&patch));
     }
 
     match item.kind {

@@ -150,6 +150,23 @@ pub fn import_bytes(bytes: &[u8], format: Format, options: &Options) -> Result<I
     import(&Workbook::read(bytes, format)?, options)
 }
 
+/// A JSON object's members, each kept as its JSON text: merging and comparing these
+/// keeps the order of per-language texts, which a `serde_json::Value` would sort.
+pub(crate) type RawMap = BTreeMap<String, Box<serde_json::value::RawValue>>;
+
+/// The JSON members of a serialisable value (an item, a choice, a questionnaire).
+pub(crate) fn raw_fields<T: Serialize>(value: &T) -> RawMap {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The JSON text of a map of members.
+pub(crate) fn raw_text(map: &RawMap) -> String {
+    serde_json::to_string(map).unwrap_or_default()
+}
+
 /// Builds whatever can be built, ignoring errors (for export's round-trip check).
 pub(crate) fn build_lenient(book: &Workbook, options: &Options) -> Questionnaire {
     build::build(book, options).questionnaire

@@ -1,15 +1,11 @@
 //! X4: multilingual columns become per-language texts; `${name}` in labels stays.
 
-use std::collections::BTreeMap;
-
 use tianye_core::Text;
 
 use crate::common::{import, item};
 
 fn per(pairs: &[(&str, &str)]) -> Text {
-    Text::PerLanguage(
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
-    )
+    Text::PerLanguage(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
 }
 
 #[test]
@@ -50,7 +46,7 @@ fn x4_unsuffixed_column_is_the_default_language() {
 |          | Chinese          |
 ",
     );
-    assert_eq!(item(&i, "a").label, Some(per(&[("en", "Name"), ("zh", "姓名")])));
+    assert_eq!(item(&i, "a").label, Some(per(&[("zh", "姓名"), ("en", "Name")])));
     assert_eq!(item(&i, "b").label, Some(per(&[("zh", "住址")])));
     assert_eq!(i.questionnaire.languages, ["en", "zh"]);
 }
