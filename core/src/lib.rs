@@ -15,6 +15,8 @@ pub mod schema;
 pub mod session;
 pub mod synthetic;
 pub mod validate;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 #[cfg(feature = "xlsform")]
 pub mod xlsform;
 
