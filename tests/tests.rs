@@ -3,3 +3,6 @@
 
 // `tianye check` / `tianye validate` on the bundled questionnaires and their cases.
 mod cli;
+
+// `tianye check/import/export-xlsform/validate` on XLSForms.
+mod xlsform;

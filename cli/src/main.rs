@@ -4,6 +4,11 @@
 //! tianye check FORM...                 load and statically check questionnaires
 //! tianye validate FORM RESPONSE...     validate responses against a questionnaire
 //! tianye schema                        print the JSON Schema of the questionnaire format
+//! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
+//! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
+//!
+//! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
+//! .csv, .md).
 //! ```
 //!
 //! Run `cargo run -p tianye -- --help` for every command and option.
@@ -31,6 +36,11 @@ enum Command {
     Validate(commands::validate::Args),
     /// 输出问卷格式的 JSON Schema / Print the JSON Schema of the questionnaire format.
     Schema(commands::schema::Args),
+    /// 把 XLSForm 转成田野问卷 / Convert an XLSForm into a Tianye questionnaire (exit 0 done, 1 problems, 2 unreadable).
+    Import(commands::import::Args),
+    /// 把问卷导出为 XLSForm / Write a questionnaire as an XLSForm for ODK Collect and KoboToolbox.
+    #[command(name = "export-xlsform")]
+    ExportXlsform(commands::export_xlsform::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +49,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => Ok(commands::schema::run(&args)),
+        Command::Import(args) => commands::import::run(&args),
+        Command::ExportXlsform(args) => commands::export_xlsform::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,8 @@ pub mod synthetic;
 pub mod validate;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+#[cfg(feature = "xlsform")]
+pub mod xlsform;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, LoadError, Severity};

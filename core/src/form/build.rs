@@ -379,7 +379,7 @@ impl Builder {
         if item.kind.is_container() && item.items.is_empty() {
             missing_props.push("items");
         }
-        if (item.kind.is_question() || item.kind == T::Note)
+        if ((item.kind.is_question() && item.kind != T::Meta) || item.kind == T::Note)
             && item.label.is_none()
             && item.hint.is_none()
         {
