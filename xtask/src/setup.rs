@@ -51,7 +51,8 @@ pub(crate) const PYXFORM: &str = "4.5.0";
 
 /// pyxform for the differential XLSForm test.
 pub(crate) fn pyxform() -> Result<()> {
-    let check = format!("import pyxform, sys; sys.exit(0 if pyxform.__version__ == '{PYXFORM}' else 1)");
+    let check =
+        format!("import pyxform, sys; sys.exit(0 if pyxform.__version__ == '{PYXFORM}' else 1)");
     if Command::new("python3").args(["-c", &check]).output().is_ok_and(|o| o.status.success()) {
         return Ok(());
     }
