@@ -326,9 +326,8 @@ impl Session {
         self.form.is_computed(loc.field) || self.cond(loc, &self.form.field(loc.field).read_only)
     }
 
-    /// The problems of the answer at `loc` (what the form app shows next to it).
-    pub fn problems_at(&self, loc: &Loc, status: Status) -> Vec<Problem> {
-        let mut report = self.report(status);
+    /// The path problems use for `loc`: `member[2].m_dob`.
+    pub fn path(&self, loc: &Loc) -> String {
         let f = self.form.field(loc.field);
         let mut path = crate::validate::RowPath::root();
         let mut scope = f.scope;
@@ -340,7 +339,33 @@ impl Session {
         for (repeat, index) in repeats.into_iter().rev().zip(&loc.rows) {
             path.push(repeat, *index);
         }
-        let here = path.display(&self.form, &f.name);
+        path.display(&self.form, &f.name)
+    }
+
+    /// The place a problem path names (`member[2].m_dob`), if it exists.
+    pub fn locate(&self, path: &str) -> Option<Loc> {
+        let mut parts: Vec<&str> = path.split("].").collect();
+        let leaf = parts.pop()?;
+        let mut rows = Vec::new();
+        for part in parts {
+            let (_, index) = part.rsplit_once('[')?;
+            rows.push(index.parse().ok()?);
+        }
+        let (name, own_row) = match leaf.strip_suffix(']').and_then(|l| l.rsplit_once('[')) {
+            // A path ending in a row (`member[2]`): the repeat, in that row's holder.
+            Some((name, index)) => (name, Some(index.parse::<u32>().ok()?)),
+            None => (leaf, None),
+        };
+        let field = self.form.lookup(name)?;
+        let _ = own_row;
+        let loc = Loc::new(field, rows);
+        self.check_loc(&loc).ok().map(|()| loc)
+    }
+
+    /// The problems of the answer at `loc` (what the form app shows next to it).
+    pub fn problems_at(&self, loc: &Loc, status: Status) -> Vec<Problem> {
+        let here = self.path(loc);
+        let mut report = self.report(status);
         report.problems.retain(|p| p.path == here);
         report.problems
     }

@@ -66,9 +66,87 @@ pub(crate) fn pyxform() -> Result<()> {
     ]))
 }
 
+/// The wasm-bindgen version: the CLI must equal the `wasm-bindgen` crate exactly
+/// (root `Cargo.toml` pins `=0.2.130`).
+pub(crate) const WASM_BINDGEN: &str = "0.2.130";
+
+/// binaryen's wasm-opt from npm (Debian's binaryen 108 produces modules that fail at
+/// load: see TOOLCHAIN notes).
+pub(crate) const BINARYEN: &str = "132.0.0";
+
+/// Where tools installed for this repository live (inside `target/`, so `cargo clean`
+/// removes them and git ignores them).
+pub(crate) fn tools_dir() -> PathBuf {
+    root().join("target/tools")
+}
+
+fn version_of(program: &PathBuf) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The `wasm-bindgen` CLI of the pinned version (and its test runner); returns the
+/// directory holding them.
+pub(crate) fn wasm_bindgen() -> Result<PathBuf> {
+    let bin = tools_dir().join("bin");
+    let exe = bin.join("wasm-bindgen");
+    if version_of(&exe).is_some_and(|v| v.contains(WASM_BINDGEN))
+        && bin.join("wasm-bindgen-test-runner").exists()
+    {
+        return Ok(bin);
+    }
+    // Not `--locked`: its lockfile pins a crate version this registry lacks.
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["install", "wasm-bindgen-cli", "--version", &format!("={WASM_BINDGEN}"), "--root"])
+        .arg(tools_dir())
+        .current_dir(std::env::temp_dir()))?;
+    Ok(bin)
+}
+
+/// wasm-opt of the pinned binaryen.
+pub(crate) fn wasm_opt() -> Result<PathBuf> {
+    let exe = tools_dir().join("node_modules/.bin/wasm-opt");
+    if version_of(&exe).is_some_and(|v| v.contains(BINARYEN.split('.').next().unwrap_or(BINARYEN)))
+    {
+        return Ok(exe);
+    }
+    std::fs::create_dir_all(tools_dir())?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(tools_dir())
+        .arg(format!("binaryen@{BINARYEN}")))?;
+    Ok(exe)
+}
+
+/// Debian's Chromium and ChromeDriver, for the browser tests.
+pub(crate) fn chromium() -> Result<()> {
+    let have =
+        |p: &str| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success());
+    if have("chromium") && have("chromedriver") {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root_user {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(&mut apt(&["update", "-q"]))?;
+    run(&mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]))
+}
+
 /// Everything every task may need.
 pub(crate) fn all() -> Result<()> {
     wasm_target()?;
     pyxform()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    chromium()?;
     Ok(())
 }

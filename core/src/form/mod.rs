@@ -192,6 +192,18 @@ pub struct Field {
     pub rules: Rules,
 }
 
+impl Field {
+    /// Whether the offered choices depend on other answers (a choice filter).
+    pub fn has_choice_filter(&self) -> bool {
+        self.choice_filter.is_some()
+    }
+
+    /// Whether a repeat's rows follow a count expression.
+    pub fn has_repeat_count(&self) -> bool {
+        self.repeat_count.is_some()
+    }
+}
+
 /// A boolean property that may be fixed or computed.
 #[derive(Debug, Clone, Default)]
 pub(crate) enum Cond {

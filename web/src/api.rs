@@ -1,0 +1,135 @@
+//! Talking to the collection server and the browser: fetch, time, ids, downloads.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use tianye_core::expr::DateTime;
+
+/// Milliseconds since 1970 (UTC).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The device's offset from UTC, in minutes (UTC+8 gives 480).
+pub fn utc_offset_minutes() -> i16 {
+    (-js_sys::Date::new_0().get_timezone_offset()) as i16
+}
+
+/// Now, as the engine's date-time in the device's time zone.
+pub fn now() -> DateTime {
+    DateTime::from_utc_millis(now_ms() as i64, utc_offset_minutes())
+}
+
+/// Now as an RFC 3339 string with the device's offset (`2026-07-01T09:30:00.000+08:00`).
+pub fn now_iso() -> String {
+    now().to_string()
+}
+
+/// A random number in `0..1`.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A new random (version 4) UUID.
+pub fn uuid() -> String {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
+    if let Some(crypto) = crypto
+        && let Ok(f) = js_sys::Reflect::get(&crypto, &"randomUUID".into())
+        && let Some(f) = f.dyn_ref::<js_sys::Function>()
+        && let Ok(v) = f.call0(&crypto)
+        && let Some(s) = v.as_string()
+    {
+        return s;
+    }
+    // Without crypto.randomUUID (old WebViews): Math.random, formatted as version 4.
+    let mut hex: Vec<char> = (0..32)
+        .map(|_| char::from_digit((random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
+        .collect();
+    hex[12] = '4';
+    hex[16] = ['8', '9', 'a', 'b'][(random() * 4.0) as usize % 4];
+    let s: String = hex.into_iter().collect();
+    format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..])
+}
+
+/// Whether the browser says it is online.
+pub fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// An HTTP answer: status (0 when the network failed) and body text.
+pub struct Answer {
+    /// HTTP status, 0 for a network failure.
+    pub status: u16,
+    /// The body.
+    pub body: String,
+}
+
+/// Sends a request; never fails: a network failure is status 0.
+pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> Answer {
+    match try_request(method, url, token, body).await {
+        Ok(a) => a,
+        Err(e) => Answer { status: 0, body: e.as_string().unwrap_or_else(|| format!("{e:?}")) },
+    }
+}
+
+async fn try_request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<Answer, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new()?;
+    if let Some(token) = token {
+        headers.set("Authorization", &format!("Bearer {token}"))?;
+    }
+    if let Some(body) = body {
+        headers.set("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(url, &init)?;
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
+    let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+    Ok(Answer { status: response.status(), body: text })
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Asks the browser to keep this site's storage (`navigator.storage.persist()`).
+pub async fn persist_storage() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let storage = window.navigator().storage();
+    match storage.persist() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Bytes used and the quota, from `navigator.storage.estimate()`.
+pub async fn storage_estimate() -> Option<(f64, f64)> {
+    let window = web_sys::window()?;
+    let p = window.navigator().storage().estimate().ok()?;
+    let v = JsFuture::from(p).await.ok()?;
+    let get = |k: &str| js_sys::Reflect::get(&v, &k.into()).ok().and_then(|x| x.as_f64());
+    Some((get("usage")?, get("quota")?))
+}

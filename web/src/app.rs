@@ -1,0 +1,473 @@
+//! The app's shared state (provided as context), its routes, the questionnaire
+//! catalog and the upload queue.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use serde::Deserialize;
+use tianye_core::response::{FormRef, Meta, Response, Status};
+use tianye_core::schema::Text;
+use tianye_core::{Form, Session};
+
+use crate::api;
+use crate::i18n::{Key, both};
+use crate::state::record::{Group, Record, Upload};
+use crate::state::store::{Settings, Store, StoreError};
+use crate::state::upload::{Outcome, backoff_ms, classify};
+
+/// Where the app is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The questionnaires and this device's responses.
+    Home,
+    /// One response being filled in, or its review page.
+    Form {
+        /// Questionnaire id.
+        form: String,
+        /// Response id.
+        id: String,
+        /// The review page.
+        review: bool,
+    },
+}
+
+impl Route {
+    /// Reads a route from a location hash (`#/r/lbc_household/…/review`).
+    pub fn parse(hash: &str) -> Route {
+        let parts: Vec<&str> = hash.trim_start_matches('#').trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["r", form, id] => {
+                Route::Form { form: (*form).to_owned(), id: (*id).to_owned(), review: false }
+            }
+            ["r", form, id, "review"] => {
+                Route::Form { form: (*form).to_owned(), id: (*id).to_owned(), review: true }
+            }
+            _ => Route::Home,
+        }
+    }
+
+    /// The location hash for this route.
+    pub fn hash(&self) -> String {
+        match self {
+            Route::Home => "#/".to_owned(),
+            Route::Form { form, id, review: false } => format!("#/r/{form}/{id}"),
+            Route::Form { form, id, review: true } => format!("#/r/{form}/{id}/review"),
+        }
+    }
+}
+
+/// Where a questionnaire can be had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// Its id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its title.
+    pub title: Text,
+    /// Where its JSON is.
+    pub url: String,
+}
+
+/// How the app was started: as the whole app, or embedded in a portal.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// Base URL of the collection server (`""` for this origin).
+    pub endpoint: String,
+    /// Storage key prefix (embedded forms choose one).
+    pub prefix: String,
+    /// URL of the bundled questionnaires' index (`questionnaires/index.json`).
+    pub bundled_index: Option<String>,
+    /// Embedded: the one questionnaire shown, as JSON text.
+    pub fixed: Option<String>,
+    /// Whether routes live in the location hash (not when embedded).
+    pub use_hash: bool,
+    /// Called with each response marked complete.
+    pub on_submit: Option<js_sys::Function>,
+    /// Called with the answers after each change.
+    pub on_change: Option<js_sys::Function>,
+}
+
+/// The app's state, shared by every component.
+#[derive(Clone, Copy)]
+pub struct App {
+    /// The browser store.
+    pub store: StoredValue<Store>,
+    /// How the app was started.
+    pub config: StoredValue<Config, LocalStorage>,
+    /// Interface language.
+    pub lang: RwSignal<String>,
+    /// Where the app is.
+    pub route: RwSignal<Route>,
+    /// This device's responses.
+    pub records: RwSignal<Vec<Record>>,
+    /// A warning that stays until dismissed (storage full).
+    pub warning: RwSignal<Option<String>>,
+    /// A short notice.
+    pub notice: RwSignal<Option<String>>,
+    /// Whether the browser is online.
+    pub online: RwSignal<bool>,
+    /// Questionnaires that can be started.
+    pub catalog: RwSignal<Vec<Listing>>,
+    /// Upload token.
+    pub token: RwSignal<Option<String>>,
+    /// Storage used, in characters.
+    pub used: RwSignal<usize>,
+    forms: StoredValue<HashMap<String, Arc<Form>>>,
+    uploading: StoredValue<bool>,
+}
+
+#[derive(Deserialize)]
+struct CatalogBody {
+    questionnaires: Vec<CatalogEntry>,
+}
+
+#[derive(Deserialize)]
+struct CatalogEntry {
+    id: String,
+    version: String,
+    title: Text,
+    #[serde(default)]
+    file: Option<String>,
+}
+
+impl App {
+    /// The state for `config`, reading settings and records from the store.
+    pub fn new(config: Config) -> App {
+        let store = Store::new(&config.prefix);
+        let settings = store.settings();
+        let lang = settings.lang.clone().unwrap_or_else(|| "zh".to_owned());
+        let records = store.records();
+        let used = store.used_chars();
+        App {
+            store: StoredValue::new(store),
+            config: StoredValue::new_local(config),
+            lang: RwSignal::new(lang),
+            route: RwSignal::new(Route::Home),
+            records: RwSignal::new(records),
+            warning: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            online: RwSignal::new(api::online()),
+            catalog: RwSignal::new(Vec::new()),
+            token: RwSignal::new(settings.token),
+            used: RwSignal::new(used),
+            forms: StoredValue::new(HashMap::new()),
+            uploading: StoredValue::new(false),
+        }
+    }
+
+    /// The interface language now.
+    pub fn lang(&self) -> String {
+        self.lang.get()
+    }
+
+    /// The interface language, without tracking.
+    pub fn lang_untracked(&self) -> String {
+        self.lang.get_untracked()
+    }
+
+    /// Switches zh ↔ en and remembers it.
+    pub fn toggle_lang(&self) {
+        let next = if self.lang.get_untracked().starts_with("en") { "zh" } else { "en" };
+        self.lang.set(next.to_owned());
+        self.update_settings(|s| s.lang = Some(next.to_owned()));
+    }
+
+    fn update_settings(&self, f: impl FnOnce(&mut Settings)) {
+        let store = self.store.get_value();
+        let mut settings = store.settings();
+        f(&mut settings);
+        if let Err(e) = store.put_settings(&settings) {
+            self.report_store_error(&e);
+        }
+    }
+
+    /// Keeps the team token from a team link (`#team=TOKEN`).
+    pub fn set_token(&self, token: &str) {
+        self.token.set(Some(token.to_owned()));
+        self.update_settings(|s| s.token = Some(token.to_owned()));
+        self.notice.set(Some(both(Key::TokenSaved)));
+    }
+
+    /// Goes to `route` (through the location hash when the app owns it).
+    pub fn go(&self, route: Route) {
+        if self.config.with_value(|c| c.use_hash)
+            && let Some(w) = web_sys::window()
+        {
+            let _ = w.location().set_hash(&route.hash());
+        }
+        self.route.set(route);
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    }
+
+    /// Shows a storage error (the full-storage warning stays until dismissed).
+    pub fn report_store_error(&self, e: &StoreError) {
+        match e {
+            StoreError::Full => self.warning.set(Some(both(Key::StorageFull))),
+            other => self.warning.set(Some(other.to_string())),
+        }
+    }
+
+    /// Saves a record and refreshes the list; on failure, warns and returns false.
+    pub fn save(&self, record: &Record) -> bool {
+        let result = self.store.with_value(|s| s.put(record));
+        match result {
+            Ok(()) => {
+                self.records.update(|list| {
+                    match list.iter_mut().find(|r| {
+                        r.response.instance_id == record.response.instance_id
+                            && r.response.questionnaire.id == record.response.questionnaire.id
+                    }) {
+                        Some(slot) => *slot = record.clone(),
+                        None => list.insert(0, record.clone()),
+                    }
+                });
+                self.used.set(self.store.with_value(Store::used_chars));
+                true
+            }
+            Err(e) => {
+                self.report_store_error(&e);
+                false
+            }
+        }
+    }
+
+    /// Deletes a record.
+    pub fn delete(&self, form: &str, id: &str) {
+        self.store.with_value(|s| s.delete(form, id));
+        self.records.update(|list| {
+            list.retain(|r| !(r.response.questionnaire.id == form && r.response.instance_id == id))
+        });
+        self.used.set(self.store.with_value(Store::used_chars));
+    }
+
+    /// Loads the catalog: the bundled questionnaires, the server's, and (when embedded)
+    /// the one given.
+    pub async fn load_catalog(self) {
+        let mut out: Vec<Listing> = Vec::new();
+        let (endpoint, bundled, fixed) = self
+            .config
+            .with_value(|c| (c.endpoint.clone(), c.bundled_index.clone(), c.fixed.clone()));
+        if let Some(json) = fixed {
+            if let Ok(form) = Form::from_json(&json) {
+                let (id, version, title) = {
+                    let q = form.questionnaire();
+                    (q.id.clone(), q.version.clone(), q.title.clone())
+                };
+                if let Err(e) = self.store.with_value(|s| s.put_questionnaire(&id, &version, &json))
+                {
+                    self.report_store_error(&e);
+                }
+                self.forms.update_value(|m| {
+                    m.insert(format!("{id}@{version}"), Arc::new(form));
+                });
+                out.push(Listing { id, version, title, url: String::new() });
+            }
+            self.catalog.set(out);
+            return;
+        }
+        let server =
+            api::request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
+        if server.status == 200
+            && let Ok(body) = serde_json::from_str::<CatalogBody>(&server.body)
+        {
+            for e in body.questionnaires {
+                let url =
+                    format!("{endpoint}/api/v1/questionnaires/{}?version={}", e.id, e.version);
+                out.push(Listing { id: e.id, version: e.version, title: e.title, url });
+            }
+        }
+        if let Some(index) = bundled {
+            let answer = api::request("GET", &index, None, None).await;
+            if answer.status == 200
+                && let Ok(body) = serde_json::from_str::<CatalogBody>(&answer.body)
+            {
+                let base = index.rsplit_once('/').map_or(String::new(), |(b, _)| format!("{b}/"));
+                for e in body.questionnaires {
+                    if out.iter().any(|l| l.id == e.id && l.version == e.version) {
+                        continue;
+                    }
+                    let file = e.file.unwrap_or_else(|| format!("{}.json", e.id));
+                    out.push(Listing {
+                        id: e.id,
+                        version: e.version,
+                        title: e.title,
+                        url: format!("{base}{file}"),
+                    });
+                }
+            }
+        }
+        // Offline with nothing fetched: what this device has cached.
+        if out.is_empty() {
+            for (id, version) in self.store.with_value(Store::cached_questionnaires) {
+                if let Some(json) = self.store.with_value(|s| s.questionnaire(&id, &version))
+                    && let Ok(q) = tianye_core::Questionnaire::from_json(&json)
+                {
+                    out.push(Listing { id, version, title: q.title, url: String::new() });
+                }
+            }
+        }
+        self.catalog.set(out);
+    }
+
+    /// The compiled questionnaire `id@version`: from memory, this device's cache, or the
+    /// network (then cached, so the response opens offline later).
+    pub async fn form(self, id: &str, version: &str) -> Result<Arc<Form>, String> {
+        let key = format!("{id}@{version}");
+        if let Some(f) = self.forms.with_value(|m| m.get(&key).cloned()) {
+            return Ok(f);
+        }
+        let cached = self.store.with_value(|s| s.questionnaire(id, version));
+        let json = match cached {
+            Some(json) => json,
+            None => {
+                let url = self.catalog.with_untracked(|c| {
+                    c.iter().find(|l| l.id == id && l.version == version).map(|l| l.url.clone())
+                });
+                let endpoint = self.config.with_value(|c| c.endpoint.clone());
+                let url = url.unwrap_or_else(|| {
+                    format!("{endpoint}/api/v1/questionnaires/{id}?version={version}")
+                });
+                let answer = api::request("GET", &url, None, None).await;
+                if answer.status != 200 {
+                    return Err(format!("{} ({})", both(Key::NotFound), answer.status));
+                }
+                answer.body
+            }
+        };
+        let form = Form::from_json(&json).map_err(|e| e.to_string())?;
+        if let Err(e) = self.store.with_value(|s| s.put_questionnaire(id, version, &json)) {
+            self.report_store_error(&e);
+        }
+        let form = Arc::new(form);
+        self.forms.update_value(|m| {
+            m.insert(key, Arc::clone(&form));
+        });
+        Ok(form)
+    }
+
+    /// Starts a new response to `listing` and opens it.
+    pub async fn start(self, listing: Listing) {
+        let form = match self.form(&listing.id, &listing.version).await {
+            Ok(f) => f,
+            Err(e) => {
+                self.notice.set(Some(e));
+                return;
+            }
+        };
+        let meta = Meta {
+            started_at: Some(api::now_iso()),
+            updated_at: Some(api::now_iso()),
+            enumerator: self.store.with_value(|s| s.settings().enumerator),
+            ..Meta::default()
+        };
+        let session = Session::start(Arc::clone(&form), meta.clone(), api::now());
+        let q = form.questionnaire();
+        let mut record = Record {
+            response: Response {
+                instance_id: api::uuid(),
+                questionnaire: FormRef { id: q.id.clone(), version: q.version.clone() },
+                status: Status::Draft,
+                answers: session.answers(),
+                meta,
+            },
+            title: q.title.clone(),
+            upload: Upload::Draft,
+            summary: String::new(),
+        };
+        record.refresh_summary();
+        if self.save(&record) {
+            self.go(Route::Form {
+                form: q.id.clone(),
+                id: record.response.instance_id,
+                review: false,
+            });
+        }
+    }
+
+    /// Sends due complete responses one by one; reschedules itself for the next retry.
+    pub fn kick_uploads(self) {
+        if self.uploading.get_value() {
+            return;
+        }
+        self.uploading.set_value(true);
+        leptos::task::spawn_local(async move {
+            self.upload_due().await;
+            self.uploading.set_value(false);
+            self.schedule_next_upload();
+        });
+    }
+
+    fn schedule_next_upload(self) {
+        let next = self.records.with_untracked(|list| {
+            list.iter()
+                .filter(|r| r.response.status == Status::Complete)
+                .filter_map(|r| match r.upload {
+                    Upload::Queued { next_at, .. } => Some(next_at),
+                    _ => None,
+                })
+                .fold(f64::INFINITY, f64::min)
+        });
+        if next.is_finite() {
+            let wait = (next - api::now_ms()).clamp(200.0, 300_000.0);
+            set_timeout(move || self.kick_uploads(), Duration::from_millis(wait as u64));
+        }
+    }
+
+    async fn upload_due(self) {
+        loop {
+            if !api::online() {
+                return;
+            }
+            let now = api::now_ms();
+            let due = self.records.with_untracked(|list| list.iter().find(|r| r.due(now)).cloned());
+            let Some(mut record) = due else { return };
+            let attempts = match record.upload {
+                Upload::Queued { attempts, .. } => attempts,
+                _ => 0,
+            };
+            record.upload = Upload::Uploading;
+            self.save(&record);
+            let (endpoint, token) =
+                (self.config.with_value(|c| c.endpoint.clone()), self.token.get_untracked());
+            let body = serde_json::to_string(&record.response).unwrap_or_default();
+            let answer = api::request(
+                "POST",
+                &format!("{endpoint}/api/v1/submissions"),
+                token.as_deref(),
+                Some(&body),
+            )
+            .await;
+            record.upload = match classify(answer.status, &answer.body) {
+                Outcome::Stored => Upload::Uploaded { at: api::now_iso() },
+                Outcome::Rejected { code, message, problems } => {
+                    Upload::Rejected { code, message, problems }
+                }
+                Outcome::Retry { reason } => Upload::Queued {
+                    attempts: attempts + 1,
+                    next_at: api::now_ms() + backoff_ms(attempts, api::random()),
+                    last_error: Some(reason),
+                },
+            };
+            self.save(&record);
+            if matches!(record.upload, Upload::Queued { .. }) {
+                // The server or the network is failing: wait for the backoff.
+                return;
+            }
+        }
+    }
+
+    /// The number of records in each group.
+    pub fn counts(&self) -> Vec<(Group, usize)> {
+        self.records.with(|list| {
+            Group::ALL
+                .iter()
+                .map(|g| (*g, list.iter().filter(|r| r.group() == *g).count()))
+                .collect()
+        })
+    }
+}

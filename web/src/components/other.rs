@@ -1,0 +1,156 @@
+//! Dates and times, ranges, locations and acknowledgements.
+
+use leptos::prelude::*;
+use serde_json::{Value as Json, json};
+use tianye_core::Loc;
+use tianye_core::form::Bound;
+use tianye_core::schema::ItemType;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use super::text::shown_text;
+use super::{input_id, path_of};
+use crate::i18n::{Key, t};
+use crate::pages::form::FormState;
+
+fn current(st: FormState, loc: &Loc) -> Signal<Json> {
+    let loc = loc.clone();
+    Signal::derive(move || {
+        st.rev.track();
+        st.session.with_value(|s| s.answer(&loc))
+    })
+}
+
+/// Date, time and date-time pickers (the browser's own).
+pub(crate) fn temporal(st: FormState, loc: Loc) -> impl IntoView {
+    let kind = st.form().field(loc.field).kind;
+    let input_type = match kind {
+        ItemType::Time => "time",
+        ItemType::Datetime => "datetime-local",
+        _ => "date",
+    };
+    let value = current(st, &loc);
+    let id = input_id(st, &loc);
+    let path = path_of(st, &loc);
+    let shown = move || {
+        let v = shown_text(&value.get());
+        // datetime-local shows no offset or seconds' fraction.
+        if kind == ItemType::Datetime { v.chars().take(16).collect() } else { v }
+    };
+    view! {
+        <input type=input_type id=id prop:value=shown
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                st.set(&loc, &if v.is_empty() { Json::Null } else { json!(v) });
+            }
+            on:blur=move |_| st.leave(&path)
+        />
+    }
+}
+
+/// A slider from `min` to `max` in steps of `step`.
+pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
+    let rules = st.form().field(loc.field).rules.clone();
+    let num = |b: Option<Bound>, d: f64| match b {
+        Some(Bound::Number(n)) => n,
+        _ => d,
+    };
+    let (min, max, step) = (num(rules.min, 1.0), num(rules.max, 10.0), rules.step.unwrap_or(1.0));
+    let value = current(st, &loc);
+    let id = input_id(st, &loc);
+    let path = path_of(st, &loc);
+    let set_loc = loc.clone();
+    view! {
+        <div class="range">
+            <input type="range" id=id min=min max=max step=step
+                prop:value=move || value.get().as_f64().map_or(String::new(), |v| v.to_string())
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    st.set(&set_loc, &super::text::typed_answer(ItemType::Range, &v));
+                }
+                on:blur=move |_| st.leave(&path)
+            />
+            <output>{move || shown_text(&value.get())}</output>
+        </div>
+    }
+}
+
+/// A location from the device (`navigator.geolocation`), or typed in.
+pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
+    let value = current(st, &loc);
+    let id = input_id(st, &loc);
+    let path = path_of(st, &loc);
+    let lang = move || st.app.lang();
+    let status = RwSignal::new(String::new());
+    let field = move |key: &'static str| {
+        move || value.with(|v| v.get(key).map(ToString::to_string).unwrap_or_default())
+    };
+    let set_part = {
+        let loc = loc.clone();
+        move |key: &'static str, text: String| {
+            let mut map =
+                st.session.with_value(|s| s.answer(&loc)).as_object().cloned().unwrap_or_default();
+            match super::text::typed_answer(ItemType::Decimal, &text) {
+                Json::Null => {
+                    map.remove(key);
+                }
+                v => {
+                    map.insert(key.to_owned(), v);
+                }
+            }
+            st.set(&loc, &if map.is_empty() { Json::Null } else { Json::Object(map) });
+        }
+    };
+    let locate = {
+        let loc = loc.clone();
+        move |_| {
+            let Some(geo) = window().navigator().geolocation().ok() else {
+                status.set("—".into());
+                return;
+            };
+            status.set(t(Key::Loading, &st.app.lang_untracked()).to_owned());
+            let loc = loc.clone();
+            let ok = Closure::once_into_js(move |p: web_sys::Position| {
+                let c = p.coords();
+                st.set(
+                    &loc,
+                    &json!({"lat": c.latitude(), "lon": c.longitude(), "accuracy": c.accuracy()}),
+                );
+                status.set(String::new());
+            });
+            let err =
+                Closure::once_into_js(move |e: web_sys::PositionError| status.set(e.message()));
+            let _ = geo.get_current_position_with_error_callback(
+                ok.unchecked_ref(),
+                Some(err.unchecked_ref()),
+            );
+        }
+    };
+    let (lat_set, lon_set, acc_set) = (set_part.clone(), set_part.clone(), set_part);
+    view! {
+        <div class="geo" id=id>
+            <button type="button" on:click=locate>{move || t(Key::LocateMe, &lang())}</button>
+            <span class="status">{move || status.get()}</span>
+            <label>{move || t(Key::Latitude, &lang())}<input inputmode="decimal" prop:value=field("lat") on:change=move |ev| lat_set("lat", event_target_value(&ev)) on:blur={let p = path.clone(); move |_| st.leave(&p)}/></label>
+            <label>{move || t(Key::Longitude, &lang())}<input inputmode="decimal" prop:value=field("lon") on:change=move |ev| lon_set("lon", event_target_value(&ev))/></label>
+            <label>{move || t(Key::Accuracy, &lang())}<input inputmode="decimal" prop:value=field("accuracy") on:change=move |ev| acc_set("accuracy", event_target_value(&ev))/></label>
+        </div>
+    }
+}
+
+/// A single box to tick.
+pub(crate) fn acknowledge(st: FormState, loc: Loc) -> impl IntoView {
+    let value = current(st, &loc);
+    let id = input_id(st, &loc);
+    let path = path_of(st, &loc);
+    let lang = move || st.app.lang();
+    view! {
+        <label class="choice">
+            <input type="checkbox" id=id prop:checked=move || value.with(|v| v.as_str() == Some("OK"))
+                on:change=move |ev| st.set(&loc, &if event_target_checked(&ev) { json!("OK") } else { Json::Null })
+                on:blur=move |_| st.leave(&path)
+            />
+            <span>{move || t(Key::Ok, &lang())}</span>
+        </label>
+    }
+}

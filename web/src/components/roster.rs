@@ -1,0 +1,84 @@
+//! Repeats: household rosters with a card per row, titled by the row's label (a
+//! member's name), with add and remove buttons; a count answer drives the rows.
+
+use leptos::prelude::*;
+use tianye_core::Loc;
+
+use super::{field_view, label, messages, relevant};
+use crate::i18n::{Key, t};
+use crate::pages::form::{FormState, dom_id};
+
+pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
+    let form = st.form();
+    let f = form.field(loc.field);
+    let counted = f.has_repeat_count();
+    let max_rows = f.rules.max_rows;
+    let children = f.children.clone();
+    let shown = relevant(st, &loc);
+    let title = label(st, &loc);
+    let msgs = messages(st, &loc);
+    let id = dom_id(&form, &loc);
+    let count = {
+        let loc = loc.clone();
+        Memo::new(move |_| {
+            st.rev.track();
+            st.session.with_value(|s| s.row_count(&loc))
+        })
+    };
+    let lang = move || st.app.lang();
+    let add_loc = loc.clone();
+    let can_add = move || !counted && max_rows.is_none_or(|m| count.get() < m);
+    view! {
+        <section class="roster" id=id class:hidden=move || !shown.get()>
+            <h2>{title}</h2>
+            <ul class="q-problems" role="alert">{move || msgs.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            <For each=move || 0..count.get() key=|i| *i let:i>
+                {
+                    let mut rows = loc.rows.clone();
+                    rows.push(i);
+                    let row_loc = Loc::new(loc.field, rows.clone());
+                    let heading = {
+                        let row_loc = row_loc.clone();
+                        move || {
+                            st.rev.track();
+                            let lang = st.app.lang();
+                            st.session
+                                .with_value(|s| s.row_label(&row_loc, &lang))
+                                .filter(|l| !l.trim().is_empty())
+                                .unwrap_or_else(|| t(Key::Row, &lang).replace("{n}", &(i + 1).to_string()))
+                        }
+                    };
+                    let remove_loc = loc.clone();
+                    let has_answers = {
+                        let row_loc = row_loc.clone();
+                        move || st.session.with_value(|s| {
+                            let form = s.form();
+                            form.field(row_loc.field).children.iter().any(|&c| {
+                                !form.is_computed(c) && !s.answer(&Loc::new(c, row_loc.rows.clone())).is_null()
+                            })
+                        })
+                    };
+                    let children = children.clone();
+                    view! {
+                        <article class="row-card">
+                            <header>
+                                <h3>{heading}</h3>
+                                <Show when=move || !counted>
+                                    <button type="button" class="link danger"
+                                        on:click={let remove_loc = remove_loc.clone(); let has_answers = has_answers.clone(); move |_| st.remove_row(&remove_loc, i, has_answers())}
+                                    >{move || t(Key::RemoveRow, &lang())}</button>
+                                </Show>
+                            </header>
+                            {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
+                        </article>
+                    }
+                }
+            </For>
+            <Show when=can_add>
+                <button type="button" class="add-row" on:click={let add_loc = add_loc.clone(); move |_| st.add_row(&add_loc)}>
+                    "+ " {move || t(Key::AddRow, &lang())}
+                </button>
+            </Show>
+        </section>
+    }
+}

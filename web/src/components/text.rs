@@ -1,0 +1,145 @@
+//! Text-like inputs (text, numbers, phone, ID number, e-mail). Typing through a Chinese
+//! input method is never interrupted: nothing is committed during composition, and the
+//! input's value is only ever set from outside while it does not have focus.
+
+use leptos::html;
+use leptos::prelude::*;
+use serde_json::Value as Json;
+use tianye_core::Loc;
+use tianye_core::schema::ItemType;
+
+use super::{input_id, path_of};
+use crate::pages::form::FormState;
+
+/// The JSON answer for what was typed: numbers for numeric questions when the text is
+/// a number (else the text itself, which the engine reports as a `type` problem, so
+/// nothing typed is lost); `null` for an empty box.
+pub(crate) fn typed_answer(kind: ItemType, text: &str) -> Json {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Json::Null;
+    }
+    match kind {
+        ItemType::Integer | ItemType::Decimal | ItemType::Range | ItemType::Rating => {
+            let n = tianye_core::expr::str_to_num(trimmed);
+            match serde_json::Number::from_f64(n) {
+                Some(_) if kind == ItemType::Integer && n.fract() != 0.0 => {
+                    Json::String(text.to_owned())
+                }
+                Some(_) if kind == ItemType::Integer => Json::from(n as i64),
+                Some(num) => Json::Number(num),
+                None => Json::String(text.to_owned()),
+            }
+        }
+        _ => Json::String(text.to_owned()),
+    }
+}
+
+/// The text an answer shows in a text box.
+pub(crate) fn shown_text(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn is_composing(ev: &web_sys::Event) -> bool {
+    js_sys::Reflect::get(ev, &"isComposing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// Whether `el` has the keyboard focus.
+pub(crate) fn focused(el: &wasm_bindgen::JsValue) -> bool {
+    document().active_element().is_some_and(|a| AsRef::<wasm_bindgen::JsValue>::as_ref(&a) == el)
+}
+
+pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
+    let form = st.form();
+    let f = form.field(loc.field);
+    let kind = f.kind;
+    let multiline = f.appearance.as_deref().is_some_and(|a| a.contains("multiline"));
+    let (input_type, inputmode) = match kind {
+        ItemType::Integer => ("text", "numeric"),
+        ItemType::Decimal => ("text", "decimal"),
+        ItemType::Phone => ("tel", "tel"),
+        ItemType::Email => ("email", "email"),
+        ItemType::IdNumber => ("text", "text"),
+        _ => ("text", "text"),
+    };
+    let id = input_id(st, &loc);
+    let path = path_of(st, &loc);
+    let composing = StoredValue::new(false);
+    let read_only = {
+        let loc = loc.clone();
+        move || {
+            st.rev.track();
+            st.session.with_value(|s| s.is_read_only(&loc))
+        }
+    };
+    let initial = st.session.with_value(|s| shown_text(&s.answer(&loc)));
+    let commit = {
+        let loc = loc.clone();
+        move |text: String| {
+            let value = typed_answer(kind, &text);
+            let current = st.session.with_value(|s| s.answer(&loc));
+            if current != value {
+                st.set(&loc, &value);
+            }
+        }
+    };
+    // Values set from outside (defaults, a removed row's successor) reach the box only
+    // while the user is not in it.
+    let want = {
+        let loc = loc.clone();
+        move || {
+            st.rev.track();
+            st.session.with_value(|s| shown_text(&s.answer(&loc)))
+        }
+    };
+    if multiline {
+        let node = NodeRef::<html::Textarea>::new();
+        Effect::new(move |_| {
+            let want = want();
+            if let Some(el) = node.get()
+                && !focused(el.as_ref())
+                && typed_answer(kind, &el.value()) != typed_answer(kind, &want)
+            {
+                el.set_value(&want);
+            }
+        });
+        let commit_input = commit.clone();
+        let commit_end = commit.clone();
+        view! {
+            <textarea id=id node_ref=node rows="3" prop:readOnly=read_only
+                on:compositionstart=move |_| composing.set_value(true)
+                on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
+                on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
+                on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
+            >{initial}</textarea>
+        }
+        .into_any()
+    } else {
+        let node = NodeRef::<html::Input>::new();
+        Effect::new(move |_| {
+            let want = want();
+            if let Some(el) = node.get()
+                && !focused(el.as_ref())
+                && typed_answer(kind, &el.value()) != typed_answer(kind, &want)
+            {
+                el.set_value(&want);
+            }
+        });
+        let commit_input = commit.clone();
+        let commit_end = commit.clone();
+        view! {
+            <input id=id node_ref=node type=input_type inputmode=inputmode value=initial autocomplete="off"
+                prop:readOnly=read_only
+                on:compositionstart=move |_| composing.set_value(true)
+                on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
+                on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
+                on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
+            />
+        }
+        .into_any()
+    }
+}

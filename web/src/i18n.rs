@@ -1,0 +1,89 @@
+//! The app's own texts, Chinese first and English second.
+
+/// A text of the interface in `lang` (`zh` unless `lang` starts with `en`).
+pub fn t(key: Key, lang: &str) -> &'static str {
+    let (zh, en) = key.texts();
+    if lang.starts_with("en") { en } else { zh }
+}
+
+/// Both languages: `"中文 / English"`, for places that show both.
+pub fn both(key: Key) -> String {
+    let (zh, en) = key.texts();
+    format!("{zh} / {en}")
+}
+
+macro_rules! keys {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// A text of the interface; each variant's texts are in the table below.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum Key { $($name,)* }
+        impl Key {
+            /// (Chinese, English).
+            pub fn texts(self) -> (&'static str, &'static str) {
+                match self { $(Key::$name => ($zh, $en),)* }
+            }
+        }
+    };
+}
+
+keys! {
+    AppName => "田野入户调查", "Tianye field survey";
+    Questionnaires => "问卷", "Questionnaires";
+    NewResponse => "新建", "New";
+    MyResponses => "本机答卷", "Responses on this device";
+    Search => "按户主、村或任何答案搜索", "Search by household, village or any answer";
+    Draft => "草稿", "Drafts";
+    Complete => "已完成待上传", "Complete, waiting to upload";
+    Uploading => "上传中", "Uploading";
+    Uploaded => "已上传", "Uploaded";
+    Rejected => "被退回", "Rejected";
+    Open => "打开", "Open";
+    Delete => "删除", "Delete";
+    ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";
+    Next => "下一页", "Next";
+    Back => "上一页", "Back";
+    Review => "检查并提交", "Review and submit";
+    FirstProblem => "跳到第一个问题", "Go to the first problem";
+    Home => "返回列表", "Back to the list";
+    MarkComplete => "标记为完成", "Mark complete";
+    HasProblems => "还有问题需要修改", "There are problems to fix";
+    NoProblems => "没有问题，可以提交", "No problems: ready to submit";
+    Saved => "已保存在本机", "Saved on this device";
+    AddRow => "添加一行", "Add a row";
+    RemoveRow => "删除此行", "Remove this row";
+    ConfirmRemoveRow => "这一行已有答案，确定删除？", "This row has answers. Remove it?";
+    ConfirmExcessRows => "人数减少了：要删除最后几行已填写的内容吗？", "The count went down: remove the last rows, which hold answers?";
+    Row => "第 {n} 行", "Row {n}";
+    Required => "必答", "required";
+    Version => "版本", "version";
+    OldVersion => "此答卷使用问卷的旧版本", "This response answers an older version of the questionnaire";
+    StorageFull => "浏览器存储已满，新的修改没有保存！已保存的内容不会丢失。请立即“导出为文件”备份，并上传或删除已上传的答卷。", "Browser storage is full: the latest change was NOT saved. What was saved is kept. Save all as a file now, then upload or delete uploaded responses.";
+    SaveFile => "导出为文件", "Save all as file";
+    StorageUse => "本机存储已用", "Storage used on this device";
+    Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
+    Online => "在线", "Online";
+    NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
+    TokenSaved => "已保存队伍上传口令", "Team upload token saved";
+    ServerProblems => "服务器退回了这份答卷", "The server returned this response";
+    Language => "English", "中文";
+    Loading => "正在加载…", "Loading…";
+    NotFound => "找不到这份答卷或问卷", "This response or questionnaire was not found";
+    LocateMe => "获取当前位置", "Get my location";
+    Latitude => "纬度", "Latitude";
+    Longitude => "经度", "Longitude";
+    Accuracy => "精度（米）", "Accuracy (m)";
+    Ok => "确认", "OK";
+    Answers => "答案", "Answers";
+    Problems => "问题", "Problems";
+    NotAnswered => "未回答", "not answered";
+    Progress => "进度", "Progress";
+    Edit => "修改", "Edit";
+    MoveUp => "上移", "Move up";
+    MoveDown => "下移", "Move down";
+    Enumerator => "调查员", "Enumerator";
+    Submitted => "已提交", "Submitted";
+    Thanks => "已保存，联网后会自动上传。", "Saved; it uploads automatically when online.";
+    Retry => "下次重试", "Next try";
+    Persisted => "已请求浏览器长期保存数据", "Asked the browser to keep this data";
+}

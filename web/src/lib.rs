@@ -1,0 +1,106 @@
+//! Tianye's field form app (田野入户调查): a Leptos client-side app on `tianye-core`.
+//!
+//! It renders any questionnaire one page at a time, validates with the engine as the
+//! enumerator answers, saves every change in browser storage at once, works offline (a
+//! service worker caches the app), uploads complete responses when it can, and can be
+//! embedded in other portals ([`embed`]). All rules come from `tianye-core`; the model
+//! is plain Rust in [`state`], and components only wire signals to it.
+//!
+//! Build and serve with `cargo xtask serve`; the size is reported by `cargo xtask size`.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod embed;
+pub mod i18n;
+pub mod pages;
+pub mod state;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::app::{App, Config, Route};
+use crate::pages::form::FormPage;
+use crate::pages::home::Home;
+
+/// The whole app: the current screen, the storage warning and notices.
+#[component]
+pub fn Root(
+    /// The app's state.
+    app: App,
+) -> impl IntoView {
+    provide_context(app);
+    let lang = move || app.lang();
+    view! {
+        <div class="app" lang=move || if lang().starts_with("en") { "en" } else { "zh-CN" }>
+            {move || app.warning.get().map(|w| view! {
+                <div class="warning" role="alert">
+                    <p>{w}</p>
+                    <button on:click=move |_| {
+                        let text = app.records.with(|r| crate::pages::home::backup_json(r));
+                        let _ = api::download("tianye-backup.json", &text);
+                    }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
+                    <button class="link" on:click=move |_| app.warning.set(None)>"×"</button>
+                </div>
+            })}
+            {move || app.notice.get().map(|n| view! {
+                <div class="notice" role="status"><span>{n}</span><button class="link" on:click=move |_| app.notice.set(None)>"×"</button></div>
+            })}
+            {move || match app.route.get() {
+                Route::Home => view! { <Home app=app/> }.into_any(),
+                Route::Form { form, id, review } => view! { <FormPage app=app form_id=form id=id review=review/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Wires the browser's events to the app: online/offline, and (when the app owns the
+/// page) the location hash.
+pub fn connect(app: App) {
+    let _ = window_event_listener(leptos::ev::online, move |_| {
+        app.online.set(true);
+        app.kick_uploads();
+    });
+    let _ = window_event_listener(leptos::ev::offline, move |_| app.online.set(false));
+    if app.config.with_value(|c| c.use_hash) {
+        let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+            let hash = window().location().hash().unwrap_or_default();
+            let route = Route::parse(&hash);
+            if app.route.get_untracked() != route {
+                app.route.set(route);
+            }
+        });
+    }
+    leptos::task::spawn_local(async move {
+        app.load_catalog().await;
+        if api::persist_storage().await {
+            leptos::logging::log!("{}", i18n::both(i18n::Key::Persisted));
+        }
+    });
+    app.kick_uploads();
+}
+
+/// Starts the app in the page's `<body>` (called by `index.html`). A team link
+/// (`#team=TOKEN`) stores the team's upload token.
+#[wasm_bindgen]
+pub fn start() {
+    let config = Config {
+        endpoint: String::new(),
+        prefix: String::new(),
+        bundled_index: Some("questionnaires/index.json".to_owned()),
+        fixed: None,
+        use_hash: true,
+        on_submit: None,
+        on_change: None,
+    };
+    let app = App::new(config);
+    let hash = window().location().hash().unwrap_or_default();
+    if let Some(token) = hash.strip_prefix("#team=") {
+        app.set_token(token);
+        let _ = window().location().set_hash("#/");
+    } else {
+        app.route.set(Route::parse(&hash));
+    }
+    connect(app);
+    leptos::mount::mount_to_body(move || view! { <Root app=app/> });
+}

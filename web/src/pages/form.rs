@@ -1,0 +1,399 @@
+//! The form screen: one page at a time, with progress, navigation and saving at every
+//! change. `FormState` ties the engine's session to signals.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde_json::Value as Json;
+use tianye_core::response::Status;
+use tianye_core::{Form, Loc, Problem, Session};
+
+use crate::app::{App, Route};
+use crate::components::field_view;
+use crate::i18n::{Key, t};
+use crate::state::pages::{Page, page_of, pages};
+use crate::state::record::{Record, Upload};
+use crate::{api, pages::review::ReviewPage};
+
+/// A response open in the form screen.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    /// The app.
+    pub app: App,
+    /// The engine's session for the response.
+    pub session: StoredValue<Session>,
+    /// The stored record.
+    pub record: StoredValue<Record>,
+    /// Bumped after every change, so views re-read the session.
+    pub rev: RwSignal<u64>,
+    /// Problems by path, as of the last time the user left a question.
+    pub problems: RwSignal<HashMap<String, Vec<Problem>>>,
+    /// Paths of questions the user has left (their problems are shown).
+    pub touched: RwSignal<HashSet<String>>,
+    /// Show every problem (after review or a failed "mark complete").
+    pub show_all: RwSignal<bool>,
+    /// The page shown.
+    pub page: RwSignal<usize>,
+    /// The pages.
+    pub pages: StoredValue<Vec<Page>>,
+}
+
+impl FormState {
+    /// Opens `record` with the compiled `form`.
+    pub fn new(app: App, form: Arc<Form>, record: Record) -> FormState {
+        let session = Session::open(
+            Arc::clone(&form),
+            &record.response.answers,
+            record.response.meta.clone(),
+            api::now(),
+        );
+        let st = FormState {
+            app,
+            session: StoredValue::new(session),
+            record: StoredValue::new(record),
+            rev: RwSignal::new(0),
+            problems: RwSignal::new(HashMap::new()),
+            touched: RwSignal::new(HashSet::new()),
+            show_all: RwSignal::new(false),
+            page: RwSignal::new(0),
+            pages: StoredValue::new(pages(&form)),
+        };
+        st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
+        st
+    }
+
+    /// The questionnaire.
+    pub fn form(&self) -> Arc<Form> {
+        self.session.with_value(|s| Arc::clone(s.form()))
+    }
+
+    /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
+    /// and saves.
+    pub fn set(&self, loc: &Loc, value: &Json) {
+        let changes = self.session.try_update_value(|s| s.set_answer(loc, value));
+        let Some(Ok(changes)) = changes else { return };
+        if changes.changes.is_empty() {
+            return;
+        }
+        for excess in &changes.excess_rows {
+            if confirm(Key::ConfirmExcessRows, self.app) {
+                self.session.update_value(|s| {
+                    while s.row_count(&excess.repeat) > excess.wanted {
+                        let last = s.row_count(&excess.repeat) - 1;
+                        let _ = s.remove_row(&excess.repeat, last);
+                    }
+                });
+            }
+        }
+        self.changed();
+    }
+
+    /// After any change: re-render and save.
+    pub fn changed(&self) {
+        self.rev.update(|r| *r += 1);
+        self.persist();
+    }
+
+    /// Adds a row to the repeat at `loc`.
+    pub fn add_row(&self, loc: &Loc) {
+        if let Some(Ok(_)) = self.session.try_update_value(|s| s.add_row(loc)) {
+            self.changed();
+        }
+    }
+
+    /// Removes row `index` of the repeat at `loc`, asking first if it holds answers.
+    pub fn remove_row(&self, loc: &Loc, index: u32, has_answers: bool) {
+        if has_answers && !confirm(Key::ConfirmRemoveRow, self.app) {
+            return;
+        }
+        if let Some(Ok(_)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
+            self.changed();
+        }
+    }
+
+    /// Saves the answers at once. Editing a completed or rejected response makes it a
+    /// draft again until it is marked complete.
+    pub fn persist(&self) {
+        let answers = self.session.with_value(Session::answers);
+        let record = self.record.try_update_value(|r| {
+            r.response.answers = answers;
+            r.response.meta.updated_at = Some(api::now_iso());
+            if r.response.status == Status::Complete && !matches!(r.upload, Upload::Uploaded { .. })
+            {
+                r.response.status = Status::Draft;
+                r.response.meta.submitted_at = None;
+            }
+            if !matches!(r.upload, Upload::Rejected { .. } | Upload::Uploaded { .. }) {
+                r.upload = Upload::Draft;
+            }
+            r.refresh_summary();
+            r.clone()
+        });
+        if let Some(record) = record {
+            self.app.save(&record);
+            if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
+                && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
+            {
+                let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
+            }
+        }
+    }
+
+    /// Recomputes the problems shown.
+    pub fn refresh_problems(&self) {
+        let report = self.session.with_value(|s| s.report(Status::Complete));
+        let mut map: HashMap<String, Vec<Problem>> = HashMap::new();
+        for p in report.problems {
+            map.entry(p.path.clone()).or_default().push(p);
+        }
+        self.problems.set(map);
+    }
+
+    /// The user left the question at `path`: show its problems from now on.
+    pub fn leave(&self, path: &str) {
+        self.touched.update(|t| {
+            t.insert(path.to_owned());
+        });
+        self.refresh_problems();
+    }
+
+    /// Every problem of the response as it stands, in questionnaire order.
+    pub fn all_problems(&self) -> Vec<Problem> {
+        self.session.with_value(|s| s.report(Status::Complete).problems)
+    }
+
+    /// Goes to the page of the first problem and scrolls to it.
+    pub fn goto_first_problem(&self) {
+        self.show_all.set(true);
+        self.refresh_problems();
+        let Some(first) = self.all_problems().into_iter().next() else { return };
+        self.goto_path(&first.path);
+    }
+
+    /// Goes to the page showing `path` and scrolls to it.
+    pub fn goto_path(&self, path: &str) {
+        let form = self.form();
+        let target = self.session.with_value(|s| s.locate(path));
+        if let Some(loc) = target
+            && let Some(page) = self.pages.with_value(|p| page_of(&form, p, loc.field))
+        {
+            let (form_id, id) = self.record.with_value(|r| {
+                (r.response.questionnaire.id.clone(), r.response.instance_id.clone())
+            });
+            self.app.go(Route::Form { form: form_id, id, review: false });
+            self.page.set(page);
+            let dom = dom_id(&form, &loc);
+            set_timeout(
+                move || {
+                    if let Some(el) = document().get_element_by_id(&dom) {
+                        el.scroll_into_view();
+                    }
+                },
+                std::time::Duration::from_millis(50),
+            );
+        }
+    }
+
+    /// Whether page `i` is shown (its group is relevant).
+    pub fn page_relevant(&self, i: usize) -> bool {
+        self.pages.with_value(|pages| {
+            pages.get(i).is_some_and(|p| match p.container {
+                Some(c) => self.session.with_value(|s| s.is_relevant(&Loc::top(c))),
+                None => p
+                    .items
+                    .iter()
+                    .any(|&id| self.session.with_value(|s| s.is_relevant(&Loc::top(id)))),
+            })
+        })
+    }
+
+    /// The relevant pages, in order.
+    pub fn relevant_pages(&self) -> Vec<usize> {
+        let n = self.pages.with_value(Vec::len);
+        (0..n).filter(|&i| self.page_relevant(i)).collect()
+    }
+
+    /// Marks the response complete if it has no problems; else shows them.
+    pub fn complete(&self) -> bool {
+        self.refresh_problems();
+        if !self.all_problems().is_empty() {
+            self.show_all.set(true);
+            return false;
+        }
+        let record = self.record.try_update_value(|r| {
+            r.response.status = Status::Complete;
+            r.response.meta.submitted_at = Some(api::now_iso());
+            r.response.meta.updated_at = r.response.meta.submitted_at.clone();
+            r.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+            r.clone()
+        });
+        let Some(record) = record else { return false };
+        if !self.app.save(&record) {
+            return false;
+        }
+        if let Some(f) = self.app.config.with_value(|c| c.on_submit.clone())
+            && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
+        {
+            let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
+        }
+        self.app.kick_uploads();
+        true
+    }
+}
+
+/// Asks the user a yes/no question.
+pub fn confirm(key: Key, app: App) -> bool {
+    let lang = app.lang.get_untracked();
+    web_sys::window().and_then(|w| w.confirm_with_message(t(key, &lang)).ok()).unwrap_or(false)
+}
+
+/// The DOM id of the question at `loc`.
+pub fn dom_id(form: &Form, loc: &Loc) -> String {
+    let mut id = format!("q-{}", form.field(loc.field).name);
+    for r in &loc.rows {
+        id.push('-');
+        id.push_str(&r.to_string());
+    }
+    id
+}
+
+/// The form screen for response `id` of questionnaire `form_id`.
+#[component]
+pub fn FormPage(
+    /// The app's state.
+    app: App,
+    /// Questionnaire id.
+    form_id: String,
+    /// Response id.
+    id: String,
+    /// Show the review page.
+    review: bool,
+) -> impl IntoView {
+    let record = app.store.with_value(|s| s.get(&form_id, &id));
+    let loaded = LocalResource::new(move || {
+        let record = record.clone();
+        async move {
+            let record = record.ok_or_else(|| crate::i18n::both(Key::NotFound))?;
+            let version = record.response.questionnaire.version.clone();
+            let form = app.form(&record.response.questionnaire.id, &version).await?;
+            Ok::<_, String>((form, record))
+        }
+    });
+    // One FormState per opened response, kept across the page ↔ review switch.
+    let state: StoredValue<Option<FormState>, LocalStorage> = StoredValue::new_local(None);
+    move || match loaded.get() {
+        None => view! { <p class="loading">{move || t(Key::Loading, &app.lang())}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
+        Some(Ok((form, record))) => {
+            if state.with_value(Option::is_none) {
+                state.set_value(Some(FormState::new(app, form, record)));
+            }
+            let st = state.get_value().expect("set above");
+            if review {
+                view! { <ReviewPage st=st/> }.into_any()
+            } else {
+                view! { <Pages st=st/> }.into_any()
+            }
+        }
+    }
+}
+
+#[component]
+fn Pages(st: FormState) -> impl IntoView {
+    let app = st.app;
+    let lang = move || app.lang();
+    let form = st.form();
+    let q = form.questionnaire().clone();
+    let title = q.title.clone();
+    let version = q.version.clone();
+    let progress = move || {
+        st.rev.track();
+        let relevant = st.relevant_pages();
+        let here = relevant.iter().position(|&p| p == st.page.get()).unwrap_or(0);
+        if relevant.is_empty() { 100.0 } else { (here + 1) as f64 * 100.0 / relevant.len() as f64 }
+    };
+    let step = move |forward: bool| {
+        st.rev.track();
+        let relevant = st.relevant_pages();
+        let here = st.page.get_untracked();
+        let next = if forward {
+            relevant.iter().find(|&&p| p > here)
+        } else {
+            relevant.iter().rev().find(|&&p| p < here)
+        };
+        next.copied()
+    };
+    let go = move |forward: bool| {
+        if let Some(p) = step(forward) {
+            st.page.set(p);
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    };
+    let to_review = move |_| {
+        let (form_id, id) = st
+            .record
+            .with_value(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()));
+        st.show_all.set(true);
+        st.refresh_problems();
+        app.go(Route::Form { form: form_id, id, review: true });
+    };
+    let server_problems = move || {
+        st.record.with_value(|r| match &r.upload {
+            Upload::Rejected { message, problems, .. } => Some((message.clone(), problems.clone())),
+            _ => None,
+        })
+    };
+    let old_version = {
+        let form_id = q.id.clone();
+        let version = q.version.clone();
+        move || {
+            app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version != version))
+                && !app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
+        }
+    };
+    let page_view = move || {
+        let i = st.page.get();
+        let items = st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
+        items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+    };
+    view! {
+        <div class="form-screen">
+            <header class="bar">
+                <button class="link" on:click=move |_| app.go(Route::Home)>"‹ " {move || t(Key::Home, &lang())}</button>
+                <h1>{move || title.get(&lang(), "zh").to_owned()}</h1>
+                <span class="badge" title=move || t(Key::Version, &lang())>{format!("v{version}")}</span>
+                <button class="link" on:click=move |_| { app.toggle_lang(); st.session.update_value(|s| s.set_language(&app.lang.get_untracked())); st.rev.update(|r| *r += 1); }>
+                    {move || t(Key::Language, &lang())}
+                </button>
+            </header>
+            <Show when=old_version>
+                <p class="notice">{move || t(Key::OldVersion, &lang())}</p>
+            </Show>
+            {move || server_problems().map(|(message, problems)| view! {
+                <div class="server-problems" role="alert">
+                    <strong>{move || t(Key::ServerProblems, &lang())}</strong>
+                    <p>{message}</p>
+                    <ul>{problems.into_iter().map(|p| {
+                        let path = p.path.clone();
+                        view! { <li><a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{p.path.clone()}</a>": "{p.message}</li> }
+                    }).collect_view()}</ul>
+                </div>
+            })}
+            <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
+                <div style:width=move || format!("{:.0}%", progress())></div>
+            </div>
+            <main class="page">{page_view}</main>
+            <nav class="pager">
+                <button on:click=move |_| go(false) disabled=move || step(false).is_none()>"‹ " {move || t(Key::Back, &lang())}</button>
+                <button class="secondary" on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
+                <Show
+                    when=move || step(true).is_some()
+                    fallback=move || view! { <button class="primary" on:click=to_review>{move || t(Key::Review, &lang())}</button> }
+                >
+                    <button class="primary" on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
+                </Show>
+            </nav>
+        </div>
+    }
+}

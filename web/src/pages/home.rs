@@ -1,0 +1,184 @@
+//! The home screen: questionnaires to start, and this device's responses grouped by
+//! status, with counts, search, storage use and the backup file.
+
+use leptos::prelude::*;
+use tianye_core::response::Status;
+
+use crate::api;
+use crate::app::{App, Route};
+use crate::i18n::{Key, both, t};
+use crate::state::record::{Group, Record, Upload};
+
+fn group_key(g: Group) -> Key {
+    match g {
+        Group::Draft => Key::Draft,
+        Group::Complete => Key::Complete,
+        Group::Uploading => Key::Uploading,
+        Group::Uploaded => Key::Uploaded,
+        Group::Rejected => Key::Rejected,
+    }
+}
+
+/// The backup file: every response on this device not yet uploaded, which
+/// `tianye import-responses FILE` loads into the server.
+pub fn backup_json(records: &[Record]) -> String {
+    let responses: Vec<_> = records
+        .iter()
+        .filter(|r| !matches!(r.upload, Upload::Uploaded { .. }))
+        .map(|r| &r.response)
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "exported_at": api::now_iso(),
+        "responses": responses,
+    }))
+    .unwrap_or_default()
+}
+
+/// The home screen.
+#[component]
+pub fn Home(
+    /// The app's state.
+    app: App,
+) -> impl IntoView {
+    let lang = move || app.lang();
+    let query = RwSignal::new(String::new());
+    let estimate = LocalResource::new(move || {
+        app.used.track();
+        api::storage_estimate()
+    });
+    let save_file = move |_| {
+        let text = app.records.with(|r| backup_json(r));
+        let name =
+            format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
+        let _ = api::download(&name, &text);
+    };
+    let groups = move || {
+        let q = query.get().trim().to_lowercase();
+        app.records.with(|list| {
+            Group::ALL
+                .iter()
+                .map(|g| {
+                    let items: Vec<Record> = list
+                        .iter()
+                        .filter(|r| r.group() == *g)
+                        .filter(|r| q.is_empty() || r.summary.to_lowercase().contains(&q))
+                        .cloned()
+                        .collect();
+                    (*g, items)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="home">
+            <header class="bar">
+                <h1>{move || t(Key::AppName, &lang())}</h1>
+                <button class="link" on:click=move |_| app.toggle_lang()>{move || t(Key::Language, &lang())}</button>
+            </header>
+            <Show when=move || !app.online.get()>
+                <p class="notice offline">{move || t(Key::Offline, &lang())}</p>
+            </Show>
+            <Show when=move || app.token.with(Option::is_none) && !app.config.with_value(|c| c.fixed.is_some())>
+                <p class="notice">{move || t(Key::NoToken, &lang())}</p>
+            </Show>
+            <section class="catalog">
+                <h2>{move || t(Key::Questionnaires, &lang())}</h2>
+                <ul>
+                    {move || app.catalog.get().into_iter().map(|l| {
+                        let title = l.title.clone();
+                        let version = l.version.clone();
+                        let id = l.id.clone();
+                        view! {
+                            <li>
+                                <button class="start" data-form=id on:click=move |_| {
+                                    let l = l.clone();
+                                    leptos::task::spawn_local(async move { app.start(l).await });
+                                }>
+                                    <span>"+ " {move || t(Key::NewResponse, &lang())} "："</span>
+                                    <strong>{move || title.get(&lang(), "zh").to_owned()}</strong>
+                                    <span class="badge">{format!("v{version}")}</span>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section class="responses">
+                <h2>{move || t(Key::MyResponses, &lang())}</h2>
+                <input type="search" class="search" aria-label=move || t(Key::Search, &lang()) placeholder=move || t(Key::Search, &lang())
+                    on:input=move |ev| query.set(event_target_value(&ev)) />
+                <p class="counts">
+                    {move || app.counts().into_iter().map(|(g, n)| view! {
+                        <span class=format!("count {g:?}").to_lowercase()>{t(group_key(g), &lang())} ": " {n}</span>
+                    }).collect_view()}
+                </p>
+                {move || groups().into_iter().filter(|(_, items)| !items.is_empty()).map(|(g, items)| view! {
+                    <h3 class=format!("group-{g:?}").to_lowercase()>{t(group_key(g), &lang())} " (" {items.len()} ")"</h3>
+                    <ul class="records">
+                        {items.into_iter().map(|r| record_line(app, r)).collect_view()}
+                    </ul>
+                }).collect_view()}
+            </section>
+            <section class="storage">
+                <button on:click=save_file>{move || t(Key::SaveFile, &lang())}</button>
+                <p>
+                    {move || t(Key::StorageUse, &lang())} ": "
+                    {move || format!("{:.0} KB", app.used.get() as f64 * 2.0 / 1024.0)}
+                    {move || estimate.get().flatten().map(|(u, q)| format!(" ({:.1} / {:.0} MB)", u / 1e6, q / 1e6))}
+                </p>
+            </section>
+        </div>
+    }
+}
+
+fn record_line(app: App, r: Record) -> impl IntoView {
+    let lang = move || app.lang();
+    let form = r.response.questionnaire.id.clone();
+    let id = r.response.instance_id.clone();
+    let title = r.title.clone();
+    let version = r.response.questionnaire.version.clone();
+    let updated = r
+        .response
+        .meta
+        .updated_at
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .replace('T', " ");
+    let summary: String = r.summary.chars().take(60).collect();
+    let status = match &r.upload {
+        Upload::Queued { last_error: Some(e), next_at, .. } => {
+            let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();
+            format!("{e} · {} {secs} s", both(Key::Retry))
+        }
+        Upload::Uploaded { at } => format!(
+            "{} {}",
+            both(Key::Uploaded),
+            at.chars().take(16).collect::<String>().replace('T', " ")
+        ),
+        Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),
+        _ => String::new(),
+    };
+    let is_draft =
+        r.response.status == Status::Draft && !matches!(r.upload, Upload::Rejected { .. });
+    let (open_form, open_id) = (form.clone(), id.clone());
+    let data_id = id.clone();
+    view! {
+        <li class="record" data-id=data_id>
+            <button class="open" on:click=move |_| app.go(Route::Form { form: open_form.clone(), id: open_id.clone(), review: false })>
+                <strong>{move || title.get(&lang(), "zh").to_owned()}</strong>
+                <span class="badge">{format!("v{version}")}</span>
+                <span class="when">{updated}</span>
+                <span class="summary">{summary}</span>
+                <span class="upload">{status}</span>
+            </button>
+            <Show when=move || is_draft>
+                <button class="link danger" on:click={let (f, i) = (form.clone(), id.clone()); move |_| {
+                    if crate::pages::form::confirm(Key::ConfirmDelete, app) { app.delete(&f, &i); }
+                }}>{move || t(Key::Delete, &lang())}</button>
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,5 @@
+//! The screens: the home list, the form, its review page.
+
+pub mod form;
+pub mod home;
+pub mod review;

@@ -1,0 +1,182 @@
+//! The review screen: every answer and every problem, before marking complete.
+
+use leptos::prelude::*;
+use tianye_core::Loc;
+use tianye_core::schema::ItemType;
+
+use crate::app::Route;
+use crate::components::answer_text;
+use crate::i18n::{Key, t};
+use crate::pages::form::FormState;
+
+/// One line of the review: a question's label and answer, indented by depth.
+struct Line {
+    path: String,
+    label: String,
+    answer: String,
+    depth: usize,
+    heading: bool,
+}
+
+fn lines(st: FormState, lang: &str) -> Vec<Line> {
+    let form = st.form();
+    let mut out = Vec::new();
+    st.session.with_value(|s| {
+        fn walk(
+            s: &tianye_core::Session,
+            ids: &[tianye_core::FieldId],
+            rows: &[u32],
+            lang: &str,
+            depth: usize,
+            out: &mut Vec<Line>,
+        ) {
+            let form = s.form();
+            for &id in ids {
+                let f = form.field(id);
+                let loc = Loc::new(id, rows.to_vec());
+                if !s.is_relevant(&loc)
+                    || matches!(f.kind, ItemType::Calculate | ItemType::Hidden | ItemType::Meta)
+                {
+                    continue;
+                }
+                match f.kind {
+                    ItemType::Group | ItemType::Matrix => {
+                        out.push(Line {
+                            path: s.path(&loc),
+                            label: s.label(&loc, lang),
+                            answer: String::new(),
+                            depth,
+                            heading: true,
+                        });
+                        walk(s, &f.children, rows, lang, depth + 1, out);
+                    }
+                    ItemType::Repeat => {
+                        out.push(Line {
+                            path: s.path(&loc),
+                            label: s.label(&loc, lang),
+                            answer: String::new(),
+                            depth,
+                            heading: true,
+                        });
+                        for i in 0..s.row_count(&loc) {
+                            let mut r = rows.to_vec();
+                            r.push(i);
+                            let title = s
+                                .row_label(&Loc::new(id, r.clone()), lang)
+                                .filter(|t| !t.trim().is_empty())
+                                .unwrap_or_else(|| {
+                                    t(Key::Row, lang).replace("{n}", &(i + 1).to_string())
+                                });
+                            out.push(Line {
+                                path: String::new(),
+                                label: title,
+                                answer: String::new(),
+                                depth: depth + 1,
+                                heading: true,
+                            });
+                            walk(s, &f.children, &r, lang, depth + 2, out);
+                        }
+                    }
+                    ItemType::Note => {}
+                    _ => out.push(Line {
+                        path: s.path(&loc),
+                        label: s.label(&loc, lang),
+                        answer: answer_text(s, &loc, lang),
+                        depth,
+                        heading: false,
+                    }),
+                }
+            }
+        }
+        walk(s, form.top_level(), &[], lang, 0, &mut out);
+    });
+    out
+}
+
+/// The review screen.
+#[component]
+pub fn ReviewPage(
+    /// The open response.
+    st: FormState,
+) -> impl IntoView {
+    let app = st.app;
+    let lang = move || app.lang();
+    st.show_all.set(true);
+    st.refresh_problems();
+    let problems = move || {
+        st.rev.track();
+        st.problems.track();
+        st.all_problems()
+    };
+    let back = move |_| {
+        let (form, id) = st
+            .record
+            .with_value(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()));
+        app.go(Route::Form { form, id, review: false });
+    };
+    let done = RwSignal::new(false);
+    let complete = move |_| {
+        if st.complete() {
+            done.set(true);
+        }
+    };
+    view! {
+        <div class="review-screen">
+            <header class="bar">
+                <button class="link" on:click=back>"‹ " {move || t(Key::Back, &lang())}</button>
+                <h1>{move || t(Key::Review, &lang())}</h1>
+            </header>
+            <Show when=move || done.get()>
+                <div class="done" role="status">
+                    <p>{move || t(Key::Thanks, &lang())}</p>
+                    <button class="primary" on:click=move |_| app.go(Route::Home)>{move || t(Key::Home, &lang())}</button>
+                </div>
+            </Show>
+            <section class="review-problems">
+                <h2>{move || t(Key::Problems, &lang())} " (" {move || problems().len()} ")"</h2>
+                <Show when=move || problems().is_empty() fallback=move || view! {
+                    <p class="bad">{move || t(Key::HasProblems, &lang())}</p>
+                }>
+                    <p class="good">{move || t(Key::NoProblems, &lang())}</p>
+                </Show>
+                <ul>
+                    {move || problems().into_iter().map(|p| {
+                        let path = p.path.clone();
+                        let message = p.message(&lang());
+                        view! {
+                            <li class="problem">
+                                <a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{p.path.clone()}</a>
+                                " — " {message}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section class="review-answers">
+                <h2>{move || t(Key::Answers, &lang())}</h2>
+                <dl>
+                    {move || { st.rev.track(); lines(st, &lang()) }.into_iter().map(|l| {
+                        let path = l.path.clone();
+                        let class = if l.heading { "heading" } else { "answer" };
+                        let style = format!("padding-left: {}em", l.depth);
+                        if l.heading {
+                            view! { <dt class=class style=style>{l.label}</dt> }.into_any()
+                        } else {
+                            let empty = l.answer.is_empty();
+                            view! {
+                                <dt class=class style=style.clone()>
+                                    <a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{l.label}</a>
+                                </dt>
+                                <dd style=style class:empty=empty>{if empty { t(Key::NotAnswered, &lang()).to_owned() } else { l.answer }}</dd>
+                            }.into_any()
+                        }
+                    }).collect_view()}
+                </dl>
+            </section>
+            <nav class="pager">
+                <button on:click=back>"‹ " {move || t(Key::Back, &lang())}</button>
+                <button class="primary" on:click=complete disabled=move || done.get()>{move || t(Key::MarkComplete, &lang())}</button>
+            </nav>
+        </div>
+    }
+}

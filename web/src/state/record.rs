@@ -1,0 +1,138 @@
+//! A response as this device keeps it: the response itself, what the list shows, and
+//! where its upload stands.
+
+use serde::{Deserialize, Serialize};
+use tianye_core::response::{Response, Status};
+use tianye_core::schema::Text;
+
+/// A problem as the server reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerProblem {
+    /// Where (`member[2].m_dob`).
+    #[serde(default)]
+    pub path: String,
+    /// Stable code.
+    #[serde(default)]
+    pub code: String,
+    /// Message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Where a complete response's upload stands. A response is never deleted by a
+/// failure: it stays `Queued` until the server acknowledges it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Upload {
+    /// Still a draft: not to be sent.
+    #[default]
+    Draft,
+    /// Waiting to be sent; `next_at` (ms since the epoch) is the earliest next attempt.
+    Queued {
+        /// Failed attempts so far.
+        attempts: u32,
+        /// Earliest time of the next attempt, ms since 1970.
+        next_at: f64,
+        /// Why the last attempt failed, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_error: Option<String>,
+    },
+    /// Being sent now.
+    Uploading,
+    /// Stored by the server (it answered 201 or 200).
+    Uploaded {
+        /// When the server acknowledged it (ISO time).
+        at: String,
+    },
+    /// Refused by the server; it can be corrected and completed again.
+    Rejected {
+        /// The server's code (`validation`, `conflict`, …).
+        code: String,
+        /// The server's message.
+        message: String,
+        /// The problems the server found.
+        #[serde(default)]
+        problems: Vec<ServerProblem>,
+    },
+}
+
+/// The groups the response list shows, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    /// Being filled in.
+    Draft,
+    /// Complete, waiting for the network.
+    Complete,
+    /// Being sent.
+    Uploading,
+    /// On the server.
+    Uploaded,
+    /// Refused by the server.
+    Rejected,
+}
+
+impl Group {
+    /// Every group, in display order.
+    pub const ALL: [Group; 5] =
+        [Group::Draft, Group::Complete, Group::Uploading, Group::Uploaded, Group::Rejected];
+}
+
+/// A response with what this device knows about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The response (answers, metadata, status).
+    pub response: Response,
+    /// The questionnaire's title, for lists shown offline.
+    pub title: Text,
+    /// Upload state.
+    #[serde(default)]
+    pub upload: Upload,
+    /// Text searched by the list's search box (answers' text).
+    #[serde(default)]
+    pub summary: String,
+}
+
+impl Record {
+    /// The list group of this record.
+    pub fn group(&self) -> Group {
+        match (&self.response.status, &self.upload) {
+            (Status::Draft, Upload::Rejected { .. }) | (_, Upload::Rejected { .. }) => {
+                Group::Rejected
+            }
+            (Status::Draft, _) => Group::Draft,
+            (Status::Complete, Upload::Uploading) => Group::Uploading,
+            (Status::Complete, Upload::Uploaded { .. }) => Group::Uploaded,
+            (Status::Complete, _) => Group::Complete,
+        }
+    }
+
+    /// Whether the upload queue should send it now (`now` in ms since 1970).
+    pub fn due(&self, now: f64) -> bool {
+        self.response.status == Status::Complete
+            && matches!(self.upload, Upload::Queued { next_at, .. } if next_at <= now)
+    }
+
+    /// Recomputes `summary` from the answers: every string answer, so a search finds a
+    /// household by any name, village or code typed in it.
+    pub fn refresh_summary(&mut self) {
+        let mut out = String::new();
+        collect_text(&serde_json::Value::Object(self.response.answers.clone()), &mut out);
+        self.summary = out;
+    }
+}
+
+fn collect_text(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(s) => {
+            out.push_str(s);
+            out.push(' ');
+        }
+        serde_json::Value::Number(n) => {
+            out.push_str(&n.to_string());
+            out.push(' ');
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
+        _ => {}
+    }
+}

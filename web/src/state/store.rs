@@ -1,0 +1,226 @@
+//! Keeping responses in the browser (localStorage through gloo-storage).
+//!
+//! Keys are versioned and prefixed, so two embedded forms on one portal stay apart:
+//! `{prefix}tianye.v1.r.{questionnaire}.{instance_id}` holds one record,
+//! `{prefix}tianye.v1.index` lists them, `{prefix}tianye.v1.q.{id}@{version}` caches a
+//! questionnaire version, `{prefix}tianye.v1.settings` holds the team token and the
+//! language. A record is written before the index, and the index is rebuilt from the
+//! record keys when they disagree, so a crash between the two loses nothing.
+
+use gloo_storage::errors::StorageError;
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+
+use super::record::Record;
+
+const VERSION: &str = "tianye.v1.";
+
+/// Why the store could not save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The browser's storage is full (QuotaExceededError): what was saved before is kept.
+    Full,
+    /// Storage is unavailable or refused the write for another reason.
+    Other(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Full => f.write_str("浏览器存储已满 / browser storage is full"),
+            StoreError::Other(e) => write!(f, "无法保存 / cannot save: {e}"),
+        }
+    }
+}
+
+fn store_error(e: StorageError) -> StoreError {
+    match e {
+        StorageError::JsError(js)
+            if js.name == "QuotaExceededError" || js.message.to_lowercase().contains("quota") =>
+        {
+            StoreError::Full
+        }
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// Settings kept on the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The team's upload token (from the team link `#team=…`).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Interface language, `zh` or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// The enumerator's name, recorded in each new response.
+    #[serde(default)]
+    pub enumerator: Option<String>,
+}
+
+/// One line of the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    form: String,
+    id: String,
+}
+
+/// The browser store under one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    prefix: String,
+}
+
+impl Store {
+    /// The store for `prefix` (empty for the app itself; embedding portals choose one).
+    pub fn new(prefix: &str) -> Store {
+        Store { prefix: prefix.to_owned() }
+    }
+
+    fn key(&self, rest: &str) -> String {
+        format!("{}{VERSION}{rest}", self.prefix)
+    }
+
+    fn record_key(&self, form: &str, id: &str) -> String {
+        self.key(&format!("r.{form}.{id}"))
+    }
+
+    fn raw_get(key: &str) -> Option<String> {
+        LocalStorage::raw().get_item(key).ok().flatten()
+    }
+
+    fn raw_set(key: &str, value: &str) -> Result<(), StoreError> {
+        LocalStorage::raw().set_item(key, value).map_err(|e| {
+            let name = js_sys::Reflect::get(&e, &"name".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            if name == "QuotaExceededError" { StoreError::Full } else { StoreError::Other(name) }
+        })
+    }
+
+    fn index(&self) -> Vec<Entry> {
+        LocalStorage::get(self.key("index")).unwrap_or_default()
+    }
+
+    fn write_index(&self, index: &[Entry]) -> Result<(), StoreError> {
+        LocalStorage::set(self.key("index"), index).map_err(store_error)
+    }
+
+    /// Every key of this store's records, found by scanning storage.
+    fn scan(&self) -> Vec<Entry> {
+        let raw = LocalStorage::raw();
+        let prefix = self.key("r.");
+        let n = raw.length().unwrap_or(0);
+        let mut out = Vec::new();
+        for i in 0..n {
+            let Ok(Some(key)) = raw.key(i) else { continue };
+            if let Some(rest) = key.strip_prefix(&prefix)
+                && let Some((form, id)) = rest.split_once('.')
+            {
+                out.push(Entry { form: form.to_owned(), id: id.to_owned() });
+            }
+        }
+        out
+    }
+
+    /// Every record, newest change first. Records whose index line was lost are found
+    /// by scanning, and the index is repaired.
+    pub fn records(&self) -> Vec<Record> {
+        let mut index = self.index();
+        let scanned = self.scan();
+        if scanned.iter().any(|e| !index.contains(e)) || index.iter().any(|e| !scanned.contains(e))
+        {
+            index = scanned;
+            let _ = self.write_index(&index);
+        }
+        let mut out: Vec<Record> = index.iter().filter_map(|e| self.get(&e.form, &e.id)).collect();
+        out.sort_by(|a, b| b.response.meta.updated_at.cmp(&a.response.meta.updated_at));
+        out
+    }
+
+    /// The record of response `id` of questionnaire `form`.
+    pub fn get(&self, form: &str, id: &str) -> Option<Record> {
+        let text = Self::raw_get(&self.record_key(form, id))?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Saves `record` (then the index). On failure the previous copy stays as it was.
+    pub fn put(&self, record: &Record) -> Result<(), StoreError> {
+        let form = &record.response.questionnaire.id;
+        let id = &record.response.instance_id;
+        let text = serde_json::to_string(record).map_err(|e| StoreError::Other(e.to_string()))?;
+        Self::raw_set(&self.record_key(form, id), &text)?;
+        let mut index = self.index();
+        let entry = Entry { form: form.clone(), id: id.clone() };
+        if !index.contains(&entry) {
+            index.push(entry);
+            self.write_index(&index)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a record.
+    pub fn delete(&self, form: &str, id: &str) {
+        LocalStorage::delete(self.record_key(form, id));
+        let mut index = self.index();
+        index.retain(|e| !(e.form == form && e.id == id));
+        let _ = self.write_index(&index);
+    }
+
+    /// A cached questionnaire version's JSON.
+    pub fn questionnaire(&self, id: &str, version: &str) -> Option<String> {
+        Self::raw_get(&self.key(&format!("q.{id}@{version}")))
+    }
+
+    /// Caches a questionnaire version's JSON (kept as long as responses may need it).
+    pub fn put_questionnaire(&self, id: &str, version: &str, json: &str) -> Result<(), StoreError> {
+        let key = self.key(&format!("q.{id}@{version}"));
+        if Self::raw_get(&key).as_deref() == Some(json) {
+            return Ok(());
+        }
+        Self::raw_set(&key, json)
+    }
+
+    /// Every cached questionnaire version: (id, version).
+    pub fn cached_questionnaires(&self) -> Vec<(String, String)> {
+        let raw = LocalStorage::raw();
+        let prefix = self.key("q.");
+        let mut out = Vec::new();
+        for i in 0..raw.length().unwrap_or(0) {
+            if let Ok(Some(key)) = raw.key(i)
+                && let Some(rest) = key.strip_prefix(&prefix)
+                && let Some((id, version)) = rest.split_once('@')
+            {
+                out.push((id.to_owned(), version.to_owned()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> Settings {
+        LocalStorage::get(self.key("settings")).unwrap_or_default()
+    }
+
+    /// Saves the settings.
+    pub fn put_settings(&self, settings: &Settings) -> Result<(), StoreError> {
+        LocalStorage::set(self.key("settings"), settings).map_err(store_error)
+    }
+
+    /// Characters this store holds (keys and values), a measure of its use.
+    pub fn used_chars(&self) -> usize {
+        let raw = LocalStorage::raw();
+        let prefix = format!("{}{VERSION}", self.prefix);
+        let mut total = 0;
+        for i in 0..raw.length().unwrap_or(0) {
+            if let Ok(Some(key)) = raw.key(i)
+                && key.starts_with(&prefix)
+            {
+                total += key.len() + Self::raw_get(&key).map_or(0, |v| v.len());
+            }
+        }
+        total
+    }
+}
