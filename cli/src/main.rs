@@ -4,6 +4,10 @@
 //! tianye check FORM...                 load and statically check questionnaires
 //! tianye validate FORM RESPONSE...     validate responses against a questionnaire
 //! tianye schema                        print the JSON Schema of the questionnaire format
+//! tianye serve [--data DIR] [--bind ADDR] [--forms DIR]   run the collection server
+//! tianye token create|list|revoke      team upload tokens and admin tokens
+//! tianye export FORM_ID --format F     export submissions (csv, xlsx, jsonl, codebook)
+//! tianye import-responses FILE         import a backup file of responses
 //! ```
 //!
 //! Run `cargo run -p tianye -- --help` for every command and option.
@@ -31,6 +35,14 @@ enum Command {
     Validate(commands::validate::Args),
     /// 输出问卷格式的 JSON Schema / Print the JSON Schema of the questionnaire format.
     Schema(commands::schema::Args),
+    /// 运行采集服务器 / Run the collection server.
+    Serve(commands::serve::Args),
+    /// 管理上传令牌 / Manage upload and admin tokens.
+    Token(commands::token::Args),
+    /// 导出答卷 / Export submissions (CSV, XLSX, JSON Lines) or the codebook.
+    Export(commands::export::Args),
+    /// 导入答卷备份文件 / Import a file of responses (the web app's backup), validated like uploads.
+    ImportResponses(commands::import_responses::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +51,10 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Token(args) => commands::token::run(&args),
+        Command::Export(args) => commands::export::run(&args),
+        Command::ImportResponses(args) => commands::import_responses::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,9 @@
 //! One module per command.
 
 pub(crate) mod check;
+pub(crate) mod export;
+pub(crate) mod import_responses;
 pub(crate) mod schema;
+pub(crate) mod serve;
+pub(crate) mod token;
 pub(crate) mod validate;
