@@ -15,8 +15,6 @@ pub(crate) enum FormError {
 
 /// A questionnaire file and what became of it.
 pub(crate) struct Loaded {
-    /// The file.
-    pub(crate) path: PathBuf,
     /// The compiled form, or why not.
     pub(crate) form: Result<Form, FormError>,
 }
@@ -56,7 +54,7 @@ pub(crate) fn load(path: &Path) -> Loaded {
         Err(e) => Err(FormError::Io(e)),
         Ok(text) => Form::from_json(&text).map_err(FormError::Invalid),
     };
-    Loaded { path: path.to_owned(), form }
+    Loaded { form }
 }
 
 /// Every diagnostic rendered for the terminal, with the file name.

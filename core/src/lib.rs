@@ -2,6 +2,7 @@
 //! and the validation engine. The same code runs natively (server, CLI) and in the
 //! browser (WebAssembly), so every place gives the same verdict on the same answers.
 
+pub mod case;
 mod code;
 pub mod diagnostic;
 pub mod expr;
@@ -11,6 +12,7 @@ mod instance;
 pub mod json;
 pub mod response;
 pub mod schema;
+pub mod session;
 pub mod validate;
 
 pub use code::Code;
@@ -19,4 +21,5 @@ pub use form::{FieldId, Form};
 pub use i18n::Lang;
 pub use response::{Answers, FormRef, Meta, Response, Status};
 pub use schema::{Choice, Item, ItemType, Questionnaire, Text};
+pub use session::{Change, ChangeKind, Changes, EditError, Loc, Session};
 pub use validate::{Options, Problem, Report};

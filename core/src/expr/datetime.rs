@@ -34,7 +34,7 @@ pub struct DateTime {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -45,7 +45,7 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// The (year, month, day) of a day number.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -59,7 +59,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Days in `month` of `year`.
-pub fn days_in_month(year: i64, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -275,7 +275,7 @@ const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// Formats with ODK's `format-date` directives: `%Y` `%y` `%m` `%n` `%b` `%d` `%e`
 /// `%H` `%h` `%M` `%S` `%3` `%a`; any other character is copied.
-pub fn format(local_millis: i64, pattern: &str) -> String {
+pub(crate) fn format(local_millis: i64, pattern: &str) -> String {
     let date = Date(local_millis.div_euclid(DAY_MS) as i32);
     let (y, mo, d) = date.ymd();
     let ms_of_day = local_millis.rem_euclid(DAY_MS);

@@ -70,16 +70,6 @@ impl<'a> Ctx<'a> {
         self.current = Some(field);
         self
     }
-
-    /// The row this context is in.
-    pub(crate) fn row(&self) -> &'a Row {
-        self.rows[self.depth].expect("context rows are filled to their depth")
-    }
-
-    /// The row indices of this context.
-    pub(crate) fn path(&self) -> &[u32] {
-        &self.path[..self.depth]
-    }
 }
 
 fn read<'a>(env: &Env<'a>, ctx: &Ctx<'a>, field: FieldId) -> Value<'a> {

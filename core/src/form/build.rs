@@ -12,7 +12,7 @@ use super::{
     anchored_pattern,
 };
 use crate::expr::check::{self, Dep, Purpose};
-use crate::expr::{self, Date, DateTime, Node, Span, Time};
+use crate::expr::{self, Date, DateTime, Node, Time};
 use crate::schema::{Bound as RawBound, Condition, Item, ItemType, Questionnaire, Text};
 use crate::{Code, Diagnostic, LoadError, Severity};
 
@@ -658,11 +658,11 @@ impl Builder {
     /// Compiles every expression and text of every field; returns the graph's edges.
     fn compile_expressions(&mut self, form: &mut Form) -> Vec<(usize, Edge)> {
         let mut edges = Vec::new();
-        let mut add = |edges: &mut Vec<(usize, Edge)>,
-                       from: usize,
-                       to: usize,
-                       keep: usize,
-                       propagate: bool| {
+        let add = |edges: &mut Vec<(usize, Edge)>,
+                   from: usize,
+                   to: usize,
+                   keep: usize,
+                   propagate: bool| {
             edges.push((from, Edge { to: to as u32, keep: keep as u8, propagate }));
         };
         for index in 0..form.fields.len() {
@@ -813,6 +813,5 @@ mod tests {
         assert!(parse_date_bound("today-16").is_none());
         assert!(parse_date_bound("yesterday").is_none());
         assert!(matches!(parse_date_bound("2010-01-01"), Some(Bound::Date(_))));
-        let _ = Span::default();
     }
 }

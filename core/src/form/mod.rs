@@ -14,7 +14,7 @@ use crate::expr::{Date, DateTime, Node, Time};
 use crate::schema::{Choice, ItemType, MetaKind, Questionnaire};
 use crate::{Diagnostic, LoadError};
 
-pub(crate) use graph::{Edge, Graph, NodeKind, node as graph_node, split as graph_split};
+pub(crate) use graph::{Graph, NodeKind, node as graph_node, split as graph_split};
 pub use template::{Segment, Template};
 
 /// Deepest nesting of repeats inside repeats.

@@ -2,8 +2,8 @@
 //! scope under a row-path prefix.
 
 use super::{Cell, Instance, Stored};
+use crate::expr::DateTime;
 use crate::expr::eval::{Ctx, Env, eval};
-use crate::expr::{DateTime, Value};
 use crate::form::{FieldId, Form, NodeKind};
 use crate::response::Meta;
 
@@ -142,9 +142,4 @@ pub(crate) fn fill_meta(form: &Form, inst: &mut Instance, meta: &Meta, clock: &C
         }
         let _ = id;
     }
-}
-
-/// The value `field` shows in the row at `path` (empty when not relevant), owned.
-pub(crate) fn shown(form: &Form, inst: &Instance, field: FieldId, path: &[u32]) -> Value<'static> {
-    inst.value(form, field, path).into_owned()
 }

@@ -139,7 +139,7 @@ impl Row {
 
 /// All answers of a response, with computed values and relevance.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Instance {
+pub(crate) struct Instance {
     pub(crate) root: Row,
 }
 

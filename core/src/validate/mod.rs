@@ -169,6 +169,17 @@ impl Report {
     }
 }
 
+/// Runs every per-answer check over `inst` into `report`.
+pub(crate) fn check_instance(
+    form: &Form,
+    inst: &Instance,
+    clock: &Clock,
+    status: Status,
+    report: &mut Report,
+) {
+    checks::check_all(form, inst, clock, status, report);
+}
+
 /// The time a response is judged as of: when it was submitted, else last updated,
 /// else `fallback`, else the epoch.
 pub fn response_time(response: &Response, fallback: Option<DateTime>) -> DateTime {
@@ -213,7 +224,7 @@ impl Form {
             values: BTreeMap::new(),
             answers: Answers::new(),
         };
-        checks::check_all(self, &inst, &clock, response.status, &mut report);
+        check_instance(self, &inst, &clock, response.status, &mut report);
         report.answers = self.clean_answers(&inst);
         report
     }
