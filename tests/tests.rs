@@ -3,3 +3,6 @@
 
 // `tianye check` / `tianye validate` on the bundled questionnaires and their cases.
 mod cli;
+
+// `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
+mod server;

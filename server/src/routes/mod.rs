@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -32,9 +32,9 @@ fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
 
 pub(crate) fn router(state: AppState) -> Router {
     let public = Router::new()
-        .route("/api/v1/questionnaires", get(questionnaires::list))
-        .route("/api/v1/questionnaires/{id}", get(questionnaires::one))
-        .route("/api/v1/submissions", post(submissions::create))
+        .route("/api/v1/questionnaires", get(questionnaires::list).options(preflight))
+        .route("/api/v1/questionnaires/{id}", get(questionnaires::one).options(preflight))
+        .route("/api/v1/submissions", post(submissions::create).options(preflight))
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
@@ -52,6 +52,12 @@ pub(crate) fn router(state: AppState) -> Router {
         None => router.fallback(no_web_app),
     };
     router.with_state(state)
+}
+
+/// CORS preflight requests are answered by the CORS layer; this only gives `OPTIONS`
+/// a route so the method router lets them through.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {
