@@ -6,3 +6,6 @@ mod cli;
 
 // `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
 mod server;
+
+// Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
+mod export;
