@@ -9,3 +9,9 @@ mod server;
 
 // Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
 mod export;
+
+// SIGKILL of `tianye serve` under load: acknowledged submissions survive exactly once.
+mod crash;
+
+// 16 concurrent uploaders, 2,000 submissions: none lost or duplicated.
+mod concurrency;

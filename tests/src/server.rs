@@ -152,15 +152,26 @@ pub fn upload(
     token: Option<&str>,
     body: &str,
 ) -> (u16, Value) {
+    try_upload(agent, server_url, token, body).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Like [`upload`], but a failed exchange (connection refused or cut) is an `Err`.
+pub fn try_upload(
+    agent: &ureq::Agent,
+    server_url: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Result<(u16, Value), String> {
     let mut req = agent.post(format!("{server_url}/api/v1/submissions"));
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
     }
-    let mut res = req.content_type("application/json").send(body).expect("POST submission");
+    let mut res =
+        req.content_type("application/json").send(body).map_err(|e| format!("POST: {e}"))?;
     let status = res.status().as_u16();
-    let text = res.body_mut().read_to_string().expect("read body");
-    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    (status, json)
+    let text = res.body_mut().read_to_string().map_err(|e| format!("read: {e}"))?;
+    let json = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
+    Ok((status, json))
 }
 
 /// GETs `url` with an optional bearer token; (status, body bytes).
