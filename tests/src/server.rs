@@ -73,7 +73,7 @@ impl Server {
         let mut banner = String::new();
         let mut admin_token = None;
         loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
+            match rx.recv_timeout(Duration::from_mins(1)) {
                 Ok(Some(line)) => {
                     banner.push_str(&line);
                     banner.push('\n');
@@ -121,7 +121,7 @@ impl Drop for Server {
 pub fn client() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
+        .timeout_global(Some(Duration::from_mins(1)))
         .build()
         .into()
 }

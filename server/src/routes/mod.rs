@@ -83,3 +83,6 @@ async fn no_web_app(uri: Uri) -> Response {
         api_not_found(uri).await.into_response()
     }
 }
+
+#[cfg(test)]
+mod tests;
