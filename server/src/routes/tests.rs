@@ -158,3 +158,30 @@ async fn exports_and_overview_need_the_admin_token() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "request.bad_query");
 }
+
+#[tokio::test]
+async fn serves_the_web_app_with_an_index_fallback_and_keeps_the_api_json() {
+    let f = fixture();
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<html>田野</html>").unwrap();
+    std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
+    let state = AppState::new(
+        f.state.store().clone(),
+        Catalog::default(),
+        AppConfig { web_dir: Some(web.path().to_owned()), ..AppConfig::default() },
+    );
+    let get = |p: &str| Request::get(p).body(Body::empty()).unwrap();
+    assert_eq!(send(&state, get("/")).await, (StatusCode::OK, "<html>田野</html>".into()));
+    assert_eq!(send(&state, get("/app.js")).await, (StatusCode::OK, "console.log(1)".into()));
+    assert_eq!(
+        send(&state, get("/form/lbc_household")).await,
+        (StatusCode::OK, "<html>田野</html>".into())
+    );
+    let (s, bytes) = send(&state, get("/api/v1/nope")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "api.not_found");
+    // Without a web app: a bilingual placeholder at `/`.
+    let (s, bytes) = send(&f.state, get("/")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(bytes).unwrap().contains("web app is not built"));
+}
