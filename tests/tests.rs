@@ -4,6 +4,9 @@
 // `tianye check` / `tianye validate` on the bundled questionnaires and their cases.
 mod cli;
 
+// `tianye check/import/export-xlsform/validate` on XLSForms.
+mod xlsform;
+
 // `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
 mod server;
 

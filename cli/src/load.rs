@@ -1,9 +1,12 @@
 //! Reading questionnaires given on the command line, shared by every command that
-//! takes a FORM.
+//! takes a FORM: a Tianye JSON questionnaire, or an XLSForm (`.xlsx`, `.xls`, `.ods`,
+//! `.csv`, `.md`) imported on the fly, whose findings then point at sheet cells
+//! (`survey!F12`).
 
 use std::path::{Path, PathBuf};
 
-use tianye_core::{Diagnostic, Form, LoadError};
+use tianye_core::xlsform::{self, Finding, Format, Origins};
+use tianye_core::{Diagnostic, Form, LoadError, Questionnaire};
 
 /// Why a questionnaire could not be used.
 pub(crate) enum FormError {
@@ -11,12 +14,16 @@ pub(crate) enum FormError {
     Io(std::io::Error),
     /// It was read, but has errors.
     Invalid(LoadError),
+    /// An XLSForm that could not be imported: every error and warning, with its cell.
+    Xlsform(xlsform::Error),
 }
 
 /// A questionnaire file and what became of it.
 pub(crate) struct Loaded {
     /// The compiled form, or why not.
     pub(crate) form: Result<Form, FormError>,
+    /// For an XLSForm: the import's warnings and where each item came from.
+    pub(crate) xlsform: Option<(Vec<Finding>, Origins)>,
 }
 
 /// Expands directories into the `form.json` files below them (sorted); files are kept
@@ -48,17 +55,78 @@ fn collect_forms(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Loads and compiles one questionnaire file.
+/// The XLSForm format of `path`, by its extension, if it is one.
+pub(crate) fn xlsform_format(path: &Path) -> Option<Format> {
+    Format::from_file_name(&path.file_name()?.to_string_lossy())
+}
+
+/// Imports an XLSForm file (not yet compiled).
+pub(crate) fn import_xlsform(
+    path: &Path,
+    format: Format,
+    strict: bool,
+) -> Result<xlsform::Import, FormError> {
+    let bytes = std::fs::read(path).map_err(FormError::Io)?;
+    let options = xlsform::Options {
+        strict,
+        form_id: path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+        ..xlsform::Options::default()
+    };
+    xlsform::import_bytes(&bytes, format, &options).map_err(FormError::Xlsform)
+}
+
+/// Loads and compiles one questionnaire file: JSON, or an XLSForm by its extension.
 pub(crate) fn load(path: &Path) -> Loaded {
+    if let Some(format) = xlsform_format(path) {
+        return match import_xlsform(path, format, false) {
+            Err(e) => Loaded { form: Err(e), xlsform: None },
+            Ok(import) => {
+                let form = Form::compile(import.questionnaire).map_err(FormError::Invalid);
+                Loaded { form, xlsform: Some((import.findings, import.origins)) }
+            }
+        };
+    }
     let form = match std::fs::read_to_string(path) {
         Err(e) => Err(FormError::Io(e)),
         Ok(text) => Form::from_json(&text).map_err(FormError::Invalid),
     };
-    Loaded { form }
+    Loaded { form, xlsform: None }
 }
 
-/// Every diagnostic rendered for the terminal, with the file name.
-pub(crate) fn render(path: &Path, diagnostics: &[Diagnostic]) -> String {
+impl Loaded {
+    /// The XLSForm import's warnings (none for JSON).
+    pub(crate) fn import_warnings(&self) -> &[Finding] {
+        self.xlsform.as_ref().map_or(&[], |(f, _)| f.as_slice())
+    }
+
+    /// Engine diagnostics rendered for the terminal, preceded by the import's
+    /// warnings; for an XLSForm each points at its sheet, row and column.
+    pub(crate) fn render(&self, path: &Path, diagnostics: &[Diagnostic]) -> String {
+        let file = path.display().to_string();
+        let mut parts: Vec<String> =
+            self.import_warnings().iter().map(|f| f.render(&file)).collect();
+        parts.extend(diagnostics.iter().map(|d| match &self.xlsform {
+            Some((_, origins)) => {
+                Finding::from_diagnostic(d, origins.locate(d).unwrap_or_default()).render(&file)
+            }
+            None => d.render(&file),
+        }));
+        parts.join("\n")
+    }
+}
+
+/// Every finding of a failed XLSForm import, rendered for the terminal.
+pub(crate) fn render_findings(path: &Path, findings: &[Finding]) -> String {
     let file = path.display().to_string();
-    diagnostics.iter().map(|d| d.render(&file)).collect::<Vec<_>>().join("\n")
+    findings.iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a failed XLSForm import failed because the file could not be read at all.
+pub(crate) fn unreadable(e: &xlsform::Error) -> bool {
+    e.findings().iter().any(|f| f.code.as_str() == "xlsform.unreadable")
+}
+
+/// The questionnaire of a loaded form, for commands that write it out.
+pub(crate) fn questionnaire(form: &Form) -> &Questionnaire {
+    form.questionnaire()
 }

@@ -8,6 +8,11 @@
 //! tianye token create|list|revoke      team upload tokens and admin tokens
 //! tianye export FORM_ID --format F     export submissions (csv, xlsx, jsonl, codebook)
 //! tianye import-responses FILE         import a backup file of responses
+//! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
+//! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
+//!
+//! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
+//! .csv, .md).
 //! ```
 //!
 //! Run `cargo run -p tianye -- --help` for every command and option.
@@ -35,6 +40,11 @@ enum Command {
     Validate(commands::validate::Args),
     /// 输出问卷格式的 JSON Schema / Print the JSON Schema of the questionnaire format.
     Schema(commands::schema::Args),
+    /// 把 XLSForm 转成田野问卷 / Convert an XLSForm into a Tianye questionnaire (exit 0 done, 1 problems, 2 unreadable).
+    Import(commands::import::Args),
+    /// 把问卷导出为 XLSForm / Write a questionnaire as an XLSForm for ODK Collect and KoboToolbox.
+    #[command(name = "export-xlsform")]
+    ExportXlsform(commands::export_xlsform::Args),
     /// 运行采集服务器 / Run the collection server.
     Serve(commands::serve::Args),
     /// 管理上传令牌 / Manage upload and admin tokens.
@@ -50,7 +60,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
-        Command::Schema(args) => commands::schema::run(&args),
+        Command::Schema(args) => Ok(commands::schema::run(&args)),
+        Command::Import(args) => commands::import::run(&args),
+        Command::ExportXlsform(args) => commands::export_xlsform::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Token(args) => commands::token::run(&args),
         Command::Export(args) => commands::export::run(&args),

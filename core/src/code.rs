@@ -143,6 +143,54 @@ codes! {
     NoContext = "expr.no_context",
     /// A bare name (`county`) outside a choice filter, or one naming no choice attribute.
     BareName = "expr.bare_name",
+
+    // ---- Errors and warnings while importing an XLSForm ----
+    /// The file cannot be read as the workbook format its name says (a corrupt .xlsx,
+    /// a .csv that is not UTF-8).
+    XlsformUnreadable = "xlsform.unreadable",
+    /// A sheet the form needs is missing: no `survey` sheet, or a select naming a list
+    /// while there is no `choices` sheet.
+    XlsformMissingSheet = "xlsform.missing_sheet",
+    /// A column a sheet needs is missing (`type` and `name` on `survey`, `list_name` and
+    /// `name` on `choices`).
+    XlsformMissingColumn = "xlsform.missing_column",
+    /// Two columns of one sheet have the same header.
+    XlsformDuplicateColumn = "xlsform.duplicate_column",
+    /// A row with a name or label but no type.
+    XlsformMissingType = "xlsform.missing_type",
+    /// A question or group without a name.
+    XlsformMissingName = "xlsform.missing_name",
+    /// Two items share a name (Tianye needs names unique in the whole form).
+    XlsformDuplicateName = "xlsform.duplicate_name",
+    /// `begin group`/`begin repeat` without its `end group`/`end repeat`.
+    XlsformUnclosedGroup = "xlsform.unclosed_group",
+    /// `end group`/`end repeat` with no open group or repeat of that kind.
+    XlsformUnmatchedEnd = "xlsform.unmatched_end",
+    /// A select names a list that the `choices` sheet does not have.
+    XlsformUnknownChoiceList = "xlsform.unknown_choice_list",
+    /// A question type Tianye does not support (`image`, `barcode`, `audit`, …); the row
+    /// is left out.
+    XlsformUnsupportedType = "xlsform.unsupported_type",
+    /// A column Tianye does not support (`image`, `guidance_hint`, `trigger`, …); its
+    /// values are left out.
+    XlsformUnsupportedColumn = "xlsform.unsupported_column",
+    /// A function Tianye cannot evaluate (`pulldata`, `indexed-repeat`, `once`, …).
+    XlsformUnsupportedFunction = "xlsform.unsupported_function",
+    /// A sheet Tianye does not support (`external_choices`, `entities`, `osm`).
+    XlsformUnsupportedSheet = "xlsform.unsupported_sheet",
+    /// A setting Tianye does not support (`submission_url`, `public_key`, …).
+    XlsformUnsupportedSetting = "xlsform.unsupported_setting",
+    /// An appearance Tianye's form app does not render; it is kept as a hint.
+    XlsformUnsupportedAppearance = "xlsform.unsupported_appearance",
+    /// A `parameters` entry Tianye does not support for the question type.
+    XlsformUnsupportedParameter = "xlsform.unsupported_parameter",
+    /// A cell whose value cannot be used (a non-numeric range start, a malformed
+    /// `tianye` column, a bad `parameters` entry).
+    XlsformInvalidValue = "xlsform.invalid_value",
+    /// A row with content but no type, name or label; it is skipped.
+    XlsformSkippedRow = "xlsform.skipped_row",
+    /// A calculate row without a calculation.
+    XlsformMissingCalculation = "xlsform.missing_calculation",
 }
 
 impl Serialize for Code {

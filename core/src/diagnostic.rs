@@ -1,7 +1,7 @@
 //! Findings about a questionnaire definition: JSON errors, schema errors and
 //! expression errors, each pointing at the item, the property and the span.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -113,16 +113,16 @@ impl Diagnostic {
         );
         let mut place = file.to_owned();
         if let Some((line, column)) = self.position {
-            place.push_str(&format!(":{line}:{column}"));
+            let _ = write!(place, ":{line}:{column}");
         }
         if !self.item.is_empty() {
             place.push_str(": ");
             place.push_str(&self.item);
         }
         if let Some(property) = &self.property {
-            place.push_str(&format!(" ({property})"));
+            let _ = write!(place, " ({property})");
         }
-        out.push_str(&format!("  --> {place}\n"));
+        let _ = writeln!(out, "  --> {place}");
         if let (Some(source), Some(span)) = (&self.source, self.span) {
             out.push_str("   |\n");
             out.push_str(&caret_lines(source, span));

@@ -13,7 +13,12 @@ pub mod json;
 pub mod response;
 pub mod schema;
 pub mod session;
+pub mod synthetic;
 pub mod validate;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+#[cfg(feature = "xlsform")]
+pub mod xlsform;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, LoadError, Severity};

@@ -7,7 +7,9 @@
 //! checks that the result always equals recomputing everything.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -255,7 +257,7 @@ impl Session {
                 match segment {
                     Segment::Lit(s) => out.push_str(s),
                     Segment::Ref(id) => {
-                        out.push_str(&eval(env, ctx, &crate::expr::Node::Field(*id)).to_str())
+                        out.push_str(&eval(env, ctx, &crate::expr::Node::Field(*id)).to_str());
                     }
                 }
             }
@@ -348,7 +350,7 @@ impl Session {
         let mut report = Report {
             problems: Vec::new(),
             cleared: Vec::new(),
-            values: Default::default(),
+            values: std::collections::BTreeMap::default(),
             answers: Answers::new(),
         };
         crate::validate::check_instance(&self.form, &self.inst, &self.clock, status, &mut report);
@@ -596,7 +598,7 @@ impl Session {
         let form = Arc::clone(&self.form);
         let graph = &form.graph;
         let mut heap: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
-        let mut pending: HashMap<usize, Vec<u32>> = HashMap::new();
+        let mut pending: HashMap<usize, Vec<u32>> = HashMap::default();
         let schedule = |heap: &mut BinaryHeap<Reverse<u32>>,
                         pending: &mut HashMap<usize, Vec<u32>>,
                         node: usize,
@@ -609,7 +611,7 @@ impl Session {
         };
         for (node, prefix) in seeds {
             if readers_only {
-                for e in &graph.readers[node] {
+                for e in graph.readers(node) {
                     if e.propagate {
                         schedule(
                             &mut heap,
@@ -642,7 +644,7 @@ impl Session {
             let kind_out =
                 if kind == NodeKind::Rel { ChangeKind::Relevance } else { ChangeKind::Value };
             changes.changes.push(Change { field, rows: rows.clone(), kind: kind_out });
-            for e in &graph.readers[node] {
+            for e in graph.readers(node) {
                 if e.propagate {
                     schedule(
                         &mut heap,

@@ -129,7 +129,7 @@ fn pool(form: &Form, id: FieldId) -> Vec<Value> {
         ItemType::Time => out.extend([json!("08:30"), json!("25:00")]),
         ItemType::Phone => out.extend([json!("13812345678"), json!("12345")]),
         ItemType::IdNumber => {
-            out.extend([json!("11010519491231002X"), json!("110105194912310021")])
+            out.extend([json!("11010519491231002X"), json!("110105194912310021")]);
         }
         ItemType::Email => out.extend([json!("a@b.cn"), json!("nope")]),
         ItemType::Geopoint => out.extend([

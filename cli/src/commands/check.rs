@@ -8,7 +8,7 @@ use crate::load::{self, FormError};
 /// Arguments of `tianye check`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// 问卷文件或目录（目录下所有 form.json）/ Questionnaire files, or directories holding `form.json` files.
+    /// 问卷文件（JSON 或 XLSForm：.xlsx/.xls/.ods/.csv/.md）或目录（目录下所有 form.json）/ Questionnaire files (JSON or XLSForm: .xlsx/.xls/.ods/.csv/.md), or directories holding `form.json` files.
     #[arg(required = true)]
     forms: Vec<PathBuf>,
     /// 把警告也当作错误 / Treat warnings as errors.
@@ -24,12 +24,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (mut problems, mut unreadable) = (false, false);
     for path in paths {
         let loaded = load::load(&path);
-        match loaded.form {
+        match &loaded.form {
             Ok(form) => {
                 let q = form.questionnaire();
                 let warnings = form.warnings();
-                if !warnings.is_empty() {
-                    eprintln!("{}", load::render(&path, warnings));
+                let count = warnings.len() + loaded.import_warnings().len();
+                if count > 0 {
+                    eprintln!("{}", loaded.render(&path, warnings));
                     problems |= args.strict;
                 }
                 println!(
@@ -38,15 +39,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     q.id,
                     q.version,
                     form.fields().len(),
-                    warnings.len()
+                    count
                 );
             }
             Err(FormError::Io(e)) => {
                 eprintln!("✗ {}: 无法读取 / cannot read: {e}", path.display());
                 unreadable = true;
             }
+            Err(FormError::Xlsform(e)) => {
+                eprintln!("{}", load::render_findings(&path, e.findings()));
+                let errors = e.errors().count();
+                eprintln!("✗ {}: {errors} 个错误 / error(s)", path.display());
+                if load::unreadable(e) { unreadable = true } else { problems = true }
+            }
             Err(FormError::Invalid(e)) => {
-                eprintln!("{}", load::render(&path, &e.diagnostics));
+                eprintln!("{}", loaded.render(&path, &e.diagnostics));
                 let errors = e.errors().count();
                 eprintln!("✗ {}: {errors} 个错误 / error(s)", path.display());
                 let malformed = e.diagnostics.iter().any(|d| d.position.is_some());
@@ -54,11 +61,5 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(if unreadable {
-        2
-    } else if problems {
-        1
-    } else {
-        0
-    }))
+    Ok(ExitCode::from(if unreadable { 2 } else { u8::from(problems) }))
 }

@@ -2,6 +2,8 @@
 
 pub(crate) mod check;
 pub(crate) mod export;
+pub(crate) mod export_xlsform;
+pub(crate) mod import;
 pub(crate) mod import_responses;
 pub(crate) mod schema;
 pub(crate) mod serve;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub(crate) struct Args {}
 
-pub(crate) fn run(_args: &Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(_args: &Args) -> ExitCode {
     println!("{}", tianye_core::schema::json_schema());
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }

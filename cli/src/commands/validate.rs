@@ -57,12 +57,16 @@ fn read_response(path: &Path) -> Result<Response, String> {
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let loaded = load::load(&args.form);
     let form = match loaded.form {
-        Ok(form) => form,
+        Ok(ref form) => form,
         Err(FormError::Io(e)) => {
             anyhow::bail!("{}: 无法读取 / cannot read: {e}", args.form.display())
         }
-        Err(FormError::Invalid(e)) => {
-            eprintln!("{}", load::render(&args.form, &e.diagnostics));
+        Err(FormError::Invalid(ref e)) => {
+            eprintln!("{}", loaded.render(&args.form, &e.diagnostics));
+            return Ok(ExitCode::from(2));
+        }
+        Err(FormError::Xlsform(e)) => {
+            eprintln!("{}", load::render_findings(&args.form, e.findings()));
             return Ok(ExitCode::from(2));
         }
     };
@@ -114,11 +118,5 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(if unreadable {
-        2
-    } else if invalid {
-        1
-    } else {
-        0
-    }))
+    Ok(ExitCode::from(if unreadable { 2 } else { u8::from(invalid) }))
 }

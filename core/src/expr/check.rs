@@ -26,6 +26,7 @@ pub(crate) enum Purpose {
 
 /// Where an expression sits and what it may refer to.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_field_names)]
 pub(crate) struct Scope {
     /// The scope of the row it is evaluated in.
     pub(crate) scope: ScopeId,

@@ -148,7 +148,9 @@ fn parse_clock(text: &str) -> Option<(u32, &str)> {
     Some((((h * 60 + m) * 60 + s) * 1000 + ms, &text[rest..]))
 }
 
-/// Parses a UTC offset: `Z`, `±HH:MM`, `±HHMM` or `±HH`; `None` for malformed text.
+/// Parses a UTC offset: `Z`, `±HH:MM`, `±HHMM` or `±HH`. The outer `None` is malformed
+/// text; the inner `None` is no offset at all (empty text).
+#[allow(clippy::option_option)]
 fn parse_offset(text: &str) -> Option<Option<i16>> {
     if text.is_empty() {
         return Some(None);

@@ -584,7 +584,7 @@ pub(crate) fn round(x: f64, places: f64) -> f64 {
 
 /// A template's text in every language, with the values it shows from `ctx`.
 pub(crate) fn render(env: &Env<'_>, ctx: &Ctx<'_>, template: &Template) -> Text {
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = crate::schema::Translations::default();
     for (lang, segments) in &template.languages {
         let mut text = String::new();
         for segment in segments {
@@ -595,13 +595,9 @@ pub(crate) fn render(env: &Env<'_>, ctx: &Ctx<'_>, template: &Template) -> Text 
         }
         out.insert(lang.clone(), text);
     }
-    match out.remove("") {
-        Some(plain) if out.is_empty() => Text::Plain(plain),
-        Some(plain) => {
-            out.insert(String::new(), plain);
-            Text::PerLanguage(out)
-        }
-        None => Text::PerLanguage(out),
+    match out.get("") {
+        Some(plain) if out.iter().count() == 1 => Text::Plain(plain.clone()),
+        _ => Text::PerLanguage(out),
     }
 }
 

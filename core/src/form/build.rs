@@ -1,7 +1,7 @@
 //! Compiling a questionnaire: structure and properties first, then every expression,
 //! then the dependency graph. Every error is collected; none stops the others.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use validator::{Validate, ValidationErrors};
 
@@ -30,7 +30,7 @@ pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
             chain_slots: Vec::new(),
         }],
         lists: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
         top: Vec::new(),
         graph: Graph::default(),
         warnings: Vec::new(),
@@ -40,13 +40,12 @@ pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
     let items = std::mem::take(&mut form.questionnaire.items);
     let mut top = Vec::new();
     for item in &items {
-        if let Some(id) = b.add_item(&mut form, &list_index, item, None, ScopeId::ROOT, "") {
-            top.push(id);
-        }
+        top.push(b.add_item(&mut form, &list_index, item, None, ScopeId::ROOT, ""));
     }
     form.questionnaire.items = items;
     form.top = top;
     let edges = b.compile_expressions(&mut form);
+    let edges = prune(&form, edges);
     match Graph::build(form.fields.len(), edges) {
         Ok(graph) => form.graph = graph,
         Err(cycle) => b.report_cycle(&form, &cycle),
@@ -61,6 +60,27 @@ pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
         diagnostics.extend(warnings);
         Err(LoadError { diagnostics })
     }
+}
+
+/// Drops the edge from a field's relevance to its value where nothing reads the value
+/// and the value is not computed: a change of such a field's relevance then schedules
+/// nothing more. Such a value has no readers, so it lies on no cycle.
+fn prune(form: &Form, edges: Vec<(usize, Edge)>) -> Vec<(usize, Edge)> {
+    let mut read = vec![false; form.fields.len() * 4];
+    for (from, e) in &edges {
+        if e.propagate {
+            read[*from] = true;
+        }
+    }
+    edges
+        .into_iter()
+        .filter(|(from, e)| {
+            let (field, kind) = graph::split(*from);
+            let to = e.to as usize;
+            let is_own_value = kind == NodeKind::Rel && to == graph::node(field, NodeKind::Val);
+            !is_own_value || read[to] || form.is_computed(field)
+        })
+        .collect()
 }
 
 /// The expression texts of one field, kept for compiling after every field exists.
@@ -208,7 +228,7 @@ impl Builder {
     }
 
     fn build_lists(&mut self, form: &mut Form) -> HashMap<String, usize> {
-        let mut index = HashMap::new();
+        let mut index = HashMap::default();
         let lists = form.questionnaire.choice_lists.clone();
         for (name, choices) in lists {
             let item = format!("choice_lists.{name}");
@@ -218,7 +238,7 @@ impl Builder {
                         .with("list", name.as_str()),
                 );
             }
-            let mut by_name = HashMap::new();
+            let mut by_name = HashMap::default();
             for (i, choice) in choices.iter().enumerate() {
                 if let Err(errors) = choice.validate() {
                     self.diags.extend(validation_diagnostics(&errors, &item, &format!("[{i}].")));
@@ -309,7 +329,7 @@ impl Builder {
         parent: Option<FieldId>,
         scope: ScopeId,
         parent_path: &str,
-    ) -> Option<FieldId> {
+    ) -> FieldId {
         use ItemType as T;
         let path = if parent_path.is_empty() {
             item.name.clone()
@@ -359,7 +379,7 @@ impl Builder {
         if item.kind.is_container() && item.items.is_empty() {
             missing_props.push("items");
         }
-        if (item.kind.is_question() || item.kind == T::Note)
+        if ((item.kind.is_question() && item.kind != T::Meta) || item.kind == T::Note)
             && item.label.is_none()
             && item.hint.is_none()
         {
@@ -423,7 +443,7 @@ impl Builder {
                                 format!("repeats nested deeper than {MAX_REPEAT_DEPTH} levels"),
                             ),
                     );
-                    return Some(id);
+                    return id;
                 }
                 let row_scope = ScopeId(form.scopes.len() as u32);
                 let mut chain = parent_scope.chain.clone();
@@ -481,7 +501,7 @@ impl Builder {
             }
             _ => {}
         }
-        Some(id)
+        id
     }
 
     fn rules(&mut self, item: &Item, path: &str) -> Rules {
@@ -633,7 +653,7 @@ impl Builder {
         form: &Form,
         id: FieldId,
         property: &str,
-        cond: &Option<Condition>,
+        cond: Option<&Condition>,
     ) -> Cond {
         match cond {
             None | Some(Condition::Fixed(false)) => Cond::Never,
@@ -729,8 +749,8 @@ impl Builder {
                 }
                 _ => None,
             };
-            let required = self.condition(form, id, "required", &src.required);
-            let read_only = self.condition(form, id, "read_only", &src.read_only);
+            let required = self.condition(form, id, "required", src.required.as_ref());
+            let read_only = self.condition(form, id, "read_only", src.read_only.as_ref());
             let answer = check::Scope { scope, item: Some(id), purpose: Purpose::Answer };
             let mut constraints = Vec::new();
             for (i, (source, message)) in src.constraints.iter().enumerate() {

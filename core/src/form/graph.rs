@@ -63,8 +63,9 @@ pub(crate) struct Graph {
     pub(crate) order: Vec<u32>,
     /// `rank[node]`: the node's place in `order`.
     pub(crate) rank: Vec<u32>,
-    /// `readers[node]`: the edges out of it.
-    pub(crate) readers: Vec<Vec<Edge>>,
+    /// `edges[starts[node]..starts[node + 1]]`: the edges out of `node`.
+    starts: Vec<u32>,
+    edges: Vec<Edge>,
 }
 
 impl Graph {
@@ -102,7 +103,19 @@ impl Graph {
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        Ok(Graph { order, rank, readers })
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut flat = Vec::with_capacity(readers.iter().map(Vec::len).sum());
+        for edges in readers {
+            starts.push(flat.len() as u32);
+            flat.extend(edges);
+        }
+        starts.push(flat.len() as u32);
+        Ok(Graph { order, rank, starts, edges: flat })
+    }
+
+    /// The edges out of `node`: who reads it.
+    pub(crate) fn readers(&self, node: usize) -> &[Edge] {
+        &self.edges[self.starts[node] as usize..self.starts[node + 1] as usize]
     }
 }
 

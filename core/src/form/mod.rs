@@ -8,7 +8,7 @@ mod build;
 mod graph;
 mod template;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::expr::{Date, DateTime, Node, Time};
 use crate::schema::{Choice, ItemType, MetaKind, Questionnaire};

@@ -1,7 +1,5 @@
 //! Texts with `${name}` interpolations: labels, hints, notes, row titles.
 
-use std::collections::BTreeMap;
-
 use crate::expr::Span;
 use crate::schema::Text;
 
@@ -19,29 +17,30 @@ pub enum Segment {
 /// A text per language, split into literal pieces and references.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
-    /// Segments per language code; `""` for a text that is the same in every language.
-    pub languages: BTreeMap<String, Vec<Segment>>,
+    /// Segments per language code, in the order written; `""` for a text that is the
+    /// same in every language.
+    pub languages: Vec<(String, Vec<Segment>)>,
 }
 
 impl Template {
     /// The segments for `lang`, falling back to `fallback`, then to any language.
     pub fn get(&self, lang: &str, fallback: &str) -> &[Segment] {
-        self.languages
-            .get(lang)
-            .or_else(|| self.languages.get(fallback))
-            .or_else(|| self.languages.get(""))
-            .or_else(|| self.languages.values().next())
-            .map_or(&[], Vec::as_slice)
+        let find = |l: &str| self.languages.iter().find(|(k, _)| k == l).map(|(_, v)| v.as_slice());
+        find(lang)
+            .or_else(|| find(fallback))
+            .or_else(|| find(""))
+            .or_else(|| self.languages.first().map(|(_, v)| v.as_slice()))
+            .unwrap_or(&[])
     }
 
     /// Whether the text interpolates any value.
     pub fn is_dynamic(&self) -> bool {
-        self.languages.values().flatten().any(|s| matches!(s, Segment::Ref(_)))
+        self.languages.iter().flat_map(|(_, v)| v).any(|s| matches!(s, Segment::Ref(_)))
     }
 
     /// The fields the text shows.
     pub fn references(&self) -> impl Iterator<Item = FieldId> + '_ {
-        self.languages.values().flatten().filter_map(|s| match s {
+        self.languages.iter().flat_map(|(_, v)| v).filter_map(|s| match s {
             Segment::Ref(id) => Some(*id),
             Segment::Lit(_) => None,
         })
@@ -71,7 +70,7 @@ pub(crate) fn build(
     text: &Text,
     resolve: &mut dyn FnMut(&str, &str, Span) -> Option<FieldId>,
 ) -> Template {
-    let mut languages = BTreeMap::new();
+    let mut languages = Vec::new();
     for (lang, s) in text.variants() {
         let mut segments = Vec::new();
         let mut last = 0;
@@ -88,7 +87,7 @@ pub(crate) fn build(
         if last < s.len() {
             segments.push(Segment::Lit(s[last..].to_owned()));
         }
-        languages.insert(lang.to_owned(), segments);
+        languages.push((lang.to_owned(), segments));
     }
     Template { languages }
 }

@@ -52,7 +52,7 @@ fn read_row(
                         path.push(id, i as u32);
                         match item {
                             Json::Object(map) => {
-                                rows.push(read_row(form, row_scope, map, path, problems))
+                                rows.push(read_row(form, row_scope, map, path, problems));
                             }
                             other => {
                                 problems.push(
@@ -92,7 +92,7 @@ pub(crate) fn read_value(form: &Form, field: FieldId, value: &Json) -> Cell {
             for item in items {
                 match item.as_str() {
                     Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => {
-                        names.push(s.to_owned())
+                        names.push(s.to_owned());
                     }
                     _ => return bad(),
                 }

@@ -8,7 +8,7 @@ mod text;
 pub use choice::Choice;
 pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow, MetaKind};
 pub use questionnaire::Questionnaire;
-pub use text::Text;
+pub use text::{Text, Translations};
 
 impl Questionnaire {
     /// Parses a questionnaire from JSON. Errors name the line, column and JSON path.

@@ -368,23 +368,19 @@ fn check_value(
                 }
             }
         }
-        (T::Phone, Stored::Text(s)) => {
-            if !super::check_phone(s) {
-                push(Problem::new(Code::Phone, here()).with("value", s.as_str()));
-            }
+        (T::Phone, Stored::Text(s)) if !super::check_phone(s) => {
+            push(Problem::new(Code::Phone, here()).with("value", s.as_str()));
         }
         (T::IdNumber, Stored::Text(s)) => {
             if let Err(reason) = super::check_id_number(s, env.now.date()) {
                 push(Problem::new(Code::IdNumber, here()).with("reason", reason));
             }
         }
-        (T::Email, Stored::Text(s)) => {
-            if !super::is_email(s) {
-                push(Problem::new(Code::Email, here()).with("value", s.as_str()));
-            }
+        (T::Email, Stored::Text(s)) if !super::is_email(s) => {
+            push(Problem::new(Code::Email, here()).with("value", s.as_str()));
         }
         (T::Geopoint, Stored::Geo { lat, lon, accuracy, .. }) => {
-            let accuracy_bad = accuracy.is_some_and(|a| !(a >= 0.0));
+            let accuracy_bad = accuracy.is_some_and(|a| a.is_nan() || a < 0.0);
             if !(-90.0..=90.0).contains(lat) || !(-180.0..=180.0).contains(lon) || accuracy_bad {
                 push(Problem::new(Code::Geopoint, here()));
             } else if let (Some(max), Some(acc)) = (rules.max_accuracy, accuracy)

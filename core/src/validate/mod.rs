@@ -9,6 +9,7 @@ mod checks;
 mod ids;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -118,7 +119,7 @@ impl RowPath {
                 out.push('.');
             }
             out.push_str(&form.field(*repeat).name);
-            out.push_str(&format!("[{index}]"));
+            let _ = write!(out, "[{index}]");
         }
         if !leaf.is_empty() {
             if !out.is_empty() {
@@ -180,6 +181,15 @@ pub(crate) fn check_instance(
     checks::check_all(form, inst, clock, status, report);
 }
 
+/// Relevance and calculated values for a response (see [`Form::evaluate`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Whether each item is relevant, by path.
+    pub relevant: BTreeMap<String, bool>,
+    /// Each calculated value, by path (`null` when empty or not relevant).
+    pub values: BTreeMap<String, serde_json::Value>,
+}
+
 /// The time a response is judged as of: when it was submitted, else last updated,
 /// else `fallback`, else the epoch.
 pub fn response_time(response: &Response, fallback: Option<DateTime>) -> DateTime {
@@ -227,6 +237,53 @@ impl Form {
         check_instance(self, &inst, &clock, response.status, &mut report);
         report.answers = self.clean_answers(&inst);
         report
+    }
+
+    /// The relevance of every item and every calculated value for `response`, as the
+    /// form app would show it.
+    pub fn evaluate(&self, response: &Response, options: &Options) -> Evaluation {
+        let lang = if options.lang.is_empty() {
+            self.questionnaire.default_language.clone()
+        } else {
+            options.lang.clone()
+        };
+        let clock = Clock { now: response_time(response, options.now), lang };
+        let mut ignored = Vec::new();
+        let mut inst = instance::from_answers(self, &response.answers, &mut ignored);
+        instance::fill_meta(self, &mut inst, &response.meta, &clock);
+        self.compute_all(&mut inst, &clock);
+        let mut out = Evaluation::default();
+        self.evaluate_row(&inst.root, crate::form::ScopeId::ROOT, &mut RowPath::root(), &mut out);
+        out
+    }
+
+    fn evaluate_row(
+        &self,
+        row: &instance::Row,
+        scope: crate::form::ScopeId,
+        path: &mut RowPath,
+        out: &mut Evaluation,
+    ) {
+        for (slot, &id) in self.scope(scope).fields.iter().enumerate() {
+            let f = self.field(id);
+            let here = path.display(self, &f.name);
+            out.relevant.insert(here.clone(), row.relevant[slot]);
+            if self.is_computed(id) {
+                let v = if row.relevant[slot] {
+                    row.cells[slot].value().to_json()
+                } else {
+                    serde_json::Value::Null
+                };
+                out.values.insert(here, v);
+            }
+            if let Some(rs) = f.row_scope {
+                for (i, r) in row.rows(slot).iter().enumerate() {
+                    path.push(id, i as u32);
+                    self.evaluate_row(r, rs, path, out);
+                    path.pop();
+                }
+            }
+        }
     }
 
     /// Recomputes every relevance condition and calculation, in dependency order.

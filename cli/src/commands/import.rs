@@ -1,0 +1,80 @@
+//! `tianye import FORM.xlsx [-o FORM.json]`: convert an XLSForm into a Tianye
+//! questionnaire, after checking it as `tianye check` does.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tianye_core::Form;
+
+use crate::load::{self, FormError, Loaded};
+
+/// Arguments of `tianye import`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// XLSForm 文件（.xlsx/.xls/.ods/.csv/.md）/ The XLSForm (.xlsx, .xls, .ods, .csv or .md).
+    form: PathBuf,
+    /// 输出的问卷 JSON（默认输出到标准输出）/ Where to write the questionnaire JSON (default: standard output).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// 把警告也当作错误 / Treat warnings (anything left out or changed) as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let Some(format) = load::xlsform_format(&args.form) else {
+        anyhow::bail!(
+            "{}: 不是 XLSForm 文件（应为 .xlsx/.xls/.ods/.csv/.md）/ not an XLSForm file (.xlsx, .xls, .ods, .csv or .md)",
+            args.form.display()
+        );
+    };
+    let import = match load::import_xlsform(&args.form, format, args.strict) {
+        Ok(import) => import,
+        Err(FormError::Xlsform(e)) => {
+            eprintln!("{}", load::render_findings(&args.form, e.findings()));
+            eprintln!("✗ {}: {} 个错误 / error(s)", args.form.display(), e.errors().count());
+            return Ok(ExitCode::from(if load::unreadable(&e) { 2 } else { 1 }));
+        }
+        Err(FormError::Io(e)) => {
+            anyhow::bail!("{}: 无法读取 / cannot read: {e}", args.form.display())
+        }
+        Err(FormError::Invalid(_)) => unreachable!("import does not compile"),
+    };
+    let questionnaire = import.questionnaire.clone();
+    let compiled = Form::compile(import.questionnaire);
+    let loaded = Loaded {
+        form: compiled.map_err(FormError::Invalid),
+        xlsform: Some((import.findings, import.origins)),
+    };
+    let form = match &loaded.form {
+        Ok(form) => form,
+        Err(FormError::Invalid(e)) => {
+            eprintln!("{}", loaded.render(&args.form, &e.diagnostics));
+            eprintln!("✗ {}: {} 个错误 / error(s)", args.form.display(), e.errors().count());
+            return Ok(ExitCode::from(1));
+        }
+        Err(_) => unreachable!("only compile errors here"),
+    };
+    let warnings = form.warnings().len() + loaded.import_warnings().len();
+    if warnings > 0 {
+        eprintln!("{}", loaded.render(&args.form, form.warnings()));
+        if args.strict {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let json = serde_json::to_string_pretty(&questionnaire)? + "\n";
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, json)
+                .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", path.display()))?;
+            eprintln!(
+                "✓ {} → {}: {} 项 / items, {warnings} 条警告 / warnings",
+                args.form.display(),
+                path.display(),
+                questionnaire.all_items().count()
+            );
+        }
+        None => print!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,112 @@
+//! The command line on XLSForms (issue 5): `check` gives precise row-level messages,
+//! `import` writes the questionnaire, `export-xlsform` writes an XLSForm that checks
+//! and validates exactly as the JSON questionnaire does.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use tianye_tests::{bundled_forms, repo, tianye_bin};
+
+fn tianye(args: &[&str]) -> (i32, String, String) {
+    let out =
+        Command::new(tianye_bin()).args(args).current_dir(repo()).output().expect("run tianye");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn household() -> PathBuf {
+    repo().join("core/tests/fixtures/xlsform/20_household.md")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tianye-xlsform-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn check_accepts_an_xlsform_and_points_at_its_cells() {
+    let (code, out, err) = tianye(&["check", "--strict", household().to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("lbc_household@2026.1"), "{out}");
+
+    let dir = temp_dir("check");
+    let bad = dir.join("household.md");
+    let text = std::fs::read_to_string(household()).unwrap();
+    std::fs::write(&bad, text.replace("${m_age} >= 16 ", "${m_agee} >= 16")).unwrap();
+    let (code, _, err) = tianye(&["check", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[expr.unknown_ref]"), "{err}");
+    assert!(err.contains("household.md: survey!E16 (household/member/m_away, relevant)"), "{err}");
+    assert!(err.contains("   | ${m_agee} >= 16\n   | ^^^^^^^^^"), "{err}");
+
+    // A broken sheet: the importer's own errors, with sheet and row.
+    std::fs::write(&bad, text.replace("| end repeat ", "|            ")).unwrap();
+    let (code, _, err) = tianye(&["check", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[xlsform.unmatched_end]"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn import_writes_the_questionnaire_and_strict_fails_on_warnings() {
+    let dir = temp_dir("import");
+    let json = dir.join("household.json");
+    let (code, _, err) =
+        tianye(&["import", household().to_str().unwrap(), "-o", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let q =
+        tianye_core::Questionnaire::from_json(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(q.id, "lbc_household");
+    assert_eq!(q.languages, ["zh", "en"]);
+
+    let warned = dir.join("warned.md");
+    std::fs::write(
+        &warned,
+        "| survey | | | | |\n| | type | name | label | guidance_hint |\n| | text | a | A | long help |\n",
+    )
+    .unwrap();
+    let (code, out, err) = tianye(&["import", warned.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"name\": \"a\""), "{out}");
+    assert!(err.contains("warning[xlsform.unsupported_column]"), "{err}");
+    assert!(err.contains("warned.md: survey!D1"), "{err}");
+    let (code, _, err) = tianye(&["import", "--strict", warned.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn exported_bundled_questionnaires_check_and_validate_like_the_json() {
+    let dir = temp_dir("export");
+    let forms = bundled_forms();
+    assert!(!forms.is_empty());
+    for form in &forms {
+        let id = form.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let xlsx = dir.join(format!("{id}.xlsx"));
+        let (code, _, err) =
+            tianye(&["export-xlsform", form.to_str().unwrap(), "-o", xlsx.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let (code, out, err) = tianye(&["check", "--strict", xlsx.to_str().unwrap()]);
+        assert_eq!(code, 0, "{id}: {out}{err}");
+
+        let mut cases: Vec<String> = std::fs::read_dir(form.parent().unwrap().join("cases"))
+            .map(|d| d.flatten().map(|e| e.path().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        cases.sort();
+        if cases.is_empty() {
+            continue;
+        }
+        let run = |f: &str| {
+            let mut args = vec!["validate", f];
+            args.extend(cases.iter().map(String::as_str));
+            let (code, out, err) = tianye(&args);
+            (code, out.replace(f, "FORM"), err.replace(f, "FORM"))
+        };
+        assert_eq!(run(xlsx.to_str().unwrap()), run(form.to_str().unwrap()), "{id}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
