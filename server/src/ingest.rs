@@ -3,6 +3,7 @@
 //! (the server never trusts the browser), then store. Idempotency and conflicts are
 //! decided by the store's single writer, atomically.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tianye_core::{Diagnostic, Lang, Options, Problem, Response, Status};
 
@@ -115,12 +116,16 @@ pub struct Uploader {
 /// Parses and validates `raw` against its questionnaire version; on success, the
 /// submission to store.
 pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmission, Rejection> {
-    let response = Response::from_json(raw).map_err(Rejection::Malformed)?;
-    let value: Value = serde_json::from_str(raw).map_err(|e| {
-        Rejection::Malformed(Box::new(
-            Diagnostic::error(tianye_core::Code::JsonSyntax, "").with("detail", e.to_string()),
-        ))
-    })?;
+    // One parse into a JSON value (kept for the content hash); only when that or the
+    // response shape fails is the text parsed again, for the line, column and path.
+    let detailed = || {
+        let d = Response::from_json(raw).err().unwrap_or_else(|| {
+            Box::new(Diagnostic::error(tianye_core::Code::JsonFormat, ""))
+        });
+        Rejection::Malformed(d)
+    };
+    let value: Value = serde_json::from_str(raw).map_err(|_| detailed())?;
+    let response = Response::deserialize(&value).map_err(|_| detailed())?;
     let FormRefParts { id, version } = FormRefParts::of(&response);
     let Some(fv) = catalog.get(&id, &version) else {
         return Err(if catalog.knows(&id) {
