@@ -8,12 +8,12 @@ use std::io::Cursor;
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook, open_workbook_from_rs};
-use serde_json::Value;
-use tianye_tests::bundled_forms;
+use serde_json::{Value, json};
 use tianye_tests::server::{
     Server, client, fixture_forms, get, household_response, new_instance_id, read_csv, team_token,
     temp_dir, tianye, upload,
 };
+use tianye_tests::{bundled_forms, repo};
 
 /// A table as read back: header, then rows of text.
 type Table = Vec<Vec<String>>;
@@ -137,15 +137,47 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
     assert!(forms.len() >= 3, "bundled questionnaires missing");
     let data = temp_dir("tianye-export-bundled");
     let dir = data.path().to_str().unwrap();
-    let server = Server::start(data.path(), &["--forms", "questionnaires"]);
+    // The bundled questionnaires, plus a second version of lbc_household with one more
+    // question, so its export spans two versions.
+    let forms_dir = temp_dir("tianye-export-forms");
+    for form in &forms {
+        let name = form.parent().unwrap().file_name().unwrap();
+        std::fs::create_dir_all(forms_dir.path().join(name)).unwrap();
+        std::fs::copy(form, forms_dir.path().join(name).join("form.json")).unwrap();
+    }
+    let mut next: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap(),
+    )
+    .unwrap();
+    next["version"] = json!("2026.2");
+    next["items"].as_array_mut().unwrap().push(json!({
+        "type": "text", "name": "followup_note", "label": {"zh": "回访备注", "en": "Follow-up note"}
+    }));
+    std::fs::create_dir_all(forms_dir.path().join("lbc_household_next")).unwrap();
+    std::fs::write(forms_dir.path().join("lbc_household_next/form.json"), next.to_string())
+        .unwrap();
+    let server = Server::start(data.path(), &["--forms", forms_dir.path().to_str().unwrap()]);
     let admin = server.admin_token.clone().unwrap();
     let token = team_token(data.path(), "龙回一队");
     let http = client();
     for form in &forms {
         let q: Value = serde_json::from_str(&std::fs::read_to_string(form).unwrap()).unwrap();
         let id = q["id"].as_str().unwrap();
-        let cases = valid_cases(form);
+        let mut cases = valid_cases(form);
         assert!(!cases.is_empty(), "{id} has no valid case");
+        if id == "lbc_household" {
+            let newer: Vec<Value> = cases
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    c["instance_id"] = json!(new_instance_id());
+                    c["questionnaire"]["version"] = json!("2026.2");
+                    c["answers"]["followup_note"] = json!("九月回访：孩子住校");
+                    c
+                })
+                .collect();
+            cases.extend(newer);
+        }
         for case in &cases {
             let (status, reply) = upload(&http, &server.url, Some(&token), &case.to_string());
             assert_eq!(status, 201, "{id}: {reply}");
@@ -186,6 +218,15 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         assert_eq!(code, 0, "{err}");
         let main = read_csv(&std::fs::read(&csv_path).unwrap());
         check_table(&main, None, &answers_by_id);
+        if id == "lbc_household" {
+            // Both versions in one table: the new question's column, filled for 2026.2 only.
+            let col = main[0].iter().position(|h| h == "followup_note").expect("new column");
+            let version = main[0].iter().position(|h| h == "version").unwrap();
+            for row in &main[1..] {
+                let filled = !row[col].is_empty();
+                assert_eq!(filled, row[version] == "2026.2", "{row:?}");
+            }
+        }
         let is_rows = |v: &Value| {
             v.as_array().is_some_and(|r| !r.is_empty() && r.iter().all(Value::is_object))
         };

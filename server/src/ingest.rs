@@ -119,9 +119,9 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
     // One parse into a JSON value (kept for the content hash); only when that or the
     // response shape fails is the text parsed again, for the line, column and path.
     let detailed = || {
-        let d = Response::from_json(raw).err().unwrap_or_else(|| {
-            Box::new(Diagnostic::error(tianye_core::Code::JsonFormat, ""))
-        });
+        let d = Response::from_json(raw)
+            .err()
+            .unwrap_or_else(|| Box::new(Diagnostic::error(tianye_core::Code::JsonFormat, "")));
         Rejection::Malformed(d)
     };
     let value: Value = serde_json::from_str(raw).map_err(|_| detailed())?;

@@ -60,6 +60,10 @@ fn report(started: &Started) {
             "管理员令牌（只显示这一次，请妥善保存）/ admin token (shown only once, keep it safe):"
         );
         println!("admin token: {token}");
+        println!(
+            "管理页面（已登录）/ overview, signed in: http://{}/admin#token={token}",
+            started.addr
+        );
     }
     println!("管理页面 / overview: http://{}/admin", started.addr);
     println!("已启动 / listening on http://{}", started.addr);
