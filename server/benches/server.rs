@@ -118,7 +118,7 @@ fn client(addr: std::net::SocketAddr, token: &str, bodies: &[String]) -> usize {
 fn ingest(n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let forms = repo().join("questionnaires").join(FORM);
-    let (state, _, _) = tianye_server::open(dir.path(), Some(&forms), AppConfig::default())
+    let (state, _, _) = tianye_server::open(dir.path(), Some(&forms), None, AppConfig::default())
         .expect("open data directory");
     let token = auth::generate_token().expect("token");
     state

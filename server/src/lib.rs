@@ -102,6 +102,9 @@ pub struct ServeConfig {
     pub bind: String,
     /// Questionnaires to load and check (a directory searched for `form.json`, or one file).
     pub forms: Option<PathBuf>,
+    /// Largest size of the database file, if limited (see
+    /// [`SqliteStore::open_with_limit`]).
+    pub max_db_bytes: Option<u64>,
     /// The rest of the application's settings.
     pub app: AppConfig,
 }
@@ -149,9 +152,10 @@ pub enum ServeError {
 pub fn open(
     data_dir: &Path,
     forms: Option<&Path>,
+    max_db_bytes: Option<u64>,
     app: AppConfig,
 ) -> Result<(AppState, Option<String>, forms::LoadNotes), ServeError> {
-    let store = SqliteStore::open(data_dir)?;
+    let store = SqliteStore::open_with_limit(data_dir, max_db_bytes)?;
     let (catalog, notes) = Catalog::load(&store, forms)?;
     let token = auth::generate_token().map_err(|e| ServeError::Random(e.to_string()))?;
     let new_admin = store.create_first_admin_token(&auth::hash_token(&token))?.then_some(token);
@@ -168,7 +172,7 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
         .build()
         .map_err(|source| ServeError::Listen { addr: config.bind.clone(), source })?;
     let (state, new_admin_token, notes) =
-        open(&config.data_dir, config.forms.as_deref(), config.app.clone())?;
+        open(&config.data_dir, config.forms.as_deref(), config.max_db_bytes, config.app.clone())?;
     let database = config.data_dir.join(store::DB_FILE);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.bind)

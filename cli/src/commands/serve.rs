@@ -29,6 +29,10 @@ pub(crate) struct Args {
     /// call the upload API from a browser (repeatable); default any origin.
     #[arg(long = "cors-origin", value_name = "URL")]
     cors_origins: Vec<String>,
+    /// 数据库文件大小上限（MB），超出后上传得到 503，已存数据不受影响 / Largest database
+    /// size in MB: past it uploads get 503 and nothing stored is touched.
+    #[arg(long, value_name = "MB")]
+    max_db_mb: Option<u64>,
 }
 
 fn default_dir(given: Option<&PathBuf>, fallback: &str) -> Option<PathBuf> {
@@ -80,6 +84,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         data_dir: args.data.clone(),
         bind: args.bind.clone(),
         forms,
+        max_db_bytes: args.max_db_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
         app: AppConfig {
             web_dir: default_dir(args.web.as_ref(), "dist"),
             cors: if args.cors_origins.is_empty() {

@@ -28,11 +28,15 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with_limit(None)
+}
+
+fn fixture_with_limit(max_bytes: Option<u64>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let forms = dir.path().join("forms");
     std::fs::create_dir_all(forms.join("t")).unwrap();
     std::fs::write(forms.join("t/form.json"), FORM).unwrap();
-    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+    let store = SqliteStore::open_with_limit(&dir.path().join("data"), max_bytes).unwrap();
     let (catalog, notes) = Catalog::load(&store, Some(&forms)).unwrap();
     assert_eq!(notes.loaded.len(), 1);
     let team = auth::generate_token().unwrap();
@@ -184,4 +188,39 @@ async fn serves_the_web_app_with_an_index_fallback_and_keeps_the_api_json() {
     let (s, bytes) = send(&f.state, get("/")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(String::from_utf8(bytes).unwrap().contains("web app is not built"));
+}
+
+#[tokio::test]
+async fn a_full_database_answers_503_and_keeps_everything_stored() {
+    let f = fixture_with_limit(Some(256 * 1024));
+    let mut stored = Vec::new();
+    let mut refused = None;
+    for i in 0..200u32 {
+        let id = format!("5f0c2a4e-8d1b-4c3e-9f6a-{i:012x}");
+        let kids: Vec<Value> =
+            (0..20).map(|k| json!({"kid_name": format!("{k}{}", "田".repeat(300))})).collect();
+        let body = json!({
+            "instance_id": id, "questionnaire": {"id": "t", "version": "1"}, "status": "complete",
+            "answers": {"age": 9, "kid": kids}
+        })
+        .to_string();
+        let (s, b) = post(&f.state, Some(&f.team), body.clone()).await;
+        match s {
+            StatusCode::CREATED => stored.push((id, body)),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused = Some(b);
+                break;
+            }
+            other => panic!("{other}: {b}"),
+        }
+    }
+    let refused = refused.expect("the database must fill up");
+    assert_eq!(refused["code"], "storage.unavailable");
+    assert!(refused["detail"].as_str().unwrap().contains("full"), "{refused}");
+    assert!(!stored.is_empty());
+    for (id, body) in &stored {
+        assert_eq!(f.state.store().raw_submission(id).unwrap().as_deref(), Some(body.as_str()));
+    }
+    // Reads still work, and the overview counts exactly what was stored.
+    assert_eq!(f.state.store().overview().unwrap().total, stored.len() as u64);
 }

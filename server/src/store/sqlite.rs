@@ -45,6 +45,7 @@ struct Job {
 /// (`DIR/tianye.sqlite3`).
 pub struct SqliteStore {
     path: PathBuf,
+    max_bytes: Option<u64>,
     jobs: Option<mpsc::UnboundedSender<Job>>,
     writer: Option<JoinHandle<()>>,
     pool: Mutex<Vec<Connection>>,
@@ -56,7 +57,7 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+fn open_connection(path: &Path, max_bytes: Option<u64>) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -66,6 +67,11 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         )));
     }
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    if let Some(max) = max_bytes {
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = (max / page.max(512) as u64).max(1);
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    }
     Ok(conn)
 }
 
@@ -73,17 +79,31 @@ impl SqliteStore {
     /// Opens (or creates) the database in directory `dir`, creating the directory if
     /// needed, and applies pending schema migrations.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_limit(dir, None)
+    }
+
+    /// Like [`SqliteStore::open`], with the database file limited to about `max_bytes`
+    /// (SQLite's `max_page_count`): past it, writes fail as on a full disk (nothing
+    /// stored, 503 to uploaders) while everything stored stays readable. Keeps a
+    /// growing database from filling the disk the system needs.
+    pub fn open_with_limit(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::Open { path: dir.display().to_string(), source })?;
         let path = dir.join(DB_FILE);
-        let mut conn = open_connection(&path)?;
+        let mut conn = open_connection(&path, max_bytes)?;
         migrate::apply(&mut conn, &now_utc())?;
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = std::thread::Builder::new()
             .name("tianye-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-        Ok(SqliteStore { path, jobs: Some(tx), writer: Some(writer), pool: Mutex::new(Vec::new()) })
+        Ok(SqliteStore {
+            path,
+            max_bytes,
+            jobs: Some(tx),
+            writer: Some(writer),
+            pool: Mutex::new(Vec::new()),
+        })
     }
 
     /// The database file.
@@ -98,7 +118,7 @@ impl SqliteStore {
         let taken = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         let mut conn = match taken {
             Some(c) => c,
-            None => open_connection(&self.path)?,
+            None => open_connection(&self.path, self.max_bytes)?,
         };
         let result = f(&mut conn);
         let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -191,7 +211,13 @@ fn write_batch(
                     }
                 })
             })();
-            if result.is_err() {
+            if let Err(e) = &result {
+                // Some errors (a full disk, I/O) make SQLite roll the whole transaction
+                // back: then nothing of the batch is stored, and every upload in it is
+                // told so.
+                if tx.is_autocommit() {
+                    return Err(StoreError::Write(e.to_string()));
+                }
                 tx.execute_batch("ROLLBACK TO one")?;
             }
             tx.execute_batch("RELEASE one")?;
