@@ -4,6 +4,9 @@
 // `tianye check` / `tianye validate` on the bundled questionnaires and their cases.
 mod cli;
 
+// README's examples.
+mod readme;
+
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
 

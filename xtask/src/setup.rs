@@ -45,8 +45,30 @@ pub(crate) fn wasm_target() -> Result<()> {
         .current_dir(root()))
 }
 
+/// pyxform, the reference XLSForm converter, pinned: the differential XLSForm test
+/// compares Tianye's import with it.
+pub(crate) const PYXFORM: &str = "4.5.0";
+
+/// pyxform for the differential XLSForm test.
+pub(crate) fn pyxform() -> Result<()> {
+    let check =
+        format!("import pyxform, sys; sys.exit(0 if pyxform.__version__ == '{PYXFORM}' else 1)");
+    if Command::new("python3").args(["-c", &check]).output().is_ok_and(|o| o.status.success()) {
+        return Ok(());
+    }
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("pyxform=={PYXFORM}"),
+    ]))
+}
+
 /// Everything every task may need.
 pub(crate) fn all() -> Result<()> {
     wasm_target()?;
+    pyxform()?;
     Ok(())
 }

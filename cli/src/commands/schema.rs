@@ -7,6 +7,6 @@ use std::process::ExitCode;
 pub(crate) struct Args {}
 
 pub(crate) fn run(_args: &Args) -> ExitCode {
-    println!("{}", tianye_core::schema::json_schema());
+    print!("{}", tianye_core::schema::json_schema());
     ExitCode::SUCCESS
 }

@@ -18,7 +18,8 @@ pub(crate) struct Args {
     /// (test cases from `questionnaires/*/cases` are accepted too).
     #[arg(required = true)]
     responses: Vec<PathBuf>,
-    /// 每份答卷输出一行 JSON / Print one JSON object per response per line.
+    /// 每份答卷输出一行 JSON（问题、被清除的答案、计算值）/ Print one JSON object per
+    /// response per line (problems, cleared answers, calculated values).
     #[arg(long)]
     json: bool,
     /// 提示语言 / Language of messages.
@@ -106,7 +107,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect();
             println!(
                 "{}",
-                json!({"file": file, "valid": report.is_valid(), "problems": problems, "cleared": report.cleared})
+                json!({
+                    "file": file,
+                    "valid": report.is_valid(),
+                    "problems": problems,
+                    "cleared": report.cleared,
+                    "values": report.values
+                })
             );
         } else if report.is_valid() {
             println!("✓ {file}: 有效 / valid");
