@@ -9,3 +9,15 @@ mod readme;
 
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
+
+// `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
+mod server;
+
+// Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
+mod export;
+
+// SIGKILL of `tianye serve` under load: acknowledged submissions survive exactly once.
+mod crash;
+
+// 16 concurrent uploaders, 2,000 submissions: none lost or duplicated.
+mod concurrency;

@@ -4,6 +4,10 @@
 //! tianye check FORM...                 load and statically check questionnaires
 //! tianye validate FORM RESPONSE...     validate responses against a questionnaire
 //! tianye schema                        print the JSON Schema of the questionnaire format
+//! tianye serve [--data DIR] [--bind ADDR] [--forms DIR]   run the collection server
+//! tianye token create|list|revoke      team upload tokens and admin tokens
+//! tianye export FORM_ID --format F     export submissions (csv, xlsx, jsonl, codebook)
+//! tianye import-responses FILE         import a backup file of responses
 //! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
 //! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
 //!
@@ -41,6 +45,14 @@ enum Command {
     /// 把问卷导出为 XLSForm / Write a questionnaire as an XLSForm for ODK Collect and KoboToolbox.
     #[command(name = "export-xlsform")]
     ExportXlsform(commands::export_xlsform::Args),
+    /// 运行采集服务器 / Run the collection server.
+    Serve(commands::serve::Args),
+    /// 管理上传令牌 / Manage upload and admin tokens.
+    Token(commands::token::Args),
+    /// 导出答卷 / Export submissions (CSV, XLSX, JSON Lines) or the codebook.
+    Export(commands::export::Args),
+    /// 导入答卷备份文件 / Import a file of responses (the web app's backup), validated like uploads.
+    ImportResponses(commands::import_responses::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +63,10 @@ fn main() -> ExitCode {
         Command::Schema(args) => Ok(commands::schema::run(&args)),
         Command::Import(args) => commands::import::run(&args),
         Command::ExportXlsform(args) => commands::export_xlsform::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Token(args) => commands::token::run(&args),
+        Command::Export(args) => commands::export::run(&args),
+        Command::ImportResponses(args) => commands::import_responses::run(&args),
     };
     match result {
         Ok(code) => code,

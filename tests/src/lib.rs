@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod server;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,10 +4,24 @@ use anyhow::{Result, bail};
 
 use crate::setup::{self, cargo, root, run};
 
-/// The main job.
-pub(crate) fn serve(_args: &[String]) -> Result<()> {
+/// The main job: check the bundled questionnaires, then run the collection server on
+/// them (`data/`, 127.0.0.1:8080 unless other `tianye serve` options are given).
+pub(crate) fn serve(args: &[String]) -> Result<()> {
     setup::wasm_target()?;
-    run(cargo().args(["run", "--quiet", "-p", "tianye", "--", "check", "questionnaires"]))
+    run(cargo().args(["run", "--quiet", "-p", "tianye", "--", "check", "questionnaires"]))?;
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "tianye",
+            "--",
+            "serve",
+            "--forms",
+            "questionnaires",
+        ])
+        .args(args))
 }
 
 /// Every test.
@@ -59,7 +73,8 @@ pub(crate) fn ci(args: &[String]) -> Result<()> {
 /// The benchmarks whose figures README reports.
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     run(cargo().args(["bench", "-p", "tianye-core", "--bench", "engine", "--"]).args(args))?;
-    run(cargo().args(["bench", "-p", "tianye-core", "--bench", "memory"]))
+    run(cargo().args(["bench", "-p", "tianye-core", "--bench", "memory"]))?;
+    run(cargo().args(["bench", "-p", "tianye-server", "--bench", "server"]))
 }
 
 /// Regenerates the committed JSON Schema, or with `--check` fails if it is stale.

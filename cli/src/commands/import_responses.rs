@@ -1,0 +1,159 @@
+//! `tianye import-responses FILE`: import the web app's "save all as file" backup (or
+//! a bare array of responses), each validated and stored exactly like an upload.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::Value;
+use tianye_server::auth::hash_token;
+use tianye_server::ingest::{Uploader, outcome_reply, prepare};
+use tianye_server::store::{Outcome, Store, TokenKind};
+use tianye_server::{ApiError, Catalog, SqliteStore};
+
+/// Arguments of `tianye import-responses`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// 备份文件：{"exported_at", "responses": [...], "team_token"?} 或答卷数组 / The backup
+    /// file: `{"exported_at", "responses": [...], "team_token"?}` or an array of responses.
+    file: PathBuf,
+    /// 数据目录 / Data directory.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    data: PathBuf,
+    /// 记为哪个调查队上传；省略时用文件中的 team_token 所属的队 / The team to record;
+    /// when absent, the team of the file's `team_token`.
+    #[arg(long)]
+    team: Option<String>,
+    /// 先载入这些问卷（同 serve --forms）/ Load these questionnaires first (as `serve --forms`).
+    #[arg(long, value_name = "DIR")]
+    forms: Option<PathBuf>,
+}
+
+fn print_error(label: &str, e: &ApiError) {
+    let body = e.body();
+    println!("✗ {label}: [{}] {}", e.code.as_str(), body["message"].as_str().unwrap_or_default());
+    if let Some(Value::Array(problems)) = body.get("problems") {
+        for p in problems {
+            let path = p["path"].as_str().filter(|s| !s.is_empty()).unwrap_or("(答卷 / response)");
+            println!(
+                "    {path} [{}] {}",
+                p["code"].as_str().unwrap_or_default(),
+                p["message"].as_str().unwrap_or_default()
+            );
+        }
+    }
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("无法读取 / cannot read {}", args.file.display()))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: 不是有效的 JSON / not valid JSON: {e}",
+            args.file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let (responses, file_token) = match doc {
+        Value::Array(items) => (items, None),
+        Value::Object(mut map) => match map.remove("responses") {
+            Some(Value::Array(items)) => {
+                (items, map.get("team_token").and_then(Value::as_str).map(str::to_owned))
+            }
+            _ => anyhow::bail!(
+                "{}: 应为答卷数组，或带 \"responses\" 数组的对象 / expected an array of responses, or an object with a \"responses\" array",
+                args.file.display()
+            ),
+        },
+        _ => anyhow::bail!(
+            "{}: 应为答卷数组，或带 \"responses\" 数组的对象 / expected an array of responses, or an object with a \"responses\" array",
+            args.file.display()
+        ),
+    };
+    let store = SqliteStore::open(&args.data)
+        .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
+    let who = match (&args.team, file_token) {
+        (Some(team), _) => Uploader { team: team.trim().to_owned(), token_id: None },
+        (None, Some(token)) => match store.token_by_hash(&hash_token(&token))? {
+            Some(t) if t.kind == TokenKind::Team && t.revoked_at.is_none() => {
+                Uploader { team: t.team, token_id: Some(t.id) }
+            }
+            Some(t) if t.revoked_at.is_some() => anyhow::bail!(
+                "文件中的 team_token 已被撤销；请用 --team 指定调查队 / the file's team_token was revoked: give the team with --team"
+            ),
+            _ => anyhow::bail!(
+                "文件中的 team_token 无效；请用 --team 指定调查队 / the file's team_token is unknown: give the team with --team"
+            ),
+        },
+        (None, None) => anyhow::bail!(
+            "文件中没有 team_token；请用 --team 指定调查队 / the file has no team_token: give the team with --team"
+        ),
+    };
+    if who.team.is_empty() {
+        anyhow::bail!("调查队名称不能为空 / the team name must not be empty");
+    }
+    let (catalog, notes) = Catalog::load(&store, args.forms.as_deref())?;
+    for w in &notes.warnings {
+        eprintln!("警告 / warning: {w}");
+    }
+    // Validate everything first, then hand all valid ones to the writer at once: they
+    // are committed together (group commit), and results are printed in file order.
+    let mut pending = Vec::new();
+    let (mut created, mut duplicate, mut conflict, mut rejected) = (0, 0, 0, 0);
+    for (i, item) in responses.iter().enumerate() {
+        let raw = item.to_string();
+        let label = match item.get("instance_id").and_then(Value::as_str) {
+            Some(id) => format!("[{}] {id}", i + 1),
+            None => format!("[{}]", i + 1),
+        };
+        match prepare(&catalog, &raw, &who) {
+            Ok(sub) => {
+                let key = (sub.instance_id.clone(), sub.form_id.clone(), sub.version.clone());
+                pending.push((label, key, Ok(store.submit(sub))));
+            }
+            Err(rejection) => pending.push((label, Default::default(), Err(rejection))),
+        }
+    }
+    for (label, (instance_id, form_id, version), result) in pending {
+        match result {
+            Err(rejection) => {
+                rejected += 1;
+                print_error(&label, &ApiError::from(rejection));
+            }
+            Ok(waiting) => match waiting.blocking_recv() {
+                Ok(Ok(outcome)) => {
+                    let reply = outcome_reply(&outcome, &instance_id, &form_id, &version);
+                    let (zh, en) = reply.messages();
+                    match outcome {
+                        Outcome::Created { .. } => {
+                            created += 1;
+                            println!("✓ {label}: {zh} / {en}");
+                        }
+                        Outcome::Duplicate { .. } => {
+                            duplicate += 1;
+                            println!("= {label}: {zh} / {en}");
+                        }
+                        Outcome::Conflict { .. } => {
+                            conflict += 1;
+                            print_error(&label, &reply);
+                        }
+                    }
+                }
+                Ok(Err(e)) => {
+                    rejected += 1;
+                    print_error(&label, &ApiError::storage(&e));
+                }
+                Err(_) => {
+                    rejected += 1;
+                    println!("✗ {label}: 存储已关闭 / the store closed");
+                }
+            },
+        }
+    }
+    let total = created + duplicate + conflict + rejected;
+    println!(
+        "共 {total} 份：新保存 {created}，已存在 {duplicate}，冲突 {conflict}，未保存 {rejected} / {total} response(s): {created} created, {duplicate} duplicate, {conflict} conflict, {rejected} rejected"
+    );
+    Ok(ExitCode::from(u8::from(conflict + rejected > 0)))
+}

@@ -1,0 +1,272 @@
+//! Server benchmarks (release build, real SQLite file, real HTTP on 127.0.0.1):
+//!
+//! - `ingest`: validated `lbc_household` uploads per second over HTTP, from the
+//!   bundled valid cases cloned with fresh `instance_id`s, sent by concurrent
+//!   keep-alive clients; every answer must be 201.
+//! - `export`: 100,000 stored `lbc_household` submissions exported to CSV (main table
+//!   and the roster table) in a child process, reporting the time and the child's peak
+//!   resident memory (VmHWM).
+//!
+//! ```sh
+//! cargo bench -p tianye-server --bench server              # both
+//! cargo bench -p tianye-server --bench server -- ingest    # one; `--n 50000` to size it
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tianye_server::export::{CsvSink, ExportOptions, Layout, export_tables, table_path};
+use tianye_server::ingest::{Uploader, prepare};
+use tianye_server::store::{Store, TokenKind};
+use tianye_server::{AppConfig, Catalog, SqliteStore, app, auth};
+
+const FORM: &str = "lbc_household";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_owned()
+}
+
+/// The bundled valid, complete cases of `lbc_household`, as response JSON values.
+fn valid_cases() -> Vec<Value> {
+    let dir = repo().join("questionnaires").join(FORM).join("cases");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok()?;
+            let valid = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+                && case["response"]["status"] == "complete";
+            valid.then(|| case["response"].clone())
+        })
+        .collect()
+}
+
+/// A UUID-shaped id for submission `n`.
+fn instance_id(run: u32, n: u64) -> String {
+    format!(
+        "{run:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (n >> 40) & 0xffff,
+        (n >> 28) & 0xfff,
+        (n >> 16) & 0xfff,
+        n
+    )
+}
+
+fn bodies(count: usize, run: u32) -> Vec<String> {
+    let cases = valid_cases();
+    assert!(!cases.is_empty(), "no valid lbc_household case");
+    (0..count)
+        .map(|i| {
+            let mut r = cases[i % cases.len()].clone();
+            r["instance_id"] = Value::String(instance_id(run, i as u64));
+            r.to_string()
+        })
+        .collect()
+}
+
+/// Sends `bodies` over one keep-alive connection as plain HTTP/1.1; returns how many
+/// were answered 201.
+fn client(addr: std::net::SocketAddr, token: &str, bodies: &[String]) -> usize {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).ok();
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    let mut created = 0;
+    let mut line = String::new();
+    for body in bodies {
+        write!(
+            writer,
+            "POST /api/v1/submissions HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        line.clear();
+        reader.read_line(&mut line).expect("status line");
+        if line.split_whitespace().nth(1) == Some("201") {
+            created += 1;
+        }
+        let mut length = 0;
+        loop {
+            line.clear();
+            reader.read_line(&mut line).expect("header");
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().expect("length");
+            }
+        }
+        let mut buf = vec![0; length];
+        reader.read_exact(&mut buf).expect("body");
+    }
+    created
+}
+
+fn ingest(n: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let forms = repo().join("questionnaires").join(FORM);
+    let (state, _, _) = tianye_server::open(dir.path(), Some(&forms), None, AppConfig::default())
+        .expect("open data directory");
+    let token = auth::generate_token().expect("token");
+    state
+        .store()
+        .create_token(TokenKind::Team, "bench", &auth::hash_token(&token))
+        .expect("team token");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let listener =
+        runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("addr");
+    runtime.spawn(async move { axum::serve(listener, app(state)).await });
+
+    let clients = 32;
+    let all = Arc::new(bodies(n, std::process::id()));
+    // Warm up (connection setup, page cache) with 1% that are not timed.
+    let warm = bodies(n / 100 + 1, std::process::id() ^ 0xffff_ffff);
+    assert_eq!(client(addr, &token, &warm), warm.len());
+    let start = Instant::now();
+    let per = n.div_ceil(clients);
+    let threads: Vec<_> = (0..clients)
+        .map(|c| {
+            let (all, token) = (all.clone(), token.clone());
+            std::thread::spawn(move || {
+                let part = &all[(c * per).min(all.len())..((c + 1) * per).min(all.len())];
+                client(addr, &token, part)
+            })
+        })
+        .collect();
+    let created: usize = threads.into_iter().map(|t| t.join().expect("client")).sum();
+    let elapsed = start.elapsed();
+    assert_eq!(created, n, "every upload must be stored (201)");
+    println!(
+        "ingest: {n} validated lbc_household submissions over HTTP ({clients} keep-alive clients) in {:.2} s = {:.0} per second",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64()
+    );
+    drop(runtime);
+}
+
+/// Fills a data directory with `n` lbc_household submissions (validated once per case,
+/// then cloned with fresh ids) through the store's group-committing writer.
+fn populate(dir: &Path, n: usize) {
+    let forms = repo().join("questionnaires").join(FORM);
+    let store = SqliteStore::open(dir).expect("open");
+    let (catalog, _) = Catalog::load(&store, Some(&forms)).expect("forms");
+    let who = Uploader { team: "bench".into(), token_id: None };
+    let prepared: Vec<_> = valid_cases()
+        .iter()
+        .map(|r| prepare(&catalog, &r.to_string(), &who).expect("valid case"))
+        .collect();
+    let mut pending = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut s = prepared[i % prepared.len()].clone();
+        let old = s.instance_id.clone();
+        s.instance_id = instance_id(7, i as u64);
+        s.raw = s.raw.replacen(&old, &s.instance_id, 1);
+        s.content_hash = tianye_server::canonical::sha256(s.raw.as_bytes());
+        pending.push(store.submit(s));
+        if pending.len() == 5000 {
+            for p in pending.drain(..) {
+                p.blocking_recv().expect("writer").expect("stored");
+            }
+        }
+    }
+    for p in pending {
+        p.blocking_recv().expect("writer").expect("stored");
+    }
+}
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// In the child: export `dir` to CSV under `out`, print the time and VmHWM.
+fn export_child(dir: &Path, out: &Path) {
+    let start = Instant::now();
+    let store = SqliteStore::open(dir).expect("open");
+    let (catalog, _) = Catalog::load(&store, None).expect("catalog");
+    let layout = Layout::new(FORM, catalog.versions(FORM));
+    let main = out.join(format!("{FORM}.csv"));
+    let outputs = layout
+        .tables
+        .iter()
+        .map(|t| {
+            let f = std::fs::File::create(table_path(&main, t)).expect("create");
+            Some(std::io::BufWriter::with_capacity(256 * 1024, f))
+        })
+        .collect();
+    let mut sink = CsvSink::new(outputs).expect("sink");
+    let n = export_tables(&store, &layout, &ExportOptions::default(), &mut sink).expect("export");
+    sink.finish().expect("flush");
+    let elapsed = start.elapsed();
+    let bytes: u64 = layout
+        .tables
+        .iter()
+        .map(|t| std::fs::metadata(table_path(&main, t)).map_or(0, |m| m.len()))
+        .sum();
+    println!(
+        "export: {n} submissions to CSV ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+        layout.tables.len(),
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        vm_hwm_kib() as f64 / 1024.0
+    );
+}
+
+fn export(n: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = Instant::now();
+    populate(dir.path(), n);
+    println!("export: stored {n} submissions in {:.1} s (setup)", start.elapsed().as_secs_f64());
+    let out = tempfile::tempdir().expect("temp dir");
+    let status = Command::new(std::env::current_exe().expect("exe"))
+        .env("TIANYE_BENCH_EXPORT_CHILD", dir.path())
+        .env("TIANYE_BENCH_EXPORT_OUT", out.path())
+        .status()
+        .expect("child");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(10));
+}
+
+fn main() {
+    if let (Some(dir), Some(out)) =
+        (std::env::var_os("TIANYE_BENCH_EXPORT_CHILD"), std::env::var_os("TIANYE_BENCH_EXPORT_OUT"))
+    {
+        export_child(Path::new(&dir), Path::new(&out));
+        return;
+    }
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let n = args
+        .iter()
+        .position(|a| a == "--n")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok());
+    let which: Vec<&str> =
+        args.iter().map(String::as_str).filter(|a| *a == "ingest" || *a == "export").collect();
+    if which.is_empty() || which.contains(&"ingest") {
+        ingest(n.unwrap_or(20_000));
+    }
+    if which.is_empty() || which.contains(&"export") {
+        export(n.unwrap_or(100_000));
+    }
+}

@@ -1,0 +1,366 @@
+//! Exports for analysis: CSV (UTF-8 with a BOM, so Excel shows Chinese), XLSX, JSON
+//! Lines, and a codebook (data dictionary).
+//!
+//! - The main table has one row per submission: metadata columns (`instance_id`,
+//!   `version`, `team`, `enumerator`, `device_id`, `started_at`, `submitted_at`,
+//!   `received_at`), then one column per variable in questionnaire order.
+//! - Each repeat gets its own table (another CSV file, or another XLSX sheet) keyed by
+//!   `instance_id` (+ `parent_row` for nested repeats) and `row` (from 1); the main
+//!   table holds each repeat's row count.
+//! - Multiple choice: the selected names joined by spaces, then one 0/1 column per
+//!   option (`name/option`).
+//! - Columns come from every version of the questionnaire, in a stable order (see
+//!   [`layout`]), so a new version never drops old data.
+//! - Values are the core's cleaned answers (non-relevant answers removed, calculations
+//!   filled in). With `labels`, choice labels replace choice names.
+//! - Everything streams from the database: memory does not grow with the number of
+//!   submissions.
+
+mod codebook;
+pub mod layout;
+mod sinks;
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+pub use codebook::{CODEBOOK_HEADERS, codebook_csv, codebook_rows, codebook_xlsx};
+pub use layout::{Column, Layout, Source, Table};
+pub use sinks::{BOM, CsvSink, XlsxSink};
+
+use crate::store::{BoxError, Store, StoreError, SubmissionRow};
+use layout::{KeyColumn, MetaColumn, Variable};
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV, one file per table.
+    Csv,
+    /// XLSX, one sheet per table.
+    Xlsx,
+    /// JSON Lines: one submission (with its cleaned answers) per line.
+    Jsonl,
+    /// The data dictionary (CSV or XLSX by the output's extension).
+    Codebook,
+}
+
+/// How values are written.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Write choice labels instead of choice names.
+    pub labels: bool,
+    /// Language of labels (`zh`, `en`); the questionnaire's default when absent.
+    pub lang: String,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { labels: false, lang: "zh".into() }
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// Writing the output failed.
+    #[error("写入失败 / write failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// Writing CSV failed.
+    #[error("写入 CSV 失败 / CSV write failed: {0}")]
+    Csv(#[from] csv::Error),
+    /// Writing XLSX failed.
+    #[error("写入 XLSX 失败 / XLSX write failed: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// Reading the database failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// A sheet would exceed the 1,048,576 rows Excel allows.
+    #[error(
+        "数据表 {table} 超过 Excel 的 1048576 行上限，请导出为 CSV / table {table} is over Excel's limit of 1,048,576 rows: export CSV instead"
+    )]
+    TooManyRows {
+        /// The table.
+        table: String,
+    },
+    /// A stored row could not be read back.
+    #[error("答卷 {instance_id} 的数据损坏 / damaged data for response {instance_id}: {detail}")]
+    Damaged {
+        /// The response.
+        instance_id: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl From<StoreError> for ExportError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Callback(inner) => match inner.downcast::<ExportError>() {
+                Ok(e) => *e,
+                Err(other) => ExportError::Io(std::io::Error::other(other)),
+            },
+            other => ExportError::Store(other),
+        }
+    }
+}
+
+/// A cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A number, as JSON wrote it.
+    Number(serde_json::Number),
+}
+
+impl Cell {
+    fn int(n: usize) -> Cell {
+        Cell::Number(serde_json::Number::from(n as u64))
+    }
+
+    /// The cell as CSV text.
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Cell::Empty => "".into(),
+            Cell::Text(s) => s.as_str().into(),
+            Cell::Number(n) => n.to_string().into(),
+        }
+    }
+}
+
+/// Where table rows go (CSV files, XLSX sheets).
+pub trait Sink {
+    /// Whether rows of table `table` are wanted (others are not computed).
+    fn wants(&self, table: usize) -> bool;
+    /// Writes the header row of `table`.
+    fn header(&mut self, table: usize, headers: &[&str]) -> Result<(), ExportError>;
+    /// Writes one row of `table`.
+    fn row(&mut self, table: usize, cells: &[Cell]) -> Result<(), ExportError>;
+}
+
+fn meta_text(meta: &Map<String, Value>, key: &str) -> Cell {
+    match meta.get(key) {
+        Some(Value::String(s)) => Cell::Text(s.clone()),
+        _ => Cell::Empty,
+    }
+}
+
+fn geo_text(m: &Map<String, Value>) -> String {
+    ["lat", "lon", "altitude", "accuracy"]
+        .iter()
+        .filter_map(|k| m.get(*k))
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn value_cell(var: &Variable, value: Option<&Value>, options: &ExportOptions) -> Cell {
+    let label = |name: &str| -> String {
+        if options.labels && var.list.is_some() {
+            var.choice_label(name, &options.lang).unwrap_or(name).to_owned()
+        } else {
+            name.to_owned()
+        }
+    };
+    match value {
+        None | Some(Value::Null) => Cell::Empty,
+        Some(Value::String(s)) => Cell::Text(label(s)),
+        Some(Value::Number(n)) => Cell::Number(n.clone()),
+        Some(Value::Bool(b)) => Cell::Text(b.to_string()),
+        Some(Value::Array(items)) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => label(s),
+                    other => other.to_string(),
+                })
+                .collect();
+            Cell::Text(parts.join(if options.labels && var.list.is_some() { "; " } else { " " }))
+        }
+        Some(Value::Object(m)) if var.kind == tianye_core::ItemType::Geopoint => {
+            Cell::Text(geo_text(m))
+        }
+        Some(other) => Cell::Text(other.to_string()),
+    }
+}
+
+fn selected_cell(value: Option<&Value>, choice: &str) -> Cell {
+    match value {
+        Some(Value::Array(items)) => {
+            Cell::int(usize::from(items.iter().any(|v| v.as_str() == Some(choice))))
+        }
+        Some(Value::String(s)) => Cell::int(usize::from(s.split_whitespace().any(|x| x == choice))),
+        _ => Cell::Empty,
+    }
+}
+
+/// The rows of the repeat at `path` below `answers`: (parent key, row number from 1,
+/// the row's answers).
+fn rows_at<'a>(
+    answers: &'a Map<String, Value>,
+    path: &[String],
+) -> Vec<(String, usize, &'a Map<String, Value>)> {
+    let mut level: Vec<(String, &Map<String, Value>)> = vec![(String::new(), answers)];
+    let mut out = Vec::new();
+    for (depth, name) in path.iter().enumerate() {
+        let last = depth + 1 == path.len();
+        let mut next = Vec::new();
+        for (key, obj) in &level {
+            let Some(Value::Array(rows)) = obj.get(name) else { continue };
+            for (j, row) in rows.iter().enumerate() {
+                let Value::Object(m) = row else { continue };
+                if last {
+                    out.push((key.clone(), j + 1, m));
+                } else if key.is_empty() {
+                    next.push(((j + 1).to_string(), m));
+                } else {
+                    next.push((format!("{key}.{}", j + 1), m));
+                }
+            }
+        }
+        level = next;
+    }
+    out
+}
+
+struct RowContext<'a> {
+    sub: &'a SubmissionRow,
+    meta: &'a Map<String, Value>,
+    parent_key: &'a str,
+    row: usize,
+}
+
+fn cell(
+    layout: &Layout,
+    column: &Column,
+    obj: &Map<String, Value>,
+    ctx: &RowContext<'_>,
+    options: &ExportOptions,
+) -> Cell {
+    match &column.source {
+        Source::Meta(m) => match m {
+            MetaColumn::InstanceId => Cell::Text(ctx.sub.instance_id.clone()),
+            MetaColumn::Version => Cell::Text(ctx.sub.version.clone()),
+            MetaColumn::Team => Cell::Text(ctx.sub.team.clone()),
+            MetaColumn::Enumerator => meta_text(ctx.meta, "enumerator"),
+            MetaColumn::DeviceId => meta_text(ctx.meta, "device_id"),
+            MetaColumn::StartedAt => meta_text(ctx.meta, "started_at"),
+            MetaColumn::SubmittedAt => meta_text(ctx.meta, "submitted_at"),
+            MetaColumn::ReceivedAt => Cell::Text(ctx.sub.received_at.clone()),
+        },
+        Source::Key(k) => match k {
+            KeyColumn::InstanceId => Cell::Text(ctx.sub.instance_id.clone()),
+            KeyColumn::ParentRow => Cell::Text(ctx.parent_key.to_owned()),
+            KeyColumn::Row => Cell::int(ctx.row),
+        },
+        Source::Value(v) => {
+            let var = &layout.variables[*v];
+            value_cell(var, obj.get(&var.name), options)
+        }
+        Source::Selected(v, choice) => selected_cell(obj.get(&layout.variables[*v].name), choice),
+        Source::RowCount(v) => match obj.get(&layout.variables[*v].name) {
+            Some(Value::Array(rows)) => Cell::int(rows.len()),
+            _ => Cell::Empty,
+        },
+    }
+}
+
+fn parse_object(text: &str, sub: &SubmissionRow) -> Result<Map<String, Value>, ExportError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ExportError::Damaged {
+            instance_id: sub.instance_id.clone(),
+            detail: "not a JSON object".into(),
+        }),
+        Err(e) => Err(ExportError::Damaged {
+            instance_id: sub.instance_id.clone(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// Writes every table of `layout` to `sink`, streaming the submissions from `store`.
+/// Returns the number of submissions.
+pub fn export_tables(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    sink: &mut dyn Sink,
+) -> Result<u64, ExportError> {
+    for (t, table) in layout.tables.iter().enumerate() {
+        if sink.wants(t) {
+            let headers: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
+            sink.header(t, &headers)?;
+        }
+    }
+    let mut cells = Vec::new();
+    let mut each = |sub: SubmissionRow| -> Result<(), BoxError> {
+        let meta = parse_object(&sub.meta, &sub)?;
+        let answers = parse_object(&sub.answers, &sub)?;
+        for (t, table) in layout.tables.iter().enumerate() {
+            if !sink.wants(t) {
+                continue;
+            }
+            if table.is_main() {
+                let ctx = RowContext { sub: &sub, meta: &meta, parent_key: "", row: 0 };
+                cells.clear();
+                cells
+                    .extend(table.columns.iter().map(|c| cell(layout, c, &answers, &ctx, options)));
+                sink.row(t, &cells)?;
+                continue;
+            }
+            for (parent_key, row, obj) in rows_at(&answers, &table.repeat_path) {
+                let ctx = RowContext { sub: &sub, meta: &meta, parent_key: &parent_key, row };
+                cells.clear();
+                cells.extend(table.columns.iter().map(|c| cell(layout, c, obj, &ctx, options)));
+                sink.row(t, &cells)?;
+            }
+        }
+        Ok(())
+    };
+    Ok(store.scan_submissions(&layout.form_id, &mut each)?)
+}
+
+/// Writes every submission of `form_id` as one JSON object per line:
+/// `{"instance_id", "questionnaire": {"id", "version"}, "team", "received_at", "meta",
+/// "answers"}` with the cleaned answers.
+pub fn export_jsonl(
+    store: &dyn Store,
+    form_id: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let id = Value::String(form_id.to_owned()).to_string();
+    let mut each = |sub: SubmissionRow| -> Result<(), BoxError> {
+        // meta and answers are JSON written by the server; they go out as they are.
+        writeln!(
+            out,
+            r#"{{"instance_id":{},"questionnaire":{{"id":{id},"version":{}}},"team":{},"received_at":{},"meta":{},"answers":{}}}"#,
+            Value::String(sub.instance_id),
+            Value::String(sub.version),
+            Value::String(sub.team),
+            Value::String(sub.received_at),
+            sub.meta,
+            sub.answers,
+        )?;
+        Ok(())
+    };
+    let n = store.scan_submissions(form_id, &mut each)?;
+    out.flush()?;
+    Ok(n)
+}
+
+/// The file of table `table` when the main table goes to `main`: the main table's
+/// path itself, `NAME-REPEAT.csv` beside it for repeats.
+pub fn table_path(main: &Path, table: &Table) -> std::path::PathBuf {
+    if table.is_main() {
+        return main.to_owned();
+    }
+    let stem = main.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext =
+        main.extension().map_or_else(|| "csv".to_owned(), |s| s.to_string_lossy().into_owned());
+    main.with_file_name(format!("{stem}-{}.{ext}", table.name))
+}

@@ -1,0 +1,213 @@
+//! Taking in one response, the same way for an HTTP upload and for `tianye
+//! import-responses`: parse, find its questionnaire version, re-validate with the core
+//! (the server never trusts the browser), then store. Idempotency and conflicts are
+//! decided by the store's single writer, atomically.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tianye_core::{Diagnostic, Lang, Options, Problem, Response, Status};
+
+use crate::canonical::content_hash;
+use crate::error::{ApiCode, ApiError, ApiReply};
+use crate::forms::Catalog;
+use crate::store::{NewSubmission, Outcome, Store, StoreError};
+use crate::time::{now_utc, now_utc8};
+
+/// Why a response was not accepted for storage.
+#[derive(Debug, Clone)]
+pub enum Rejection {
+    /// Not UTF-8.
+    NotUtf8,
+    /// Not JSON, or JSON that is not a response (a missing field, a wrong type).
+    Malformed(Box<Diagnostic>),
+    /// No questionnaire with this id.
+    UnknownQuestionnaire {
+        /// The id the response names.
+        id: String,
+    },
+    /// The questionnaire exists but not this version.
+    UnknownVersion {
+        /// The id.
+        id: String,
+        /// The version the response names.
+        version: String,
+    },
+    /// A draft: the problems it would have as a complete response are listed.
+    NotComplete {
+        /// The response's `instance_id`.
+        instance_id: String,
+        /// Every problem, validated as complete.
+        problems: Vec<Problem>,
+    },
+    /// A complete response with problems.
+    Invalid {
+        /// The response's `instance_id`.
+        instance_id: String,
+        /// Every problem.
+        problems: Vec<Problem>,
+    },
+}
+
+/// A problem as the API writes it: path, code, message in both languages, params.
+pub fn problem_json(p: &Problem) -> Value {
+    let (zh, en) = (p.message("zh"), p.message("en"));
+    json!({
+        "path": p.path,
+        "code": p.code,
+        "message": format!("{zh} / {en}"),
+        "message_zh": zh,
+        "message_en": en,
+        "params": p.params,
+    })
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> ApiError {
+        match r {
+            Rejection::NotUtf8 => ApiError::new(ApiCode::NotUtf8),
+            Rejection::Malformed(d) => {
+                let code = if d.code == tianye_core::Code::JsonFormat {
+                    ApiCode::JsonFormat
+                } else {
+                    ApiCode::JsonSyntax
+                };
+                let (line, column) = d.position.unwrap_or((0, 0));
+                let detail = d.params.get("detail").and_then(Value::as_str).unwrap_or_default();
+                let path = if d.item.is_empty() { "." } else { d.item.as_str() };
+                ApiError::new(code)
+                    .with("line", line)
+                    .with("column", column)
+                    .with("path", path)
+                    .with("detail", detail)
+                    .with("message_core_zh", d.message(Lang::Zh))
+                    .with("message_core_en", d.message(Lang::En))
+            }
+            Rejection::UnknownQuestionnaire { id } => {
+                ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id)
+            }
+            Rejection::UnknownVersion { id, version } => {
+                ApiError::new(ApiCode::VersionNotFound).with("id", id).with("version", version)
+            }
+            Rejection::NotComplete { instance_id, problems } => {
+                ApiError::new(ApiCode::SubmissionNotComplete)
+                    .with("instance_id", instance_id)
+                    .with("count", problems.len())
+                    .with("problems", problems.iter().map(problem_json).collect::<Vec<_>>())
+            }
+            Rejection::Invalid { instance_id, problems } => {
+                ApiError::new(ApiCode::SubmissionInvalid)
+                    .with("instance_id", instance_id)
+                    .with("count", problems.len())
+                    .with("problems", problems.iter().map(problem_json).collect::<Vec<_>>())
+            }
+        }
+    }
+}
+
+/// Who is uploading.
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    /// Team name.
+    pub team: String,
+    /// The token used, if any.
+    pub token_id: Option<i64>,
+}
+
+/// Parses and validates `raw` against its questionnaire version; on success, the
+/// submission to store.
+pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmission, Rejection> {
+    // One parse into a JSON value (kept for the content hash); only when that or the
+    // response shape fails is the text parsed again, for the line, column and path.
+    let detailed = || {
+        let d = Response::from_json(raw)
+            .err()
+            .unwrap_or_else(|| Box::new(Diagnostic::error(tianye_core::Code::JsonFormat, "")));
+        Rejection::Malformed(d)
+    };
+    let value: Value = serde_json::from_str(raw).map_err(|_| detailed())?;
+    let response = Response::deserialize(&value).map_err(|_| detailed())?;
+    let FormRefParts { id, version } = FormRefParts::of(&response);
+    let Some(fv) = catalog.get(&id, &version) else {
+        return Err(if catalog.knows(&id) {
+            Rejection::UnknownVersion { id, version }
+        } else {
+            Rejection::UnknownQuestionnaire { id }
+        });
+    };
+    let options = Options { now: Some(now_utc8()), lang: String::new() };
+    if response.status == Status::Draft {
+        let mut complete = response.clone();
+        complete.status = Status::Complete;
+        let report = fv.form.validate(&complete, &options);
+        return Err(Rejection::NotComplete {
+            instance_id: response.instance_id,
+            problems: report.problems,
+        });
+    }
+    let report = fv.form.validate(&response, &options);
+    if !report.is_valid() {
+        return Err(Rejection::Invalid {
+            instance_id: response.instance_id,
+            problems: report.problems,
+        });
+    }
+    Ok(NewSubmission {
+        content_hash: content_hash(&value),
+        instance_id: response.instance_id,
+        form_id: id,
+        version,
+        team: who.team.clone(),
+        token_id: who.token_id,
+        received_at: now_utc(),
+        raw: raw.to_owned(),
+        meta: serde_json::to_string(&response.meta).unwrap_or_else(|_| "{}".into()),
+        answers: Value::Object(report.answers).to_string(),
+    })
+}
+
+struct FormRefParts {
+    id: String,
+    version: String,
+}
+
+impl FormRefParts {
+    fn of(r: &Response) -> Self {
+        FormRefParts { id: r.questionnaire.id.clone(), version: r.questionnaire.version.clone() }
+    }
+}
+
+/// The API's answer to a stored (or refused) submission.
+pub fn outcome_reply(
+    outcome: &Outcome,
+    instance_id: &str,
+    form_id: &str,
+    version: &str,
+) -> ApiReply {
+    let (code, received_at) = match outcome {
+        Outcome::Created { received_at } => (ApiCode::SubmissionCreated, received_at),
+        Outcome::Duplicate { received_at } => (ApiCode::SubmissionDuplicate, received_at),
+        Outcome::Conflict { received_at } => (ApiCode::SubmissionConflict, received_at),
+    };
+    ApiError::new(code)
+        .with("instance_id", instance_id)
+        .with("questionnaire", json!({"id": form_id, "version": version}))
+        .with("received_at", received_at.as_str())
+}
+
+/// Validates and stores one response; resolves once it is durably committed.
+pub async fn ingest(
+    store: &dyn Store,
+    catalog: &Catalog,
+    raw: &str,
+    who: &Uploader,
+) -> Result<ApiReply, ApiError> {
+    let submission = prepare(catalog, raw, who)?;
+    let (instance_id, form_id, version) =
+        (submission.instance_id.clone(), submission.form_id.clone(), submission.version.clone());
+    let pending = store.submit(submission);
+    let outcome = pending
+        .await
+        .map_err(|_| ApiError::storage(&StoreError::Closed))?
+        .map_err(|e| ApiError::storage(&e))?;
+    Ok(outcome_reply(&outcome, &instance_id, &form_id, &version))
+}

@@ -1,0 +1,204 @@
+//! Admin endpoints (admin token; no CORS): exports, the overview and its page.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write};
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::questionnaires::{bad_path, bad_query};
+use crate::AppState;
+use crate::auth;
+use crate::error::{ApiCode, ApiError};
+use crate::export::{
+    CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
+    export_jsonl, export_tables,
+};
+use crate::store::TokenKind;
+
+/// Sends what is written as body chunks.
+struct ChannelWriter {
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tx
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect()
+}
+
+/// A response whose body `produce` writes on a blocking thread, streamed as it goes.
+/// A failure midway aborts the body, so a client never takes a cut file for whole.
+fn streamed(
+    content_type: &'static str,
+    filename: &str,
+    produce: impl FnOnce(&mut dyn Write) -> Result<(), ExportError> + Send + 'static,
+) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    let err_tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut w = BufWriter::with_capacity(64 * 1024, ChannelWriter { tx });
+        let result = produce(&mut w).and_then(|()| w.flush().map_err(ExportError::from));
+        if let Err(e) = result {
+            let _ = err_tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+        );
+    (
+        [
+            (CONTENT_TYPE, content_type.to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file_name(filename))),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match query.get(name).map(String::as_str) {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("" | "1" | "true" | "yes") => Ok(true),
+        Some(other) => {
+            Err(ApiError::new(ApiCode::BadQuery).with("name", name).with("value", other))
+        }
+    }
+}
+
+/// `GET /api/v1/questionnaires/{id}/{file}` with `file` one of `export.csv`
+/// (`?table=REPEAT` for a repeat's table), `export.xlsx`, `export.jsonl`,
+/// `codebook.csv`, `codebook.xlsx`; `?labels=1` writes choice labels, `?lang=en` picks
+/// their language.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    auth::authenticate(state.store.as_ref(), &headers, TokenKind::Admin)?;
+    let Path((id, file)) = path.map_err(|e| bad_path(&e))?;
+    let Query(query) = query.map_err(|e| bad_query(&e))?;
+    if !state.catalog.knows(&id) {
+        return Err(ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id));
+    }
+    let lang = query.get("lang").cloned().unwrap_or_else(|| "zh".into());
+    if lang != "zh" && lang != "en" {
+        return Err(ApiError::new(ApiCode::BadQuery).with("name", "lang").with("value", lang));
+    }
+    let options = ExportOptions { labels: flag(&query, "labels")?, lang };
+    let layout = Layout::new(&id, state.catalog.versions(&id));
+    let store = state.store.clone();
+    let response = match file.as_str() {
+        "export.csv" => {
+            let table = match query.get("table") {
+                None => 0,
+                Some(name) => layout.table(name).ok_or_else(|| {
+                    ApiError::new(ApiCode::UnknownTable)
+                        .with("id", id.as_str())
+                        .with("table", name.as_str())
+                })?,
+            };
+            let filename = if table == 0 {
+                format!("{id}.csv")
+            } else {
+                format!("{id}-{}.csv", layout.tables[table].name)
+            };
+            streamed(CSV, &filename, move |out| {
+                let mut outputs: Vec<Option<&mut dyn Write>> =
+                    (0..layout.tables.len()).map(|_| None).collect();
+                outputs[table] = Some(out);
+                let mut sink = CsvSink::new(outputs)?;
+                export_tables(store.as_ref(), &layout, &options, &mut sink)?;
+                sink.finish()
+            })
+        }
+        "export.xlsx" => streamed(XLSX, &format!("{id}.xlsx"), move |out| {
+            let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+            let mut sink = XlsxSink::new(&layout)?;
+            export_tables(store.as_ref(), &layout, &options, &mut sink)?;
+            sink.save(tmp.path())?;
+            std::io::copy(&mut std::fs::File::open(tmp.path())?, out)?;
+            Ok(())
+        }),
+        "export.jsonl" => {
+            streamed("application/x-ndjson; charset=utf-8", &format!("{id}.jsonl"), move |out| {
+                export_jsonl(store.as_ref(), &id, out).map(|_| ())
+            })
+        }
+        "codebook.csv" => {
+            streamed(CSV, &format!("{id}-codebook.csv"), move |out| codebook_csv(&layout, out))
+        }
+        "codebook.xlsx" => streamed(XLSX, &format!("{id}-codebook.xlsx"), move |out| {
+            let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+            codebook_xlsx(&layout, tmp.path())?;
+            std::io::copy(&mut std::fs::File::open(tmp.path())?, out)?;
+            Ok(())
+        }),
+        _ => {
+            return Err(ApiError::new(ApiCode::NotFound)
+                .with("path", format!("/api/v1/questionnaires/{id}/{file}")));
+        }
+    };
+    Ok(response)
+}
+
+/// `GET /api/v1/admin/overview`: submissions per questionnaire version, per team, per
+/// day.
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    auth::authenticate(state.store.as_ref(), &headers, TokenKind::Admin)?;
+    let store = state.store.clone();
+    let overview = tokio::task::spawn_blocking(move || store.overview())
+        .await
+        .map_err(|e| ApiError::new(ApiCode::Internal).with("detail", e.to_string()))?
+        .map_err(|e| ApiError::storage(&e))?;
+    let questionnaires: Vec<Value> = state
+        .catalog
+        .ids()
+        .map(|id| {
+            json!({
+                "id": id,
+                "current_version": state.catalog.current(id).map(|v| v.version()),
+                "versions": state.catalog.versions(id).iter().map(|v| v.version()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut body = serde_json::to_value(&overview).unwrap_or_default();
+    if let Value::Object(map) = &mut body {
+        map.insert("questionnaires".into(), Value::Array(questionnaires));
+    }
+    Ok(Json(body))
+}
+
+/// The overview page: asks for the admin token, then shows the counts.
+pub(super) async fn page() -> Html<&'static str> {
+    Html(include_str!("../admin.html"))
+}

@@ -1,0 +1,88 @@
+//! The router: public API (with CORS), admin API and page (no CORS), the web app.
+
+mod admin;
+mod questionnaires;
+mod submissions;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::{ApiCode, ApiError};
+use crate::{AppState, CorsOrigins};
+
+fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .max_age(Duration::from_hours(1));
+    match origins {
+        CorsOrigins::Any => layer.allow_origin(tower_http::cors::Any),
+        CorsOrigins::List(list) => layer.allow_origin(AllowOrigin::list(
+            list.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )),
+    }
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .route("/api/v1/questionnaires", get(questionnaires::list).options(preflight))
+        .route("/api/v1/questionnaires/{id}", get(questionnaires::one).options(preflight))
+        .route("/api/v1/submissions", post(submissions::create).options(preflight))
+        .layer(cors_layer(&state.config.cors));
+    let admin = Router::new()
+        .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
+        .route("/api/v1/admin/overview", get(admin::overview))
+        .route("/admin", get(admin::page));
+    let router = Router::new()
+        .merge(public)
+        .merge(admin)
+        .route("/api", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed);
+    let router = match &state.config.web_dir {
+        Some(dir) => router
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => router.fallback(no_web_app),
+    };
+    router.with_state(state)
+}
+
+/// CORS preflight requests are answered by the CORS layer; this only gives `OPTIONS`
+/// a route so the method router lets them through.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn api_not_found(uri: Uri) -> ApiError {
+    ApiError::new(ApiCode::NotFound).with("path", uri.path())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ApiCode::MethodNotAllowed)
+}
+
+/// Without a built web app: a short page at `/`, JSON 404 elsewhere.
+async fn no_web_app(uri: Uri) -> Response {
+    if uri.path() == "/" {
+        Html(concat!(
+            "<!doctype html><meta charset=utf-8><title>田野 Tianye</title>",
+            "<h1>田野 Tianye</h1><p>采集服务器正在运行，网页应用尚未构建。",
+            "管理页面：<a href=/admin>/admin</a></p>",
+            "<p>The collection server is running; the web app is not built. ",
+            "Overview: <a href=/admin>/admin</a></p>"
+        ))
+        .into_response()
+    } else {
+        api_not_found(uri).await.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Fast checks of the router without a socket (`app(state).oneshot(request)`), over a
+//! real SQLite file in a temporary directory.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::store::{Store, TokenKind};
+use crate::{AppConfig, AppState, Catalog, SqliteStore, app, auth};
+
+const FORM: &str = r#"{"id": "t", "version": "1", "title": {"zh": "测试", "en": "Test"},
+  "items": [
+    {"type": "integer", "name": "age", "label": {"zh": "年龄", "en": "Age"}, "min": 0, "max": 120, "required": true},
+    {"type": "select_multiple", "name": "pets", "label": "宠物", "choices": "pets"},
+    {"type": "repeat", "name": "kid", "label": "孩子", "items": [
+      {"type": "text", "name": "kid_name", "label": "姓名", "required": true}]}
+  ],
+  "choice_lists": {"pets": [{"name": "cat", "label": "猫"}, {"name": "dog", "label": "狗"}]}}"#;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    team: String,
+    admin: String,
+}
+
+fn fixture() -> Fixture {
+    fixture_with_limit(None)
+}
+
+fn fixture_with_limit(max_bytes: Option<u64>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir_all(forms.join("t")).unwrap();
+    std::fs::write(forms.join("t/form.json"), FORM).unwrap();
+    let store = SqliteStore::open_with_limit(&dir.path().join("data"), max_bytes).unwrap();
+    let (catalog, notes) = Catalog::load(&store, Some(&forms)).unwrap();
+    assert_eq!(notes.loaded.len(), 1);
+    let team = auth::generate_token().unwrap();
+    store.create_token(TokenKind::Team, "一队", &auth::hash_token(&team)).unwrap();
+    let admin = auth::generate_token().unwrap();
+    assert!(store.create_first_admin_token(&auth::hash_token(&admin)).unwrap());
+    assert!(!store.create_first_admin_token(&auth::hash_token("other")).unwrap());
+    let state = AppState::new(Arc::new(store), catalog, AppConfig::default());
+    Fixture { _dir: dir, state, team, admin }
+}
+
+fn response(id: &str, age: i64) -> String {
+    json!({
+        "instance_id": id,
+        "questionnaire": {"id": "t", "version": "1"},
+        "status": "complete",
+        "answers": {"age": age, "pets": ["cat"], "kid": [{"kid_name": "小明"}, {"kid_name": "小红"}]},
+        "meta": {"enumerator": "李明", "submitted_at": "2026-07-01T10:00:00+08:00"}
+    })
+    .to_string()
+}
+
+async fn send(state: &AppState, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    (status, to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+}
+
+async fn post(state: &AppState, token: Option<&str>, body: String) -> (StatusCode, Value) {
+    let mut req = Request::post("/api/v1/submissions");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let (status, bytes) = send(state, req.body(Body::from(body)).unwrap()).await;
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+const ID: &str = "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60";
+
+#[tokio::test]
+async fn uploads_are_idempotent_and_never_overwritten() {
+    let f = fixture();
+    let (s, b) = post(&f.state, Some(&f.team), response(ID, 9)).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::CREATED, Some("submission.created")));
+    let (s, b) = post(&f.state, Some(&f.team), response(ID, 9)).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::OK, Some("submission.duplicate")));
+    let (s, b) = post(&f.state, Some(&f.team), response(ID, 10)).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::CONFLICT, Some("submission.conflict")));
+    let raw = f.state.store().raw_submission(ID).unwrap().unwrap();
+    assert_eq!(raw, response(ID, 9));
+    let (s, b) = post(&f.state, Some(&f.team), response("not-a-uuid", 9)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["problems"][0]["code"], "instance_id");
+    let (s, b) = post(&f.state, None, response(ID, 9)).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.missing_token")));
+    let (s, b) = post(&f.state, Some(&f.team), "\u{0}".into()).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::BAD_REQUEST, Some("json.syntax")));
+}
+
+#[tokio::test]
+async fn body_limit_and_utf8() {
+    let f = fixture();
+    let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(crate::MAX_BODY));
+    let (s, b) = post(&f.state, Some(&f.team), big).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("request.too_large")));
+    assert_eq!(b["limit"], crate::MAX_BODY);
+    let req = Request::post("/api/v1/submissions")
+        .header("authorization", format!("Bearer {}", f.team))
+        .body(Body::from(vec![0xff, 0xfe]))
+        .unwrap();
+    let (s, bytes) = send(&f.state, req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "request.not_utf8");
+}
+
+#[tokio::test]
+async fn exports_and_overview_need_the_admin_token() {
+    let f = fixture();
+    assert_eq!(post(&f.state, Some(&f.team), response(ID, 9)).await.0, StatusCode::CREATED);
+    let get = |path: &str, token: &str| {
+        Request::get(path)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, _) = send(&f.state, get("/api/v1/questionnaires/t/export.csv", &f.team)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, bytes) = send(&f.state, get("/api/v1/questionnaires/t/export.csv", &f.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}instance_id,version,team,enumerator,device_id,started_at,submitted_at,received_at,age,pets,pets/cat,pets/dog,kid"
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with(&format!("{ID},1,一队,李明,,,2026-07-01T10:00:00+08:00,"))
+    );
+    let (s, bytes) =
+        send(&f.state, get("/api/v1/questionnaires/t/export.csv?table=kid", &f.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        format!("\u{feff}instance_id,row,kid_name\n{ID},1,小明\n{ID},2,小红\n")
+    );
+    let (s, bytes) = send(&f.state, get("/api/v1/admin/overview", &f.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let o: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(o["total"], 1);
+    assert_eq!(o["by_team"][0]["team"], "一队");
+    assert_eq!(o["by_version"][0]["count"], 1);
+    assert_eq!(o["by_day"].as_array().unwrap().len(), 1);
+    let (s, bytes) = send(&f.state, get("/admin", "")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(bytes).unwrap().contains("管理员令牌"));
+    let (s, _) = send(&f.state, get("/api/v1/questionnaires/t/export.pdf", &f.admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, bytes) =
+        send(&f.state, get("/api/v1/questionnaires/t/export.csv?labels=maybe", &f.admin)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "request.bad_query");
+}
+
+#[tokio::test]
+async fn serves_the_web_app_with_an_index_fallback_and_keeps_the_api_json() {
+    let f = fixture();
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<html>田野</html>").unwrap();
+    std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
+    let state = AppState::new(
+        f.state.store().clone(),
+        Catalog::default(),
+        AppConfig { web_dir: Some(web.path().to_owned()), ..AppConfig::default() },
+    );
+    let get = |p: &str| Request::get(p).body(Body::empty()).unwrap();
+    assert_eq!(send(&state, get("/")).await, (StatusCode::OK, "<html>田野</html>".into()));
+    assert_eq!(send(&state, get("/app.js")).await, (StatusCode::OK, "console.log(1)".into()));
+    assert_eq!(
+        send(&state, get("/form/lbc_household")).await,
+        (StatusCode::OK, "<html>田野</html>".into())
+    );
+    let (s, bytes) = send(&state, get("/api/v1/nope")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "api.not_found");
+    // Without a web app: a bilingual placeholder at `/`.
+    let (s, bytes) = send(&f.state, get("/")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(bytes).unwrap().contains("web app is not built"));
+}
+
+#[tokio::test]
+async fn a_full_database_answers_503_and_keeps_everything_stored() {
+    let f = fixture_with_limit(Some(256 * 1024));
+    let mut stored = Vec::new();
+    let mut refused = None;
+    for i in 0..200u32 {
+        let id = format!("5f0c2a4e-8d1b-4c3e-9f6a-{i:012x}");
+        let kids: Vec<Value> =
+            (0..20).map(|k| json!({"kid_name": format!("{k}{}", "田".repeat(300))})).collect();
+        let body = json!({
+            "instance_id": id, "questionnaire": {"id": "t", "version": "1"}, "status": "complete",
+            "answers": {"age": 9, "kid": kids}
+        })
+        .to_string();
+        let (s, b) = post(&f.state, Some(&f.team), body.clone()).await;
+        match s {
+            StatusCode::CREATED => stored.push((id, body)),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused = Some(b);
+                break;
+            }
+            other => panic!("{other}: {b}"),
+        }
+    }
+    let refused = refused.expect("the database must fill up");
+    assert_eq!(refused["code"], "storage.unavailable");
+    assert!(refused["detail"].as_str().unwrap().contains("full"), "{refused}");
+    assert!(!stored.is_empty());
+    for (id, body) in &stored {
+        assert_eq!(f.state.store().raw_submission(id).unwrap().as_deref(), Some(body.as_str()));
+    }
+    // Reads still work, and the overview counts exactly what was stored.
+    assert_eq!(f.state.store().overview().unwrap().total, stored.len() as u64);
+}

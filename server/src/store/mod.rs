@@ -1,0 +1,310 @@
+//! Storage behind a small interface: submissions, questionnaire versions and tokens.
+//!
+//! [`SqliteStore`] (embedded SQLite, WAL, one group-committing writer) is the default
+//! backend. Another backend (PostgreSQL, for deployments that outgrow one machine)
+//! implements [`Store`]; nothing else in the server touches SQL.
+
+mod migrate;
+mod sqlite;
+
+use std::fmt;
+
+pub use sqlite::{DB_FILE, SqliteStore};
+
+/// An error from a callback given to the store (an export writer failing).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database reported an error (disk full, I/O error, corruption, locked too long).
+    #[error("数据库错误 / database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The data directory or database file could not be created or opened.
+    #[error("无法打开数据目录 {path} / cannot open the data directory {path}: {source}")]
+    Open {
+        /// The directory or file.
+        path: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The database was written by a newer Tianye whose schema this one does not know.
+    #[error(
+        "数据库结构版本 {found} 比本程序支持的 {known} 新，请升级田野 / the database schema version {found} is newer than this Tianye supports ({known}): upgrade Tianye"
+    )]
+    NewerSchema {
+        /// Version recorded in the database.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A write transaction failed (disk full, I/O error): nothing of it was stored.
+    #[error("无法写入数据库，未保存 / could not write to the database, nothing stored: {0}")]
+    Write(String),
+    /// The writer thread has stopped (the store is shutting down).
+    #[error("存储已关闭 / the store is closed")]
+    Closed,
+    /// A value read back from the database is not what was written (a damaged row).
+    #[error("数据库中的数据损坏 / damaged data in the database: {0}")]
+    Damaged(String),
+    /// A callback (an export writer) failed; the scan stopped.
+    #[error("{0}")]
+    Callback(BoxError),
+}
+
+/// A validated submission, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// The response's `instance_id` (a UUID).
+    pub instance_id: String,
+    /// Questionnaire id.
+    pub form_id: String,
+    /// Questionnaire version.
+    pub version: String,
+    /// The uploading team.
+    pub team: String,
+    /// The token used, if any (imports from a file may have none).
+    pub token_id: Option<i64>,
+    /// When the server received it (UTC, RFC 3339).
+    pub received_at: String,
+    /// SHA-256 of the canonical JSON of the response, for idempotent retries.
+    pub content_hash: [u8; 32],
+    /// The response JSON exactly as received.
+    pub raw: String,
+    /// The response's `meta` object, as JSON.
+    pub meta: String,
+    /// The core's cleaned answers, as JSON.
+    pub answers: String,
+}
+
+/// What became of a submission handed to [`Store::submit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored now (durably committed).
+    Created {
+        /// When it was received.
+        received_at: String,
+    },
+    /// The same `instance_id` with the same content was stored before: nothing changed.
+    Duplicate {
+        /// When the stored copy was received.
+        received_at: String,
+    },
+    /// The same `instance_id` with different content was stored before: nothing
+    /// overwritten.
+    Conflict {
+        /// When the stored copy was received.
+        received_at: String,
+    },
+}
+
+/// A pending [`Store::submit`]: resolves once the submission is durably committed
+/// (or refused).
+pub type Pending = tokio::sync::oneshot::Receiver<Result<Outcome, StoreError>>;
+
+/// What a token allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Uploads for one team.
+    Team,
+    /// Exports and the overview.
+    Admin,
+}
+
+impl TokenKind {
+    /// `team` or `admin`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Team => "team",
+            TokenKind::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A token as stored (never the token itself, only facts about it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Row id, shown by `tianye token list` and used by `tianye token revoke`.
+    pub id: i64,
+    /// Team or admin.
+    pub kind: TokenKind,
+    /// The team name (`admin` for admin tokens).
+    pub team: String,
+    /// When it was created (UTC, RFC 3339).
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// Which tokens [`Store::revoke`] revokes.
+#[derive(Debug, Clone)]
+pub enum Revoke {
+    /// The token with this id.
+    Id(i64),
+    /// Every team token of this team.
+    Team(String),
+}
+
+/// A questionnaire version as stored.
+#[derive(Debug, Clone)]
+pub struct StoredForm {
+    /// Order in which versions were first seen.
+    pub seq: i64,
+    /// Questionnaire id.
+    pub form_id: String,
+    /// Version.
+    pub version: String,
+    /// The questionnaire JSON as first loaded.
+    pub json: String,
+    /// SHA-256 of its canonical JSON.
+    pub content_hash: [u8; 32],
+    /// When it was first loaded.
+    pub registered_at: String,
+    /// Number of submissions answering it.
+    pub submissions: u64,
+}
+
+/// What [`Store::register_form`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// First time this version is seen: stored.
+    New,
+    /// Already stored with the same content.
+    Unchanged,
+    /// Stored before with other content but no submissions yet: replaced.
+    Replaced,
+    /// Stored before with other content and already answered: left as it was.
+    ChangedWithSubmissions {
+        /// How many submissions answer the stored content.
+        submissions: u64,
+    },
+}
+
+/// One stored submission, as exports read it.
+#[derive(Debug, Clone)]
+pub struct SubmissionRow {
+    /// Storage order.
+    pub seq: i64,
+    /// The response's `instance_id`.
+    pub instance_id: String,
+    /// Questionnaire version answered.
+    pub version: String,
+    /// Uploading team.
+    pub team: String,
+    /// When it was received (UTC, RFC 3339).
+    pub received_at: String,
+    /// The response's `meta`, as JSON.
+    pub meta: String,
+    /// The cleaned answers, as JSON.
+    pub answers: String,
+}
+
+/// Counts for the overview page.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Overview {
+    /// Every submission.
+    pub total: u64,
+    /// Per questionnaire version.
+    pub by_version: Vec<VersionCount>,
+    /// Per team (every team with a token, and every team that uploaded).
+    pub by_team: Vec<TeamCount>,
+    /// Per day received (China Standard Time, UTC+8), oldest first.
+    pub by_day: Vec<DayCount>,
+}
+
+/// Submissions to one questionnaire version.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VersionCount {
+    /// Questionnaire id.
+    pub form_id: String,
+    /// Version.
+    pub version: String,
+    /// Submissions.
+    pub count: u64,
+}
+
+/// Submissions from one team.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TeamCount {
+    /// Team name.
+    pub team: String,
+    /// Submissions.
+    pub count: u64,
+    /// The latest receipt, if any.
+    pub last_received_at: Option<String>,
+    /// Whether the team has a token that is not revoked.
+    pub active: bool,
+}
+
+/// Submissions received on one day.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DayCount {
+    /// `YYYY-MM-DD` in UTC+8.
+    pub day: String,
+    /// Submissions.
+    pub count: u64,
+}
+
+/// The storage interface. Reads are blocking calls (call them from a blocking task
+/// when they may take long); writes of submissions go through [`Store::submit`],
+/// which returns at once and resolves when the write is durable.
+pub trait Store: Send + Sync + 'static {
+    /// Queues `submission`; the result arrives once it is durably committed (or found to
+    /// be a duplicate or a conflict). Never overwrites a stored submission.
+    fn submit(&self, submission: NewSubmission) -> Pending;
+
+    /// The token whose SHA-256 is `hash`, revoked or not.
+    fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Token>, StoreError>;
+
+    /// Stores a new token's hash.
+    fn create_token(
+        &self,
+        kind: TokenKind,
+        team: &str,
+        hash: &[u8; 32],
+    ) -> Result<Token, StoreError>;
+
+    /// Stores `hash` as an admin token if there is no active admin token yet; returns
+    /// whether it did.
+    fn create_first_admin_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError>;
+
+    /// Every token, oldest first.
+    fn tokens(&self) -> Result<Vec<Token>, StoreError>;
+
+    /// Revokes tokens; returns how many were active and are now revoked.
+    fn revoke(&self, which: &Revoke) -> Result<usize, StoreError>;
+
+    /// Records a questionnaire version (see [`Registration`]).
+    fn register_form(
+        &self,
+        form_id: &str,
+        version: &str,
+        json: &str,
+        content_hash: &[u8; 32],
+    ) -> Result<Registration, StoreError>;
+
+    /// Every stored questionnaire version, in the order first seen.
+    fn forms(&self) -> Result<Vec<StoredForm>, StoreError>;
+
+    /// Calls `each` for every submission to questionnaire `form_id`, in the order
+    /// received, streaming (never holding them all in memory). Stops at the first
+    /// error `each` returns.
+    fn scan_submissions(
+        &self,
+        form_id: &str,
+        each: &mut dyn FnMut(SubmissionRow) -> Result<(), BoxError>,
+    ) -> Result<u64, StoreError>;
+
+    /// The raw JSON of the submission `instance_id`, if stored.
+    fn raw_submission(&self, instance_id: &str) -> Result<Option<String>, StoreError>;
+
+    /// Counts for the overview.
+    fn overview(&self) -> Result<Overview, StoreError>;
+}

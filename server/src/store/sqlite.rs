@@ -1,0 +1,526 @@
+//! The embedded SQLite backend.
+//!
+//! - WAL journal with `synchronous=FULL`: a commit is on disk when it returns, and a
+//!   crash at any point leaves each transaction wholly there or wholly absent.
+//! - One writer thread owns the write connection and *group-commits*: it takes every
+//!   submission waiting in its queue, writes them in one transaction (each under its own
+//!   savepoint, so one bad row cannot sink the others), commits once, and only then
+//!   answers each caller. One fsync serves many uploads.
+//! - Reads (tokens, exports, the overview) use a small pool of separate connections;
+//!   in WAL mode they never wait for the writer.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration, Revoke, Store,
+    StoreError, StoredForm, SubmissionRow, TeamCount, Token, TokenKind, VersionCount, migrate,
+};
+use crate::time::now_utc;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "tianye.sqlite3";
+
+/// Most submissions committed in one transaction.
+const MAX_BATCH: usize = 1024;
+
+/// Connections kept in the read pool.
+const MAX_IDLE_READERS: usize = 8;
+
+/// How long a connection waits for a lock held by another process (`tianye token`,
+/// `tianye import-responses`) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Job {
+    submission: NewSubmission,
+    reply: oneshot::Sender<Result<Outcome, StoreError>>,
+}
+
+/// Submissions, questionnaire versions and tokens in one SQLite file
+/// (`DIR/tianye.sqlite3`).
+pub struct SqliteStore {
+    path: PathBuf,
+    max_bytes: Option<u64>,
+    jobs: Option<mpsc::UnboundedSender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn open_connection(path: &Path, max_bytes: Option<u64>) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Damaged(format!(
+            "无法启用 WAL 日志 / cannot enable the WAL journal (got {mode})"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    if let Some(max) = max_bytes {
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = (max / page.max(512) as u64).max(1);
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    }
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database in directory `dir`, creating the directory if
+    /// needed, and applies pending schema migrations.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_limit(dir, None)
+    }
+
+    /// Like [`SqliteStore::open`], with the database file limited to about `max_bytes`
+    /// (SQLite's `max_page_count`): past it, writes fail as on a full disk (nothing
+    /// stored, 503 to uploaders) while everything stored stays readable. Keeps a
+    /// growing database from filling the disk the system needs.
+    pub fn open_with_limit(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Open { path: dir.display().to_string(), source })?;
+        let path = dir.join(DB_FILE);
+        let mut conn = open_connection(&path, max_bytes)?;
+        migrate::apply(&mut conn, &now_utc())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let writer = std::thread::Builder::new()
+            .name("tianye-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        Ok(SqliteStore {
+            path,
+            max_bytes,
+            jobs: Some(tx),
+            writer: Some(writer),
+            pool: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let taken = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let mut conn = match taken {
+            Some(c) => c,
+            None => open_connection(&self.path, self.max_bytes)?,
+        };
+        let result = f(&mut conn);
+        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pool.len() < MAX_IDLE_READERS {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer finish what is queued, then stop.
+        self.jobs.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn writer_loop(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, &batch) {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Write(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction; each submission gets its own outcome. Returns
+/// `Err` when the transaction as a whole failed (nothing of the batch is stored).
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    {
+        let mut find = tx.prepare_cached(
+            "SELECT content_hash, received_at FROM submissions WHERE instance_id = ?1",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO submissions (instance_id, form_id, version, team, token_id,
+                 received_at, content_hash, raw, meta, answers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for job in batch {
+            let s = &job.submission;
+            tx.execute_batch("SAVEPOINT one")?;
+            let result = (|| -> Result<Outcome, StoreError> {
+                let existing: Option<(Vec<u8>, String)> = find
+                    .query_row(params![s.instance_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                Ok(match existing {
+                    Some((hash, received_at)) if hash == s.content_hash => {
+                        Outcome::Duplicate { received_at }
+                    }
+                    Some((_, received_at)) => Outcome::Conflict { received_at },
+                    None => {
+                        insert.execute(params![
+                            s.instance_id,
+                            s.form_id,
+                            s.version,
+                            s.team,
+                            s.token_id,
+                            s.received_at,
+                            &s.content_hash[..],
+                            s.raw,
+                            s.meta,
+                            s.answers,
+                        ])?;
+                        Outcome::Created { received_at: s.received_at.clone() }
+                    }
+                })
+            })();
+            if let Err(e) = &result {
+                // Some errors (a full disk, I/O) make SQLite roll the whole transaction
+                // back: then nothing of the batch is stored, and every upload in it is
+                // told so.
+                if tx.is_autocommit() {
+                    return Err(StoreError::Write(e.to_string()));
+                }
+                tx.execute_batch("ROLLBACK TO one")?;
+            }
+            tx.execute_batch("RELEASE one")?;
+            outcomes.push(result);
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn hash_from(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Damaged("content_hash".into()))
+}
+
+fn token_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+    let kind: String = r.get(1)?;
+    Ok(Token {
+        id: r.get(0)?,
+        kind: if kind == "admin" { TokenKind::Admin } else { TokenKind::Team },
+        team: r.get(2)?,
+        created_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, kind, team, created_at, revoked_at";
+
+impl Store for SqliteStore {
+    fn submit(&self, submission: NewSubmission) -> Pending {
+        let (reply, pending) = oneshot::channel();
+        let job = Job { submission, reply };
+        if let Some(jobs) = &self.jobs
+            && let Err(mpsc::error::SendError(job)) = jobs.send(job)
+        {
+            let _ = job.reply.send(Err(StoreError::Closed));
+        }
+        pending
+    }
+
+    fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Token>, StoreError> {
+        self.with_conn(|c| {
+            let mut st =
+                c.prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"))?;
+            Ok(st.query_row(params![&hash[..]], token_from_row).optional()?)
+        })
+    }
+
+    fn create_token(
+        &self,
+        kind: TokenKind,
+        team: &str,
+        hash: &[u8; 32],
+    ) -> Result<Token, StoreError> {
+        let now = now_utc();
+        self.with_conn(|c| {
+            c.execute(
+                "INSERT INTO tokens (kind, team, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![kind.as_str(), team, &hash[..], now],
+            )?;
+            Ok(Token {
+                id: c.last_insert_rowid(),
+                kind,
+                team: team.to_owned(),
+                created_at: now,
+                revoked_at: None,
+            })
+        })
+    }
+
+    fn create_first_admin_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let now = now_utc();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let active: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE kind = 'admin' AND revoked_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            if active > 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO tokens (kind, team, hash, created_at) VALUES ('admin', 'admin', ?1, ?2)",
+                params![&hash[..], now],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn tokens(&self) -> Result<Vec<Token>, StoreError> {
+        self.with_conn(|c| {
+            let mut st = c.prepare(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY id"))?;
+            let rows = st.query_map([], token_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn revoke(&self, which: &Revoke) -> Result<usize, StoreError> {
+        let now = now_utc();
+        self.with_conn(|c| {
+            Ok(match which {
+                Revoke::Id(id) => c.execute(
+                    "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                    params![now, id],
+                )?,
+                Revoke::Team(team) => c.execute(
+                    "UPDATE tokens SET revoked_at = ?1
+                     WHERE team = ?2 AND kind = 'team' AND revoked_at IS NULL",
+                    params![now, team],
+                )?,
+            })
+        })
+    }
+
+    fn register_form(
+        &self,
+        form_id: &str,
+        version: &str,
+        json: &str,
+        content_hash: &[u8; 32],
+    ) -> Result<Registration, StoreError> {
+        let now = now_utc();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let stored: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT content_hash FROM forms WHERE form_id = ?1 AND version = ?2",
+                    params![form_id, version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let result = match stored {
+                None => {
+                    tx.execute(
+                        "INSERT INTO forms (form_id, version, json, content_hash, registered_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![form_id, version, json, &content_hash[..], now],
+                    )?;
+                    Registration::New
+                }
+                Some(hash) if hash == content_hash => Registration::Unchanged,
+                Some(_) => {
+                    let n: i64 = tx.query_row(
+                        "SELECT COUNT(*) FROM submissions WHERE form_id = ?1 AND version = ?2",
+                        params![form_id, version],
+                        |r| r.get(0),
+                    )?;
+                    if n > 0 {
+                        Registration::ChangedWithSubmissions { submissions: n as u64 }
+                    } else {
+                        tx.execute(
+                            "UPDATE forms SET json = ?3, content_hash = ?4, registered_at = ?5
+                             WHERE form_id = ?1 AND version = ?2",
+                            params![form_id, version, json, &content_hash[..], now],
+                        )?;
+                        Registration::Replaced
+                    }
+                }
+            };
+            tx.commit()?;
+            Ok(result)
+        })
+    }
+
+    fn forms(&self) -> Result<Vec<StoredForm>, StoreError> {
+        self.with_conn(|c| {
+            let mut st = c.prepare(
+                "SELECT f.seq, f.form_id, f.version, f.json, f.content_hash, f.registered_at,
+                        (SELECT COUNT(*) FROM submissions s
+                          WHERE s.form_id = f.form_id AND s.version = f.version)
+                 FROM forms f ORDER BY f.seq",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, form_id, version, json, hash, registered_at, n) = row?;
+                out.push(StoredForm {
+                    seq,
+                    form_id,
+                    version,
+                    json,
+                    content_hash: hash_from(&hash)?,
+                    registered_at,
+                    submissions: n as u64,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn scan_submissions(
+        &self,
+        form_id: &str,
+        each: &mut dyn FnMut(SubmissionRow) -> Result<(), BoxError>,
+    ) -> Result<u64, StoreError> {
+        self.with_conn(|c| {
+            // One read transaction: the export is a consistent snapshot even while
+            // uploads keep arriving.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let mut n = 0;
+            {
+                let mut st = tx.prepare(
+                    "SELECT seq, instance_id, version, team, received_at, meta, answers
+                     FROM submissions WHERE form_id = ?1 ORDER BY seq",
+                )?;
+                let mut rows = st.query(params![form_id])?;
+                while let Some(r) = rows.next()? {
+                    let row = SubmissionRow {
+                        seq: r.get(0)?,
+                        instance_id: r.get(1)?,
+                        version: r.get(2)?,
+                        team: r.get(3)?,
+                        received_at: r.get(4)?,
+                        meta: r.get(5)?,
+                        answers: r.get(6)?,
+                    };
+                    each(row).map_err(StoreError::Callback)?;
+                    n += 1;
+                }
+            }
+            tx.finish()?;
+            Ok(n)
+        })
+    }
+
+    fn raw_submission(&self, instance_id: &str) -> Result<Option<String>, StoreError> {
+        self.with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT raw FROM submissions WHERE instance_id = ?1",
+                params![instance_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn overview(&self) -> Result<Overview, StoreError> {
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let total: i64 = tx.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))?;
+            let by_version = {
+                let mut st = tx.prepare(
+                    "SELECT f.form_id, f.version, COUNT(s.seq) FROM forms f
+                     LEFT JOIN submissions s ON s.form_id = f.form_id AND s.version = f.version
+                     GROUP BY f.seq ORDER BY f.form_id, f.seq",
+                )?;
+                st.query_map([], |r| {
+                    Ok(VersionCount {
+                        form_id: r.get(0)?,
+                        version: r.get(1)?,
+                        count: r.get::<_, i64>(2)? as u64,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            let by_team = {
+                let mut st = tx.prepare(
+                    "WITH teams AS (
+                         SELECT team FROM tokens WHERE kind = 'team'
+                         UNION SELECT team FROM submissions)
+                     SELECT t.team,
+                            (SELECT COUNT(*) FROM submissions s WHERE s.team = t.team),
+                            (SELECT MAX(received_at) FROM submissions s WHERE s.team = t.team),
+                            EXISTS (SELECT 1 FROM tokens k WHERE k.team = t.team
+                                    AND k.kind = 'team' AND k.revoked_at IS NULL)
+                     FROM teams t ORDER BY t.team",
+                )?;
+                st.query_map([], |r| {
+                    Ok(TeamCount {
+                        team: r.get(0)?,
+                        count: r.get::<_, i64>(1)? as u64,
+                        last_received_at: r.get(2)?,
+                        active: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            let by_day = {
+                let mut st = tx.prepare(
+                    "SELECT date(received_at, '+8 hours') AS day, COUNT(*) FROM submissions
+                     GROUP BY day ORDER BY day",
+                )?;
+                st.query_map([], |r| {
+                    Ok(DayCount {
+                        day: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        count: r.get::<_, i64>(1)? as u64,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            tx.finish()?;
+            Ok(Overview { total: total as u64, by_version, by_team, by_day })
+        })
+    }
+}

@@ -1,0 +1,457 @@
+//! Exports, round-tripped: the bundled questionnaires' valid cases are uploaded over
+//! HTTP, exported as CSV (CLI), XLSX (CLI and admin API) and JSON Lines, and read back
+//! (csv, calamine); every cleaned answer must come back, including repeat rows and
+//! Chinese text. A questionnaire with two versions keeps the columns of both.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, open_workbook, open_workbook_from_rs};
+use serde_json::{Value, json};
+use tianye_tests::server::{
+    Server, client, fixture_forms, get, household_response, new_instance_id, read_csv, team_token,
+    temp_dir, tianye, upload,
+};
+use tianye_tests::{bundled_forms, repo};
+
+/// A table as read back: header, then rows of text.
+type Table = Vec<Vec<String>>;
+
+fn data_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn sheets<R: std::io::Read + std::io::Seek>(wb: &mut Xlsx<R>) -> BTreeMap<String, Table> {
+    let names = wb.sheet_names().clone();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).expect("sheet");
+            let rows = range.rows().map(|r| r.iter().map(data_text).collect()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// How the export writes a cleaned answer.
+fn expected_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(Value::Object(m)) => ["lat", "lon", "altitude", "accuracy"]
+            .iter()
+            .filter_map(|k| m.get(*k))
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Checks that `table` (the main table, or the repeat `repeat`'s) holds exactly the
+/// answers of `answers_by_id` (the cleaned answers exported as JSON Lines).
+fn check_table(table: &Table, repeat: Option<&str>, answers_by_id: &HashMap<String, Value>) {
+    let header = &table[0];
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let id_col = col("instance_id").expect("instance_id column");
+    let mut seen = 0;
+    for row in &table[1..] {
+        let answers = &answers_by_id[&row[id_col]];
+        let obj = match repeat {
+            None => answers,
+            Some(r) => {
+                let n: usize = row[col("row").expect("row column")].parse().unwrap();
+                &answers[r][n - 1]
+            }
+        };
+        seen += 1;
+        for (h, cell) in header.iter().zip(row) {
+            if ["instance_id", "row", "parent_row"].contains(&h.as_str())
+                || (repeat.is_none() && col(h) < col("received_at").map(|c| c + 1))
+            {
+                continue;
+            }
+            let expected = match h.split_once('/') {
+                Some((q, choice)) => match obj.get(q) {
+                    Some(Value::Array(items)) => {
+                        if items.iter().any(|i| i == choice) { "1" } else { "0" }.to_owned()
+                    }
+                    _ => String::new(),
+                },
+                None => match obj.get(h) {
+                    Some(Value::Array(rows)) if rows.iter().all(Value::is_object) => {
+                        rows.len().to_string()
+                    }
+                    other => expected_text(other),
+                },
+            };
+            assert_eq!(cell, &expected, "column {h} of {row:?}");
+        }
+        // Nothing answered is missing from the table.
+        for (name, value) in obj.as_object().unwrap() {
+            let is_rows =
+                matches!(value, Value::Array(r) if !r.is_empty() && r.iter().all(Value::is_object));
+            assert!(is_rows || col(name).is_some(), "answer {name} has no column in {header:?}");
+        }
+    }
+    let expected_rows: usize = match repeat {
+        None => answers_by_id.len(),
+        Some(r) => answers_by_id.values().map(|a| a[r].as_array().map_or(0, Vec::len)).sum(),
+    };
+    assert_eq!(seen, expected_rows, "rows of {}", repeat.unwrap_or("main"));
+}
+
+fn valid_cases(form: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    let dir = form.parent().unwrap().join("cases");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let empty = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty);
+        if empty && case["response"]["status"] == "complete" {
+            out.push(case["response"].clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
+    let forms = bundled_forms();
+    assert!(forms.len() >= 3, "bundled questionnaires missing");
+    let data = temp_dir("tianye-export-bundled");
+    let dir = data.path().to_str().unwrap();
+    // The bundled questionnaires, plus a second version of lbc_household with one more
+    // question, so its export spans two versions.
+    let forms_dir = temp_dir("tianye-export-forms");
+    for form in &forms {
+        let name = form.parent().unwrap().file_name().unwrap();
+        std::fs::create_dir_all(forms_dir.path().join(name)).unwrap();
+        std::fs::copy(form, forms_dir.path().join(name).join("form.json")).unwrap();
+    }
+    let mut next: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap(),
+    )
+    .unwrap();
+    next["version"] = json!("2026.2");
+    next["items"].as_array_mut().unwrap().push(json!({
+        "type": "text", "name": "followup_note", "label": {"zh": "回访备注", "en": "Follow-up note"}
+    }));
+    std::fs::create_dir_all(forms_dir.path().join("lbc_household_next")).unwrap();
+    std::fs::write(forms_dir.path().join("lbc_household_next/form.json"), next.to_string())
+        .unwrap();
+    let server = Server::start(data.path(), &["--forms", forms_dir.path().to_str().unwrap()]);
+    let admin = server.admin_token.clone().unwrap();
+    let token = team_token(data.path(), "龙回一队");
+    let http = client();
+    for form in &forms {
+        let q: Value = serde_json::from_str(&std::fs::read_to_string(form).unwrap()).unwrap();
+        let id = q["id"].as_str().unwrap();
+        let mut cases = valid_cases(form);
+        assert!(!cases.is_empty(), "{id} has no valid case");
+        if id == "lbc_household" {
+            let newer: Vec<Value> = cases
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    c["instance_id"] = json!(new_instance_id());
+                    c["questionnaire"]["version"] = json!("2026.2");
+                    c["answers"]["followup_note"] = json!("九月回访：孩子住校");
+                    c
+                })
+                .collect();
+            cases.extend(newer);
+        }
+        for case in &cases {
+            let (status, reply) = upload(&http, &server.url, Some(&token), &case.to_string());
+            assert_eq!(status, 201, "{id}: {reply}");
+        }
+
+        // JSON Lines: the cleaned answers, which the tables must reproduce.
+        let (code, out, err) =
+            tianye(&["export", "--data", dir, id, "--format", "jsonl", "-o", "-"]);
+        assert_eq!(code, 0, "{err}");
+        let answers_by_id: HashMap<String, Value> = out
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|l| (l["instance_id"].as_str().unwrap().to_owned(), l["answers"].clone()))
+            .collect();
+        assert_eq!(answers_by_id.len(), cases.len());
+        for case in &cases {
+            let got = &answers_by_id[case["instance_id"].as_str().unwrap()];
+            // Chinese text comes back unchanged.
+            for (k, v) in case["answers"].as_object().unwrap() {
+                if let (Value::String(s), Some(Value::String(g))) = (v, got.get(k)) {
+                    assert_eq!(s, g, "{id}: {k}");
+                }
+            }
+        }
+
+        // CSV through the CLI: the main table plus one file per repeat.
+        let csv_path = data.path().join(format!("{id}.csv"));
+        let (code, _, err) = tianye(&[
+            "export",
+            "--data",
+            dir,
+            id,
+            "--format",
+            "csv",
+            "-o",
+            csv_path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let main = read_csv(&std::fs::read(&csv_path).unwrap());
+        check_table(&main, None, &answers_by_id);
+        if id == "lbc_household" {
+            // Both versions in one table: the new question's column, filled for 2026.2 only.
+            let col = main[0].iter().position(|h| h == "followup_note").expect("new column");
+            let version = main[0].iter().position(|h| h == "version").unwrap();
+            for row in &main[1..] {
+                let filled = !row[col].is_empty();
+                assert_eq!(filled, row[version] == "2026.2", "{row:?}");
+            }
+        }
+        let is_rows = |v: &Value| {
+            v.as_array().is_some_and(|r| !r.is_empty() && r.iter().all(Value::is_object))
+        };
+        let repeats: Vec<String> = main[0]
+            .iter()
+            .filter(|h| answers_by_id.values().any(|a| is_rows(&a[h.as_str()])))
+            .cloned()
+            .collect();
+        let mut csv_tables = BTreeMap::from([(id.to_owned(), main)]);
+        for r in &repeats {
+            let file = data.path().join(format!("{id}-{r}.csv"));
+            let table = read_csv(&std::fs::read(&file).unwrap());
+            check_table(&table, Some(r), &answers_by_id);
+            csv_tables.insert(r.clone(), table);
+        }
+
+        // XLSX through the CLI and through the admin API: the same tables, sheet by sheet.
+        let xlsx_path = data.path().join(format!("{id}.xlsx"));
+        let (code, _, err) = tianye(&[
+            "export",
+            "--data",
+            dir,
+            id,
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx_path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let mut wb: Xlsx<_> = open_workbook(&xlsx_path).unwrap();
+        let from_cli = sheets(&mut wb);
+        let (status, bytes) = get(
+            &http,
+            &server.at(&format!("/api/v1/questionnaires/{id}/export.xlsx")),
+            Some(&admin),
+        );
+        assert_eq!(status, 200);
+        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let from_api = sheets(&mut wb);
+        assert_eq!(from_cli, from_api);
+        for (name, table) in &csv_tables {
+            let sheet = &from_cli[name];
+            assert_eq!(sheet.len(), table.len(), "{id}/{name}");
+            for (s, c) in sheet.iter().zip(table) {
+                // Trailing empty cells are not stored in a sheet.
+                let mut s = s.clone();
+                s.resize(c.len(), String::new());
+                assert_eq!(&s, c, "{id}/{name}");
+            }
+        }
+
+        // CSV through the API is the CLI's file, byte for byte.
+        let (status, bytes) = get(
+            &http,
+            &server.at(&format!("/api/v1/questionnaires/{id}/export.csv")),
+            Some(&admin),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(bytes, std::fs::read(&csv_path).unwrap());
+    }
+}
+
+#[test]
+fn two_versions_keep_every_column_labels_and_codebook() {
+    let data = temp_dir("tianye-export-versions");
+    let dir = data.path().to_str().unwrap();
+    let forms = fixture_forms();
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let admin = server.admin_token.clone().unwrap();
+    let token = team_token(data.path(), "一队");
+    let http = client();
+    let v1 = household_response(&new_instance_id(), "1", 3);
+    let v2 = household_response(&new_instance_id(), "2", 2);
+    for r in [&v1, &v2] {
+        assert_eq!(upload(&http, &server.url, Some(&token), &r.to_string()).0, 201);
+    }
+
+    let out = data.path().join("hh.csv");
+    let (code, _, err) = tianye(&[
+        "export",
+        "--data",
+        dir,
+        "household",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let main = read_csv(&std::fs::read(&out).unwrap());
+    let header: Vec<&str> = main[0].iter().map(String::as_str).collect();
+    assert_eq!(
+        header,
+        [
+            "instance_id",
+            "version",
+            "team",
+            "enumerator",
+            "device_id",
+            "started_at",
+            "submitted_at",
+            "received_at",
+            "village",
+            "township",
+            "head_sex",
+            "income",
+            "income/farm",
+            "income/wage",
+            "income/pension",
+            "income/none",
+            "hh_size",
+            "old_note",
+            "svc_school",
+            "svc_clinic",
+            "member",
+            "n_members",
+        ]
+    );
+    let col = |h: &str| header.iter().position(|x| *x == h).unwrap();
+    let row1 = &main[1];
+    let row2 = &main[2];
+    assert_eq!((row1[col("version")].as_str(), row2[col("version")].as_str()), ("1", "2"));
+    assert_eq!(row1[col("old_note")], "旧版备注");
+    assert_eq!(row1[col("township")], "");
+    assert_eq!(row2[col("township")], "小沙江镇");
+    assert_eq!(row2[col("old_note")], "");
+    assert_eq!(row1[col("team")], "一队");
+    assert_eq!(row1[col("enumerator")], "李明");
+    assert_eq!(row1[col("income")], "farm wage");
+    assert_eq!(
+        [&row1[col("income/farm")], &row1[col("income/wage")], &row1[col("income/pension")]],
+        ["1", "1", "0"]
+    );
+    assert_eq!(row2[col("income/pension")], "1");
+    assert_eq!((row1[col("member")].as_str(), row1[col("n_members")].as_str()), ("3", "3"));
+
+    let member = read_csv(&std::fs::read(data.path().join("hh-member.csv")).unwrap());
+    assert_eq!(
+        member[0],
+        ["instance_id", "row", "m_name", "m_age", "m_sex", "m_school", "m_left_behind"]
+    );
+    assert_eq!(member.len(), 1 + 3 + 2);
+    assert_eq!(member[1][..4], [v1["instance_id"].as_str().unwrap(), "1", "成员1", "5"]);
+    // Schooling is asked under 18 only: empty for the 27-year-old.
+    assert_eq!(member[2][5], "石门小学");
+    assert_eq!(member[3][5], "");
+    assert_eq!(member[4][6], "1");
+
+    // Labels instead of names, in Chinese and in English.
+    let (code, text, err) =
+        tianye(&["export", "--data", dir, "household", "--format", "csv", "--labels", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let labelled = read_csv(text.as_bytes());
+    assert_eq!(labelled[1][col("head_sex")], "女");
+    assert_eq!(labelled[1][col("income")], "务农; 外出务工");
+    assert_eq!(labelled[1][col("income/farm")], "1");
+    let (code, bytes) = get(
+        &http,
+        &server.at("/api/v1/questionnaires/household/export.csv?labels=1&lang=en&table=member"),
+        Some(&admin),
+    );
+    assert_eq!(code, 200);
+    let member_en = read_csv(&bytes);
+    assert_eq!(member_en[1][4], "Male");
+
+    // The codebook: every column, labels in both languages, choices with codes.
+    let book = data.path().join("book.csv");
+    let (code, _, err) = tianye(&[
+        "export",
+        "--data",
+        dir,
+        "household",
+        "--format",
+        "codebook",
+        "-o",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = read_csv(&std::fs::read(&book).unwrap());
+    assert_eq!(
+        rows[0],
+        [
+            "table",
+            "variable",
+            "label_zh",
+            "label_en",
+            "type",
+            "choices",
+            "relevant",
+            "constraint",
+            "required",
+            "calculation",
+            "versions",
+        ]
+    );
+    let find = |v: &str| rows.iter().find(|r| r[1] == v).unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        find("head_sex")[2..6],
+        ["户主性别", "Sex of head", "select_one", "1=男 / Male; 2=女 / Female"]
+    );
+    assert_eq!(find("old_note")[10], "1");
+    assert_eq!(find("township")[10], "2");
+    assert_eq!(find("village")[10], "1 2");
+    assert_eq!(find("m_school")[0], "member");
+    assert_eq!(find("m_school")[6], "${m_age} < 18");
+    assert_eq!(find("hh_size")[7], "min=1; max=30");
+    assert_eq!(find("n_members")[9], "count(${member})");
+    assert_eq!(find("income/pension")[2], "收入来源：养老金");
+    assert_eq!(rows.len() - 1, header.len() + member[0].len());
+    let (code, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/household/codebook.xlsx"), Some(&admin));
+    assert_eq!(code, 200);
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let book_sheet = &sheets(&mut wb)["codebook"];
+    assert_eq!(book_sheet.len(), rows.len());
+
+    // Export errors name the problem.
+    let (code, _, err) = tianye(&["export", "--data", dir, "nope", "--format", "csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope") && err.contains("household"), "{err}");
+    let (code, bytes) = get(
+        &http,
+        &server.at("/api/v1/questionnaires/household/export.csv?table=nope"),
+        Some(&admin),
+    );
+    assert_eq!(code, 404);
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "export.unknown_table");
+}

@@ -1,0 +1,349 @@
+//! The collection server as a child process (`tianye serve`), with a real SQLite file
+//! and real HTTP on 127.0.0.1: every status code of the upload API with its body,
+//! idempotent retries, conflicts, revoked tokens, questionnaires, CORS, tokens and
+//! `import-responses`.
+
+use serde_json::{Value, json};
+use tianye_tests::server::{
+    Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
+    tianye, upload,
+};
+
+fn assert_bilingual(body: &Value, code: &str) {
+    assert_eq!(body["code"], code, "{body}");
+    let zh = body["message_zh"].as_str().unwrap_or_default();
+    let en = body["message_en"].as_str().unwrap_or_default();
+    assert!(zh.chars().any(|c| c > '\u{2e80}'), "no Chinese message: {body}");
+    assert!(!en.is_empty() && en.is_ascii(), "no English message: {body}");
+    assert_eq!(body["message"], format!("{zh} / {en}"));
+}
+
+#[test]
+fn upload_status_codes_with_their_bodies() {
+    let data = temp_dir("tianye-server-codes");
+    let forms = fixture_forms();
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let admin = server.admin_token.clone().expect("admin token printed on first start");
+    let token = team_token(data.path(), "石门一队");
+    let http = client();
+    let url = server.url.as_str();
+
+    // 201 stored.
+    let id = new_instance_id();
+    let response = household_response(&id, "1", 3);
+    let body = response.to_string();
+    let (status, reply) = upload(&http, url, Some(&token), &body);
+    assert_eq!(status, 201, "{reply}");
+    assert_bilingual(&reply, "submission.created");
+    assert_eq!(reply["instance_id"], id.as_str());
+    assert_eq!(reply["questionnaire"], json!({"id": "household", "version": "1"}));
+    let received_at = reply["received_at"].as_str().unwrap().to_owned();
+
+    // 200 for the same content again, even re-serialised with other spacing.
+    let (status, reply) = upload(&http, url, Some(&token), &body);
+    assert_eq!(status, 200, "{reply}");
+    assert_bilingual(&reply, "submission.duplicate");
+    assert_eq!(reply["received_at"], received_at.as_str());
+    let pretty = serde_json::to_string_pretty(&response).unwrap();
+    assert_eq!(upload(&http, url, Some(&token), &pretty).0, 200);
+
+    // 409 for the same instance_id with other content; nothing overwritten.
+    let mut changed = response.clone();
+    changed["answers"]["village"] = json!("别的村");
+    let (status, reply) = upload(&http, url, Some(&token), &changed.to_string());
+    assert_eq!(status, 409, "{reply}");
+    assert_bilingual(&reply, "submission.conflict");
+    assert_eq!(reply["instance_id"], id.as_str());
+
+    // 422 with the core's problems: out of range, required missing.
+    let mut invalid = household_response(&new_instance_id(), "1", 1);
+    invalid["answers"]["hh_size"] = json!(99);
+    invalid["answers"].as_object_mut().unwrap().remove("village");
+    let (status, reply) = upload(&http, url, Some(&token), &invalid.to_string());
+    assert_eq!(status, 422, "{reply}");
+    assert_bilingual(&reply, "submission.invalid");
+    let problems = reply["problems"].as_array().unwrap();
+    assert!(problems.iter().any(|p| p["path"] == "hh_size" && p["code"] == "range"), "{reply}");
+    assert!(problems.iter().any(|p| p["path"] == "village" && p["code"] == "required"), "{reply}");
+    assert!(problems.iter().all(|p| p["message_zh"].is_string() && p["message_en"].is_string()));
+
+    // 422 for a draft, listing what it still lacks.
+    let mut draft = household_response(&new_instance_id(), "1", 1);
+    draft["status"] = json!("draft");
+    draft["answers"].as_object_mut().unwrap().remove("head_sex");
+    let (status, reply) = upload(&http, url, Some(&token), &draft.to_string());
+    assert_eq!(status, 422, "{reply}");
+    assert_bilingual(&reply, "submission.not_complete");
+    assert!(reply["problems"].as_array().unwrap().iter().any(|p| p["path"] == "head_sex"));
+
+    // 400 for malformed JSON (with line and column) and for a missing field.
+    let (status, reply) =
+        upload(&http, url, Some(&token), "{\n  \"instance_id\": \"x\",\n  \"answers\" {}\n}");
+    assert_eq!(status, 400, "{reply}");
+    assert_bilingual(&reply, "json.syntax");
+    assert_eq!(reply["line"], 3);
+    let mut missing = household_response(&new_instance_id(), "1", 1);
+    missing.as_object_mut().unwrap().remove("instance_id");
+    let (status, reply) = upload(&http, url, Some(&token), &missing.to_string());
+    assert_eq!(status, 400, "{reply}");
+    assert_bilingual(&reply, "json.format");
+    assert!(reply["detail"].as_str().unwrap().contains("instance_id"), "{reply}");
+    let (status, reply) = upload(&http, url, Some(&token), "");
+    assert_eq!((status, reply["code"].as_str()), (400, Some("json.syntax")));
+
+    // 401 for a missing or unknown token.
+    let (status, reply) = upload(&http, url, None, &body);
+    assert_eq!(status, 401);
+    assert_bilingual(&reply, "auth.missing_token");
+    let (status, reply) = upload(&http, url, Some("not-a-token"), &body);
+    assert_eq!(status, 401);
+    assert_bilingual(&reply, "auth.unknown_token");
+    // The admin token does not upload; a team token does not export.
+    let (status, reply) = upload(&http, url, Some(&admin), &body);
+    assert_eq!(status, 403);
+    assert_bilingual(&reply, "auth.team_required");
+    let (status, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/household/export.csv"), Some(&token));
+    assert_eq!(status, 403);
+    assert_bilingual(&serde_json::from_slice(&bytes).unwrap(), "auth.admin_required");
+
+    // 404 for an unknown questionnaire or version.
+    let mut unknown = household_response(&new_instance_id(), "1", 1);
+    unknown["questionnaire"] = json!({"id": "nope", "version": "1"});
+    let (status, reply) = upload(&http, url, Some(&token), &unknown.to_string());
+    assert_eq!(status, 404);
+    assert_bilingual(&reply, "questionnaire.not_found");
+    unknown["questionnaire"] = json!({"id": "household", "version": "9"});
+    let (status, reply) = upload(&http, url, Some(&token), &unknown.to_string());
+    assert_eq!(status, 404);
+    assert_bilingual(&reply, "questionnaire.version_not_found");
+
+    // 413 for a body over 1 MiB, whatever it holds.
+    let mut big = household_response(&new_instance_id(), "1", 1);
+    big["answers"]["old_note"] = json!("田".repeat(400_000));
+    let (status, reply) = upload(&http, url, Some(&token), &big.to_string());
+    assert_eq!(status, 413, "{reply}");
+    assert_bilingual(&reply, "request.too_large");
+    let (status, reply) = upload(&http, url, Some(&token), &"x".repeat(3 << 20));
+    assert_eq!(status, 413, "{reply}");
+
+    // The old version still accepts uploads; the new one too.
+    let v2 = household_response(&new_instance_id(), "2", 2);
+    assert_eq!(upload(&http, url, Some(&token), &v2.to_string()).0, 201);
+
+    // Exactly the first upload of `id` is stored, as received.
+    let (status, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/household/export.jsonl"), Some(&admin));
+    assert_eq!(status, 200);
+    let lines: Vec<Value> = String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let first = lines.iter().find(|l| l["instance_id"] == id.as_str()).unwrap();
+    assert_eq!(first["answers"]["village"], "石门村");
+    assert_eq!(first["team"], "石门一队");
+    assert_eq!(first["received_at"], received_at.as_str());
+
+    // Unknown endpoints and methods answer in JSON too.
+    let (status, bytes) = get(&http, &server.at("/api/v1/nothing"), None);
+    assert_eq!(status, 404);
+    assert_bilingual(&serde_json::from_slice(&bytes).unwrap(), "api.not_found");
+    let mut res = http.delete(server.at("/api/v1/submissions")).call().unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    let reply: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+    assert_bilingual(&reply, "api.method_not_allowed");
+}
+
+#[test]
+fn revoked_tokens_are_refused_and_tokens_are_listed() {
+    let data = temp_dir("tianye-server-revoke");
+    let forms = fixture_forms();
+    let dir = data.path().to_str().unwrap();
+    let (code, out, err) = tianye(&[
+        "token",
+        "create",
+        "--data",
+        dir,
+        "--team",
+        "二队",
+        "--url",
+        "http://192.0.2.1:8080/",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let token = out.lines().last().unwrap().trim().to_owned();
+    assert_eq!(token.len(), 43, "{out}");
+    assert!(out.contains(&format!("http://192.0.2.1:8080/#team={token}")), "{out}");
+
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let http = client();
+    let first = household_response(&new_instance_id(), "1", 1).to_string();
+    assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 201);
+
+    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    assert_eq!(code, 0);
+    assert!(out.contains("二队") && out.contains("有效 / active"), "{out}");
+    assert!(!out.contains(&token), "token list must never show a token");
+
+    // Revoked while the server runs: the very next upload is refused.
+    let (code, out, err) = tianye(&["token", "revoke", "--data", dir, "--team", "二队"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let second = household_response(&new_instance_id(), "1", 1).to_string();
+    let (status, reply) = upload(&http, &server.url, Some(&token), &second);
+    assert_eq!(status, 401, "{reply}");
+    assert_bilingual(&reply, "auth.revoked_token");
+    // Retrying an upload that was stored is refused as well: the token is gone.
+    assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 401);
+    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    assert_eq!(code, 0);
+    assert!(out.contains("已撤销 / revoked"), "{out}");
+    // Nothing left to revoke.
+    assert_eq!(tianye(&["token", "revoke", "--data", dir, "--team", "二队"]).0, 1);
+}
+
+#[test]
+fn questionnaires_cors_and_restart_rules() {
+    let data = temp_dir("tianye-server-forms");
+    let forms_dir = temp_dir("tianye-server-forms-src");
+    for v in ["household_v1", "household_v2"] {
+        let target = forms_dir.path().join(v);
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::copy(fixture_forms().join(v).join("form.json"), target.join("form.json")).unwrap();
+    }
+    let forms = forms_dir.path().to_str().unwrap().to_owned();
+    let http = client();
+    {
+        let server = Server::start(data.path(), &["--forms", &forms]);
+        let (status, bytes) = get(&http, &server.at("/api/v1/questionnaires"), None);
+        assert_eq!(status, 200);
+        let list: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(list["questionnaires"][0]["id"], "household");
+        assert_eq!(list["questionnaires"][0]["version"], "2");
+        assert_eq!(list["questionnaires"][0]["versions"], json!(["1", "2"]));
+        let (status, bytes) = get(&http, &server.at("/api/v1/questionnaires/household"), None);
+        assert_eq!(status, 200);
+        let q: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!((q["id"].as_str(), q["version"].as_str()), (Some("household"), Some("2")));
+        let (status, bytes) =
+            get(&http, &server.at("/api/v1/questionnaires/household?version=1"), None);
+        assert_eq!(status, 200);
+        assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["version"], "1");
+        let (status, bytes) = get(&http, &server.at("/api/v1/questionnaires/nope"), None);
+        assert_eq!(status, 404);
+        assert_bilingual(&serde_json::from_slice(&bytes).unwrap(), "questionnaire.not_found");
+
+        // CORS: any origin may upload (bearer tokens, no cookies); admin allows none.
+        let res = http
+            .options(server.at("/api/v1/submissions"))
+            .header("Origin", "https://portal.example.org")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .call()
+            .unwrap();
+        assert_eq!(res.headers().get("access-control-allow-origin").unwrap(), "*");
+        let res = http
+            .get(server.at("/api/v1/admin/overview"))
+            .header("Origin", "https://portal.example.org")
+            .call()
+            .unwrap();
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+
+        let token = team_token(data.path(), "一队");
+        let r = household_response(&new_instance_id(), "1", 2).to_string();
+        assert_eq!(upload(&http, &server.url, Some(&token), &r).0, 201);
+    }
+
+    // Version 1 leaves the disk: its stored copy still takes uploads and still exports.
+    std::fs::remove_dir_all(forms_dir.path().join("household_v1")).unwrap();
+    {
+        let server = Server::start(data.path(), &["--forms", &forms]);
+        assert!(server.admin_token.is_none(), "the admin token is printed only once");
+        let token = team_token(data.path(), "一队");
+        let r = household_response(&new_instance_id(), "1", 1).to_string();
+        assert_eq!(upload(&http, &server.url, Some(&token), &r).0, 201);
+    }
+
+    // A changed version that already has submissions stops the start, naming it.
+    let v2 = forms_dir.path().join("household_v2/form.json");
+    let token = team_token(data.path(), "一队");
+    {
+        let server = Server::start(data.path(), &["--forms", &forms]);
+        let r = household_response(&new_instance_id(), "2", 1).to_string();
+        assert_eq!(upload(&http, &server.url, Some(&token), &r).0, 201);
+    }
+    let text = std::fs::read_to_string(&v2).unwrap().replace("乡镇", "乡/镇");
+    std::fs::write(&v2, text).unwrap();
+    let err = Server::try_start(data.path(), &["--forms", &forms]).err().expect("must refuse");
+    assert!(err.contains("household") && err.contains("version 2"), "{err}");
+
+    // A broken questionnaire stops the start with the checker's report.
+    std::fs::write(
+        &v2,
+        r#"{"id": "household", "version": "3", "title": "t", "items": [
+            {"type": "integer", "name": "age", "label": "年龄"},
+            {"type": "text", "name": "school", "label": "学校", "relevant": "${agee} < 16"}]}"#,
+    )
+    .unwrap();
+    let err = Server::try_start(data.path(), &["--forms", &forms]).err().expect("must refuse");
+    assert!(err.contains("error[expr.unknown_ref]"), "{err}");
+    assert!(err.contains("${agee} < 16"), "{err}");
+}
+
+#[test]
+fn import_responses_validates_each_like_an_upload() {
+    let data = temp_dir("tianye-server-import");
+    let dir = data.path().to_str().unwrap();
+    let forms = fixture_forms();
+    let forms = forms.to_str().unwrap();
+    let token = team_token(data.path(), "三队");
+    let a = household_response(&new_instance_id(), "1", 2);
+    let b = household_response(&new_instance_id(), "2", 1);
+    let mut bad = household_response(&new_instance_id(), "1", 1);
+    bad["answers"]["hh_size"] = json!(0);
+    let mut conflict = a.clone();
+    conflict["answers"]["village"] = json!("另一个村");
+    let backup = json!({
+        "exported_at": "2026-07-02T20:00:00+08:00",
+        "team_token": token,
+        "responses": [a, b, a, bad, conflict, {"instance_id": 5}],
+    });
+    let file = data.path().join("backup.json");
+    std::fs::write(&file, backup.to_string()).unwrap();
+    let (code, out, err) =
+        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms]);
+    assert_eq!(code, 1, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("✓ [1]"), "{out}");
+    assert!(lines[1].starts_with("✓ [2]"), "{out}");
+    assert!(lines[2].starts_with("= [3]"), "{out}");
+    assert!(out.contains("[submission.invalid]") && out.contains("hh_size [range]"), "{out}");
+    assert!(out.contains("[submission.conflict]"), "{out}");
+    assert!(out.contains("[6]: [json.format]"), "{out}");
+    assert!(
+        out.trim_end().ends_with("6 response(s): 2 created, 1 duplicate, 1 conflict, 2 rejected"),
+        "{out}"
+    );
+
+    // A bare array with --team: everything already there is a duplicate.
+    let file = data.path().join("array.json");
+    std::fs::write(&file, json!([a, b]).to_string()).unwrap();
+    let (code, out, err) =
+        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--team", "三队"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 duplicate"), "{out}");
+
+    // The imported rows export with their team.
+    let (code, out, err) =
+        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["team"] == "三队"));
+
+    // No team anywhere: refused before anything is stored.
+    std::fs::write(&file, json!({"responses": []}).to_string()).unwrap();
+    let (code, _, err) = tianye(&["import-responses", file.to_str().unwrap(), "--data", dir]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--team"), "{err}");
+}
