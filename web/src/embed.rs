@@ -57,7 +57,9 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     let fixed = match &opts.questionnaire {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => {
-            return Err(JsValue::from_str("options.questionnaire is required / 缺少 questionnaire"));
+            return Err(JsValue::from_str(
+                "options.questionnaire is required / 缺少 questionnaire",
+            ));
         }
         other => other.to_string(),
     };
@@ -82,7 +84,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     if let Some(lang) = opts.language {
         app.lang.set(lang);
     }
-    connect(app);
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
+    connect(app);
     Ok(Mounted { handle: Some(handle) })
 }

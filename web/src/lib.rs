@@ -32,7 +32,7 @@ pub fn Root(
     provide_context(app);
     let lang = move || app.lang();
     view! {
-        <div class="app" lang=move || if lang().starts_with("en") { "en" } else { "zh-CN" }>
+        <div class="app tianye" lang=move || if lang().starts_with("en") { "en" } else { "zh-CN" }>
             {move || app.warning.get().map(|w| view! {
                 <div class="warning" role="alert">
                     <p>{w}</p>
@@ -55,7 +55,7 @@ pub fn Root(
 }
 
 /// Wires the browser's events to the app: online/offline, and (when the app owns the
-/// page) the location hash.
+/// page) the location hash. Call after mounting (mounting starts the task executor).
 pub fn connect(app: App) {
     let _ = window_event_listener(leptos::ev::online, move |_| {
         app.online.set(true);
@@ -84,6 +84,8 @@ pub fn connect(app: App) {
 /// (`#team=TOKEN`) stores the team's upload token.
 #[wasm_bindgen]
 pub fn start() {
+    #[cfg(feature = "debug")]
+    console_error_panic_hook::set_once();
     let config = Config {
         endpoint: String::new(),
         prefix: String::new(),
@@ -101,6 +103,6 @@ pub fn start() {
     } else {
         app.route.set(Route::parse(&hash));
     }
-    connect(app);
     leptos::mount::mount_to_body(move || view! { <Root app=app/> });
+    connect(app);
 }

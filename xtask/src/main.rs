@@ -9,6 +9,7 @@
 //! cargo xtask codegen    regenerate core/schema/questionnaire.schema.json (--check: fail if stale)
 //! ```
 
+mod dist;
 mod setup;
 mod tasks;
 
@@ -27,6 +28,8 @@ fn main() -> ExitCode {
         "bench" => tasks::bench(rest),
         "codegen" => tasks::codegen(rest),
         "setup" => setup::all(),
+        "dist" => dist::dist(),
+        "size" => dist::size(true),
         _ => {
             eprintln!("{}", include_str!("usage.txt"));
             return if task == "help" || task == "--help" {

@@ -4,24 +4,44 @@ use anyhow::{Result, bail};
 
 use crate::setup::{self, cargo, root, run};
 
-/// The main job: check the bundled questionnaires, then run the collection server on
-/// them (`data/`, 127.0.0.1:8080 unless other `tianye serve` options are given).
+/// The main job: check the bundled questionnaires, build the form app into `dist/`,
+/// create a team upload link, and run the collection server with the app, the
+/// questionnaires and an embedded SQLite database (`data/`) on 127.0.0.1:8080. Extra
+/// arguments go to `tianye serve` (e.g. `--bind 127.0.0.1:9000`).
 pub(crate) fn serve(args: &[String]) -> Result<()> {
-    setup::wasm_target()?;
-    run(cargo().args(["run", "--quiet", "-p", "tianye", "--", "check", "questionnaires"]))?;
-    run(cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "tianye",
-            "--",
-            "serve",
-            "--forms",
-            "questionnaires",
-        ])
-        .args(args))
+    run(cargo().args(["build", "--quiet", "--release", "-p", "tianye"]))?;
+    let tianye = root().join("target/release/tianye");
+    run(std::process::Command::new(&tianye).args(["check", "questionnaires"]).current_dir(root()))?;
+    crate::dist::dist()?;
+    let bind = args
+        .iter()
+        .position(|a| a == "--bind")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let url = format!("http://{bind}");
+    // A fresh link for the demo team each time (earlier ones are revoked: tokens are
+    // stored hashed, so an old one cannot be shown again).
+    let _ = std::process::Command::new(&tianye)
+        .args(["token", "revoke", "--data", "data", "--team", "demo"])
+        .current_dir(root())
+        .output();
+    let out = std::process::Command::new(&tianye)
+        .args(["token", "create", "--data", "data", "--team", "demo", "--url", &url])
+        .current_dir(root())
+        .output()?;
+    if !out.status.success() {
+        bail!("tianye token create failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let link = printed.lines().find(|l| l.contains("#team=")).unwrap_or_default().to_owned();
+    println!("\n田野 Tianye: {url}/");
+    println!("{link}");
+    println!("管理 / admin: {url}/admin\n");
+    run(std::process::Command::new(&tianye)
+        .args(["serve", "--forms", "questionnaires", "--web", "dist", "--data", "data"])
+        .args(args)
+        .current_dir(root()))
 }
 
 /// Every test.

@@ -1,0 +1,72 @@
+// Embeds a Tianye form in any page with one script tag:
+//
+//   <script type="module" src="https://HOST/tianye-embed.js"></script>
+//   <tianye-form src="https://HOST/api/v1/questionnaires/lbc_household"
+//                endpoint="https://HOST" token="TEAM_TOKEN" lang="zh"
+//                storage-prefix="portal-a."></tianye-form>
+//
+// The element fires `tianye-submit` and `tianye-change` events (detail: the response).
+// From script: `import { mount } from 'https://HOST/tianye-embed.js'` and
+// `mount(element, {questionnaire, endpoint, token, language, storagePrefix, onSubmit, onChange})`.
+import init, { mount } from './tianye.js';
+
+const base = new URL('.', import.meta.url);
+let ready;
+function load() {
+  if (!ready) {
+    ready = init({ module_or_path: new URL('tianye_bg.wasm', base) });
+    if (!document.querySelector('link[data-tianye-style]')) {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = new URL('style.css', base).href;
+      link.dataset.tianyeStyle = '';
+      document.head.appendChild(link);
+    }
+  }
+  return ready;
+}
+
+class TianyeForm extends HTMLElement {
+  async connectedCallback() {
+    await load();
+    const src = this.getAttribute('src');
+    let questionnaire;
+    try {
+      const response = await fetch(src);
+      if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
+      questionnaire = await response.text();
+    } catch (e) {
+      this.textContent = '无法加载问卷 / cannot load the questionnaire: ' + src + ' (' + e.message + ')';
+      return;
+    }
+    try {
+      this.mounted = mount(this, {
+        questionnaire,
+        endpoint: this.getAttribute('endpoint') || '',
+        token: this.getAttribute('token') || undefined,
+        language: this.getAttribute('lang') || 'zh',
+        storagePrefix: this.getAttribute('storage-prefix') || (this.id ? this.id + '.' : ''),
+        onSubmit: (r) => this.dispatchEvent(new CustomEvent('tianye-submit', { detail: r, bubbles: true })),
+        onChange: (r) => this.dispatchEvent(new CustomEvent('tianye-change', { detail: r, bubbles: true })),
+      });
+    } catch (e) {
+      this.textContent = String(e);
+    }
+  }
+
+  disconnectedCallback() {
+    if (this.mounted) {
+      this.mounted.unmount();
+      this.mounted = undefined;
+    }
+  }
+}
+
+if (!customElements.get('tianye-form')) customElements.define('tianye-form', TianyeForm);
+
+async function mountWhenReady(element, options) {
+  await load();
+  return mount(element, options);
+}
+
+export { mountWhenReady as mount };
