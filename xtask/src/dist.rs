@@ -40,7 +40,7 @@ pub(crate) fn dist() -> Result<()> {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
     std::fs::create_dir_all(out.join("questionnaires"))?;
-    let wasm = root().join("target/wasm32-unknown-unknown/wasm-release/tianye_web.wasm");
+    let wasm = setup::target_dir().join("wasm32-unknown-unknown/wasm-release/tianye_web.wasm");
     run(Command::new(bindgen.join("wasm-bindgen"))
         .args(["--target", "web", "--no-typescript", "--out-name", "tianye", "--out-dir"])
         .arg(&out)
@@ -139,8 +139,8 @@ fn title(text: &str) -> Option<String> {
     let at = text.find("\"title\"")?;
     let rest = &text[at + 7..];
     let rest = rest[rest.find(':')? + 1..].trim_start();
-    if rest.starts_with('"') {
-        let end = rest[1..].find('"')? + 2;
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"')? + 2;
         Some(rest[..end].to_owned())
     } else {
         let end = rest.find('}')? + 1;

@@ -13,6 +13,17 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
+/// Cargo's target directory (`CARGO_TARGET_DIR` when set, else `target/`).
+pub(crate) fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() { dir } else { root().join(dir) }
+        }
+        _ => root().join("target"),
+    }
+}
+
 /// Runs a command, failing with its command line if it fails.
 pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let line = format!("{cmd:?}");

@@ -10,7 +10,7 @@ use crate::setup::{self, cargo, root, run};
 /// arguments go to `tianye serve` (e.g. `--bind 127.0.0.1:9000`).
 pub(crate) fn serve(args: &[String]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--release", "-p", "tianye"]))?;
-    let tianye = root().join("target/release/tianye");
+    let tianye = setup::target_dir().join("release/tianye");
     run(std::process::Command::new(&tianye).args(["check", "questionnaires"]).current_dir(root()))?;
     crate::dist::dist()?;
     let bind = args
@@ -44,11 +44,20 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
         .current_dir(root()))
 }
 
-/// Every test.
+/// Every test: the app is built into `dist/` first (the browser tests drive that
+/// build, optimised as shipped), then one workspace-wide `cargo test`, then the app's
+/// in-browser unit tests (wasm-bindgen-test in headless Chromium).
 pub(crate) fn test(_args: &[String]) -> Result<()> {
     setup::all()?;
+    crate::dist::dist()?;
+    let mut failed = Vec::new();
     // One workspace-wide run, so features unify once (json-schema, wasm, …).
-    run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]))?;
+    if let Err(e) = run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"])) {
+        failed.push(e.to_string());
+    }
+    if let Err(e) = wasm_tests() {
+        failed.push(e.to_string());
+    }
     // The engine must build for the browser.
     run(cargo().args([
         "build",
@@ -59,7 +68,26 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
-    codegen(&["--check".to_owned()])
+    codegen(&["--check".to_owned()])?;
+    if !failed.is_empty() {
+        bail!("{}", failed.join("\n"));
+    }
+    Ok(())
+}
+
+/// `web/tests/web.rs` under wasm-bindgen-test in headless Chromium (the runner is the
+/// pinned `wasm-bindgen-test-runner`, found on PATH through `.cargo/config.toml`).
+fn wasm_tests() -> Result<()> {
+    let bin = setup::wasm_bindgen()?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin];
+    paths.extend(std::env::split_paths(&path));
+    run(cargo()
+        .args(["test", "-p", "tianye-web", "--target", "wasm32-unknown-unknown"])
+        .env("PATH", std::env::join_paths(paths)?)
+        .env("CHROMEDRIVER", "chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+        .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "30"))
 }
 
 /// What CI runs.
