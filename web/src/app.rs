@@ -139,7 +139,12 @@ impl App {
         let store = Store::new(&config.prefix);
         let settings = store.settings();
         let lang = settings.lang.clone().unwrap_or_else(|| "zh".to_owned());
-        let records = store.records();
+        let mut records = store.records();
+        for r in &mut records {
+            if r.requeue_interrupted_upload() {
+                let _ = store.put(r);
+            }
+        }
         let used = store.used_chars();
         App {
             store: StoredValue::new(store),

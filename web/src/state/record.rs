@@ -112,6 +112,18 @@ impl Record {
             && matches!(self.upload, Upload::Queued { next_at, .. } if next_at <= now)
     }
 
+    /// Queues again an upload that was cut off (the page closed or crashed while the
+    /// request was out, leaving it `Uploading` for good); returns whether it changed.
+    /// Sending it again is safe: the server stores a response once and answers a
+    /// repeat of the same content with 200.
+    pub fn requeue_interrupted_upload(&mut self) -> bool {
+        if self.upload != Upload::Uploading {
+            return false;
+        }
+        self.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+        true
+    }
+
     /// Recomputes `summary` from the answers: every string answer, so a search finds a
     /// household by any name, village or code typed in it.
     pub fn refresh_summary(&mut self) {
