@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod browser;
 pub mod server;
 
 /// The repository root.

@@ -37,11 +37,22 @@ impl Server {
 
     /// Like [`Server::start`], but returns what the server said when it did not start.
     pub fn try_start(data: &Path, extra: &[&str]) -> Result<Server, String> {
+        Server::try_start_on(data, "127.0.0.1:0", extra)
+    }
+
+    /// Starts `tianye serve` on `bind` (e.g. the address of an earlier run, so a
+    /// browser finds its site, storage and service worker again after a restart).
+    pub fn start_on(data: &Path, bind: &str, extra: &[&str]) -> Server {
+        Server::try_start_on(data, bind, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Server::start_on`], but returns what the server said when it did not start.
+    pub fn try_start_on(data: &Path, bind: &str, extra: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(tianye_bin())
             .arg("serve")
             .arg("--data")
             .arg(data)
-            .args(["--bind", "127.0.0.1:0"])
+            .args(["--bind", bind])
             .args(extra)
             .current_dir(repo())
             .stdin(Stdio::null())
@@ -97,6 +108,11 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
     }
 
     /// `URL/PATH`.
