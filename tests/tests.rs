@@ -21,3 +21,7 @@ mod crash;
 
 // 16 concurrent uploaders, 2,000 submissions: none lost or duplicated.
 mod concurrency;
+
+// The form app end to end: `dist/` served by `tianye serve`, driven through WebDriver in
+// headless Chromium (fill, reload, offline, queue, upload once, rejection, IME, quota).
+mod browser;

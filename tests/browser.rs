@@ -1,0 +1,881 @@
+//! The form app end to end: the optimised `dist/` build served by `tianye serve` on
+//! 127.0.0.1 (real SQLite file), driven through WebDriver in headless Chromium with a
+//! phone-sized window.
+//!
+//! - E1 a new user opens the team link, fills `lbc_household` with a three-member
+//!   roster by typing and tapping, reloads mid-way and finds every answer, loses the
+//!   network and keeps working, completes it offline (queued, nothing sent), gets the
+//!   network back and finds it uploaded exactly once and shown as uploaded;
+//! - E2 a response completed while the server is stopped is queued with the failure
+//!   shown, and once the server is back it is uploaded exactly once;
+//! - E3 a response cut off mid-upload (the page closed while the request was out) is
+//!   sent again after a reload, and stored once;
+//! - E4 a response the server rejects (a rule tightened on the server after the phone
+//!   cached the questionnaire) is shown as rejected, with the server's problems;
+//! - E5 Chinese typed through an input method (composition events) is stored whole,
+//!   never as partial pinyin;
+//! - E6 storage filled to quota shows the warning and keeps earlier responses intact;
+//! - E7 the app opens, lists and starts questionnaires offline after the first visit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tianye_tests::browser::{self, Browser, js_str};
+use tianye_tests::repo;
+use tianye_tests::server::{Server, team_token, temp_dir, tianye};
+
+/// A collection server with the bundled questionnaires and the built app, a team token,
+/// and a browser profile directory that outlives browser restarts.
+struct Site {
+    data: tempfile::TempDir,
+    forms: std::path::PathBuf,
+    profile: tempfile::TempDir,
+    server: Option<Server>,
+    /// `127.0.0.1:PORT`, kept across server restarts (the page's origin).
+    addr: String,
+    token: String,
+}
+
+impl Site {
+    /// The bundled questionnaires.
+    fn start() -> Site {
+        Site::start_with(&repo().join("questionnaires"))
+    }
+
+    /// The questionnaires under `forms`.
+    fn start_with(forms: &Path) -> Site {
+        let data = temp_dir("tianye-e2e-data");
+        let token = team_token(data.path(), "石门一队");
+        let args = Site::args(forms);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let server = Server::start(data.path(), &args);
+        let addr = server.addr().to_owned();
+        Site {
+            data,
+            forms: forms.to_owned(),
+            profile: temp_dir("tianye-e2e-profile"),
+            server: Some(server),
+            addr,
+            token,
+        }
+    }
+
+    fn args(forms: &Path) -> Vec<String> {
+        let dist = browser::dist();
+        vec![
+            "--forms".to_owned(),
+            forms.to_string_lossy().into_owned(),
+            "--web".to_owned(),
+            dist.to_string_lossy().into_owned(),
+        ]
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn team_link(&self) -> String {
+        self.url(&format!("/#team={}", self.token))
+    }
+
+    /// Stops the server (SIGKILL: the phone just stops reaching it).
+    fn stop_server(&mut self) {
+        self.server.take();
+    }
+
+    /// Starts the server again on the same address and data.
+    fn start_server(&mut self) {
+        let args = Site::args(&self.forms);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.server = Some(Server::start_on(self.data.path(), &self.addr, &args));
+    }
+
+    /// The stored responses of `lbc_household`, from `tianye export --format jsonl`.
+    fn stored(&self) -> Vec<Value> {
+        let data = self.data.path().to_str().expect("utf-8 path");
+        let (code, out, err) =
+            tianye(&["export", "--data", data, "lbc_household", "--format", "jsonl", "-o", "-"]);
+        assert_eq!(code, 0, "tianye export failed: {out}{err}");
+        out.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    }
+
+    async fn browser(&self) -> Browser {
+        let b = Browser::launch(self.profile.path()).await;
+        b.before_each_document(UPLOAD_LOG).await;
+        b
+    }
+}
+
+/// Logs the status of every upload the page makes (0: no answer) in sessionStorage,
+/// to count uploads from the phone's side.
+const UPLOAD_LOG: &str = r"
+(() => {
+  const real = window.fetch.bind(window);
+  const log = (s) => {
+    const list = JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]');
+    list.push(s);
+    sessionStorage.setItem('e2e.uploads', JSON.stringify(list));
+  };
+  window.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const upload = req.method === 'POST' && new URL(req.url).pathname === '/api/v1/submissions';
+    if (upload && sessionStorage.getItem('e2e.hang')) {
+      log('hang');
+      return new Promise(() => {});
+    }
+    try {
+      const res = await real(input, init);
+      if (upload) log(res.status);
+      return res;
+    } catch (e) {
+      if (upload) log(0);
+      throw e;
+    }
+  };
+})();
+";
+
+async fn uploads_seen(b: &Browser) -> Vec<Value> {
+    let v = b.js("return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]');", vec![]).await;
+    v.as_array().cloned().unwrap_or_default()
+}
+
+// ---- the app, as a user sees it -------------------------------------------------------
+
+/// Opens the team link and waits for the list with `lbc_household` offered.
+async fn open_team_link(b: &Browser, site: &Site) {
+    b.goto(&site.team_link()).await;
+    b.wait_text(".notice", "已保存队伍上传口令").await;
+    b.wait_visible("button.start[data-form='lbc_household']").await;
+}
+
+/// Starts a new household from the list; returns its response id.
+async fn new_household(b: &Browser) -> String {
+    b.click("button.start[data-form='lbc_household']").await;
+    b.wait_visible("#q-interview_date-input").await;
+    let hash = b.js("return location.hash;", vec![]).await;
+    let hash = hash.as_str().unwrap_or_default();
+    let id = hash.strip_prefix("#/r/lbc_household/").unwrap_or_else(|| panic!("route {hash}"));
+    id.to_owned()
+}
+
+async fn type_text(b: &Browser, name: &str, text: &str) {
+    b.type_into(&format!("#q-{name}-input"), text).await;
+    b.blur().await;
+}
+
+async fn choose(b: &Browser, name: &str, value: &str) {
+    b.click(&format!("#q-{name}-input input[value='{value}']")).await;
+}
+
+async fn select(b: &Browser, name: &str, value: &str) {
+    b.select(&format!("#q-{name}-input"), value).await;
+}
+
+/// A date, set as the browser's date picker sets it (WebDriver typing into a date
+/// field depends on the browser's locale).
+async fn pick_date(b: &Browser, name: &str, iso: &str) {
+    let el = b.find(&format!("#q-{name}-input")).await;
+    b.js(
+        "const e = arguments[0]; e.focus(); e.value = arguments[1];
+         e.dispatchEvent(new Event('input', {bubbles: true}));
+         e.dispatchEvent(new Event('change', {bubbles: true})); e.blur();",
+        vec![serde_json::to_value(&el).unwrap(), json!(iso)],
+    )
+    .await;
+}
+
+async fn matrix(b: &Browser, row: &str, value: &str) {
+    b.click(&format!("input[name='q-{row}-input'][value='{value}']")).await;
+}
+
+/// Goes to the next page; waits for `first` (an item of that page) to show.
+async fn next_page(b: &Browser, first: &str) {
+    b.click(".pager button.primary").await;
+    b.wait_visible(&format!("#q-{first}")).await;
+}
+
+/// The stored record of response `id` (what localStorage holds).
+async fn stored_record(b: &Browser, id: &str) -> Value {
+    let key = format!("tianye.v1.r.lbc_household.{id}");
+    let v = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
+    let text = v.as_str().unwrap_or_else(|| panic!("no record {key} in localStorage"));
+    serde_json::from_str(text).expect("record JSON")
+}
+
+/// The values the form shows: text boxes' values, checked radios and boxes, selects.
+async fn shown_value(b: &Browser, name: &str) -> Value {
+    b.js(
+        "const box = document.getElementById(arguments[0]);
+         if (!box) return null;
+         if (box.tagName === 'INPUT' || box.tagName === 'SELECT' || box.tagName === 'TEXTAREA') return box.value;
+         const on = [...box.querySelectorAll('input:checked')].map(i => i.value);
+         return box.getAttribute('role') === 'radiogroup' ? (on[0] ?? null) : on;",
+        vec![json!(format!("q-{name}-input"))],
+    )
+    .await
+}
+
+async fn expect_shown(b: &Browser, expected: &[(&str, Value)]) {
+    for (name, want) in expected {
+        let got = shown_value(b, name).await;
+        assert_eq!(&got, want, "the form shows {got} for {name}, expected {want}");
+    }
+}
+
+/// A member of the household as the enumerator enters them.
+struct Member {
+    name: &'static str,
+    rel: &'static str,
+    sex: &'static str,
+    dob: &'static str,
+    /// Working away (asked from 16 years on).
+    away: Option<&'static str>,
+    /// Where, when away (also fills a remittance of 24,000).
+    place: &'static str,
+    edu: &'static str,
+}
+
+/// The three-member household: a grandmother, her son working in Guangdong, and his
+/// daughter.
+const MEMBERS: [Member; 3] = [
+    Member {
+        name: "王秀英",
+        rel: "head",
+        sex: "female",
+        dob: "1960-11-02",
+        away: Some("no"),
+        place: "",
+        edu: "none",
+    },
+    Member {
+        name: "刘建军",
+        rel: "child",
+        sex: "male",
+        dob: "1986-05-20",
+        away: Some("yes"),
+        place: "guangdong",
+        edu: "junior",
+    },
+    Member {
+        name: "刘思雨",
+        rel: "grandchild",
+        sex: "female",
+        dob: "2015-04-03",
+        away: None,
+        place: "",
+        edu: "primary",
+    },
+];
+
+async fn fill_interview_page(b: &Browser) {
+    type_text(b, "enumerator_name", "周晓雯").await;
+    choose(b, "county", "longhui").await;
+    choose(b, "township", "xiaoshajiang").await;
+    choose(b, "village", "wangxi").await;
+    type_text(b, "hh_code", "XS03-012").await;
+    choose(b, "consent", "yes").await;
+}
+
+async fn fill_household_page(b: &Browser) {
+    choose(b, "respondent", "grandparent").await;
+    type_text(b, "hh_size", "3").await;
+    type_text(b, "n_away", "1").await;
+    b.click("#q-away_provinces-input input[value='guangdong']").await;
+    type_text(b, "hh_income", "36000").await;
+}
+
+async fn fill_roster_page(b: &Browser) {
+    // The count answer on the page before made three cards.
+    let cards =
+        b.js("return document.querySelectorAll('#q-member .row-card').length;", vec![]).await;
+    assert_eq!(cards, json!(3), "hh_size 3 must give three roster cards");
+    for (i, Member { name, rel, sex, dob, away, place, edu }) in MEMBERS.iter().enumerate() {
+        type_text(b, &format!("m_name-{i}"), name).await;
+        // The card is titled by the member's name.
+        b.wait_text(&format!("#q-member .row-card:nth-of-type({}) h3", i + 1), name).await;
+        choose(b, &format!("m_rel-{i}"), rel).await;
+        choose(b, &format!("m_sex-{i}"), sex).await;
+        pick_date(b, &format!("m_dob-{i}"), dob).await;
+        match away {
+            Some(a) => choose(b, &format!("m_away-{i}"), a).await,
+            // Under 16: the question is not asked.
+            None => b.wait_hidden(&format!("#q-m_away-{i}")).await,
+        }
+        if !place.is_empty() {
+            select(b, &format!("m_away_place-{i}"), place).await;
+            type_text(b, &format!("m_remit-{i}"), "24000").await;
+        }
+        choose(b, &format!("m_edu-{i}"), edu).await;
+    }
+}
+
+/// Every answer of the first three pages as the form must show it again.
+async fn expect_first_pages(b: &Browser) {
+    expect_shown(
+        b,
+        &[
+            ("enumerator_name", json!("周晓雯")),
+            ("county", json!("longhui")),
+            ("township", json!("xiaoshajiang")),
+            ("village", json!("wangxi")),
+            ("hh_code", json!("XS03-012")),
+            ("consent", json!("yes")),
+        ],
+    )
+    .await;
+    next_page(b, "respondent").await;
+    expect_shown(
+        b,
+        &[
+            ("respondent", json!("grandparent")),
+            ("hh_size", json!("3")),
+            ("n_away", json!("1")),
+            ("away_provinces", json!(["guangdong"])),
+            ("hh_income", json!("36000")),
+        ],
+    )
+    .await;
+    next_page(b, "member").await;
+    for (i, Member { name, rel, sex, dob, away, place, edu }) in MEMBERS.iter().enumerate() {
+        let mut want = vec![
+            (format!("m_name-{i}"), json!(name)),
+            (format!("m_rel-{i}"), json!(rel)),
+            (format!("m_sex-{i}"), json!(sex)),
+            (format!("m_dob-{i}"), json!(dob)),
+            (format!("m_edu-{i}"), json!(edu)),
+        ];
+        if let Some(a) = away {
+            want.push((format!("m_away-{i}"), json!(a)));
+        }
+        if !place.is_empty() {
+            want.push((format!("m_away_place-{i}"), json!(place)));
+            want.push((format!("m_remit-{i}"), json!("24000")));
+        }
+        let want: Vec<(&str, Value)> = want.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        expect_shown(b, &want).await;
+    }
+}
+
+async fn fill_remaining_pages(b: &Browser) {
+    next_page(b, "roster_note").await;
+    next_page(b, "child_name").await;
+    type_text(b, "child_name", "刘思雨").await;
+    choose(b, "child_sex", "female").await;
+    pick_date(b, "child_dob", "2015-04-03").await;
+    choose(b, "child_grade", "g5").await;
+    choose(b, "child_boarding", "no").await;
+    choose(b, "father_away", "yes").await;
+    select(b, "father_away_place", "guangdong").await;
+    pick_date(b, "father_away_since", "2016-02-20").await;
+    choose(b, "mother_away", "no").await;
+    choose(b, "other_parent_guard", "able").await;
+    next_page(b, "guardian").await;
+    // The father is away, so he is not offered as the guardian.
+    b.wait_hidden("#q-guardian-input input[value='father']").await;
+    choose(b, "guardian", "grandparent").await;
+    type_text(b, "guardian_age", "65").await;
+    choose(b, "talk_father", "weekly").await;
+    choose(b, "parent_return", "yearly").await;
+    next_page(b, "fam_edu").await;
+    for row in ["fe_homework", "fe_talk_school", "fe_praise", "fe_safety", "fe_screen", "fe_punish"]
+    {
+        matrix(b, row, "often").await;
+    }
+    next_page(b, "wellbeing").await;
+    for row in ["wb_lonely", "wb_miss", "wb_happy", "wb_friends", "wb_worry", "wb_confide"] {
+        matrix(b, row, "n").await;
+    }
+    next_page(b, "help_needed").await;
+    b.click("#q-help_needed-input input[value='tutoring']").await;
+    type_text(b, "contact_phone", "13975923418").await;
+    type_text(b, "remarks", "奶奶不识字，作业主要靠孩子自己完成。").await;
+}
+
+/// From the last page: review, check there is no problem, mark complete.
+async fn review_and_complete(b: &Browser) {
+    b.click(".pager button.primary").await;
+    b.wait_visible(".review-screen").await;
+    b.wait_text(".review-problems", "没有问题").await;
+    b.click(".review-screen .pager button.primary").await;
+    b.wait_visible(".review-screen .done").await;
+}
+
+/// The list's group holding response `id` (`draft`, `complete`, `uploaded`, …).
+async fn group_of(b: &Browser, id: &str) -> Value {
+    b.js(
+        "const li = document.querySelector(`li.record[data-id='${arguments[0]}']`);
+         if (!li) return null;
+         const h = li.closest('ul.records').previousElementSibling;
+         return h ? h.className.replace('group-', '') : null;",
+        vec![json!(id)],
+    )
+    .await
+}
+
+async fn wait_group(b: &Browser, id: &str, group: &str) {
+    let body = format!(
+        "const li = document.querySelector({});
+         const h = li && li.closest('ul.records').previousElementSibling;
+         return h && h.className === {};",
+        js_str(&format!("li.record[data-id='{id}']")),
+        js_str(&format!("group-{group}"))
+    );
+    b.wait(&format!("response {id} listed as {group}"), &body).await;
+}
+
+async fn go_home(b: &Browser) {
+    b.click(".bar button.link").await;
+    b.wait_visible(".home").await;
+}
+
+/// Replaces the answers of stored response `id` (setting up a household without
+/// typing it all again; filling by hand is E1), then reloads.
+async fn seed_answers(b: &Browser, id: &str, answers: &Value) {
+    let mut record = stored_record(b, id).await;
+    record["response"]["answers"] = answers.clone();
+    let key = format!("tianye.v1.r.lbc_household.{id}");
+    b.js(
+        "localStorage.setItem(arguments[0], arguments[1]);",
+        vec![json!(key), json!(record.to_string())],
+    )
+    .await;
+    b.reload().await;
+    b.wait_visible("#q-interview_date-input").await;
+}
+
+/// A complete, valid household: the answers of the bundled case 01, with today's (the
+/// phone's) interview date.
+fn valid_answers(today: &str) -> Value {
+    let path = repo().join("questionnaires/lbc_household/cases/01-valid-both-parents-away.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut answers = case["response"]["answers"].clone();
+    answers["interview_date"] = json!(today);
+    answers
+}
+
+async fn phone_today(b: &Browser) -> String {
+    b.js("return document.getElementById('q-interview_date-input').value;", vec![])
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+// ---- the scenarios --------------------------------------------------------------------
+
+#[test]
+fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        // Today's date is filled in for the interview.
+        assert!(!phone_today(&b).await.is_empty(), "interview_date has no default");
+
+        fill_interview_page(&b).await;
+        next_page(&b, "respondent").await;
+        fill_household_page(&b).await;
+        next_page(&b, "member").await;
+        fill_roster_page(&b).await;
+
+        // Mid-way, the page is reloaded: every answer is still there.
+        b.reload().await;
+        b.wait_visible("#q-enumerator_name-input").await;
+        expect_first_pages(&b).await;
+        let saved = stored_record(&b, &id).await;
+        let answers = &saved["response"]["answers"];
+        assert_eq!(answers["hh_size"], json!(3));
+        assert_eq!(answers["member"].as_array().map(Vec::len), Some(3), "{answers}");
+        assert_eq!(answers["member"][1]["m_name"], json!("刘建军"));
+        assert_eq!(answers["member"][1]["m_remit"], json!(24000));
+        assert_eq!(answers["away_provinces"], json!(["guangdong"]));
+
+        // The network goes; the enumerator keeps working.
+        b.set_offline(true).await;
+        b.wait("the app to notice it is offline", "return navigator.onLine === false;").await;
+        fill_remaining_pages(&b).await;
+        review_and_complete(&b).await;
+        b.click(".review-screen .done button.primary").await;
+        b.wait_visible(".home").await;
+        b.wait_visible(".home .offline").await;
+        wait_group(&b, &id, "complete").await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(group_of(&b, &id).await, json!("complete"), "queued while offline");
+        assert!(site.stored().is_empty(), "nothing can reach the server while offline");
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["response"]["status"], json!("complete"));
+        assert_eq!(record["upload"]["state"], json!("queued"), "{record}");
+
+        // The network comes back: uploaded once, and shown as uploaded.
+        b.set_offline(false).await;
+        wait_group(&b, &id, "uploaded").await;
+        b.wait_text(&format!("li.record[data-id='{id}'] .upload"), "已上传").await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "stored exactly once: {stored:?}");
+        let row = &stored[0];
+        assert_eq!(row["instance_id"], json!(id), "{row}");
+        let text = row.to_string();
+        for needle in ["周晓雯", "王秀英", "刘建军", "刘思雨", "XS03-012", "奶奶不识字"]
+        {
+            assert!(text.contains(needle), "the stored response lacks {needle}: {text}");
+        }
+        let posts: Vec<Value> =
+            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        assert_eq!(posts, vec![json!(201)], "one upload answered 201, no repeat");
+        // Staying on the list does not send it again.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let posts: Vec<Value> =
+            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        assert_eq!(posts, vec![json!(201)]);
+        assert_eq!(site.stored().len(), 1);
+        b.close().await;
+    });
+}
+
+#[test]
+fn completed_while_the_server_is_stopped_it_is_queued_then_uploaded_exactly_once() {
+    browser::run(async {
+        let mut site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        let today = phone_today(&b).await;
+        seed_answers(&b, &id, &valid_answers(&today)).await;
+
+        site.stop_server();
+        b.js("location.hash = location.hash + '/review';", vec![]).await;
+        b.wait_visible(".review-screen").await;
+        b.wait_text(".review-problems", "没有问题").await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait_visible(".review-screen .done").await;
+        b.click(".review-screen .done button.primary").await;
+        wait_group(&b, &id, "complete").await;
+        // The failed attempt is shown, with the next try.
+        b.wait_text(&format!("li.record[data-id='{id}'] .upload"), "下次重试").await;
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["upload"]["state"], json!("queued"), "{record}");
+        assert!(record["upload"]["attempts"].as_u64() >= Some(1), "{record}");
+        assert!(uploads_seen(&b).await.contains(&json!(0)), "an attempt failed on the network");
+
+        site.start_server();
+        wait_group(&b, &id, "uploaded").await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["instance_id"], json!(id));
+        let posts: Vec<Value> =
+            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        assert_eq!(posts, vec![json!(201)], "uploaded once");
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["upload"]["state"], json!("uploaded"), "{record}");
+        b.close().await;
+    });
+}
+
+#[test]
+fn a_response_cut_off_mid_upload_is_sent_again_after_a_reload_and_stored_once() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        let today = phone_today(&b).await;
+        seed_answers(&b, &id, &valid_answers(&today)).await;
+
+        // The upload request goes out and never comes back (the tab is killed).
+        b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
+        b.js("location.hash = location.hash + '/review';", vec![]).await;
+        b.wait_visible(".review-screen").await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait(
+            "the upload to be out",
+            "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').includes('hang');",
+        )
+        .await;
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["upload"]["state"], json!("uploading"), "{record}");
+
+        // The phone opens the app again.
+        b.js("sessionStorage.removeItem('e2e.hang'); location.hash = '#/';", vec![]).await;
+        b.reload().await;
+        wait_group(&b, &id, "uploaded").await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["instance_id"], json!(id));
+        b.close().await;
+    });
+}
+
+#[test]
+fn a_response_the_server_rejects_is_shown_with_its_problems() {
+    browser::run(async {
+        // The coordinator's copy of the questionnaire, which the phone caches.
+        let forms = temp_dir("tianye-e2e-forms");
+        let form_path = forms.path().join("lbc_household/form.json");
+        std::fs::create_dir_all(form_path.parent().unwrap()).unwrap();
+        let original =
+            std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
+        std::fs::write(&form_path, &original).unwrap();
+        let mut site = Site::start_with(forms.path());
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        let today = phone_today(&b).await;
+        seed_answers(&b, &id, &valid_answers(&today)).await;
+
+        // Before any upload, the coordinator tightens a rule without a new version
+        // (the server allows that while the version has no submissions): household
+        // codes now end in four digits. The phone still has the old copy.
+        site.stop_server();
+        let stricter = original.replace("[A-Z]{2}[0-9]{2}-[0-9]{3}", "[A-Z]{2}[0-9]{2}-[0-9]{4}");
+        assert_ne!(stricter, original);
+        std::fs::write(&form_path, stricter).unwrap();
+        site.start_server();
+
+        b.js("location.hash = location.hash + '/review';", vec![]).await;
+        b.wait_visible(".review-screen").await;
+        b.wait_text(".review-problems", "没有问题").await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait_visible(".review-screen .done").await;
+        b.click(".review-screen .done button.primary").await;
+
+        wait_group(&b, &id, "rejected").await;
+        assert!(site.stored().is_empty(), "the server stored nothing");
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["upload"]["state"], json!("rejected"), "{record}");
+        let problems = record["upload"]["problems"].as_array().cloned().unwrap_or_default();
+        assert_eq!(problems.len(), 1, "{record}");
+        assert_eq!(problems[0]["path"], json!("hh_code"), "{record}");
+        assert_eq!(problems[0]["code"], json!("pattern"), "{record}");
+        // The list says why; opening it shows the server's message and its problems,
+        // each linking to its question.
+        let line = b.wait_text(&format!("li.record[data-id='{id}'] .upload"), "(1)").await;
+        assert!(line.contains("未保存"), "{line}");
+        b.click(&format!("li.record[data-id='{id}'] button.open")).await;
+        let text = b.wait_text(".server-problems", "hh_code").await;
+        assert!(text.contains("服务器退回了这份答卷"), "{text}");
+        let message = problems[0]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty() && text.contains(message), "message {message:?} not in {text}");
+        b.click(".server-problems li a").await;
+        b.wait_visible("#q-hh_code-input").await;
+        b.close().await;
+    });
+}
+
+/// Types `text` through a Chinese input method: `compositionstart`, the pinyin as it
+/// grows (input events with `isComposing`), the candidate chosen, `compositionend`
+/// (Chrome's order). After each pinyin step it records what the box shows and what
+/// response `id` has stored for the question `name` (`member.0.m_name` for a row).
+async fn compose(
+    b: &Browser,
+    id: &str,
+    (dom_name, name): (&str, &str),
+    pinyin: &[&str],
+    text: &str,
+) -> Vec<(Value, Value)> {
+    let dom_id = format!("q-{dom_name}-input");
+    let el = b.find(&format!("#{dom_id}")).await;
+    el.click().await.expect("focus");
+    let el = serde_json::to_value(&el).unwrap();
+    b.js("arguments[0].dispatchEvent(new CompositionEvent('compositionstart', {bubbles: true, data: ''}));", vec![el.clone()]).await;
+    let key = format!("tianye.v1.r.lbc_household.{id}");
+    let mut seen = Vec::new();
+    for step in pinyin {
+        b.js(
+            "const e = arguments[0]; e.value = arguments[1];
+             e.dispatchEvent(new CompositionEvent('compositionupdate', {bubbles: true, data: arguments[1]}));
+             e.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true, inputType: 'insertCompositionText', data: arguments[1]}));",
+            vec![el.clone(), json!(step)],
+        )
+        .await;
+        // Let the app run its effects and paint, then look.
+        let v = b
+            .js_async(
+                "const [e, key, path, done] = arguments;
+                 requestAnimationFrame(() => setTimeout(() => {
+                   let v = JSON.parse(localStorage.getItem(key)).response.answers;
+                   for (const p of path.split('.')) v = v == null ? null : v[p];
+                   done([e.value, v ?? null]);
+                 }, 0));",
+                vec![el.clone(), json!(key), json!(name)],
+            )
+            .await;
+        seen.push((v[0].clone(), v[1].clone()));
+    }
+    b.js(
+        "const e = arguments[0]; e.value = arguments[1];
+         e.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true, inputType: 'insertCompositionText', data: arguments[1]}));
+         e.dispatchEvent(new CompositionEvent('compositionend', {bubbles: true, data: arguments[1]}));",
+        vec![el.clone(), json!(text)],
+    )
+    .await;
+    seen
+}
+
+#[test]
+fn chinese_typed_through_composition_is_kept_whole() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        let pinyin = ["w", "wa", "wang", "wang xiao", "wang xiao ming"];
+        let seen =
+            compose(&b, &id, ("enumerator_name", "enumerator_name"), &pinyin, "王小明").await;
+        // While composing: the box keeps the pinyin the input method shows, and no
+        // partial pinyin is saved.
+        for ((shown, stored), step) in seen.iter().zip(pinyin) {
+            assert_eq!(shown, &json!(step), "the box was changed under the input method");
+            assert_eq!(stored, &Value::Null, "partial pinyin {step:?} was saved");
+        }
+        // Composition ended: the Chinese text is stored and shown, whole.
+        let key = format!("tianye.v1.r.lbc_household.{id}");
+        b.wait(
+            "王小明 to be stored",
+            &format!(
+                "return JSON.parse(localStorage.getItem({})).response.answers.enumerator_name === '王小明';",
+                js_str(&key)
+            ),
+        )
+        .await;
+        assert_eq!(shown_value(&b, "enumerator_name").await, json!("王小明"));
+        // A second word appended through the input method in the same box: the first
+        // stays stored as it was until the second is chosen.
+        let seen = compose(
+            &b,
+            &id,
+            ("enumerator_name", "enumerator_name"),
+            &["王小明l", "王小明li"],
+            "王小明丽",
+        )
+        .await;
+        assert_eq!(seen[1], (json!("王小明li"), json!("王小明")));
+        b.blur().await;
+        assert_eq!(
+            stored_record(&b, &id).await["response"]["answers"]["enumerator_name"],
+            json!("王小明丽")
+        );
+
+        // In a roster row, whose card is titled by the name being typed.
+        choose(&b, "consent", "yes").await;
+        next_page(&b, "respondent").await;
+        type_text(&b, "hh_size", "2").await;
+        next_page(&b, "member").await;
+        let seen =
+            compose(&b, &id, ("m_name-1", "member.1.m_name"), &["l", "liu", "liu si yu"], "刘思雨")
+                .await;
+        assert_eq!(
+            seen,
+            vec![
+                (json!("l"), Value::Null),
+                (json!("liu"), Value::Null),
+                (json!("liu si yu"), Value::Null)
+            ]
+        );
+        b.wait_text("#q-member .row-card:nth-of-type(2) h3", "刘思雨").await;
+        b.blur().await;
+        let record = stored_record(&b, &id).await;
+        assert_eq!(record["response"]["answers"]["member"][1]["m_name"], json!("刘思雨"));
+        assert_eq!(shown_value(&b, "m_name-1").await, json!("刘思雨"));
+
+        // After a reload the text is the same.
+        b.reload().await;
+        b.wait_visible("#q-enumerator_name-input").await;
+        assert_eq!(shown_value(&b, "enumerator_name").await, json!("王小明丽"));
+        b.close().await;
+    });
+}
+
+#[test]
+fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let first = new_household(&b).await;
+        type_text(&b, "enumerator_name", "周晓雯").await;
+        go_home(&b).await;
+        let second = new_household(&b).await;
+        type_text(&b, "enumerator_name", "李明").await;
+        let before = b.local_storage().await;
+        let key = |id: &str| format!("tianye.v1.r.lbc_household.{id}");
+        assert!(before.contains_key(&key(&first)) && before.contains_key(&key(&second)));
+
+        // Another page of the same site fills the storage up to its quota.
+        let fillers = b
+            .js(
+                "let size = 1 << 20, n = 0;
+                 while (size >= 1) {
+                   try { localStorage.setItem('other.filler.' + n, 'x'.repeat(size)); n++; }
+                   catch (e) { if (e.name !== 'QuotaExceededError') throw e; size = Math.floor(size / 2); }
+                 }
+                 return n;",
+                vec![],
+            )
+            .await;
+        assert!(fillers.as_u64() > Some(1), "storage filled ({fillers})");
+
+        // The next change cannot be saved: the warning says so, and stays.
+        b.type_into("#q-hh_code-input", "XS03-0").await;
+        b.wait_text(".warning", "浏览器存储已满").await;
+        b.wait_text(".warning", "导出为文件").await;
+        let after = b.local_storage().await;
+        for k in [key(&first), key(&second), "tianye.v1.index".to_owned()] {
+            assert_eq!(
+                after.get(&k),
+                before.get(&k),
+                "{k} changed or was lost when storage was full"
+            );
+        }
+        let kept: Value = serde_json::from_str(after[&key(&first)].as_str().unwrap()).unwrap();
+        assert_eq!(kept["response"]["answers"]["enumerator_name"], json!("周晓雯"));
+
+        // Space is freed: the next keystroke saves everything typed.
+        b.js("for (const k of Object.keys(localStorage)) if (k.startsWith('other.filler.')) localStorage.removeItem(k);", vec![]).await;
+        b.type_into("#q-hh_code-input", "12").await;
+        b.blur().await;
+        let record = stored_record(&b, &second).await;
+        assert_eq!(record["response"]["answers"]["hh_code"], json!("XS03-012"));
+        assert_eq!(record["response"]["answers"]["enumerator_name"], json!("李明"));
+        b.close().await;
+    });
+}
+
+#[test]
+fn the_app_opens_offline_after_the_first_visit() {
+    browser::run(async {
+        let mut site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        let id = new_household(&b).await;
+        type_text(&b, "enumerator_name", "周晓雯").await;
+        // The service worker has installed and cached the app.
+        b.wait(
+            "the service worker to control the page",
+            "return !!navigator.serviceWorker.controller;",
+        )
+        .await;
+        b.close().await;
+
+        // No server at all now; the phone opens the app again.
+        site.stop_server();
+        let b = site.browser().await;
+        b.goto(&site.url("/")).await;
+        b.wait_text(".home h1", "田野入户调查").await;
+        // The draft is listed, and opens with its answers.
+        b.wait_visible(&format!("li.record[data-id='{id}']")).await;
+        b.click(&format!("li.record[data-id='{id}'] button.open")).await;
+        b.wait_visible("#q-enumerator_name-input").await;
+        assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
+        // A new household can be started offline too.
+        go_home(&b).await;
+        let second = new_household(&b).await;
+        assert_ne!(second, id);
+        b.close().await;
+    });
+}

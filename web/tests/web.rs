@@ -1,0 +1,347 @@
+//! The app's parts in a real browser (wasm-bindgen-test in headless Chromium: `cargo
+//! xtask test`, or `cargo test -p tianye-web --target wasm32-unknown-unknown` with the
+//! pinned `wasm-bindgen-test-runner` on PATH).
+//!
+//! - the store on the browser's real localStorage: put, get, list, the index repaired
+//!   after a lost line, two prefixes kept apart, a full storage reported as
+//!   [`StoreError::Full`] with the previous copy kept;
+//! - components mounted with `leptos::mount::mount_to` on the bundled `lbc_household`:
+//!   every question labelled, relevance hiding a question, roster cards following the
+//!   count answer, text committed on input but never during an input method's
+//!   composition.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::tick;
+use serde_json::{Value, json};
+use tianye_core::{Form, Loc};
+use tianye_web::app::{App, Config};
+use tianye_web::components::field_view;
+use tianye_web::pages::form::FormState;
+use tianye_web::state::record::{Record, Upload};
+use tianye_web::state::store::{Store, StoreError};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const LBC: &str = include_str!("../../questionnaires/lbc_household/form.json");
+
+fn record(id: &str, updated: &str, answers: Value) -> Record {
+    serde_json::from_value(json!({
+        "response": {
+            "instance_id": id,
+            "questionnaire": {"id": "lbc_household", "version": "2026.1"},
+            "status": "draft",
+            "answers": answers,
+            "meta": {"started_at": updated, "updated_at": updated}
+        },
+        "title": {"zh": "入户调查", "en": "Household survey"}
+    }))
+    .expect("a record")
+}
+
+fn raw() -> web_sys::Storage {
+    LocalStorage::raw()
+}
+
+/// Removes every key starting with `prefix` (tests share one page's storage).
+fn clear(prefix: &str) {
+    let s = raw();
+    let keys: Vec<String> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(prefix))
+        .collect();
+    for k in keys {
+        let _ = s.remove_item(&k);
+    }
+}
+
+#[wasm_bindgen_test]
+fn store_puts_gets_and_lists_records_newest_first() {
+    clear("t-basic.");
+    let store = Store::new("t-basic.");
+    let a = record("a", "2026-07-01T09:00:00+08:00", json!({"enumerator_name": "周晓雯"}));
+    let b = record("b", "2026-07-02T09:00:00+08:00", json!({"hh_code": "XS03-012"}));
+    store.put(&a).unwrap();
+    store.put(&b).unwrap();
+    assert_eq!(store.get("lbc_household", "a"), Some(a.clone()));
+    assert_eq!(store.get("lbc_household", "missing"), None);
+    assert_eq!(store.records(), vec![b.clone(), a.clone()]);
+    // The record is under its versioned key, readable by anything on the page.
+    let text = raw().get_item("t-basic.tianye.v1.r.lbc_household.a").unwrap().unwrap();
+    assert!(text.contains("周晓雯"), "{text}");
+    // A second put replaces, never duplicates.
+    let mut a2 = a.clone();
+    a2.response.answers.insert("hh_size".into(), json!(3));
+    store.put(&a2).unwrap();
+    assert_eq!(store.records().len(), 2);
+    assert_eq!(store.get("lbc_household", "a"), Some(a2));
+    store.delete("lbc_household", "b");
+    assert_eq!(store.records().len(), 1);
+    clear("t-basic.");
+}
+
+#[wasm_bindgen_test]
+fn store_repairs_its_index_after_a_lost_line() {
+    clear("t-index.");
+    let store = Store::new("t-index.");
+    let a = record("a", "2026-07-01T09:00:00+08:00", json!({}));
+    let b = record("b", "2026-07-02T09:00:00+08:00", json!({}));
+    store.put(&a).unwrap();
+    store.put(&b).unwrap();
+    // A crash between writing record b and its index line.
+    let index = "t-index.tianye.v1.index";
+    raw().set_item(index, r#"[{"form":"lbc_household","id":"a"}]"#).unwrap();
+    assert_eq!(store.records(), vec![b.clone(), a.clone()], "b found by scanning");
+    let repaired: Value = serde_json::from_str(&raw().get_item(index).unwrap().unwrap()).unwrap();
+    assert_eq!(repaired.as_array().map(Vec::len), Some(2), "index rewritten: {repaired}");
+    // An index line whose record is gone is dropped.
+    let _ = raw().remove_item("t-index.tianye.v1.r.lbc_household.a");
+    assert_eq!(store.records(), vec![b]);
+    // A lost index altogether.
+    let _ = raw().remove_item(index);
+    assert_eq!(store.records().len(), 1);
+    clear("t-index.");
+}
+
+#[wasm_bindgen_test]
+fn two_prefixes_keep_two_stores_apart() {
+    clear("portal-a.");
+    clear("portal-b.");
+    let a = Store::new("portal-a.");
+    let b = Store::new("portal-b.");
+    a.put(&record("x", "2026-07-01T09:00:00+08:00", json!({"hh_code": "A"}))).unwrap();
+    b.put(&record("x", "2026-07-01T09:00:00+08:00", json!({"hh_code": "B"}))).unwrap();
+    b.put(&record("y", "2026-07-01T09:00:00+08:00", json!({}))).unwrap();
+    assert_eq!(a.records().len(), 1);
+    assert_eq!(b.records().len(), 2);
+    assert_eq!(a.get("lbc_household", "x").unwrap().response.answers["hh_code"], json!("A"));
+    assert_eq!(b.get("lbc_household", "x").unwrap().response.answers["hh_code"], json!("B"));
+    let mut settings = a.settings();
+    settings.token = Some("team-a".into());
+    a.put_settings(&settings).unwrap();
+    assert_eq!(b.settings().token, None);
+    a.put_questionnaire("lbc_household", "2026.1", "{}").unwrap();
+    assert_eq!(a.cached_questionnaires().len(), 1);
+    assert!(b.cached_questionnaires().is_empty());
+    b.delete("lbc_household", "x");
+    assert!(a.get("lbc_household", "x").is_some(), "deleting in b leaves a alone");
+    clear("portal-a.");
+    clear("portal-b.");
+}
+
+/// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.
+struct Filler;
+
+impl Filler {
+    fn fill() -> Filler {
+        let s = raw();
+        let mut size = 1usize << 20;
+        let mut n = 0;
+        while size >= 1 {
+            if s.set_item(&format!("filler.{n}"), &"x".repeat(size)).is_ok() {
+                n += 1;
+            } else {
+                size /= 2;
+            }
+        }
+        assert!(n > 0);
+        Filler
+    }
+}
+
+impl Drop for Filler {
+    fn drop(&mut self) {
+        clear("filler.");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_full_storage_is_reported_and_keeps_the_previous_copy() {
+    clear("t-full.");
+    let store = Store::new("t-full.");
+    let before = record("a", "2026-07-01T09:00:00+08:00", json!({"enumerator_name": "周晓雯"}));
+    store.put(&before).unwrap();
+    {
+        let _filler = Filler::fill();
+        let mut after = before.clone();
+        after.response.answers.insert("remarks".into(), json!("很长的备注".repeat(200)));
+        assert_eq!(store.put(&after), Err(StoreError::Full));
+        assert_eq!(store.get("lbc_household", "a"), Some(before.clone()), "old copy kept");
+        let new = record("b", "2026-07-02T09:00:00+08:00", json!({"remarks": "x".repeat(5000)}));
+        assert_eq!(store.put(&new), Err(StoreError::Full));
+        assert_eq!(store.records(), vec![before.clone()]);
+        let mut settings = store.settings();
+        settings.enumerator = Some("李".repeat(5000));
+        assert_eq!(store.put_settings(&settings), Err(StoreError::Full));
+    }
+    // Space again: saving works.
+    let mut after = before.clone();
+    after.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+    store.put(&after).unwrap();
+    assert_eq!(store.get("lbc_household", "a"), Some(after));
+    clear("t-full.");
+}
+
+// ---- components ------------------------------------------------------------------------
+
+/// Mounts the items `names` of `lbc_household` (with `answers`) in a fresh element;
+/// returns the element and the form's state.
+fn mount(prefix: &str, answers: Value, names: &[&str]) -> (web_sys::HtmlElement, FormState) {
+    clear(prefix);
+    let document = document();
+    let host: web_sys::HtmlElement =
+        document.create_element("div").unwrap().dyn_into().expect("a div");
+    host.set_class_name("tianye");
+    document.body().unwrap().append_child(&host).unwrap();
+    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let ids: Vec<_> = names.iter().map(|n| form.lookup(n).expect("item")).collect();
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let prefix = prefix.to_owned();
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix, ..Config::default() });
+        let st = FormState::new(app, form, record("m", "2026-07-01T09:00:00+08:00", answers));
+        slot.set(Some(st));
+        view! { <div class="page">{ids.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()}</div> }
+    });
+    handle.forget();
+    (host, out.take().expect("mounted"))
+}
+
+fn query(host: &web_sys::HtmlElement, css: &str) -> web_sys::Element {
+    host.query_selector(css).unwrap().unwrap_or_else(|| panic!("no {css}"))
+}
+
+fn count(host: &web_sys::HtmlElement, css: &str) -> u32 {
+    host.query_selector_all(css).unwrap().length()
+}
+
+fn hidden(host: &web_sys::HtmlElement, css: &str) -> bool {
+    query(host, css).class_list().contains("hidden")
+}
+
+/// Types `text` into the input `css` as the browser reports typing: value, then `input`.
+fn type_text(host: &web_sys::HtmlElement, css: &str, text: &str) {
+    let input: web_sys::HtmlInputElement = query(host, css).dyn_into().unwrap();
+    input.set_value(text);
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn every_question_has_its_label_and_required_mark() {
+    let (host, _) = mount("t-labels.", json!({}), &["g_interview"]);
+    tick().await;
+    let label = query(&host, "label[for='q-enumerator_name-input']");
+    assert!(label.text_content().unwrap().contains("调查员姓名"), "{:?}", label.text_content());
+    assert!(label.query_selector(".req").unwrap().is_some(), "required mark");
+    assert!(host.query_selector("#q-enumerator_name-input").unwrap().is_some());
+    // Every question's label points at an input, radio group or select of the page.
+    let labels = host.query_selector_all("label.q-label").unwrap();
+    assert!(labels.length() >= 8, "{}", labels.length());
+    for i in 0..labels.length() {
+        let l: web_sys::Element = labels.item(i).unwrap().dyn_into().unwrap();
+        let target = l.get_attribute("for").unwrap();
+        assert!(host.query_selector(&format!("#{target}")).unwrap().is_some(), "{target}");
+        assert!(!l.text_content().unwrap().trim().is_empty(), "{target} has no text");
+    }
+    // Choices are labelled in Chinese.
+    assert!(query(&host, "#q-county-input").text_content().unwrap().contains("隆回县"));
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn relevance_hides_and_shows_a_question() {
+    let (host, st) = mount("t-relevance.", json!({"consent": "yes"}), &["g_household"]);
+    tick().await;
+    // Asked only when someone works away.
+    assert!(hidden(&host, "#q-away_provinces"));
+    type_text(&host, "#q-n_away-input", "2");
+    tick().await;
+    assert!(!hidden(&host, "#q-away_provinces"), "n_away 2 shows the provinces");
+    let n_away = Loc::top(st.form().lookup("n_away").unwrap());
+    assert_eq!(st.session.with_value(|s| s.answer(&n_away)), json!(2));
+    type_text(&host, "#q-n_away-input", "0");
+    tick().await;
+    assert!(hidden(&host, "#q-away_provinces"), "n_away 0 hides them again");
+    // The whole group follows consent.
+    let consent = Loc::top(st.form().lookup("consent").unwrap());
+    st.set(&consent, &json!("no"));
+    tick().await;
+    assert!(hidden(&host, "#q-g_household"));
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn roster_cards_follow_the_household_size() {
+    let (host, _) = mount("t-roster.", json!({"consent": "yes"}), &["hh_size", "member"]);
+    tick().await;
+    assert_eq!(count(&host, "#q-member .row-card"), 0);
+    type_text(&host, "#q-hh_size-input", "3");
+    tick().await;
+    assert_eq!(count(&host, "#q-member .row-card"), 3);
+    assert!(host.query_selector("#q-m_name-2-input").unwrap().is_some());
+    // Cards are titled by the member's name once typed.
+    type_text(&host, "#q-m_name-1-input", "刘建军");
+    tick().await;
+    let title = query(&host, "#q-member .row-card:nth-of-type(2) h3").text_content().unwrap();
+    assert_eq!(title, "刘建军");
+    type_text(&host, "#q-hh_size-input", "5");
+    tick().await;
+    assert_eq!(count(&host, "#q-member .row-card"), 5);
+    // The name typed in row 2 is still there after the roster grew.
+    let name: web_sys::HtmlInputElement = query(&host, "#q-m_name-1-input").dyn_into().unwrap();
+    assert_eq!(name.value(), "刘建军");
+    // A smaller count drops the empty rows at the end (rows holding answers are asked
+    // about first).
+    type_text(&host, "#q-hh_size-input", "2");
+    tick().await;
+    assert_eq!(count(&host, "#q-member .row-card"), 2);
+    assert_eq!(name.value(), "刘建军");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn text_is_committed_on_input_but_not_during_composition() {
+    let (host, st) = mount("t-ime.", json!({}), &["enumerator_name"]);
+    tick().await;
+    let name = Loc::top(st.form().lookup("enumerator_name").unwrap());
+    let input: web_sys::HtmlInputElement =
+        query(&host, "#q-enumerator_name-input").dyn_into().unwrap();
+    input.focus().unwrap();
+    let composition = |kind: &str, data: &str| {
+        let init = web_sys::CompositionEventInit::new();
+        init.set_data(data);
+        init.set_bubbles(true);
+        web_sys::CompositionEvent::new_with_event_init_dict(kind, &init).unwrap()
+    };
+    input.dispatch_event(&composition("compositionstart", "")).unwrap();
+    for pinyin in ["w", "wang", "wang xiao ming"] {
+        input.set_value(pinyin);
+        let init = web_sys::InputEventInit::new();
+        init.set_is_composing(true);
+        init.set_bubbles(true);
+        let ev = web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap();
+        input.dispatch_event(&ev).unwrap();
+        tick().await;
+        assert_eq!(st.session.with_value(|s| s.answer(&name)), Value::Null, "{pinyin} committed");
+        assert_eq!(input.value(), pinyin, "the box was changed under the input method");
+    }
+    input.set_value("王小明");
+    input.dispatch_event(&composition("compositionend", "王小明")).unwrap();
+    tick().await;
+    assert_eq!(st.session.with_value(|s| s.answer(&name)), json!("王小明"));
+    // Plain typing commits at once, and is saved.
+    type_text(&host, "#q-enumerator_name-input", "王小明丽");
+    tick().await;
+    assert_eq!(st.session.with_value(|s| s.answer(&name)), json!("王小明丽"));
+    let saved = Store::new("t-ime.").get("lbc_household", "m").expect("saved on change");
+    assert_eq!(saved.response.answers["enumerator_name"], json!("王小明丽"));
+    host.remove();
+}
