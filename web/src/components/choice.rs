@@ -31,7 +31,7 @@ fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
 fn current(st: FormState, loc: &Loc) -> Signal<Json> {
     let loc = loc.clone();
     Signal::derive(move || {
-        st.rev.track();
+        st.track(loc.field);
         st.session.with_value(|s| s.answer(&loc))
     })
 }

@@ -51,7 +51,7 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
 pub(crate) fn relevant(st: FormState, loc: &Loc) -> Memo<bool> {
     let loc = loc.clone();
     Memo::new(move |_| {
-        st.rev.track();
+        st.track(loc.field);
         st.session.with_value(|s| s.is_relevant(&loc))
     })
 }
@@ -114,7 +114,7 @@ fn question(st: FormState, loc: Loc, input: impl IntoView + 'static) -> impl Int
     };
     let required_loc = loc.clone();
     let required = move || {
-        st.rev.track();
+        st.track_rules(required_loc.field);
         st.session.with_value(|s| s.is_required(&required_loc))
     };
     let messages = messages(st, &loc);

@@ -16,7 +16,7 @@ use crate::pages::form::FormState;
 fn current(st: FormState, loc: &Loc) -> Signal<Json> {
     let loc = loc.clone();
     Signal::derive(move || {
-        st.rev.track();
+        st.track(loc.field);
         st.session.with_value(|s| s.answer(&loc))
     })
 }

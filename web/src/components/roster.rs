@@ -21,7 +21,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let count = {
         let loc = loc.clone();
         Memo::new(move |_| {
-            st.rev.track();
+            st.track(loc.field);
             st.session.with_value(|s| s.row_count(&loc))
         })
     };

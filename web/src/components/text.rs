@@ -72,7 +72,7 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let read_only = {
         let loc = loc.clone();
         move || {
-            st.rev.track();
+            st.track_rules(loc.field);
             st.session.with_value(|s| s.is_read_only(&loc))
         }
     };
@@ -92,7 +92,7 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let want = {
         let loc = loc.clone();
         move || {
-            st.rev.track();
+            st.track(loc.field);
             st.session.with_value(|s| shown_text(&s.answer(&loc)))
         }
     };

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::response::Status;
-use tianye_core::{Form, Loc, Problem, Session};
+use tianye_core::schema::{Condition, Item};
+use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 
 use crate::app::{App, Route};
 use crate::components::field_view;
@@ -15,6 +16,15 @@ use crate::i18n::{Key, t};
 use crate::state::pages::{Page, page_of, pages};
 use crate::state::record::{Record, Upload};
 use crate::{api, pages::review::ReviewPage};
+
+/// What the views of a form's fields depend on.
+struct Deps {
+    /// One trigger per field, notified when the engine reports a change to the field
+    /// (its value, relevance or rows).
+    fields: Vec<ArcTrigger>,
+    /// Fields whose `required` or `read_only` is an expression.
+    conditional: Vec<bool>,
+}
 
 /// A response open in the form screen.
 #[derive(Clone, Copy)]
@@ -25,8 +35,14 @@ pub struct FormState {
     pub session: StoredValue<Session>,
     /// The stored record.
     pub record: StoredValue<Record>,
-    /// Bumped after every change, so views re-read the session.
+    /// Bumped after every change, for views that may depend on any answer (dynamic
+    /// labels, filtered choices, progress, review). A question's own state follows
+    /// [`FormState::track`] instead: with thousands of subscribers, one signal made every
+    /// question re-run after every keystroke, and Leptos drops each subscriber from the
+    /// signal's ordered set in time proportional to its size (quadratic overall).
     pub rev: RwSignal<u64>,
+    /// What each field's view depends on.
+    deps: StoredValue<Deps>,
     /// Problems by path, as of the last time the user left a question.
     pub problems: RwSignal<HashMap<String, Vec<Problem>>>,
     /// Paths of questions the user has left (their problems are shown).
@@ -53,6 +69,10 @@ impl FormState {
             session: StoredValue::new(session),
             record: StoredValue::new(record),
             rev: RwSignal::new(0),
+            deps: StoredValue::new(Deps {
+                fields: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
+                conditional: conditional(&form),
+            }),
             problems: RwSignal::new(HashMap::new()),
             touched: RwSignal::new(HashSet::new()),
             show_all: RwSignal::new(false),
@@ -68,6 +88,37 @@ impl FormState {
         self.session.with_value(|s| Arc::clone(s.form()))
     }
 
+    /// Subscribes the running view to changes of `field` (in any row).
+    pub fn track(&self, field: FieldId) {
+        self.deps.with_value(|d| d.fields[field.index()].track());
+    }
+
+    /// Subscribes the running view to what `field`'s `required` and `read_only` depend
+    /// on: nothing when they are fixed, any change when they are expressions.
+    pub fn track_rules(&self, field: FieldId) {
+        if self.deps.with_value(|d| d.conditional[field.index()]) {
+            self.rev.track();
+        }
+    }
+
+    /// Notifies the fields the engine reports changed; when a repeat's rows change,
+    /// every field inside it too (later rows moved up).
+    fn notify(&self, changes: &Changes) {
+        let form = self.form();
+        self.deps.with_value(|Deps { fields: t, .. }| {
+            for c in &changes.changes {
+                t[c.field.index()].notify();
+                if c.kind == ChangeKind::Rows {
+                    for (id, _) in form.fields() {
+                        if inside(&form, id, c.field) {
+                            t[id.index()].notify();
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
     /// and saves.
     pub fn set(&self, loc: &Loc, value: &Json) {
@@ -76,14 +127,22 @@ impl FormState {
         if changes.changes.is_empty() {
             return;
         }
+        self.notify(&changes);
         for excess in &changes.excess_rows {
             if confirm(Key::ConfirmExcessRows, self.app) {
-                self.session.update_value(|s| {
+                let removed = self.session.try_update_value(|s| {
+                    let mut all = Changes::default();
                     while s.row_count(&excess.repeat) > excess.wanted {
                         let last = s.row_count(&excess.repeat) - 1;
-                        let _ = s.remove_row(&excess.repeat, last);
+                        if let Ok(more) = s.remove_row(&excess.repeat, last) {
+                            all.changes.extend(more.changes);
+                        }
                     }
+                    all
                 });
+                if let Some(removed) = removed {
+                    self.notify(&removed);
+                }
             }
         }
         self.changed();
@@ -97,7 +156,8 @@ impl FormState {
 
     /// Adds a row to the repeat at `loc`.
     pub fn add_row(&self, loc: &Loc) {
-        if let Some(Ok(_)) = self.session.try_update_value(|s| s.add_row(loc)) {
+        if let Some(Ok((_, changes))) = self.session.try_update_value(|s| s.add_row(loc)) {
+            self.notify(&changes);
             self.changed();
         }
     }
@@ -107,7 +167,8 @@ impl FormState {
         if has_answers && !confirm(Key::ConfirmRemoveRow, self.app) {
             return;
         }
-        if let Some(Ok(_)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
+        if let Some(Ok(changes)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
+            self.notify(&changes);
             self.changed();
         }
     }
@@ -240,6 +301,36 @@ impl FormState {
         self.app.kick_uploads();
         true
     }
+}
+
+/// Whether `field` is `container` or inside it.
+fn inside(form: &Form, field: FieldId, container: FieldId) -> bool {
+    let mut at = Some(field);
+    while let Some(f) = at {
+        if f == container {
+            return true;
+        }
+        at = form.field(f).parent;
+    }
+    false
+}
+
+/// For each field, whether its `required` or `read_only` is an expression.
+fn conditional(form: &Form) -> Vec<bool> {
+    fn walk(form: &Form, items: &[Item], out: &mut Vec<bool>) {
+        for item in items {
+            let expr = |c: &Option<Condition>| matches!(c, Some(Condition::Expr(_)));
+            if (expr(&item.required) || expr(&item.read_only))
+                && let Some(id) = form.lookup(&item.name)
+            {
+                out[id.index()] = true;
+            }
+            walk(form, &item.items, out);
+        }
+    }
+    let mut out = vec![false; form.fields().len()];
+    walk(form, &form.questionnaire().items, &mut out);
+    out
 }
 
 /// Asks the user a yes/no question.
