@@ -113,7 +113,7 @@ pub struct App {
     pub catalog: RwSignal<Vec<Listing>>,
     /// Upload token.
     pub token: RwSignal<Option<String>>,
-    /// Storage used, in characters.
+    /// Storage used, in characters (measured when the list is shown).
     pub used: RwSignal<usize>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
     uploading: StoredValue<bool>,
@@ -231,7 +231,6 @@ impl App {
                         None => list.insert(0, record.clone()),
                     }
                 });
-                self.used.set(self.store.with_value(Store::used_chars));
                 true
             }
             Err(e) => {

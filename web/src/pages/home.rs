@@ -41,6 +41,8 @@ pub fn Home(
     app: App,
 ) -> impl IntoView {
     let lang = move || app.lang();
+    // Measured here, not at every save: it reads the whole of this site's storage.
+    app.used.set(app.store.with_value(crate::state::store::Store::used_chars));
     let query = RwSignal::new(String::new());
     let estimate = LocalResource::new(move || {
         app.used.track();
