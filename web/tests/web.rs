@@ -345,3 +345,67 @@ async fn text_is_committed_on_input_but_not_during_composition() {
     assert_eq!(saved.response.answers["enumerator_name"], json!("王小明丽"));
     host.remove();
 }
+
+/// A roster without a count: rows are added and removed with buttons.
+const OPEN_ROSTER: &str = r#"{
+  "id": "open_roster", "version": "1", "title": "roster",
+  "items": [{"type": "repeat", "name": "people", "label": {"zh": "家庭成员", "en": "Members"},
+             "items": [{"type": "text", "name": "p_name", "label": {"zh": "姓名", "en": "Name"}},
+                       {"type": "integer", "name": "p_age", "label": {"zh": "年龄", "en": "Age"}},
+                       {"type": "text", "name": "p_school", "label": {"zh": "学校", "en": "School"},
+                        "relevant": "${p_age} < 18"}]}]
+}"#;
+
+#[wasm_bindgen_test]
+async fn removing_a_row_moves_the_later_rows_up() {
+    clear("t-rows.");
+    let host: web_sys::HtmlElement =
+        document().create_element("div").unwrap().dyn_into().expect("a div");
+    host.set_class_name("tianye");
+    document().body().unwrap().append_child(&host).unwrap();
+    let form = Arc::new(Form::from_json(OPEN_ROSTER).expect("compiles"));
+    let people = form.lookup("people").unwrap();
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-rows.".into(), ..Config::default() });
+        let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
+        r.response.questionnaire.id = "open_roster".into();
+        let st = FormState::new(app, form, r);
+        field_view(st, people, Vec::new())
+    });
+    handle.forget();
+    tick().await;
+    // The row holds answers, so the app asks first: the user says yes.
+    let yes = js_sys::Function::new_no_args("return true");
+    js_sys::Reflect::set(&window(), &"confirm".into(), &yes).unwrap();
+    for (i, (name, age)) in
+        [("刘德贵", "68"), ("王秀英", "12"), ("刘建军", "40")].iter().enumerate()
+    {
+        let add: web_sys::HtmlElement = query(&host, ".add-row").dyn_into().unwrap();
+        add.click();
+        tick().await;
+        type_text(&host, &format!("#q-p_name-{i}-input"), name);
+        type_text(&host, &format!("#q-p_age-{i}-input"), age);
+        tick().await;
+    }
+    assert_eq!(count(&host, ".row-card"), 3);
+    assert!(hidden(&host, "#q-p_school-0"), "68 is not school age");
+    assert!(!hidden(&host, "#q-p_school-1"));
+    assert!(hidden(&host, "#q-p_school-2"));
+    // Remove the first row: the others move up, with their answers and relevance.
+    let remove: web_sys::HtmlElement =
+        query(&host, ".row-card:nth-of-type(1) header button").dyn_into().unwrap();
+    remove.click();
+    tick().await;
+    assert_eq!(count(&host, ".row-card"), 2);
+    let value = |css: &str| -> String {
+        query(&host, css).dyn_into::<web_sys::HtmlInputElement>().unwrap().value()
+    };
+    assert_eq!(value("#q-p_name-0-input"), "王秀英");
+    assert_eq!(value("#q-p_age-0-input"), "12");
+    assert_eq!(value("#q-p_name-1-input"), "刘建军");
+    assert_eq!(value("#q-p_age-1-input"), "40");
+    assert_eq!(query(&host, ".row-card:nth-of-type(2) h3").text_content().unwrap(), "第 2 行");
+    assert!(!hidden(&host, "#q-p_school-0"), "12 is school age");
+    assert!(hidden(&host, "#q-p_school-1"), "40 is not");
+    host.remove();
+}

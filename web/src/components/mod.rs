@@ -51,7 +51,7 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
 pub(crate) fn relevant(st: FormState, loc: &Loc) -> Memo<bool> {
     let loc = loc.clone();
     Memo::new(move |_| {
-        st.track(loc.field);
+        st.track_relevance(loc.field);
         st.session.with_value(|s| s.is_relevant(&loc))
     })
 }

@@ -19,9 +19,12 @@ use crate::{api, pages::review::ReviewPage};
 
 /// What the views of a form's fields depend on.
 struct Deps {
-    /// One trigger per field, notified when the engine reports a change to the field
-    /// (its value, relevance or rows).
-    fields: Vec<ArcTrigger>,
+    /// One trigger per field, notified when the engine reports a change to the field's
+    /// value or rows.
+    values: Vec<ArcTrigger>,
+    /// One trigger per field, notified when the engine reports a change to whether it
+    /// is shown.
+    shown: Vec<ArcTrigger>,
     /// Fields whose `required` or `read_only` is an expression.
     conditional: Vec<bool>,
 }
@@ -70,7 +73,8 @@ impl FormState {
             record: StoredValue::new(record),
             rev: RwSignal::new(0),
             deps: StoredValue::new(Deps {
-                fields: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
+                values: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
+                shown: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
                 conditional: conditional(&form),
             }),
             problems: RwSignal::new(HashMap::new()),
@@ -88,9 +92,14 @@ impl FormState {
         self.session.with_value(|s| Arc::clone(s.form()))
     }
 
-    /// Subscribes the running view to changes of `field` (in any row).
+    /// Subscribes the running view to changes of `field`'s value or rows (in any row).
     pub fn track(&self, field: FieldId) {
-        self.deps.with_value(|d| d.fields[field.index()].track());
+        self.deps.with_value(|d| d.values[field.index()].track());
+    }
+
+    /// Subscribes the running view to changes of whether `field` is shown (in any row).
+    pub fn track_relevance(&self, field: FieldId) {
+        self.deps.with_value(|d| d.shown[field.index()].track());
     }
 
     /// Subscribes the running view to what `field`'s `required` and `read_only` depend
@@ -101,17 +110,25 @@ impl FormState {
         }
     }
 
-    /// Notifies the fields the engine reports changed; when a repeat's rows change,
-    /// every field inside it too (later rows moved up).
-    fn notify(&self, changes: &Changes) {
+    /// Notifies the fields the engine reports changed. When `shifted` (a row was
+    /// removed, so the rows after it moved up), every field inside the repeats whose
+    /// rows changed is notified too: the engine reports the values that moved, not
+    /// whether each moved row is shown. Rows added or cut at the end move nothing.
+    fn notify(&self, changes: &Changes, shifted: bool) {
         let form = self.form();
-        self.deps.with_value(|Deps { fields: t, .. }| {
+        self.deps.with_value(|d| {
             for c in &changes.changes {
-                t[c.field.index()].notify();
-                if c.kind == ChangeKind::Rows {
-                    for (id, _) in form.fields() {
-                        if inside(&form, id, c.field) {
-                            t[id.index()].notify();
+                let i = c.field.index();
+                match c.kind {
+                    ChangeKind::Value => d.values[i].notify(),
+                    ChangeKind::Relevance => d.shown[i].notify(),
+                    ChangeKind::Rows if !shifted => d.values[i].notify(),
+                    ChangeKind::Rows => {
+                        for (id, _) in form.fields() {
+                            if inside(&form, id, c.field) {
+                                d.values[id.index()].notify();
+                                d.shown[id.index()].notify();
+                            }
                         }
                     }
                 }
@@ -127,7 +144,7 @@ impl FormState {
         if changes.changes.is_empty() {
             return;
         }
-        self.notify(&changes);
+        self.notify(&changes, false);
         for excess in &changes.excess_rows {
             if confirm(Key::ConfirmExcessRows, self.app) {
                 let removed = self.session.try_update_value(|s| {
@@ -141,7 +158,7 @@ impl FormState {
                     all
                 });
                 if let Some(removed) = removed {
-                    self.notify(&removed);
+                    self.notify(&removed, false);
                 }
             }
         }
@@ -157,7 +174,7 @@ impl FormState {
     /// Adds a row to the repeat at `loc`.
     pub fn add_row(&self, loc: &Loc) {
         if let Some(Ok((_, changes))) = self.session.try_update_value(|s| s.add_row(loc)) {
-            self.notify(&changes);
+            self.notify(&changes, false);
             self.changed();
         }
     }
@@ -168,7 +185,7 @@ impl FormState {
             return;
         }
         if let Some(Ok(changes)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
-            self.notify(&changes);
+            self.notify(&changes, true);
             self.changed();
         }
     }
