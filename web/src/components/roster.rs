@@ -12,6 +12,9 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let form = st.form();
     let f = form.field(loc.field);
     let counted = f.has_repeat_count();
+    // Rows are titled by their label (a member's name), which may show any answer; a
+    // repeat without one numbers its rows, which no answer changes.
+    let titled = f.row_label.is_some();
     let max_rows = f.rules.max_rows;
     let children = f.children.clone();
     let shown = relevant(st, &loc);
@@ -40,7 +43,9 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let heading = {
                         let row_loc = row_loc.clone();
                         move || {
-                            st.rev.track();
+                            if titled {
+                                st.rev.track();
+                            }
                             let lang = st.app.lang();
                             st.session
                                 .with_value(|s| s.row_label(&row_loc, &lang))
