@@ -4,8 +4,16 @@
 //! `performance.now()`: an event is dispatched from a script and the time runs until two
 //! `requestAnimationFrame` callbacks later (the frame with the change has been painted).
 //!
+//! Each figure has two columns. "To paint" is what the issue asks for: from the event to
+//! the second animation frame after it, which includes waiting for the display's next
+//! frame (at 60 Hz the display adds 17–33 ms even to a change that costs nothing, so a
+//! goal under 16 ms can only be checked on the other column). "Work" is the main
+//! thread's time for the change: the event, the app's reactive effects, and style and
+//! layout (forced right after them), without waiting for the display.
+//!
 //! 1. navigation → first question painted, `lbc_household` (a first visit with no
-//!    cache at all, and a repeat visit served by the service worker);
+//!    cache at all, and a repeat visit served by the service worker); its "work" is the
+//!    time until the first question is in the page;
 //! 2. keystroke → painted when the household size goes 1 → 5: on `lbc_household` as
 //!    it is (the roster is on the next page) and with the roster on the count's page
 //!    (four cards of nine questions appear);
@@ -16,6 +24,9 @@
 //!
 //! Run: `cargo bench -p tianye-tests --bench browser_perf` (or `cargo xtask bench`).
 //! `-- --runs N` sets the runs per figure (default 7); the median is reported.
+//! `-- --profile` also records one CDP CPU profile per measure and prints the functions
+//! taking the most time (build the app with names to read them: `-- --dist DIR` serves
+//! another build, e.g. one made by wasm-bindgen without `wasm-opt`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -28,17 +39,17 @@ use tianye_tests::server::{Server, team_token, temp_dir};
 const THROTTLE: f64 = 4.0;
 
 /// Records, in `window.__firstQuestion`, when the first question of a form page has
-/// been painted (two animation frames after it is in the DOM), in ms since navigation.
+/// been painted (two animation frames after it is in the DOM and not hidden), in ms
+/// since navigation. The check forces no layout, so it costs the page next to nothing.
 const FIRST_QUESTION: &str = r"
 (() => {
-  const seen = () => {
-    const q = document.querySelector('.page .q');
-    if (!q || !q.getClientRects().length) return false;
+  const obs = new MutationObserver(() => {
+    if (!document.querySelector('.page .q:not(.hidden)')) return;
+    obs.disconnect();
+    window.__firstQuestionDom = performance.now();
     requestAnimationFrame(() => requestAnimationFrame(() => { window.__firstQuestion = performance.now(); }));
-    return true;
-  };
-  const obs = new MutationObserver(() => { if (seen()) obs.disconnect(); });
-  obs.observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  obs.observe(document, { subtree: true, childList: true });
 })();
 ";
 
@@ -46,9 +57,11 @@ const FIRST_QUESTION: &str = r"
 /// ms until two animation frames later.
 const TIMED: &str = r"
 const [el, done] = [arguments[0], arguments[arguments.length - 1]];
+let work = null;
 const t0 = performance.now();
 ACTION;
-requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+setTimeout(() => { document.body.offsetHeight; work = performance.now() - t0; }, 0);
+requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() - t0, work])));
 ";
 
 fn timed(action: &str) -> String {
@@ -59,40 +72,126 @@ const TYPE_VALUE: &str = "el.value = arguments[1]; el.dispatchEvent(new InputEve
 const CHECK: &str = "el.checked = true; el.dispatchEvent(new Event('change', {bubbles: true}))";
 const CLICK: &str = "el.click()";
 
+/// One timing: to the painted frame, and the main thread's work.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    painted: f64,
+    work: f64,
+}
+
 struct Figures {
-    rows: Vec<(String, Vec<f64>, &'static str)>,
+    rows: Vec<(String, Vec<Timing>, &'static str)>,
+}
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
 impl Figures {
-    fn add(&mut self, what: &str, mut ms: Vec<f64>, goal: &'static str) {
-        ms.sort_by(f64::total_cmp);
-        eprintln!("  {what}: {ms:.1?}");
+    fn add(&mut self, what: &str, ms: Vec<Timing>, goal: &'static str) {
+        let painted: Vec<String> = ms.iter().map(|t| format!("{:.1}", t.painted)).collect();
+        let work: Vec<String> = ms.iter().map(|t| format!("{:.1}", t.work)).collect();
+        eprintln!("  {what}: to paint {painted:?}, work {work:?}");
         self.rows.push((what.to_owned(), ms, goal));
     }
 
     fn print(&self, runs: usize) {
         println!(
-            "\nBrowser performance, headless Chromium, CPU throttled {THROTTLE}×, median of {runs} runs (ms)\n"
+            "\nBrowser performance, headless Chromium, CPU throttled {THROTTLE}×, {runs} runs: median (min–max), ms\n"
         );
-        println!("| measure | median | min | max | goal |");
-        println!("|---|---:|---:|---:|---|");
+        println!("| measure | to paint | work | goal |");
+        println!("|---|---:|---:|---|");
         for (what, ms, goal) in &self.rows {
-            let median = ms[ms.len() / 2];
-            println!("| {what} | {median:.0} | {:.0} | {:.0} | {goal} |", ms[0], ms[ms.len() - 1]);
+            let (p, p0, p1) = median(ms.iter().map(|t| t.painted).collect());
+            let (w, w0, w1) = median(ms.iter().map(|t| t.work).collect());
+            println!("| {what} | {p:.0} ({p0:.0}–{p1:.0}) | {w:.0} ({w0:.0}–{w1:.0}) | {goal} |");
         }
     }
 }
 
+/// Options from the command line.
+struct Options {
+    runs: usize,
+    profile: bool,
+    dist: Option<std::path::PathBuf>,
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mut runs = 7usize;
+    let mut opts = Options { runs: 7, profile: false, dist: None };
     while let Some(a) = args.next() {
-        if a == "--runs" {
-            runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(runs);
+        match a.as_str() {
+            "--runs" => opts.runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(7).max(1),
+            "--profile" => opts.profile = true,
+            "--dist" => opts.dist = args.next().map(Into::into),
+            _ => {}
         }
     }
-    let figures = browser::run(bench(runs.max(1)));
-    figures.print(runs.max(1));
+    let figures = browser::run(bench(&opts));
+    figures.print(opts.runs);
+}
+
+/// Runs `action` once under the CDP sampling profiler and prints the 25 functions with
+/// the most self time.
+async fn profile(b: &Browser, what: &str, action: &str, el: &Value, arg: Value) {
+    // Long animation frames split a frame into script, style and layout.
+    b.js(
+        "window.__loaf = []; window.__loafObs && window.__loafObs.disconnect();
+         window.__loafObs = new PerformanceObserver((l) => window.__loaf.push(...l.getEntries()));
+         window.__loafObs.observe({type: 'long-animation-frame'});",
+        vec![],
+    )
+    .await;
+    b.cdp("Profiler.enable", json!({})).await;
+    b.cdp("Profiler.setSamplingInterval", json!({"interval": 100})).await;
+    b.cdp("Profiler.start", json!({})).await;
+    let ms = measure(b, action, el, arg).await;
+    let out = b.cdp("Profiler.stop", json!({})).await;
+    print_profile(&format!("{what} ({ms:?})"), &out["profile"]);
+    settle(b).await;
+    let frames = b
+        .js(
+            "return window.__loaf.map(f => ({
+               total: f.duration,
+               script: f.scripts.reduce((a, s) => a + s.duration, 0),
+               before_render: f.renderStart ? f.renderStart - f.startTime : f.duration,
+               raf: f.renderStart ? f.styleAndLayoutStart - f.renderStart : 0,
+               style_layout: f.styleAndLayoutStart ? f.startTime + f.duration - f.styleAndLayoutStart : 0,
+               forced_style_layout: f.scripts.reduce((a, s) => a + s.forcedStyleAndLayoutDuration, 0),
+             }));",
+            vec![],
+        )
+        .await;
+    eprintln!("long animation frames (ms): {frames}");
+}
+
+/// Prints the 25 functions of a CDP CPU profile with the most self time.
+fn print_profile(what: &str, profile: &Value) {
+    let nodes = profile["nodes"].as_array().cloned().unwrap_or_default();
+    let samples = profile["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = profile["timeDeltas"].as_array().cloned().unwrap_or_default();
+    let mut by_node = std::collections::HashMap::new();
+    for (s, d) in samples.iter().zip(deltas.iter().skip(1).chain(std::iter::once(&json!(0)))) {
+        *by_node.entry(s.as_i64().unwrap_or(0)).or_insert(0.0) += d.as_f64().unwrap_or(0.0);
+    }
+    let mut by_fn: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    for n in &nodes {
+        let id = n["id"].as_i64().unwrap_or(0);
+        let f = &n["callFrame"];
+        let name = f["functionName"].as_str().unwrap_or_default();
+        let url = f["url"].as_str().unwrap_or_default();
+        let file = url.rsplit('/').next().unwrap_or_default();
+        let key =
+            if name.is_empty() { format!("(anonymous) {file}") } else { format!("{name} {file}") };
+        *by_fn.entry(key).or_insert(0.0) += by_node.get(&id).copied().unwrap_or(0.0) / 1000.0;
+    }
+    let mut top: Vec<(String, f64)> = by_fn.into_iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    eprintln!("profile of {what}:");
+    for (name, t) in top.iter().take(25) {
+        eprintln!("  {t:8.1} ms  {}", name.chars().take(140).collect::<String>());
+    }
 }
 
 fn write_form(dir: &Path, id: &str, json: &Value) {
@@ -150,9 +249,10 @@ async fn element(b: &Browser, css: &str) -> Value {
     serde_json::to_value(&el).unwrap()
 }
 
-async fn measure(b: &Browser, action: &str, el: &Value, arg: Value) -> f64 {
+async fn measure(b: &Browser, action: &str, el: &Value, arg: Value) -> Timing {
     let v = b.js_async(&timed(action), vec![el.clone(), arg]).await;
-    v.as_f64().expect("ms")
+    let painted = v[0].as_f64().expect("ms");
+    Timing { painted, work: v[1].as_f64().unwrap_or(painted) }
 }
 
 async fn settle(b: &Browser) {
@@ -167,9 +267,10 @@ async fn cards(b: &Browser) -> u64 {
     b.js("return document.querySelectorAll('.row-card').length;", vec![]).await.as_u64().unwrap()
 }
 
-async fn bench(runs: usize) -> Figures {
+async fn bench(opts: &Options) -> Figures {
+    let runs = opts.runs;
     let mut figures = Figures { rows: Vec::new() };
-    let dist = browser::dist();
+    let dist = opts.dist.clone().unwrap_or_else(browser::dist);
     let forms = temp_dir("tianye-bench-forms");
     std::fs::create_dir_all(forms.path().join("lbc_household")).unwrap();
     std::fs::copy(
@@ -188,8 +289,8 @@ async fn bench(runs: usize) -> Figures {
         data.path(),
         &["--forms", forms.path().to_str().unwrap(), "--web", dist.to_str().unwrap()],
     );
-    let profile = temp_dir("tianye-bench-profile");
-    let b = Browser::launch(profile.path()).await;
+    let user_data = temp_dir("tianye-bench-profile");
+    let b = Browser::launch(user_data.path()).await;
     b.goto(&server.at(&format!("/#team={token}"))).await;
     b.wait_visible("button.start[data-form='lbc_household']").await;
     b.wait("the service worker", "return !!navigator.serviceWorker.controller;").await;
@@ -213,7 +314,18 @@ async fn bench(runs: usize) -> Figures {
             b.goto("about:blank").await;
             b.goto(&form_url).await;
             let v = b.wait("the first question painted", "return window.__firstQuestion;").await;
-            ms.push(v.as_f64().unwrap());
+            let dom = b.js("return window.__firstQuestionDom;", vec![]).await;
+            ms.push(Timing { painted: v.as_f64().unwrap(), work: dom.as_f64().unwrap() });
+        }
+        if opts.profile && !cold {
+            b.goto("about:blank").await;
+            b.cdp("Profiler.enable", json!({})).await;
+            b.cdp("Profiler.setSamplingInterval", json!({"interval": 100})).await;
+            b.cdp("Profiler.start", json!({})).await;
+            b.goto(&form_url).await;
+            b.wait("the first question painted", "return window.__firstQuestion;").await;
+            let out = b.cdp("Profiler.stop", json!({})).await;
+            print_profile("(1) repeat visit", &out["profile"]);
         }
         let what = if cold {
             "(1) navigation → first question, first visit (no cache)"
@@ -261,6 +373,12 @@ async fn bench(runs: usize) -> Figures {
             measure(&b, TYPE_VALUE, &el, json!("1")).await;
             settle(&b).await;
         }
+        if opts.profile {
+            profile(&b, label, TYPE_VALUE, &el, json!("5")).await;
+            settle(&b).await;
+            measure(&b, TYPE_VALUE, &el, json!("1")).await;
+            settle(&b).await;
+        }
         figures.add(label, ms, "< 50");
     }
 
@@ -278,6 +396,12 @@ async fn bench(runs: usize) -> Figures {
         let hidden = b.js("return document.querySelectorAll('.q.hidden').length;", vec![]).await;
         assert_eq!(hidden, json!(400), "400 questions hidden");
         show.push(measure(&b, CHECK, &no, Value::Null).await);
+        settle(&b).await;
+    }
+    if opts.profile {
+        profile(&b, "(3) hide 400", CHECK, &yes, Value::Null).await;
+        settle(&b).await;
+        profile(&b, "(3) show 400", CHECK, &no, Value::Null).await;
         settle(&b).await;
     }
     figures.add("(3) answer → painted, 1,000 questions, 400 hidden", hide, "< 100");
@@ -309,6 +433,10 @@ async fn bench(runs: usize) -> Figures {
         settle(&b).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(cards(&b).await, 99);
+    }
+    if opts.profile {
+        profile(&b, "(4) the 100th row", CLICK, &add, Value::Null).await;
+        settle(&b).await;
     }
     figures.add("(4) tap → painted, adding the 100th roster row", ms, "< 16");
     b.close().await;
