@@ -208,7 +208,7 @@ impl App {
     pub fn report_store_error(&self, e: &StoreError) {
         match e {
             StoreError::Full => self.warning.set(Some(both(Key::StorageFull))),
-            other => self.warning.set(Some(other.to_string())),
+            other @ StoreError::Other(_) => self.warning.set(Some(other.to_string())),
         }
     }
 
@@ -240,7 +240,7 @@ impl App {
     pub fn delete(&self, form: &str, id: &str) {
         self.store.with_value(|s| s.delete(form, id));
         self.records.update(|list| {
-            list.retain(|r| !(r.response.questionnaire.id == form && r.response.instance_id == id))
+            list.retain(|r| !(r.response.questionnaire.id == form && r.response.instance_id == id));
         });
         self.used.set(self.store.with_value(Store::used_chars));
     }

@@ -48,7 +48,7 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
 pub(crate) fn test(_args: &[String]) -> Result<()> {
     setup::all()?;
     // One workspace-wide run, so features unify once (json-schema, wasm, …).
-    run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]))?;
+    run(cargo().args(["test", "--workspace", "--exclude", "tianye-web", "--all-features", "--no-fail-fast"]))?;
     // The engine must build for the browser.
     run(cargo().args([
         "build",
@@ -68,8 +68,21 @@ pub(crate) fn ci(args: &[String]) -> Result<()> {
     run(cargo().args([
         "clippy",
         "--workspace",
+        "--exclude",
+        "tianye-web",
         "--all-targets",
         "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "tianye-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
         "--",
         "-D",
         "warnings",
