@@ -48,7 +48,14 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
 pub(crate) fn test(_args: &[String]) -> Result<()> {
     setup::all()?;
     // One workspace-wide run, so features unify once (json-schema, wasm, …).
-    run(cargo().args(["test", "--workspace", "--exclude", "tianye-web", "--all-features", "--no-fail-fast"]))?;
+    run(cargo().args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "tianye-web",
+        "--all-features",
+        "--no-fail-fast",
+    ]))?;
     // The engine must build for the browser.
     run(cargo().args([
         "build",
