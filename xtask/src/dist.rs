@@ -139,9 +139,9 @@ fn title(text: &str) -> Option<String> {
     let at = text.find("\"title\"")?;
     let rest = &text[at + 7..];
     let rest = rest[rest.find(':')? + 1..].trim_start();
-    if rest.starts_with('"') {
-        let end = rest[1..].find('"')? + 2;
-        Some(rest[..end].to_owned())
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"')?;
+        Some(format!("\"{}\"", &inner[..end]))
     } else {
         let end = rest.find('}')? + 1;
         Some(rest[..end].to_owned())

@@ -81,9 +81,14 @@ pub(crate) fn check(form: &Form, at: Scope, expr: &Expr) -> Result<Checked, Vec<
     };
     let (node, _) = checker.scalar(at, expr);
     if checker.errors.is_empty() {
-        let mut deps = checker.deps;
-        deps.sort_unstable();
-        deps.dedup();
+        // Few per expression: keep the first of each, in reading order (no sort: the
+        // browser build is smaller without another sort instantiation).
+        let mut deps: Vec<Dep> = Vec::with_capacity(checker.deps.len());
+        for d in checker.deps {
+            if !deps.contains(&d) {
+                deps.push(d);
+            }
+        }
         Ok(Checked { node, deps, warnings: checker.warnings })
     } else {
         Err(checker.errors)

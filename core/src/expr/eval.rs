@@ -539,10 +539,8 @@ pub(crate) fn round(x: f64, places: f64) -> f64 {
         let scale = 10f64.powi(-places);
         return ((x / scale) + 0.5).trunc() * scale;
     }
-    let text = format!("{:e}", x.abs());
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let (digits, exp10) = super::value::decimal(x);
+    let exponent = exp10 - 1;
     // x = 0.d1d2d3… × 10^(exponent + 1); keep `keep` digits.
     let keep = exponent + 1 + places;
     if keep < 0 {

@@ -401,7 +401,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 </div>
             })}
             <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
-                <div style:width=move || format!("{:.0}%", progress())></div>
+                <div style:width=move || format!("{}%", progress().round() as i64)></div>
             </div>
             <main class="page">{page_view}</main>
             <nav class="pager">
