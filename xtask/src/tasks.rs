@@ -56,6 +56,18 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
         "--all-features",
         "--no-fail-fast",
     ]))?;
+    // The form app's tests, in headless Chromium (wasm-bindgen-test-runner drives
+    // chromedriver): every bundled case gives the same verdict there.
+    let tools = setup::wasm_bindgen()?;
+    let path = std::env::join_paths(
+        std::iter::once(tools)
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
+    run(cargo()
+        .args(["test", "-p", "tianye-web", "--target", "wasm32-unknown-unknown"])
+        .env("PATH", path)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+        .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60"))?;
     // The engine must build for the browser.
     run(cargo().args([
         "build",
