@@ -91,7 +91,7 @@ pub(crate) fn compute(
                 if changed.is_none() && shown {
                     let mut answered = false;
                     inst.for_each_row(form, f.scope, prefix, &mut |_, row| {
-                        answered |= row.cells[f.slot].is_answered()
+                        answered |= row.cells[f.slot].is_answered();
                     });
                     return answered.then(|| prefix.to_vec());
                 }
@@ -105,7 +105,7 @@ pub(crate) fn compute(
                 // there is an answer (an empty one reads as empty either way).
                 let mut answered = false;
                 inst.for_each_row(form, f.scope, prefix, &mut |_, row| {
-                    answered |= row.cells[f.slot].is_answered()
+                    answered |= row.cells[f.slot].is_answered();
                 });
                 answered.then(|| prefix.to_vec())
             }
