@@ -347,3 +347,46 @@ fn import_responses_validates_each_like_an_upload() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--team"), "{err}");
 }
+
+/// `tianye serve --forms` takes XLSForms too: a household survey written as an XLSForm
+/// (`form.md`, pyxform's markdown tables) is served and receives uploads; a broken one
+/// stops the start with its sheet, row and column.
+#[test]
+fn serves_xlsforms_and_refuses_a_broken_one_at_its_cell() {
+    let forms = temp_dir("tianye-server-xlsform-forms");
+    let dir = forms.path().join("hh_md");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = tianye_tests::repo().join("core/tests/fixtures/xlsform/20_household.md");
+    std::fs::copy(&source, dir.join("form.md")).unwrap();
+    let data = temp_dir("tianye-server-xlsform");
+    let server = Server::start(data.path(), &["--forms", forms.path().to_str().unwrap()]);
+    let http = client();
+    let (status, body) = get(&http, &server.at("/api/v1/questionnaires"), None);
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_slice(&body).unwrap();
+    let ids: Vec<&str> = list["questionnaires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 1, "{list}");
+    let (status, body) =
+        get(&http, &server.at(&format!("/api/v1/questionnaires/{}", ids[0])), None);
+    assert_eq!(status, 200);
+    let q: Value = serde_json::from_slice(&body).unwrap();
+    assert!(q["items"].as_array().is_some_and(|items| !items.is_empty()), "{q}");
+    drop(server);
+
+    // The same survey with a typo in a relevance cell refuses to start.
+    let text = std::fs::read_to_string(&source).unwrap();
+    let broken = text.replacen("${", "${zz_", 1);
+    assert_ne!(broken, text, "the fixture has a reference to break");
+    std::fs::write(dir.join("form.md"), broken).unwrap();
+    let data = temp_dir("tianye-server-xlsform-broken");
+    let err = Server::try_start(data.path(), &["--forms", forms.path().to_str().unwrap()])
+        .err()
+        .expect("refused");
+    assert!(err.contains("expr.unknown_ref"), "{err}");
+    assert!(err.contains("survey!"), "the error names the cell: {err}");
+}

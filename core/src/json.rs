@@ -8,6 +8,7 @@ use crate::{Code, Diagnostic};
 /// Parses `text` as a `T`. A syntax error gives [`Code::JsonSyntax`] with line and
 /// column; JSON that does not fit `T` gives [`Code::JsonFormat`] with line, column and
 /// the path of the offending value (`items[3].type`).
+#[cfg(feature = "path-errors")]
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
     let mut de = serde_json::Deserializer::from_str(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
@@ -22,6 +23,13 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
             Err(Box::new(to_diagnostic(e.inner(), path)))
         }
     }
+}
+
+/// Parses `text` as a `T`, with line and column on error (no JSON path: built without
+/// the `path-errors` feature).
+#[cfg(not(feature = "path-errors"))]
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
+    serde_json::from_str(text).map_err(|e| Box::new(to_diagnostic(&e, String::new())))
 }
 
 fn to_diagnostic(e: &serde_json::Error, path: String) -> Diagnostic {

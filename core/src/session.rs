@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use crate::expr::eval::{Ctx, Env, eval, render};
 use crate::expr::{DateTime, Value};
 use crate::form::{Cond, FieldId, Form, NodeKind, ScopeId, Segment, graph_node, graph_split};
-use crate::instance::{self, Cell, Clock, Instance, Row, Stored, common_prefix, compute};
+use crate::instance::{self, Cell, Clock, Instance, Row, common_prefix, compute};
 use crate::response::{Answers, Meta, Status};
 use crate::schema::{Choice, ItemType, Text};
 use crate::validate::{Problem, Report};
@@ -623,14 +623,19 @@ impl Session {
         let form = Arc::clone(&self.form);
         let graph = &form.graph;
         let mut heap: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
-        let mut pending: HashMap<usize, Vec<u32>> = HashMap::default();
+        let mut pending: HashMap<usize, (Vec<u32>, bool)> = HashMap::default();
+        // node → (row prefix to recompute, whether the node's relevance changed).
         let schedule = |heap: &mut BinaryHeap<Reverse<u32>>,
-                        pending: &mut HashMap<usize, Vec<u32>>,
+                        pending: &mut HashMap<usize, (Vec<u32>, bool)>,
                         node: usize,
-                        prefix: Vec<u32>| match pending.get_mut(&node) {
-            Some(existing) => *existing = common_prefix(existing, &prefix),
+                        prefix: Vec<u32>,
+                        shown: bool| match pending.get_mut(&node) {
+            Some((existing, was_shown)) => {
+                *existing = common_prefix(existing, &prefix);
+                *was_shown |= shown;
+            }
             None => {
-                pending.insert(node, prefix);
+                pending.insert(node, (prefix, shown));
                 heap.push(Reverse(graph.rank[node]));
             }
         };
@@ -643,21 +648,23 @@ impl Session {
                             &mut pending,
                             e.to as usize,
                             prefix[..prefix.len().min(e.keep as usize)].to_vec(),
+                            false,
                         );
                     }
                 }
             } else {
-                schedule(&mut heap, &mut pending, node, prefix);
+                // New or moved rows: everything there counts as newly shown.
+                schedule(&mut heap, &mut pending, node, prefix, true);
             }
         }
         let mut count_changed = false;
         while let Some(Reverse(rank)) = heap.pop() {
             let node = graph.order[rank as usize] as usize;
-            let Some(prefix) = pending.remove(&node) else { continue };
+            let Some((prefix, shown)) = pending.remove(&node) else { continue };
             let (field, kind) = graph_split(node);
             let changed = match kind {
                 NodeKind::Rel | NodeKind::Val => {
-                    compute(&form, &mut self.inst, &self.clock, field, kind, &prefix)
+                    compute(&form, &mut self.inst, &self.clock, field, kind, &prefix, shown)
                 }
                 NodeKind::Cnt => {
                     count_changed = true;
@@ -669,13 +676,16 @@ impl Session {
             let kind_out =
                 if kind == NodeKind::Rel { ChangeKind::Relevance } else { ChangeKind::Value };
             changes.changes.push(Change { field, rows: rows.clone(), kind: kind_out });
+            let own_value = graph_node(field, NodeKind::Val);
             for e in graph.readers(node) {
                 if e.propagate {
+                    let shown = kind == NodeKind::Rel && e.to as usize == own_value;
                     schedule(
                         &mut heap,
                         &mut pending,
                         e.to as usize,
                         rows[..rows.len().min(e.keep as usize)].to_vec(),
+                        shown,
                     );
                 }
             }
@@ -714,9 +724,4 @@ fn row_is_empty(form: &Form, scope: ScopeId, row: &Row) -> bool {
     form.scope(scope).fields.iter().enumerate().all(|(slot, &id)| {
         form.is_computed(id) || form.field(id).default.is_some() || !row.cells[slot].is_answered()
     })
-}
-
-#[allow(dead_code)]
-fn stored_json(s: &Stored) -> Json {
-    instance::stored_to_json(s)
 }

@@ -122,6 +122,7 @@ fn function_errors() {
     assert_eq!(one(calc("count(3)")).0, Code::ExprType);
     assert_eq!(one(calc("position(..)")).0, Code::NoContext);
     assert_eq!(one(calc("position()")).0, Code::NoContext);
+    assert_eq!(one(calc("current()")).0, Code::NoContext, "current() is for answers being checked");
     assert_eq!(one(calc("regex(${in_group}, '[a-')")).0, Code::InvalidPattern);
 }
 

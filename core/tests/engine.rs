@@ -163,3 +163,28 @@ fn unknown_fields_and_misplaced_answers() {
         ]
     );
 }
+
+#[test]
+fn current_compares_the_answer_being_checked_with_the_rows_of_its_repeat() {
+    let f = form(
+        json!([
+            {"type": "repeat", "name": "member", "label": "成员", "items": [
+                {"type": "text", "name": "m_name", "label": "姓名",
+                 "constraints": [{"expr": "count(${member}[${m_name} = current()]) = 1",
+                                  "message": {"zh": "姓名重复", "en": "Duplicate name"}}]}
+            ]}
+        ]),
+        json!({}),
+    );
+    let a = json!({"member": [{"m_name": "王芳"}, {"m_name": "李明"}, {"m_name": "王芳"}]});
+    let got = problems(&f, &respond("complete", a));
+    assert_eq!(
+        got,
+        vec![
+            ("member[0].m_name".to_owned(), Code::Constraint),
+            ("member[2].m_name".to_owned(), Code::Constraint)
+        ]
+    );
+    let ok = json!({"member": [{"m_name": "王芳"}, {"m_name": "李明"}]});
+    assert_eq!(problems(&f, &respond("complete", ok)), vec![]);
+}

@@ -51,7 +51,12 @@ fn nested() -> Arc<Form> {
             {"type": "calculate", "name": "away", "calculation": "count(${m}[${m_away} = 'yes'])"},
             {"type": "note", "name": "summary", "label": "${away} away, ${total_days} days"},
             {"type": "text", "name": "why", "label": "why", "relevant": "${away} > 1 and ${total_days} > 10", "required": true},
-            {"type": "select_multiple", "name": "help", "label": "help", "choices": "help", "max_selected": 2}
+            {"type": "select_multiple", "name": "help", "label": "help", "choices": "help", "max_selected": 2},
+            {"type": "group", "name": "big", "label": "big", "relevant": "${n} > 3", "items": [
+                {"type": "calculate", "name": "c_in", "calculation": "7"},
+                {"type": "integer", "name": "big_q", "label": "q"}
+            ]},
+            {"type": "calculate", "name": "c_out", "calculation": "coalesce(${c_in}, 0) + coalesce(${big_q}, 0)"}
         ],
         "choice_lists": {
             "yn": [{"name": "yes", "label": "是"}, {"name": "no", "label": "否"}],
@@ -245,7 +250,11 @@ fn run(form: Arc<Form>, ops: &[Op]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+    // PROPTEST_CASES=1000 for a longer run; 48 in CI.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn nested_form_incremental_equals_batch(ops in proptest::collection::vec(op(), 1..40)) {
@@ -266,6 +275,19 @@ proptest! {
     fn screening_incremental_equals_batch(ops in proptest::collection::vec(op(), 1..40)) {
         run(bundled("lbc_quarterly_screening"), &ops);
     }
+}
+
+#[test]
+fn a_calculation_hidden_by_relevance_reads_as_empty_downstream() {
+    let form = nested();
+    let mut s = Session::start(Arc::clone(&form), Meta::default(), now());
+    let n = Loc::top(form.lookup("n").unwrap());
+    let c_out = Loc::top(form.lookup("c_out").unwrap());
+    s.set_answer(&n, &json!(4)).unwrap();
+    assert_eq!(s.text(&c_out), "7");
+    s.set_answer(&n, &json!(1)).unwrap();
+    assert_eq!(s.text(&c_out), "0", "c_in is not relevant: it reads as empty");
+    assert_same(&form, &s, "n = 1");
 }
 
 #[test]

@@ -116,7 +116,56 @@ pub struct LoadNotes {
     pub warnings: Vec<String>,
 }
 
-/// The `form.json` files at or below `path` (a file is taken as it is), sorted.
+/// Whether `path` names a questionnaire Tianye reads: JSON, or an XLSForm (`.xlsx`,
+/// `.xls`, `.ods`, `.csv`, `.md`).
+fn is_questionnaire_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json") || xlsform_format(path).is_some()
+}
+
+fn xlsform_format(path: &Path) -> Option<tianye_core::xlsform::Format> {
+    tianye_core::xlsform::Format::from_file_name(&path.file_name()?.to_string_lossy())
+}
+
+/// Reads a questionnaire file as the JSON the store keeps: JSON as it is, an XLSForm
+/// imported; `Err` carries the report (rendered at sheet, row and column for XLSForms).
+fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
+    let file = path.display().to_string();
+    let invalid = |report: String| CatalogError::Invalid { path: path.to_owned(), report };
+    if let Some(format) = xlsform_format(path) {
+        let bytes = std::fs::read(path)
+            .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
+        let options = tianye_core::xlsform::Options {
+            form_id: path
+                .parent()
+                .and_then(Path::file_name)
+                .map(|s| s.to_string_lossy().into_owned()),
+            ..tianye_core::xlsform::Options::default()
+        };
+        let import = tianye_core::xlsform::import_bytes(&bytes, format, &options).map_err(|e| {
+            invalid(e.findings().iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n"))
+        })?;
+        let text = serde_json::to_string_pretty(&import.questionnaire).unwrap_or_default();
+        let form = Form::compile(import.questionnaire.clone()).map_err(|e| {
+            invalid(
+                e.diagnostics
+                    .iter()
+                    .map(|d| import.locate(d).render(&file))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        return Ok((text, form));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
+    let form = Form::from_json(&text).map_err(|e| {
+        invalid(e.diagnostics.iter().map(|d| d.render(&file)).collect::<Vec<_>>().join("\n"))
+    })?;
+    Ok((text, form))
+}
+
+/// The questionnaire files at or below `path`, sorted: `form.json`, or an XLSForm named
+/// `form.xlsx` (`.xls`, `.ods`, `.csv`, `.md`); a file is taken as it is.
 pub fn questionnaire_files(path: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -124,7 +173,7 @@ pub fn questionnaire_files(path: &Path) -> Vec<PathBuf> {
             let p = entry.path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.file_name().is_some_and(|n| n == "form.json") {
+            } else if p.file_stem().is_some_and(|n| n == "form") && is_questionnaire_file(&p) {
                 out.push(p);
             }
         }
@@ -187,18 +236,7 @@ impl Catalog {
             // Check every file before storing any, so a broken one changes nothing.
             let mut checked = Vec::new();
             for path in questionnaire_files(dir) {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| CatalogError::Read { path: path.clone(), source })?;
-                let form = Form::from_json(&text).map_err(|e| {
-                    let file = path.display().to_string();
-                    let report = e
-                        .diagnostics
-                        .iter()
-                        .map(|d| d.render(&file))
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    CatalogError::Invalid { path: path.clone(), report }
-                })?;
+                let (text, form) = read_questionnaire(&path)?;
                 let q = form.questionnaire();
                 let key = (q.id.clone(), q.version.clone());
                 if let Some(first) = on_disk.get(&key) {

@@ -140,8 +140,8 @@ fn title(text: &str) -> Option<String> {
     let rest = &text[at + 7..];
     let rest = rest[rest.find(':')? + 1..].trim_start();
     if let Some(inner) = rest.strip_prefix('"') {
-        let end = inner.find('"')? + 2;
-        Some(rest[..end].to_owned())
+        let end = inner.find('"')?;
+        Some(format!("\"{}\"", &inner[..end]))
     } else {
         let end = rest.find('}')? + 1;
         Some(rest[..end].to_owned())

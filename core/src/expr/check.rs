@@ -72,8 +72,13 @@ enum Ty {
 
 /// Checks and compiles `expr` for `at`.
 pub(crate) fn check(form: &Form, at: Scope, expr: &Expr) -> Result<Checked, Vec<Error>> {
+    let owner = at.item.filter(|&id| {
+        let kind = form.field(id).kind;
+        !kind.is_container() && kind != ItemType::Note && at.purpose == Purpose::Answer
+    });
     let mut checker = Checker {
         form,
+        owner,
         deps: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -81,9 +86,14 @@ pub(crate) fn check(form: &Form, at: Scope, expr: &Expr) -> Result<Checked, Vec<
     };
     let (node, _) = checker.scalar(at, expr);
     if checker.errors.is_empty() {
-        let mut deps = checker.deps;
-        deps.sort_unstable();
-        deps.dedup();
+        // Few per expression: keep the first of each, in reading order (no sort: the
+        // browser build is smaller without another sort instantiation).
+        let mut deps: Vec<Dep> = Vec::with_capacity(checker.deps.len());
+        for d in checker.deps {
+            if !deps.contains(&d) {
+                deps.push(d);
+            }
+        }
         Ok(Checked { node, deps, warnings: checker.warnings })
     } else {
         Err(checker.errors)
@@ -99,6 +109,7 @@ pub(crate) fn resolve_text_ref(
 ) -> Result<(FieldId, Dep), Error> {
     let mut checker = Checker {
         form,
+        owner: None,
         deps: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -116,6 +127,8 @@ pub(crate) fn resolve_text_ref(
 
 struct Checker<'f> {
     form: &'f Form,
+    /// The item whose answer the expression checks (for `current()`).
+    owner: Option<FieldId>,
     deps: Vec<Dep>,
     errors: Vec<Error>,
     warnings: Vec<Error>,
@@ -463,6 +476,18 @@ impl Checker<'_> {
             return (Node::Agg(agg, Box::new(set), extra), ty);
         }
         match func {
+            Func::Current => {
+                return match self.owner {
+                    Some(field) => (Node::Origin, self.field_type(field)),
+                    None => {
+                        self.errors.push(Error::new(Code::NoContext, span).with(
+                            "what",
+                            "answer for current() (only in constraints, required and read_only)",
+                        ));
+                        (Node::Lit(Value::Num(f64::NAN)), Ty::Any)
+                    }
+                };
+            }
             Func::Position => return self.position(at, args, span),
             Func::ChoiceName => return self.choice_name(at, args, span),
             Func::Regex => {

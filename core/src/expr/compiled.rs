@@ -14,6 +14,9 @@ pub(crate) enum Node {
     Field(FieldId),
     /// `.`: the value being checked (the field's own value).
     Current(FieldId),
+    /// `current()`: the answer being checked, even inside a `[condition]` whose rows
+    /// replace the context.
+    Origin,
     /// `position(..)`: 1-based index of the context's row in this repeat scope.
     RowPosition(ScopeId),
     /// `position()` inside a predicate.
@@ -150,6 +153,7 @@ funcs! {
     FormatDateTime = "format-date-time" (2, 2),
     IdBirthDate = "id-birth-date" (1, 1),
     IdSex = "id-sex" (1, 1),
+    Current = "current" (0, 0),
 }
 
 /// ODK functions Tianye does not support; the checker names them as unsupported
@@ -159,7 +163,6 @@ pub(crate) const UNSUPPORTED_FUNCS: &[&str] = &[
     "pulldata",
     "indexed-repeat",
     "instance",
-    "current",
     "uuid",
     "random",
     "randomize",

@@ -36,6 +36,9 @@ pub(crate) struct Ctx<'a> {
     depth: usize,
     /// What `.` is.
     pub(crate) current: Option<FieldId>,
+    /// The answer being checked and its row, for `current()`: kept when a predicate's
+    /// candidate rows replace the context.
+    origin: Option<(FieldId, &'a Row)>,
     /// `position()` inside a predicate (1-based; 0 outside).
     position: u32,
     /// The choice a choice filter is deciding on.
@@ -54,6 +57,7 @@ impl<'a> Ctx<'a> {
             current: None,
             position: 0,
             choice: None,
+            origin: None,
         };
         let mut row = &env.inst.root;
         ctx.rows[0] = Some(row);
@@ -68,6 +72,9 @@ impl<'a> Ctx<'a> {
     /// The same row with `.` meaning `field`.
     pub(crate) fn with_current(mut self, field: FieldId) -> Self {
         self.current = Some(field);
+        if self.origin.is_none() {
+            self.origin = self.rows[self.depth].map(|row| (field, row));
+        }
         self
     }
 }
@@ -93,6 +100,13 @@ pub(crate) fn eval<'a>(env: &Env<'a>, ctx: &Ctx<'a>, node: &'a Node) -> Value<'a
     match node {
         Node::Lit(v) => lit(v),
         Node::Field(f) | Node::Current(f) => read(env, ctx, *f),
+        Node::Origin => match ctx.origin {
+            Some((field, row)) => {
+                let slot = env.form.field(field).slot;
+                if row.relevant[slot] { row.cells[slot].value() } else { EMPTY }
+            }
+            None => EMPTY,
+        },
         Node::RowPosition(scope) => {
             let depth = env.form.scope(*scope).depth;
             if depth == 0 || depth > ctx.depth {
@@ -481,7 +495,12 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
         }
         // The checker compiles these to other nodes; reaching here means a bug, and the
         // engine's promise is an empty value rather than a panic.
-        Func::Count | Func::CountNonEmpty | Func::Sum | Func::Position | Func::ChoiceName => EMPTY,
+        Func::Count
+        | Func::CountNonEmpty
+        | Func::Sum
+        | Func::Position
+        | Func::ChoiceName
+        | Func::Current => EMPTY,
     }
 }
 
@@ -539,10 +558,8 @@ pub(crate) fn round(x: f64, places: f64) -> f64 {
         let scale = 10f64.powi(-places);
         return ((x / scale) + 0.5).trunc() * scale;
     }
-    let text = format!("{:e}", x.abs());
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let (digits, exp10) = super::value::decimal(x);
+    let exponent = exp10 - 1;
     // x = 0.d1d2d3… × 10^(exponent + 1); keep `keep` digits.
     let keep = exponent + 1 + places;
     if keep < 0 {

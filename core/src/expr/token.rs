@@ -64,7 +64,7 @@ impl Tok<'_> {
     /// How the token is written, for messages.
     pub fn describe(&self) -> String {
         match self {
-            Tok::Number(n) => n.to_string(),
+            Tok::Number(n) => super::value::num_to_string(*n),
             Tok::String(s) => format!("'{s}'"),
             Tok::Ref(name) => format!("${{{name}}}"),
             Tok::Name(name) => (*name).to_owned(),

@@ -116,6 +116,36 @@ pub fn str_to_num(s: &str) -> f64 {
     t.parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// The shortest decimal digits of a finite, non-zero `x` (no leading or trailing
+/// zeros) and the exponent `e` with `|x| = 0.DIGITS × 10^e`.
+///
+/// Uses zmij, the shortest round-trip formatter serde_json already links, rather than
+/// `core::fmt`'s float printing: one float formatter in the browser build, not two.
+pub(crate) fn decimal(x: f64) -> (Vec<u8>, i32) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(x.abs());
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let point = mantissa.find('.').unwrap_or(mantissa.len()) as i32;
+    let mut digits: Vec<u8> =
+        mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let mut exp = point + exponent;
+    while digits.first() == Some(&0) {
+        digits.remove(0);
+        exp -= 1;
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    (digits, exp)
+}
+
+fn push_digits(out: &mut String, digits: &[u8]) {
+    out.extend(digits.iter().map(|d| char::from(b'0' + d)));
+}
+
 /// XPath `string()` of a number, as JavaRosa prints it: whole numbers (within 32-bit
 /// range) without a fraction, `NaN`, `Infinity`, and otherwise Java's `Double.toString`
 /// (`0.1`, `1.5E7`, `1.0E-4`).
@@ -134,17 +164,39 @@ pub fn num_to_string(n: f64) -> String {
     if (n - truncated).abs() < 1e-12 {
         return (truncated as i64).to_string();
     }
-    let abs = n.abs();
-    if (1e-3..1e7).contains(&abs) {
-        let s = format!("{n}");
-        if s.contains('.') { s } else { format!("{s}.0") }
-    } else {
-        let s = format!("{n:e}");
-        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa =
-            if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
-        format!("{mantissa}E{exponent}")
+    let (digits, exp) = decimal(n);
+    let mut out = String::with_capacity(digits.len() + 8);
+    if n < 0.0 {
+        out.push('-');
     }
+    if (1e-3..1e7).contains(&n.abs()) {
+        if exp <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp) as usize));
+            push_digits(&mut out, &digits);
+        } else {
+            let whole = exp as usize;
+            push_digits(&mut out, &digits[..whole.min(digits.len())]);
+            out.extend(std::iter::repeat_n('0', whole.saturating_sub(digits.len())));
+            out.push('.');
+            if digits.len() > whole {
+                push_digits(&mut out, &digits[whole..]);
+            } else {
+                out.push('0');
+            }
+        }
+    } else {
+        push_digits(&mut out, &digits[..1]);
+        out.push('.');
+        if digits.len() > 1 {
+            push_digits(&mut out, &digits[1..]);
+        } else {
+            out.push('0');
+        }
+        out.push('E');
+        out.push_str(&(exp - 1).to_string());
+    }
+    out
 }
 
 /// XPath `=` with JavaRosa's rules: booleans if either side is boolean, else numbers if
@@ -188,6 +240,12 @@ mod tests {
             (f64::NAN, "NaN"),
             (f64::INFINITY, "Infinity"),
             (3.000_000_000_000_1, "3"),
+            (-0.25, "-0.25"),
+            (0.001, "0.001"),
+            (123.456, "123.456"),
+            (9_999_999.5, "9999999.5"),
+            (1.5e300, "1.5E300"),
+            (-2.5e-7, "-2.5E-7"),
         ];
         for (n, want) in cases {
             assert_eq!(num_to_string(n), want, "{n}");

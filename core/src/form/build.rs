@@ -106,8 +106,15 @@ struct Builder {
 }
 
 fn validation_diagnostics(errors: &ValidationErrors, item: &str, prefix: &str) -> Vec<Diagnostic> {
+    // Report in a stable order (the validator's map has none): by property name.
     let mut fields: Vec<_> = errors.field_errors().into_iter().collect();
-    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    for i in 1..fields.len() {
+        let mut j = i;
+        while j > 0 && fields[j - 1].0 > fields[j].0 {
+            fields.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut out = Vec::new();
     for (field, errs) in fields {
         for e in errs {

@@ -4,7 +4,7 @@
 use super::{Cell, Instance, Stored};
 use crate::expr::DateTime;
 use crate::expr::eval::{Ctx, Env, eval};
-use crate::form::{FieldId, Form, NodeKind};
+use crate::form::{FieldId, Form, NodeKind, ScopeId};
 use crate::response::Meta;
 
 /// What relevance and calculations need besides the answers.
@@ -23,6 +23,10 @@ pub(crate) fn common_prefix(a: &[u32], b: &[u32]) -> Vec<u32> {
 
 /// Recomputes `kind` of `field` for every row of its scope under `prefix`. Returns the
 /// common prefix of the rows whose result changed, or `None` if none did.
+///
+/// `shown` says the field's relevance changed in those rows: then a value node changed
+/// for its readers wherever it holds a value, even if the value itself is the same
+/// (what they read went from the value to empty, or back).
 pub(crate) fn compute(
     form: &Form,
     inst: &mut Instance,
@@ -30,8 +34,12 @@ pub(crate) fn compute(
     field: FieldId,
     kind: NodeKind,
     prefix: &[u32],
+    shown: bool,
 ) -> Option<Vec<u32>> {
     let f = form.field(field);
+    if f.scope == ScopeId::ROOT {
+        return compute_root(form, inst, clock, field, kind, shown);
+    }
     match kind {
         NodeKind::Rel => {
             let updates = {
@@ -79,12 +87,80 @@ pub(crate) fn compute(
                     });
                     updates
                 };
-                apply(form, inst, field, updates, |row, slot, v| row.cells[slot] = v)
-            } else {
-                // Answers, meta values and rows are set from outside; this node is
-                // scheduled only when something it shows through (its relevance) changed.
+                let changed = apply(form, inst, field, updates, |row, slot, v| row.cells[slot] = v);
+                if changed.is_none() && shown {
+                    let mut answered = false;
+                    inst.for_each_row(form, f.scope, prefix, &mut |_, row| {
+                        answered |= row.cells[f.slot].is_answered();
+                    });
+                    return answered.then(|| prefix.to_vec());
+                }
+                changed
+            } else if f.row_scope.is_some() || f.meta.is_some() {
+                // Rows and meta values are set from outside; the node is scheduled when
+                // they (or the relevance they show through) changed.
                 Some(prefix.to_vec())
+            } else {
+                // An answer shows through its relevance: readers see a change only where
+                // there is an answer (an empty one reads as empty either way).
+                let mut answered = false;
+                inst.for_each_row(form, f.scope, prefix, &mut |_, row| {
+                    answered |= row.cells[f.slot].is_answered();
+                });
+                answered.then(|| prefix.to_vec())
             }
+        }
+        NodeKind::Def | NodeKind::Cnt => None,
+    }
+}
+
+/// `compute` for a field outside every repeat: one row, no paths to collect.
+fn compute_root(
+    form: &Form,
+    inst: &mut Instance,
+    clock: &Clock,
+    field: FieldId,
+    kind: NodeKind,
+    shown: bool,
+) -> Option<Vec<u32>> {
+    let f = form.field(field);
+    match kind {
+        NodeKind::Rel => {
+            let relevant = {
+                let env = Env { form, inst, now: clock.now, lang: &clock.lang };
+                let parent_relevant =
+                    f.parent.is_none_or(|p| inst.root.relevant[form.field(p).slot]);
+                parent_relevant
+                    && f.relevant.as_ref().is_none_or(|n| {
+                        Ctx::new(&env, ScopeId::ROOT, &[])
+                            .is_some_and(|ctx| eval(&env, &ctx, n).to_bool())
+                    })
+            };
+            let slot = &mut inst.root.relevant[f.slot];
+            (*slot != relevant).then(|| {
+                *slot = relevant;
+                Vec::new()
+            })
+        }
+        NodeKind::Val => {
+            let Some(calculation) = &f.calculation else {
+                // An answer shows through its relevance: what readers see changed only if
+                // there is an answer (an empty one reads as empty either way). A repeat's
+                // rows always count.
+                let shows = f.row_scope.is_some()
+                    || f.meta.is_some()
+                    || inst.root.cells[f.slot].is_answered();
+                return shows.then(Vec::new);
+            };
+            let cell = {
+                let env = Env { form, inst, now: clock.now, lang: &clock.lang };
+                let ctx = Ctx::new(&env, ScopeId::ROOT, &[])?.with_current(field);
+                Stored::from_value(eval(&env, &ctx, calculation)).map_or(Cell::Empty, Cell::Val)
+            };
+            let slot = &mut inst.root.cells[f.slot];
+            let changed = *slot != cell;
+            *slot = cell;
+            (changed || (shown && slot.is_answered())).then(Vec::new)
         }
         NodeKind::Def | NodeKind::Cnt => None,
     }

@@ -293,7 +293,7 @@ impl Form {
             if kind == NodeKind::Rel
                 || (kind == NodeKind::Val && self.field(field).calculation.is_some())
             {
-                instance::compute(self, inst, clock, field, kind, &[]);
+                instance::compute(self, inst, clock, field, kind, &[], false);
             }
         }
     }

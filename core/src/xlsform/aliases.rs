@@ -381,7 +381,6 @@ pub(crate) const UNSUPPORTED_FUNCTIONS: &[&str] = &[
     "weighted-checklist",
     "version",
     "property",
-    "current",
     "geofence",
     "jr:itext",
     "extract-signed",

@@ -29,21 +29,21 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
         | ItemType::IdNumber
         | ItemType::Email
         | ItemType::Integer
-        | ItemType::Decimal => question(st, loc.clone(), text::text_input(st, loc)).into_any(),
+        | ItemType::Decimal => question(st, loc.clone(), text::text_input(st, loc).into_any()),
         ItemType::SelectOne | ItemType::Likert => {
-            question(st, loc.clone(), choice::select_one(st, loc)).into_any()
+            question(st, loc.clone(), choice::select_one(st, loc).into_any())
         }
         ItemType::SelectMultiple => {
-            question(st, loc.clone(), choice::select_multiple(st, loc)).into_any()
+            question(st, loc.clone(), choice::select_multiple(st, loc).into_any())
         }
-        ItemType::Rank => question(st, loc.clone(), choice::rank(st, loc)).into_any(),
-        ItemType::Rating => question(st, loc.clone(), choice::rating(st, loc)).into_any(),
-        ItemType::Range => question(st, loc.clone(), other::range(st, loc)).into_any(),
+        ItemType::Rank => question(st, loc.clone(), choice::rank(st, loc).into_any()),
+        ItemType::Rating => question(st, loc.clone(), choice::rating(st, loc).into_any()),
+        ItemType::Range => question(st, loc.clone(), other::range(st, loc).into_any()),
         ItemType::Date | ItemType::Time | ItemType::Datetime => {
-            question(st, loc.clone(), other::temporal(st, loc)).into_any()
+            question(st, loc.clone(), other::temporal(st, loc).into_any())
         }
-        ItemType::Geopoint => question(st, loc.clone(), other::geopoint(st, loc)).into_any(),
-        ItemType::Acknowledge => question(st, loc.clone(), other::acknowledge(st, loc)).into_any(),
+        ItemType::Geopoint => question(st, loc.clone(), other::geopoint(st, loc).into_any()),
+        ItemType::Acknowledge => question(st, loc.clone(), other::acknowledge(st, loc).into_any()),
     }
 }
 
@@ -104,7 +104,7 @@ pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {
 }
 
 /// A question: label, hint, the input, and its problems.
-fn question(st: FormState, loc: Loc, input: impl IntoView + 'static) -> impl IntoView {
+fn question(st: FormState, loc: Loc, input: AnyView) -> AnyView {
     let shown = relevant(st, &loc);
     let label = label(st, &loc);
     let hint_loc = loc.clone();
@@ -138,6 +138,7 @@ fn question(st: FormState, loc: Loc, input: impl IntoView + 'static) -> impl Int
             </ul>
         </div>
     }
+    .into_any()
 }
 
 fn group(st: FormState, loc: Loc) -> impl IntoView {

@@ -55,7 +55,9 @@ pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
         Some(Bound::Number(n)) => n,
         _ => d,
     };
-    let (min, max, step) = (num(rules.min, 1.0), num(rules.max, 10.0), rules.step.unwrap_or(1.0));
+    let text = tianye_core::expr::num_to_string;
+    let (min, max, step) =
+        (text(num(rules.min, 1.0)), text(num(rules.max, 10.0)), text(rules.step.unwrap_or(1.0)));
     let value = current(st, &loc);
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
@@ -63,7 +65,7 @@ pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
     view! {
         <div class="range">
             <input type="range" id=id min=min max=max step=step
-                prop:value=move || value.get().as_f64().map_or(String::new(), |v| v.to_string())
+                prop:value=move || value.get().as_f64().map_or(String::new(), tianye_core::expr::num_to_string)
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
                     st.set(&set_loc, &super::text::typed_answer(ItemType::Range, &v));

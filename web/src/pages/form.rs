@@ -136,9 +136,25 @@ impl FormState {
         });
     }
 
+    /// Whether the response may still change: once the server has it, it is final (a
+    /// changed copy under the same id would be refused as a conflict).
+    pub fn editable(&self) -> bool {
+        let uploaded = self.record.with_value(|r| matches!(r.upload, Upload::Uploaded { .. }));
+        if uploaded {
+            self.app.notice.set(Some(crate::i18n::both(Key::Uploaded)));
+        }
+        !uploaded
+    }
+
     /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
     /// and saves.
     pub fn set(&self, loc: &Loc, value: &Json) {
+        if !self.editable() {
+            // Put the stored answer back in the box.
+            self.deps.with_value(|d| d.values[loc.field.index()].notify());
+            self.rev.update(|r| *r += 1);
+            return;
+        }
         let changes = self.session.try_update_value(|s| s.set_answer(loc, value));
         let Some(Ok(changes)) = changes else { return };
         if changes.changes.is_empty() {
@@ -173,6 +189,9 @@ impl FormState {
 
     /// Adds a row to the repeat at `loc`.
     pub fn add_row(&self, loc: &Loc) {
+        if !self.editable() {
+            return;
+        }
         if let Some(Ok((_, changes))) = self.session.try_update_value(|s| s.add_row(loc)) {
             self.notify(&changes, false);
             self.changed();
@@ -181,6 +200,9 @@ impl FormState {
 
     /// Removes row `index` of the repeat at `loc`, asking first if it holds answers.
     pub fn remove_row(&self, loc: &Loc, index: u32, has_answers: bool) {
+        if !self.editable() {
+            return;
+        }
         if has_answers && !confirm(Key::ConfirmRemoveRow, self.app) {
             return;
         }
@@ -489,7 +511,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 </div>
             })}
             <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
-                <div style:width=move || format!("{:.0}%", progress())></div>
+                <div style:width=move || format!("{}%", progress().round() as i64)></div>
             </div>
             <main class="page">{page_view}</main>
             <nav class="pager">

@@ -125,8 +125,8 @@ pub fn Home(
                 <button on:click=save_file>{move || t(Key::SaveFile, &lang())}</button>
                 <p>
                     {move || t(Key::StorageUse, &lang())} ": "
-                    {move || format!("{:.0} KB", app.used.get() as f64 * 2.0 / 1024.0)}
-                    {move || estimate.get().flatten().map(|(u, q)| format!(" ({:.1} / {:.0} MB)", u / 1e6, q / 1e6))}
+                    {move || format!("{} KB", app.used.get() * 2 / 1024)}
+                    {move || estimate.get().flatten().map(|(u, q)| format!(" ({} / {} MB)", (u / 1e6).round() as i64, (q / 1e6).round() as i64))}
                 </p>
             </section>
         </div>

@@ -22,7 +22,7 @@ pub struct ServerProblem {
 /// Where a complete response's upload stands. A response is never deleted by a
 /// failure: it stays `Queued` until the server acknowledges it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Upload {
     /// Still a draft: not to be sent.
     #[default]

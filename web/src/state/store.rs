@@ -135,7 +135,15 @@ impl Store {
             let _ = self.write_index(&index);
         }
         let mut out: Vec<Record> = index.iter().filter_map(|e| self.get(&e.form, &e.id)).collect();
-        out.sort_by(|a, b| b.response.meta.updated_at.cmp(&a.response.meta.updated_at));
+        // Newest first (insertion sort: a handful to a few hundred records, and one sort
+        // less in the browser build).
+        for i in 1..out.len() {
+            let mut j = i;
+            while j > 0 && out[j - 1].response.meta.updated_at < out[j].response.meta.updated_at {
+                out.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         out
     }
 
@@ -195,7 +203,6 @@ impl Store {
                 out.push((id.to_owned(), version.to_owned()));
             }
         }
-        out.sort();
         out
     }
 
