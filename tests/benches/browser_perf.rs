@@ -5,11 +5,9 @@
 //! `requestAnimationFrame` callbacks later (the frame with the change has been painted).
 //!
 //! Each figure has two columns. "To paint" is what the issue asks for: from the event to
-//! the second animation frame after it, which includes waiting for the display's next
-//! frame (at 60 Hz the display adds 17–33 ms even to a change that costs nothing, so a
-//! goal under 16 ms can only be checked on the other column). "Work" is the main
-//! thread's time for the change: the event, the app's reactive effects, and style and
-//! layout (forced right after them), without waiting for the display.
+//! the second animation frame after it, which includes waiting for the browser's next
+//! frame. "Work" is the main thread's time for the change alone: the event, the app's
+//! reactive effects, and style and layout (forced right after them).
 //!
 //! 1. navigation → first question painted, `lbc_household` (a first visit with no
 //!    cache at all, and a repeat visit served by the service worker); its "work" is the

@@ -146,7 +146,9 @@ pub(crate) fn ci(args: &[String]) -> Result<()> {
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     run(cargo().args(["bench", "-p", "tianye-core", "--bench", "engine", "--"]).args(args))?;
     run(cargo().args(["bench", "-p", "tianye-core", "--bench", "memory"]))?;
-    run(cargo().args(["bench", "-p", "tianye-server", "--bench", "server"]))
+    run(cargo().args(["bench", "-p", "tianye-server", "--bench", "server"]))?;
+    // The form app in headless Chromium, CPU throttled 4x (builds dist/ when stale).
+    run(cargo().args(["bench", "-p", "tianye-tests", "--bench", "browser_perf"]))
 }
 
 /// Regenerates the committed JSON Schema, or with `--check` fails if it is stale.
