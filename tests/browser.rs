@@ -523,6 +523,18 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         let record = stored_record(&b, &id).await;
         assert_eq!(record["response"]["status"], json!("complete"));
         assert_eq!(upload_state(&record).0, "queued", "{record}");
+        // Waiting for the network does not keep waking the phone: no timers while
+        // offline (the browser's `online` event starts the upload).
+        let timers = b
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 const real = window.setTimeout; let n = 0;
+                 window.setTimeout = function (...a) { n++; return real.apply(this, a); };
+                 real(() => { window.setTimeout = real; done(n); }, 3000);",
+                vec![],
+            )
+            .await;
+        assert!(timers.as_u64() < Some(3), "{timers} timers set in 3 s while offline");
 
         // The network comes back: uploaded once, and shown as uploaded.
         b.set_offline(false).await;

@@ -407,6 +407,11 @@ impl App {
     }
 
     fn schedule_next_upload(self) {
+        // Offline, the browser's `online` event starts the next attempt: no timer
+        // should wake the phone meanwhile.
+        if !api::online() {
+            return;
+        }
         let next = self.records.with_untracked(|list| {
             list.iter()
                 .filter(|r| r.response.status == Status::Complete)
