@@ -36,7 +36,7 @@ pub const CHROME_ARGS: &[&str] = &[
 ];
 
 /// How long a wait may take before a test fails (generous: 2 shared cores).
-pub const WAIT: Duration = Duration::from_secs(30);
+pub const WAIT: Duration = Duration::from_mins(1);
 
 /// The app built into `dist/` (by `cargo xtask dist`, the optimised build as shipped),
 /// rebuilt once per process when it is missing or older than its sources.
