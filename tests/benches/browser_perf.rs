@@ -9,8 +9,9 @@
 //! frame. "Work" is the main thread's time for the change alone: the event, the app's
 //! reactive effects, and style and layout (forced right after them).
 //!
-//! 1. navigation → first question painted, `lbc_household` (a first visit with no
-//!    cache at all, and a repeat visit served by the service worker); its "work" is the
+//! 1. navigation → first question painted, `lbc_household` (a cold load with no HTTP
+//!    cache, no compiled-code cache and no service worker, and a load served by the
+//!    service worker as on every visit after the first); its "work" is the
 //!    time until the first question is in the page;
 //! 2. keystroke → painted when the household size goes 1 → 5: on `lbc_household` as
 //!    it is (the roster is on the next page) and with the roster on the count's page
@@ -326,7 +327,7 @@ async fn bench(opts: &Options) -> Figures {
             print_profile("(1) repeat visit", &out["profile"]);
         }
         let what = if cold {
-            "(1) navigation → first question, first visit (no cache)"
+            "(1) navigation → first question, cold (no HTTP cache, no service worker)"
         } else {
             "(1) navigation → first question, repeat visit (service worker)"
         };
