@@ -183,7 +183,15 @@ pub(crate) const UNSUPPORTED_FUNCS: &[&str] = &[
     "lang",
     "id",
     "sum-of-products",
+    "geofence",
+    "jr:itext",
+    "extract-signed",
 ];
+
+/// Whether `name` is an ODK function Tianye knows of but does not evaluate.
+pub fn is_unsupported_function(name: &str) -> bool {
+    UNSUPPORTED_FUNCS.contains(&name)
+}
 
 /// The function named `name`, with its arity bounds.
 pub(crate) fn lookup(name: &str) -> Option<(Func, usize, usize)> {

@@ -20,6 +20,7 @@ mod value;
 
 pub use ast::{BinOp, Expr, ExprKind};
 pub(crate) use compiled::Node;
+pub use compiled::is_unsupported_function;
 pub use datetime::{DAY_MS, Date, DateTime, Time};
 pub use error::Error;
 pub use lexer::{is_identifier, lex};

@@ -364,27 +364,11 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "cascading_select",
 ];
 
-/// Functions of ODK's XPath that Tianye cannot evaluate.
-pub(crate) const UNSUPPORTED_FUNCTIONS: &[&str] = &[
-    "once",
-    "pulldata",
-    "indexed-repeat",
-    "instance",
-    "uuid",
-    "random",
-    "randomize",
-    "digest",
-    "base64-decode",
-    "area",
-    "distance",
-    "checklist",
-    "weighted-checklist",
-    "version",
-    "property",
-    "geofence",
-    "jr:itext",
-    "extract-signed",
-];
+/// Whether an ODK function in an XLSForm is one Tianye cannot evaluate (the engine's
+/// own list, so the importer and the checker always agree).
+pub(crate) fn unsupported_function(name: &str) -> bool {
+    crate::expr::is_unsupported_function(name)
+}
 
 /// Appearances Tianye's form app renders; others are kept but reported.
 pub(crate) const APPEARANCES: &[&str] =
