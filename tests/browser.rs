@@ -199,6 +199,12 @@ async fn next_page(b: &Browser, first: &str) {
     b.wait_visible(&format!("#q-{first}")).await;
 }
 
+/// Goes back a page; waits for `first` (an item of that page) to show.
+async fn previous_page(b: &Browser, first: &str) {
+    b.click(".pager button:first-child").await;
+    b.wait_visible(&format!("#q-{first}")).await;
+}
+
 /// The stored record of response `id` (what localStorage holds).
 async fn stored_record(b: &Browser, id: &str) -> Value {
     let key = format!("tianye.v1.r.lbc_household.{id}");
@@ -496,9 +502,12 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         next_page(&b, "member").await;
         fill_roster_page(&b).await;
 
-        // Mid-way, the page is reloaded: every answer is still there.
+        // Mid-way, the page is reloaded: the form reopens on the page the enumerator
+        // was on, and every answer is still there.
         b.reload().await;
-        b.wait_visible("#q-enumerator_name-input").await;
+        b.wait_visible("#q-member").await;
+        previous_page(&b, "respondent").await;
+        previous_page(&b, "enumerator_name").await;
         expect_first_pages(&b).await;
         let saved = stored_record(&b, &id).await;
         let answers = &saved["response"]["answers"];
@@ -807,9 +816,13 @@ fn chinese_typed_through_composition_is_kept_whole() {
         assert_eq!(record["response"]["answers"]["member"][1]["m_name"], json!("刘思雨"));
         assert_eq!(shown_value(&b, "m_name-1").await, json!("刘思雨"));
 
-        // After a reload the text is the same.
+        // After a reload (back on the roster page, where the enumerator was) the text is
+        // the same.
         b.reload().await;
-        b.wait_visible("#q-enumerator_name-input").await;
+        b.wait_visible("#q-m_name-1-input").await;
+        assert_eq!(shown_value(&b, "m_name-1").await, json!("刘思雨"));
+        previous_page(&b, "respondent").await;
+        previous_page(&b, "enumerator_name").await;
         assert_eq!(shown_value(&b, "enumerator_name").await, json!("王小明丽"));
         b.close().await;
     });

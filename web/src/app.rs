@@ -382,6 +382,7 @@ impl App {
             title: q.title.clone(),
             upload: Upload::Draft,
             summary: String::new(),
+            page: 0,
         };
         record.refresh_summary();
         if self.save(&record) {

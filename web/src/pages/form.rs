@@ -67,6 +67,7 @@ impl FormState {
             record.response.meta.clone(),
             api::now(),
         );
+        let page = record.page.min(pages(&form).len().saturating_sub(1));
         let st = FormState {
             app,
             session: StoredValue::new(session),
@@ -80,7 +81,7 @@ impl FormState {
             problems: RwSignal::new(HashMap::new()),
             touched: RwSignal::new(HashSet::new()),
             show_all: RwSignal::new(false),
-            page: RwSignal::new(0),
+            page: RwSignal::new(page),
             pages: StoredValue::new(pages(&form)),
         };
         st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
@@ -240,6 +241,17 @@ impl FormState {
         }
     }
 
+    /// Shows page `page` and remembers it, so the form reopens there after a reload.
+    pub fn show_page(&self, page: usize) {
+        self.page.set(page);
+        if let Some(record) = self.record.try_update_value(|r| {
+            r.page = page;
+            r.clone()
+        }) {
+            self.app.save(&record);
+        }
+    }
+
     /// Recomputes the problems shown.
     pub fn refresh_problems(&self) {
         let report = self.session.with_value(|s| s.report(Status::Complete));
@@ -282,7 +294,7 @@ impl FormState {
                 (r.response.questionnaire.id.clone(), r.response.instance_id.clone())
             });
             self.app.go(Route::Form { form: form_id, id, review: false });
-            self.page.set(page);
+            self.show_page(page);
             let dom = dom_id(&form, &loc);
             set_timeout(
                 move || {
@@ -456,7 +468,7 @@ fn Pages(st: FormState) -> impl IntoView {
     };
     let go = move |forward: bool| {
         if let Some(p) = step(forward) {
-            st.page.set(p);
+            st.show_page(p);
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
     };

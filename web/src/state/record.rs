@@ -90,6 +90,9 @@ pub struct Record {
     /// Text searched by the list's search box (answers' text).
     #[serde(default)]
     pub summary: String,
+    /// The page the enumerator was on, so the form reopens there.
+    #[serde(default)]
+    pub page: usize,
 }
 
 impl Record {
