@@ -101,16 +101,6 @@ impl Diagnostic {
     ///    | ^^^^^^^^^
     /// ```
     pub fn render(&self, file: &str) -> String {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let mut out = format!(
-            "{level}[{}]: {} / {}\n",
-            self.code,
-            self.message(Lang::Zh),
-            self.message(Lang::En)
-        );
         let mut place = file.to_owned();
         if let Some((line, column)) = self.position {
             let _ = write!(place, ":{line}:{column}");
@@ -122,13 +112,39 @@ impl Diagnostic {
         if let Some(property) = &self.property {
             let _ = write!(place, " ({property})");
         }
-        let _ = writeln!(out, "  --> {place}");
-        if let (Some(source), Some(span)) = (&self.source, self.span) {
-            out.push_str("   |\n");
-            out.push_str(&caret_lines(source, span));
-        }
-        out
+        report(
+            self.severity,
+            self.code,
+            &self.params,
+            &place,
+            self.source.as_deref().zip(self.span),
+        )
     }
+}
+
+/// The report every finding renders to: `level[code]: 中文 / English`, `--> place`, and
+/// the expression with a caret line under the span when there is one.
+pub(crate) fn report(
+    severity: Severity,
+    code: Code,
+    params: &Params,
+    place: &str,
+    expression: Option<(&str, Span)>,
+) -> String {
+    let level = match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = format!(
+        "{level}[{code}]: {} / {}\n  --> {place}\n",
+        i18n::message(code, params, Lang::Zh),
+        i18n::message(code, params, Lang::En)
+    );
+    if let Some((source, span)) = expression {
+        out.push_str("   |\n");
+        out.push_str(&caret_lines(source, span));
+    }
+    out
 }
 
 /// The source line(s) with a caret line under `span`, each prefixed `   | `. Widths

@@ -5,7 +5,6 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
-use crate::diagnostic::caret_lines;
 use crate::expr::Span;
 use crate::i18n::{self, Lang, Params};
 use crate::{Code, Diagnostic, Severity};
@@ -145,37 +144,29 @@ impl Finding {
     ///    | ^^^^^^^
     /// ```
     pub fn render(&self, file: &str) -> String {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let mut out = format!(
-            "{level}[{}]: {} / {}\n  --> {file}",
-            self.code,
-            self.message(Lang::Zh),
-            self.message(Lang::En)
-        );
+        let mut place = file.to_owned();
         if !self.place.sheet.is_empty() {
-            let _ = write!(out, ": {}", self.place);
+            let _ = write!(place, ": {}", self.place);
         }
         match (&self.item, &self.property) {
             (Some(item), Some(p)) => {
-                let _ = write!(out, " ({item}, {p})");
+                let _ = write!(place, " ({item}, {p})");
             }
             (Some(item), None) => {
-                let _ = write!(out, " ({item})");
+                let _ = write!(place, " ({item})");
             }
             (None, Some(p)) => {
-                let _ = write!(out, " ({p})");
+                let _ = write!(place, " ({p})");
             }
             (None, None) => {}
         }
-        out.push('\n');
-        if let (Some(source), Some(span)) = (&self.source, self.span) {
-            out.push_str("   |\n");
-            out.push_str(&caret_lines(source, span));
-        }
-        out
+        crate::diagnostic::report(
+            self.severity,
+            self.code,
+            &self.params,
+            &place,
+            self.source.as_deref().zip(self.span),
+        )
     }
 }
 
