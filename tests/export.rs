@@ -131,6 +131,13 @@ fn valid_cases(form: &Path) -> Vec<Value> {
     out
 }
 
+/// `tianye export --data DIR FORM --format FORMAT -o PATH`, which must succeed.
+fn export_file(dir: &str, form: &str, format: &str, path: &std::path::Path) {
+    let (code, _, err) =
+        tianye(&["export", "--data", dir, form, "--format", format, "-o", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
 #[test]
 fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
     let forms = bundled_forms();
@@ -205,17 +212,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
 
         // CSV through the CLI: the main table plus one file per repeat.
         let csv_path = data.path().join(format!("{id}.csv"));
-        let (code, _, err) = tianye(&[
-            "export",
-            "--data",
-            dir,
-            id,
-            "--format",
-            "csv",
-            "-o",
-            csv_path.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
+        export_file(dir, id, "csv", &csv_path);
         let main = read_csv(&std::fs::read(&csv_path).unwrap());
         check_table(&main, None, &answers_by_id);
         if id == "lbc_household" {
@@ -245,17 +242,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
 
         // XLSX through the CLI and through the admin API: the same tables, sheet by sheet.
         let xlsx_path = data.path().join(format!("{id}.xlsx"));
-        let (code, _, err) = tianye(&[
-            "export",
-            "--data",
-            dir,
-            id,
-            "--format",
-            "xlsx",
-            "-o",
-            xlsx_path.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
+        export_file(dir, id, "xlsx", &xlsx_path);
         let mut wb: Xlsx<_> = open_workbook(&xlsx_path).unwrap();
         let from_cli = sheets(&mut wb);
         let (status, bytes) = get(
@@ -305,17 +292,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
     }
 
     let out = data.path().join("hh.csv");
-    let (code, _, err) = tianye(&[
-        "export",
-        "--data",
-        dir,
-        "household",
-        "--format",
-        "csv",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    export_file(dir, "household", "csv", &out);
     let main = read_csv(&std::fs::read(&out).unwrap());
     let header: Vec<&str> = main[0].iter().map(String::as_str).collect();
     assert_eq!(
@@ -394,17 +371,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
 
     // The codebook: every column, labels in both languages, choices with codes.
     let book = data.path().join("book.csv");
-    let (code, _, err) = tianye(&[
-        "export",
-        "--data",
-        dir,
-        "household",
-        "--format",
-        "codebook",
-        "-o",
-        book.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    export_file(dir, "household", "codebook", &book);
     let rows = read_csv(&std::fs::read(&book).unwrap());
     assert_eq!(
         rows[0],
