@@ -51,7 +51,16 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<ApiReply, ApiError> {
-    let token = auth::authenticate(state.store.as_ref(), &headers, TokenKind::Team)?;
+    let token = match auth::authenticate(state.store.as_ref(), &headers, TokenKind::Team) {
+        Ok(token) => token,
+        Err(e) => {
+            // Read (and drop) the body before refusing: answering with it unread makes the
+            // connection close under the client, which then sees a network error instead
+            // of the 401 (a phone would keep the response queued as "offline").
+            let _ = read_body(&headers, body, state.config.max_body).await;
+            return Err(e);
+        }
+    };
     let bytes = read_body(&headers, body, state.config.max_body).await?;
     let raw = std::str::from_utf8(&bytes).map_err(|_| ApiError::new(ApiCode::NotUtf8))?;
     let who = Uploader { team: token.team, token_id: Some(token.id) };
