@@ -15,6 +15,7 @@
 //! - E5 Chinese typed through an input method (composition events) is stored whole,
 //!   never as partial pinyin;
 //! - E6 storage filled to quota shows the warning and keeps earlier responses intact;
+//!   its "save all as file" downloads a backup that `tianye import-responses` reads;
 //! - E7 the app opens, lists and starts questionnaires offline after the first visit;
 //! - E8 a portal embeds two forms with one script tag (`<tianye-form>`, the example
 //!   page) and a third from script (`mount()` with the questionnaire object); each keeps
@@ -875,6 +876,44 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
         }
         let kept: Value = serde_json::from_str(after[&key(&first)].as_str().unwrap()).unwrap();
         assert_eq!(kept["response"]["answers"]["enumerator_name"], json!("周晓雯"));
+
+        // The warning's button saves every response as a file the server imports.
+        let downloads = temp_dir("tianye-e2e-downloads");
+        b.cdp(
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": downloads.path().to_str().unwrap()}),
+        )
+        .await;
+        b.click(".warning button").await;
+        let file = downloads.path().join("tianye-backup.json");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !file.is_file() {
+            assert!(std::time::Instant::now() < deadline, "no backup file downloaded");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let backup: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(backup["team_token"], json!(site.token), "{backup}");
+        let names: Vec<&Value> = backup["responses"]
+            .as_array()
+            .expect("responses")
+            .iter()
+            .map(|r| &r["answers"]["enumerator_name"])
+            .collect();
+        assert_eq!(names.len(), 2, "{backup}");
+        assert!(names.contains(&&json!("周晓雯")) && names.contains(&&json!("李明")), "{backup}");
+        // Read by `tianye import-responses` with the team from the file: both are
+        // drafts, so each is reported as not complete (and nothing is stored).
+        let forms = repo().join("questionnaires");
+        let (code, out, err) = tianye(&[
+            "import-responses",
+            file.to_str().unwrap(),
+            "--data",
+            site.data.path().to_str().unwrap(),
+            "--forms",
+            forms.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
 
         // Space is freed: the next keystroke saves everything typed.
         b.js("for (const k of Object.keys(localStorage)) if (k.startsWith('other.filler.')) localStorage.removeItem(k);", vec![]).await;

@@ -42,7 +42,8 @@ pub fn Root(
                 <div class="warning" role="alert">
                     <p>{w}</p>
                     <button on:click=move |_| {
-                        let text = app.records.with(|r| crate::pages::home::backup_json(r));
+                        let text = app.records
+                            .with(|r| crate::pages::home::backup_json(r, app.token.get_untracked()));
                         let _ = api::download("tianye-backup.json", &text);
                     }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
                     <button class="link" on:click=move |_| app.warning.set(None)>"×"</button>

@@ -21,17 +21,24 @@ fn group_key(g: Group) -> Key {
 
 /// The backup file: every response on this device not yet uploaded, which
 /// `tianye import-responses FILE` loads into the server.
-pub fn backup_json(records: &[Record]) -> String {
-    let responses: Vec<_> = records
+/// With the team's upload token when this device has one, so the import files the
+/// responses under that team. One JSON line, written by the same serializer as storage
+/// and uploads (a pretty printer would add a second copy of it to the app).
+pub fn backup_json(records: &[Record], team_token: Option<String>) -> String {
+    #[derive(serde::Serialize)]
+    struct Backup<'a> {
+        exported_at: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        team_token: Option<String>,
+        responses: Vec<&'a tianye_core::response::Response>,
+    }
+    let responses = records
         .iter()
         .filter(|r| !matches!(r.upload, Upload::Uploaded { .. }))
         .map(|r| &r.response)
         .collect();
-    serde_json::to_string_pretty(&serde_json::json!({
-        "exported_at": api::now_iso(),
-        "responses": responses,
-    }))
-    .unwrap_or_default()
+    serde_json::to_string(&Backup { exported_at: api::now_iso(), team_token, responses })
+        .unwrap_or_default()
 }
 
 /// The home screen.
@@ -53,7 +60,7 @@ pub fn Home(
         });
     });
     let save_file = move |_| {
-        let text = app.records.with(|r| backup_json(r));
+        let text = app.records.with(|r| backup_json(r, app.token.get_untracked()));
         let name =
             format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
         let _ = api::download(&name, &text);
