@@ -236,8 +236,11 @@ impl Builder {
 
     fn build_lists(&mut self, form: &mut Form) -> HashMap<String, usize> {
         let mut index = HashMap::default();
-        let lists = form.questionnaire.choice_lists.clone();
-        for (name, choices) in lists {
+        // Taken out and put back rather than cloned: a clone of the whole map is one
+        // more instantiation in the browser build.
+        let lists = std::mem::take(&mut form.questionnaire.choice_lists);
+        for (name, choices) in &lists {
+            let (name, choices) = (name.clone(), choices.clone());
             let item = format!("choice_lists.{name}");
             if choices.is_empty() {
                 self.push(
@@ -268,6 +271,7 @@ impl Builder {
             index.insert(name.clone(), form.lists.len());
             form.lists.push(ChoiceList { name, choices, index: by_name });
         }
+        form.questionnaire.choice_lists = lists;
         index
     }
 
