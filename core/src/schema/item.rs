@@ -180,7 +180,7 @@ impl ItemType {
 }
 
 /// `true`, `false`, or an expression giving the condition (`"${age} < 16"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Condition {
@@ -193,7 +193,7 @@ pub enum Condition {
 /// A bound for `min`/`max`: a number for numeric questions; for dates and times a
 /// string such as `"2010-01-01"`, `"today"`, `"today-16y"`, `"today+30d"`,
 /// `"today-6m"`, `"08:00"` or `"now"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Bound {
@@ -449,5 +449,25 @@ impl Item {
             stack.extend(next.items.iter().rev());
             Some(next)
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(super::untagged::AnyVisitor)? {
+            super::untagged::Any::Bool(b) => Ok(Condition::Fixed(b)),
+            super::untagged::Any::Str(s) => Ok(Condition::Expr(s)),
+            _ => Err(super::untagged::no_variant("Condition")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bound {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(super::untagged::AnyVisitor)? {
+            super::untagged::Any::Num(n) => Ok(Bound::Number(n)),
+            super::untagged::Any::Str(s) => Ok(Bound::Text(s)),
+            _ => Err(super::untagged::no_variant("Bound")),
+        }
     }
 }

@@ -4,6 +4,7 @@ mod choice;
 mod item;
 mod questionnaire;
 mod text;
+mod untagged;
 
 pub use choice::Choice;
 pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow, MetaKind};
