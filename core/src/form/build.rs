@@ -3,8 +3,6 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use validator::{Validate, ValidationErrors};
-
 use super::graph::{self, Edge, Graph, NodeKind};
 use super::template::{self, Template};
 use super::{
@@ -13,7 +11,7 @@ use super::{
 };
 use crate::expr::check::{self, Dep, Purpose};
 use crate::expr::{self, Date, DateTime, Node, Time};
-use crate::schema::{Bound as RawBound, Condition, Item, ItemType, Questionnaire, Text};
+use crate::schema::{Bound as RawBound, Condition, Invalid, Item, ItemType, Questionnaire, Text};
 use crate::{Code, Diagnostic, LoadError, Severity};
 
 pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
@@ -105,39 +103,35 @@ struct Builder {
     sources: Vec<Sources>,
 }
 
-fn validation_diagnostics(errors: &ValidationErrors, item: &str, prefix: &str) -> Vec<Diagnostic> {
-    // Report in a stable order (the validator's map has none): by property name.
-    let mut fields: Vec<_> = errors.field_errors().into_iter().collect();
-    for i in 1..fields.len() {
+fn validation_diagnostics(mut found: Vec<Invalid>, item: &str, prefix: &str) -> Vec<Diagnostic> {
+    // Report in a stable order: by property name (a property's findings in check order).
+    for i in 1..found.len() {
         let mut j = i;
-        while j > 0 && fields[j - 1].0 > fields[j].0 {
-            fields.swap(j - 1, j);
+        while j > 0 && found[j - 1].field > found[j].field {
+            found.swap(j - 1, j);
             j -= 1;
         }
     }
     let mut out = Vec::new();
-    for (field, errs) in fields {
-        for e in errs {
-            let property = format!("{prefix}{field}");
-            let value = e.params.get("value").cloned().unwrap_or_default();
-            let d = if field == "name" && e.code == "name" {
-                Diagnostic::error(Code::InvalidName, item).with("name", value)
-            } else {
-                let detail = match e.code.as_ref() {
-                    "length" => "length out of range".to_owned(),
-                    "range" => "value out of range".to_owned(),
-                    "whitespace" => "must not contain spaces".to_owned(),
-                    "form_id" => {
-                        "use ASCII letters, digits, _ and -, starting with a letter".to_owned()
-                    }
-                    other => other.to_owned(),
-                };
-                Diagnostic::error(Code::InvalidValue, item)
-                    .with("property", property.as_str())
-                    .with("detail", format!("{detail}: {value}"))
+    for Invalid { field, code, value } in found {
+        let property = format!("{prefix}{field}");
+        let d = if field == "name" && code == "name" {
+            Diagnostic::error(Code::InvalidName, item).with("name", value)
+        } else {
+            let detail = match code.as_ref() {
+                "length" => "length out of range".to_owned(),
+                "range" => "value out of range".to_owned(),
+                "whitespace" => "must not contain spaces".to_owned(),
+                "form_id" => {
+                    "use ASCII letters, digits, _ and -, starting with a letter".to_owned()
+                }
+                other => other.to_owned(),
             };
-            out.push(d.in_property(property));
-        }
+            Diagnostic::error(Code::InvalidValue, item)
+                .with("property", property.as_str())
+                .with("detail", format!("{detail}: {value}"))
+        };
+        out.push(d.in_property(property));
     }
     out
 }
@@ -209,9 +203,7 @@ impl Builder {
     }
 
     fn check_questionnaire(&mut self, q: &Questionnaire) {
-        if let Err(errors) = q.validate() {
-            self.diags.extend(validation_diagnostics(&errors, "", ""));
-        }
+        self.diags.extend(validation_diagnostics(q.invalid_values(), "", ""));
         if !q.languages.contains(&q.default_language) {
             self.push(
                 Diagnostic::error(Code::Language, "")
@@ -236,8 +228,11 @@ impl Builder {
 
     fn build_lists(&mut self, form: &mut Form) -> HashMap<String, usize> {
         let mut index = HashMap::default();
-        let lists = form.questionnaire.choice_lists.clone();
-        for (name, choices) in lists {
+        // Taken out and put back rather than cloned: a clone of the whole map is one
+        // more instantiation in the browser build.
+        let lists = std::mem::take(&mut form.questionnaire.choice_lists);
+        for (name, choices) in &lists {
+            let (name, choices) = (name.clone(), choices.clone());
             let item = format!("choice_lists.{name}");
             if choices.is_empty() {
                 self.push(
@@ -247,8 +242,9 @@ impl Builder {
             }
             let mut by_name = HashMap::default();
             for (i, choice) in choices.iter().enumerate() {
-                if let Err(errors) = choice.validate() {
-                    self.diags.extend(validation_diagnostics(&errors, &item, &format!("[{i}].")));
+                let invalid = choice.invalid_values();
+                if !invalid.is_empty() {
+                    self.diags.extend(validation_diagnostics(invalid, &item, &format!("[{i}].")));
                 }
                 if by_name.insert(choice.name.clone(), i).is_some() {
                     self.push(
@@ -268,6 +264,7 @@ impl Builder {
             index.insert(name.clone(), form.lists.len());
             form.lists.push(ChoiceList { name, choices, index: by_name });
         }
+        form.questionnaire.choice_lists = lists;
         index
     }
 
@@ -343,9 +340,7 @@ impl Builder {
         } else {
             format!("{parent_path}/{}", item.name)
         };
-        if let Err(errors) = item.validate() {
-            self.diags.extend(validation_diagnostics(&errors, &path, ""));
-        }
+        self.diags.extend(validation_diagnostics(item.invalid_values(), &path, ""));
         for property in item.inapplicable_properties() {
             self.push(
                 Diagnostic::error(Code::PropertyNotApplicable, path.as_str())
@@ -472,9 +467,10 @@ impl Builder {
             }
             T::Matrix => {
                 for (i, row) in item.rows.iter().enumerate() {
-                    if let Err(errors) = row.validate() {
+                    let invalid = row.invalid_values();
+                    if !invalid.is_empty() {
                         self.diags.extend(validation_diagnostics(
-                            &errors,
+                            invalid,
                             &path,
                             &format!("rows[{i}]."),
                         ));

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub type Answers = serde_json::Map<String, serde_json::Value>;
 
 /// Whether a response is still being filled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -23,6 +23,13 @@ pub enum Status {
     Draft,
     /// Finished: must have no problems at all.
     Complete,
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::json::unit_variant(deserializer, "Status", &["draft", "complete"])
+            .map(|i| [Status::Draft, Status::Complete][i])
+    }
 }
 
 /// Which questionnaire version a response answers.
@@ -116,5 +123,13 @@ mod tests {
         assert_eq!(r.status, Status::Complete);
         assert!(is_uuid(&r.instance_id));
         assert!(!is_uuid("5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f6"));
+    }
+
+    #[test]
+    fn status_names_read_are_the_names_written() {
+        for status in [Status::Draft, Status::Complete] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), status);
+        }
     }
 }

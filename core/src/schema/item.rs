@@ -11,7 +11,7 @@ use validator::Validate;
 use super::Text;
 
 /// The kind of an item: the `type` property of the questionnaire format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
@@ -71,7 +71,7 @@ pub enum ItemType {
 }
 
 /// What a `meta` item records; filled from the response's `meta` object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MetaKind {
@@ -119,7 +119,7 @@ impl ItemType {
     ];
 
     /// The `type` string of the questionnaire format.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ItemType::Group => "group",
             ItemType::Repeat => "repeat",
@@ -147,6 +147,17 @@ impl ItemType {
             ItemType::Meta => "meta",
         }
     }
+
+    /// The `type` strings, in declaration order.
+    const NAMES: [&'static str; 24] = {
+        let mut names = [""; 24];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = ItemType::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
 
     /// Groups and repeats hold other items.
     pub fn is_container(self) -> bool {
@@ -179,8 +190,35 @@ impl ItemType {
     }
 }
 
+impl<'de> Deserialize<'de> for ItemType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::json::unit_variant(deserializer, "ItemType", &ItemType::NAMES)
+            .map(|i| ItemType::ALL[i])
+    }
+}
+
+impl MetaKind {
+    const ALL: [MetaKind; 6] = [
+        MetaKind::Start,
+        MetaKind::End,
+        MetaKind::Today,
+        MetaKind::Deviceid,
+        MetaKind::Username,
+        MetaKind::Phonenumber,
+    ];
+    const NAMES: [&'static str; 6] =
+        ["start", "end", "today", "deviceid", "username", "phonenumber"];
+}
+
+impl<'de> Deserialize<'de> for MetaKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::json::unit_variant(deserializer, "MetaKind", &MetaKind::NAMES)
+            .map(|i| MetaKind::ALL[i])
+    }
+}
+
 /// `true`, `false`, or an expression giving the condition (`"${age} < 16"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Condition {
@@ -193,7 +231,7 @@ pub enum Condition {
 /// A bound for `min`/`max`: a number for numeric questions; for dates and times a
 /// string such as `"2010-01-01"`, `"today"`, `"today-16y"`, `"today+30d"`,
 /// `"today-6m"`, `"08:00"` or `"now"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Bound {
@@ -449,5 +487,42 @@ impl Item {
             stack.extend(next.items.iter().rev());
             Some(next)
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(super::untagged::AnyVisitor)? {
+            super::untagged::Any::Bool(b) => Ok(Condition::Fixed(b)),
+            super::untagged::Any::Str(s) => Ok(Condition::Expr(s)),
+            _ => Err(super::untagged::no_variant("Condition")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bound {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(super::untagged::AnyVisitor)? {
+            super::untagged::Any::Num(n) => Ok(Bound::Number(n)),
+            super::untagged::Any::Str(s) => Ok(Bound::Text(s)),
+            _ => Err(super::untagged::no_variant("Bound")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names read are the names written (`rename_all` on the derived `Serialize`).
+    #[test]
+    fn variant_names_are_the_serialized_names() {
+        for (kind, name) in ItemType::ALL.iter().zip(ItemType::NAMES) {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+            assert_eq!(kind.as_str(), name);
+        }
+        for (kind, name) in MetaKind::ALL.iter().zip(MetaKind::NAMES) {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! The questionnaire format: the types that JSON questionnaires deserialize into.
 
 mod choice;
+mod invalid;
 mod item;
 mod questionnaire;
 mod text;
+mod untagged;
 
 pub use choice::Choice;
+pub(crate) use invalid::Invalid;
 pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow, MetaKind};
 pub use questionnaire::Questionnaire;
 pub use text::{Text, Translations};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// language code (`zh`, `en`, …) to the string in that language.
 ///
 /// Texts may interpolate answers with `${name}`; see [`crate::form::Template`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Text {
@@ -26,6 +26,11 @@ pub enum Text {
 pub struct Translations(Vec<(String, String)>);
 
 impl Translations {
+    /// Strings by language code, in the order given (no check for repeats).
+    pub(super) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Translations(pairs)
+    }
+
     /// The string for `lang`.
     pub fn get(&self, lang: &str) -> Option<&String> {
         self.0.iter().find(|(l, _)| l == lang).map(|(_, t)| t)
@@ -97,6 +102,16 @@ impl<'de> Deserialize<'de> for Translations {
             }
         }
         deserializer.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(super::untagged::AnyVisitor)? {
+            super::untagged::Any::Str(s) => Ok(Text::Plain(s)),
+            super::untagged::Any::Map(Some(map)) => Ok(Text::PerLanguage(map)),
+            _ => Err(super::untagged::no_variant("Text")),
+        }
     }
 }
 
