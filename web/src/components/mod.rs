@@ -29,50 +29,65 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
         | ItemType::IdNumber
         | ItemType::Email
         | ItemType::Integer
-        | ItemType::Decimal => question(st, loc.clone(), text::text_input(st, loc).into_any()),
-        ItemType::SelectOne | ItemType::Likert => {
-            question(st, loc.clone(), choice::select_one(st, loc).into_any())
-        }
+        | ItemType::Decimal => question(st, loc, |st, loc| text::text_input(st, loc).into_any()),
+        ItemType::SelectOne | ItemType::Likert => question(st, loc, choice::select_one),
         ItemType::SelectMultiple => {
-            question(st, loc.clone(), choice::select_multiple(st, loc).into_any())
+            question(st, loc, |st, loc| choice::select_multiple(st, loc).into_any())
         }
-        ItemType::Rank => question(st, loc.clone(), choice::rank(st, loc).into_any()),
-        ItemType::Rating => question(st, loc.clone(), choice::rating(st, loc).into_any()),
-        ItemType::Range => question(st, loc.clone(), other::range(st, loc).into_any()),
+        ItemType::Rank => question(st, loc, |st, loc| choice::rank(st, loc).into_any()),
+        ItemType::Rating => question(st, loc, |st, loc| choice::rating(st, loc).into_any()),
+        ItemType::Range => question(st, loc, |st, loc| other::range(st, loc).into_any()),
         ItemType::Date | ItemType::Time | ItemType::Datetime => {
-            question(st, loc.clone(), other::temporal(st, loc).into_any())
+            question(st, loc, |st, loc| other::temporal(st, loc).into_any())
         }
-        ItemType::Geopoint => question(st, loc.clone(), other::geopoint(st, loc).into_any()),
-        ItemType::Acknowledge => question(st, loc.clone(), other::acknowledge(st, loc).into_any()),
+        ItemType::Geopoint => question(st, loc, |st, loc| other::geopoint(st, loc).into_any()),
+        ItemType::Acknowledge => {
+            question(st, loc, |st, loc| other::acknowledge(st, loc).into_any())
+        }
     }
 }
 
-/// Whether the item at `loc` is shown, re-read after every change.
-pub(crate) fn relevant(st: FormState, loc: &Loc) -> Memo<bool> {
+/// Whether the item at `loc` is hidden, re-read when the engine reports its relevance
+/// changed (for `class:hidden`).
+pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Sync + 'static {
     let loc = loc.clone();
-    Memo::new(move |_| {
+    move || {
         st.track_relevance(loc.field);
-        st.session.with_value(|s| s.is_relevant(&loc))
-    })
+        !st.session.with_value(|s| s.is_relevant(&loc))
+    }
 }
 
-/// The label of the item at `loc` in the current language (re-read after changes only
-/// when it shows values).
-pub(crate) fn label(st: FormState, loc: &Loc) -> Signal<String> {
-    let loc = loc.clone();
+/// A text of the item at `loc` (its label, hint…) in the current language: written
+/// once, or re-read after every change when `dynamic` (it shows answers). A change of
+/// language builds the page again.
+fn text_view(
+    st: FormState,
+    loc: &Loc,
+    dynamic: bool,
+    read: fn(&Session, &Loc, &str) -> String,
+) -> AnyView {
+    let lang = st.app.lang_untracked();
+    if dynamic {
+        let loc = loc.clone();
+        (move || {
+            st.rev.track();
+            st.session.with_value(|s| read(s, &loc, &lang))
+        })
+        .into_any()
+    } else {
+        st.session.with_value(|s| read(s, loc, &lang)).into_any()
+    }
+}
+
+/// The label of the item at `loc` (see [`text_view`]).
+pub(crate) fn label(st: FormState, loc: &Loc) -> AnyView {
     let dynamic = st
         .form()
         .field(loc.field)
         .label
         .as_ref()
         .is_some_and(tianye_core::form::Template::is_dynamic);
-    Signal::derive(move || {
-        if dynamic {
-            st.rev.track();
-        }
-        let lang = st.app.lang();
-        st.session.with_value(|s| s.label(&loc, &lang))
-    })
+    text_view(st, loc, dynamic, Session::label)
 }
 
 /// The DOM id of the input of the item at `loc`.
@@ -86,69 +101,100 @@ pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
 }
 
 /// The messages to show under the item at `loc`: once the user has left it, or all at
-/// once on review.
+/// once on review. Re-read only when the form reports the item's problems shown changed.
 pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {
     let path = path_of(st, loc);
+    let field = loc.field;
+    let lang = st.app.lang_untracked();
     Signal::derive(move || {
-        let shown = st.show_all.get() || st.touched.with(|t| t.contains(&path));
-        if !shown {
-            return Vec::new();
-        }
-        let lang = st.app.lang();
-        st.problems.with(|p| {
-            p.get(&path)
-                .map(|list| list.iter().map(|p| p.message(&lang)).collect())
-                .unwrap_or_default()
-        })
+        st.track_problems(field);
+        st.messages(&path, &lang)
     })
 }
 
-/// A question: label, hint, the input, and its problems.
-fn question(st: FormState, loc: Loc, input: AnyView) -> AnyView {
-    let shown = relevant(st, &loc);
-    let label = label(st, &loc);
-    let hint_loc = loc.clone();
-    let hint = move || {
-        let lang = st.app.lang();
-        st.session.with_value(|s| s.hint(&hint_loc, &lang))
+/// The list of `messages`, for under a question.
+pub(crate) fn problem_list(messages: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <ul class="q-problems" role="alert">
+            {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// A question: label, hint, the input, and its problems. The input is built once the
+/// question is first shown (a hidden question costs its box only).
+fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> AnyView {
+    let form = st.form();
+    let f = form.field(loc.field);
+    let lang = st.app.lang_untracked();
+    let hint = match &f.hint {
+        Some(h) if h.is_dynamic() => {
+            let loc = loc.clone();
+            let lang = lang.clone();
+            (move || {
+                st.rev.track();
+                let hint = st.session.with_value(|s| s.hint(&loc, &lang));
+                (!hint.is_empty()).then(|| view! { <p class="q-hint">{hint}</p> })
+            })
+            .into_any()
+        }
+        Some(_) => {
+            let hint = st.session.with_value(|s| s.hint(&loc, &lang));
+            (!hint.is_empty()).then(|| view! { <p class="q-hint">{hint}</p> }).into_any()
+        }
+        None => ().into_any(),
     };
-    let required_loc = loc.clone();
-    let required = move || {
-        st.track_rules(required_loc.field);
-        st.session.with_value(|s| s.is_required(&required_loc))
+    let mark = t(Key::Required, &lang);
+    let required = if st.has_conditional_rules(loc.field) {
+        let loc = loc.clone();
+        (move || {
+            st.track_rules(loc.field);
+            st.session
+                .with_value(|s| s.is_required(&loc))
+                .then(|| view! { <span class="req" title=mark>" *"</span> })
+        })
+        .into_any()
+    } else {
+        st.session
+            .with_value(|s| s.is_required(&loc))
+            .then(|| view! { <span class="req" title=mark>" *"</span> })
+            .into_any()
     };
     let messages = messages(st, &loc);
-    let id = dom_id(&st.form(), &loc);
-    let input_id = input_id(st, &loc);
-    let lang = move || st.app.lang();
+    let id = dom_id(&form, &loc);
+    let input_id = format!("{id}-input");
+    let label = label(st, &loc);
+    let hidden = hidden(st, &loc);
+    let input = {
+        let loc = loc.clone();
+        move || {
+            if !st.session.with_value(|s| s.is_relevant(&loc)) {
+                // Re-run (and build the input) when it is shown; once built it stays.
+                st.track_relevance(loc.field);
+                return None;
+            }
+            Some(input(st, loc.clone()))
+        }
+    };
     view! {
-        <div class="q" id=id class:hidden=move || !shown.get() class:invalid=move || !messages.with(Vec::is_empty)>
-            <label class="q-label" for=input_id>
-                {label}
-                <Show when=required>
-                    <span class="req" title=move || t(Key::Required, &lang())>" *"</span>
-                </Show>
-            </label>
-            <Show when={let hint = hint.clone(); move || !hint().is_empty()}>
-                <p class="q-hint">{hint.clone()}</p>
-            </Show>
+        <div class="q" id=id class:hidden=hidden class:invalid=move || !messages.with(Vec::is_empty)>
+            <label class="q-label" for=input_id>{label}{required}</label>
+            {hint}
             {input}
-            <ul class="q-problems" role="alert">
-                {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-            </ul>
+            {problem_list(messages)}
         </div>
     }
     .into_any()
 }
 
 fn group(st: FormState, loc: Loc) -> impl IntoView {
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let label = label(st, &loc);
     let children = st.form().field(loc.field).children.clone();
     let rows = loc.rows.clone();
     let id = dom_id(&st.form(), &loc);
     view! {
-        <fieldset class="group" id=id class:hidden=move || !shown.get()>
+        <fieldset class="group" id=id class:hidden=hidden>
             <legend>{label}</legend>
             {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
         </fieldset>
@@ -156,10 +202,10 @@ fn group(st: FormState, loc: Loc) -> impl IntoView {
 }
 
 fn note(st: FormState, loc: Loc) -> impl IntoView {
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let label = label(st, &loc);
     let id = dom_id(&st.form(), &loc);
-    view! { <p class="note" id=id class:hidden=move || !shown.get()>{label}</p> }
+    view! { <p class="note" id=id class:hidden=hidden>{label}</p> }
 }
 
 /// The answer at `loc` as the review page shows it: choice labels, joined lists,
