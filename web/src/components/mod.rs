@@ -6,6 +6,7 @@ mod other;
 mod roster;
 mod text;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use tianye_core::schema::ItemType;
 use tianye_core::{FieldId, Loc, Session};
@@ -121,29 +122,50 @@ pub(crate) fn problem_list(messages: Signal<Vec<String>>) -> impl IntoView {
     }
 }
 
+/// Keeps the question box `el` up to date after it is built (built right, it changes
+/// only when told): the `hidden` class when the engine reports its relevance changed,
+/// and the `invalid` class and the list of problems (its last child) when the problems
+/// shown under it change. One effect a question, touching the DOM only on a change.
+fn follow_question(el: web_sys::Element, (st, loc, path): (FormState, Loc, String)) {
+    let lang = st.app.lang_untracked();
+    let effect = RenderEffect::new(move |before: Option<(bool, Vec<String>)>| {
+        st.track_relevance(loc.field);
+        st.track_problems(loc.field);
+        let hidden = !st.session.with_value(|s| s.is_relevant(&loc));
+        let messages = st.messages(&path, &lang);
+        let Some((was_hidden, was)) = before else { return (hidden, messages) };
+        if hidden != was_hidden {
+            let _ = el.class_list().toggle_with_force("hidden", hidden);
+        }
+        if messages != was {
+            let _ = el.class_list().toggle_with_force("invalid", !messages.is_empty());
+            if let Some(list) = el.last_element_child() {
+                list.set_text_content(None);
+                for m in &messages {
+                    if let Ok(li) = document().create_element("li") {
+                        li.set_text_content(Some(m));
+                        let _ = list.append_child(&li);
+                    }
+                }
+            }
+        }
+        (hidden, messages)
+    });
+    Owner::on_cleanup(move || drop(effect));
+}
+
 /// A question: label, hint, the input, and its problems. The input is built once the
 /// question is first shown (a hidden question costs its box only).
 fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> AnyView {
     let form = st.form();
     let f = form.field(loc.field);
     let lang = st.app.lang_untracked();
-    let hint = match &f.hint {
-        Some(h) if h.is_dynamic() => {
-            let loc = loc.clone();
-            let lang = lang.clone();
-            (move || {
-                st.rev.track();
-                let hint = st.session.with_value(|s| s.hint(&loc, &lang));
-                (!hint.is_empty()).then(|| view! { <p class="q-hint">{hint}</p> })
-            })
-            .into_any()
-        }
-        Some(_) => {
-            let hint = st.session.with_value(|s| s.hint(&loc, &lang));
-            (!hint.is_empty()).then(|| view! { <p class="q-hint">{hint}</p> }).into_any()
-        }
-        None => ().into_any(),
-    };
+    let hint_dynamic = f.hint.as_ref().is_some_and(tianye_core::form::Template::is_dynamic);
+    let hint = st.session.with_value(|s| s.hint(&loc, &lang));
+    // An empty hint that may fill in later keeps its (empty, unshown) paragraph.
+    let hint = (hint_dynamic || !hint.is_empty()).then(
+        || view! { <p class="q-hint">{text_view(st, &loc, hint_dynamic, Session::hint)}</p> },
+    );
     let mark = t(Key::Required, &lang);
     let required = if st.has_conditional_rules(loc.field) {
         let loc = loc.clone();
@@ -160,28 +182,39 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
             .then(|| view! { <span class="req" title=mark>" *"</span> })
             .into_any()
     };
-    let messages = messages(st, &loc);
+    let path = path_of(st, &loc);
+    let messages = st.messages(&path, &lang);
+    let shown = st.session.with_value(|s| s.is_relevant(&loc));
+    let class = match (shown, messages.is_empty()) {
+        (true, true) => "q",
+        (true, false) => "q invalid",
+        (false, true) => "q hidden",
+        (false, false) => "q hidden invalid",
+    };
     let id = dom_id(&form, &loc);
     let input_id = format!("{id}-input");
     let label = label(st, &loc);
-    let hidden = hidden(st, &loc);
-    let input = {
+    let input = if shown {
+        Either::Left(input(st, loc.clone()))
+    } else {
         let loc = loc.clone();
-        move || {
+        Either::Right(move || {
             if !st.session.with_value(|s| s.is_relevant(&loc)) {
                 // Re-run (and build the input) when it is shown; once built it stays.
                 st.track_relevance(loc.field);
                 return None;
             }
             Some(input(st, loc.clone()))
-        }
+        })
     };
     view! {
-        <div class="q" id=id class:hidden=hidden class:invalid=move || !messages.with(Vec::is_empty)>
+        <div class=class id=id use:follow_question=(st, loc, path)>
             <label class="q-label" for=input_id>{label}{required}</label>
             {hint}
             {input}
-            {problem_list(messages)}
+            <ul class="q-problems" role="alert">
+                {messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
         </div>
     }
     .into_any()
