@@ -15,7 +15,11 @@
 //! - E5 Chinese typed through an input method (composition events) is stored whole,
 //!   never as partial pinyin;
 //! - E6 storage filled to quota shows the warning and keeps earlier responses intact;
-//! - E7 the app opens, lists and starts questionnaires offline after the first visit.
+//! - E7 the app opens, lists and starts questionnaires offline after the first visit;
+//! - E8 a portal embeds two forms with one script tag (`<tianye-form>`, the example
+//!   page) and a third from script (`mount()` with the questionnaire object); each keeps
+//!   its answers under its own storage prefix, and a broken questionnaire is refused
+//!   with the checker's message.
 
 use std::path::Path;
 use std::time::Duration;
@@ -913,6 +917,88 @@ fn the_app_opens_offline_after_the_first_visit() {
         go_home(&b).await;
         let second = new_household(&b).await;
         assert_ne!(second, id);
+        b.close().await;
+    });
+}
+
+#[test]
+fn a_portal_embeds_forms_that_keep_their_answers_apart() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        b.goto(&site.url("/embed-example.html")).await;
+        // Both elements mount their questionnaire and offer to start it.
+        b.click("#household button.start[data-form='lbc_household']").await;
+        b.type_into("#household #q-enumerator_name-input", "王芳").await;
+        b.blur().await;
+        b.click("#screening button.start[data-form='lbc_quarterly_screening']").await;
+        b.type_into("#screening #q-child_name-input", "刘小军").await;
+        b.blur().await;
+
+        // From script: the questionnaire as an object, a third prefix, English.
+        let script = r"
+            const done = arguments[arguments.length - 1];
+            (async () => {
+              const { mount } = await import('/tianye-embed.js');
+              const host = document.createElement('div');
+              host.id = 'scripted';
+              document.body.appendChild(host);
+              const q = await (await fetch('/api/v1/questionnaires/lbc_record_card')).json();
+              // The returned handle is dropped at once: the form must stay mounted
+              // whenever the garbage collector frees it.
+              await (async () => {
+                await mount(host, { questionnaire: q, storagePrefix: 'portal.script.', language: 'en' });
+              })();
+              for (let i = 0; i < 3; i++) {
+                window.gc();
+                await new Promise((r) => setTimeout(r, 100));
+              }
+              const errors = [];
+              for (const options of [{ questionnaire: { id: 'broken' } }, {}]) {
+                try {
+                  await mount(document.createElement('div'), options);
+                  errors.push('mounted');
+                } catch (e) {
+                  errors.push(String(e));
+                }
+              }
+              return errors;
+            })().then(done, (e) => done('failed: ' + e));
+        ";
+        let errors = b.js_async(script, vec![]).await;
+        let errors: Vec<String> = serde_json::from_value(errors.clone())
+            .unwrap_or_else(|_| panic!("mount() from script: {errors}"));
+        assert!(errors[0].contains("questionnaire") && errors[0] != "mounted", "{errors:?}");
+        assert!(errors[1].contains("缺少 questionnaire"), "{errors:?}");
+        b.click("#scripted button.start[data-form='lbc_record_card']").await;
+        b.wait_visible("#scripted main.page input").await;
+
+        // Each form's response is stored under its own prefix only.
+        let storage = b.local_storage().await;
+        let records = |prefix: &str, form: &str| -> Vec<Value> {
+            storage
+                .iter()
+                .filter(|(k, _)| k.starts_with(&format!("{prefix}tianye.v1.r.{form}.")))
+                .map(|(_, v)| {
+                    serde_json::from_str(v.as_str().unwrap_or("null")).unwrap_or_default()
+                })
+                .collect()
+        };
+        let household = records("portal.household.", "lbc_household");
+        assert_eq!(household.len(), 1, "{storage:?}");
+        assert_eq!(household[0]["response"]["answers"]["enumerator_name"], json!("王芳"));
+        let screening = records("portal.screening.", "lbc_quarterly_screening");
+        assert_eq!(screening.len(), 1, "{storage:?}");
+        assert_eq!(screening[0]["response"]["answers"]["child_name"], json!("刘小军"));
+        assert_eq!(records("portal.script.", "lbc_record_card").len(), 1, "{storage:?}");
+        for (prefix, other) in [
+            ("portal.household.", "lbc_quarterly_screening"),
+            ("portal.screening.", "lbc_household"),
+            ("portal.script.", "lbc_household"),
+            ("", "lbc_household"),
+        ] {
+            assert!(records(prefix, other).is_empty(), "{other} under {prefix:?}: {storage:?}");
+        }
         b.close().await;
     });
 }

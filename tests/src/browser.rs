@@ -33,6 +33,8 @@ pub const CHROME_ARGS: &[&str] = &[
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--window-size=390,844",
+    // `window.gc()`, so a test can make the collector free what a page dropped.
+    "--js-flags=--expose-gc",
 ];
 
 /// How long a wait may take before a test fails (generous: 2 shared cores).

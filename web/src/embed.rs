@@ -18,27 +18,41 @@ use wasm_bindgen::prelude::*;
 use crate::app::{App, Config};
 use crate::{Root, connect};
 
+/// The plain options (`questionnaire` and the callbacks are read from the object
+/// directly).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Options {
-    questionnaire: serde_json::Value,
     endpoint: Option<String>,
     token: Option<String>,
     language: Option<String>,
     storage_prefix: Option<String>,
 }
 
+type Handle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
+
+thread_local! {
+    /// The mounted forms. Kept here, not in [`Mounted`]: a portal that drops the object
+    /// `mount()` returned (the garbage collector then frees it) keeps its form on the page.
+    static MOUNTED: std::cell::RefCell<Vec<(u32, Handle)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static NEXT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// A mounted form; `unmount()` removes it.
 #[wasm_bindgen]
 pub struct Mounted {
-    handle: Option<leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
+    key: u32,
 }
 
 #[wasm_bindgen]
 impl Mounted {
     /// Removes the form from the page (what was saved stays saved).
     pub fn unmount(&mut self) {
-        self.handle.take();
+        // Taken out first: dropping the handle runs the app's cleanups.
+        let handle = MOUNTED.with_borrow_mut(|list| {
+            list.iter().position(|(k, _)| *k == self.key).map(|i| list.swap_remove(i))
+        });
+        drop(handle);
     }
 }
 
@@ -54,14 +68,20 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
             .ok()
             .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
     };
-    let fixed = match &opts.questionnaire {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => {
-            return Err(JsValue::from_str(
-                "options.questionnaire is required / 缺少 questionnaire",
-            ));
-        }
-        other => other.to_string(),
+    let questionnaire =
+        js_sys::Reflect::get(&options, &"questionnaire".into()).unwrap_or(JsValue::UNDEFINED);
+    let fixed = if let Some(text) = questionnaire.as_string() {
+        text
+    } else if questionnaire.is_object() {
+        js_sys::JSON::stringify(&questionnaire)
+            .map_err(|_| {
+                JsValue::from_str(
+                    "questionnaire 不是 JSON / options.questionnaire cannot be read as JSON",
+                )
+            })?
+            .into()
+    } else {
+        return Err(JsValue::from_str("缺少 questionnaire / options.questionnaire is required"));
     };
     // Check it now, so a broken questionnaire fails here with the checker's messages.
     if let Err(e) = tianye_core::Form::from_json(&fixed) {
@@ -86,5 +106,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     }
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
     connect(app);
-    Ok(Mounted { handle: Some(handle) })
+    let key = NEXT.replace(NEXT.get() + 1);
+    MOUNTED.with_borrow_mut(|list| list.push((key, handle)));
+    Ok(Mounted { key })
 }

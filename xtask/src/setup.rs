@@ -56,6 +56,19 @@ pub(crate) fn wasm_target() -> Result<()> {
         .current_dir(root()))
 }
 
+/// The standard library's source, which the size-tuned browser build recompiles.
+pub(crate) fn rust_src() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .current_dir(root())
+        .output();
+    if installed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "rust-src"))
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["component", "add", "rust-src"]).current_dir(root()))
+}
+
 /// pyxform, the reference XLSForm converter, pinned: the differential XLSForm test
 /// compares Tianye's import with it.
 pub(crate) const PYXFORM: &str = "4.5.0";
@@ -155,6 +168,7 @@ pub(crate) fn chromium() -> Result<()> {
 /// Everything every task may need.
 pub(crate) fn all() -> Result<()> {
     wasm_target()?;
+    rust_src()?;
     pyxform()?;
     wasm_bindgen()?;
     wasm_opt()?;

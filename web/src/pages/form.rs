@@ -480,14 +480,18 @@ pub fn FormPage(
     review: bool,
 ) -> impl IntoView {
     let record = app.store.with_value(|s| s.get(&form_id, &id));
-    let loaded = LocalResource::new(move || {
-        let record = record.clone();
-        async move {
+    // The questionnaire may come from the network: loaded once, then shown.
+    let loaded = RwSignal::new_local(None::<Result<(Arc<Form>, Record), String>>);
+    leptos::task::spawn_local(async move {
+        let result = async move {
             let record = record.ok_or_else(|| crate::i18n::both(Key::NotFound))?;
             let version = record.response.questionnaire.version.clone();
             let form = app.form(&record.response.questionnaire.id, &version).await?;
             Ok::<_, String>((form, record))
         }
+        .await;
+        // The page may be gone by now: then nothing is shown.
+        let _ = loaded.try_set(Some(result));
     });
     // One FormState per opened response, kept across the page ↔ review switch.
     let state: StoredValue<Option<FormState>, LocalStorage> = StoredValue::new_local(None);

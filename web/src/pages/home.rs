@@ -44,9 +44,13 @@ pub fn Home(
     // Measured here, not at every save: it reads the whole of this site's storage.
     app.used.set(app.store.with_value(crate::state::store::Store::used_chars));
     let query = RwSignal::new(String::new());
-    let estimate = LocalResource::new(move || {
+    // The browser's own estimate, asked again whenever the measured use changes.
+    let estimate = RwSignal::new(None::<(f64, f64)>);
+    Effect::new(move |_| {
         app.used.track();
-        api::storage_estimate()
+        leptos::task::spawn_local(async move {
+            let _ = estimate.try_set(api::storage_estimate().await);
+        });
     });
     let save_file = move |_| {
         let text = app.records.with(|r| backup_json(r));
@@ -126,7 +130,7 @@ pub fn Home(
                 <p>
                     {move || t(Key::StorageUse, &lang())} ": "
                     {move || format!("{} KB", app.used.get() * 2 / 1024)}
-                    {move || estimate.get().flatten().map(|(u, q)| format!(" ({} / {} MB)", (u / 1e6).round() as i64, (q / 1e6).round() as i64))}
+                    {move || estimate.get().map(|(u, q)| format!(" ({} / {} MB)", (u / 1e6).round() as i64, (q / 1e6).round() as i64))}
                 </p>
             </section>
         </div>
