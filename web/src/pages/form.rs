@@ -512,6 +512,18 @@ pub fn FormPage(
     }
 }
 
+/// The questions of the page shown (`st.page`). The questions' fixed texts are written
+/// once: a change of language builds the page again.
+pub fn page_view(st: FormState) -> impl IntoView {
+    let app = st.app;
+    move || {
+        let i = st.page.get();
+        app.lang.track();
+        let items = st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
+        items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+    }
+}
+
 #[component]
 fn Pages(st: FormState) -> impl IntoView {
     let app = st.app;
@@ -565,14 +577,6 @@ fn Pages(st: FormState) -> impl IntoView {
                 && !app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
         }
     };
-    // The questions' fixed texts are written once: a change of language builds the page
-    // again.
-    let page_view = move || {
-        let i = st.page.get();
-        app.lang.track();
-        let items = st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
-        items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
-    };
     view! {
         <div class="form-screen">
             <header class="bar">
@@ -599,7 +603,7 @@ fn Pages(st: FormState) -> impl IntoView {
             <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
                 <div style:width=move || format!("{}%", progress().round() as i64)></div>
             </div>
-            <main class="page">{page_view}</main>
+            <main class="page">{page_view(st)}</main>
             <nav class="pager">
                 <button on:click=move |_| go(false) disabled=move || step(false).is_none()>"‹ " {move || t(Key::Back, &lang())}</button>
                 <button class="secondary" on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
