@@ -512,15 +512,23 @@ pub fn FormPage(
     }
 }
 
-/// The questions of the page shown (`st.page`). The questions' fixed texts are written
-/// once: a change of language builds the page again.
+/// The questions of the page shown (`st.page`), built afresh for each page and language.
+/// Rebuilt in place, the page before's boxes would be reused for questions of the same
+/// kind, keeping what was typed into them (a text box's value and a radio's checked
+/// state are the user's once touched, and these views write them once, when built), and
+/// the questions' fixed texts are written once too. Hence one keyed item.
 pub fn page_view(st: FormState) -> impl IntoView {
     let app = st.app;
-    move || {
-        let i = st.page.get();
-        app.lang.track();
-        let items = st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
-        items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+    view! {
+        <For
+            each=move || [(st.page.get(), app.lang.get())]
+            key=|shown| shown.clone()
+            children=move |(i, _)| {
+                let items =
+                    st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
+                items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+            }
+        />
     }
 }
 
