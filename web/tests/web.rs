@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
-use tianye_web::pages::form::FormState;
+use tianye_web::pages::form::{FormState, page_view};
 use tianye_web::state::record::{Record, Upload};
 use tianye_web::state::store::{Store, StoreError};
 use wasm_bindgen::JsCast;
@@ -407,5 +407,52 @@ async fn removing_a_row_moves_the_later_rows_up() {
     assert_eq!(query(&host, ".row-card:nth-of-type(2) h3").text_content().unwrap(), "第 2 行");
     assert!(!hidden(&host, "#q-p_school-0"), "12 is school age");
     assert!(hidden(&host, "#q-p_school-1"), "40 is not");
+    host.remove();
+}
+
+/// The pages of `lbc_household` one after the other, as the enumerator fills them: the
+/// name typed on the first page must not show up in the next page's first text box (a
+/// page built over the last one's boxes kept what was typed there, so typing the
+/// household size gave "周晓雯3", and the roster no cards), and the household size typed
+/// there makes the roster's cards on the page after.
+#[wasm_bindgen_test]
+async fn each_page_is_built_afresh_and_the_count_makes_the_cards() {
+    clear("t-pages.");
+    let host: web_sys::HtmlElement =
+        document().create_element("div").unwrap().dyn_into().expect("a div");
+    host.set_class_name("tianye");
+    document().body().unwrap().append_child(&host).unwrap();
+    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-pages.".into(), ..Config::default() });
+        let r = record("m", "2026-07-01T09:00:00+08:00", json!({"consent": "yes"}));
+        let st = FormState::new(app, form, r);
+        slot.set(Some(st));
+        view! { <main class="page">{page_view(st)}</main> }
+    });
+    handle.forget();
+    let st: FormState = out.take().expect("mounted");
+    tick().await;
+    type_text(&host, "#q-enumerator_name-input", "周晓雯");
+    tick().await;
+    st.show_page(1);
+    tick().await;
+    let size: web_sys::HtmlInputElement = query(&host, "#q-hh_size-input").dyn_into().unwrap();
+    assert_eq!(size.value(), "", "the household size shows what was typed on the page before");
+    assert!(host.query_selector("#q-enumerator_name-input").unwrap().is_none());
+    type_text(&host, "#q-hh_size-input", "3");
+    tick().await;
+    st.show_page(2);
+    tick().await;
+    assert_eq!(count(&host, "#q-member .row-card"), 3, "hh_size 3 gives three cards");
+    assert!(host.query_selector("#q-m_name-1-input").unwrap().is_some());
+    // Back on the first page, the name is still there.
+    st.show_page(0);
+    tick().await;
+    let name: web_sys::HtmlInputElement =
+        query(&host, "#q-enumerator_name-input").dyn_into().unwrap();
+    assert_eq!(name.value(), "周晓雯");
     host.remove();
 }

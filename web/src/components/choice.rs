@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use serde_json::{Value as Json, json};
 use tianye_core::Loc;
 
-use super::{input_id, label, messages, path_of, relevant};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+
+use super::{hidden, input_id, label, messages, path_of, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
@@ -36,71 +39,149 @@ fn current(st: FormState, loc: &Loc) -> Signal<Json> {
     })
 }
 
-pub(crate) fn select_one(st: FormState, loc: Loc) -> impl IntoView {
+/// The choices offered at `loc` now, as (name, label, chosen) in the current language.
+fn offered_now(st: FormState, loc: &Loc) -> Vec<(String, String, bool)> {
+    let lang = st.app.lang_untracked();
+    st.session.with_value(|s| {
+        let fallback = s.form().default_language();
+        let answer = s.answer(loc);
+        s.choices(loc)
+            .into_iter()
+            .map(|c| {
+                let chosen = is_chosen(&answer, &c.name);
+                (c.name.clone(), c.label.get(&lang, fallback).to_owned(), chosen)
+            })
+            .collect()
+    })
+}
+
+/// Whether `answer` (one choice's name, or a list of them) holds `name`.
+fn is_chosen(answer: &Json, name: &str) -> bool {
+    match answer {
+        Json::String(v) => v == name,
+        Json::Array(list) => list.iter().any(|v| v.as_str() == Some(name)),
+        _ => false,
+    }
+}
+
+/// The choices at `loc`, built by `build` from what is offered: once, or again after
+/// every change when the list is filtered by answers.
+fn choice_list<V: IntoView + 'static>(
+    st: FormState,
+    loc: &Loc,
+    build: impl Fn(Vec<(String, String, bool)>) -> V + Send + Sync + 'static,
+) -> AnyView {
+    if st.form().field(loc.field).has_choice_filter() {
+        let loc = loc.clone();
+        (move || {
+            st.rev.track();
+            build(offered_now(st, &loc))
+        })
+        .into_any()
+    } else {
+        build(offered_now(st, loc)).into_any()
+    }
+}
+
+/// Keeps the boxes (radios, check boxes, a drop-down) inside `el` showing the answer at
+/// `loc` when it changes from outside (a removed row's successor moving up, a value
+/// refused): they are built showing it, and the user's own taps already show.
+fn follow_answer(el: web_sys::Element, (st, loc): (FormState, Loc)) {
+    let effect = RenderEffect::new(move |built: Option<()>| {
+        st.track(loc.field);
+        if built.is_none() {
+            return;
+        }
+        let answer = st.session.with_value(|s| s.answer(&loc));
+        if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+            let want = answer.as_str().unwrap_or_default();
+            if select.value() != want {
+                select.set_value(want);
+            }
+            return;
+        }
+        // The list holds `label.choice > input` and the clear button.
+        let mut child = el.first_element_child();
+        while let Some(c) = child {
+            if let Some(input) =
+                c.first_element_child().and_then(|i| i.dyn_into::<HtmlInputElement>().ok())
+            {
+                let on = is_chosen(&answer, &input.value());
+                if input.checked() != on {
+                    input.set_checked(on);
+                }
+            } else if c.class_list().contains("clear") {
+                let _ = c.toggle_attribute_with_force("hidden", answer.is_null());
+            }
+            child = c.next_element_sibling();
+        }
+    });
+    // Dropped with the view that holds the box.
+    Owner::on_cleanup(move || drop(effect));
+}
+
+pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     let form = st.form();
     let f = form.field(loc.field);
     let minimal = f.appearance.as_deref().is_some_and(|a| a.contains("minimal"));
     let likert = f.kind == tianye_core::schema::ItemType::Likert
         || f.appearance.as_deref().is_some_and(|a| a.contains("likert"));
-    let choices = offered(st, &loc);
-    let value = current(st, &loc);
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
-    let name = format!("{id}-group");
     let set = {
         let loc = loc.clone();
         move |v: Json| st.set(&loc, &v)
     };
+    let unanswered = st.session.with_value(|s| s.answer(&loc).is_null());
     if minimal {
-        let set = set.clone();
-        let leave = path.clone();
+        let options = choice_list(st, &loc, move |choices| {
+            view! {
+                <option value="" selected=unanswered>"—"</option>
+                {choices.into_iter().map(|(n, l, chosen)| view! { <option value=n selected=chosen>{l}</option> }).collect_view()}
+            }
+        });
         return view! {
-            <select id=id
+            <select id=id use:follow_answer=(st, loc)
                 on:change=move |ev| { let v = event_target_value(&ev); set(if v.is_empty() { Json::Null } else { json!(v) }); }
-                on:blur=move |_| st.leave(&leave)
+                on:blur=move |_| st.leave(&path)
             >
-                <option value="" selected=move || value.with(Json::is_null)>"—"</option>
-                {move || choices.get().into_iter().map(|(n, l)| {
-                    let n2 = n.clone();
-                    view! { <option value=n selected=move || value.with(|v| v.as_str() == Some(&n2))>{l}</option> }
-                }).collect_view()}
+                {options}
             </select>
         }
         .into_any();
     }
-    let set_clear = set.clone();
-    let lang = move || st.app.lang();
-    view! {
-        <div class="choices" class:likert=likert role="radiogroup" id=id>
-            {move || choices.get().into_iter().map(|(n, l)| {
-                let checked_name = n.clone();
-                let set = set.clone();
-                let leave = path.clone();
-                let value_name = n.clone();
+    let name = format!("{id}-group");
+    let radios = choice_list(st, &loc, move |choices| {
+        choices
+            .into_iter()
+            .map(|(n, l, chosen)| {
                 view! {
                     <label class="choice">
-                        <input type="radio" name=name.clone() value=n
-                            prop:checked=move || value.with(|v| v.as_str() == Some(&checked_name))
-                            on:change=move |_| set(json!(value_name))
-                            on:blur=move |_| st.leave(&leave)
-                        />
+                        <input type="radio" name=name.clone() value=n checked=chosen/>
                         <span>{l}</span>
                     </label>
                 }
-            }).collect_view()}
-            <Show when=move || !value.with(Json::is_null)>
-                <button type="button" class="link clear" on:click={let set = set_clear.clone(); move |_| set(Json::Null)}>
-                    {move || if lang().starts_with("en") { "Clear" } else { "清除" }}
-                </button>
-            </Show>
+            })
+            .collect_view()
+    });
+    let clear = if st.app.lang_untracked().starts_with("en") { "Clear" } else { "清除" };
+    let set_clear = set.clone();
+    // One listener for the whole list: a radio's change and leaving the list bubble up.
+    view! {
+        <div class="choices" class:likert=likert role="radiogroup" id=id use:follow_answer=(st, loc)
+            on:change=move |ev| set(json!(event_target_value(&ev)))
+            on:focusout=move |_| st.leave(&path)
+        >
+            {radios}
+            <button type="button" class="link clear" hidden=unanswered on:click=move |_| set_clear(Json::Null)>
+                {clear}
+            </button>
         </div>
     }
     .into_any()
 }
 
 pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
-    let choices = offered(st, &loc);
-    let value = current(st, &loc);
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
     let toggle = {
@@ -123,24 +204,26 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
             st.set(&loc, &if list.is_empty() { Json::Null } else { json!(list) });
         }
     };
-    view! {
-        <div class="choices" id=id role="group">
-            {move || choices.get().into_iter().map(|(n, l)| {
-                let checked_name = n.clone();
-                let toggle = toggle.clone();
-                let leave = path.clone();
-                let name = n.clone();
+    let boxes = choice_list(st, &loc, move |choices| {
+        choices
+            .into_iter()
+            .map(|(n, l, chosen)| {
                 view! {
                     <label class="choice">
-                        <input type="checkbox" value=n
-                            prop:checked=move || value.with(|v| v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(&checked_name))))
-                            on:change=move |ev| toggle(name.clone(), event_target_checked(&ev))
-                            on:blur=move |_| st.leave(&leave)
-                        />
+                        <input type="checkbox" value=n checked=chosen/>
                         <span>{l}</span>
                     </label>
                 }
-            }).collect_view()}
+            })
+            .collect_view()
+    });
+    // One listener for the whole list: a box's change and leaving the list bubble up.
+    view! {
+        <div class="choices" id=id role="group" use:follow_answer=(st, loc)
+            on:change=move |ev| toggle(event_target_value(&ev), event_target_checked(&ev))
+            on:focusout=move |_| st.leave(&path)
+        >
+            {boxes}
         </div>
     }
 }
@@ -215,14 +298,14 @@ pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
 /// A matrix: a table whose rows are single-choice questions sharing one choice list.
 pub(crate) fn matrix(st: FormState, loc: Loc) -> impl IntoView {
     let form = st.form();
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let title = label(st, &loc);
     let rows: Vec<Loc> =
         form.field(loc.field).children.iter().map(|&c| Loc::new(c, loc.rows.clone())).collect();
     let head = offered(st, rows.first().unwrap_or(&loc));
     let id = dom_id(&form, &loc);
     view! {
-        <fieldset class="matrix" id=id class:hidden=move || !shown.get()>
+        <fieldset class="matrix" id=id class:hidden=hidden>
             <legend>{title}</legend>
             <table>
                 <thead><tr><th></th>{move || head.get().into_iter().map(|(_, l)| view! { <th scope="col">{l}</th> }).collect_view()}</tr></thead>
@@ -237,7 +320,7 @@ pub(crate) fn matrix(st: FormState, loc: Loc) -> impl IntoView {
                         let row_id = dom_id(&st.form(), &row);
                         view! {
                             <tr id=row_id class:invalid=move || !msgs.with(Vec::is_empty)>
-                                <th scope="row">{row_label}<ul class="q-problems">{move || msgs.get().into_iter().map(|m| view!{<li>{m}</li>}).collect_view()}</ul></th>
+                                <th scope="row">{row_label}{problem_list(msgs)}</th>
                                 {move || choices.get().into_iter().map(|(n, l)| {
                                     let row = row.clone();
                                     let checked = n.clone();

@@ -6,6 +6,7 @@ mod other;
 mod roster;
 mod text;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use tianye_core::schema::ItemType;
 use tianye_core::{FieldId, Loc, Session};
@@ -29,50 +30,65 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
         | ItemType::IdNumber
         | ItemType::Email
         | ItemType::Integer
-        | ItemType::Decimal => question(st, loc.clone(), text::text_input(st, loc).into_any()),
-        ItemType::SelectOne | ItemType::Likert => {
-            question(st, loc.clone(), choice::select_one(st, loc).into_any())
-        }
+        | ItemType::Decimal => question(st, loc, |st, loc| text::text_input(st, loc).into_any()),
+        ItemType::SelectOne | ItemType::Likert => question(st, loc, choice::select_one),
         ItemType::SelectMultiple => {
-            question(st, loc.clone(), choice::select_multiple(st, loc).into_any())
+            question(st, loc, |st, loc| choice::select_multiple(st, loc).into_any())
         }
-        ItemType::Rank => question(st, loc.clone(), choice::rank(st, loc).into_any()),
-        ItemType::Rating => question(st, loc.clone(), choice::rating(st, loc).into_any()),
-        ItemType::Range => question(st, loc.clone(), other::range(st, loc).into_any()),
+        ItemType::Rank => question(st, loc, |st, loc| choice::rank(st, loc).into_any()),
+        ItemType::Rating => question(st, loc, |st, loc| choice::rating(st, loc).into_any()),
+        ItemType::Range => question(st, loc, |st, loc| other::range(st, loc).into_any()),
         ItemType::Date | ItemType::Time | ItemType::Datetime => {
-            question(st, loc.clone(), other::temporal(st, loc).into_any())
+            question(st, loc, |st, loc| other::temporal(st, loc).into_any())
         }
-        ItemType::Geopoint => question(st, loc.clone(), other::geopoint(st, loc).into_any()),
-        ItemType::Acknowledge => question(st, loc.clone(), other::acknowledge(st, loc).into_any()),
+        ItemType::Geopoint => question(st, loc, |st, loc| other::geopoint(st, loc).into_any()),
+        ItemType::Acknowledge => {
+            question(st, loc, |st, loc| other::acknowledge(st, loc).into_any())
+        }
     }
 }
 
-/// Whether the item at `loc` is shown, re-read after every change.
-pub(crate) fn relevant(st: FormState, loc: &Loc) -> Memo<bool> {
+/// Whether the item at `loc` is hidden, re-read when the engine reports its relevance
+/// changed (for `class:hidden`).
+pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Sync + 'static {
     let loc = loc.clone();
-    Memo::new(move |_| {
+    move || {
         st.track_relevance(loc.field);
-        st.session.with_value(|s| s.is_relevant(&loc))
-    })
+        !st.session.with_value(|s| s.is_relevant(&loc))
+    }
 }
 
-/// The label of the item at `loc` in the current language (re-read after changes only
-/// when it shows values).
-pub(crate) fn label(st: FormState, loc: &Loc) -> Signal<String> {
-    let loc = loc.clone();
+/// A text of the item at `loc` (its label, hint…) in the current language: written
+/// once, or re-read after every change when `dynamic` (it shows answers). A change of
+/// language builds the page again.
+fn text_view(
+    st: FormState,
+    loc: &Loc,
+    dynamic: bool,
+    read: fn(&Session, &Loc, &str) -> String,
+) -> AnyView {
+    let lang = st.app.lang_untracked();
+    if dynamic {
+        let loc = loc.clone();
+        (move || {
+            st.rev.track();
+            st.session.with_value(|s| read(s, &loc, &lang))
+        })
+        .into_any()
+    } else {
+        st.session.with_value(|s| read(s, loc, &lang)).into_any()
+    }
+}
+
+/// The label of the item at `loc` (see [`text_view`]).
+pub(crate) fn label(st: FormState, loc: &Loc) -> AnyView {
     let dynamic = st
         .form()
         .field(loc.field)
         .label
         .as_ref()
         .is_some_and(tianye_core::form::Template::is_dynamic);
-    Signal::derive(move || {
-        if dynamic {
-            st.rev.track();
-        }
-        let lang = st.app.lang();
-        st.session.with_value(|s| s.label(&loc, &lang))
-    })
+    text_view(st, loc, dynamic, Session::label)
 }
 
 /// The DOM id of the input of the item at `loc`.
@@ -86,55 +102,118 @@ pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
 }
 
 /// The messages to show under the item at `loc`: once the user has left it, or all at
-/// once on review.
+/// once on review. Re-read only when the form reports the item's problems shown changed.
 pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {
     let path = path_of(st, loc);
+    let field = loc.field;
+    let lang = st.app.lang_untracked();
     Signal::derive(move || {
-        let shown = st.show_all.get() || st.touched.with(|t| t.contains(&path));
-        if !shown {
-            return Vec::new();
-        }
-        let lang = st.app.lang();
-        st.problems.with(|p| {
-            p.get(&path)
-                .map(|list| list.iter().map(|p| p.message(&lang)).collect())
-                .unwrap_or_default()
-        })
+        st.track_problems(field);
+        st.messages(&path, &lang)
     })
 }
 
-/// A question: label, hint, the input, and its problems.
-fn question(st: FormState, loc: Loc, input: AnyView) -> AnyView {
-    let shown = relevant(st, &loc);
-    let label = label(st, &loc);
-    let hint_loc = loc.clone();
-    let hint = move || {
-        let lang = st.app.lang();
-        st.session.with_value(|s| s.hint(&hint_loc, &lang))
-    };
-    let required_loc = loc.clone();
-    let required = move || {
-        st.track_rules(required_loc.field);
-        st.session.with_value(|s| s.is_required(&required_loc))
-    };
-    let messages = messages(st, &loc);
-    let id = dom_id(&st.form(), &loc);
-    let input_id = input_id(st, &loc);
-    let lang = move || st.app.lang();
+/// The list of `messages`, for under a question.
+pub(crate) fn problem_list(messages: Signal<Vec<String>>) -> impl IntoView {
     view! {
-        <div class="q" id=id class:hidden=move || !shown.get() class:invalid=move || !messages.with(Vec::is_empty)>
-            <label class="q-label" for=input_id>
-                {label}
-                <Show when=required>
-                    <span class="req" title=move || t(Key::Required, &lang())>" *"</span>
-                </Show>
-            </label>
-            <Show when={let hint = hint.clone(); move || !hint().is_empty()}>
-                <p class="q-hint">{hint.clone()}</p>
-            </Show>
+        <ul class="q-problems" role="alert">
+            {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// Keeps the question box `el` up to date after it is built (built right, it changes
+/// only when told): the `hidden` class when the engine reports its relevance changed,
+/// and the `invalid` class and the list of problems (its last child) when the problems
+/// shown under it change. One effect a question, touching the DOM only on a change.
+fn follow_question(el: web_sys::Element, (st, loc, path): (FormState, Loc, String)) {
+    let lang = st.app.lang_untracked();
+    let effect = RenderEffect::new(move |before: Option<(bool, Vec<String>)>| {
+        st.track_relevance(loc.field);
+        st.track_problems(loc.field);
+        let hidden = !st.session.with_value(|s| s.is_relevant(&loc));
+        let messages = st.messages(&path, &lang);
+        let Some((was_hidden, was)) = before else { return (hidden, messages) };
+        if hidden != was_hidden {
+            let _ = el.class_list().toggle_with_force("hidden", hidden);
+        }
+        if messages != was {
+            let _ = el.class_list().toggle_with_force("invalid", !messages.is_empty());
+            if let Some(list) = el.last_element_child() {
+                list.set_text_content(None);
+                for m in &messages {
+                    if let Ok(li) = document().create_element("li") {
+                        li.set_text_content(Some(m));
+                        let _ = list.append_child(&li);
+                    }
+                }
+            }
+        }
+        (hidden, messages)
+    });
+    Owner::on_cleanup(move || drop(effect));
+}
+
+/// A question: label, hint, the input, and its problems. The input is built once the
+/// question is first shown (a hidden question costs its box only).
+fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> AnyView {
+    let form = st.form();
+    let f = form.field(loc.field);
+    let lang = st.app.lang_untracked();
+    let hint_dynamic = f.hint.as_ref().is_some_and(tianye_core::form::Template::is_dynamic);
+    let hint = st.session.with_value(|s| s.hint(&loc, &lang));
+    // An empty hint that may fill in later keeps its (empty, unshown) paragraph.
+    let hint = (hint_dynamic || !hint.is_empty()).then(
+        || view! { <p class="q-hint">{text_view(st, &loc, hint_dynamic, Session::hint)}</p> },
+    );
+    let mark = t(Key::Required, &lang);
+    let required = if st.has_conditional_rules(loc.field) {
+        let loc = loc.clone();
+        (move || {
+            st.track_rules(loc.field);
+            st.session
+                .with_value(|s| s.is_required(&loc))
+                .then(|| view! { <span class="req" title=mark>" *"</span> })
+        })
+        .into_any()
+    } else {
+        st.session
+            .with_value(|s| s.is_required(&loc))
+            .then(|| view! { <span class="req" title=mark>" *"</span> })
+            .into_any()
+    };
+    let path = path_of(st, &loc);
+    let messages = st.messages(&path, &lang);
+    let shown = st.session.with_value(|s| s.is_relevant(&loc));
+    let class = match (shown, messages.is_empty()) {
+        (true, true) => "q",
+        (true, false) => "q invalid",
+        (false, true) => "q hidden",
+        (false, false) => "q hidden invalid",
+    };
+    let id = dom_id(&form, &loc);
+    let input_id = format!("{id}-input");
+    let label = label(st, &loc);
+    let input = if shown {
+        Either::Left(input(st, loc.clone()))
+    } else {
+        let loc = loc.clone();
+        Either::Right(move || {
+            if !st.session.with_value(|s| s.is_relevant(&loc)) {
+                // Re-run (and build the input) when it is shown; once built it stays.
+                st.track_relevance(loc.field);
+                return None;
+            }
+            Some(input(st, loc.clone()))
+        })
+    };
+    view! {
+        <div class=class id=id use:follow_question=(st, loc, path)>
+            <label class="q-label" for=input_id>{label}{required}</label>
+            {hint}
             {input}
             <ul class="q-problems" role="alert">
-                {move || messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                {messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
             </ul>
         </div>
     }
@@ -142,13 +221,13 @@ fn question(st: FormState, loc: Loc, input: AnyView) -> AnyView {
 }
 
 fn group(st: FormState, loc: Loc) -> impl IntoView {
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let label = label(st, &loc);
     let children = st.form().field(loc.field).children.clone();
     let rows = loc.rows.clone();
     let id = dom_id(&st.form(), &loc);
     view! {
-        <fieldset class="group" id=id class:hidden=move || !shown.get()>
+        <fieldset class="group" id=id class:hidden=hidden>
             <legend>{label}</legend>
             {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
         </fieldset>
@@ -156,10 +235,10 @@ fn group(st: FormState, loc: Loc) -> impl IntoView {
 }
 
 fn note(st: FormState, loc: Loc) -> impl IntoView {
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let label = label(st, &loc);
     let id = dom_id(&st.form(), &loc);
-    view! { <p class="note" id=id class:hidden=move || !shown.get()>{label}</p> }
+    view! { <p class="note" id=id class:hidden=hidden>{label}</p> }
 }
 
 /// The answer at `loc` as the review page shows it: choice labels, joined lists,

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use tianye_core::Loc;
 
-use super::{field_view, label, messages, relevant};
+use super::{field_view, hidden, label, messages, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
@@ -17,7 +17,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let titled = f.row_label.is_some();
     let max_rows = f.rules.max_rows;
     let children = f.children.clone();
-    let shown = relevant(st, &loc);
+    let hidden = hidden(st, &loc);
     let title = label(st, &loc);
     let msgs = messages(st, &loc);
     let id = dom_id(&form, &loc);
@@ -28,13 +28,15 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
             st.session.with_value(|s| s.row_count(&loc))
         })
     };
-    let lang = move || st.app.lang();
+    let lang = st.app.lang_untracked();
+    let remove_text = t(Key::RemoveRow, &lang);
+    let add_text = t(Key::AddRow, &lang);
     let add_loc = loc.clone();
     let can_add = move || !counted && max_rows.is_none_or(|m| count.get() < m);
     view! {
-        <section class="roster" id=id class:hidden=move || !shown.get()>
+        <section class="roster" id=id class:hidden=hidden>
             <h2>{title}</h2>
-            <ul class="q-problems" role="alert">{move || msgs.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            {problem_list(msgs)}
             <For each=move || 0..count.get() key=|i| *i let:i>
                 {
                     let mut rows = loc.rows.clone();
@@ -42,16 +44,23 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let row_loc = Loc::new(loc.field, rows.clone());
                     let heading = {
                         let row_loc = row_loc.clone();
+                        let lang = lang.clone();
                         move || {
-                            if titled {
-                                st.rev.track();
-                            }
-                            let lang = st.app.lang();
                             st.session
                                 .with_value(|s| s.row_label(&row_loc, &lang))
                                 .filter(|l| !l.trim().is_empty())
                                 .unwrap_or_else(|| t(Key::Row, &lang).replace("{n}", &(i + 1).to_string()))
                         }
+                    };
+                    // A row's title follows its label's answers; a number never changes.
+                    let heading = if titled {
+                        (move || {
+                            st.rev.track();
+                            heading()
+                        })
+                        .into_any()
+                    } else {
+                        heading().into_any()
                     };
                     let remove_loc = loc.clone();
                     let has_answers = {
@@ -68,11 +77,11 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                         <article class="row-card">
                             <header>
                                 <h3>{heading}</h3>
-                                <Show when=move || !counted>
+                                {(!counted).then(|| view! {
                                     <button type="button" class="link danger"
-                                        on:click={let remove_loc = remove_loc.clone(); let has_answers = has_answers.clone(); move |_| st.remove_row(&remove_loc, i, has_answers())}
-                                    >{move || t(Key::RemoveRow, &lang())}</button>
-                                </Show>
+                                        on:click=move |_| st.remove_row(&remove_loc, i, has_answers())
+                                    >{remove_text}</button>
+                                })}
                             </header>
                             {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
                         </article>
@@ -81,7 +90,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
             </For>
             <Show when=can_add>
                 <button type="button" class="add-row" on:click={let add_loc = add_loc.clone(); move |_| st.add_row(&add_loc)}>
-                    "+ " {move || t(Key::AddRow, &lang())}
+                    "+ " {add_text}
                 </button>
             </Show>
         </section>

@@ -2,11 +2,11 @@
 //! input method is never interrupted: nothing is committed during composition, and the
 //! input's value is only ever set from outside while it does not have focus.
 
-use leptos::html;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::Loc;
 use tianye_core::schema::ItemType;
+use wasm_bindgen::JsCast;
 
 use super::{input_id, path_of};
 use crate::pages::form::FormState;
@@ -53,6 +53,44 @@ pub(crate) fn focused(el: &wasm_bindgen::JsValue) -> bool {
     document().active_element().is_some_and(|a| AsRef::<wasm_bindgen::JsValue>::as_ref(&a) == el)
 }
 
+/// Makes the text box `el` read-only as the item at `loc` says, and puts its answer in
+/// the box when it changes from outside (defaults, a removed row's successor), only while
+/// the user is not in the box. The box is built showing the answer.
+fn follow_answer(el: web_sys::Element, (st, loc, kind): (FormState, Loc, ItemType)) {
+    let effect = RenderEffect::new(move |built: Option<()>| {
+        st.track(loc.field);
+        st.track_rules(loc.field);
+        let read_only = st.session.with_value(|s| s.is_read_only(&loc));
+        if read_only || built.is_some() {
+            if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.set_read_only(read_only);
+            } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                area.set_read_only(read_only);
+            }
+        }
+        if built.is_none() {
+            return;
+        }
+        let want = st.session.with_value(|s| shown_text(&s.answer(&loc)));
+        let shown = if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            input.value()
+        } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            area.value()
+        } else {
+            return;
+        };
+        if !focused(el.as_ref()) && typed_answer(kind, &shown) != typed_answer(kind, &want) {
+            if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.set_value(&want);
+            } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                area.set_value(&want);
+            }
+        }
+    });
+    // Dropped with the view that holds the box.
+    Owner::on_cleanup(move || drop(effect));
+}
+
 pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let form = st.form();
     let f = form.field(loc.field);
@@ -69,13 +107,6 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
     let composing = StoredValue::new(false);
-    let read_only = {
-        let loc = loc.clone();
-        move || {
-            st.track_rules(loc.field);
-            st.session.with_value(|s| s.is_read_only(&loc))
-        }
-    };
     let initial = st.session.with_value(|s| shown_text(&s.answer(&loc)));
     let commit = {
         let loc = loc.clone();
@@ -87,30 +118,12 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
             }
         }
     };
-    // Values set from outside (defaults, a removed row's successor) reach the box only
-    // while the user is not in it.
-    let want = {
-        let loc = loc.clone();
-        move || {
-            st.track(loc.field);
-            st.session.with_value(|s| shown_text(&s.answer(&loc)))
-        }
-    };
+    let follow = (st, loc, kind);
+    let commit_input = commit.clone();
+    let commit_end = commit.clone();
     if multiline {
-        let node = NodeRef::<html::Textarea>::new();
-        Effect::new(move |_| {
-            let want = want();
-            if let Some(el) = node.get()
-                && !focused(el.as_ref())
-                && typed_answer(kind, &el.value()) != typed_answer(kind, &want)
-            {
-                el.set_value(&want);
-            }
-        });
-        let commit_input = commit.clone();
-        let commit_end = commit.clone();
         view! {
-            <textarea id=id node_ref=node rows="3" prop:readOnly=read_only
+            <textarea id=id use:follow_answer=follow rows="3"
                 on:compositionstart=move |_| composing.set_value(true)
                 on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
                 on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
@@ -119,21 +132,9 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
         }
         .into_any()
     } else {
-        let node = NodeRef::<html::Input>::new();
-        Effect::new(move |_| {
-            let want = want();
-            if let Some(el) = node.get()
-                && !focused(el.as_ref())
-                && typed_answer(kind, &el.value()) != typed_answer(kind, &want)
-            {
-                el.set_value(&want);
-            }
-        });
-        let commit_input = commit.clone();
-        let commit_end = commit.clone();
         view! {
-            <input id=id node_ref=node type=input_type inputmode=inputmode value=initial autocomplete="off"
-                prop:readOnly=read_only
+            <input id=id use:follow_answer=follow type=input_type inputmode=inputmode value=initial autocomplete="off"
+
                 on:compositionstart=move |_| composing.set_value(true)
                 on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
                 on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }

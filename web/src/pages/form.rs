@@ -25,8 +25,12 @@ struct Deps {
     /// One trigger per field, notified when the engine reports a change to whether it
     /// is shown.
     shown: Vec<ArcTrigger>,
+    /// One trigger per field, notified when the problems shown under it change.
+    problems: Vec<ArcTrigger>,
     /// Fields whose `required` or `read_only` is an expression.
     conditional: Vec<bool>,
+    /// The problems shown as of the last [`FormState::refresh_problems`], by path.
+    shown_problems: HashMap<String, Vec<Problem>>,
 }
 
 /// A response open in the form screen.
@@ -76,7 +80,9 @@ impl FormState {
             deps: StoredValue::new(Deps {
                 values: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
                 shown: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
+                problems: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
                 conditional: conditional(&form),
+                shown_problems: HashMap::new(),
             }),
             problems: RwSignal::new(HashMap::new()),
             touched: RwSignal::new(HashSet::new()),
@@ -103,12 +109,35 @@ impl FormState {
         self.deps.with_value(|d| d.shown[field.index()].track());
     }
 
+    /// Subscribes the running view to changes of the problems shown under `field` (in
+    /// any row).
+    pub fn track_problems(&self, field: FieldId) {
+        self.deps.with_value(|d| d.problems[field.index()].track());
+    }
+
+    /// Whether `field`'s `required` or `read_only` is an expression (else they never
+    /// change).
+    pub fn has_conditional_rules(&self, field: FieldId) -> bool {
+        self.deps.with_value(|d| d.conditional[field.index()])
+    }
+
     /// Subscribes the running view to what `field`'s `required` and `read_only` depend
     /// on: nothing when they are fixed, any change when they are expressions.
     pub fn track_rules(&self, field: FieldId) {
-        if self.deps.with_value(|d| d.conditional[field.index()]) {
+        if self.has_conditional_rules(field) {
             self.rev.track();
         }
+    }
+
+    /// The problems shown under the question at `path`, in language `lang` (without
+    /// tracking: see [`FormState::track_problems`]).
+    pub fn messages(&self, path: &str, lang: &str) -> Vec<String> {
+        self.deps.with_value(|d| {
+            d.shown_problems
+                .get(path)
+                .map(|list| list.iter().map(|p| p.message(lang)).collect())
+                .unwrap_or_default()
+        })
     }
 
     /// Notifies the fields the engine reports changed. When `shifted` (a row was
@@ -217,7 +246,7 @@ impl FormState {
     /// draft again until it is marked complete.
     pub fn persist(&self) {
         let answers = self.session.with_value(Session::answers);
-        let record = self.record.try_update_value(|r| {
+        let updated = self.record.try_update_value(|r| {
             r.response.answers = answers;
             r.response.meta.updated_at = Some(api::now_iso());
             if r.response.status == Status::Complete && !matches!(r.upload, Upload::Uploaded { .. })
@@ -229,15 +258,16 @@ impl FormState {
                 r.upload = Upload::Draft;
             }
             r.refresh_summary();
-            r.clone()
         });
-        if let Some(record) = record {
-            self.app.save(&record);
-            if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
-                && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
-            {
-                let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
-            }
+        if updated.is_some() {
+            self.record.with_value(|record| {
+                self.app.save(record);
+                if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
+                    && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
+                {
+                    let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
+                }
+            });
         }
     }
 
@@ -252,14 +282,50 @@ impl FormState {
         }
     }
 
-    /// Recomputes the problems shown.
+    /// Recomputes the problems, and notifies the questions whose problems shown (those
+    /// left, or all of them with `show_all`) changed.
     pub fn refresh_problems(&self) {
         let report = self.session.with_value(|s| s.report(Status::Complete));
         let mut map: HashMap<String, Vec<Problem>> = HashMap::new();
         for p in report.problems {
             map.entry(p.path.clone()).or_default().push(p);
         }
+        let all = self.show_all.get_untracked();
+        let shown: HashMap<String, Vec<Problem>> = self.touched.with_untracked(|touched| {
+            map.iter()
+                .filter(|(path, _)| all || touched.contains(*path))
+                .map(|(path, list)| (path.clone(), list.clone()))
+                .collect()
+        });
+        let before =
+            self.deps.try_update_value(|d| std::mem::replace(&mut d.shown_problems, shown));
+        let before = before.unwrap_or_default();
+        let changed: Vec<String> = self.deps.with_value(|d| {
+            let after = &d.shown_problems;
+            before
+                .iter()
+                .filter(|(path, list)| after.get(*path) != Some(*list))
+                .map(|(path, _)| path.clone())
+                .chain(
+                    after
+                        .iter()
+                        .filter(|(path, list)| before.get(*path) != Some(*list))
+                        .map(|(path, _)| path.clone()),
+                )
+                .collect()
+        });
         self.problems.set(map);
+        let fields: Vec<Option<FieldId>> = self.session.with_value(|s| {
+            changed.iter().map(|path| s.locate(path).map(|loc| loc.field)).collect()
+        });
+        self.deps.with_value(|d| {
+            for field in fields {
+                match field {
+                    Some(f) => d.problems[f.index()].notify(),
+                    None => d.problems.iter().for_each(ArcTrigger::notify),
+                }
+            }
+        });
     }
 
     /// The user left the question at `path`: show its problems from now on.
@@ -328,11 +394,12 @@ impl FormState {
 
     /// Marks the response complete if it has no problems; else shows them.
     pub fn complete(&self) -> bool {
-        self.refresh_problems();
         if !self.all_problems().is_empty() {
             self.show_all.set(true);
+            self.refresh_problems();
             return false;
         }
+        self.refresh_problems();
         let record = self.record.try_update_value(|r| {
             r.response.status = Status::Complete;
             r.response.meta.submitted_at = Some(api::now_iso());
@@ -445,6 +512,26 @@ pub fn FormPage(
     }
 }
 
+/// The questions of the page shown (`st.page`), built afresh for each page and language.
+/// Rebuilt in place, the page before's boxes would be reused for questions of the same
+/// kind, keeping what was typed into them (a text box's value and a radio's checked
+/// state are the user's once touched, and these views write them once, when built), and
+/// the questions' fixed texts are written once too. Hence one keyed item.
+pub fn page_view(st: FormState) -> impl IntoView {
+    let app = st.app;
+    view! {
+        <For
+            each=move || [(st.page.get(), app.lang.get())]
+            key=|shown| shown.clone()
+            children=move |(i, _)| {
+                let items =
+                    st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
+                items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+            }
+        />
+    }
+}
+
 #[component]
 fn Pages(st: FormState) -> impl IntoView {
     let app = st.app;
@@ -498,11 +585,6 @@ fn Pages(st: FormState) -> impl IntoView {
                 && !app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
         }
     };
-    let page_view = move || {
-        let i = st.page.get();
-        let items = st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
-        items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
-    };
     view! {
         <div class="form-screen">
             <header class="bar">
@@ -529,7 +611,7 @@ fn Pages(st: FormState) -> impl IntoView {
             <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
                 <div style:width=move || format!("{}%", progress().round() as i64)></div>
             </div>
-            <main class="page">{page_view}</main>
+            <main class="page">{page_view(st)}</main>
             <nav class="pager">
                 <button on:click=move |_| go(false) disabled=move || step(false).is_none()>"‹ " {move || t(Key::Back, &lang())}</button>
                 <button class="secondary" on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
