@@ -986,7 +986,10 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
               // The returned handle is dropped at once: the form must stay mounted
               // whenever the garbage collector frees it.
               await (async () => {
-                await mount(host, { questionnaire: q, storagePrefix: 'portal.script.', language: 'en' });
+                await mount(host, {
+                  questionnaire: q, storagePrefix: 'portal.script.', language: 'en',
+                  onChange: (r) => { window.lastChange = r; },
+                });
               })();
               for (let i = 0; i < 3; i++) {
                 window.gc();
@@ -1010,7 +1013,16 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
         assert!(errors[0].contains("questionnaire") && errors[0] != "mounted", "{errors:?}");
         assert!(errors[1].contains("缺少 questionnaire"), "{errors:?}");
         b.click("#scripted button.start[data-form='lbc_record_card']").await;
-        b.wait_visible("#scripted main.page input").await;
+        b.type_into("#scripted #q-child_name-input", "张小红").await;
+        b.blur().await;
+        // The portal's onChange gets the response as plain objects.
+        let changed = b
+            .wait(
+                "onChange with the name",
+                "return window.lastChange && window.lastChange.answers.child_name;",
+            )
+            .await;
+        assert_eq!(changed, json!("张小红"));
 
         // Each form's response is stored under its own prefix only.
         let storage = b.local_storage().await;

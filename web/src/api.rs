@@ -133,3 +133,10 @@ pub async fn storage_estimate() -> Option<(f64, f64)> {
     let get = |k: &str| js_sys::Reflect::get(&v, &k.into()).ok().and_then(|x| x.as_f64());
     Some((get("usage")?, get("quota")?))
 }
+
+/// `value` as a plain JavaScript value for a portal's callback (objects, not `Map`s),
+/// through the JSON the app already writes.
+pub fn to_js(value: &impl serde::Serialize) -> Option<JsValue> {
+    let text = serde_json::to_string(value).ok()?;
+    js_sys::JSON::parse(&text).ok()
+}

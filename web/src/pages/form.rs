@@ -263,7 +263,7 @@ impl FormState {
             self.record.with_value(|record| {
                 self.app.save(record);
                 if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
-                    && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
+                    && let Some(v) = api::to_js(&record.response)
                 {
                     let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
                 }
@@ -412,7 +412,7 @@ impl FormState {
             return false;
         }
         if let Some(f) = self.app.config.with_value(|c| c.on_submit.clone())
-            && let Ok(v) = serde_wasm_bindgen::to_value(&record.response)
+            && let Some(v) = api::to_js(&record.response)
         {
             let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
         }
@@ -537,9 +537,8 @@ fn Pages(st: FormState) -> impl IntoView {
     let app = st.app;
     let lang = move || app.lang();
     let form = st.form();
-    let q = form.questionnaire().clone();
-    let title = q.title.clone();
-    let version = q.version.clone();
+    let title = form.questionnaire().title.clone();
+    let version = form.questionnaire().version.clone();
     let progress = move || {
         st.rev.track();
         let relevant = st.relevant_pages();
@@ -578,8 +577,8 @@ fn Pages(st: FormState) -> impl IntoView {
         })
     };
     let old_version = {
-        let form_id = q.id.clone();
-        let version = q.version.clone();
+        let form_id = form.questionnaire().id.clone();
+        let version = version.clone();
         move || {
             app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version != version))
                 && !app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
