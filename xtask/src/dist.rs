@@ -31,7 +31,7 @@ pub(crate) fn dist() -> Result<()> {
     // algorithms, and `panic=immediate-abort` drops panic messages and their formatting
     // (a panic traps at once; the app has none on any input). These are unstable flags of
     // the pinned stable compiler, allowed by `RUSTC_BOOTSTRAP` for this build only;
-    // together they take about 36 KiB gzip off the shell (see README, "Size").
+    // together they take about 35 KiB gzip off the shell (see README, "Size").
     run(cargo().env("RUSTC_BOOTSTRAP", "1").args([
         "build",
         "--profile",
