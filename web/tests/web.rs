@@ -195,11 +195,7 @@ fn a_full_storage_is_reported_and_keeps_the_previous_copy() {
 /// returns the element and the form's state.
 fn mount(prefix: &str, answers: Value, names: &[&str]) -> (web_sys::HtmlElement, FormState) {
     clear(prefix);
-    let document = document();
-    let host: web_sys::HtmlElement =
-        document.create_element("div").unwrap().dyn_into().expect("a div");
-    host.set_class_name("tianye");
-    document.body().unwrap().append_child(&host).unwrap();
+    let host = new_host();
     let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
     let ids: Vec<_> = names.iter().map(|n| form.lookup(n).expect("item")).collect();
     let out = Rc::new(Cell::new(None));
@@ -346,6 +342,15 @@ async fn text_is_committed_on_input_but_not_during_composition() {
     host.remove();
 }
 
+/// A `div.tianye` added to the page, to mount a view in.
+fn new_host() -> web_sys::HtmlElement {
+    let host: web_sys::HtmlElement =
+        document().create_element("div").unwrap().dyn_into().expect("a div");
+    host.set_class_name("tianye");
+    document().body().unwrap().append_child(&host).unwrap();
+    host
+}
+
 /// A roster without a count: rows are added and removed with buttons.
 const OPEN_ROSTER: &str = r#"{
   "id": "open_roster", "version": "1", "title": "roster",
@@ -359,10 +364,7 @@ const OPEN_ROSTER: &str = r#"{
 #[wasm_bindgen_test]
 async fn removing_a_row_moves_the_later_rows_up() {
     clear("t-rows.");
-    let host: web_sys::HtmlElement =
-        document().create_element("div").unwrap().dyn_into().expect("a div");
-    host.set_class_name("tianye");
-    document().body().unwrap().append_child(&host).unwrap();
+    let host = new_host();
     let form = Arc::new(Form::from_json(OPEN_ROSTER).expect("compiles"));
     let people = form.lookup("people").unwrap();
     let handle = leptos::mount::mount_to(host.clone(), move || {
@@ -418,10 +420,7 @@ async fn removing_a_row_moves_the_later_rows_up() {
 #[wasm_bindgen_test]
 async fn each_page_is_built_afresh_and_the_count_makes_the_cards() {
     clear("t-pages.");
-    let host: web_sys::HtmlElement =
-        document().create_element("div").unwrap().dyn_into().expect("a div");
-    host.set_class_name("tianye");
-    document().body().unwrap().append_child(&host).unwrap();
+    let host = new_host();
     let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
     let out = Rc::new(Cell::new(None));
     let slot = Rc::clone(&out);
