@@ -134,7 +134,6 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     } else {
         view! {
             <input id=id use:follow_answer=follow type=input_type inputmode=inputmode value=initial autocomplete="off"
-
                 on:compositionstart=move |_| composing.set_value(true)
                 on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
                 on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
