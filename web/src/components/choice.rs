@@ -34,7 +34,7 @@ fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
 fn current(st: FormState, loc: &Loc) -> Signal<Json> {
     let loc = loc.clone();
     Signal::derive(move || {
-        st.track(loc.field);
+        st.track(&loc);
         st.session.with_value(|s| s.answer(&loc))
     })
 }
@@ -88,7 +88,7 @@ fn choice_list<V: IntoView + 'static>(
 /// refused): they are built showing it, and the user's own taps already show.
 fn follow_answer(el: web_sys::Element, (st, loc): (FormState, Loc)) {
     let effect = RenderEffect::new(move |built: Option<()>| {
-        st.track(loc.field);
+        st.track(&loc);
         if built.is_none() {
             return;
         }

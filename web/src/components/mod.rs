@@ -53,7 +53,7 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
 pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Sync + 'static {
     let loc = loc.clone();
     move || {
-        st.track_relevance(loc.field);
+        st.track_relevance(&loc);
         !st.session.with_value(|s| s.is_relevant(&loc))
     }
 }
@@ -105,10 +105,10 @@ pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
 /// once on review. Re-read only when the form reports the item's problems shown changed.
 pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {
     let path = path_of(st, loc);
-    let field = loc.field;
+    let loc = loc.clone();
     let lang = st.app.lang_untracked();
     Signal::derive(move || {
-        st.track_problems(field);
+        st.track_problems(&loc);
         st.messages(&path, &lang)
     })
 }
@@ -129,8 +129,8 @@ pub(crate) fn problem_list(messages: Signal<Vec<String>>) -> impl IntoView {
 fn follow_question(el: web_sys::Element, (st, loc, path): (FormState, Loc, String)) {
     let lang = st.app.lang_untracked();
     let effect = RenderEffect::new(move |before: Option<(bool, Vec<String>)>| {
-        st.track_relevance(loc.field);
-        st.track_problems(loc.field);
+        st.track_relevance(&loc);
+        st.track_problems(&loc);
         let hidden = !st.session.with_value(|s| s.is_relevant(&loc));
         let messages = st.messages(&path, &lang);
         let Some((was_hidden, was)) = before else { return (hidden, messages) };
@@ -201,7 +201,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         Either::Right(move || {
             if !st.session.with_value(|s| s.is_relevant(&loc)) {
                 // Re-run (and build the input) when it is shown; once built it stays.
-                st.track_relevance(loc.field);
+                st.track_relevance(&loc);
                 return None;
             }
             Some(input(st, loc.clone()))

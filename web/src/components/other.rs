@@ -16,7 +16,7 @@ use crate::pages::form::FormState;
 fn current(st: FormState, loc: &Loc) -> Signal<Json> {
     let loc = loc.clone();
     Signal::derive(move || {
-        st.track(loc.field);
+        st.track(&loc);
         st.session.with_value(|s| s.answer(&loc))
     })
 }

@@ -24,7 +24,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let count = {
         let loc = loc.clone();
         Memo::new(move |_| {
-            st.track(loc.field);
+            st.track(&loc);
             st.session.with_value(|s| s.row_count(&loc))
         })
     };

@@ -58,7 +58,7 @@ pub(crate) fn focused(el: &wasm_bindgen::JsValue) -> bool {
 /// the user is not in the box. The box is built showing the answer.
 fn follow_answer(el: web_sys::Element, (st, loc, kind): (FormState, Loc, ItemType)) {
     let effect = RenderEffect::new(move |built: Option<()>| {
-        st.track(loc.field);
+        st.track(&loc);
         st.track_rules(loc.field);
         let read_only = st.session.with_value(|s| s.is_read_only(&loc));
         if read_only || built.is_some() {

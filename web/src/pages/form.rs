@@ -17,16 +17,38 @@ use crate::state::pages::{Page, page_of, pages};
 use crate::state::record::{Record, Upload};
 use crate::{api, pages::review::ReviewPage};
 
+/// The triggers of one field's views: one per row path the field is shown at, so a
+/// change in one row of a 100-row roster re-runs that row's views, not all of them.
+#[derive(Default)]
+struct Watch(HashMap<Vec<u32>, ArcTrigger>);
+
+impl Watch {
+    /// The trigger of the views at `rows` (made on first use).
+    fn at(&mut self, rows: &[u32]) -> ArcTrigger {
+        if let Some(t) = self.0.get(rows) {
+            return t.clone();
+        }
+        let t = ArcTrigger::new();
+        self.0.insert(rows.to_vec(), t.clone());
+        t
+    }
+
+    /// The triggers of the views at every row path starting with `prefix`.
+    fn under(&self, prefix: &[u32], out: &mut Vec<ArcTrigger>) {
+        out.extend(
+            self.0.iter().filter(|(rows, _)| rows.starts_with(prefix)).map(|(_, t)| t.clone()),
+        );
+    }
+}
+
 /// What the views of a form's fields depend on.
 struct Deps {
-    /// One trigger per field, notified when the engine reports a change to the field's
-    /// value or rows.
-    values: Vec<ArcTrigger>,
-    /// One trigger per field, notified when the engine reports a change to whether it
-    /// is shown.
-    shown: Vec<ArcTrigger>,
-    /// One trigger per field, notified when the problems shown under it change.
-    problems: Vec<ArcTrigger>,
+    /// Per field, notified when the engine reports a change to the field's value or rows.
+    values: Vec<Watch>,
+    /// Per field, notified when the engine reports a change to whether it is shown.
+    shown: Vec<Watch>,
+    /// Per field, notified when the problems shown under it change.
+    problems: Vec<Watch>,
     /// Fields whose `required` or `read_only` is an expression.
     conditional: Vec<bool>,
     /// The problems shown as of the last [`FormState::refresh_problems`], by path.
@@ -78,9 +100,9 @@ impl FormState {
             record: StoredValue::new(record),
             rev: RwSignal::new(0),
             deps: StoredValue::new(Deps {
-                values: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
-                shown: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
-                problems: (0..form.fields().len()).map(|_| ArcTrigger::new()).collect(),
+                values: (0..form.fields().len()).map(|_| Watch::default()).collect(),
+                shown: (0..form.fields().len()).map(|_| Watch::default()).collect(),
+                problems: (0..form.fields().len()).map(|_| Watch::default()).collect(),
                 conditional: conditional(&form),
                 shown_problems: HashMap::new(),
             }),
@@ -99,20 +121,27 @@ impl FormState {
         self.session.with_value(|s| Arc::clone(s.form()))
     }
 
-    /// Subscribes the running view to changes of `field`'s value or rows (in any row).
-    pub fn track(&self, field: FieldId) {
-        self.deps.with_value(|d| d.values[field.index()].track());
+    /// Subscribes the running view to changes of the value or rows of the item at `loc`.
+    pub fn track(&self, loc: &Loc) {
+        if let Some(t) = self.deps.try_update_value(|d| d.values[loc.field.index()].at(&loc.rows)) {
+            t.track();
+        }
     }
 
-    /// Subscribes the running view to changes of whether `field` is shown (in any row).
-    pub fn track_relevance(&self, field: FieldId) {
-        self.deps.with_value(|d| d.shown[field.index()].track());
+    /// Subscribes the running view to changes of whether the item at `loc` is shown.
+    pub fn track_relevance(&self, loc: &Loc) {
+        if let Some(t) = self.deps.try_update_value(|d| d.shown[loc.field.index()].at(&loc.rows)) {
+            t.track();
+        }
     }
 
-    /// Subscribes the running view to changes of the problems shown under `field` (in
-    /// any row).
-    pub fn track_problems(&self, field: FieldId) {
-        self.deps.with_value(|d| d.problems[field.index()].track());
+    /// Subscribes the running view to changes of the problems shown under the item at
+    /// `loc`.
+    pub fn track_problems(&self, loc: &Loc) {
+        if let Some(t) = self.deps.try_update_value(|d| d.problems[loc.field.index()].at(&loc.rows))
+        {
+            t.track();
+        }
     }
 
     /// Whether `field`'s `required` or `read_only` is an expression (else they never
@@ -146,24 +175,28 @@ impl FormState {
     /// whether each moved row is shown. Rows added or cut at the end move nothing.
     fn notify(&self, changes: &Changes, shifted: bool) {
         let form = self.form();
+        // Collected first, notified after: a view re-run at once may make its trigger.
+        let mut due = Vec::new();
         self.deps.with_value(|d| {
             for c in &changes.changes {
                 let i = c.field.index();
                 match c.kind {
-                    ChangeKind::Value => d.values[i].notify(),
-                    ChangeKind::Relevance => d.shown[i].notify(),
-                    ChangeKind::Rows if !shifted => d.values[i].notify(),
+                    ChangeKind::Value => d.values[i].under(&c.rows, &mut due),
+                    ChangeKind::Relevance => d.shown[i].under(&c.rows, &mut due),
+                    ChangeKind::Rows if !shifted => d.values[i].under(&c.rows, &mut due),
                     ChangeKind::Rows => {
                         for (id, _) in form.fields() {
                             if inside(&form, id, c.field) {
-                                d.values[id.index()].notify();
-                                d.shown[id.index()].notify();
+                                // Every row may have moved: all of them.
+                                d.values[id.index()].under(&[], &mut due);
+                                d.shown[id.index()].under(&[], &mut due);
                             }
                         }
                     }
                 }
             }
         });
+        due.iter().for_each(ArcTrigger::notify);
     }
 
     /// Whether the response may still change: once the server has it, it is final (a
@@ -181,7 +214,9 @@ impl FormState {
     pub fn set(&self, loc: &Loc, value: &Json) {
         if !self.editable() {
             // Put the stored answer back in the box.
-            self.deps.with_value(|d| d.values[loc.field.index()].notify());
+            let mut due = Vec::new();
+            self.deps.with_value(|d| d.values[loc.field.index()].under(&loc.rows, &mut due));
+            due.iter().for_each(ArcTrigger::notify);
             self.rev.update(|r| *r += 1);
             return;
         }
@@ -315,17 +350,18 @@ impl FormState {
                 .collect()
         });
         self.problems.set(map);
-        let fields: Vec<Option<FieldId>> = self.session.with_value(|s| {
-            changed.iter().map(|path| s.locate(path).map(|loc| loc.field)).collect()
-        });
+        let locs: Vec<Option<Loc>> =
+            self.session.with_value(|s| changed.iter().map(|path| s.locate(path)).collect());
+        let mut due = Vec::new();
         self.deps.with_value(|d| {
-            for field in fields {
-                match field {
-                    Some(f) => d.problems[f.index()].notify(),
-                    None => d.problems.iter().for_each(ArcTrigger::notify),
+            for loc in locs {
+                match loc {
+                    Some(loc) => d.problems[loc.field.index()].under(&loc.rows, &mut due),
+                    None => d.problems.iter().for_each(|w| w.under(&[], &mut due)),
                 }
             }
         });
+        due.iter().for_each(ArcTrigger::notify);
     }
 
     /// The user left the question at `path`: show its problems from now on.
