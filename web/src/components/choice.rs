@@ -8,7 +8,7 @@ use tianye_core::Loc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::{hidden, input_id, label, messages, path_of, problem_list};
+use super::{current, hidden, input_id, label, messages, path_of, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
@@ -28,14 +28,6 @@ fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
                 .map(|c| (c.name.clone(), c.label.get(&lang, &fallback).to_owned()))
                 .collect()
         })
-    })
-}
-
-fn current(st: FormState, loc: &Loc) -> Signal<Json> {
-    let loc = loc.clone();
-    Signal::derive(move || {
-        st.track(&loc);
-        st.session.with_value(|s| s.answer(&loc))
     })
 }
 

@@ -101,6 +101,15 @@ pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
     st.session.with_value(|s| s.path(loc))
 }
 
+/// The answer at `loc`, re-read when the engine reports it changed.
+pub(crate) fn current(st: FormState, loc: &Loc) -> Signal<serde_json::Value> {
+    let loc = loc.clone();
+    Signal::derive(move || {
+        st.track(&loc);
+        st.session.with_value(|s| s.answer(&loc))
+    })
+}
+
 /// The messages to show under the item at `loc`: once the user has left it, or all at
 /// once on review. Re-read only when the form reports the item's problems shown changed.
 pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {

@@ -9,17 +9,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::text::shown_text;
-use super::{input_id, path_of};
+use super::{current, input_id, path_of};
 use crate::i18n::{Key, t};
 use crate::pages::form::FormState;
-
-fn current(st: FormState, loc: &Loc) -> Signal<Json> {
-    let loc = loc.clone();
-    Signal::derive(move || {
-        st.track(&loc);
-        st.session.with_value(|s| s.answer(&loc))
-    })
-}
 
 /// Date, time and date-time pickers (the browser's own).
 pub(crate) fn temporal(st: FormState, loc: Loc) -> impl IntoView {
