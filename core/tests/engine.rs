@@ -188,3 +188,20 @@ fn current_compares_the_answer_being_checked_with_the_rows_of_its_repeat() {
     let ok = json!({"member": [{"m_name": "王芳"}, {"m_name": "李明"}]});
     assert_eq!(problems(&f, &respond("complete", ok)), vec![]);
 }
+
+#[test]
+fn conditional_rules_are_the_computed_ones() {
+    let f = form(
+        json!([
+            {"type": "integer", "name": "age", "label": "年龄"},
+            {"type": "text", "name": "school", "label": "学校", "required": "${age} < 16"},
+            {"type": "text", "name": "guardian", "label": "监护人", "read_only": "${age} >= 18"},
+            {"type": "text", "name": "name", "label": "姓名", "required": true},
+            {"type": "text", "name": "note", "label": "备注", "read_only": "true()"}
+        ]),
+        json!({}),
+    );
+    let conditional = |name: &str| f.field(f.lookup(name).unwrap()).has_conditional_rules();
+    assert!(conditional("school") && conditional("guardian"));
+    assert!(!conditional("age") && !conditional("name") && !conditional("note"));
+}

@@ -202,6 +202,12 @@ impl Field {
     pub fn has_repeat_count(&self) -> bool {
         self.repeat_count.is_some()
     }
+
+    /// Whether `required` or `read_only` is computed from answers (else it never
+    /// changes).
+    pub fn has_conditional_rules(&self) -> bool {
+        matches!(self.required, Cond::When(_)) || matches!(self.read_only, Cond::When(_))
+    }
 }
 
 /// A boolean property that may be fixed or computed.

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::response::Status;
-use tianye_core::schema::{Condition, Item};
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 
 use crate::app::{App, Route};
@@ -49,8 +48,6 @@ struct Deps {
     shown: Vec<Watch>,
     /// Per field, notified when the problems shown under it change.
     problems: Vec<Watch>,
-    /// Fields whose `required` or `read_only` is an expression.
-    conditional: Vec<bool>,
     /// The problems shown as of the last [`FormState::refresh_problems`], by path.
     shown_problems: HashMap<String, Vec<Problem>>,
 }
@@ -103,7 +100,6 @@ impl FormState {
                 values: (0..form.fields().len()).map(|_| Watch::default()).collect(),
                 shown: (0..form.fields().len()).map(|_| Watch::default()).collect(),
                 problems: (0..form.fields().len()).map(|_| Watch::default()).collect(),
-                conditional: conditional(&form),
                 shown_problems: HashMap::new(),
             }),
             problems: RwSignal::new(HashMap::new()),
@@ -144,10 +140,9 @@ impl FormState {
         }
     }
 
-    /// Whether `field`'s `required` or `read_only` is an expression (else they never
-    /// change).
+    /// Whether `field`'s `required` or `read_only` is computed (else they never change).
     pub fn has_conditional_rules(&self, field: FieldId) -> bool {
-        self.deps.with_value(|d| d.conditional[field.index()])
+        self.session.with_value(|s| s.form().field(field).has_conditional_rules())
     }
 
     /// Subscribes the running view to what `field`'s `required` and `read_only` depend
@@ -467,24 +462,6 @@ fn inside(form: &Form, field: FieldId, container: FieldId) -> bool {
         at = form.field(f).parent;
     }
     false
-}
-
-/// For each field, whether its `required` or `read_only` is an expression.
-fn conditional(form: &Form) -> Vec<bool> {
-    fn walk(form: &Form, items: &[Item], out: &mut Vec<bool>) {
-        for item in items {
-            let expr = |c: &Option<Condition>| matches!(c, Some(Condition::Expr(_)));
-            if (expr(&item.required) || expr(&item.read_only))
-                && let Some(id) = form.lookup(&item.name)
-            {
-                out[id.index()] = true;
-            }
-            walk(form, &item.items, out);
-        }
-    }
-    let mut out = vec![false; form.fields().len()];
-    walk(form, &form.questionnaire().items, &mut out);
-    out
 }
 
 /// Asks the user a yes/no question.
