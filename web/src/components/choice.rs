@@ -12,7 +12,19 @@ use super::{current, hidden, input_id, label, messages, path_of, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
-/// The choices offered at `loc` (filtered), as (name, label) in the current language.
+/// The choices offered at `loc` (filtered) now, as (name, label in `lang`).
+fn labelled(st: FormState, loc: &Loc, lang: &str) -> Vec<(String, String)> {
+    st.session.with_value(|s| {
+        let fallback = s.form().default_language();
+        s.choices(loc)
+            .into_iter()
+            .map(|c| (c.name.clone(), c.label.get(lang, fallback).to_owned()))
+            .collect()
+    })
+}
+
+/// The choices offered at `loc`, as (name, label) in the current language, following
+/// the answers a filter reads and the language.
 fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
     let loc = loc.clone();
     let filtered = st.form().field(loc.field).has_choice_filter();
@@ -20,31 +32,20 @@ fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
         if filtered {
             st.rev.track();
         }
-        let lang = st.app.lang();
-        st.session.with_value(|s| {
-            let fallback = s.form().default_language().to_owned();
-            s.choices(&loc)
-                .into_iter()
-                .map(|c| (c.name.clone(), c.label.get(&lang, &fallback).to_owned()))
-                .collect()
-        })
+        labelled(st, &loc, &st.app.lang())
     })
 }
 
 /// The choices offered at `loc` now, as (name, label, chosen) in the current language.
 fn offered_now(st: FormState, loc: &Loc) -> Vec<(String, String, bool)> {
-    let lang = st.app.lang_untracked();
-    st.session.with_value(|s| {
-        let fallback = s.form().default_language();
-        let answer = s.answer(loc);
-        s.choices(loc)
-            .into_iter()
-            .map(|c| {
-                let chosen = is_chosen(&answer, &c.name);
-                (c.name.clone(), c.label.get(&lang, fallback).to_owned(), chosen)
-            })
-            .collect()
-    })
+    let answer = st.session.with_value(|s| s.answer(loc));
+    labelled(st, loc, &st.app.lang_untracked())
+        .into_iter()
+        .map(|(name, label)| {
+            let chosen = is_chosen(&answer, &name);
+            (name, label, chosen)
+        })
+        .collect()
 }
 
 /// Whether `answer` (one choice's name, or a list of them) holds `name`.

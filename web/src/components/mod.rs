@@ -176,20 +176,18 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         || view! { <p class="q-hint">{text_view(st, &loc, hint_dynamic, Session::hint)}</p> },
     );
     let mark = t(Key::Required, &lang);
+    let star = move |required: bool| {
+        required.then(|| view! { <span class="req" title=mark>" *"</span> })
+    };
     let required = if st.has_conditional_rules(loc.field) {
         let loc = loc.clone();
         (move || {
             st.track_rules(loc.field);
-            st.session
-                .with_value(|s| s.is_required(&loc))
-                .then(|| view! { <span class="req" title=mark>" *"</span> })
+            star(st.session.with_value(|s| s.is_required(&loc)))
         })
         .into_any()
     } else {
-        st.session
-            .with_value(|s| s.is_required(&loc))
-            .then(|| view! { <span class="req" title=mark>" *"</span> })
-            .into_any()
+        star(st.session.with_value(|s| s.is_required(&loc))).into_any()
     };
     let path = path_of(st, &loc);
     let messages = st.messages(&path, &lang);

@@ -119,25 +119,33 @@ impl FormState {
 
     /// Subscribes the running view to changes of the value or rows of the item at `loc`.
     pub fn track(&self, loc: &Loc) {
-        if let Some(t) = self.deps.try_update_value(|d| d.values[loc.field.index()].at(&loc.rows)) {
-            t.track();
-        }
+        self.track_in(loc, |d| &mut d.values);
     }
 
     /// Subscribes the running view to changes of whether the item at `loc` is shown.
     pub fn track_relevance(&self, loc: &Loc) {
-        if let Some(t) = self.deps.try_update_value(|d| d.shown[loc.field.index()].at(&loc.rows)) {
-            t.track();
-        }
+        self.track_in(loc, |d| &mut d.shown);
     }
 
     /// Subscribes the running view to changes of the problems shown under the item at
     /// `loc`.
     pub fn track_problems(&self, loc: &Loc) {
-        if let Some(t) = self.deps.try_update_value(|d| d.problems[loc.field.index()].at(&loc.rows))
+        self.track_in(loc, |d| &mut d.problems);
+    }
+
+    fn track_in(&self, loc: &Loc, watches: fn(&mut Deps) -> &mut Vec<Watch>) {
+        if let Some(t) = self.deps.try_update_value(|d| watches(d)[loc.field.index()].at(&loc.rows))
         {
             t.track();
         }
+    }
+
+    /// Notifies the triggers `pick` collects. Collected first, notified after: a view
+    /// re-run at once may make its own trigger.
+    fn fire(&self, pick: impl FnOnce(&Deps, &mut Vec<ArcTrigger>)) {
+        let mut due = Vec::new();
+        self.deps.with_value(|d| pick(d, &mut due));
+        due.iter().for_each(ArcTrigger::notify);
     }
 
     /// Whether `field`'s `required` or `read_only` is computed (else they never change).
@@ -170,28 +178,25 @@ impl FormState {
     /// whether each moved row is shown. Rows added or cut at the end move nothing.
     fn notify(&self, changes: &Changes, shifted: bool) {
         let form = self.form();
-        // Collected first, notified after: a view re-run at once may make its trigger.
-        let mut due = Vec::new();
-        self.deps.with_value(|d| {
+        self.fire(|d, due| {
             for c in &changes.changes {
                 let i = c.field.index();
                 match c.kind {
-                    ChangeKind::Value => d.values[i].under(&c.rows, &mut due),
-                    ChangeKind::Relevance => d.shown[i].under(&c.rows, &mut due),
-                    ChangeKind::Rows if !shifted => d.values[i].under(&c.rows, &mut due),
+                    ChangeKind::Value => d.values[i].under(&c.rows, due),
+                    ChangeKind::Relevance => d.shown[i].under(&c.rows, due),
+                    ChangeKind::Rows if !shifted => d.values[i].under(&c.rows, due),
                     ChangeKind::Rows => {
                         for (id, _) in form.fields() {
                             if inside(&form, id, c.field) {
                                 // Every row may have moved: all of them.
-                                d.values[id.index()].under(&[], &mut due);
-                                d.shown[id.index()].under(&[], &mut due);
+                                d.values[id.index()].under(&[], due);
+                                d.shown[id.index()].under(&[], due);
                             }
                         }
                     }
                 }
             }
         });
-        due.iter().for_each(ArcTrigger::notify);
     }
 
     /// Whether the response may still change: once the server has it, it is final (a
@@ -209,9 +214,7 @@ impl FormState {
     pub fn set(&self, loc: &Loc, value: &Json) {
         if !self.editable() {
             // Put the stored answer back in the box.
-            let mut due = Vec::new();
-            self.deps.with_value(|d| d.values[loc.field.index()].under(&loc.rows, &mut due));
-            due.iter().for_each(ArcTrigger::notify);
+            self.fire(|d, due| d.values[loc.field.index()].under(&loc.rows, due));
             self.rev.update(|r| *r += 1);
             return;
         }
@@ -304,11 +307,8 @@ impl FormState {
     /// Shows page `page` and remembers it, so the form reopens there after a reload.
     pub fn show_page(&self, page: usize) {
         self.page.set(page);
-        if let Some(record) = self.record.try_update_value(|r| {
-            r.page = page;
-            r.clone()
-        }) {
-            self.app.save(&record);
+        if self.record.try_update_value(|r| r.page = page).is_some() {
+            self.record.with_value(|r| self.app.save(r));
         }
     }
 
@@ -347,16 +347,14 @@ impl FormState {
         self.problems.set(map);
         let locs: Vec<Option<Loc>> =
             self.session.with_value(|s| changed.iter().map(|path| s.locate(path)).collect());
-        let mut due = Vec::new();
-        self.deps.with_value(|d| {
+        self.fire(|d, due| {
             for loc in locs {
                 match loc {
-                    Some(loc) => d.problems[loc.field.index()].under(&loc.rows, &mut due),
-                    None => d.problems.iter().for_each(|w| w.under(&[], &mut due)),
+                    Some(loc) => d.problems[loc.field.index()].under(&loc.rows, due),
+                    None => d.problems.iter().for_each(|w| w.under(&[], due)),
                 }
             }
         });
-        due.iter().for_each(ArcTrigger::notify);
     }
 
     /// The user left the question at `path`: show its problems from now on.
