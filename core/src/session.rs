@@ -536,17 +536,10 @@ impl Session {
             .copied()
             .filter(|&id| form.field(id).default.is_some())
             .collect();
-        // Into evaluation order. Ranks are distinct, and fields come nearly in rank order
-        // already, so an insertion sort is quick here; it also keeps a sort instantiation
-        // (about 4 KB) out of the browser build.
-        let rank = |id: FieldId| form.graph.rank[graph_node(id, NodeKind::Def)];
-        for i in 1..with_default.len() {
-            let mut j = i;
-            while j > 0 && rank(with_default[j - 1]) > rank(with_default[j]) {
-                with_default.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        // Into evaluation order (fields come nearly in rank order already).
+        crate::order::sort_nearly_sorted_by_key(&mut with_default, |&id| {
+            form.graph.rank[graph_node(id, NodeKind::Def)]
+        });
         for id in with_default {
             let f = form.field(id);
             let value = self.with_ctx(scope, rows, |env, ctx| {

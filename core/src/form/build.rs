@@ -105,13 +105,7 @@ struct Builder {
 
 fn validation_diagnostics(mut found: Vec<Invalid>, item: &str, prefix: &str) -> Vec<Diagnostic> {
     // Report in a stable order: by property name (a property's findings in check order).
-    for i in 1..found.len() {
-        let mut j = i;
-        while j > 0 && found[j - 1].field > found[j].field {
-            found.swap(j - 1, j);
-            j -= 1;
-        }
-    }
+    crate::order::sort_nearly_sorted_by_key(&mut found, |f| f.field);
     let mut out = Vec::new();
     for Invalid { field, code, value } in found {
         let property = format!("{prefix}{field}");
