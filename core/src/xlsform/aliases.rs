@@ -364,12 +364,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "cascading_select",
 ];
 
-/// Whether an ODK function in an XLSForm is one Tianye cannot evaluate (the engine's
-/// own list, so the importer and the checker always agree).
-pub(crate) fn unsupported_function(name: &str) -> bool {
-    crate::expr::is_unsupported_function(name)
-}
-
 /// Appearances Tianye's form app renders; others are kept but reported.
 pub(crate) const APPEARANCES: &[&str] =
     &["field-list", "minimal", "multiline", "numbers", "likert", "horizontal", "rating"];

@@ -176,9 +176,8 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         || view! { <p class="q-hint">{text_view(st, &loc, hint_dynamic, Session::hint)}</p> },
     );
     let mark = t(Key::Required, &lang);
-    let star = move |required: bool| {
-        required.then(|| view! { <span class="req" title=mark>" *"</span> })
-    };
+    let star =
+        move |required: bool| required.then(|| view! { <span class="req" title=mark>" *"</span> });
     let required = if st.has_conditional_rules(loc.field) {
         let loc = loc.clone();
         (move || {
