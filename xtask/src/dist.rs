@@ -1,8 +1,9 @@
 //! Building the form app into `dist/` and reporting its size.
 //!
-//! `cargo build --profile wasm-release` (size-tuned, the standard library rebuilt for size) → `wasm-bindgen --target web` (the
-//! CLI pinned to the crate's version) → `wasm-opt -Oz` (pinned binaryen) → static files,
-//! the bundled questionnaires and the service worker with its shell list.
+//! `cargo build --profile wasm-release` (size-tuned, the standard library rebuilt for
+//! size) → `wasm-bindgen --target web` (the CLI pinned to the crate's version) →
+//! `wasm-opt -Oz` (pinned binaryen) → static files, the bundled questionnaires and the
+//! service worker with its shell list.
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;

@@ -44,29 +44,23 @@ pub(crate) fn cargo() -> Command {
 
 /// The `wasm32-unknown-unknown` target for the browser build.
 pub(crate) fn wasm_target() -> Result<()> {
-    let installed =
-        Command::new("rustup").args(["target", "list", "--installed"]).current_dir(root()).output();
-    if installed
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
-    {
-        return Ok(());
-    }
-    run(Command::new("rustup")
-        .args(["target", "add", "wasm32-unknown-unknown"])
-        .current_dir(root()))
+    rustup_add("target", "wasm32-unknown-unknown")
 }
 
 /// The standard library's source, which the size-tuned browser build recompiles.
 pub(crate) fn rust_src() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["component", "list", "--installed"])
-        .current_dir(root())
-        .output();
-    if installed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "rust-src"))
-    {
+    rustup_add("component", "rust-src")
+}
+
+/// `rustup KIND add NAME` (`target` or `component`), unless `rustup KIND list
+/// --installed` already lists it.
+fn rustup_add(kind: &str, name: &str) -> Result<()> {
+    let installed =
+        Command::new("rustup").args([kind, "list", "--installed"]).current_dir(root()).output();
+    if installed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == name)) {
         return Ok(());
     }
-    run(Command::new("rustup").args(["component", "add", "rust-src"]).current_dir(root()))
+    run(Command::new("rustup").args([kind, "add", name]).current_dir(root()))
 }
 
 /// pyxform, the reference XLSForm converter, pinned: the differential XLSForm test
