@@ -149,6 +149,12 @@ async fn uploads_seen(b: &Browser) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
+/// The statuses of the uploads the server answered (those cut off by the network left
+/// out).
+async fn answered_uploads(b: &Browser) -> Vec<Value> {
+    uploads_seen(b).await.into_iter().filter(|s| s != &json!(0)).collect()
+}
+
 // ---- the app, as a user sees it -------------------------------------------------------
 
 /// Opens the team link and waits for the list with `lbc_household` offered.
@@ -156,6 +162,14 @@ async fn open_team_link(b: &Browser, site: &Site) {
     b.goto(&site.team_link()).await;
     b.wait_text(".notice", "已保存队伍上传口令").await;
     b.wait_visible("button.start[data-form='lbc_household']").await;
+}
+
+/// A phone that opened the team link and started a household; its response id.
+async fn household_on_team_link(site: &Site) -> (Browser, String) {
+    let b = site.browser().await;
+    open_team_link(&b, site).await;
+    let id = new_household(&b).await;
+    (b, id)
 }
 
 /// Starts a new household from the list; returns its response id.
@@ -423,6 +437,17 @@ async fn fill_remaining_pages(b: &Browser) {
 async fn review_and_complete(b: &Browser) {
     b.click(".pager button.primary").await;
     b.wait_visible(".review-screen").await;
+    mark_complete(b).await;
+}
+
+/// Opens the review page of the response shown (as its link would).
+async fn open_review(b: &Browser) {
+    b.js("location.hash = location.hash + '/review';", vec![]).await;
+    b.wait_visible(".review-screen").await;
+}
+
+/// On the review page: check there is no problem, mark complete.
+async fn mark_complete(b: &Browser) {
     b.wait_text(".review-problems", "没有问题").await;
     b.click(".review-screen .pager button.primary").await;
     b.wait_visible(".review-screen .done").await;
@@ -481,6 +506,12 @@ fn valid_answers(today: &str) -> Value {
     answers
 }
 
+/// Gives response `id` the answers of a complete, valid household dated today.
+async fn seed_valid_household(b: &Browser, id: &str) {
+    let today = phone_today(b).await;
+    seed_answers(b, id, &valid_answers(&today)).await;
+}
+
 async fn phone_today(b: &Browser) -> String {
     b.js("return document.getElementById('q-interview_date-input').value;", vec![])
         .await
@@ -495,9 +526,7 @@ async fn phone_today(b: &Browser) -> String {
 fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
     browser::run(async {
         let site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
+        let (b, id) = household_on_team_link(&site).await;
         // Today's date is filled in for the interview.
         assert!(!phone_today(&b).await.is_empty(), "interview_date has no default");
 
@@ -563,13 +592,11 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         {
             assert!(text.contains(needle), "the stored response lacks {needle}: {text}");
         }
-        let posts: Vec<Value> =
-            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        let posts = answered_uploads(&b).await;
         assert_eq!(posts, vec![json!(201)], "one upload answered 201, no repeat");
         // Staying on the list does not send it again.
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let posts: Vec<Value> =
-            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        let posts = answered_uploads(&b).await;
         assert_eq!(posts, vec![json!(201)]);
         assert_eq!(site.stored().len(), 1);
         b.close().await;
@@ -580,18 +607,12 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
 fn completed_while_the_server_is_stopped_it_is_queued_then_uploaded_exactly_once() {
     browser::run(async {
         let mut site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
-        let today = phone_today(&b).await;
-        seed_answers(&b, &id, &valid_answers(&today)).await;
+        let (b, id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &id).await;
 
         site.stop_server();
-        b.js("location.hash = location.hash + '/review';", vec![]).await;
-        b.wait_visible(".review-screen").await;
-        b.wait_text(".review-problems", "没有问题").await;
-        b.click(".review-screen .pager button.primary").await;
-        b.wait_visible(".review-screen .done").await;
+        open_review(&b).await;
+        mark_complete(&b).await;
         b.click(".review-screen .done button.primary").await;
         wait_group(&b, &id, "complete").await;
         // The failed attempt is shown, with the next try.
@@ -606,8 +627,7 @@ fn completed_while_the_server_is_stopped_it_is_queued_then_uploaded_exactly_once
         let stored = site.stored();
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(id));
-        let posts: Vec<Value> =
-            uploads_seen(&b).await.into_iter().filter(|s| s != &json!(0)).collect();
+        let posts = answered_uploads(&b).await;
         assert_eq!(posts, vec![json!(201)], "uploaded once");
         let record = stored_record(&b, &id).await;
         assert_eq!(upload_state(&record).0, "uploaded", "{record}");
@@ -619,16 +639,12 @@ fn completed_while_the_server_is_stopped_it_is_queued_then_uploaded_exactly_once
 fn a_response_cut_off_mid_upload_is_sent_again_after_a_reload_and_stored_once() {
     browser::run(async {
         let site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
-        let today = phone_today(&b).await;
-        seed_answers(&b, &id, &valid_answers(&today)).await;
+        let (b, id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &id).await;
 
         // The upload request goes out and never comes back (the tab is killed).
         b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
-        b.js("location.hash = location.hash + '/review';", vec![]).await;
-        b.wait_visible(".review-screen").await;
+        open_review(&b).await;
         b.click(".review-screen .pager button.primary").await;
         b.wait(
             "the upload to be out",
@@ -660,11 +676,8 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
             std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
         std::fs::write(&form_path, &original).unwrap();
         let mut site = Site::start_with(forms.path());
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
-        let today = phone_today(&b).await;
-        seed_answers(&b, &id, &valid_answers(&today)).await;
+        let (b, id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &id).await;
 
         // Before any upload, the coordinator tightens a rule without a new version
         // (the server allows that while the version has no submissions): household
@@ -675,11 +688,8 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
         std::fs::write(&form_path, stricter).unwrap();
         site.start_server();
 
-        b.js("location.hash = location.hash + '/review';", vec![]).await;
-        b.wait_visible(".review-screen").await;
-        b.wait_text(".review-problems", "没有问题").await;
-        b.click(".review-screen .pager button.primary").await;
-        b.wait_visible(".review-screen .done").await;
+        open_review(&b).await;
+        mark_complete(&b).await;
         b.click(".review-screen .done button.primary").await;
 
         wait_group(&b, &id, "rejected").await;
@@ -759,9 +769,7 @@ async fn compose(
 fn chinese_typed_through_composition_is_kept_whole() {
     browser::run(async {
         let site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
+        let (b, id) = household_on_team_link(&site).await;
         let pinyin = ["w", "wa", "wang", "wang xiao", "wang xiao ming"];
         let seen =
             compose(&b, &id, ("enumerator_name", "enumerator_name"), &pinyin, "王小明").await;
@@ -837,9 +845,7 @@ fn chinese_typed_through_composition_is_kept_whole() {
 fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
     browser::run(async {
         let site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let first = new_household(&b).await;
+        let (b, first) = household_on_team_link(&site).await;
         type_text(&b, "enumerator_name", "周晓雯").await;
         go_home(&b).await;
         let second = new_household(&b).await;
@@ -930,9 +936,7 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
 fn the_app_opens_offline_after_the_first_visit() {
     browser::run(async {
         let mut site = Site::start();
-        let b = site.browser().await;
-        open_team_link(&b, &site).await;
-        let id = new_household(&b).await;
+        let (b, id) = household_on_team_link(&site).await;
         type_text(&b, "enumerator_name", "周晓雯").await;
         // The service worker has installed and cached the app.
         b.wait(
