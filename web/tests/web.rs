@@ -8,7 +8,7 @@
 //! - components mounted with `leptos::mount::mount_to` on the bundled `lbc_household`:
 //!   every question labelled, relevance hiding a question, roster cards following the
 //!   count answer, text committed on input but never during an input method's
-//!   composition.
+//!   composition, long groups cut into chunks that hide with their questions.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -453,5 +453,45 @@ async fn each_page_is_built_afresh_and_the_count_makes_the_cards() {
     let name: web_sys::HtmlInputElement =
         query(&host, "#q-enumerator_name-input").dyn_into().unwrap();
     assert_eq!(name.value(), "周晓雯");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_long_group_comes_in_chunks_hidden_when_all_their_questions_are() {
+    clear("t-chunks.");
+    let host = new_host();
+    // 60 questions: `switch`, then q1…q59, of which q1…q45 are asked unless switch = yes.
+    let form = Arc::new(
+        Form::compile(tianye_core::synthetic::switch_questionnaire(60, 45)).expect("compiles"),
+    );
+    let group = form.lookup("all").expect("the group");
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-chunks.".into(), ..Config::default() });
+        let st = FormState::new(app, form, record("c", "2026-07-01T09:00:00+08:00", json!({})));
+        slot.set(Some(st));
+        view! { <main class="page">{field_view(st, group, Vec::new())}</main> }
+    });
+    handle.forget();
+    let st: FormState = out.take().expect("mounted");
+    tick().await;
+    let chunks = host.query_selector_all("#q-all > .chunk").unwrap();
+    assert_eq!(chunks.length(), 3, "60 questions in chunks of 20");
+    let questions_in = |i: u32| {
+        let chunk: web_sys::Element = chunks.item(i).unwrap().dyn_into().unwrap();
+        (chunk.query_selector_all(".q").unwrap().length(), chunk.class_list().contains("hidden"))
+    };
+    assert_eq!([questions_in(0), questions_in(1), questions_in(2)], [(20, false); 3]);
+    assert_eq!(query(&host, "#q-all > .chunk:nth-of-type(2) > .q").id(), "q-q20");
+    // switch = yes hides q1…q45: all of the second chunk, so the chunk itself.
+    let switch = Loc::top(st.form().lookup("switch").unwrap());
+    st.set(&switch, &json!("yes"));
+    tick().await;
+    assert_eq!(count(&host, ".q.hidden"), 45);
+    assert_eq!([questions_in(0).1, questions_in(1).1, questions_in(2).1], [false, true, false]);
+    st.set(&switch, &json!("no"));
+    tick().await;
+    assert_eq!(count(&host, ".q.hidden") + count(&host, ".chunk.hidden"), 0);
     host.remove();
 }

@@ -48,6 +48,55 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
     }
 }
 
+/// Questions shown at most in one chunk of a long page or group.
+const CHUNK: usize = 20;
+
+/// The items `ids` in the row at `rows`, one after another (a page's or a group's). A
+/// long list is cut into chunks of [`CHUNK`] shown items, which the browser skips while
+/// they are off screen (`.chunk`, `content-visibility: auto`): an answer that hides or
+/// shows 400 questions further down costs the style and layout of what is on screen.
+/// A chunk whose items are all hidden is hidden too, so that the chunks after it do not
+/// come on screen one frame after another at their placeholder size.
+pub fn items_view(st: FormState, ids: &[FieldId], rows: &[u32]) -> AnyView {
+    let form = st.form();
+    let shown = |id: &FieldId| {
+        !matches!(form.field(*id).kind, ItemType::Calculate | ItemType::Hidden | ItemType::Meta)
+    };
+    let items = |ids: &[FieldId]| {
+        ids.iter().map(|&id| field_view(st, id, rows.to_vec())).collect::<Vec<_>>()
+    };
+    if ids.iter().filter(|id| shown(id)).count() <= CHUNK {
+        return items(ids).into_any();
+    }
+    let mut chunks = Vec::new();
+    let (mut start, mut count) = (0, 0);
+    for (i, id) in ids.iter().enumerate() {
+        count += usize::from(shown(id));
+        if count == CHUNK || i + 1 == ids.len() {
+            let part = &ids[start..=i];
+            let locs: Vec<Loc> =
+                part.iter().filter(|id| shown(id)).map(|&id| Loc::new(id, rows.to_vec())).collect();
+            chunks
+                .push(view! { <div class="chunk" use:follow_chunk=(st, locs)>{items(part)}</div> });
+            (start, count) = (i + 1, 0);
+        }
+    }
+    chunks.into_any()
+}
+
+/// Keeps the chunk `el` of [`items_view`] hidden while every item in it (at `locs`) is.
+fn follow_chunk(el: web_sys::Element, (st, locs): (FormState, Vec<Loc>)) {
+    let effect = RenderEffect::new(move |_| {
+        let mut hidden = true;
+        for loc in &locs {
+            st.track_relevance(loc);
+            hidden &= !st.session.with_value(|s| s.is_relevant(loc));
+        }
+        let _ = el.class_list().toggle_with_force("hidden", hidden);
+    });
+    Owner::on_cleanup(move || drop(effect));
+}
+
 /// Whether the item at `loc` is hidden, re-read when the engine reports its relevance
 /// changed (for `class:hidden`).
 pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Sync + 'static {
@@ -235,7 +284,7 @@ fn group(st: FormState, loc: Loc) -> impl IntoView {
     view! {
         <fieldset class="group" id=id class:hidden=hidden>
             <legend>{label}</legend>
-            {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
+            {items_view(st, &children, &rows)}
         </fieldset>
     }
 }

@@ -10,7 +10,7 @@ use tianye_core::response::Status;
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 
 use crate::app::{App, Route};
-use crate::components::field_view;
+use crate::components::items_view;
 use crate::i18n::{Key, t};
 use crate::state::pages::{Page, page_of, pages};
 use crate::state::record::{Record, Upload};
@@ -537,7 +537,7 @@ pub fn page_view(st: FormState) -> impl IntoView {
             children=move |(i, _)| {
                 let items =
                     st.pages.with_value(|p| p.get(i).map(|p| p.items.clone()).unwrap_or_default());
-                items.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()
+                items_view(st, &items, &[])
             }
         />
     }
