@@ -495,3 +495,33 @@ async fn a_long_group_comes_in_chunks_hidden_when_all_their_questions_are() {
     assert_eq!(count(&host, ".q.hidden") + count(&host, ".chunk.hidden"), 0);
     host.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_note_and_the_card_titles_follow_the_answers_they_show() {
+    let names = ["hh_size", "member", "g_roster_summary"];
+    let (host, st) = mount("t-note.", json!({"consent": "yes"}), &names);
+    tick().await;
+    type_text(&host, "#q-hh_size-input", "2");
+    tick().await;
+    let note = || query(&host, "#q-roster_note").text_content().unwrap();
+    assert!(note().contains("未满16周岁儿童 0 人，外出务工 0 人"), "{}", note());
+    let at = |name: &str, row: u32| Loc::new(st.form().lookup(name).unwrap(), vec![row]);
+    // A child in row 1 is counted by `n_u16`, a calculation over the roster.
+    st.set(&at("m_dob", 0), &json!("2015-01-01"));
+    tick().await;
+    assert!(note().contains("儿童 1 人"), "{}", note());
+    // A parent working away in row 2.
+    st.set(&at("m_dob", 1), &json!("1990-01-01"));
+    tick().await;
+    st.set(&at("m_away", 1), &json!("yes"));
+    tick().await;
+    assert!(note().contains("外出务工 1 人"), "{}", note());
+    // The card titles follow the names typed in their own rows.
+    type_text(&host, "#q-m_name-1-input", "刘建军");
+    tick().await;
+    let titles = |i: u32| {
+        query(&host, &format!("#q-member .row-card:nth-of-type({i}) h3")).text_content().unwrap()
+    };
+    assert_eq!([titles(1), titles(2)], ["第 1 行".to_owned(), "刘建军".to_owned()]);
+    host.remove();
+}

@@ -8,6 +8,7 @@ mod text;
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use tianye_core::form::{Field, Template};
 use tianye_core::schema::ItemType;
 use tianye_core::{FieldId, Loc, Session};
 
@@ -107,20 +108,24 @@ pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Syn
     }
 }
 
-/// A text of the item at `loc` (its label, hint…) in the current language: written
-/// once, or re-read after every change when `dynamic` (it shows answers). A change of
+/// A text of the item at `loc` (its label, hint…, the one `pick` gives) in the current
+/// language: written once, or re-read when an answer it shows changes. A change of
 /// language builds the page again.
 fn text_view(
     st: FormState,
     loc: &Loc,
-    dynamic: bool,
+    pick: fn(&Field) -> Option<&Template>,
     read: fn(&Session, &Loc, &str) -> String,
 ) -> AnyView {
     let lang = st.app.lang_untracked();
-    if dynamic {
-        let loc = loc.clone();
+    let form = st.form();
+    let f = form.field(loc.field);
+    if pick(f).is_some_and(Template::is_dynamic) {
+        let (loc, scope) = (loc.clone(), f.scope);
         (move || {
-            st.rev.track();
+            if let Some(text) = pick(st.form().field(loc.field)) {
+                st.track_text(text, scope, &loc.rows);
+            }
             st.session.with_value(|s| read(s, &loc, &lang))
         })
         .into_any()
@@ -131,13 +136,7 @@ fn text_view(
 
 /// The label of the item at `loc` (see [`text_view`]).
 pub(crate) fn label(st: FormState, loc: &Loc) -> AnyView {
-    let dynamic = st
-        .form()
-        .field(loc.field)
-        .label
-        .as_ref()
-        .is_some_and(tianye_core::form::Template::is_dynamic);
-    text_view(st, loc, dynamic, Session::label)
+    text_view(st, loc, |f| f.label.as_ref(), Session::label)
 }
 
 /// The DOM id of the input of the item at `loc`.
@@ -218,12 +217,12 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     let form = st.form();
     let f = form.field(loc.field);
     let lang = st.app.lang_untracked();
-    let hint_dynamic = f.hint.as_ref().is_some_and(tianye_core::form::Template::is_dynamic);
+    let hint_dynamic = f.hint.as_ref().is_some_and(Template::is_dynamic);
     let hint = st.session.with_value(|s| s.hint(&loc, &lang));
     // An empty hint that may fill in later keeps its (empty, unshown) paragraph.
-    let hint = (hint_dynamic || !hint.is_empty()).then(
-        || view! { <p class="q-hint">{text_view(st, &loc, hint_dynamic, Session::hint)}</p> },
-    );
+    let hint = (hint_dynamic || !hint.is_empty()).then(|| {
+        view! { <p class="q-hint">{text_view(st, &loc, |f| f.hint.as_ref(), Session::hint)}</p> }
+    });
     let mark = t(Key::Required, &lang);
     let star =
         move |required: bool| required.then(|| view! { <span class="req" title=mark>" *"</span> });

@@ -52,10 +52,16 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                                 .unwrap_or_else(|| t(Key::Row, &lang).replace("{n}", &(i + 1).to_string()))
                         }
                     };
-                    // A row's title follows its label's answers; a number never changes.
+                    // A row's title follows the answers its label shows; a number never
+                    // changes.
                     let heading = if titled {
+                        let rows = rows.clone();
                         (move || {
-                            st.rev.track();
+                            let form = st.form();
+                            let f = form.field(loc.field);
+                            if let (Some(text), Some(scope)) = (&f.row_label, f.row_scope) {
+                                st.track_text(text, scope, &rows);
+                            }
                             heading()
                         })
                         .into_any()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use serde_json::Value as Json;
+use tianye_core::form::{ScopeId, Template};
 use tianye_core::response::Status;
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 
@@ -61,9 +62,9 @@ pub struct FormState {
     pub session: StoredValue<Session>,
     /// The stored record.
     pub record: StoredValue<Record>,
-    /// Bumped after every change, for views that may depend on any answer (dynamic
-    /// labels, filtered choices, progress, review). A question's own state follows
-    /// [`FormState::track`] instead: with thousands of subscribers, one signal made every
+    /// Bumped after every change, for views that may depend on any answer (filtered
+    /// choices, computed rules, progress, review). A question's own state and the texts
+    /// showing answers follow [`FormState::track`] instead: with thousands of subscribers, one signal made every
     /// question re-run after every keystroke, and Leptos drops each subscriber from the
     /// signal's ordered set in time proportional to its size (quadratic overall).
     pub rev: RwSignal<u64>,
@@ -151,6 +152,23 @@ impl FormState {
     /// Whether `field`'s `required` or `read_only` is computed (else they never change).
     pub fn has_conditional_rules(&self, field: FieldId) -> bool {
         self.session.with_value(|s| s.form().field(field).has_conditional_rules())
+    }
+
+    /// Subscribes the running view to the answers `text` shows, for a text of the rows
+    /// of `scope` shown at `rows` (a label, a hint, a row's title): each answer it reads
+    /// in that row or around it. A text showing an answer inside another repeat reads
+    /// across that repeat's rows, so it follows every change.
+    pub fn track_text(&self, text: &Template, scope: ScopeId, rows: &[u32]) {
+        let form = self.form();
+        let chain = &form.scope(scope).chain;
+        for id in text.references() {
+            let around = form.scope(form.field(id).scope);
+            if chain.starts_with(&around.chain) && around.depth <= rows.len() {
+                self.track(&Loc::new(id, rows[..around.depth].to_vec()));
+            } else {
+                self.rev.track();
+            }
+        }
     }
 
     /// Subscribes the running view to what `field`'s `required` and `read_only` depend
