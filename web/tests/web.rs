@@ -409,6 +409,14 @@ async fn removing_a_row_moves_the_later_rows_up() {
     assert_eq!(query(&host, ".row-card:nth-of-type(2) h3").text_content().unwrap(), "第 2 行");
     assert!(!hidden(&host, "#q-p_school-0"), "12 is school age");
     assert!(hidden(&host, "#q-p_school-1"), "40 is not");
+    // Remove the last row: nothing moves, the first row keeps its answers and relevance.
+    let remove: web_sys::HtmlElement =
+        query(&host, ".row-card:nth-of-type(2) header button").dyn_into().unwrap();
+    remove.click();
+    tick().await;
+    assert_eq!(count(&host, ".row-card"), 1);
+    assert_eq!(value("#q-p_name-0-input"), "王秀英");
+    assert!(!hidden(&host, "#q-p_school-0"));
     host.remove();
 }
 

@@ -287,8 +287,10 @@ impl FormState {
         if has_answers && !confirm(Key::ConfirmRemoveRow, self.app) {
             return;
         }
+        // Removing the last row moves no other row up.
+        let last = self.session.with_value(|s| index + 1 >= s.row_count(loc));
         if let Some(Ok(changes)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
-            self.notify(&changes, true);
+            self.notify(&changes, !last);
             self.changed();
         }
     }
