@@ -122,11 +122,11 @@ pub fn Home(
                     on:input=move |ev| query.set(event_target_value(&ev)) />
                 <p class="counts">
                     {move || app.counts().into_iter().map(|(g, n)| view! {
-                        <span class=format!("count {g:?}").to_lowercase()>{t(group_key(g), &lang())} ": " {n}</span>
+                        <span class=format!("count {}", g.css_name())>{t(group_key(g), &lang())} ": " {n}</span>
                     }).collect_view()}
                 </p>
                 {move || groups().into_iter().filter(|(_, items)| !items.is_empty()).map(|(g, items)| view! {
-                    <h3 class=format!("group-{g:?}").to_lowercase()>{t(group_key(g), &lang())} " (" {items.len()} ")"</h3>
+                    <h3 class=format!("group-{}", g.css_name())>{t(group_key(g), &lang())} " (" {items.len()} ")"</h3>
                     <ul class="records">
                         {items.into_iter().map(|r| record_line(app, r)).collect_view()}
                     </ul>

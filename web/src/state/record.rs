@@ -75,6 +75,17 @@ impl Group {
     /// Every group, in display order.
     pub const ALL: [Group; 5] =
         [Group::Draft, Group::Complete, Group::Uploading, Group::Uploaded, Group::Rejected];
+
+    /// The group's name in the page's markup (`group-draft`, `count draft`…).
+    pub fn css_name(self) -> &'static str {
+        match self {
+            Group::Draft => "draft",
+            Group::Complete => "complete",
+            Group::Uploading => "uploading",
+            Group::Uploaded => "uploaded",
+            Group::Rejected => "rejected",
+        }
+    }
 }
 
 /// A response with what this device knows about it.
