@@ -342,6 +342,36 @@ async fn text_is_committed_on_input_but_not_during_composition() {
     host.remove();
 }
 
+#[wasm_bindgen_test]
+async fn a_text_area_waits_for_the_input_method_too() {
+    let (host, st) = mount("t-ime-area.", json!({"consent": "yes"}), &["remarks"]);
+    tick().await;
+    let remarks = Loc::top(st.form().lookup("remarks").unwrap());
+    let area: web_sys::HtmlTextAreaElement =
+        query(&host, "textarea#q-remarks-input").dyn_into().unwrap();
+    area.focus().unwrap();
+    let event = |kind: &str| {
+        let init = web_sys::CompositionEventInit::new();
+        init.set_bubbles(true);
+        web_sys::CompositionEvent::new_with_event_init_dict(kind, &init).unwrap()
+    };
+    area.dispatch_event(&event("compositionstart")).unwrap();
+    area.set_value("bu zai jia");
+    let init = web_sys::InputEventInit::new();
+    init.set_is_composing(true);
+    init.set_bubbles(true);
+    area.dispatch_event(&web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    tick().await;
+    assert_eq!(st.session.with_value(|s| s.answer(&remarks)), Value::Null);
+    area.set_value("父母都不在家");
+    area.dispatch_event(&event("compositionend")).unwrap();
+    tick().await;
+    assert_eq!(st.session.with_value(|s| s.answer(&remarks)), json!("父母都不在家"));
+    assert_eq!(area.value(), "父母都不在家");
+    host.remove();
+}
+
 /// A `div.tianye` added to the page, to mount a view in.
 fn new_host() -> web_sys::HtmlElement {
     let host: web_sys::HtmlElement =

@@ -121,24 +121,20 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let follow = (st, loc, kind);
     let commit_input = commit.clone();
     let commit_end = commit.clone();
+    // The same typing handlers on either box.
+    let typing = view! { <{..}
+        on:compositionstart=move |_| composing.set_value(true)
+        on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
+        on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
+        on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
+    /> };
     if multiline {
-        view! {
-            <textarea id=id use:follow_answer=follow rows="3"
-                on:compositionstart=move |_| composing.set_value(true)
-                on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
-                on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
-                on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
-            >{initial}</textarea>
-        }
-        .into_any()
+        view! { <textarea id=id use:follow_answer=follow rows="3" {..typing}>{initial}</textarea> }
+            .into_any()
     } else {
         view! {
-            <input id=id use:follow_answer=follow type=input_type inputmode=inputmode value=initial autocomplete="off"
-                on:compositionstart=move |_| composing.set_value(true)
-                on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
-                on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
-                on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
-            />
+            <input id=id use:follow_answer=follow type=input_type inputmode=inputmode value=initial
+                autocomplete="off" {..typing} />
         }
         .into_any()
     }
