@@ -8,7 +8,9 @@
 //! - components mounted with `leptos::mount::mount_to` on the bundled `lbc_household`:
 //!   every question labelled, relevance hiding a question, roster cards following the
 //!   count answer, text committed on input but never during an input method's
-//!   composition, long groups cut into chunks that hide with their questions.
+//!   composition (in a text box and a text area), long groups cut into chunks that
+//!   hide with their questions, texts following the answers they show, and "go to the
+//!   first problem" scrolling to a question far down a long page (with the app's styles).
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -561,5 +563,64 @@ async fn a_note_and_the_card_titles_follow_the_answers_they_show() {
         query(&host, &format!("#q-member .row-card:nth-of-type({i}) h3")).text_content().unwrap()
     };
     assert_eq!([titles(1), titles(2)], ["第 1 行".to_owned(), "刘建军".to_owned()]);
+    host.remove();
+}
+
+/// Where `el` starts, in px from the top of the window.
+fn top_of(el: &web_sys::Element) -> f64 {
+    let rect: js_sys::Function =
+        js_sys::Reflect::get(el, &"getBoundingClientRect".into()).unwrap().into();
+    let rect = rect.call0(el).unwrap();
+    js_sys::Reflect::get(&rect, &"top".into()).unwrap().as_f64().unwrap()
+}
+
+/// Waits `ms` milliseconds of the browser's clock.
+async fn sleep(ms: i32) {
+    let wait = js_sys::Promise::new(&mut |done, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&done, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(wait).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn go_to_the_first_problem_scrolls_to_it_far_down_a_long_page() {
+    clear("t-first.");
+    let host = new_host();
+    // 80 questions on one page (four chunks); only the 70th is required.
+    let items: Vec<Value> = (1..=80)
+        .map(|i| json!({"type": "integer", "name": format!("q{i}"), "label": format!("第 {i} 题"), "required": i == 70}))
+        .collect();
+    let q = json!({"id": "long", "version": "1", "title": "long",
+                   "items": [{"type": "group", "name": "all", "label": "all", "items": items}]});
+    let form = Arc::new(Form::compile(serde_json::from_value(q).unwrap()).expect("compiles"));
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-first.".into(), ..Config::default() });
+        let mut r = record("f", "2026-07-01T09:00:00+08:00", json!({}));
+        r.response.questionnaire.id = "long".into();
+        let st = FormState::new(app, form, r);
+        slot.set(Some(st));
+        view! { <main class="page">{page_view(st)}</main> }
+    });
+    handle.forget();
+    let st: FormState = out.take().expect("mounted");
+    // The app's own styles: chunks off screen are skipped (`content-visibility: auto`).
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../static/style.css")));
+    host.append_child(&style).unwrap();
+    tick().await;
+    assert_eq!(count(&host, ".chunk"), 4);
+    window().scroll_to_with_x_and_y(0.0, 0.0);
+    let target = query(&host, "#q-q70");
+    let below = top_of(&target);
+    let height = window().inner_height().unwrap().as_f64().unwrap();
+    assert!(below > height, "q70 starts off screen ({below} px, window {height} px)");
+    st.goto_first_problem();
+    sleep(200).await;
+    let top = top_of(&target);
+    // Clear of the app's sticky title bar, not under it.
+    assert!((40.0..height).contains(&top), "q70 scrolled into view: at {top} px of {height}");
+    assert!(target.class_list().contains("invalid"), "its problem is shown");
     host.remove();
 }

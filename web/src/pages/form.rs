@@ -413,8 +413,13 @@ impl FormState {
             let dom = dom_id(&form, &loc);
             set_timeout(
                 move || {
+                    // In the middle of the screen: questions above it that were off
+                    // screen get their real height as they come into view, which may
+                    // move it a little.
                     if let Some(el) = document().get_element_by_id(&dom) {
-                        el.scroll_into_view();
+                        let how = web_sys::ScrollIntoViewOptions::new();
+                        how.set_block(web_sys::ScrollLogicalPosition::Center);
+                        el.scroll_into_view_with_scroll_into_view_options(&how);
                     }
                 },
                 std::time::Duration::from_millis(50),
