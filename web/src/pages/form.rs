@@ -64,9 +64,10 @@ pub struct FormState {
     pub record: StoredValue<Record>,
     /// Bumped after every change, for views that may depend on any answer (filtered
     /// choices, computed rules, progress, review). A question's own state and the texts
-    /// showing answers follow [`FormState::track`] instead: with thousands of subscribers, one signal made every
-    /// question re-run after every keystroke, and Leptos drops each subscriber from the
-    /// signal's ordered set in time proportional to its size (quadratic overall).
+    /// showing answers follow [`FormState::track`] instead: with thousands of
+    /// subscribers, one signal made every question re-run after every keystroke, and
+    /// Leptos drops each subscriber from the signal's ordered set in time proportional
+    /// to its size (quadratic overall).
     pub rev: RwSignal<u64>,
     /// What each field's view depends on.
     deps: StoredValue<Deps>,
