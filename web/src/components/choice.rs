@@ -157,7 +157,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
             })
             .collect_view()
     });
-    let clear = if st.app.lang_untracked().starts_with("en") { "Clear" } else { "清除" };
+    let clear = t(Key::Clear, &st.app.lang_untracked());
     let set_clear = set.clone();
     // One listener for the whole list: a radio's change and leaving the list bubble up.
     view! {
