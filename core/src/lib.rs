@@ -10,7 +10,7 @@ pub mod form;
 pub mod i18n;
 mod instance;
 pub mod json;
-mod order;
+pub mod order;
 pub mod response;
 pub mod schema;
 pub mod session;

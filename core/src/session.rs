@@ -537,9 +537,8 @@ impl Session {
             .filter(|&id| form.field(id).default.is_some())
             .collect();
         // Into evaluation order (fields come nearly in rank order already).
-        crate::order::sort_nearly_sorted_by_key(&mut with_default, |&id| {
-            form.graph.rank[graph_node(id, NodeKind::Def)]
-        });
+        let rank = |id: FieldId| form.graph.rank[graph_node(id, NodeKind::Def)];
+        crate::order::sort_nearly_sorted_by(&mut with_default, |&a, &b| rank(a) < rank(b));
         for id in with_default {
             let f = form.field(id);
             let value = self.with_ctx(scope, rows, |env, ctx| {

@@ -105,7 +105,7 @@ struct Builder {
 
 fn validation_diagnostics(mut found: Vec<Invalid>, item: &str, prefix: &str) -> Vec<Diagnostic> {
     // Report in a stable order: by property name (a property's findings in check order).
-    crate::order::sort_nearly_sorted_by_key(&mut found, |f| f.field);
+    crate::order::sort_nearly_sorted_by(&mut found, |a, b| a.field < b.field);
     let mut out = Vec::new();
     for Invalid { field, code, value } in found {
         let property = format!("{prefix}{field}");

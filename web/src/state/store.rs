@@ -135,15 +135,10 @@ impl Store {
             let _ = self.write_index(&index);
         }
         let mut out: Vec<Record> = index.iter().filter_map(|e| self.get(&e.form, &e.id)).collect();
-        // Newest first (insertion sort: a handful to a few hundred records, and one sort
-        // less in the browser build).
-        for i in 1..out.len() {
-            let mut j = i;
-            while j > 0 && out[j - 1].response.meta.updated_at < out[j].response.meta.updated_at {
-                out.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        // Newest first (a handful to a few hundred records).
+        tianye_core::order::sort_nearly_sorted_by(&mut out, |a, b| {
+            a.response.meta.updated_at > b.response.meta.updated_at
+        });
         out
     }
 
