@@ -71,8 +71,6 @@ pub struct FormState {
     pub rev: RwSignal<u64>,
     /// What each field's view depends on.
     deps: StoredValue<Deps>,
-    /// Problems by path, as of the last time the user left a question.
-    pub problems: RwSignal<HashMap<String, Vec<Problem>>>,
     /// Paths of questions the user has left (their problems are shown).
     pub touched: RwSignal<HashSet<String>>,
     /// Show every problem (after review or a failed "mark complete").
@@ -104,7 +102,6 @@ impl FormState {
                 problems: (0..form.fields().len()).map(|_| Watch::default()).collect(),
                 shown_problems: HashMap::new(),
             }),
-            problems: RwSignal::new(HashMap::new()),
             touched: RwSignal::new(HashSet::new()),
             show_all: RwSignal::new(false),
             page: RwSignal::new(page),
@@ -365,7 +362,6 @@ impl FormState {
                 )
                 .collect()
         });
-        self.problems.set(map);
         let locs: Vec<Option<Loc>> =
             self.session.with_value(|s| changed.iter().map(|path| s.locate(path)).collect());
         self.fire(|d, due| {

@@ -105,7 +105,6 @@ pub fn ReviewPage(
     st.refresh_problems();
     let problems = move || {
         st.rev.track();
-        st.problems.track();
         st.all_problems()
     };
     let back = move |_| {
