@@ -27,8 +27,10 @@
 //!
 //! Run: `cargo bench -p tianye-tests --bench browser_perf` (or `cargo xtask bench`).
 //! `-- --runs N` sets the runs per figure (default 7); the median is reported.
+//! `-- --only 3,4` measures only those figures ((0) comes with (4)).
 //! `-- --profile` also records one CDP CPU profile per measure and prints the functions
-//! taking the most time (build the app with names to read them: `-- --dist DIR` serves
+//! taking the most time, then runs the change once more split into script, style and
+//! layout (build the app with names to read them: `-- --dist DIR` serves
 //! another build, e.g. one made by wasm-bindgen without `wasm-opt`).
 
 use std::path::Path;
@@ -70,6 +72,23 @@ requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() 
 fn timed(action: &str) -> String {
     TIMED.replace("ACTION", action)
 }
+
+/// Like [`TIMED`], but splits the main thread's work into the script (the event and the
+/// effects it schedules), style (forced by reading a computed style) and layout.
+const SPLIT: &str = r"
+const [el, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+ACTION;
+setTimeout(() => {
+  const t1 = performance.now();
+  getComputedStyle(document.body).getPropertyValue('color');
+  const t2 = performance.now();
+  document.body.offsetHeight;
+  const t3 = performance.now();
+  requestAnimationFrame(() => requestAnimationFrame(() =>
+    done({script: t1 - t0, style: t2 - t1, layout: t3 - t2, painted: performance.now() - t0})));
+}, 0);
+";
 
 const TYPE_VALUE: &str = "el.value = arguments[1]; el.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: arguments[1]}))";
 const CHECK: &str = "el.checked = true; el.dispatchEvent(new Event('change', {bubbles: true}))";
@@ -118,16 +137,32 @@ struct Options {
     runs: usize,
     profile: bool,
     dist: Option<std::path::PathBuf>,
+    /// The figures to measure (`--only 3,4`); all when empty. (0) goes with (4).
+    only: Vec<u8>,
+}
+
+impl Options {
+    fn wants(&self, figure: u8) -> bool {
+        self.only.is_empty() || self.only.contains(&figure)
+    }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mut opts = Options { runs: 7, profile: false, dist: None };
+    let mut opts = Options { runs: 7, profile: false, dist: None, only: Vec::new() };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--runs" => opts.runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(7).max(1),
             "--profile" => opts.profile = true,
             "--dist" => opts.dist = args.next().map(Into::into),
+            "--only" => {
+                opts.only = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect();
+            }
             _ => {}
         }
     }
@@ -149,7 +184,7 @@ async fn profile(b: &Browser, what: &str, action: &str, el: &Value, arg: Value) 
     b.cdp("Profiler.enable", json!({})).await;
     b.cdp("Profiler.setSamplingInterval", json!({"interval": 100})).await;
     b.cdp("Profiler.start", json!({})).await;
-    let ms = measure(b, action, el, arg).await;
+    let ms = measure(b, action, el, arg.clone()).await;
     let out = b.cdp("Profiler.stop", json!({})).await;
     print_profile(&format!("{what} ({ms:?})"), &out["profile"]);
     settle(b).await;
@@ -167,6 +202,8 @@ async fn profile(b: &Browser, what: &str, action: &str, el: &Value, arg: Value) 
         )
         .await;
     eprintln!("long animation frames (ms): {frames}");
+    let split = b.js_async(&SPLIT.replace("ACTION", action), vec![el.clone(), arg]).await;
+    eprintln!("the same change again, split (ms): {split}");
 }
 
 /// Prints the 25 functions of a CDP CPU profile with the most self time.
@@ -271,7 +308,6 @@ async fn cards(b: &Browser) -> u64 {
 }
 
 async fn bench(opts: &Options) -> Figures {
-    let runs = opts.runs;
     let mut figures = Figures { rows: Vec::new() };
     let dist = opts.dist.clone().unwrap_or_else(browser::dist);
     let forms = temp_dir("tianye-bench-forms");
@@ -300,7 +336,33 @@ async fn bench(opts: &Options) -> Figures {
     let home = server.at("/#/");
 
     // (1) navigation → first question painted.
-    let hash = start_response(&b, &home, "lbc_household", "#q-interview_date").await;
+    if opts.wants(1) {
+        first_question(&b, &server, &home, opts, &mut figures).await;
+    }
+    if opts.wants(2) {
+        count_grows_roster(&b, &home, opts, &mut figures).await;
+    }
+    if opts.wants(3) {
+        hide_400(&b, &home, opts, &mut figures).await;
+    }
+    if opts.wants(4) {
+        row_100(&b, &home, opts, &mut figures).await;
+    }
+    b.close().await;
+    drop(server);
+    figures
+}
+
+/// (1) navigation → first question painted, cold and from the service worker.
+async fn first_question(
+    b: &Browser,
+    server: &Server,
+    home: &str,
+    opts: &Options,
+    figures: &mut Figures,
+) {
+    let (b, runs) = (b, opts.runs);
+    let hash = start_response(b, home, "lbc_household", "#q-interview_date").await;
     let form_url = server.at(&format!("/{hash}"));
     b.before_each_document(FIRST_QUESTION).await;
     b.throttle_cpu(THROTTLE).await;
@@ -339,8 +401,11 @@ async fn bench(opts: &Options) -> Figures {
     }
     b.cdp("Network.setCacheDisabled", json!({"cacheDisabled": false})).await;
     b.cdp("Network.setBypassServiceWorker", json!({"bypass": false})).await;
+}
 
-    // (2) household size 1 → 5.
+/// (2) household size 1 → 5, with the roster on the count's page and on the next.
+async fn count_grows_roster(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
+    let runs = opts.runs;
     eprintln!("(2) household size 1 → 5");
     for (form, label) in [
         (
@@ -353,110 +418,113 @@ async fn bench(opts: &Options) -> Figures {
         ),
     ] {
         b.throttle_cpu(1.0).await;
-        start_response(&b, &home, form, "#q-interview_date").await;
+        start_response(b, home, form, "#q-interview_date").await;
         b.click("#q-consent-input input[value='yes']").await;
         b.click(".pager button.primary").await;
         b.wait_visible("#q-hh_size-input").await;
-        let el = element(&b, "#q-hh_size-input").await;
+        let el = element(b, "#q-hh_size-input").await;
         b.js("arguments[0].focus();", vec![el.clone()]).await;
-        measure(&b, TYPE_VALUE, &el, json!("1")).await;
-        settle(&b).await;
+        measure(b, TYPE_VALUE, &el, json!("1")).await;
+        settle(b).await;
         let same_page = form == "lbc_one_page_roster";
         if same_page {
-            assert_eq!(cards(&b).await, 1);
+            assert_eq!(cards(b).await, 1);
         }
         b.throttle_cpu(THROTTLE).await;
         let mut ms = Vec::new();
         for _ in 0..runs {
-            ms.push(measure(&b, TYPE_VALUE, &el, json!("5")).await);
-            settle(&b).await;
+            ms.push(measure(b, TYPE_VALUE, &el, json!("5")).await);
+            settle(b).await;
             if same_page {
-                assert_eq!(cards(&b).await, 5, "five cards");
+                assert_eq!(cards(b).await, 5, "five cards");
             }
-            measure(&b, TYPE_VALUE, &el, json!("1")).await;
-            settle(&b).await;
+            measure(b, TYPE_VALUE, &el, json!("1")).await;
+            settle(b).await;
         }
         if opts.profile {
-            profile(&b, label, TYPE_VALUE, &el, json!("5")).await;
-            settle(&b).await;
-            measure(&b, TYPE_VALUE, &el, json!("1")).await;
-            settle(&b).await;
+            profile(b, label, TYPE_VALUE, &el, json!("5")).await;
+            settle(b).await;
+            measure(b, TYPE_VALUE, &el, json!("1")).await;
+            settle(b).await;
         }
         figures.add(label, ms, "< 50");
     }
+}
 
-    // (3) one answer hides 400 of 1,000 questions.
+/// (3) one answer hides 400 of 1,000 questions, and shows them again.
+async fn hide_400(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
+    let runs = opts.runs;
     eprintln!("(3) 1,000 questions, one answer hides 400");
     b.throttle_cpu(1.0).await;
-    start_response(&b, &home, "switch", "#q-q999").await;
-    let yes = element(&b, "#q-switch-input input[value='yes']").await;
-    let no = element(&b, "#q-switch-input input[value='no']").await;
+    start_response(b, home, "switch", "#q-q999").await;
+    let yes = element(b, "#q-switch-input input[value='yes']").await;
+    let no = element(b, "#q-switch-input input[value='no']").await;
     b.throttle_cpu(THROTTLE).await;
     let (mut hide, mut show) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        hide.push(measure(&b, CHECK, &yes, Value::Null).await);
-        settle(&b).await;
+        hide.push(measure(b, CHECK, &yes, Value::Null).await);
+        settle(b).await;
         let hidden = b.js("return document.querySelectorAll('.q.hidden').length;", vec![]).await;
         assert_eq!(hidden, json!(400), "400 questions hidden");
-        show.push(measure(&b, CHECK, &no, Value::Null).await);
-        settle(&b).await;
+        show.push(measure(b, CHECK, &no, Value::Null).await);
+        settle(b).await;
     }
     if opts.profile {
-        profile(&b, "(3) hide 400", CHECK, &yes, Value::Null).await;
-        settle(&b).await;
-        profile(&b, "(3) show 400", CHECK, &no, Value::Null).await;
-        settle(&b).await;
+        profile(b, "(3) hide 400", CHECK, &yes, Value::Null).await;
+        settle(b).await;
+        profile(b, "(3) show 400", CHECK, &no, Value::Null).await;
+        settle(b).await;
     }
     figures.add("(3) answer → painted, 1,000 questions, 400 hidden", hide, "< 100");
     figures.add("(3) answer → painted, 1,000 questions, 400 shown again", show, "< 100");
+}
 
-    // (4) the 100th row.
+/// (4) the 100th row added, and (0) the floor on its page.
+async fn row_100(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
+    let runs = opts.runs;
     eprintln!("(4) adding the 100th roster row");
     b.throttle_cpu(1.0).await;
-    start_response(&b, &home, "roster100", "#q-people").await;
-    let add = element(&b, "#q-people .add-row").await;
-    let roster = element(&b, "#q-people").await;
+    start_response(b, home, "roster100", "#q-people").await;
+    let add = element(b, "#q-people .add-row").await;
+    let roster = element(b, "#q-people").await;
     for n in 1..100u64 {
-        measure(&b, CLICK, &add, Value::Null).await;
+        measure(b, CLICK, &add, Value::Null).await;
         if n % 20 == 0 {
-            settle(&b).await;
-            assert_eq!(cards(&b).await, n);
+            settle(b).await;
+            assert_eq!(cards(b).await, n);
         }
     }
     // The user taps the button where it is: at the foot of the roster, on screen.
     b.js("arguments[0].scrollIntoView({block: 'center'});", vec![add.clone()]).await;
-    settle(&b).await;
-    assert_eq!(cards(&b).await, 99);
+    settle(b).await;
+    assert_eq!(cards(b).await, 99);
     b.throttle_cpu(THROTTLE).await;
     let mut ms = Vec::new();
     for _ in 0..runs {
-        ms.push(measure(&b, CLICK, &add, Value::Null).await);
-        settle(&b).await;
-        assert_eq!(cards(&b).await, 100);
+        ms.push(measure(b, CLICK, &add, Value::Null).await);
+        settle(b).await;
+        assert_eq!(cards(b).await, 100);
         // Remove it again (an empty row goes without asking).
         let remove_last =
             "[...el.querySelectorAll('.row-card')].pop().querySelector('header button').click()";
-        measure(&b, remove_last, &roster, Value::Null).await;
-        settle(&b).await;
+        measure(b, remove_last, &roster, Value::Null).await;
+        settle(b).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(cards(&b).await, 99);
+        assert_eq!(cards(b).await, 99);
     }
     if opts.profile {
-        profile(&b, "(4) the 100th row", CLICK, &add, Value::Null).await;
-        settle(&b).await;
+        profile(b, "(4) the 100th row", CLICK, &add, Value::Null).await;
+        settle(b).await;
     }
     figures.add("(4) tap → painted, adding the 100th roster row", ms, "< 16");
 
     // The floor: the least change that paints (one letter of the title), on the same page.
-    let title = element(&b, ".bar h1").await;
+    let title = element(b, ".bar h1").await;
     let mut ms = Vec::new();
     for _ in 0..runs {
         let toggle = "el.textContent = el.textContent.endsWith('.') ? el.textContent.slice(0, -1) : el.textContent + '.'";
-        ms.push(measure(&b, toggle, &title, Value::Null).await);
-        settle(&b).await;
+        ms.push(measure(b, toggle, &title, Value::Null).await);
+        settle(b).await;
     }
     figures.add("(0) the least painted change (a letter of the title), page of (4)", ms, "—");
-    b.close().await;
-    drop(server);
-    figures
 }
