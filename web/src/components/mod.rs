@@ -100,7 +100,10 @@ fn follow_chunk(el: web_sys::Element, (st, locs): (FormState, Vec<Loc>)) {
 
 /// Whether the item at `loc` is hidden, re-read when the engine reports its relevance
 /// changed (for `class:hidden`).
-pub(crate) fn hidden(st: FormState, loc: &Loc) -> impl Fn() -> bool + Send + Sync + 'static {
+pub(crate) fn hidden(
+    st: FormState,
+    loc: &Loc,
+) -> impl Fn() -> bool + Send + Sync + 'static + use<> {
     let loc = loc.clone();
     move || {
         st.track_relevance(&loc);
