@@ -144,7 +144,12 @@ pub(crate) fn label(st: FormState, loc: &Loc) -> AnyView {
 
 /// The DOM id of the input of the item at `loc`.
 pub(crate) fn input_id(st: FormState, loc: &Loc) -> String {
-    format!("{}-input", dom_id(&st.form(), loc))
+    input_id_of(&dom_id(&st.form(), loc))
+}
+
+/// The DOM id of the input of the question whose box has DOM id `question`.
+fn input_id_of(question: &str) -> String {
+    format!("{question}-input")
 }
 
 /// The problem path of `loc`.
@@ -249,7 +254,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         (false, false) => "q hidden invalid",
     };
     let id = dom_id(&form, &loc);
-    let input_id = format!("{id}-input");
+    let input_id = input_id_of(&id);
     let label = label(st, &loc);
     let input = if shown {
         Either::Left(input(st, loc.clone()))
