@@ -83,7 +83,14 @@ fn store_puts_gets_and_lists_records_newest_first() {
     a2.response.answers.insert("hh_size".into(), json!(3));
     store.put(&a2).unwrap();
     assert_eq!(store.records().len(), 2);
-    assert_eq!(store.get("lbc_household", "a"), Some(a2));
+    assert_eq!(store.get("lbc_household", "a"), Some(a2.clone()));
+    // A change to a stored record writes the record only, not the index.
+    let index = "t-basic.tianye.v1.index";
+    let before = raw().get_item(index).unwrap();
+    raw().set_item(index, "[]").unwrap();
+    store.put(&a2).unwrap();
+    assert_eq!(raw().get_item(index).unwrap().as_deref(), Some("[]"));
+    raw().set_item(index, &before.unwrap()).unwrap();
     store.delete("lbc_household", "b");
     assert_eq!(store.records().len(), 1);
     clear("t-basic.");

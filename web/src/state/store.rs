@@ -148,12 +148,22 @@ impl Store {
         serde_json::from_str(&text).ok()
     }
 
-    /// Saves `record` (then the index). On failure the previous copy stays as it was.
+    /// Saves `record` (then, for a new record, its index line). On failure the previous
+    /// copy stays as it was.
     pub fn put(&self, record: &Record) -> Result<(), StoreError> {
         let form = &record.response.questionnaire.id;
         let id = &record.response.instance_id;
         let text = serde_json::to_string(record).map_err(|e| StoreError::Other(e.to_string()))?;
-        Self::raw_set(&self.record_key(form, id), &text)?;
+        let key = self.record_key(form, id);
+        // A record already stored has its index line: a change (every keystroke) costs no
+        // read of the index, however many records the device holds. A line lost to a
+        // crash between the two writes is found by scanning on the next load.
+        let stored =
+            js_sys::Reflect::has(&LocalStorage::raw(), &key.as_str().into()).unwrap_or(false);
+        Self::raw_set(&key, &text)?;
+        if stored {
+            return Ok(());
+        }
         let mut index = self.index();
         let entry = Entry { form: form.clone(), id: id.clone() };
         if !index.contains(&entry) {
