@@ -27,33 +27,12 @@ pub(crate) fn dist() -> Result<()> {
     setup::wasm_target()?;
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
-    setup::rust_src()?;
-    // The standard library rebuilt for size: `optimize_for_size` picks its small
-    // algorithms, and `panic=immediate-abort` drops panic messages and their formatting
-    // (a panic traps at once; the app has none on any input). These are unstable flags of
-    // the pinned stable compiler, allowed by `RUSTC_BOOTSTRAP` for this build only;
-    // together they take about 35 KiB gzip off the shell (see README, "Size").
-    run(cargo().env("RUSTC_BOOTSTRAP", "1").args([
-        "build",
-        "--profile",
-        "wasm-release",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "tianye-web",
-        "-Z",
-        "build-std=std,panic_abort",
-        "-Z",
-        "build-std-features=optimize_for_size",
-        "--config",
-        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]"#,
-    ]))?;
+    let wasm = build_wasm("tianye-web", &[])?;
     let out = dist_dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
     std::fs::create_dir_all(out.join("questionnaires"))?;
-    let wasm = setup::target_dir().join("wasm32-unknown-unknown/wasm-release/tianye_web.wasm");
     run(Command::new(bindgen.join("wasm-bindgen"))
         .args(["--target", "web", "--no-typescript", "--out-name", "tianye", "--out-dir"])
         .arg(&out)
@@ -100,7 +79,36 @@ pub(crate) fn dist() -> Result<()> {
     std::fs::write(out.join("sw.js"), sw)?;
     std::fs::write(out.join("build.txt"), &build)?;
     eprintln!("dist/ built ({build})");
-    size(false)
+    size(false, false)
+}
+
+/// Builds `package` for the browser (`args`: more cargo arguments, such as features)
+/// with the size-tuned profile, and returns the path of its library's `.wasm`.
+fn build_wasm(package: &str, args: &[&str]) -> Result<PathBuf> {
+    setup::rust_src()?;
+    // The standard library rebuilt for size: `optimize_for_size` picks its small
+    // algorithms, and `panic=immediate-abort` drops panic messages and their formatting
+    // (a panic traps at once; the app has none on any input). These are unstable flags of
+    // the pinned stable compiler, allowed by `RUSTC_BOOTSTRAP` for this build only;
+    // together they take about 35 KiB gzip off the shell (see README, "Size").
+    run(cargo().env("RUSTC_BOOTSTRAP", "1").args([
+        "build",
+        "--profile",
+        "wasm-release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-Z",
+        "build-std=std,panic_abort",
+        "-Z",
+        "build-std-features=optimize_for_size",
+        "--config",
+        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]"#,
+        "-p",
+        package,
+    ]).args(args))?;
+    Ok(setup::target_dir()
+        .join("wasm32-unknown-unknown/wasm-release")
+        .join(format!("{}.wasm", package.replace('-', "_"))))
 }
 
 fn serde_json_list(items: &[String]) -> String {
@@ -168,9 +176,10 @@ fn gzip_len(path: &Path) -> Result<usize> {
     Ok(gz.finish()?.len())
 }
 
-/// Reports the app shell's size (gzip -9) next to its peers; fails over budget when
+/// Reports the app shell's size (gzip -9) next to its peers, and with `floor` the size of
+/// the engine built alone and of the least Leptos app on it; fails over budget when
 /// `strict`.
-pub(crate) fn size(strict: bool) -> Result<()> {
+pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
     let out = dist_dir();
     if !out.join("tianye_bg.wasm").exists() {
         bail!("dist/ is not built: run `cargo xtask dist` first");
@@ -189,8 +198,42 @@ pub(crate) fn size(strict: bool) -> Result<()> {
     println!(
         "\nPeers measured the same way on this machine: SurveyJS 2.5 core + UI + CSS 405 KiB, Enketo 285 KiB, ODK Web Forms 1,164 KiB; a bare Leptos + gloo-storage app about 62 KiB."
     );
+    if floor {
+        let engine =
+            alone("tianye-core", &["--no-default-features", "--features", "wasm"], "engine")?;
+        let leptos = alone("tianye-web", &["--example", "floor"], "floor")?;
+        println!(
+            "\nFloors, built the same way (`cargo xtask size --floor`), wasm + JS gzip -9:\n\
+             - the engine alone (`tianye-core`'s JavaScript API: load a questionnaire, validate, evaluate; no Leptos): {:.1} KiB\n\
+             - Leptos + gloo-storage + the engine with none of the app's screens (`web/examples/floor.rs`): {:.1} KiB",
+            engine as f64 / 1024.0,
+            leptos as f64 / 1024.0
+        );
+    }
     if strict && total_kib > BUDGET_KIB {
         bail!("the app shell is {total_kib:.1} KiB gzip, over the {BUDGET_KIB:.0} KiB budget");
     }
     Ok(())
+}
+
+/// Builds `package` (`args`: more cargo arguments, such as the example to build) for the
+/// browser the way `dist` builds the app, into `target/size-floor/`; returns the gzip -9
+/// bytes of its wasm and JS glue together.
+fn alone(package: &str, args: &[&str], name: &str) -> Result<usize> {
+    let bindgen = setup::wasm_bindgen()?;
+    let wasm_opt = setup::wasm_opt()?;
+    let built = build_wasm(package, args)?;
+    let wasm = match args.iter().position(|a| *a == "--example") {
+        Some(i) => built.with_file_name(format!("examples/{}.wasm", args[i + 1])),
+        None => built,
+    };
+    let out = setup::target_dir().join("size-floor");
+    std::fs::create_dir_all(&out)?;
+    run(Command::new(bindgen.join("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
+        .arg(&out)
+        .arg(&wasm))?;
+    let raw = out.join(format!("{name}_bg.wasm"));
+    run(Command::new(&wasm_opt).arg("-Oz").arg(&raw).arg("-o").arg(&raw))?;
+    Ok(gzip_len(&raw)? + gzip_len(&out.join(format!("{name}.js")))?)
 }

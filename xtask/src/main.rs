@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         "codegen" => tasks::codegen(rest),
         "setup" => setup::all(),
         "dist" => dist::dist(),
-        "size" => dist::size(true),
+        "size" => dist::size(true, rest.iter().any(|a| a == "--floor")),
         _ => {
             eprintln!("{}", include_str!("usage.txt"));
             return if task == "help" || task == "--help" {
