@@ -63,11 +63,11 @@ fn streamed(
             let _ = err_tx.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });
+    // Fused: a body may be polled again after its end (the gzip layer does).
     let stream =
-        futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
-        );
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        }));
     (
         [
             (CONTENT_TYPE, content_type.to_owned()),

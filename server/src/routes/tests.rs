@@ -32,6 +32,10 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with_limit(max_bytes: Option<u64>) -> Fixture {
+    fixture_with(max_bytes, AppConfig::default())
+}
+
+fn fixture_with(max_bytes: Option<u64>, config: AppConfig) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let forms = dir.path().join("forms");
     std::fs::create_dir_all(forms.join("t")).unwrap();
@@ -44,7 +48,7 @@ fn fixture_with_limit(max_bytes: Option<u64>) -> Fixture {
     let admin = auth::generate_token().unwrap();
     assert!(store.create_first_admin_token(&auth::hash_token(&admin)).unwrap());
     assert!(!store.create_first_admin_token(&auth::hash_token("other")).unwrap());
-    let state = AppState::new(Arc::new(store), catalog, AppConfig::default());
+    let state = AppState::new(Arc::new(store), catalog, config);
     Fixture { _dir: dir, state, team, admin }
 }
 
@@ -223,4 +227,122 @@ async fn a_full_database_answers_503_and_keeps_everything_stored() {
     }
     // Reads still work, and the overview counts exactly what was stored.
     assert_eq!(f.state.store().overview().unwrap().total, stored.len() as u64);
+}
+
+/// The response to `req`: status, headers and the body as sent (not decoded).
+async fn send_raw(state: &AppState, req: Request<Body>) -> axum::http::Response<Vec<u8>> {
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    axum::http::Response::from_parts(parts, to_bytes(body, usize::MAX).await.unwrap().to_vec())
+}
+
+fn header<'a>(res: &'a axum::http::Response<Vec<u8>>, name: &str) -> &'a str {
+    res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(data).read_to_end(&mut out).unwrap();
+    out
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams::default();
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).unwrap();
+    out
+}
+
+fn unbrotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &data[..], &mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn sends_the_web_app_compressed_to_browsers_that_take_it() {
+    let web = tempfile::tempdir().unwrap();
+    let js = "console.log('田野');\n".repeat(50);
+    let html = "<html>田野</html>";
+    std::fs::write(web.path().join("app.js"), &js).unwrap();
+    std::fs::write(web.path().join("app.js.br"), brotli(js.as_bytes())).unwrap();
+    std::fs::write(web.path().join("app.js.gz"), gzip(js.as_bytes())).unwrap();
+    std::fs::write(web.path().join("index.html"), html).unwrap();
+    std::fs::write(web.path().join("index.html.gz"), gzip(html.as_bytes())).unwrap();
+    std::fs::write(web.path().join("plain.css"), "p { color: red }").unwrap();
+    let config = AppConfig { web_dir: Some(web.path().to_owned()), ..AppConfig::default() };
+    let state = fixture_with(None, config).state;
+    let get = |p: &str, accept: &str| {
+        let req = Request::get(p);
+        let req = if accept.is_empty() { req } else { req.header("accept-encoding", accept) };
+        req.body(Body::empty()).unwrap()
+    };
+    // A browser taking brotli gets the .br copy, with the file's own type.
+    let res = send_raw(&state, get("/app.js", "gzip, deflate, br")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "br");
+    assert!(header(&res, "content-type").contains("javascript"), "{:?}", res.headers());
+    assert!(header(&res, "vary").contains("accept-encoding"), "{:?}", res.headers());
+    assert!(res.body().len() < js.len() / 5);
+    assert_eq!(unbrotli(res.body()), js.as_bytes());
+    // gzip only: the .gz copy.
+    let res = send_raw(&state, get("/app.js", "gzip")).await;
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    assert_eq!(gunzip(res.body()), js.as_bytes());
+    // No encoding asked for: the file as it is.
+    let res = send_raw(&state, get("/app.js", "")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert!(header(&res, "vary").contains("accept-encoding"));
+    assert_eq!(res.body(), js.as_bytes());
+    // A file without copies, asked for with brotli: as it is.
+    let res = send_raw(&state, get("/plain.css", "br")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(res.body(), b"p { color: red }");
+    // The single-page fallback is the index, compressed too.
+    let res = send_raw(&state, get("/r/t/some-id", "gzip, br")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    assert_eq!(gunzip(res.body()), html.as_bytes());
+    // The API compresses JSON on the fly for a client taking gzip, and not otherwise.
+    let res = send_raw(&state, get("/api/v1/questionnaires/t", "gzip")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    let form: Value = serde_json::from_slice(&gunzip(res.body())).unwrap();
+    assert_eq!(form["id"], "t");
+    let res = send_raw(&state, get("/api/v1/questionnaires/t", "")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(serde_json::from_slice::<Value>(res.body()).unwrap()["id"], "t");
+}
+
+#[tokio::test]
+async fn exports_are_gzipped_for_clients_that_take_it_but_not_the_zipped_xlsx() {
+    let f = fixture();
+    for i in 0..20 {
+        let id = format!("5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f{i:02}");
+        assert_eq!(post(&f.state, Some(&f.team), response(&id, 9)).await.0, StatusCode::CREATED);
+    }
+    let get = |path: &str| {
+        Request::get(path)
+            .header("authorization", format!("Bearer {}", f.admin))
+            .header("accept-encoding", "gzip")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let res = send_raw(&f.state, get("/api/v1/questionnaires/t/export.csv")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    let csv = String::from_utf8(gunzip(res.body())).unwrap();
+    assert_eq!(csv.lines().count(), 21, "{csv}");
+    let res = send_raw(&f.state, get("/api/v1/questionnaires/t/export.xlsx")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert!(res.body().starts_with(b"PK"), "a zip file");
 }
