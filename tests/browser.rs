@@ -2,8 +2,8 @@
 //! 127.0.0.1 (real SQLite file), driven through WebDriver in headless Chromium with a
 //! phone-sized window.
 //!
-//! - E1 a new user opens the team link, fills `lbc_household` with a three-member
-//!   roster by typing and tapping, reloads mid-way and finds every answer, loses the
+//! - E1 a new user opens the team link (the app comes compressed), fills
+//!   `lbc_household` with a three-member roster by typing and tapping, reloads mid-way and finds every answer, loses the
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
 //!   network back and finds it uploaded exactly once and shown as uploaded;
 //! - E2 a response completed while the server is stopped is queued with the failure
@@ -527,6 +527,18 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
     browser::run(async {
         let site = Site::start();
         let (b, id) = household_on_team_link(&site).await;
+        // The app came over the network compressed: the server sends the brotli copies
+        // that `cargo xtask dist` writes.
+        let wasm = b
+            .js(
+                "const e = performance.getEntriesByType('resource')
+                   .find((e) => e.name.endsWith('/tianye_bg.wasm'));
+                 return e ? [e.encodedBodySize, e.decodedBodySize] : null;",
+                vec![],
+            )
+            .await;
+        let (sent, size) = (wasm[0].as_f64().unwrap_or(0.0), wasm[1].as_f64().unwrap_or(0.0));
+        assert!(sent > 0.0 && sent * 2.5 < size, "the wasm came as {sent} bytes for {size}");
         // Today's date is filled in for the interview.
         assert!(!phone_today(&b).await.is_empty(), "interview_date has no default");
 

@@ -78,6 +78,7 @@ pub(crate) fn dist() -> Result<()> {
         .replace("__SHELL__", &serde_json_list(&shell));
     std::fs::write(out.join("sw.js"), sw)?;
     std::fs::write(out.join("build.txt"), &build)?;
+    precompress(&out)?;
     eprintln!("dist/ built ({build})");
     size(false, false)
 }
@@ -171,9 +172,47 @@ fn title(text: &str) -> Option<String> {
 
 fn gzip_len(path: &Path) -> Result<usize> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(gzip(&data)?.len())
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&data)?;
-    Ok(gz.finish()?.len())
+    gz.write_all(data)?;
+    Ok(gz.finish()?)
+}
+
+fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 24, ..Default::default() };
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params)?;
+    Ok(out)
+}
+
+/// Writes a `.br` (brotli 11) and a `.gz` (gzip -9) copy beside every text or wasm file
+/// under `dir`, which `tianye serve` sends to browsers that take them.
+fn precompress(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
+        let compressible = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            matches!(e, "wasm" | "js" | "css" | "html" | "json" | "webmanifest" | "svg")
+        });
+        if !compressible {
+            continue;
+        }
+        let data = std::fs::read(&path)?;
+        for (suffix, packed) in [("br", brotli(&data)?), ("gz", gzip(&data)?)] {
+            if packed.len() < data.len() {
+                let mut name = path.clone().into_os_string();
+                name.push(format!(".{suffix}"));
+                std::fs::write(&name, packed)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reports the app shell's size (gzip -9) next to its peers, and with `floor` the size of
@@ -185,16 +224,23 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
         bail!("dist/ is not built: run `cargo xtask dist` first");
     }
     let mut total = 0usize;
-    println!("| file | raw KiB | gzip -9 KiB |\n|---|---|---|");
+    let mut total_br = 0usize;
+    println!("| file | raw KiB | gzip -9 KiB | brotli KiB (as sent) |\n|---|---|---|---|");
     for name in ["tianye_bg.wasm", "tianye.js", "style.css"] {
         let path = out.join(name);
         let raw = std::fs::metadata(&path)?.len() as f64 / 1024.0;
         let gz = gzip_len(&path)?;
+        let br = std::fs::metadata(out.join(format!("{name}.br")))
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
         total += gz;
-        println!("| {name} | {raw:.1} | {:.1} |", gz as f64 / 1024.0);
+        total_br += br;
+        println!("| {name} | {raw:.1} | {:.1} | {:.1} |", gz as f64 / 1024.0, br as f64 / 1024.0);
     }
     let total_kib = total as f64 / 1024.0;
-    println!("| **app shell** | | **{total_kib:.1}** (budget {BUDGET_KIB:.0}) |");
+    println!(
+        "| **app shell** | | **{total_kib:.1}** (budget {BUDGET_KIB:.0}) | {:.1} |",
+        total_br as f64 / 1024.0
+    );
     println!(
         "\nPeers measured the same way on this machine: SurveyJS 2.5 core + UI + CSS 405 KiB, Enketo 285 KiB, ODK Web Forms 1,164 KiB; a bare Leptos + gloo-storage app about 62 KiB."
     );
