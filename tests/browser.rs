@@ -17,6 +17,8 @@
 //! - E6 storage filled to quota shows the warning and keeps earlier responses intact;
 //!   its "save all as file" downloads a backup that `tianye import-responses` reads;
 //! - E7 the app opens, lists and starts questionnaires offline after the first visit;
+//!   a new build is picked up (its service worker caches the new files, not those
+//!   the browser's HTTP cache kept) and nothing stored is lost;
 //! - E8 a portal embeds two forms with one script tag (`<tianye-form>`, the example
 //!   page) and a third from script (`mount()` with the questionnaire object); each keeps
 //!   its answers under its own storage prefix, and a broken questionnaire is refused
@@ -35,6 +37,8 @@ use tianye_tests::server::{Server, team_token, temp_dir, tianye};
 struct Site {
     data: tempfile::TempDir,
     forms: std::path::PathBuf,
+    /// The built app served (`dist/`, or a copy a test changes).
+    web: std::path::PathBuf,
     profile: tempfile::TempDir,
     server: Option<Server>,
     /// `127.0.0.1:PORT`, kept across server restarts (the page's origin).
@@ -50,15 +54,21 @@ impl Site {
 
     /// The questionnaires under `forms`.
     fn start_with(forms: &Path) -> Site {
+        Site::start_serving(forms, &browser::dist())
+    }
+
+    /// The questionnaires under `forms` and the app in `web`.
+    fn start_serving(forms: &Path, web: &Path) -> Site {
         let data = temp_dir("tianye-e2e-data");
         let token = team_token(data.path(), "石门一队");
-        let args = Site::args(forms);
+        let args = Site::args(forms, web);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let server = Server::start(data.path(), &args);
         let addr = server.addr().to_owned();
         Site {
             data,
             forms: forms.to_owned(),
+            web: web.to_owned(),
             profile: temp_dir("tianye-e2e-profile"),
             server: Some(server),
             addr,
@@ -66,13 +76,12 @@ impl Site {
         }
     }
 
-    fn args(forms: &Path) -> Vec<String> {
-        let dist = browser::dist();
+    fn args(forms: &Path, web: &Path) -> Vec<String> {
         vec![
             "--forms".to_owned(),
             forms.to_string_lossy().into_owned(),
             "--web".to_owned(),
-            dist.to_string_lossy().into_owned(),
+            web.to_string_lossy().into_owned(),
         ]
     }
 
@@ -91,7 +100,7 @@ impl Site {
 
     /// Starts the server again on the same address and data.
     fn start_server(&mut self) {
-        let args = Site::args(&self.forms);
+        let args = Site::args(&self.forms, &self.web);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.server = Some(Server::start_on(self.data.path(), &self.addr, &args));
     }
@@ -972,6 +981,104 @@ fn the_app_opens_offline_after_the_first_visit() {
         go_home(&b).await;
         let second = new_household(&b).await;
         assert_ne!(second, id);
+        b.close().await;
+    });
+}
+
+/// Copies the directory `from` into `to` (created), files and folders.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the directory") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
+
+/// Sets the modification time of every file under `dir` to `when`.
+fn set_mtimes(dir: &Path, when: std::time::SystemTime) {
+    for entry in std::fs::read_dir(dir).expect("read the directory") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            set_mtimes(&path, when);
+        } else {
+            let file = std::fs::File::options().write(true).open(&path).expect("open");
+            file.set_modified(when).expect("set the time");
+        }
+    }
+}
+
+#[test]
+fn a_new_build_is_picked_up_and_nothing_stored_is_lost() {
+    browser::run(async {
+        // The app as deployed a year ago: the server sends no Cache-Control, so the
+        // browser deems its files fresh in its HTTP cache for weeks.
+        let web = temp_dir("tianye-e2e-web");
+        copy_dir(&browser::dist(), web.path());
+        let year_ago = std::time::SystemTime::now() - Duration::from_hours(365 * 24);
+        set_mtimes(web.path(), year_ago);
+        let site = Site::start_serving(&repo().join("questionnaires"), web.path());
+        let (b, id) = household_on_team_link(&site).await;
+        type_text(&b, "enumerator_name", "周晓雯").await;
+        b.wait(
+            "the service worker to control the page",
+            "return !!navigator.serviceWorker.controller;",
+        )
+        .await;
+        let old = std::fs::read_to_string(web.path().join("build.txt")).expect("build id");
+        let old_cache = format!("tianye-shell-{}", old.trim());
+        let keys = b.js("return caches.keys();", vec![]).await;
+        assert!(keys.as_array().is_some_and(|k| k.contains(&json!(old_cache))), "{keys}");
+
+        // A new build is deployed: a changed stylesheet, a service worker with a new id.
+        let marker = "/* the new build */";
+        let css = std::fs::read_to_string(web.path().join("style.css")).expect("style.css");
+        std::fs::write(web.path().join("style.css"), format!("{css}\n{marker}\n")).unwrap();
+        let sw = std::fs::read_to_string(web.path().join("sw.js")).expect("sw.js");
+        let new = "0123456789abcdef";
+        std::fs::write(web.path().join("sw.js"), sw.replace(old.trim(), new)).unwrap();
+        for stale in ["style.css.br", "style.css.gz", "sw.js.br", "sw.js.gz"] {
+            let _ = std::fs::remove_file(web.path().join(stale));
+        }
+        let new_cache = format!("tianye-shell-{new}");
+
+        // The next visit finds the new service worker, which caches the new build and
+        // drops the old one.
+        b.reload().await;
+        b.wait(
+            "the new build's cache to replace the old one",
+            &format!(
+                "return caches.keys().then((k) => k.includes({}) && !k.includes({}));",
+                js_str(&new_cache),
+                js_str(&old_cache)
+            ),
+        )
+        .await;
+        // Its copy of the stylesheet is the new one, not the one the HTTP cache kept.
+        let cached = b
+            .js(
+                "return caches.open(arguments[0])
+                   .then((c) => c.match('./style.css')).then((r) => r ? r.text() : '');",
+                vec![json!(new_cache)],
+            )
+            .await;
+        assert!(cached.as_str().is_some_and(|t| t.contains(marker)), "an old stylesheet kept");
+
+        // The page now comes from the new build, and the draft is there with its answer.
+        b.reload().await;
+        b.wait("the new service worker to control the page", &format!(
+            "return navigator.serviceWorker.controller && fetch('./style.css').then((r) => r.text()).then((t) => t.includes({}));",
+            js_str(marker)
+        ))
+        .await;
+        go_home(&b).await;
+        b.click(&format!("li.record[data-id='{id}'] button.open")).await;
+        b.wait_visible("#q-enumerator_name-input").await;
+        assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
         b.close().await;
     });
 }

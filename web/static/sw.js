@@ -7,8 +7,12 @@ const SHELL = __SHELL__;
 const CACHE = 'tianye-shell-' + BUILD;
 const API_CACHE = 'tianye-api';
 
+// The shell is fetched past the browser's HTTP cache: a file kept there from the last
+// build (the server sends no Cache-Control, so the browser may deem it fresh for days)
+// would pair new JS glue with old wasm.
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  const fresh = SHELL.map((url) => new Request(url, { cache: 'reload' }));
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(fresh)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
