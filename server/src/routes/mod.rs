@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, VARY};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -67,14 +67,19 @@ fn api_compression() -> CompressionLayer<impl Predicate> {
 
 /// The built web app, with the single-page fallback to `index.html`. A file is sent as
 /// its `.br` or `.gz` copy (written by `cargo xtask dist`) to a browser that takes it:
-/// the app's wasm is 892 KiB as it is and about 300 KiB in brotli, which matters on a
+/// the app's wasm is 892 KiB as it is and about 290 KiB in brotli, which matters on a
 /// village's mobile signal. `Vary` keeps caches on the way from mixing the encodings.
+/// `Cache-Control: no-cache` makes a browser ask again (a 304 when unchanged) rather
+/// than guess a file is fresh: without a service worker (plain HTTP on a LAN, some
+/// in-app browsers) a guess could pair a new build's JS glue with the last build's wasm.
 fn web_app(dir: &Path) -> axum::routing::MethodRouter {
     let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
     axum::routing::any_service(files).layer(axum::middleware::map_response(
         |mut res: Response| async move {
-            res.headers_mut().append(VARY, HeaderValue::from_static("accept-encoding"));
+            let headers = res.headers_mut();
+            headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             res
         },
     ))

@@ -302,6 +302,18 @@ async fn sends_the_web_app_compressed_to_browsers_that_take_it() {
     assert_eq!(header(&res, "content-encoding"), "");
     assert!(header(&res, "vary").contains("accept-encoding"));
     assert_eq!(res.body(), js.as_bytes());
+    // Browsers ask again rather than guess a file is fresh; unchanged, it is a 304.
+    assert_eq!(header(&res, "cache-control"), "no-cache");
+    let modified = header(&res, "last-modified").to_owned();
+    assert!(!modified.is_empty(), "{:?}", res.headers());
+    let again = Request::get("/app.js")
+        .header("accept-encoding", "br")
+        .header("if-modified-since", &modified)
+        .body(Body::empty())
+        .unwrap();
+    let res = send_raw(&state, again).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert!(res.body().is_empty());
     // A file without copies, asked for with brotli: as it is.
     let res = send_raw(&state, get("/plain.css", "br")).await;
     assert_eq!(header(&res, "content-encoding"), "");
