@@ -19,8 +19,9 @@
 //! - E7 the app opens, lists and starts questionnaires offline after the first visit;
 //!   a new build is picked up (its service worker caches the new files, not those
 //!   the browser's HTTP cache kept) and nothing stored is lost;
-//! - E8 a portal embeds two forms with one script tag (`<tianye-form>`, the example
-//!   page) and a third from script (`mount()` with the questionnaire object); each keeps
+//! - E8 a portal on another site (origin) embeds a form with one script tag; a portal
+//!   embeds two forms with one script tag (`<tianye-form>`, the example page) and a
+//!   third from script (`mount()` with the questionnaire object); each keeps
 //!   its answers under its own storage prefix, and a broken questionnaire is refused
 //!   with the checker's message.
 
@@ -1079,6 +1080,55 @@ fn a_new_build_is_picked_up_and_nothing_stored_is_lost() {
         b.click(&format!("li.record[data-id='{id}'] button.open")).await;
         b.wait_visible("#q-enumerator_name-input").await;
         assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
+        b.close().await;
+    });
+}
+
+#[test]
+fn a_portal_on_another_site_embeds_a_form_with_one_script_tag() {
+    browser::run(async {
+        let site = Site::start();
+        // The portal is another site (another origin): its page loads the script, the
+        // questionnaire and the app's files from the collection server.
+        let app = site.url("");
+        let portal_web = temp_dir("tianye-e2e-portal");
+        let page = format!(
+            r#"<!doctype html><meta charset="utf-8"><title>门户 / Portal</title>
+<script type="module" src="{app}/tianye-embed.js"></script>
+<h1>某县民政门户</h1>
+<tianye-form id="household" src="{app}/api/v1/questionnaires/lbc_household"
+  endpoint="{app}" token="{token}" lang="zh" storage-prefix="county."></tianye-form>"#,
+            token = site.token
+        );
+        std::fs::write(portal_web.path().join("index.html"), page).unwrap();
+        let portal_data = temp_dir("tianye-e2e-portal-data");
+        let portal = Server::start(
+            portal_data.path(),
+            &[
+                "--web",
+                portal_web.path().to_str().unwrap(),
+                "--forms",
+                site.forms.to_str().unwrap(),
+            ],
+        );
+        assert_ne!(portal.at(""), app, "two origins");
+        let b = site.browser().await;
+        b.goto(&portal.at("/")).await;
+        b.click("#household button.start[data-form='lbc_household']").await;
+        b.type_into("#household #q-enumerator_name-input", "赵敏").await;
+        b.blur().await;
+        // Saved in the portal's own storage, under its prefix.
+        let saved = b
+            .wait(
+                "the answer saved under the portal's prefix",
+                "return Object.keys(localStorage).filter((k) => k.startsWith('county.tianye.v1.r.lbc_household.'))
+                   .map((k) => localStorage.getItem(k)).find((v) => v.includes('赵敏'));",
+            )
+            .await;
+        assert!(
+            saved.as_str().is_some_and(|t| t.contains("\"enumerator_name\":\"赵敏\"")),
+            "{saved}"
+        );
         b.close().await;
     });
 }

@@ -51,7 +51,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(api_compression());
     let router = match &state.config.web_dir {
-        Some(dir) => router.fallback_service(web_app(dir)),
+        // A portal on another site loads the embedding script, the JS glue and the
+        // wasm from here as modules and fetches: the same CORS rules as the API.
+        Some(dir) => router.fallback_service(web_app(dir).layer(cors_layer(&state.config.cors))),
         None => router.fallback(no_web_app),
     };
     router.with_state(state)

@@ -314,6 +314,13 @@ async fn sends_the_web_app_compressed_to_browsers_that_take_it() {
     let res = send_raw(&state, again).await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     assert!(res.body().is_empty());
+    // Another site (a portal embedding a form) may load the app's files.
+    let cross = Request::get("/app.js")
+        .header("origin", "https://portal.example")
+        .body(Body::empty())
+        .unwrap();
+    let res = send_raw(&state, cross).await;
+    assert_eq!(header(&res, "access-control-allow-origin"), "*");
     // A file without copies, asked for with brotli: as it is.
     let res = send_raw(&state, get("/plain.css", "br")).await;
     assert_eq!(header(&res, "content-encoding"), "");
