@@ -491,6 +491,12 @@ async fn go_home(b: &Browser) {
     b.wait_visible(".home").await;
 }
 
+/// Opens draft `id` from the home screen, on its first page.
+async fn open_draft(b: &Browser, id: &str) {
+    b.click(&format!("li.record[data-id='{id}'] button.open")).await;
+    b.wait_visible("#q-enumerator_name-input").await;
+}
+
 /// Replaces the answers of stored response `id` (setting up a household without
 /// typing it all again; filling by hand is E1), then reloads.
 async fn seed_answers(b: &Browser, id: &str, answers: &Value) {
@@ -975,8 +981,7 @@ fn the_app_opens_offline_after_the_first_visit() {
         b.wait_text(".home h1", "田野入户调查").await;
         // The draft is listed, and opens with its answers.
         b.wait_visible(&format!("li.record[data-id='{id}']")).await;
-        b.click(&format!("li.record[data-id='{id}'] button.open")).await;
-        b.wait_visible("#q-enumerator_name-input").await;
+        open_draft(&b, &id).await;
         assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
         // A new household can be started offline too.
         go_home(&b).await;
@@ -1077,8 +1082,7 @@ fn a_new_build_is_picked_up_and_nothing_stored_is_lost() {
         ))
         .await;
         go_home(&b).await;
-        b.click(&format!("li.record[data-id='{id}'] button.open")).await;
-        b.wait_visible("#q-enumerator_name-input").await;
+        open_draft(&b, &id).await;
         assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
         b.close().await;
     });
