@@ -8,7 +8,7 @@ const CACHE = 'tianye-shell-' + BUILD;
 const API_CACHE = 'tianye-api';
 
 // The shell is fetched past the browser's HTTP cache: a file kept there from the last
-// build (the server sends no Cache-Control, so the browser may deem it fresh for days)
+// build (a server sending no Cache-Control lets the browser deem it fresh for days)
 // would pair new JS glue with old wasm.
 self.addEventListener('install', (event) => {
   const fresh = SHELL.map((url) => new Request(url, { cache: 'reload' }));
