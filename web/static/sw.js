@@ -39,16 +39,19 @@ self.addEventListener('fetch', (event) => {
             }
             return response;
           })
-          .catch(() => caches.match(request).then((hit) => hit || Response.error())),
+          .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => hit || Response.error())),
       );
     }
     return;
   }
+  // Matched by URL alone: the server's Vary (Origin for CORS, Accept-Encoding) tells
+  // HTTP caches apart, but a module script asks with an Origin header that the copy
+  // cached at install did not, and would never match offline.
   event.respondWith(
-    caches.match(request, { ignoreSearch: true }).then((hit) => {
+    caches.match(request, { ignoreSearch: true, ignoreVary: true }).then((hit) => {
       if (hit) return hit;
       return fetch(request).catch(() =>
-        request.mode === 'navigate' ? caches.match('./index.html') : Response.error(),
+        request.mode === 'navigate' ? caches.match('./index.html', { ignoreVary: true }) : Response.error(),
       );
     }),
   );
