@@ -7,7 +7,9 @@
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
 //!   network back and finds it uploaded exactly once and shown as uploaded;
 //! - E2 a response completed while the server is stopped is queued with the failure
-//!   shown, and once the server is back it is uploaded exactly once;
+//!   shown, and once the server is back it is uploaded exactly once; an upload to a
+//!   server that takes the connection and never answers is given up after the time
+//!   allowed and queued again;
 //! - E3 a response cut off mid-upload (the page closed while the request was out) is
 //!   sent again after a reload, and stored once;
 //! - E4 a response the server rejects (a rule tightened on the server after the phone
@@ -1133,6 +1135,91 @@ fn a_portal_on_another_site_embeds_a_form_with_one_script_tag() {
             saved.as_str().is_some_and(|t| t.contains("\"enumerator_name\":\"赵敏\"")),
             "{saved}"
         );
+        b.close().await;
+    });
+}
+
+/// A server that takes connections and never answers (a stalled mobile connection);
+/// its URL and the number of connections taken so far.
+fn silent_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = taken.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    (url, taken)
+}
+
+#[test]
+fn an_upload_that_gets_no_answer_is_given_up_and_queued_again() {
+    browser::run(async {
+        let site = Site::start();
+        let (silent, taken) = silent_server();
+        let b = site.browser().await;
+        b.goto(&site.url("/embed-example.html")).await;
+        b.wait_visible("#household button.start").await;
+        // A form whose server never answers, with a 1.5 s limit.
+        let mount = r"
+            const done = arguments[arguments.length - 1];
+            (async () => {
+              const { mount } = await import('/tianye-embed.js');
+              const host = document.createElement('div');
+              host.id = 'slow';
+              document.body.appendChild(host);
+              const q = await (await fetch('/api/v1/questionnaires/lbc_household')).json();
+              window.slow = await mount(host, {
+                questionnaire: q, endpoint: arguments[0], token: arguments[1],
+                storagePrefix: 'slow.', timeoutMs: 1500,
+              });
+              return 'mounted';
+            })().then(done, (e) => done('failed: ' + e));
+        ";
+        let args = vec![json!(silent), json!(site.token)];
+        assert_eq!(b.js_async(mount, args.clone()).await, json!("mounted"));
+        b.click("#slow button.start[data-form='lbc_household']").await;
+        b.wait_visible("#slow #q-interview_date-input").await;
+        // The household is complete and due for upload; the form is mounted again, as
+        // when the portal's page is opened again.
+        let key = b
+            .wait(
+                "the draft stored under the prefix",
+                "return Object.keys(localStorage).find((k) => k.startsWith('slow.tianye.v1.r.lbc_household.'));",
+            )
+            .await;
+        let key = key.as_str().expect("key").to_owned();
+        let text = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
+        let mut record: Value = serde_json::from_str(text.as_str().expect("record")).unwrap();
+        let today = phone_today(&b).await;
+        record["response"]["answers"] = valid_answers(&today);
+        record["response"]["status"] = json!("complete");
+        record["upload"] = json!({"queued": {"attempts": 0, "next_at": 0}});
+        b.js(
+            "window.slow.unmount(); document.getElementById('slow').remove();
+             localStorage.setItem(arguments[0], arguments[1]);",
+            vec![json!(key), json!(record.to_string())],
+        )
+        .await;
+        assert_eq!(b.js_async(mount, args).await, json!("mounted"));
+        // The request goes out, gets no answer, and is given up: the household is queued
+        // again with the reason, not left "uploading" for as long as the connection hangs.
+        let state = b
+            .wait(
+                "the upload given up and queued again",
+                &format!(
+                    "const r = JSON.parse(localStorage.getItem({}));
+                     return r.upload.queued && r.upload.queued.attempts >= 1 ? r.upload.queued : null;",
+                    js_str(&key)
+                ),
+            )
+            .await;
+        assert!(state["last_error"].as_str().is_some_and(|e| e.contains("请求超时")), "{state}");
+        assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the request went out");
         b.close().await;
     });
 }

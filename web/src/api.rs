@@ -56,19 +56,49 @@ pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
+/// How long a request may take, body included, before it counts as a network failure:
+/// on a poor signal a stalled connection can hang for many minutes, and an upload
+/// waiting on it would hold the whole queue.
+pub const REQUEST_TIMEOUT_MS: u32 = 60_000;
+
 /// An HTTP answer: status (0 when the network failed) and body text.
 pub struct Answer {
     /// HTTP status, 0 for a network failure.
     pub status: u16,
     /// The body.
     pub body: String,
+    /// No answer came within the time allowed (status 0).
+    pub timed_out: bool,
 }
 
-/// Sends a request; never fails: a network failure is status 0.
-pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> Answer {
-    match try_request(method, url, token, body).await {
+/// Sends a request, given up after `timeout_ms`; never fails: a network failure or a
+/// timeout is status 0.
+pub async fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    timeout_ms: u32,
+) -> Answer {
+    let controller = web_sys::AbortController::new().ok();
+    let timer = controller.clone().and_then(|c| {
+        leptos::prelude::set_timeout_with_handle(
+            move || c.abort(),
+            std::time::Duration::from_millis(u64::from(timeout_ms)),
+        )
+        .ok()
+    });
+    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let result = try_request(method, url, token, body, signal.as_ref()).await;
+    if let Some(timer) = timer {
+        timer.clear();
+    }
+    let timed_out = signal.is_some_and(|s| s.aborted());
+    match result {
         Ok(a) => a,
-        Err(e) => Answer { status: 0, body: e.as_string().unwrap_or_else(|| format!("{e:?}")) },
+        Err(e) => {
+            Answer { status: 0, body: e.as_string().unwrap_or_else(|| format!("{e:?}")), timed_out }
+        }
     }
 }
 
@@ -77,9 +107,11 @@ async fn try_request(
     url: &str,
     token: Option<&str>,
     body: Option<&str>,
+    signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Answer, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    init.set_signal(signal);
     let headers = web_sys::Headers::new()?;
     if let Some(token) = token {
         headers.set("Authorization", &format!("Bearer {token}"))?;
@@ -94,7 +126,7 @@ async fn try_request(
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
-    Ok(Answer { status: response.status(), body: text })
+    Ok(Answer { status: response.status(), body: text, timed_out: false })
 }
 
 /// Offers `text` as a file download named `name`.

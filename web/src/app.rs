@@ -15,7 +15,7 @@ use crate::api;
 use crate::i18n::{Key, both};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{Settings, Store, StoreError};
-use crate::state::upload::{Outcome, backoff_ms, classify};
+use crate::state::upload::{Outcome, TIMED_OUT, backoff_ms, classify};
 
 /// Where the app is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +88,8 @@ pub struct Config {
     pub on_submit: Option<js_sys::Function>,
     /// Called with the answers after each change.
     pub on_change: Option<js_sys::Function>,
+    /// How long a request may take, in ms ([`api::REQUEST_TIMEOUT_MS`] when unset).
+    pub timeout_ms: Option<u32>,
 }
 
 /// The app's state, shared by every component.
@@ -275,7 +277,7 @@ impl App {
             return;
         }
         let server =
-            api::request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
+            self.request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
         if server.status == 200
             && let Ok(body) = serde_json::from_str::<CatalogBody>(&server.body)
         {
@@ -286,7 +288,7 @@ impl App {
             }
         }
         if let Some(index) = bundled {
-            let answer = api::request("GET", &index, None, None).await;
+            let answer = self.request("GET", &index, None, None).await;
             if answer.status == 200
                 && let Ok(body) = serde_json::from_str::<CatalogBody>(&answer.body)
             {
@@ -336,7 +338,7 @@ impl App {
                 let url = url.unwrap_or_else(|| {
                     format!("{endpoint}/api/v1/questionnaires/{id}?version={version}")
                 });
-                let answer = api::request("GET", &url, None, None).await;
+                let answer = self.request("GET", &url, None, None).await;
                 if answer.status != 200 {
                     return Err(format!("{} ({})", both(Key::NotFound), answer.status));
                 }
@@ -394,6 +396,18 @@ impl App {
         }
     }
 
+    /// Sends a request with this app's time limit (see [`api::request`]).
+    async fn request(
+        self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> api::Answer {
+        let timeout = self.config.with_value(|c| c.timeout_ms).unwrap_or(api::REQUEST_TIMEOUT_MS);
+        api::request(method, url, token, body, timeout).await
+    }
+
     /// Sends due complete responses one by one; reschedules itself for the next retry.
     pub fn kick_uploads(self) {
         if self.uploading.get_value() {
@@ -445,14 +459,20 @@ impl App {
             let (endpoint, token) =
                 (self.config.with_value(|c| c.endpoint.clone()), self.token.get_untracked());
             let body = serde_json::to_string(&record.response).unwrap_or_default();
-            let answer = api::request(
-                "POST",
-                &format!("{endpoint}/api/v1/submissions"),
-                token.as_deref(),
-                Some(&body),
-            )
-            .await;
-            record.upload = match classify(answer.status, &answer.body) {
+            let answer = self
+                .request(
+                    "POST",
+                    &format!("{endpoint}/api/v1/submissions"),
+                    token.as_deref(),
+                    Some(&body),
+                )
+                .await;
+            let outcome = if answer.timed_out {
+                Outcome::Retry { reason: TIMED_OUT.to_owned() }
+            } else {
+                classify(answer.status, &answer.body)
+            };
+            record.upload = match outcome {
                 Outcome::Stored => Upload::Uploaded { at: api::now_iso() },
                 Outcome::Rejected { code, message, problems } => {
                     Upload::Rejected { code, message, problems }

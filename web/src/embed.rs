@@ -8,7 +8,7 @@
 //! ```
 //!
 //! or from script: `mount(element, {questionnaire, endpoint, token, language,
-//! storagePrefix, onSubmit, onChange})`, where `questionnaire` is the questionnaire
+//! storagePrefix, onSubmit, onChange, timeoutMs})`, where `questionnaire` is the questionnaire
 //! object (or its JSON text). Storage prefixes keep two embedded forms apart.
 
 use leptos::prelude::*;
@@ -27,6 +27,7 @@ struct Options {
     token: Option<String>,
     language: Option<String>,
     storage_prefix: Option<String>,
+    timeout_ms: Option<u32>,
 }
 
 type Handle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
@@ -58,7 +59,8 @@ impl Mounted {
 
 /// Mounts a form in `element`. Options: `questionnaire` (object or JSON text),
 /// `endpoint`, `token`, `language` (`zh`/`en`), `storagePrefix`, `onSubmit(response)`,
-/// `onChange(response)`.
+/// `onChange(response)`, `timeoutMs` (how long a request to the server may take before
+/// it counts as a network failure; 60 000 by default).
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted, JsValue> {
     let opts: Options = serde_wasm_bindgen::from_value(options.clone())
@@ -96,6 +98,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         use_hash: false,
         on_submit: callback("onSubmit"),
         on_change: callback("onChange"),
+        timeout_ms: opts.timeout_ms.filter(|&ms| ms > 0),
     };
     let app = App::new(config);
     if let Some(token) = opts.token {

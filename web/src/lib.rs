@@ -100,6 +100,7 @@ pub fn start() {
         use_hash: true,
         on_submit: None,
         on_change: None,
+        timeout_ms: None,
     };
     let app = App::new(config);
     let hash = window().location().hash().unwrap_or_default();

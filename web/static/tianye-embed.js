@@ -7,7 +7,7 @@
 //
 // The element fires `tianye-submit` and `tianye-change` events (detail: the response).
 // From script: `import { mount } from 'https://HOST/tianye-embed.js'` and
-// `mount(element, {questionnaire, endpoint, token, language, storagePrefix, onSubmit, onChange})`.
+// `mount(element, {questionnaire, endpoint, token, language, storagePrefix, onSubmit, onChange, timeoutMs})`.
 import init, { mount } from './tianye.js';
 
 const base = new URL('.', import.meta.url);
@@ -46,6 +46,7 @@ class TianyeForm extends HTMLElement {
         token: this.getAttribute('token') || undefined,
         language: this.getAttribute('lang') || 'zh',
         storagePrefix: this.getAttribute('storage-prefix') || (this.id ? this.id + '.' : ''),
+        timeoutMs: Number(this.getAttribute('timeout-ms')) || undefined,
         onSubmit: (r) => this.dispatchEvent(new CustomEvent('tianye-submit', { detail: r, bubbles: true })),
         onChange: (r) => this.dispatchEvent(new CustomEvent('tianye-change', { detail: r, bubbles: true })),
       });

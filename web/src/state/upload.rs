@@ -59,6 +59,10 @@ fn message_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// Why an upload is queued again when the server gave no answer in time.
+pub const TIMED_OUT: &str =
+    "请求超时：网络太慢或中断 / the request timed out: the network is slow or cut";
+
 /// Classifies an HTTP answer to an upload (`status` 0 for a network failure).
 pub fn classify(status: u16, body: &str) -> Outcome {
     let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
