@@ -1220,6 +1220,17 @@ fn an_upload_that_gets_no_answer_is_given_up_and_queued_again() {
             .await;
         assert!(state["last_error"].as_str().is_some_and(|e| e.contains("请求超时")), "{state}");
         assert!(taken.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the request went out");
+        // An element whose questionnaire never comes says so after its time limit.
+        b.js(
+            "const el = document.createElement('tianye-form');
+             el.id = 'stalled';
+             el.setAttribute('src', arguments[0] + '/api/v1/questionnaires/lbc_household');
+             el.setAttribute('timeout-ms', '1000');
+             document.body.appendChild(el);",
+            vec![json!(silent)],
+        )
+        .await;
+        b.wait_text("#stalled", "无法加载问卷").await;
         b.close().await;
     });
 }

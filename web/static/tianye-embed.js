@@ -30,9 +30,12 @@ class TianyeForm extends HTMLElement {
   async connectedCallback() {
     await load();
     const src = this.getAttribute('src');
+    const timeoutMs = Number(this.getAttribute('timeout-ms')) || 60000;
     let questionnaire;
     try {
-      const response = await fetch(src);
+      // Given up after the time allowed, like the app's own requests.
+      const signal = AbortSignal.timeout ? AbortSignal.timeout(timeoutMs) : undefined;
+      const response = await fetch(src, { signal });
       if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
       questionnaire = await response.text();
     } catch (e) {
@@ -46,7 +49,7 @@ class TianyeForm extends HTMLElement {
         token: this.getAttribute('token') || undefined,
         language: this.getAttribute('lang') || 'zh',
         storagePrefix: this.getAttribute('storage-prefix') || (this.id ? this.id + '.' : ''),
-        timeoutMs: Number(this.getAttribute('timeout-ms')) || undefined,
+        timeoutMs,
         onSubmit: (r) => this.dispatchEvent(new CustomEvent('tianye-submit', { detail: r, bubbles: true })),
         onChange: (r) => this.dispatchEvent(new CustomEvent('tianye-change', { detail: r, bubbles: true })),
       });
