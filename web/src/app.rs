@@ -15,7 +15,7 @@ use crate::api;
 use crate::i18n::{Key, both};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{Settings, Store, StoreError};
-use crate::state::upload::{Outcome, TIMED_OUT, backoff_ms, classify};
+use crate::state::upload::{Outcome, backoff_ms, classify};
 
 /// Where the app is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,12 +467,7 @@ impl App {
                     Some(&body),
                 )
                 .await;
-            let outcome = if answer.timed_out {
-                Outcome::Retry { reason: TIMED_OUT.to_owned() }
-            } else {
-                classify(answer.status, &answer.body)
-            };
-            record.upload = match outcome {
+            record.upload = match classify(&answer) {
                 Outcome::Stored => Upload::Uploaded { at: api::now_iso() },
                 Outcome::Rejected { code, message, problems } => {
                     Upload::Rejected { code, message, problems }

@@ -2,6 +2,7 @@
 //! again (exponential backoff with jitter, from 1 s up to 5 min).
 
 use super::record::ServerProblem;
+use crate::api::Answer;
 
 /// Longest wait between attempts, ms.
 pub const MAX_DELAY_MS: f64 = 300_000.0;
@@ -60,12 +61,16 @@ fn message_text(v: &serde_json::Value) -> String {
 }
 
 /// Why an upload is queued again when the server gave no answer in time.
-pub const TIMED_OUT: &str =
+const TIMED_OUT: &str =
     "请求超时：网络太慢或中断 / the request timed out: the network is slow or cut";
 
-/// Classifies an HTTP answer to an upload (`status` 0 for a network failure).
-pub fn classify(status: u16, body: &str) -> Outcome {
-    let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
+/// Classifies the answer to an upload (status 0 for a network failure or a timeout).
+pub fn classify(answer: &Answer) -> Outcome {
+    if answer.timed_out {
+        return Outcome::Retry { reason: TIMED_OUT.to_owned() };
+    }
+    let status = answer.status;
+    let parsed: ErrorBody = serde_json::from_str(&answer.body).unwrap_or_default();
     let message = message_text(&parsed.message);
     match status {
         200 | 201 => Outcome::Stored,
@@ -86,9 +91,19 @@ pub fn classify(status: u16, body: &str) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
     use super::*;
 
-    #[test]
+    // Run with the other browser tests (`cargo test -p tianye-web --target
+    // wasm32-unknown-unknown`); a plain `#[test]` is not run by that runner.
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer { status, body: body.to_owned(), timed_out: false }
+    }
+
+    #[wasm_bindgen_test]
     fn backoff_doubles_from_one_second_to_five_minutes_with_jitter() {
         assert_eq!(backoff_ms(0, 1.0), 1_000.0);
         assert_eq!(backoff_ms(0, 0.0), 500.0);
@@ -97,12 +112,12 @@ mod tests {
         assert_eq!(backoff_ms(1000, 0.0), MAX_DELAY_MS / 2.0);
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn server_answers() {
-        assert_eq!(classify(201, ""), Outcome::Stored);
-        assert_eq!(classify(200, "{}"), Outcome::Stored);
+        assert_eq!(classify(&answer(201, "")), Outcome::Stored);
+        assert_eq!(classify(&answer(200, "{}")), Outcome::Stored);
         let body = r#"{"code": "validation", "message": {"zh": "答卷有问题", "en": "Invalid"}, "problems": [{"path": "age", "code": "range", "message": "x"}]}"#;
-        match classify(422, body) {
+        match classify(&answer(422, body)) {
             Outcome::Rejected { code, message, problems } => {
                 assert_eq!(code, "validation");
                 assert_eq!(message, "答卷有问题 / Invalid");
@@ -110,9 +125,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(classify(409, "{}"), Outcome::Rejected { .. }));
-        assert!(matches!(classify(503, "oops"), Outcome::Retry { .. }));
-        assert!(matches!(classify(0, ""), Outcome::Retry { .. }));
-        assert!(matches!(classify(401, "{}"), Outcome::Retry { .. }));
+        assert!(matches!(classify(&answer(409, "{}")), Outcome::Rejected { .. }));
+        assert!(matches!(classify(&answer(503, "oops")), Outcome::Retry { .. }));
+        assert!(matches!(classify(&answer(0, "")), Outcome::Retry { .. }));
+        assert!(matches!(classify(&answer(401, "{}")), Outcome::Retry { .. }));
+        let timed_out = Answer { timed_out: true, ..answer(0, "AbortError") };
+        assert_eq!(classify(&timed_out), Outcome::Retry { reason: TIMED_OUT.to_owned() });
     }
 }
