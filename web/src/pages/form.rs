@@ -334,16 +334,14 @@ impl FormState {
     /// left, or all of them with `show_all`) changed.
     pub fn refresh_problems(&self) {
         let report = self.session.with_value(|s| s.report(Status::Complete));
-        let mut map: HashMap<String, Vec<Problem>> = HashMap::new();
-        for p in report.problems {
-            map.entry(p.path.clone()).or_default().push(p);
-        }
         let all = self.show_all.get_untracked();
-        let shown: HashMap<String, Vec<Problem>> = self.touched.with_untracked(|touched| {
-            map.iter()
-                .filter(|(path, _)| all || touched.contains(*path))
-                .map(|(path, list)| (path.clone(), list.clone()))
-                .collect()
+        let mut shown: HashMap<String, Vec<Problem>> = HashMap::new();
+        self.touched.with_untracked(|touched| {
+            for p in report.problems {
+                if all || touched.contains(&p.path) {
+                    shown.entry(p.path.clone()).or_default().push(p);
+                }
+            }
         });
         let before =
             self.deps.try_update_value(|d| std::mem::replace(&mut d.shown_problems, shown));
