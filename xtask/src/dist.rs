@@ -24,23 +24,13 @@ pub(crate) const BUDGET_KIB: f64 = 200.0;
 
 /// Builds the app into `dist/`.
 pub(crate) fn dist() -> Result<()> {
-    setup::wasm_target()?;
-    let bindgen = setup::wasm_bindgen()?;
-    let wasm_opt = setup::wasm_opt()?;
-    let wasm = build_wasm("tianye-web", &[])?;
+    let wasm = build_wasm(&["-p", "tianye-web"], "tianye_web.wasm")?;
     let out = dist_dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
     std::fs::create_dir_all(out.join("questionnaires"))?;
-    run(Command::new(bindgen.join("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--out-name", "tianye", "--out-dir"])
-        .arg(&out)
-        .arg(&wasm))?;
-    let raw = out.join("tianye_bg.wasm");
-    let optimized = out.join("tianye_bg.opt.wasm");
-    run(Command::new(&wasm_opt).arg("-Oz").arg(&raw).arg("-o").arg(&optimized))?;
-    std::fs::rename(&optimized, &raw)?;
+    bind_and_optimize(&wasm, &out, "tianye")?;
     for entry in std::fs::read_dir(root().join("web/static"))? {
         let path = entry?.path();
         if path.file_name().is_some_and(|n| n != "sw.js") {
@@ -83,9 +73,11 @@ pub(crate) fn dist() -> Result<()> {
     size(false, false)
 }
 
-/// Builds `package` for the browser (`args`: more cargo arguments, such as features)
-/// with the size-tuned profile, and returns the path of its library's `.wasm`.
-fn build_wasm(package: &str, args: &[&str]) -> Result<PathBuf> {
+/// Builds for the browser with the size-tuned profile (`args`: the package, and more
+/// cargo arguments such as features or an example) and returns the path of `artifact`
+/// (`tianye_web.wasm`, `examples/floor.wasm`) in the target directory.
+fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
+    setup::wasm_target()?;
     setup::rust_src()?;
     // The standard library rebuilt for size: `optimize_for_size` picks its small
     // algorithms, and `panic=immediate-abort` drops panic messages and their formatting
@@ -104,12 +96,24 @@ fn build_wasm(package: &str, args: &[&str]) -> Result<PathBuf> {
         "build-std-features=optimize_for_size",
         "--config",
         r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]"#,
-        "-p",
-        package,
     ]).args(args))?;
-    Ok(setup::target_dir()
-        .join("wasm32-unknown-unknown/wasm-release")
-        .join(format!("{}.wasm", package.replace('-', "_"))))
+    Ok(setup::target_dir().join("wasm32-unknown-unknown/wasm-release").join(artifact))
+}
+
+/// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
+/// `name_bg.wasm`, then `wasm-opt -Oz` on the latter.
+fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
+    let bindgen = setup::wasm_bindgen()?;
+    let wasm_opt = setup::wasm_opt()?;
+    run(Command::new(bindgen.join("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
+        .arg(out)
+        .arg(wasm))?;
+    let raw = out.join(format!("{name}_bg.wasm"));
+    let optimized = out.join(format!("{name}_bg.opt.wasm"));
+    run(Command::new(&wasm_opt).arg("-Oz").arg(&raw).arg("-o").arg(&optimized))?;
+    std::fs::rename(&optimized, &raw)?;
+    Ok(())
 }
 
 fn serde_json_list(items: &[String]) -> String {
@@ -245,9 +249,10 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
         "\nPeers measured the same way on this machine: SurveyJS 2.5 core + UI + CSS 405 KiB, Enketo 285 KiB, ODK Web Forms 1,164 KiB; a bare Leptos + gloo-storage app about 62 KiB."
     );
     if floor {
-        let engine =
-            alone("tianye-core", &["--no-default-features", "--features", "wasm"], "engine")?;
-        let leptos = alone("tianye-web", &["--example", "floor"], "floor")?;
+        let core = ["-p", "tianye-core", "--no-default-features", "--features", "wasm"];
+        let engine = alone(&core, "tianye_core.wasm", "engine")?;
+        let leptos =
+            alone(&["-p", "tianye-web", "--example", "floor"], "examples/floor.wasm", "floor")?;
         println!(
             "\nFloors, built the same way (`cargo xtask size --floor`), wasm + JS gzip -9:\n\
              - the engine alone (`tianye-core`'s JavaScript API: load a questionnaire, validate, evaluate; no Leptos): {:.1} KiB\n\
@@ -262,24 +267,13 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds `package` (`args`: more cargo arguments, such as the example to build) for the
-/// browser the way `dist` builds the app, into `target/size-floor/`; returns the gzip -9
-/// bytes of its wasm and JS glue together.
-fn alone(package: &str, args: &[&str], name: &str) -> Result<usize> {
-    let bindgen = setup::wasm_bindgen()?;
-    let wasm_opt = setup::wasm_opt()?;
-    let built = build_wasm(package, args)?;
-    let wasm = match args.iter().position(|a| *a == "--example") {
-        Some(i) => built.with_file_name(format!("examples/{}.wasm", args[i + 1])),
-        None => built,
-    };
+/// Builds `artifact` (`args` as for [`build_wasm`]) the way `dist` builds the app, into
+/// `target/size-floor/` as `name`; returns the gzip -9 bytes of its wasm and JS glue
+/// together.
+fn alone(args: &[&str], artifact: &str, name: &str) -> Result<usize> {
+    let wasm = build_wasm(args, artifact)?;
     let out = setup::target_dir().join("size-floor");
     std::fs::create_dir_all(&out)?;
-    run(Command::new(bindgen.join("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
-        .arg(&out)
-        .arg(&wasm))?;
-    let raw = out.join(format!("{name}_bg.wasm"));
-    run(Command::new(&wasm_opt).arg("-Oz").arg(&raw).arg("-o").arg(&raw))?;
-    Ok(gzip_len(&raw)? + gzip_len(&out.join(format!("{name}.js")))?)
+    bind_and_optimize(&wasm, &out, name)?;
+    Ok(gzip_len(&out.join(format!("{name}_bg.wasm")))? + gzip_len(&out.join(format!("{name}.js")))?)
 }

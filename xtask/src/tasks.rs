@@ -85,8 +85,9 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `web/tests/*.rs` under wasm-bindgen-test in headless Chromium (the runner is the
-/// pinned `wasm-bindgen-test-runner`, found on PATH through `.cargo/config.toml`).
+/// `web/tests/*.rs` and the crate's unit tests under wasm-bindgen-test in headless
+/// Chromium (the runner is the pinned `wasm-bindgen-test-runner`, found on PATH through
+/// `.cargo/config.toml`).
 fn wasm_tests() -> Result<()> {
     let tools = setup::wasm_bindgen()?;
     let path = std::env::join_paths(
