@@ -968,12 +968,7 @@ fn the_app_opens_offline_after_the_first_visit() {
         let mut site = Site::start();
         let (b, id) = household_on_team_link(&site).await;
         type_text(&b, "enumerator_name", "周晓雯").await;
-        // The service worker has installed and cached the app.
-        b.wait(
-            "the service worker to control the page",
-            "return !!navigator.serviceWorker.controller;",
-        )
-        .await;
+        wait_for_service_worker(&b).await;
         b.close().await;
 
         // No server at all now; the phone opens the app again.
@@ -993,50 +988,44 @@ fn the_app_opens_offline_after_the_first_visit() {
     });
 }
 
-/// Copies the directory `from` into `to` (created), files and folders.
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies the directory `from` into `to` (created), files and folders, each file dated
+/// `modified`.
+fn copy_dir(from: &Path, to: &Path, modified: std::time::SystemTime) {
     std::fs::create_dir_all(to).expect("create the copy");
     for entry in std::fs::read_dir(from).expect("read the directory") {
         let path = entry.expect("entry").path();
         let target = to.join(path.file_name().expect("a name"));
         if path.is_dir() {
-            copy_dir(&path, &target);
+            copy_dir(&path, &target, modified);
         } else {
             std::fs::copy(&path, &target).expect("copy a file");
+            let file = std::fs::File::options().write(true).open(&target).expect("open");
+            file.set_modified(modified).expect("set the time");
         }
     }
 }
 
-/// Sets the modification time of every file under `dir` to `when`.
-fn set_mtimes(dir: &Path, when: std::time::SystemTime) {
-    for entry in std::fs::read_dir(dir).expect("read the directory") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            set_mtimes(&path, when);
-        } else {
-            let file = std::fs::File::options().write(true).open(&path).expect("open");
-            file.set_modified(when).expect("set the time");
-        }
-    }
+/// Waits until the service worker has installed, cached the app and controls the page.
+async fn wait_for_service_worker(b: &Browser) {
+    b.wait(
+        "the service worker to control the page",
+        "return !!navigator.serviceWorker.controller;",
+    )
+    .await;
 }
 
 #[test]
 fn a_new_build_is_picked_up_and_nothing_stored_is_lost() {
     browser::run(async {
-        // The app as deployed a year ago: the server sends no Cache-Control, so the
-        // browser deems its files fresh in its HTTP cache for weeks.
+        // The app as deployed a year ago: a browser keeping its files without asking
+        // again would deem them fresh in its HTTP cache for weeks.
         let web = temp_dir("tianye-e2e-web");
-        copy_dir(&browser::dist(), web.path());
         let year_ago = std::time::SystemTime::now() - Duration::from_hours(365 * 24);
-        set_mtimes(web.path(), year_ago);
+        copy_dir(&browser::dist(), web.path(), year_ago);
         let site = Site::start_serving(&repo().join("questionnaires"), web.path());
         let (b, id) = household_on_team_link(&site).await;
         type_text(&b, "enumerator_name", "周晓雯").await;
-        b.wait(
-            "the service worker to control the page",
-            "return !!navigator.serviceWorker.controller;",
-        )
-        .await;
+        wait_for_service_worker(&b).await;
         let old = std::fs::read_to_string(web.path().join("build.txt")).expect("build id");
         let old_cache = format!("tianye-shell-{}", old.trim());
         let keys = b.js("return caches.keys();", vec![]).await;

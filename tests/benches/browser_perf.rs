@@ -361,7 +361,7 @@ async fn first_question(
     opts: &Options,
     figures: &mut Figures,
 ) {
-    let (b, runs) = (b, opts.runs);
+    let runs = opts.runs;
     let hash = start_response(b, home, "lbc_household", "#q-interview_date").await;
     let form_url = server.at(&format!("/{hash}"));
     b.before_each_document(FIRST_QUESTION).await;
