@@ -579,7 +579,9 @@ fn Pages(st: FormState) -> impl IntoView {
     let step = move |forward: bool| {
         st.rev.track();
         let relevant = st.relevant_pages();
-        let here = st.page.get_untracked();
+        // Tracked: the pager's buttons follow the page shown (on the last page, "next"
+        // becomes "review"), not only the answers.
+        let here = st.page.get();
         let next = if forward {
             relevant.iter().find(|&&p| p > here)
         } else {
