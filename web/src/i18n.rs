@@ -41,6 +41,7 @@ keys! {
     Open => "打开", "Open";
     Delete => "删除", "Delete";
     Clear => "清除", "Clear";
+    Close => "关闭", "Close";
     ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";
     Next => "下一页", "Next";
     Back => "上一页", "Back";

@@ -46,11 +46,11 @@ pub fn Root(
                             .with(|r| crate::pages::home::backup_json(r, app.token.get_untracked()));
                         let _ = api::download("tianye-backup.json", &text);
                     }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
-                    <button class="link" on:click=move |_| app.warning.set(None)>"×"</button>
+                    <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.warning.set(None)>"×"</button>
                 </div>
             })}
             {move || app.notice.get().map(|n| view! {
-                <div class="notice" role="status"><span>{n}</span><button class="link" on:click=move |_| app.notice.set(None)>"×"</button></div>
+                <div class="notice" role="status"><span>{n}</span><button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.notice.set(None)>"×"</button></div>
             })}
             {move || match app.route.get() {
                 Route::Home => view! { <Home app=app/> }.into_any(),
