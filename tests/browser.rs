@@ -735,7 +735,7 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
         let line = b.wait_text(&format!("li.record[data-id='{id}'] .upload"), "(1)").await;
         assert!(line.contains("未保存"), "{line}");
         b.click(&format!("li.record[data-id='{id}'] button.open")).await;
-        let text = b.wait_text(".server-problems", "hh_code").await;
+        let text = b.wait_text(".server-problems", "户编号").await;
         assert!(text.contains("服务器退回了这份答卷"), "{text}");
         let message = problems[0]["message"].as_str().unwrap_or_default();
         assert!(!message.is_empty() && text.contains(message), "message {message:?} not in {text}");

@@ -8,7 +8,8 @@
 //! - components mounted with `leptos::mount::mount_to` on the bundled `lbc_household`:
 //!   every question labelled, relevance hiding a question, roster cards following the
 //!   count answer, text committed on input but never during an input method's
-//!   composition (in a text box and a text area), long groups cut into chunks that
+//!   composition (in a text box and a text area), a problem placed in words (row
+//!   title and label), long groups cut into chunks that
 //!   hide with their questions, texts following the answers they show, and "go to the
 //!   first problem" scrolling to a question far down a long page (with the app's styles).
 #![cfg(target_arch = "wasm32")]
@@ -25,6 +26,7 @@ use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
 use tianye_web::pages::form::{FormState, page_view};
+use tianye_web::pages::review::problem_place;
 use tianye_web::state::record::{Record, Upload};
 use tianye_web::state::store::{Store, StoreError};
 use wasm_bindgen::JsCast;
@@ -258,6 +260,27 @@ async fn every_question_has_its_label_and_required_mark() {
     }
     // Choices are labelled in Chinese.
     assert!(query(&host, "#q-county-input").text_content().unwrap().contains("隆回县"));
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_problem_is_placed_by_its_row_title_and_label() {
+    let answers = json!({"consent": "yes", "hh_size": 2, "member": [{"m_name": "王秀英"}, {}]});
+    let (host, st) = mount("t-place.", answers, &["member"]);
+    for (path, lang, want) in [
+        ("hh_code", "zh", "户编号"),
+        ("hh_code", "en", "Household code"),
+        ("member[0].m_dob", "zh", "王秀英 · 出生日期"),
+        ("member[1].m_dob", "zh", "第 2 行 · 出生日期"),
+        ("member[1].m_dob", "en", "Row 2 · Date of birth"),
+        ("member", "zh", "三、家庭成员"),
+        ("member[1]", "zh", "三、家庭成员"),
+        ("no_such[3].thing", "zh", "no_such[3].thing"),
+        ("", "zh", ""),
+    ] {
+        let got = st.session.with_value(|s| problem_place(s, path, lang));
+        assert_eq!(got, want, "{path} in {lang}");
+    }
     host.remove();
 }
 

@@ -10,12 +10,13 @@ use tianye_core::form::{ScopeId, Template};
 use tianye_core::response::Status;
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 
+use crate::api;
 use crate::app::{App, Route};
 use crate::components::items_view;
 use crate::i18n::{Key, t};
+use crate::pages::review::{ReviewPage, problem_place};
 use crate::state::pages::{Page, page_of, pages};
 use crate::state::record::{Record, Upload};
-use crate::{api, pages::review::ReviewPage};
 
 /// The triggers of one field's views: one per row path the field is shown at, so a
 /// change in one row of a 100-row roster re-runs that row's views, not all of them.
@@ -636,7 +637,8 @@ fn Pages(st: FormState) -> impl IntoView {
                     <p>{message}</p>
                     <ul>{problems.into_iter().map(|p| {
                         let path = p.path.clone();
-                        view! { <li><a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{p.path.clone()}</a>": "{p.message}</li> }
+                        let place = st.session.with_value(|s| problem_place(s, &p.path, &lang()));
+                        view! { <li class="problem"><a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{place}</a>": "{p.message}</li> }
                     }).collect_view()}</ul>
                 </div>
             })}

@@ -93,6 +93,37 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
     out
 }
 
+/// Where the problem at `path` (`member[2].m_dob`) is, in words: the titles of the rows
+/// holding it and its label (`刘思雨 · 出生日期`); the path itself when it names no item.
+pub fn problem_place(s: &tianye_core::Session, path: &str, lang: &str) -> String {
+    let Some(loc) = s.locate(path) else { return path.to_owned() };
+    let form = s.form();
+    let mut repeats = Vec::new();
+    let mut at = form.field(loc.field).parent;
+    while let Some(id) = at {
+        if form.field(id).kind == ItemType::Repeat {
+            repeats.push(id);
+        }
+        at = form.field(id).parent;
+    }
+    repeats.reverse();
+    let mut parts: Vec<String> = repeats
+        .iter()
+        .zip(1..)
+        .filter(|&(_, depth)| depth <= loc.rows.len())
+        .map(|(&id, depth)| {
+            let rows = loc.rows[..depth].to_vec();
+            let n = rows[depth - 1] + 1;
+            s.row_label(&Loc::new(id, rows), lang)
+                .filter(|l| !l.trim().is_empty())
+                .unwrap_or_else(|| t(Key::Row, lang).replace("{n}", &n.to_string()))
+        })
+        .collect();
+    let label = s.label(&loc, lang);
+    parts.push(if label.trim().is_empty() { path.to_owned() } else { label });
+    parts.join(" · ")
+}
+
 /// The review screen.
 #[component]
 pub fn ReviewPage(
@@ -142,9 +173,10 @@ pub fn ReviewPage(
                     {move || problems().into_iter().map(|p| {
                         let path = p.path.clone();
                         let message = p.message(&lang());
+                        let place = st.session.with_value(|s| problem_place(s, &p.path, &lang()));
                         view! {
                             <li class="problem">
-                                <a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{p.path.clone()}</a>
+                                <a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{place}</a>
                                 " — " {message}
                             </li>
                         }
