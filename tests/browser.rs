@@ -25,7 +25,12 @@
 //!   embeds two forms with one script tag (`<tianye-form>`, the example page) and a
 //!   third from script (`mount()` with the questionnaire object); each keeps
 //!   its answers under its own storage prefix, and a broken questionnaire is refused
-//!   with the checker's message.
+//!   with the checker's message;
+//! - E9 on a 360 px phone, every page of every bundled questionnaire and of one with
+//!   every kind of question (in Chinese, and the household in English), its review and
+//!   the list: nothing scrolls sideways, every control has a label, is reached by the
+//!   keyboard and is a target of at least 44 × 44 px; "next" on the last page is
+//!   "review".
 
 use std::path::Path;
 use std::time::Duration;
@@ -502,16 +507,25 @@ async fn open_draft(b: &Browser, id: &str) {
 /// Replaces the answers of stored response `id` (setting up a household without
 /// typing it all again; filling by hand is E1), then reloads.
 async fn seed_answers(b: &Browser, id: &str, answers: &Value) {
-    let mut record = stored_record(b, id).await;
+    seed_answers_of(b, "lbc_household", id, answers).await;
+    b.wait_visible("#q-interview_date-input").await;
+}
+
+/// Replaces the answers of stored response `id` of questionnaire `form`, then reloads
+/// and waits for the form's page.
+async fn seed_answers_of(b: &Browser, form: &str, id: &str, answers: &Value) {
+    let key = format!("tianye.v1.r.{form}.{id}");
+    let v = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
+    let text = v.as_str().unwrap_or_else(|| panic!("no record {key} in localStorage"));
+    let mut record: Value = serde_json::from_str(text).expect("record JSON");
     record["response"]["answers"] = answers.clone();
-    let key = format!("tianye.v1.r.lbc_household.{id}");
     b.js(
         "localStorage.setItem(arguments[0], arguments[1]);",
         vec![json!(key), json!(record.to_string())],
     )
     .await;
     b.reload().await;
-    b.wait_visible("#q-interview_date-input").await;
+    b.wait_visible(".form-screen .page").await;
 }
 
 /// A complete, valid household: the answers of the bundled case 01, with today's (the
@@ -1314,6 +1328,195 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
         ] {
             assert!(records(prefix, other).is_empty(), "{other} under {prefix:?}: {storage:?}");
         }
+        b.close().await;
+    });
+}
+
+/// What a phone user would trip over on the page shown, one line each: a page that
+/// scrolls sideways or a box sticking out of the screen (unless inside a box made to
+/// scroll sideways), a control whose tap target (the control, or the label holding it)
+/// is under 44 × 44 px, a control without a label, one the keyboard cannot reach.
+/// Questions skipped while off screen (`content-visibility`) are laid out first.
+const PHONE_AUDIT: &str = r"
+if (!document.getElementById('e2e-all-laid-out')) {
+  const s = document.createElement('style');
+  s.id = 'e2e-all-laid-out';
+  s.textContent = '.tianye * { content-visibility: visible !important; }';
+  document.head.append(s);
+}
+const vw = document.documentElement.clientWidth;
+const out = [];
+const describe = (e) => {
+  const parts = [];
+  for (let x = e; x && x !== document.body && parts.length < 3; x = x.parentElement) {
+    parts.unshift(x.id ? '#' + x.id : x.tagName.toLowerCase() + [...x.classList].map((c) => '.' + c).join(''));
+    if (x.id) break;
+  }
+  return parts.join(' > ') + (e.value ? `[value=${e.value}]` : '');
+};
+const shown = (e) => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+};
+const sticksOut = (e) => {
+  const r = e.getBoundingClientRect();
+  return r.right > vw + 1 || r.left < -1;
+};
+const scrollsSideways = (e) => {
+  for (let x = e.parentElement; x; x = x.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(x).overflowX)) return true;
+  }
+  return false;
+};
+if (document.documentElement.scrollWidth > vw) {
+  out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px on a ${vw} px screen`);
+}
+for (const e of document.body.querySelectorAll('*')) {
+  if (!shown(e) || !sticksOut(e) || scrollsSideways(e)) continue;
+  if (e.parentElement && shown(e.parentElement) && sticksOut(e.parentElement)) continue;
+  const r = e.getBoundingClientRect();
+  out.push(`${describe(e)} sticks out of the screen (${Math.round(r.left)} to ${Math.round(r.right)} px)`);
+}
+const controls = 'input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=radio], [role=checkbox]';
+for (const e of document.body.querySelectorAll(controls)) {
+  const target = e.closest('label') || e;
+  if (!shown(target)) continue;
+  const r = target.getBoundingClientRect();
+  if (r.height < 43.5 || r.width < 43.5) {
+    out.push(`${describe(e)}: tap target ${Math.round(r.width)} × ${Math.round(r.height)} px`);
+  }
+  let name = e.labels ? [...e.labels].map((l) => l.textContent).join(' ') : '';
+  name = name.trim() || e.getAttribute('aria-label') || e.getAttribute('title') || '';
+  for (const id of (e.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)) {
+    name += document.getElementById(id)?.textContent || '';
+  }
+  if (e.matches('button, a, [role=button]')) name = name.trim() || e.textContent;
+  if (!name.trim()) out.push(`${describe(e)} has no label`);
+  if (e.tabIndex < 0 && !e.disabled) out.push(`${describe(e)} cannot be reached with the keyboard`);
+}
+return out;
+";
+
+/// Runs [`PHONE_AUDIT`] on the page shown, noting what it finds under `where_`.
+async fn audit_phone_page(b: &Browser, where_: &str, found: &mut Vec<String>) {
+    let lines = b.js(PHONE_AUDIT, vec![]).await;
+    for line in lines.as_array().expect("a list") {
+        found.push(format!("{where_}: {}", line.as_str().unwrap_or_default()));
+    }
+}
+
+/// Starts a response of `form` from the list, gives it `answers`, and audits each of
+/// its pages and its review page.
+async fn audit_every_page(b: &Browser, form: &str, answers: &Value, found: &mut Vec<String>) {
+    b.wait_visible(&format!("button.start[data-form='{form}']")).await;
+    b.click(&format!("button.start[data-form='{form}']")).await;
+    b.wait_visible(".form-screen .page").await;
+    let hash = b.js("return location.hash;", vec![]).await;
+    let id = hash.as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned();
+    seed_answers_of(b, form, &id, answers).await;
+    let first_of_page = "const q = document.querySelector('.page [id^=q-]'); return q && q.id;";
+    for page in 1.. {
+        assert!(page < 40, "{form}: no review page after 40 pages");
+        audit_phone_page(b, &format!("{form}, page {page}"), found).await;
+        let before = b.js(first_of_page, vec![]).await;
+        b.click(".pager button.primary").await;
+        let moved = b
+            .wait(
+                &format!("{form}: the page after page {page}"),
+                &format!(
+                    "if (document.querySelector('.review-screen')) return 'review';
+                     const q = document.querySelector('.page [id^=q-]');
+                     return q && q.id !== {} && 'next';",
+                    js_str(before.as_str().unwrap_or_default())
+                ),
+            )
+            .await;
+        if moved == json!("review") {
+            break;
+        }
+    }
+    audit_phone_page(b, &format!("{form}, review"), found).await;
+    b.click(".review-screen .bar button.link").await;
+    b.wait_visible(".form-screen .page").await;
+    go_home(b).await;
+}
+
+/// The answers of a questionnaire's first bundled case (none for a form without one).
+fn first_case_answers(form_dir: &Path) -> Value {
+    let Ok(entries) = std::fs::read_dir(form_dir.join("cases")) else { return json!({}) };
+    let mut cases: Vec<_> = entries.map(|e| e.expect("case").path()).collect();
+    cases.sort();
+    let case: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cases[0]).expect("case")).expect("JSON");
+    case["response"]["answers"].clone()
+}
+
+#[test]
+fn every_page_fits_a_360_px_phone_with_labelled_keyboard_controls_at_least_44_px() {
+    browser::run(async {
+        // The bundled questionnaires, and one with every kind of question.
+        let forms = temp_dir("tianye-e2e-forms");
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(repo().join("questionnaires")).unwrap() {
+            let dir = entry.unwrap().path();
+            if dir.join("form.json").is_file() {
+                let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+                copy_dir(&dir, &forms.path().join(&id), std::time::SystemTime::now());
+                ids.push(id);
+            }
+        }
+        ids.sort();
+        let every_kind = forms.path().join("lbc_all_types");
+        std::fs::create_dir_all(&every_kind).unwrap();
+        std::fs::copy(
+            repo().join("core/tests/fixtures/xlsform/tianye_all_types.json"),
+            every_kind.join("form.json"),
+        )
+        .unwrap();
+        ids.push("lbc_all_types".to_owned());
+        let site = Site::start_with(forms.path());
+        let b = site.browser().await;
+        // A small phone: 360 × 640 CSS px.
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+        open_team_link(&b, &site).await;
+        // The audit itself sees what it looks for: a box too wide, a small unlabelled
+        // input the keyboard skips.
+        b.js(
+            "const d = document.createElement('div'); d.id = 'e2e-bad'; d.style.width = '500px';
+             d.innerHTML = '<input tabindex=\"-1\" style=\"width: 20px\">';
+             document.querySelector('.home').append(d);",
+            vec![],
+        )
+        .await;
+        let mut found = Vec::new();
+        audit_phone_page(&b, "bad", &mut found).await;
+        b.js("document.getElementById('e2e-bad').remove();", vec![]).await;
+        for expected in [
+            "the page scrolls sideways",
+            "#e2e-bad sticks out",
+            "tap target 20 ×",
+            "has no label",
+            "cannot be reached with the keyboard",
+        ] {
+            assert!(found.iter().any(|l| l.contains(expected)), "{expected}: {found:?}");
+        }
+        found.clear();
+        audit_phone_page(&b, "home", &mut found).await;
+        for id in &ids {
+            let answers = first_case_answers(&forms.path().join(id));
+            audit_every_page(&b, id, &answers, &mut found).await;
+        }
+        // English labels are longer: the household again, in English.
+        b.click(".home .bar button.link").await;
+        b.wait_text(".home", "Household").await;
+        audit_phone_page(&b, "home (English)", &mut found).await;
+        let answers = first_case_answers(&forms.path().join("lbc_household"));
+        audit_every_page(&b, "lbc_household", &answers, &mut found).await;
+        assert!(found.is_empty(), "on a 360 px phone:\n{}", found.join("\n"));
         b.close().await;
     });
 }
