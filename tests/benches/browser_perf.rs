@@ -74,11 +74,12 @@ fn timed(action: &str) -> String {
 }
 
 /// Like [`TIMED`], but splits the main thread's work into the script (the event and the
-/// effects it schedules), style (forced by reading a computed style) and layout.
+/// effects it schedules; `handler`: the event's listeners alone), style (forced by reading a computed style) and layout.
 const SPLIT: &str = r"
 const [el, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
 ACTION;
+const ts = performance.now();
 setTimeout(() => {
   const t1 = performance.now();
   getComputedStyle(document.body).getPropertyValue('color');
@@ -86,7 +87,7 @@ setTimeout(() => {
   document.body.offsetHeight;
   const t3 = performance.now();
   requestAnimationFrame(() => requestAnimationFrame(() =>
-    done({script: t1 - t0, style: t2 - t1, layout: t3 - t2, painted: performance.now() - t0})));
+    done({handler: ts - t0, script: t1 - t0, style: t2 - t1, layout: t3 - t2, painted: performance.now() - t0})));
 }, 0);
 ";
 
