@@ -5,7 +5,8 @@
 //! - E1 a new user opens the team link (the app comes compressed), fills
 //!   `lbc_household` with a three-member roster by typing and tapping, reloads mid-way and finds every answer, loses the
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
-//!   network back and finds it uploaded exactly once and shown as uploaded;
+//!   network back and finds it uploaded exactly once and shown as uploaded, and finds
+//!   it in the list by its village, a member or its code;
 //! - E2 a response completed while the server is stopped is queued with the failure
 //!   shown, and once the server is back it is uploaded exactly once; an upload to a
 //!   server that takes the connection and never answers is given up after the time
@@ -643,6 +644,31 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         let posts = answered_uploads(&b).await;
         assert_eq!(posts, vec![json!(201)]);
         assert_eq!(site.stored().len(), 1);
+
+        // The list shows the household in words and finds it by its village (a choice:
+        // its label, not its name), a member or its code; not by another village.
+        let line = b.wait_text(&format!("li.record[data-id='{id}'] .summary"), "旺溪村").await;
+        assert!(!line.contains("wangxi"), "{line}");
+        let listed = format!("li.record[data-id='{id}']");
+        for (query, found) in
+            [("旺溪", true), ("刘思雨", true), ("xs03-012", true), ("石门", false)]
+        {
+            b.js(
+                "const s = document.querySelector('.home input.search'); s.value = arguments[0];
+                 s.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![json!(query)],
+            )
+            .await;
+            if found {
+                b.wait_visible(&listed).await;
+            } else {
+                b.wait(
+                    &format!("{query} to find nothing"),
+                    &format!("return !document.querySelector({});", js_str(&listed)),
+                )
+                .await;
+            }
+        }
         b.close().await;
     });
 }

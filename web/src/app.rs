@@ -373,7 +373,7 @@ impl App {
         };
         let session = Session::start(Arc::clone(&form), meta.clone(), api::now());
         let q = form.questionnaire();
-        let mut record = Record {
+        let record = Record {
             response: Response {
                 instance_id: api::uuid(),
                 questionnaire: FormRef { id: q.id.clone(), version: q.version.clone() },
@@ -383,10 +383,9 @@ impl App {
             },
             title: q.title.clone(),
             upload: Upload::Draft,
-            summary: String::new(),
+            summary: crate::state::answers::summary(&session),
             page: 0,
         };
-        record.refresh_summary();
         if self.save(&record) {
             self.go(Route::Form {
                 form: q.id.clone(),

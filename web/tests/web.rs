@@ -9,7 +9,7 @@
 //!   every question labelled, relevance hiding a question, roster cards following the
 //!   count answer, text committed on input but never during an input method's
 //!   composition (in a text box and a text area), a problem placed in words (row
-//!   title and label), long groups cut into chunks that
+//!   title and label), the list's summary of the answers in words, long groups cut into chunks that
 //!   hide with their questions, texts following the answers they show, and "go to the
 //!   first problem" scrolling to a question far down a long page (with the app's styles).
 #![cfg(target_arch = "wasm32")]
@@ -27,6 +27,7 @@ use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
 use tianye_web::pages::form::{FormState, page_view};
 use tianye_web::pages::review::problem_place;
+use tianye_web::state::answers::summary;
 use tianye_web::state::record::{Record, Upload};
 use tianye_web::state::store::{Store, StoreError};
 use wasm_bindgen::JsCast;
@@ -280,6 +281,27 @@ async fn a_problem_is_placed_by_its_row_title_and_label() {
     ] {
         let got = st.session.with_value(|s| problem_place(s, path, lang));
         assert_eq!(got, want, "{path} in {lang}");
+    }
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_summary_gives_the_answers_in_words_in_the_questionnaire_order() {
+    let answers = json!({
+        "interview_date": "2026-07-08", "enumerator_name": "周晓雯", "county": "longhui",
+        "township": "xiaoshajiang", "village": "wangxi", "hh_code": "XS03-012",
+        "consent": "yes", "hh_size": 2, "member": [{"m_name": "王秀英"}, {"m_name": "刘思雨"}],
+    });
+    let (host, st) = mount("t-summary.", answers, &[]);
+    let line = st.session.with_value(summary);
+    let at = |needle: &str| line.find(needle).unwrap_or_else(|| panic!("{needle} not in {line}"));
+    // Choices by their labels, in the questionnaire's order.
+    assert!(at("周晓雯") < at("隆回县") && at("隆回县") < at("旺溪村"), "{line}");
+    assert!(at("旺溪村") < at("XS03-012") && at("XS03-012") < at("王秀英"), "{line}");
+    assert!(at("王秀英") < at("刘思雨"), "{line}");
+    // No choice names, dates or numbers.
+    for absent in ["wangxi", "longhui", "2026-07-08", "2"] {
+        assert!(!line.split(' ').any(|w| w == absent), "{absent} in {line}");
     }
     host.remove();
 }

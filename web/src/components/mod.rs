@@ -302,29 +302,3 @@ fn note(st: FormState, loc: Loc) -> impl IntoView {
     let id = dom_id(&st.form(), &loc);
     view! { <p class="note" id=id class:hidden=hidden>{label}</p> }
 }
-
-/// The answer at `loc` as the review page shows it: choice labels, joined lists,
-/// locations; empty when unanswered.
-pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
-    let form = s.form();
-    let value = s.answer(loc);
-    let fallback = form.default_language();
-    let label_of = |name: &str| {
-        form.choices_of(loc.field)
-            .and_then(|l| l.get(name))
-            .map_or_else(|| name.to_owned(), |c| c.label.get(lang, fallback).to_owned())
-    };
-    match &value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(v) if form.field(loc.field).kind.uses_choices() => label_of(v),
-        serde_json::Value::String(v) => v.clone(),
-        serde_json::Value::Array(items) => {
-            items.iter().filter_map(|i| i.as_str()).map(label_of).collect::<Vec<_>>().join("、")
-        }
-        serde_json::Value::Object(map) if map.contains_key("lat") => {
-            let n = |k: &str| map.get(k).map(ToString::to_string).unwrap_or_default();
-            format!("{}, {} (±{} m)", n("lat"), n("lon"), n("accuracy"))
-        }
-        other => other.to_string(),
-    }
-}

@@ -297,7 +297,8 @@ impl FormState {
     /// Saves the answers at once. Editing a completed or rejected response makes it a
     /// draft again until it is marked complete.
     pub fn persist(&self) {
-        let answers = self.session.with_value(Session::answers);
+        let (answers, summary) =
+            self.session.with_value(|s| (s.answers(), crate::state::answers::summary(s)));
         let updated = self.record.try_update_value(|r| {
             r.response.answers = answers;
             r.response.meta.updated_at = Some(api::now_iso());
@@ -309,7 +310,7 @@ impl FormState {
             if !matches!(r.upload, Upload::Rejected { .. } | Upload::Uploaded { .. }) {
                 r.upload = Upload::Draft;
             }
-            r.refresh_summary();
+            r.summary = summary;
         });
         if updated.is_some() {
             self.record.with_value(|record| {

@@ -5,9 +5,9 @@ use tianye_core::Loc;
 use tianye_core::schema::ItemType;
 
 use crate::app::Route;
-use crate::components::answer_text;
 use crate::i18n::{Key, t};
 use crate::pages::form::FormState;
+use crate::state::answers::answer_text;
 
 /// One line of the review: a question's label and answer, indented by depth.
 struct Line {

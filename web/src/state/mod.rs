@@ -1,6 +1,7 @@
-//! The app's model in plain Rust: stored records, the store, the upload rules and the
-//! pages of a form. Components only wire signals to these.
+//! The app's model in plain Rust: stored records, the store, the upload rules, the
+//! pages of a form and answers in words. Components only wire signals to these.
 
+pub mod answers;
 pub mod pages;
 pub mod record;
 pub mod store;

@@ -98,7 +98,8 @@ pub struct Record {
     /// Upload state.
     #[serde(default)]
     pub upload: Upload,
-    /// Text searched by the list's search box (answers' text).
+    /// The answers in a line, shown in the list and searched by its search box
+    /// ([`crate::state::answers::summary`]).
     #[serde(default)]
     pub summary: String,
     /// The page the enumerator was on, so the form reopens there.
@@ -136,29 +137,5 @@ impl Record {
         }
         self.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
         true
-    }
-
-    /// Recomputes `summary` from the answers: every string answer, so a search finds a
-    /// household by any name, village or code typed in it.
-    pub fn refresh_summary(&mut self) {
-        let mut out = String::new();
-        collect_text(&serde_json::Value::Object(self.response.answers.clone()), &mut out);
-        self.summary = out;
-    }
-}
-
-fn collect_text(v: &serde_json::Value, out: &mut String) {
-    match v {
-        serde_json::Value::String(s) => {
-            out.push_str(s);
-            out.push(' ');
-        }
-        serde_json::Value::Number(n) => {
-            out.push_str(&n.to_string());
-            out.push(' ');
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
-        _ => {}
     }
 }

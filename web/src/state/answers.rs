@@ -1,0 +1,76 @@
+//! Answers in words: as the review shows them, and the summary the list shows and
+//! searches.
+
+use tianye_core::schema::ItemType;
+use tianye_core::{FieldId, Loc, Session};
+
+/// The answer at `loc` as the review page shows it: choice labels, joined lists,
+/// locations; empty when unanswered.
+pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
+    let form = s.form();
+    let value = s.answer(loc);
+    let fallback = form.default_language();
+    let label_of = |name: &str| {
+        form.choices_of(loc.field)
+            .and_then(|l| l.get(name))
+            .map_or_else(|| name.to_owned(), |c| c.label.get(lang, fallback).to_owned())
+    };
+    match &value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(v) if form.field(loc.field).kind.uses_choices() => label_of(v),
+        serde_json::Value::String(v) => v.clone(),
+        serde_json::Value::Array(items) => {
+            items.iter().filter_map(|i| i.as_str()).map(label_of).collect::<Vec<_>>().join("、")
+        }
+        serde_json::Value::Object(map) if map.contains_key("lat") => {
+            let n = |k: &str| map.get(k).map(ToString::to_string).unwrap_or_default();
+            format!("{}, {} (±{} m)", n("lat"), n("lon"), n("accuracy"))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The response's answers in a line, as the list shows and searches them: the text
+/// answers and the labels of the choices made (in the questionnaire's first language),
+/// in the questionnaire's order, so a search finds a household by a name, its village
+/// (王溪村, not the choice's name `wangxi`) or its code. Dates, numbers and locations
+/// are left out: they would crowd the line.
+pub fn summary(s: &Session) -> String {
+    fn walk(s: &Session, ids: &[FieldId], rows: &[u32], out: &mut Vec<String>) {
+        let form = s.form();
+        let lang = form.default_language();
+        for &id in ids {
+            let f = form.field(id);
+            let loc = Loc::new(id, rows.to_vec());
+            if !s.is_relevant(&loc) {
+                continue;
+            }
+            match f.kind {
+                ItemType::Group | ItemType::Matrix => walk(s, &f.children, rows, out),
+                ItemType::Repeat => {
+                    for i in 0..s.row_count(&loc) {
+                        let mut row = rows.to_vec();
+                        row.push(i);
+                        walk(s, &f.children, &row, out);
+                    }
+                }
+                ItemType::Text
+                | ItemType::Phone
+                | ItemType::IdNumber
+                | ItemType::Email
+                | ItemType::SelectOne
+                | ItemType::SelectMultiple
+                | ItemType::Likert => {
+                    let text = answer_text(s, &loc, lang);
+                    if !text.trim().is_empty() {
+                        out.push(text);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(s, s.form().top_level(), &[], &mut out);
+    out.join(" ")
+}
