@@ -31,7 +31,10 @@
 //!   every kind of question (in Chinese, and the household in English), its review and
 //!   the list: nothing scrolls sideways, every control has a label, is reached by the
 //!   keyboard and is a target of at least 44 × 44 px; "next" on the last page is
-//!   "review".
+//!   "review";
+//! - E10 the coordinator publishes a new version: the phone keeps it as soon as it sees
+//!   it listed, and offline offers it alone (not the bundled older copy beside it); a
+//!   draft on the older version opens on that version, says so, and uploads against it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1543,6 +1546,84 @@ fn every_page_fits_a_360_px_phone_with_labelled_keyboard_controls_at_least_44_px
         let answers = first_case_answers(&forms.path().join("lbc_household"));
         audit_every_page(&b, "lbc_household", &answers, &mut found).await;
         assert!(found.is_empty(), "on a 360 px phone:\n{}", found.join("\n"));
+        b.close().await;
+    });
+}
+
+#[test]
+fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
+    browser::run(async {
+        let forms = temp_dir("tianye-e2e-forms");
+        let form_path = forms.path().join("lbc_household/form.json");
+        std::fs::create_dir_all(form_path.parent().unwrap()).unwrap();
+        let original =
+            std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
+        std::fs::write(&form_path, &original).unwrap();
+        let mut site = Site::start_with(forms.path());
+        let (b, old_id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &old_id).await;
+        go_home(&b).await;
+
+        // The coordinator publishes version 2026.2, which renames the household code.
+        site.stop_server();
+        let newer = original
+            .replacen("\"version\": \"2026.1\"", "\"version\": \"2026.2\"", 1)
+            .replace("\"zh\": \"户编号\"", "\"zh\": \"户编码\"");
+        assert!(newer.contains("2026.2") && newer.contains("户编码"), "the edit applies");
+        std::fs::write(&form_path, newer).unwrap();
+        site.start_server();
+        b.reload().await;
+        b.wait_text("button.start[data-form='lbc_household']", "v2026.2").await;
+        // The phone keeps the new version as soon as it sees it listed…
+        b.wait(
+            "2026.2 kept on the phone",
+            "return localStorage.getItem('tianye.v1.q.lbc_household@2026.2') !== null;",
+        )
+        .await;
+        // …so in the village, offline, new responses still answer it, and the bundled
+        // 2026.1 is not offered beside it.
+        b.set_offline(true).await;
+        b.reload().await;
+        b.wait_visible(".home .offline").await;
+        let offered = b
+            .js(
+                "return [...document.querySelectorAll(\"button.start[data-form='lbc_household']\")]
+                   .map((e) => e.querySelector('.badge').textContent);",
+                vec![],
+            )
+            .await;
+        assert_eq!(offered, json!(["v2026.2"]), "offered offline");
+
+        // The draft still answers 2026.1: it opens on that version, says so, and keeps
+        // its answers.
+        b.wait_text(&format!("li.record[data-id='{old_id}']"), "v2026.1").await;
+        open_draft(&b, &old_id).await;
+        b.wait_text(".form-screen .bar .badge", "v2026.1").await;
+        b.wait_text(".form-screen .notice", "此答卷使用问卷的旧版本").await;
+        expect_shown(&b, &[("enumerator_name", json!("周晓雯")), ("hh_code", json!("XS03-012"))])
+            .await;
+        let label = b.wait_text("label[for='q-hh_code-input']", "户").await;
+        assert!(label.contains("户编号"), "the old version's label: {label}");
+
+        // A new response answers 2026.2.
+        go_home(&b).await;
+        let new_id = new_household(&b).await;
+        b.wait_text(".form-screen .bar .badge", "v2026.2").await;
+        b.wait_text("label[for='q-hh_code-input']", "户编码").await;
+        assert_ne!(new_id, old_id);
+        b.set_offline(false).await;
+
+        // The old draft completes and uploads against its own version.
+        go_home(&b).await;
+        open_draft(&b, &old_id).await;
+        open_review(&b).await;
+        mark_complete(&b).await;
+        b.click(".review-screen .done button.primary").await;
+        wait_group(&b, &old_id, "uploaded").await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["instance_id"], json!(old_id));
+        assert_eq!(stored[0]["questionnaire"]["version"], json!("2026.1"), "{}", stored[0]);
         b.close().await;
     });
 }

@@ -276,17 +276,28 @@ impl App {
             self.catalog.set(out);
             return;
         }
+        // The server's list, or offline the last one it gave: the server decides which
+        // version of a questionnaire new responses answer.
         let server =
             self.request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
-        if server.status == 200
-            && let Ok(body) = serde_json::from_str::<CatalogBody>(&server.body)
+        let fresh = (server.status == 200)
+            .then_some(server.body)
+            .filter(|body| serde_json::from_str::<CatalogBody>(body).is_ok());
+        if let Some(body) = &fresh
+            && let Err(e) = self.store.with_value(|s| s.put_catalog(body))
         {
+            self.report_store_error(&e);
+        }
+        let listed = fresh.clone().or_else(|| self.store.with_value(Store::catalog));
+        if let Some(body) = listed.and_then(|b| serde_json::from_str::<CatalogBody>(&b).ok()) {
             for e in body.questionnaires {
                 let url =
                     format!("{endpoint}/api/v1/questionnaires/{}?version={}", e.id, e.version);
                 out.push(Listing { id: e.id, version: e.version, title: e.title, url });
             }
         }
+        // The bundled copies: only questionnaires the server does not list.
+        let from_server = out.len();
         if let Some(index) = bundled {
             let answer = self.request("GET", &index, None, None).await;
             if answer.status == 200
@@ -294,7 +305,7 @@ impl App {
             {
                 let base = index.rsplit_once('/').map_or(String::new(), |(b, _)| format!("{b}/"));
                 for e in body.questionnaires {
-                    if out.iter().any(|l| l.id == e.id && l.version == e.version) {
+                    if out[..from_server].iter().any(|l| l.id == e.id) {
                         continue;
                     }
                     let file = e.file.unwrap_or_else(|| format!("{}.json", e.id));
@@ -316,6 +327,26 @@ impl App {
                     out.push(Listing { id, version, title: q.title, url: String::new() });
                 }
             }
+        }
+        // Fetched now, while online, so that new versions can be started offline.
+        if fresh.is_some() {
+            let missing: Vec<Listing> = out[..from_server]
+                .iter()
+                .filter(|l| self.store.with_value(|s| s.questionnaire(&l.id, &l.version)).is_none())
+                .cloned()
+                .collect();
+            leptos::task::spawn_local(async move {
+                for l in missing {
+                    let answer = self.request("GET", &l.url, None, None).await;
+                    if answer.status == 200
+                        && let Err(e) = self
+                            .store
+                            .with_value(|s| s.put_questionnaire(&l.id, &l.version, &answer.body))
+                    {
+                        self.report_store_error(&e);
+                    }
+                }
+            });
         }
         self.catalog.set(out);
     }

@@ -211,6 +211,20 @@ impl Store {
         out
     }
 
+    /// The server's last list of questionnaires (its JSON), for starting responses
+    /// offline on the versions it offered.
+    pub fn catalog(&self) -> Option<String> {
+        Self::raw_get(&self.key("catalog"))
+    }
+
+    /// Keeps the server's list of questionnaires (its JSON).
+    pub fn put_catalog(&self, json: &str) -> Result<(), StoreError> {
+        if self.catalog().as_deref() == Some(json) {
+            return Ok(());
+        }
+        Self::raw_set(&self.key("catalog"), json)
+    }
+
     /// The settings.
     pub fn settings(&self) -> Settings {
         LocalStorage::get(self.key("settings")).unwrap_or_default()
