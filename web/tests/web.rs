@@ -7,7 +7,8 @@
 //!   [`StoreError::Full`] with the previous copy kept;
 //! - components mounted with `leptos::mount::mount_to` on the bundled `lbc_household`:
 //!   every question labelled, relevance hiding a question, roster cards following the
-//!   count answer, text committed on input but never during an input method's
+//!   count answer (lowering it asks about rows holding answers only once the box is
+//!   left), text committed on input but never during an input method's
 //!   composition (in a text box and a text area), a problem placed in words (row
 //!   title and label), the list's summary of the answers in words, long groups cut into chunks that
 //!   hide with their questions, texts following the answers they show, and "go to the
@@ -433,6 +434,70 @@ fn new_host() -> web_sys::HtmlElement {
     host.set_class_name("tianye");
     document().body().unwrap().append_child(&host).unwrap();
     host
+}
+
+/// Fires `blur` on `css` (the user leaves the box).
+fn leave(host: &web_sys::HtmlElement, css: &str) {
+    query(host, css).dispatch_event(&web_sys::Event::new("blur").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn lowering_the_count_asks_once_the_box_is_left_not_while_typing() {
+    let members: Vec<Value> = ["刘德贵", "王秀英", "刘建军", "陈小梅", "刘思雨"]
+        .iter()
+        .map(|n| json!({"m_name": n}))
+        .collect();
+    let answers = json!({"consent": "yes", "hh_size": 5, "member": members});
+    let (host, st) = mount("t-excess.", answers, &["hh_size", "member"]);
+    tick().await;
+    // `confirm` counts its questions and answers as `window.__answer` says.
+    let ask = js_sys::Function::new_no_args(
+        "window.__asked = (window.__asked || 0) + 1; return window.__answer === true;",
+    );
+    js_sys::Reflect::set(&window(), &"confirm".into(), &ask).unwrap();
+    let asked =
+        || js_sys::Reflect::get(&window(), &"__asked".into()).unwrap().as_f64().unwrap_or(0.0);
+    let answer = |yes: bool| {
+        js_sys::Reflect::set(&window(), &"__answer".into(), &yes.into()).unwrap();
+    };
+    let rows = || count(&host, "#q-member .row-card");
+    let name = |i: u32| {
+        let loc = Loc::new(st.form().lookup("m_name").unwrap(), vec![i]);
+        st.session.with_value(|s| s.answer(&loc))
+    };
+
+    // 5 → 12 passes through 1: nothing is asked, nothing removed, 7 rows added.
+    type_text(&host, "#q-hh_size-input", "1");
+    tick().await;
+    assert_eq!((asked(), rows()), (0.0, 5), "typing 1 of 12");
+    type_text(&host, "#q-hh_size-input", "12");
+    tick().await;
+    leave(&host, "#q-hh_size-input");
+    tick().await;
+    assert_eq!((asked(), rows()), (0.0, 12));
+
+    // 12 → 3: the seven empty rows go at once; rows 4 and 5 hold answers, so leaving
+    // the box asks. The user says no: they stay, and leaving again does not ask again.
+    type_text(&host, "#q-hh_size-input", "3");
+    tick().await;
+    assert_eq!((asked(), rows()), (0.0, 5));
+    answer(false);
+    leave(&host, "#q-hh_size-input");
+    tick().await;
+    assert_eq!((asked(), rows()), (1.0, 5));
+    leave(&host, "#q-hh_size-input");
+    tick().await;
+    assert_eq!(asked(), 1.0);
+
+    // 2, and yes: the rows beyond the count go, the first two keep their answers.
+    type_text(&host, "#q-hh_size-input", "2");
+    tick().await;
+    answer(true);
+    leave(&host, "#q-hh_size-input");
+    tick().await;
+    assert_eq!((asked(), rows()), (2.0, 2));
+    assert_eq!((name(0), name(1)), (json!("刘德贵"), json!("王秀英")));
+    host.remove();
 }
 
 /// A roster without a count: rows are added and removed with buttons.

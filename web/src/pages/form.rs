@@ -80,6 +80,9 @@ pub struct FormState {
     pub page: RwSignal<usize>,
     /// The pages.
     pub pages: StoredValue<Vec<Page>>,
+    /// Repeats whose count went below the rows holding answers, to ask about once the
+    /// user leaves the box: typing 12 over 5 passes through 1, which must not ask.
+    excess_rows: StoredValue<Vec<Loc>>,
 }
 
 impl FormState {
@@ -107,6 +110,7 @@ impl FormState {
             show_all: RwSignal::new(false),
             page: RwSignal::new(page),
             pages: StoredValue::new(pages(&form)),
+            excess_rows: StoredValue::new(Vec::new()),
         };
         st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
         st
@@ -241,24 +245,51 @@ impl FormState {
             return;
         }
         self.notify(&changes, false);
-        for excess in &changes.excess_rows {
-            if confirm(Key::ConfirmExcessRows, self.app) {
-                let removed = self.session.try_update_value(|s| {
-                    let mut all = Changes::default();
-                    while s.row_count(&excess.repeat) > excess.wanted {
-                        let last = s.row_count(&excess.repeat) - 1;
-                        if let Ok(more) = s.remove_row(&excess.repeat, last) {
-                            all.changes.extend(more.changes);
-                        }
-                    }
-                    all
-                });
-                if let Some(removed) = removed {
-                    self.notify(&removed, false);
+        self.excess_rows.update_value(|pending| {
+            for excess in &changes.excess_rows {
+                if !pending.contains(&excess.repeat) {
+                    pending.push(excess.repeat.clone());
                 }
             }
-        }
+        });
         self.changed();
+    }
+
+    /// Asks, for each repeat whose count went below the rows holding answers while the
+    /// user typed, whether to remove the rows beyond the count; removes them if so. Asked
+    /// once the user has left the box, about the count as it then stands.
+    fn settle_excess_rows(&self) {
+        let pending = self.excess_rows.try_update_value(std::mem::take).unwrap_or_default();
+        let mut removed_any = false;
+        for repeat in pending {
+            let (present, wanted) = self.session.with_value(|s| {
+                let most = s.form().field(repeat.field).rules.max_rows.unwrap_or(u32::MAX);
+                let wanted = s.wanted_rows(&repeat).filter(|_| s.is_relevant(&repeat));
+                (s.row_count(&repeat), wanted.map(|w| w.min(most)))
+            });
+            let Some(wanted) = wanted.filter(|&w| present > w) else { continue };
+            if !confirm(Key::ConfirmExcessRows, self.app) {
+                continue;
+            }
+            let removed = self.session.try_update_value(|s| {
+                let mut all = Changes::default();
+                while s.row_count(&repeat) > wanted {
+                    let last = s.row_count(&repeat) - 1;
+                    match s.remove_row(&repeat, last) {
+                        Ok(more) => all.changes.extend(more.changes),
+                        Err(_) => break,
+                    }
+                }
+                all
+            });
+            if let Some(removed) = removed {
+                self.notify(&removed, false);
+                removed_any = true;
+            }
+        }
+        if removed_any {
+            self.changed();
+        }
     }
 
     /// After any change: re-render and save.
@@ -326,6 +357,7 @@ impl FormState {
 
     /// Shows page `page` and remembers it, so the form reopens there after a reload.
     pub fn show_page(&self, page: usize) {
+        self.settle_excess_rows();
         self.page.set(page);
         if self.record.try_update_value(|r| r.page = page).is_some() {
             self.record.with_value(|r| self.app.save(r));
@@ -374,8 +406,10 @@ impl FormState {
         });
     }
 
-    /// The user left the question at `path`: show its problems from now on.
+    /// The user left the question at `path`: show its problems from now on, and ask
+    /// about rows beyond a count lowered meanwhile.
     pub fn leave(&self, path: &str) {
+        self.settle_excess_rows();
         self.touched.update(|t| {
             t.insert(path.to_owned());
         });
