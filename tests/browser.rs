@@ -2,7 +2,8 @@
 //! 127.0.0.1 (real SQLite file), driven through WebDriver in headless Chromium with a
 //! phone-sized window.
 //!
-//! - E1 a new user opens the team link (the app comes compressed), fills
+//! - E1 a new user opens the team link (the app comes compressed), gives their name
+//!   (recorded with the device's id in the response), fills
 //!   `lbc_household` with a three-member roster by typing and tapping, reloads mid-way and finds every answer, loses the
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
 //!   network back and finds it uploaded exactly once and shown as uploaded, and finds
@@ -562,7 +563,12 @@ async fn phone_today(b: &Browser) -> String {
 fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
     browser::run(async {
         let site = Site::start();
-        let (b, id) = household_on_team_link(&site).await;
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        // The volunteer gives their name once; each new response records it.
+        b.type_into("#enumerator", "周晓雯").await;
+        b.blur().await;
+        let id = new_household(&b).await;
         // The app came over the network compressed: the server sends the brotli copies
         // that `cargo xtask dist` writes.
         let wasm = b
@@ -640,6 +646,10 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         {
             assert!(text.contains(needle), "the stored response lacks {needle}: {text}");
         }
+        // Who filled it in, on which device (XLSForm's `username` and `deviceid`).
+        assert_eq!(row["meta"]["enumerator"], json!("周晓雯"), "{row}");
+        let device = row["meta"]["device_id"].as_str().unwrap_or_default();
+        assert!(device.starts_with("tianye:") && device.len() > 20, "{row}");
         let posts = answered_uploads(&b).await;
         assert_eq!(posts, vec![json!(201)], "one upload answered 201, no repeat");
         // Staying on the list does not send it again.
@@ -1295,6 +1305,7 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
               await (async () => {
                 await mount(host, {
                   questionnaire: q, storagePrefix: 'portal.script.', language: 'en',
+                  enumerator: '李老师',
                   onChange: (r) => { window.lastChange = r; },
                 });
               })();
@@ -1330,6 +1341,8 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
             )
             .await;
         assert_eq!(changed, json!("张小红"));
+        let who = b.js("return window.lastChange.meta.enumerator;", vec![]).await;
+        assert_eq!(who, json!("李老师"), "the portal's user is recorded");
 
         // Each form's response is stored under its own prefix only.
         let storage = b.local_storage().await;

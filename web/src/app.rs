@@ -117,6 +117,8 @@ pub struct App {
     pub token: RwSignal<Option<String>>,
     /// Storage used, in characters (measured when the list is shown).
     pub used: RwSignal<usize>,
+    /// Who fills in new responses on this device (XLSForm's `username`).
+    pub enumerator: RwSignal<Option<String>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
     uploading: StoredValue<bool>,
 }
@@ -160,6 +162,7 @@ impl App {
             catalog: RwSignal::new(Vec::new()),
             token: RwSignal::new(settings.token),
             used: RwSignal::new(used),
+            enumerator: RwSignal::new(settings.enumerator),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),
         }
@@ -180,6 +183,26 @@ impl App {
         let next = if self.lang.get_untracked().starts_with("en") { "zh" } else { "en" };
         self.lang.set(next.to_owned());
         self.update_settings(|s| s.lang = Some(next.to_owned()));
+    }
+
+    /// Sets who fills in new responses on this device, and remembers it (blank: nobody
+    /// named).
+    pub fn set_enumerator(&self, name: &str) {
+        let name = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+        if self.enumerator.get_untracked() != name {
+            self.enumerator.set(name.clone());
+            self.update_settings(|s| s.enumerator = name);
+        }
+    }
+
+    /// This device's id, made and remembered on first use.
+    pub fn device_id(&self) -> String {
+        if let Some(id) = self.store.with_value(|s| s.settings().device_id) {
+            return id;
+        }
+        let id = format!("tianye:{}", api::uuid());
+        self.update_settings(|s| s.device_id = Some(id.clone()));
+        id
     }
 
     fn update_settings(&self, f: impl FnOnce(&mut Settings)) {
@@ -399,7 +422,8 @@ impl App {
         let meta = Meta {
             started_at: Some(api::now_iso()),
             updated_at: Some(api::now_iso()),
-            enumerator: self.store.with_value(|s| s.settings().enumerator),
+            enumerator: self.enumerator.get_untracked(),
+            device_id: Some(self.device_id()),
             ..Meta::default()
         };
         let session = Session::start(Arc::clone(&form), meta.clone(), api::now());

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! or from script: `mount(element, {questionnaire, endpoint, token, language,
-//! storagePrefix, onSubmit, onChange, timeoutMs})`, where `questionnaire` is the questionnaire
+//! storagePrefix, onSubmit, onChange, timeoutMs, enumerator})`, where `questionnaire` is the questionnaire
 //! object (or its JSON text). Storage prefixes keep two embedded forms apart.
 
 use leptos::prelude::*;
@@ -28,6 +28,7 @@ struct Options {
     language: Option<String>,
     storage_prefix: Option<String>,
     timeout_ms: Option<u32>,
+    enumerator: Option<String>,
 }
 
 type Handle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
@@ -60,7 +61,8 @@ impl Mounted {
 /// Mounts a form in `element`. Options: `questionnaire` (object or JSON text),
 /// `endpoint`, `token`, `language` (`zh`/`en`), `storagePrefix`, `onSubmit(response)`,
 /// `onChange(response)`, `timeoutMs` (how long a request to the server may take before
-/// it counts as a network failure; 60 000 by default).
+/// it counts as a network failure; 60 000 by default), `enumerator` (the portal's user,
+/// recorded in each new response).
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted, JsValue> {
     let opts: Options = serde_wasm_bindgen::from_value(options.clone())
@@ -106,6 +108,9 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     }
     if let Some(lang) = opts.language {
         app.lang.set(lang);
+    }
+    if let Some(name) = opts.enumerator {
+        app.set_enumerator(&name);
     }
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
     connect(app);

@@ -84,6 +84,7 @@ keys! {
     MoveUp => "上移", "Move up";
     MoveDown => "下移", "Move down";
     Enumerator => "调查员", "Enumerator";
+    EnumeratorHint => "您的姓名，记入每份新答卷", "Your name, recorded in each new response";
     Submitted => "已提交", "Submitted";
     Thanks => "已保存，联网后会自动上传。", "Saved; it uploads automatically when online.";
     Retry => "下次重试", "Next try";

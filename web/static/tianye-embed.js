@@ -3,11 +3,11 @@
 //   <script type="module" src="https://HOST/tianye-embed.js"></script>
 //   <tianye-form src="https://HOST/api/v1/questionnaires/lbc_household"
 //                endpoint="https://HOST" token="TEAM_TOKEN" lang="zh"
-//                storage-prefix="portal-a."></tianye-form>
+//                storage-prefix="portal-a." enumerator="USER NAME"></tianye-form>
 //
 // The element fires `tianye-submit` and `tianye-change` events (detail: the response).
 // From script: `import { mount } from 'https://HOST/tianye-embed.js'` and
-// `mount(element, {questionnaire, endpoint, token, language, storagePrefix, onSubmit, onChange, timeoutMs})`.
+// `mount(element, {questionnaire, endpoint, token, language, storagePrefix, onSubmit, onChange, timeoutMs, enumerator})`.
 import init, { mount } from './tianye.js';
 
 const base = new URL('.', import.meta.url);
@@ -50,6 +50,7 @@ class TianyeForm extends HTMLElement {
         language: this.getAttribute('lang') || 'zh',
         storagePrefix: this.getAttribute('storage-prefix') || (this.id ? this.id + '.' : ''),
         timeoutMs,
+        enumerator: this.getAttribute('enumerator') || undefined,
         onSubmit: (r) => this.dispatchEvent(new CustomEvent('tianye-submit', { detail: r, bubbles: true })),
         onChange: (r) => this.dispatchEvent(new CustomEvent('tianye-change', { detail: r, bubbles: true })),
       });

@@ -56,6 +56,10 @@ pub struct Settings {
     /// The enumerator's name, recorded in each new response.
     #[serde(default)]
     pub enumerator: Option<String>,
+    /// This device's id (`tianye:` and a UUID, made on first use), recorded in each new
+    /// response (XLSForm's `deviceid`).
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 /// One line of the index.
