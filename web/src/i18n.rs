@@ -38,7 +38,6 @@ keys! {
     Uploading => "上传中", "Uploading";
     Uploaded => "已上传", "Uploaded";
     Rejected => "被退回", "Rejected";
-    Open => "打开", "Open";
     Delete => "删除", "Delete";
     Clear => "清除", "Clear";
     Close => "关闭", "Close";
@@ -51,7 +50,6 @@ keys! {
     MarkComplete => "标记为完成", "Mark complete";
     HasProblems => "还有问题需要修改", "There are problems to fix";
     NoProblems => "没有问题，可以提交", "No problems: ready to submit";
-    Saved => "已保存在本机", "Saved on this device";
     AddRow => "添加一行", "Add a row";
     RemoveRow => "删除此行", "Remove this row";
     ConfirmRemoveRow => "这一行已有答案，确定删除？", "This row has answers. Remove it?";
@@ -64,7 +62,6 @@ keys! {
     SaveFile => "导出为文件", "Save all as file";
     StorageUse => "本机存储已用", "Storage used on this device";
     Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
-    Online => "在线", "Online";
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";
     ServerProblems => "服务器退回了这份答卷", "The server returned this response";
@@ -80,12 +77,10 @@ keys! {
     Problems => "问题", "Problems";
     NotAnswered => "未回答", "not answered";
     Progress => "进度", "Progress";
-    Edit => "修改", "Edit";
     MoveUp => "上移", "Move up";
     MoveDown => "下移", "Move down";
     Enumerator => "调查员", "Enumerator";
     EnumeratorHint => "您的姓名，记入每份新答卷", "Your name, recorded in each new response";
-    Submitted => "已提交", "Submitted";
     Thanks => "已保存，联网后会自动上传。", "Saved; it uploads automatically when online.";
     Retry => "下次重试", "Next try";
     Persisted => "已请求浏览器长期保存数据", "Asked the browser to keep this data";
