@@ -306,10 +306,10 @@ impl App {
         let fresh = (server.status == 200)
             .then_some(server.body)
             .filter(|body| serde_json::from_str::<CatalogBody>(body).is_ok());
-        if let Some(body) = &fresh
-            && let Err(e) = self.store.with_value(|s| s.put_catalog(body))
-        {
-            self.report_store_error(&e);
+        // Kept when there is room: a full storage is reported when an answer cannot be
+        // saved, not for this.
+        if let Some(body) = &fresh {
+            let _ = self.store.with_value(|s| s.put_catalog(body));
         }
         let listed = fresh.clone().or_else(|| self.store.with_value(Store::catalog));
         if let Some(body) = listed.and_then(|b| serde_json::from_str::<CatalogBody>(&b).ok()) {
@@ -361,12 +361,10 @@ impl App {
             leptos::task::spawn_local(async move {
                 for l in missing {
                     let answer = self.request("GET", &l.url, None, None).await;
-                    if answer.status == 200
-                        && let Err(e) = self
+                    if answer.status == 200 {
+                        let _ = self
                             .store
-                            .with_value(|s| s.put_questionnaire(&l.id, &l.version, &answer.body))
-                    {
-                        self.report_store_error(&e);
+                            .with_value(|s| s.put_questionnaire(&l.id, &l.version, &answer.body));
                     }
                 }
             });

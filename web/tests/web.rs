@@ -739,5 +739,12 @@ async fn go_to_the_first_problem_scrolls_to_it_far_down_a_long_page() {
     // Clear of the app's sticky title bar, not under it.
     assert!((40.0..height).contains(&top), "q70 scrolled into view: at {top} px of {height}");
     assert!(target.class_list().contains("invalid"), "its problem is shown");
+    assert_eq!(st.app.notice.get_untracked(), None);
+    // Answered, there is no problem left: the user is told so, nothing moves.
+    let q70 = Loc::top(st.form().lookup("q70").unwrap());
+    st.set(&q70, &json!(7));
+    st.goto_first_problem();
+    let notice = st.app.notice.get_untracked().unwrap_or_default();
+    assert!(notice.contains("没有问题"), "{notice}");
     host.remove();
 }

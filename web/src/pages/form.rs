@@ -425,7 +425,10 @@ impl FormState {
     pub fn goto_first_problem(&self) {
         self.show_all.set(true);
         self.refresh_problems();
-        let Some(first) = self.all_problems().into_iter().next() else { return };
+        let Some(first) = self.all_problems().into_iter().next() else {
+            self.app.notice.set(Some(crate::i18n::both(Key::NoProblems)));
+            return;
+        };
         self.goto_path(&first.path);
     }
 
