@@ -304,15 +304,18 @@ impl App {
         let server =
             self.request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
         let fresh = (server.status == 200)
-            .then_some(server.body)
-            .filter(|body| serde_json::from_str::<CatalogBody>(body).is_ok());
+            .then(|| serde_json::from_str::<CatalogBody>(&server.body).ok())
+            .flatten();
+        let listed_now = fresh.is_some();
         // Kept when there is room: a full storage is reported when an answer cannot be
         // saved, not for this.
-        if let Some(body) = &fresh {
-            let _ = self.store.with_value(|s| s.put_catalog(body));
+        if listed_now {
+            let _ = self.store.with_value(|s| s.put_catalog(&server.body));
         }
-        let listed = fresh.clone().or_else(|| self.store.with_value(Store::catalog));
-        if let Some(body) = listed.and_then(|b| serde_json::from_str::<CatalogBody>(&b).ok()) {
+        let listed = fresh.or_else(|| {
+            self.store.with_value(Store::catalog).and_then(|b| serde_json::from_str(&b).ok())
+        });
+        if let Some(body) = listed {
             for e in body.questionnaires {
                 let url =
                     format!("{endpoint}/api/v1/questionnaires/{}?version={}", e.id, e.version);
@@ -352,7 +355,7 @@ impl App {
             }
         }
         // Fetched now, while online, so that new versions can be started offline.
-        if fresh.is_some() {
+        if listed_now {
             let missing: Vec<Listing> = out[..from_server]
                 .iter()
                 .filter(|l| self.store.with_value(|s| s.questionnaire(&l.id, &l.version)).is_none())

@@ -33,7 +33,7 @@ pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
 /// The response's answers in a line, as the list shows and searches them: the text
 /// answers and the labels of the choices made (in the questionnaire's first language),
 /// in the questionnaire's order, so a search finds a household by a name, its village
-/// (王溪村, not the choice's name `wangxi`) or its code. Dates, numbers and locations
+/// (旺溪村, not the choice's name `wangxi`) or its code. Dates, numbers and locations
 /// are left out: they would crowd the line.
 pub fn summary(s: &Session) -> String {
     fn walk(s: &Session, ids: &[FieldId], rows: &[u32], out: &mut Vec<String>) {
