@@ -748,16 +748,23 @@ fn a_response_cut_off_mid_upload_is_sent_again_after_a_reload_and_stored_once() 
     });
 }
 
+/// The coordinator's copy of `lbc_household`, which a test changes: the folder served,
+/// the questionnaire's file and its text.
+fn coordinators_household_copy() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let forms = temp_dir("tianye-e2e-forms");
+    let form_path = forms.path().join("lbc_household/form.json");
+    std::fs::create_dir_all(form_path.parent().unwrap()).unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
+    std::fs::write(&form_path, &original).unwrap();
+    (forms, form_path, original)
+}
+
 #[test]
 fn a_response_the_server_rejects_is_shown_with_its_problems() {
     browser::run(async {
         // The coordinator's copy of the questionnaire, which the phone caches.
-        let forms = temp_dir("tianye-e2e-forms");
-        let form_path = forms.path().join("lbc_household/form.json");
-        std::fs::create_dir_all(form_path.parent().unwrap()).unwrap();
-        let original =
-            std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
-        std::fs::write(&form_path, &original).unwrap();
+        let (forms, form_path, original) = coordinators_household_copy();
         let mut site = Site::start_with(forms.path());
         let (b, id) = household_on_team_link(&site).await;
         seed_valid_household(&b, &id).await;
@@ -1566,12 +1573,7 @@ fn every_page_fits_a_360_px_phone_with_labelled_keyboard_controls_at_least_44_px
 #[test]
 fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
     browser::run(async {
-        let forms = temp_dir("tianye-e2e-forms");
-        let form_path = forms.path().join("lbc_household/form.json");
-        std::fs::create_dir_all(form_path.parent().unwrap()).unwrap();
-        let original =
-            std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap();
-        std::fs::write(&form_path, &original).unwrap();
+        let (forms, form_path, original) = coordinators_household_copy();
         let mut site = Site::start_with(forms.path());
         let (b, old_id) = household_on_team_link(&site).await;
         seed_valid_household(&b, &old_id).await;
