@@ -1384,7 +1384,8 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
 /// What a phone user would trip over on the page shown, one line each: a page that
 /// scrolls sideways or a box sticking out of the screen (unless inside a box made to
 /// scroll sideways), a control whose tap target (the control, or the label holding it)
-/// is under 44 × 44 px, a control without a label, one the keyboard cannot reach.
+/// is under 44 × 44 px, a control or a group of choices without a label, one the
+/// keyboard cannot reach, a progress bar that does not say how far it is.
 /// Questions skipped while off screen (`content-visibility`) are laid out first.
 const PHONE_AUDIT: &str = r"
 if (!document.getElementById('e2e-all-laid-out')) {
@@ -1442,6 +1443,18 @@ for (const e of document.body.querySelectorAll(controls)) {
   if (e.matches('button, a, [role=button]')) name = name.trim() || e.textContent;
   if (!name.trim()) out.push(`${describe(e)} has no label`);
   if (e.tabIndex < 0 && !e.disabled) out.push(`${describe(e)} cannot be reached with the keyboard`);
+}
+// Groups of choices and progress bars say what they are.
+for (const e of document.body.querySelectorAll('[role=radiogroup], [role=group], [role=progressbar]')) {
+  if (!shown(e)) continue;
+  let name = e.getAttribute('aria-label') || '';
+  for (const id of (e.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)) {
+    name += document.getElementById(id)?.textContent || '';
+  }
+  if (!name.trim()) out.push(`${describe(e)} (${e.getAttribute('role')}) has no label`);
+  if (e.getAttribute('role') === 'progressbar' && !e.hasAttribute('aria-valuenow')) {
+    out.push(`${describe(e)} does not say how far it is`);
+  }
 }
 return out;
 ";

@@ -8,7 +8,7 @@ use tianye_core::Loc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::{current, hidden, input_id, label, messages, path_of, problem_list};
+use super::{current, hidden, input_id, label, label_id, messages, path_of, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
@@ -161,7 +161,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     let set_clear = set.clone();
     // One listener for the whole list: a radio's change and leaving the list bubble up.
     view! {
-        <div class="choices" class:likert=likert role="radiogroup" id=id use:follow_answer=(st, loc)
+        <div class="choices" class:likert=likert role="radiogroup" id=id aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| set(json!(event_target_value(&ev)))
             on:focusout=move |_| st.leave(&path)
         >
@@ -212,7 +212,7 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     });
     // One listener for the whole list: a box's change and leaving the list bubble up.
     view! {
-        <div class="choices" id=id role="group" use:follow_answer=(st, loc)
+        <div class="choices" id=id role="group" aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| toggle(event_target_value(&ev), event_target_checked(&ev))
             on:focusout=move |_| st.leave(&path)
         >
@@ -227,7 +227,7 @@ pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
     view! {
-        <div class="rating" id=id role="radiogroup">
+        <div class="rating" id=id role="group" aria-labelledby=label_id(st, &loc)>
             {(1..=scale).map(|n| {
                 let loc = loc.clone();
                 let leave = path.clone();

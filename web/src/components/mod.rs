@@ -152,6 +152,16 @@ fn input_id_of(question: &str) -> String {
     format!("{question}-input")
 }
 
+/// The DOM id of the label of the question at `loc`, which names a group of choices
+/// (`aria-labelledby`: a `<label for>` names only a single input).
+pub(crate) fn label_id(st: FormState, loc: &Loc) -> String {
+    label_id_of(&dom_id(&st.form(), loc))
+}
+
+fn label_id_of(question: &str) -> String {
+    format!("{question}-label")
+}
+
 /// The problem path of `loc`.
 pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
     st.session.with_value(|s| s.path(loc))
@@ -255,6 +265,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     };
     let id = dom_id(&form, &loc);
     let input_id = input_id_of(&id);
+    let label_id = label_id_of(&id);
     let label = label(st, &loc);
     let input = if shown {
         Either::Left(input(st, loc.clone()))
@@ -271,7 +282,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     };
     view! {
         <div class=class id=id use:follow_question=(st, loc, path)>
-            <label class="q-label" for=input_id>{label}{required}</label>
+            <label class="q-label" id=label_id for=input_id>{label}{required}</label>
             {hint}
             {input}
             <ul class="q-problems" role="alert">

@@ -609,12 +609,13 @@ fn Pages(st: FormState) -> impl IntoView {
     let form = st.form();
     let title = form.questionnaire().title.clone();
     let version = form.questionnaire().version.clone();
-    let progress = move || {
+    // In whole per cent, for the bar's width and for screen readers.
+    let progress = Memo::new(move |_| {
         st.rev.track();
         let relevant = st.relevant_pages();
         let here = relevant.iter().position(|&p| p == st.page.get()).unwrap_or(0);
-        if relevant.is_empty() { 100.0 } else { (here + 1) as f64 * 100.0 / relevant.len() as f64 }
-    };
+        if relevant.is_empty() { 100 } else { (here + 1) * 100 / relevant.len() }
+    });
     let step = move |forward: bool| {
         st.rev.track();
         let relevant = st.relevant_pages();
@@ -680,8 +681,9 @@ fn Pages(st: FormState) -> impl IntoView {
                     }).collect_view()}</ul>
                 </div>
             })}
-            <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())>
-                <div style:width=move || format!("{}%", progress().round() as i64)></div>
+            <div class="progress" role="progressbar" aria-label=move || t(Key::Progress, &lang())
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || progress.get()>
+                <div style:width=move || format!("{}%", progress.get())></div>
             </div>
             <main class="page">{page_view(st)}</main>
             <nav class="pager">
