@@ -7,9 +7,11 @@
 //!   `lbc_household` with a three-member roster by typing and tapping, reloads mid-way and finds every answer, loses the
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
 //!   network back and finds it uploaded exactly once and shown as uploaded, and finds
-//!   it in the list by its village, a member or its code;
+//!   it in the list by its village, a member or its code, then clears uploaded copies
+//!   from the phone (the server keeps them);
 //! - E2 a response completed while the server is stopped is queued with the failure
-//!   shown, and once the server is back it is uploaded exactly once; an upload to a
+//!   shown, and once the server is back it is uploaded exactly once (and its copy may
+//!   then be deleted from the phone); an upload to a
 //!   server that takes the connection and never answers is given up after the time
 //!   allowed and queued again;
 //! - E3 a response cut off mid-upload (the page closed while the request was out) is
@@ -682,6 +684,21 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
                 .await;
             }
         }
+        // Uploaded, its copy can be cleared from the phone with the others, to free
+        // storage; the server keeps it.
+        b.js(
+            "const s = document.querySelector('.home input.search'); s.value = '';
+             s.dispatchEvent(new Event('input', {bubbles: true})); window.confirm = () => true;",
+            vec![],
+        )
+        .await;
+        b.wait_text(".storage .delete-uploaded", "(1)").await;
+        b.click(".storage .delete-uploaded").await;
+        b.wait_hidden(&listed).await;
+        b.wait_hidden(".storage .delete-uploaded").await;
+        let key = format!("tianye.v1.r.lbc_household.{id}");
+        assert!(!b.local_storage().await.contains_key(&key), "the copy is deleted");
+        assert_eq!(site.stored().len(), 1, "the server keeps it");
         b.close().await;
     });
 }
@@ -714,6 +731,15 @@ fn completed_while_the_server_is_stopped_it_is_queued_then_uploaded_exactly_once
         assert_eq!(posts, vec![json!(201)], "uploaded once");
         let record = stored_record(&b, &id).await;
         assert_eq!(upload_state(&record).0, "uploaded", "{record}");
+
+        // The server has it: the copy on the phone may go (after asking), the server's
+        // stays.
+        b.js("window.confirm = () => true;", vec![]).await;
+        b.click(&format!("li.record[data-id='{id}'] button.danger")).await;
+        b.wait_hidden(&format!("li.record[data-id='{id}']")).await;
+        let key = format!("tianye.v1.r.lbc_household.{id}");
+        assert!(!b.local_storage().await.contains_key(&key), "the copy is deleted");
+        assert_eq!(site.stored().len(), 1, "the server keeps it");
         b.close().await;
     });
 }

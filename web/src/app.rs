@@ -265,6 +265,19 @@ impl App {
         }
     }
 
+    /// Deletes every record the server has acknowledged (their copies on this device).
+    pub fn delete_uploaded(&self) {
+        let uploaded: Vec<(String, String)> = self.records.with_untracked(|list| {
+            list.iter()
+                .filter(|r| r.group() == crate::state::record::Group::Uploaded)
+                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+                .collect()
+        });
+        for (form, id) in uploaded {
+            self.delete(&form, &id);
+        }
+    }
+
     /// Deletes a record.
     pub fn delete(&self, form: &str, id: &str) {
         self.store.with_value(|s| s.delete(form, id));

@@ -42,6 +42,9 @@ keys! {
     Clear => "清除", "Clear";
     Close => "关闭", "Close";
     ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";
+    ConfirmDeleteUploaded => "这份答卷已在服务器上。删除本机上的副本？", "This response is on the server. Delete the copy on this device?";
+    DeleteUploaded => "删除本机上已上传的答卷", "Delete uploaded responses from this device";
+    ConfirmDeleteAllUploaded => "这些答卷都已在服务器上。删除本机上的全部副本，腾出存储空间？", "These responses are all on the server. Delete every copy on this device to free storage?";
     Next => "下一页", "Next";
     Back => "上一页", "Back";
     Review => "检查并提交", "Review and submit";

@@ -2,7 +2,6 @@
 //! status, with counts, search, storage use and the backup file.
 
 use leptos::prelude::*;
-use tianye_core::response::Status;
 
 use crate::api;
 use crate::app::{App, Route};
@@ -141,6 +140,14 @@ pub fn Home(
             </section>
             <section class="storage">
                 <button on:click=save_file>{move || t(Key::SaveFile, &lang())}</button>
+                {move || {
+                    let n = app.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
+                    (n > 0).then(|| view! {
+                        <button class="delete-uploaded" on:click=move |_| {
+                            if crate::pages::form::confirm(Key::ConfirmDeleteAllUploaded, app) { app.delete_uploaded(); }
+                        }>{move || t(Key::DeleteUploaded, &lang())} " (" {n} ")"</button>
+                    })
+                }}
                 <p>
                     {move || t(Key::StorageUse, &lang())} ": "
                     {move || format!("{} KB", app.used.get() * 2 / 1024)}
@@ -181,8 +188,12 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),
         _ => String::new(),
     };
-    let is_draft =
-        r.response.status == Status::Draft && !matches!(r.upload, Upload::Rejected { .. });
+    // Drafts, and copies the server already has, may go; the rest is still to upload.
+    let deletable = match r.group() {
+        Group::Draft => Some(Key::ConfirmDelete),
+        Group::Uploaded => Some(Key::ConfirmDeleteUploaded),
+        _ => None,
+    };
     let (open_form, open_id) = (form.clone(), id.clone());
     let data_id = id.clone();
     view! {
@@ -194,11 +205,11 @@ fn record_line(app: App, r: Record) -> impl IntoView {
                 <span class="summary">{summary}</span>
                 <span class="upload">{status}</span>
             </button>
-            <Show when=move || is_draft>
-                <button class="link danger" on:click={let (f, i) = (form.clone(), id.clone()); move |_| {
-                    if crate::pages::form::confirm(Key::ConfirmDelete, app) { app.delete(&f, &i); }
-                }}>{move || t(Key::Delete, &lang())}</button>
-            </Show>
+            {deletable.map(|ask| view! {
+                <button class="link danger" on:click=move |_| {
+                    if crate::pages::form::confirm(ask, app) { app.delete(&form, &id); }
+                }>{move || t(Key::Delete, &lang())}</button>
+            })}
         </li>
     }
 }
