@@ -1347,7 +1347,7 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
                 await new Promise((r) => setTimeout(r, 100));
               }
               const errors = [];
-              for (const options of [{ questionnaire: { id: 'broken' } }, {}]) {
+              for (const options of [{ questionnaire: { id: 'broken' } }, {}, { questionnaire: q, timeoutMs: 'soon' }, { questionnaire: q, token: 7 }]) {
                 try {
                   await mount(document.createElement('div'), options);
                   errors.push('mounted');
@@ -1363,6 +1363,8 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
             .unwrap_or_else(|_| panic!("mount() from script: {errors}"));
         assert!(errors[0].contains("questionnaire") && errors[0] != "mounted", "{errors:?}");
         assert!(errors[1].contains("缺少 questionnaire"), "{errors:?}");
+        assert!(errors[2].contains("options.timeoutMs must be a number"), "{errors:?}");
+        assert!(errors[3].contains("options.token must be a string"), "{errors:?}");
         b.click("#scripted button.start[data-form='lbc_record_card']").await;
         b.type_into("#scripted #q-child_name-input", "张小红").await;
         b.blur().await;

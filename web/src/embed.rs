@@ -12,23 +12,21 @@
 //! object (or its JSON text). Storage prefixes keep two embedded forms apart.
 
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use crate::app::{App, Config};
 use crate::{Root, connect};
 
-/// The plain options (`questionnaire` and the callbacks are read from the object
-/// directly).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct Options {
-    endpoint: Option<String>,
-    token: Option<String>,
-    language: Option<String>,
-    storage_prefix: Option<String>,
-    timeout_ms: Option<u32>,
-    enumerator: Option<String>,
+/// The option `name` of `options` as text: absent, `null` or `undefined` is `None`;
+/// anything else must be a string.
+fn text_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    let value = js_sys::Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| {
+        JsValue::from_str(&format!("{name} 应为文字 / options.{name} must be a string"))
+    })
 }
 
 type Handle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
@@ -65,8 +63,19 @@ impl Mounted {
 /// recorded in each new response).
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted, JsValue> {
-    let opts: Options = serde_wasm_bindgen::from_value(options.clone())
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    if !options.is_object() {
+        return Err(JsValue::from_str("缺少 questionnaire / options.questionnaire is required"));
+    }
+    let timeout = js_sys::Reflect::get(&options, &"timeoutMs".into()).unwrap_or(JsValue::UNDEFINED);
+    let timeout_ms = match timeout.as_f64() {
+        _ if timeout.is_null() || timeout.is_undefined() => None,
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Some(ms.min(f64::from(u32::MAX)) as u32),
+        _ => {
+            return Err(JsValue::from_str(
+                "timeoutMs 应为毫秒数 / options.timeoutMs must be a number of milliseconds",
+            ));
+        }
+    };
     let callback = |name: &str| {
         js_sys::Reflect::get(&options, &name.into())
             .ok()
@@ -93,23 +102,31 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         return Err(JsValue::from_str(&text.join("\n")));
     }
     let config = Config {
-        endpoint: opts.endpoint.unwrap_or_default().trim_end_matches('/').to_owned(),
-        prefix: opts.storage_prefix.unwrap_or_default(),
+        endpoint: text_option(&options, "endpoint")?
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned(),
+        prefix: text_option(&options, "storagePrefix")?.unwrap_or_default(),
         bundled_index: None,
         fixed: Some(fixed),
         use_hash: false,
         on_submit: callback("onSubmit"),
         on_change: callback("onChange"),
-        timeout_ms: opts.timeout_ms.filter(|&ms| ms > 0),
+        timeout_ms: timeout_ms.filter(|&ms| ms > 0),
     };
+    let (token, language, enumerator) = (
+        text_option(&options, "token")?,
+        text_option(&options, "language")?,
+        text_option(&options, "enumerator")?,
+    );
     let app = App::new(config);
-    if let Some(token) = opts.token {
+    if let Some(token) = token {
         app.token.set(Some(token));
     }
-    if let Some(lang) = opts.language {
+    if let Some(lang) = language {
         app.lang.set(lang);
     }
-    if let Some(name) = opts.enumerator {
+    if let Some(name) = enumerator {
         app.set_enumerator(&name);
     }
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
