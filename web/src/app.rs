@@ -58,6 +58,10 @@ impl Route {
     }
 }
 
+/// How long after the list is loaded the questionnaires it offers are fetched for
+/// offline use.
+const PREFETCH_DELAY: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Where a questionnaire can be had.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listing {
@@ -367,23 +371,31 @@ impl App {
                 }
             }
         }
-        // Fetched now, while online, so that new versions can be started offline.
+        // Fetched while online, so that new versions can be started offline; a few
+        // seconds on, not to slow the first screen.
         if listed_now {
             let missing: Vec<Listing> = out[..from_server]
                 .iter()
-                .filter(|l| self.store.with_value(|s| s.questionnaire(&l.id, &l.version)).is_none())
+                .filter(|l| !self.store.with_value(|s| s.has_questionnaire(&l.id, &l.version)))
                 .cloned()
                 .collect();
-            leptos::task::spawn_local(async move {
-                for l in missing {
-                    let answer = self.request("GET", &l.url, None, None).await;
-                    if answer.status == 200 {
-                        let _ = self
-                            .store
-                            .with_value(|s| s.put_questionnaire(&l.id, &l.version, &answer.body));
-                    }
-                }
-            });
+            if !missing.is_empty() {
+                set_timeout(
+                    move || {
+                        leptos::task::spawn_local(async move {
+                            for l in missing {
+                                let answer = self.request("GET", &l.url, None, None).await;
+                                if answer.status == 200 {
+                                    let _ = self.store.with_value(|s| {
+                                        s.put_questionnaire(&l.id, &l.version, &answer.body)
+                                    });
+                                }
+                            }
+                        });
+                    },
+                    PREFETCH_DELAY,
+                );
+            }
         }
         self.catalog.set(out);
     }

@@ -190,6 +190,12 @@ impl Store {
         Self::raw_get(&self.key(&format!("q.{id}@{version}")))
     }
 
+    /// Whether a questionnaire version is cached (without reading it).
+    pub fn has_questionnaire(&self, id: &str, version: &str) -> bool {
+        let key = self.key(&format!("q.{id}@{version}"));
+        js_sys::Reflect::has(&LocalStorage::raw(), &key.as_str().into()).unwrap_or(false)
+    }
+
     /// Caches a questionnaire version's JSON (kept as long as responses may need it).
     pub fn put_questionnaire(&self, id: &str, version: &str, json: &str) -> Result<(), StoreError> {
         let key = self.key(&format!("q.{id}@{version}"));
