@@ -1663,6 +1663,9 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
 
         // A new response answers 2026.2.
         go_home(&b).await;
+        // Its answers were set behind the app's back, with no line for the list: opened,
+        // the draft got one.
+        b.wait_text(&format!("li.record[data-id='{old_id}'] .summary"), "旺溪村").await;
         let new_id = new_household(&b).await;
         b.wait_text(".form-screen .bar .badge", "v2026.2").await;
         b.wait_text("label[for='q-hh_code-input']", "户编码").await;

@@ -113,6 +113,12 @@ impl FormState {
             excess_rows: StoredValue::new(Vec::new()),
         };
         st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
+        // A record saved by an older build, or imported, gets the list's line in words.
+        let summary = st.session.with_value(crate::state::answers::summary);
+        if st.record.with_value(|r| r.summary != summary) {
+            st.record.update_value(|r| r.summary = summary);
+            st.record.with_value(|r| app.save(r));
+        }
         st
     }
 
