@@ -552,7 +552,8 @@ async fn seed_valid_household(b: &Browser, id: &str) {
 }
 
 async fn phone_today(b: &Browser) -> String {
-    b.js("return document.getElementById('q-interview_date-input').value;", vec![])
+    // Its id ends so in the app and in an embedded form (whose ids have a prefix).
+    b.js("return document.querySelector(\"[id$='q-interview_date-input']\").value;", vec![])
         .await
         .as_str()
         .unwrap_or_default()
@@ -1196,7 +1197,7 @@ fn a_portal_on_another_site_embeds_a_form_with_one_script_tag() {
         let b = site.browser().await;
         b.goto(&portal.at("/")).await;
         b.click("#household button.start[data-form='lbc_household']").await;
-        b.type_into("#household #q-enumerator_name-input", "赵敏").await;
+        b.type_into("#household #county-q-enumerator_name-input", "赵敏").await;
         b.blur().await;
         // Saved in the portal's own storage, under its prefix.
         let saved = b
@@ -1258,7 +1259,7 @@ fn an_upload_that_gets_no_answer_is_given_up_and_queued_again() {
         let args = vec![json!(silent), json!(site.token)];
         assert_eq!(b.js_async(mount, args.clone()).await, json!("mounted"));
         b.click("#slow button.start[data-form='lbc_household']").await;
-        b.wait_visible("#slow #q-interview_date-input").await;
+        b.wait_visible("#slow #slow-q-interview_date-input").await;
         // The household is complete and due for upload; the form is mounted again, as
         // when the portal's page is opened again.
         let key = b
@@ -1318,10 +1319,10 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
         b.goto(&site.url("/embed-example.html")).await;
         // Both elements mount their questionnaire and offer to start it.
         b.click("#household button.start[data-form='lbc_household']").await;
-        b.type_into("#household #q-enumerator_name-input", "王芳").await;
+        b.type_into("#household #portal-household-q-enumerator_name-input", "王芳").await;
         b.blur().await;
         b.click("#screening button.start[data-form='lbc_quarterly_screening']").await;
-        b.type_into("#screening #q-child_name-input", "刘小军").await;
+        b.type_into("#screening #portal-screening-q-child_name-input", "刘小军").await;
         b.blur().await;
 
         // From script: the questionnaire as an object, a third prefix, English.
@@ -1366,7 +1367,7 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
         assert!(errors[2].contains("options.timeoutMs must be a number"), "{errors:?}");
         assert!(errors[3].contains("options.token must be a string"), "{errors:?}");
         b.click("#scripted button.start[data-form='lbc_record_card']").await;
-        b.type_into("#scripted #q-child_name-input", "张小红").await;
+        b.type_into("#scripted #portal-script-q-child_name-input", "张小红").await;
         b.blur().await;
         // The portal's onChange gets the response as plain objects.
         let changed = b
@@ -1378,6 +1379,25 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
         assert_eq!(changed, json!("张小红"));
         let who = b.js("return window.lastChange.meta.enumerator;", vec![]).await;
         assert_eq!(who, json!("李老师"), "the portal's user is recorded");
+
+        // Three forms on one page, two of them sharing question names (the child's name,
+        // the village): no DOM id is used twice, so each label names its own box and
+        // each form's radios are a group of their own.
+        let twice = b
+            .js(
+                "const seen = new Set(), twice = [];
+                 for (const e of document.querySelectorAll('[id]')) {
+                   if (seen.has(e.id)) twice.push(e.id); seen.add(e.id);
+                 }
+                 for (const r of document.querySelectorAll('input[type=radio]')) {
+                   const group = document.querySelectorAll(`input[type=radio][name='${r.name}']`);
+                   if ([...group].some((o) => o.closest('tianye-form, #scripted') !== r.closest('tianye-form, #scripted'))) twice.push(r.name);
+                 }
+                 return twice;",
+                vec![],
+            )
+            .await;
+        assert_eq!(twice, json!([]), "ids or radio groups shared by two forms");
 
         // Each form's response is stored under its own prefix only.
         let storage = b.local_storage().await;

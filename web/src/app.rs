@@ -94,6 +94,9 @@ pub struct Config {
     pub on_change: Option<js_sys::Function>,
     /// How long a request may take, in ms ([`api::REQUEST_TIMEOUT_MS`] when unset).
     pub timeout_ms: Option<u32>,
+    /// Put before every DOM id the form makes (`portal-household-q-child_name`), so two
+    /// forms embedded in one page keep their labels and links apart; empty for the app.
+    pub id_prefix: String,
 }
 
 /// The app's state, shared by every component.

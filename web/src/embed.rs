@@ -8,8 +8,9 @@
 //! ```
 //!
 //! or from script: `mount(element, {questionnaire, endpoint, token, language,
-//! storagePrefix, onSubmit, onChange, timeoutMs, enumerator})`, where `questionnaire` is the questionnaire
-//! object (or its JSON text). Storage prefixes keep two embedded forms apart.
+//! storagePrefix, onSubmit, onChange, timeoutMs, enumerator})`, where `questionnaire` is
+//! the questionnaire object (or its JSON text). Storage prefixes keep two embedded forms
+//! apart.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -101,18 +102,25 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         let text: Vec<String> = e.diagnostics.iter().map(|d| d.render("questionnaire")).collect();
         return Err(JsValue::from_str(&text.join("\n")));
     }
+    let prefix = text_option(&options, "storagePrefix")?.unwrap_or_default();
+    // DOM ids from the storage prefix, which tells two forms on one page apart too.
+    let id_prefix = prefix
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
+        .collect();
     let config = Config {
         endpoint: text_option(&options, "endpoint")?
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_owned(),
-        prefix: text_option(&options, "storagePrefix")?.unwrap_or_default(),
+        prefix,
         bundled_index: None,
         fixed: Some(fixed),
         use_hash: false,
         on_submit: callback("onSubmit"),
         on_change: callback("onChange"),
         timeout_ms: timeout_ms.filter(|&ms| ms > 0),
+        id_prefix,
     };
     let (token, language, enumerator) = (
         text_option(&options, "token")?,

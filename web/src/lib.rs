@@ -101,6 +101,7 @@ pub fn start() {
         on_submit: None,
         on_change: None,
         timeout_ms: None,
+        id_prefix: String::new(),
     };
     let app = App::new(config);
     let hash = window().location().hash().unwrap_or_default();

@@ -296,7 +296,7 @@ pub(crate) fn matrix(st: FormState, loc: Loc) -> impl IntoView {
     let rows: Vec<Loc> =
         form.field(loc.field).children.iter().map(|&c| Loc::new(c, loc.rows.clone())).collect();
     let head = offered(st, rows.first().unwrap_or(&loc));
-    let id = dom_id(&form, &loc);
+    let id = dom_id(st, &loc);
     view! {
         <fieldset class="matrix" id=id class:hidden=hidden>
             <legend>{title}</legend>
@@ -310,7 +310,7 @@ pub(crate) fn matrix(st: FormState, loc: Loc) -> impl IntoView {
                         let msgs = messages(st, &row);
                         let name = input_id(st, &row);
                         let path = path_of(st, &row);
-                        let row_id = dom_id(&st.form(), &row);
+                        let row_id = dom_id(st, &row);
                         view! {
                             <tr id=row_id class:invalid=move || !msgs.with(Vec::is_empty)>
                                 <th scope="row">{row_label}{problem_list(msgs)}</th>

@@ -144,7 +144,7 @@ pub(crate) fn label(st: FormState, loc: &Loc) -> AnyView {
 
 /// The DOM id of the input of the item at `loc`.
 pub(crate) fn input_id(st: FormState, loc: &Loc) -> String {
-    input_id_of(&dom_id(&st.form(), loc))
+    input_id_of(&dom_id(st, loc))
 }
 
 /// The DOM id of the input of the question whose box has DOM id `question`.
@@ -155,7 +155,7 @@ fn input_id_of(question: &str) -> String {
 /// The DOM id of the label of the question at `loc`, which names a group of choices
 /// (`aria-labelledby`: a `<label for>` names only a single input).
 pub(crate) fn label_id(st: FormState, loc: &Loc) -> String {
-    label_id_of(&dom_id(&st.form(), loc))
+    label_id_of(&dom_id(st, loc))
 }
 
 fn label_id_of(question: &str) -> String {
@@ -263,7 +263,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         (false, true) => "q hidden",
         (false, false) => "q hidden invalid",
     };
-    let id = dom_id(&form, &loc);
+    let id = dom_id(st, &loc);
     let input_id = input_id_of(&id);
     let label_id = label_id_of(&id);
     let label = label(st, &loc);
@@ -298,7 +298,7 @@ fn group(st: FormState, loc: Loc) -> impl IntoView {
     let label = label(st, &loc);
     let children = st.form().field(loc.field).children.clone();
     let rows = loc.rows.clone();
-    let id = dom_id(&st.form(), &loc);
+    let id = dom_id(st, &loc);
     view! {
         <fieldset class="group" id=id class:hidden=hidden>
             <legend>{label}</legend>
@@ -310,6 +310,6 @@ fn group(st: FormState, loc: Loc) -> impl IntoView {
 fn note(st: FormState, loc: Loc) -> impl IntoView {
     let hidden = hidden(st, &loc);
     let label = label(st, &loc);
-    let id = dom_id(&st.form(), &loc);
+    let id = dom_id(st, &loc);
     view! { <p class="note" id=id class:hidden=hidden>{label}</p> }
 }

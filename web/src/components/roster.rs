@@ -20,7 +20,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let hidden = hidden(st, &loc);
     let title = label(st, &loc);
     let msgs = messages(st, &loc);
-    let id = dom_id(&form, &loc);
+    let id = dom_id(st, &loc);
     let count = {
         let loc = loc.clone();
         Memo::new(move |_| {

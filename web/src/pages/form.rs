@@ -450,7 +450,7 @@ impl FormState {
             });
             self.app.go(Route::Form { form: form_id, id, review: false });
             self.show_page(page);
-            let dom = dom_id(&form, &loc);
+            let dom = dom_id(*self, &loc);
             set_timeout(
                 move || {
                     // In the middle of the screen: questions above it that were off
@@ -533,9 +533,14 @@ pub fn confirm(key: Key, app: App) -> bool {
     web_sys::window().and_then(|w| w.confirm_with_message(t(key, &lang)).ok()).unwrap_or(false)
 }
 
-/// The DOM id of the question at `loc`.
-pub fn dom_id(form: &Form, loc: &Loc) -> String {
-    let mut id = format!("q-{}", form.field(loc.field).name);
+/// The DOM id of the question at `loc` (after the app's [`Config::id_prefix`]).
+///
+/// [`Config::id_prefix`]: crate::app::Config::id_prefix
+pub fn dom_id(st: FormState, loc: &Loc) -> String {
+    let form = st.form();
+    let mut id = st.app.config.with_value(|c| c.id_prefix.clone());
+    id.push_str("q-");
+    id.push_str(&form.field(loc.field).name);
     for r in &loc.rows {
         id.push('-');
         id.push_str(&r.to_string());
