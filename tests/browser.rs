@@ -569,7 +569,7 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
         let b = site.browser().await;
         open_team_link(&b, &site).await;
         // The volunteer gives their name once; each new response records it.
-        b.type_into("#enumerator", "周晓雯").await;
+        b.type_into(".home input.enumerator", "周晓雯").await;
         b.blur().await;
         let id = new_household(&b).await;
         // The app came over the network compressed: the server sends the brotli copies
@@ -1518,8 +1518,11 @@ async fn audit_phone_page(b: &Browser, where_: &str, found: &mut Vec<String>) {
 /// Starts a response of `form` from the list, gives it `answers`, and audits each of
 /// its pages and its review page.
 async fn audit_every_page(b: &Browser, form: &str, answers: &Value, found: &mut Vec<String>) {
-    b.wait_visible(&format!("button.start[data-form='{form}']")).await;
-    b.click(&format!("button.start[data-form='{form}']")).await;
+    // Tapped from script: with the phone's metrics emulated, WebDriver's pointer lands
+    // one button off once the list has been scrolled.
+    let start = format!("button.start[data-form='{form}']");
+    b.wait_visible(&start).await;
+    b.js("document.querySelector(arguments[0]).click();", vec![json!(start)]).await;
     b.wait_visible(".form-screen .page").await;
     let hash = b.js("return location.hash;", vec![]).await;
     let id = hash.as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned();

@@ -93,12 +93,16 @@ pub fn Home(
             <Show when=move || app.token.with(Option::is_none) && !app.config.with_value(|c| c.fixed.is_some())>
                 <p class="notice">{move || t(Key::NoToken, &lang())}</p>
             </Show>
-            <section class="who">
-                <label for="enumerator">{move || t(Key::Enumerator, &lang())}</label>
-                // Saved on `change` (leaving the box): never while an input method composes.
-                <input id="enumerator" autocomplete="name" prop:value=move || app.enumerator.get().unwrap_or_default()
-                    placeholder=move || t(Key::EnumeratorHint, &lang())
-                    on:change=move |ev| app.set_enumerator(&event_target_value(&ev)) />
+            // The box inside its label, with no id: two forms embedded in one portal
+            // page would repeat it.
+            <section>
+                <label class="who">
+                    <span>{move || t(Key::Enumerator, &lang())}</span>
+                    // Saved on `change` (leaving the box): never while an input method composes.
+                    <input class="enumerator" autocomplete="name" prop:value=move || app.enumerator.get().unwrap_or_default()
+                        placeholder=move || t(Key::EnumeratorHint, &lang())
+                        on:change=move |ev| app.set_enumerator(&event_target_value(&ev)) />
+                </label>
             </section>
             <section class="catalog">
                 <h2>{move || t(Key::Questionnaires, &lang())}</h2>
