@@ -89,6 +89,15 @@ impl Store {
         self.key(&format!("r.{form}.{id}"))
     }
 
+    fn questionnaire_key(&self, id: &str, version: &str) -> String {
+        self.key(&format!("q.{id}@{version}"))
+    }
+
+    /// Whether `key` is stored, without reading its value.
+    fn raw_has(key: &str) -> bool {
+        js_sys::Reflect::has(&LocalStorage::raw(), &key.into()).unwrap_or(false)
+    }
+
     fn raw_get(key: &str) -> Option<String> {
         LocalStorage::raw().get_item(key).ok().flatten()
     }
@@ -162,8 +171,7 @@ impl Store {
         // A record already stored has its index line: a change (every keystroke) costs no
         // read of the index, however many records the device holds. A line lost to a
         // crash between the two writes is found by scanning on the next load.
-        let stored =
-            js_sys::Reflect::has(&LocalStorage::raw(), &key.as_str().into()).unwrap_or(false);
+        let stored = Self::raw_has(&key);
         Self::raw_set(&key, &text)?;
         if stored {
             return Ok(());
@@ -187,18 +195,17 @@ impl Store {
 
     /// A cached questionnaire version's JSON.
     pub fn questionnaire(&self, id: &str, version: &str) -> Option<String> {
-        Self::raw_get(&self.key(&format!("q.{id}@{version}")))
+        Self::raw_get(&self.questionnaire_key(id, version))
     }
 
     /// Whether a questionnaire version is cached (without reading it).
     pub fn has_questionnaire(&self, id: &str, version: &str) -> bool {
-        let key = self.key(&format!("q.{id}@{version}"));
-        js_sys::Reflect::has(&LocalStorage::raw(), &key.as_str().into()).unwrap_or(false)
+        Self::raw_has(&self.questionnaire_key(id, version))
     }
 
     /// Caches a questionnaire version's JSON (kept as long as responses may need it).
     pub fn put_questionnaire(&self, id: &str, version: &str, json: &str) -> Result<(), StoreError> {
-        let key = self.key(&format!("q.{id}@{version}"));
+        let key = self.questionnaire_key(id, version);
         if Self::raw_get(&key).as_deref() == Some(json) {
             return Ok(());
         }
