@@ -274,23 +274,26 @@ impl App {
 
     /// Deletes every record the server has acknowledged (their copies on this device).
     pub fn delete_uploaded(&self) {
-        let uploaded: Vec<(String, String)> = self.records.with_untracked(|list| {
-            list.iter()
-                .filter(|r| r.group() == crate::state::record::Group::Uploaded)
-                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
-                .collect()
-        });
-        for (form, id) in uploaded {
-            self.delete(&form, &id);
-        }
+        self.delete_where(|r| r.group() == crate::state::record::Group::Uploaded);
     }
 
     /// Deletes a record.
     pub fn delete(&self, form: &str, id: &str) {
-        self.store.with_value(|s| s.delete(form, id));
-        self.records.update(|list| {
-            list.retain(|r| !(r.response.questionnaire.id == form && r.response.instance_id == id));
+        self.delete_where(|r| r.response.questionnaire.id == form && r.response.instance_id == id);
+    }
+
+    /// Deletes the records `which` picks: the index is rewritten and the storage used
+    /// measured once, however many go.
+    fn delete_where(&self, which: impl Fn(&Record) -> bool) {
+        let gone: Vec<(String, String)> = self.records.with_untracked(|list| {
+            list.iter()
+                .filter(|r| which(r))
+                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+                .collect()
         });
+        let keys: Vec<(&str, &str)> = gone.iter().map(|(f, i)| (f.as_str(), i.as_str())).collect();
+        self.store.with_value(|s| s.delete_all(&keys));
+        self.records.update(|list| list.retain(|r| !which(r)));
         self.used.set(self.store.with_value(Store::used_chars));
     }
 

@@ -187,9 +187,16 @@ impl Store {
 
     /// Deletes a record.
     pub fn delete(&self, form: &str, id: &str) {
-        LocalStorage::delete(self.record_key(form, id));
+        self.delete_all(&[(form, id)]);
+    }
+
+    /// Deletes the records `(form, id)`, rewriting the index once.
+    pub fn delete_all(&self, records: &[(&str, &str)]) {
+        for (form, id) in records {
+            LocalStorage::delete(self.record_key(form, id));
+        }
         let mut index = self.index();
-        index.retain(|e| !(e.form == form && e.id == id));
+        index.retain(|e| !records.contains(&(e.form.as_str(), e.id.as_str())));
         let _ = self.write_index(&index);
     }
 
