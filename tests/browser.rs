@@ -250,7 +250,12 @@ async fn previous_page(b: &Browser, first: &str) {
 
 /// The stored record of response `id` (what localStorage holds).
 async fn stored_record(b: &Browser, id: &str) -> Value {
-    let key = format!("tianye.v1.r.lbc_household.{id}");
+    stored_record_of(b, "lbc_household", id).await
+}
+
+/// The stored record of response `id` of questionnaire `form`.
+async fn stored_record_of(b: &Browser, form: &str, id: &str) -> Value {
+    let key = format!("tianye.v1.r.{form}.{id}");
     let v = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
     let text = v.as_str().unwrap_or_else(|| panic!("no record {key} in localStorage"));
     serde_json::from_str(text).expect("record JSON")
@@ -522,9 +527,7 @@ async fn seed_answers(b: &Browser, id: &str, answers: &Value) {
 /// and waits for the form's page.
 async fn seed_answers_of(b: &Browser, form: &str, id: &str, answers: &Value) {
     let key = format!("tianye.v1.r.{form}.{id}");
-    let v = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
-    let text = v.as_str().unwrap_or_else(|| panic!("no record {key} in localStorage"));
-    let mut record: Value = serde_json::from_str(text).expect("record JSON");
+    let mut record = stored_record_of(b, form, id).await;
     record["response"]["answers"] = answers.clone();
     b.js(
         "localStorage.setItem(arguments[0], arguments[1]);",
