@@ -7,6 +7,7 @@ use tianye_core::Loc;
 use super::{field_view, hidden, label, messages, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
+use crate::state::answers::row_title;
 
 pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let form = st.form();
@@ -45,12 +46,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let heading = {
                         let row_loc = row_loc.clone();
                         let lang = lang.clone();
-                        move || {
-                            st.session
-                                .with_value(|s| s.row_label(&row_loc, &lang))
-                                .filter(|l| !l.trim().is_empty())
-                                .unwrap_or_else(|| t(Key::Row, &lang).replace("{n}", &(i + 1).to_string()))
-                        }
+                        move || st.session.with_value(|s| row_title(s, &row_loc, &lang))
                     };
                     // A row's title follows the answers its label shows; a number never
                     // changes.

@@ -7,7 +7,7 @@ use tianye_core::schema::ItemType;
 use crate::app::Route;
 use crate::i18n::{Key, t};
 use crate::pages::form::FormState;
-use crate::state::answers::answer_text;
+use crate::state::answers::{answer_text, row_title};
 
 /// One line of the review: a question's label and answer, indented by depth.
 struct Line {
@@ -61,12 +61,7 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                         for i in 0..s.row_count(&loc) {
                             let mut r = rows.to_vec();
                             r.push(i);
-                            let title = s
-                                .row_label(&Loc::new(id, r.clone()), lang)
-                                .filter(|t| !t.trim().is_empty())
-                                .unwrap_or_else(|| {
-                                    t(Key::Row, lang).replace("{n}", &(i + 1).to_string())
-                                });
+                            let title = row_title(s, &Loc::new(id, r.clone()), lang);
                             out.push(Line {
                                 path: String::new(),
                                 label: title,
@@ -111,13 +106,7 @@ pub fn problem_place(s: &tianye_core::Session, path: &str, lang: &str) -> String
         .iter()
         .zip(1..)
         .filter(|&(_, depth)| depth <= loc.rows.len())
-        .map(|(&id, depth)| {
-            let rows = loc.rows[..depth].to_vec();
-            let n = rows[depth - 1] + 1;
-            s.row_label(&Loc::new(id, rows), lang)
-                .filter(|l| !l.trim().is_empty())
-                .unwrap_or_else(|| t(Key::Row, lang).replace("{n}", &n.to_string()))
-        })
+        .map(|(&id, depth)| row_title(s, &Loc::new(id, loc.rows[..depth].to_vec()), lang))
         .collect();
     let label = s.label(&loc, lang);
     parts.push(if label.trim().is_empty() { path.to_owned() } else { label });

@@ -4,6 +4,8 @@
 use tianye_core::schema::ItemType;
 use tianye_core::{FieldId, Loc, Session};
 
+use crate::i18n::{Key, t};
+
 /// The answer at `loc` as the review page shows it: choice labels, joined lists,
 /// locations; empty when unanswered.
 pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
@@ -28,6 +30,16 @@ pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The title of the row at `row` (`row.rows` ends with the row's own index) of the
+/// repeat `row.field`: its row label (a member's name) or, when that is empty, its
+/// number (`第 2 行`).
+pub fn row_title(s: &Session, row: &Loc, lang: &str) -> String {
+    let n = row.rows.last().map_or(1, |i| i + 1);
+    s.row_label(row, lang)
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| t(Key::Row, lang).replace("{n}", &n.to_string()))
 }
 
 /// The response's answers in a line, as the list shows and searches them: the text
