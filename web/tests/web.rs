@@ -569,6 +569,67 @@ async fn removing_a_row_moves_the_later_rows_up() {
     host.remove();
 }
 
+/// An added row holds no answer, so the app saves it once the browser is idle (the tap
+/// is answered first); a form closed before then saves it on closing.
+#[wasm_bindgen_test]
+async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
+    clear("t-addsave.");
+    let host = new_host();
+    let form = Arc::new(Form::from_json(OPEN_ROSTER).expect("compiles"));
+    let people = form.lookup("people").unwrap();
+    // The form shown while `open` (as the app shows it while its route is the form's).
+    let open = RwSignal::new(true);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-addsave.".into(), ..Config::default() });
+        move || {
+            open.get().then(|| {
+                let r = Store::new("t-addsave.").get("open_roster", "m").unwrap_or_else(|| {
+                    let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
+                    r.response.questionnaire.id = "open_roster".into();
+                    r
+                });
+                let st = FormState::new(app, Arc::clone(&form), r);
+                field_view(st, people, Vec::new())
+            })
+        }
+    });
+    handle.forget();
+    let rows_saved = || {
+        Store::new("t-addsave.")
+            .get("open_roster", "m")
+            .and_then(|r| r.response.answers.get("people").and_then(Value::as_array).map(Vec::len))
+            .unwrap_or(0)
+    };
+    let add = || {
+        let add: web_sys::HtmlElement = query(&host, ".add-row").dyn_into().unwrap();
+        add.click();
+    };
+    tick().await;
+    add();
+    add();
+    tick().await;
+    assert_eq!(count(&host, ".row-card"), 2);
+    sleep(300).await;
+    assert_eq!(rows_saved(), 2, "the rows are saved once the browser is idle");
+    // Added, and the form closed at once: the row is saved on closing.
+    add();
+    open.set(false);
+    tick().await;
+    assert_eq!(count(&host, ".row-card"), 0);
+    assert_eq!(rows_saved(), 3, "the row added just before closing is saved");
+    // Reopened, the form shows the three rows; an answer typed is saved at once.
+    open.set(true);
+    tick().await;
+    assert_eq!(count(&host, ".row-card"), 3);
+    type_text(&host, "#q-p_name-2-input", "刘思雨");
+    let saved = Store::new("t-addsave.").get("open_roster", "m").unwrap();
+    assert_eq!(saved.response.answers["people"][2]["p_name"], json!("刘思雨"));
+    open.set(false);
+    tick().await;
+    host.remove();
+    clear("t-addsave.");
+}
+
 /// The pages of `lbc_household` one after the other, as the enumerator fills them: the
 /// name typed on the first page must not show up in the next page's first text box (a
 /// page built over the last one's boxes kept what was typed there, so typing the

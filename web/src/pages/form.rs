@@ -3,12 +3,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::form::{ScopeId, Template};
 use tianye_core::response::Status;
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
+use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::app::{App, Route};
@@ -17,6 +19,10 @@ use crate::i18n::{Key, t};
 use crate::pages::review::{ReviewPage, problem_place};
 use crate::state::pages::{Page, page_of, pages};
 use crate::state::record::{Record, Upload};
+
+/// The latest a save put off until the browser is idle is made (browsers without
+/// `requestIdleCallback`, such as Safari, wait this long).
+const SAVE_DUE_AT_LATEST: Duration = Duration::from_millis(100);
 
 /// The triggers of one field's views: one per row path the field is shown at, so a
 /// change in one row of a 100-row roster re-runs that row's views, not all of them.
@@ -83,6 +89,9 @@ pub struct FormState {
     /// Repeats whose count went below the rows holding answers, to ask about once the
     /// user leaves the box: typing 12 over 5 passes through 1, which must not ask.
     excess_rows: StoredValue<Vec<Loc>>,
+    /// A save is put off until the browser is idle (see
+    /// [`FormState::persist_when_idle`]).
+    save_due: StoredValue<bool>,
 }
 
 impl FormState {
@@ -111,7 +120,10 @@ impl FormState {
             page: RwSignal::new(page),
             pages: StoredValue::new(pages(&form)),
             excess_rows: StoredValue::new(Vec::new()),
+            save_due: StoredValue::new(false),
         };
+        // A save still due when the form closes is made before its state goes.
+        Owner::on_cleanup(move || st.persist_if_due());
         st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
         // A record saved by an older build, or imported, gets the list's line in words.
         let summary = st.session.with_value(crate::state::answers::summary);
@@ -311,7 +323,30 @@ impl FormState {
         }
         if let Some(Ok((_, changes))) = self.session.try_update_value(|s| s.add_row(loc)) {
             self.notify(&changes, false);
-            self.changed();
+            self.rev.update(|r| *r += 1);
+            self.persist_when_idle();
+        }
+    }
+
+    /// Saves the answers once the browser is idle after a change that holds no answer
+    /// (an added row is empty): the frame showing the row comes first, and the save (the
+    /// whole response serialised and written) follows, at most
+    /// [`SAVE_DUE_AT_LATEST`] later. Anything typed into the row is saved at once, as
+    /// every answer is, and the row with it. A form closed before then saves on closing.
+    fn persist_when_idle(&self) {
+        if self.save_due.get_value() {
+            return;
+        }
+        self.save_due.set_value(true);
+        let st = *self;
+        when_idle(move || st.persist_if_due());
+        set_timeout(move || st.persist_if_due(), SAVE_DUE_AT_LATEST);
+    }
+
+    /// Makes the save [`FormState::persist_when_idle`] scheduled, unless made since.
+    fn persist_if_due(&self) {
+        if self.save_due.try_get_value() == Some(true) {
+            self.persist();
         }
     }
 
@@ -334,6 +369,7 @@ impl FormState {
     /// Saves the answers at once. Editing a completed or rejected response makes it a
     /// draft again until it is marked complete.
     pub fn persist(&self) {
+        self.save_due.set_value(false);
         let (answers, summary) =
             self.session.with_value(|s| (s.answers(), crate::state::answers::summary(s)));
         let updated = self.record.try_update_value(|r| {
@@ -462,7 +498,7 @@ impl FormState {
                         el.scroll_into_view_with_scroll_into_view_options(&how);
                     }
                 },
-                std::time::Duration::from_millis(50),
+                Duration::from_millis(50),
             );
         }
     }
@@ -708,5 +744,14 @@ fn Pages(st: FormState) -> impl IntoView {
                 </Show>
             </nav>
         </div>
+    }
+}
+
+/// Runs `f` when the browser is next idle (`requestIdleCallback`), where it can tell.
+fn when_idle(f: impl FnOnce() + 'static) {
+    let window = window();
+    if js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false) {
+        let f = wasm_bindgen::closure::Closure::once_into_js(f);
+        let _ = window.request_idle_callback(f.unchecked_ref());
     }
 }
