@@ -156,7 +156,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         &std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap(),
     )
     .unwrap();
-    next["version"] = json!("2026.2");
+    next["version"] = json!("2026.3");
     next["items"].as_array_mut().unwrap().push(json!({
         "type": "text", "name": "followup_note", "label": {"zh": "回访备注", "en": "Follow-up note"}
     }));
@@ -178,7 +178,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
                 .map(|c| {
                     let mut c = c.clone();
                     c["instance_id"] = json!(new_instance_id());
-                    c["questionnaire"]["version"] = json!("2026.2");
+                    c["questionnaire"]["version"] = json!("2026.3");
                     c["answers"]["followup_note"] = json!("九月回访：孩子住校");
                     c
                 })
@@ -216,12 +216,12 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         let main = read_csv(&std::fs::read(&csv_path).unwrap());
         check_table(&main, None, &answers_by_id);
         if id == "lbc_household" {
-            // Both versions in one table: the new question's column, filled for 2026.2 only.
+            // Both versions in one table: the new question's column, filled for 2026.3 only.
             let col = main[0].iter().position(|h| h == "followup_note").expect("new column");
             let version = main[0].iter().position(|h| h == "version").unwrap();
             for row in &main[1..] {
                 let filled = !row[col].is_empty();
-                assert_eq!(filled, row[version] == "2026.2", "{row:?}");
+                assert_eq!(filled, row[version] == "2026.3", "{row:?}");
             }
         }
         let is_rows = |v: &Value| {
