@@ -40,6 +40,7 @@ keys! {
     Rejected => "被退回", "Rejected";
     Delete => "删除", "Delete";
     Clear => "清除", "Clear";
+    NoChoicesYet => "暂无选项：请先回答上面的问题", "No choices yet: answer the questions above first";
     Close => "关闭", "Close";
     ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";
     ConfirmDeleteUploaded => "这份答卷已在服务器上。删除本机上的副本？", "This response is on the server. Delete the copy on this device?";

@@ -42,7 +42,7 @@ fn record(id: &str, updated: &str, answers: Value) -> Record {
     serde_json::from_value(json!({
         "response": {
             "instance_id": id,
-            "questionnaire": {"id": "lbc_household", "version": "2026.1"},
+            "questionnaire": {"id": "lbc_household", "version": "2026.2"},
             "status": "draft",
             "answers": answers,
             "meta": {"started_at": updated, "updated_at": updated}
@@ -140,7 +140,7 @@ fn two_prefixes_keep_two_stores_apart() {
     settings.token = Some("team-a".into());
     a.put_settings(&settings).unwrap();
     assert_eq!(b.settings().token, None);
-    a.put_questionnaire("lbc_household", "2026.1", "{}").unwrap();
+    a.put_questionnaire("lbc_household", "2026.2", "{}").unwrap();
     assert_eq!(a.cached_questionnaires().len(), 1);
     assert!(b.cached_questionnaires().is_empty());
     b.delete("lbc_household", "x");
@@ -326,6 +326,28 @@ async fn relevance_hides_and_shows_a_question() {
     st.set(&consent, &json!("no"));
     tick().await;
     assert!(hidden(&host, "#q-g_household"));
+    host.remove();
+}
+
+/// A cascading choice offers nothing until the answer it follows is given (a village
+/// before its township): it says so, then offers that answer's choices.
+#[wasm_bindgen_test]
+async fn a_cascading_choice_says_it_has_no_choices_until_the_one_before_is_answered() {
+    let (host, st) = mount("t-cascade.", json!({"county": "longhui"}), &["township", "village"]);
+    tick().await;
+    let radios = |css: &str| count(&host, &format!("{css} input[type=radio]"));
+    let note = |css: &str| host.query_selector(&format!("{css} .no-choices")).unwrap();
+    assert!(radios("#q-township") > 0, "the county's townships are offered");
+    assert!(note("#q-township").is_none());
+    assert_eq!(radios("#q-village"), 0);
+    let text = note("#q-village").expect("the village says why it is empty").text_content();
+    assert_eq!(text.as_deref(), Some("暂无选项：请先回答上面的问题"));
+    let township = Loc::top(st.form().lookup("township").unwrap());
+    st.set(&township, &json!("taohong"));
+    tick().await;
+    assert!(note("#q-village").is_none(), "the note goes once a township is chosen");
+    assert!(radios("#q-village") > 0);
+    assert!(host.query_selector("#q-village input[value=shimen]").unwrap().is_some());
     host.remove();
 }
 

@@ -1,6 +1,7 @@
 //! Choice questions: single and multiple choice (radios, checkboxes, or a drop-down for
 //! `minimal`), likert scales, star ratings, ranking, and matrices.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use serde_json::{Value as Json, json};
 use tianye_core::Loc;
@@ -58,17 +59,25 @@ fn is_chosen(answer: &Json, name: &str) -> bool {
 }
 
 /// The choices at `loc`, built by `build` from what is offered: once, or again after
-/// every change when the list is filtered by answers.
+/// every change when the list is filtered by answers. A filtered list that offers
+/// nothing yet (a village before its township is chosen) says so, unless `inside` a
+/// drop-down, where the empty entry stands alone.
 fn choice_list<V: IntoView + 'static>(
     st: FormState,
     loc: &Loc,
+    inside: bool,
     build: impl Fn(Vec<(String, String, bool)>) -> V + Send + Sync + 'static,
 ) -> AnyView {
     if st.form().field(loc.field).has_choice_filter() {
         let loc = loc.clone();
         (move || {
             st.rev.track();
-            build(offered_now(st, &loc))
+            let offered = offered_now(st, &loc);
+            if offered.is_empty() && !inside {
+                let text = t(Key::NoChoicesYet, &st.app.lang_untracked());
+                return Either::Right(view! { <p class="no-choices">{text}</p> });
+            }
+            Either::Left(build(offered))
         })
         .into_any()
     } else {
@@ -127,7 +136,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     };
     let unanswered = st.session.with_value(|s| s.answer(&loc).is_null());
     if minimal {
-        let options = choice_list(st, &loc, move |choices| {
+        let options = choice_list(st, &loc, true, move |choices| {
             view! {
                 <option value="" selected=unanswered>"—"</option>
                 {choices.into_iter().map(|(n, l, chosen)| view! { <option value=n selected=chosen>{l}</option> }).collect_view()}
@@ -144,7 +153,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
         .into_any();
     }
     let name = format!("{id}-group");
-    let radios = choice_list(st, &loc, move |choices| {
+    let radios = choice_list(st, &loc, false, move |choices| {
         choices
             .into_iter()
             .map(|(n, l, chosen)| {
@@ -197,7 +206,7 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
             st.set(&loc, &if list.is_empty() { Json::Null } else { json!(list) });
         }
     };
-    let boxes = choice_list(st, &loc, move |choices| {
+    let boxes = choice_list(st, &loc, false, move |choices| {
         choices
             .into_iter()
             .map(|(n, l, chosen)| {
