@@ -32,10 +32,19 @@ fn text_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue>
 
 type Handle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
 
+/// A form mounted on the page.
+struct Slot {
+    key: u32,
+    /// Its storage prefix and the DOM id prefix made from it.
+    prefix: String,
+    id_prefix: String,
+    handle: Handle,
+}
+
 thread_local! {
     /// The mounted forms. Kept here, not in [`Mounted`]: a portal that drops the object
     /// `mount()` returned (the garbage collector then frees it) keeps its form on the page.
-    static MOUNTED: std::cell::RefCell<Vec<(u32, Handle)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static MOUNTED: std::cell::RefCell<Vec<Slot>> = const { std::cell::RefCell::new(Vec::new()) };
     static NEXT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
@@ -51,7 +60,7 @@ impl Mounted {
     pub fn unmount(&mut self) {
         // Taken out first: dropping the handle runs the app's cleanups.
         let handle = MOUNTED.with_borrow_mut(|list| {
-            list.iter().position(|(k, _)| *k == self.key).map(|i| list.swap_remove(i))
+            list.iter().position(|slot| slot.key == self.key).map(|i| list.swap_remove(i).handle)
         });
         drop(handle);
     }
@@ -104,10 +113,11 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     }
     let prefix = text_option(&options, "storagePrefix")?.unwrap_or_default();
     // DOM ids from the storage prefix, which tells two forms on one page apart too.
-    let id_prefix = prefix
+    let id_prefix: String = prefix
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
         .collect();
+    shared_prefix(&prefix, &id_prefix)?;
     let config = Config {
         endpoint: text_option(&options, "endpoint")?
             .unwrap_or_default()
@@ -120,13 +130,14 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         on_submit: callback("onSubmit"),
         on_change: callback("onChange"),
         timeout_ms: timeout_ms.filter(|&ms| ms > 0),
-        id_prefix,
+        id_prefix: id_prefix.clone(),
     };
     let (token, language, enumerator) = (
         text_option(&options, "token")?,
         text_option(&options, "language")?,
         text_option(&options, "enumerator")?,
     );
+    let config_prefix = config.prefix.clone();
     let app = App::new(config);
     if let Some(token) = token {
         app.token.set(Some(token));
@@ -140,6 +151,27 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
     connect(app);
     let key = NEXT.replace(NEXT.get() + 1);
-    MOUNTED.with_borrow_mut(|list| list.push((key, handle)));
+    MOUNTED
+        .with_borrow_mut(|list| list.push(Slot { key, prefix: config_prefix, id_prefix, handle }));
     Ok(Mounted { key })
+}
+
+/// Refuses a storage prefix that a form already on the page uses, or that makes the same
+/// DOM ids as one in use: the two forms would share their responses, or their labels
+/// would point at each other's boxes.
+fn shared_prefix(prefix: &str, id_prefix: &str) -> Result<(), JsValue> {
+    let clash = MOUNTED.with_borrow(|list| {
+        list.iter().find(|slot| slot.id_prefix == id_prefix).map(|slot| slot.prefix.clone())
+    });
+    match clash {
+        None => Ok(()),
+        Some(other) if other == prefix => Err(JsValue::from_str(&format!(
+            "storagePrefix “{prefix}” 已被本页另一个表单使用，每个表单需要自己的前缀 / \
+             storagePrefix \"{prefix}\" is already used by another form on this page: give each form its own"
+        ))),
+        Some(other) => Err(JsValue::from_str(&format!(
+            "storagePrefix “{prefix}” 与本页另一个表单的 “{other}” 生成相同的元素 id，请换一个 / \
+             storagePrefix \"{prefix}\" makes the same element ids as \"{other}\", used by another form on this page: choose another"
+        ))),
+    }
 }

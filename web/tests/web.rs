@@ -652,6 +652,39 @@ async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
     clear("t-addsave.");
 }
 
+/// Two embedded forms on one page need their own storage prefixes: a second form with a
+/// prefix in use (or one making the same element ids) is refused with a message that
+/// names it, and the prefix is free again once its form is unmounted.
+#[wasm_bindgen_test]
+fn an_embedded_form_with_a_storage_prefix_in_use_is_refused() {
+    clear("t-embed-a.");
+    let options = |prefix: &str| {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"questionnaire".into(), &OPEN_ROSTER.into()).unwrap();
+        js_sys::Reflect::set(&o, &"storagePrefix".into(), &prefix.into()).unwrap();
+        wasm_bindgen::JsValue::from(o)
+    };
+    let (a, b) = (new_host(), new_host());
+    let mut first = tianye_web::embed::mount(a.clone(), options("t-embed-a.")).expect("mounts");
+    let refused = |prefix: &str| match tianye_web::embed::mount(b.clone(), options(prefix)) {
+        Ok(_) => panic!("{prefix} mounted twice"),
+        Err(e) => e.as_string().unwrap_or_default(),
+    };
+    let same = refused("t-embed-a.");
+    assert!(same.contains("已被本页另一个表单使用") && same.contains("\"t-embed-a.\""), "{same}");
+    // Another prefix that makes the same ids (`.` becomes `-`).
+    let ids = refused("t-embed-a-");
+    assert!(ids.contains("相同的元素 id") && ids.contains("\"t-embed-a.\""), "{ids}");
+    assert_eq!(b.child_element_count(), 0, "nothing mounted");
+    assert!(a.child_element_count() > 0, "the first form stays");
+    first.unmount();
+    let mut again = tianye_web::embed::mount(b.clone(), options("t-embed-a.")).expect("free again");
+    again.unmount();
+    a.remove();
+    b.remove();
+    clear("t-embed-a.");
+}
+
 /// The pages of `lbc_household` one after the other, as the enumerator fills them: the
 /// name typed on the first page must not show up in the next page's first text box (a
 /// page built over the last one's boxes kept what was typed there, so typing the
