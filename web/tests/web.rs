@@ -532,6 +532,13 @@ const OPEN_ROSTER: &str = r#"{
                         "relevant": "${p_age} < 18"}]}]
 }"#;
 
+/// An empty response to [`OPEN_ROSTER`].
+fn open_roster_record() -> Record {
+    let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
+    r.response.questionnaire.id = "open_roster".into();
+    r
+}
+
 #[wasm_bindgen_test]
 async fn removing_a_row_moves_the_later_rows_up() {
     clear("t-rows.");
@@ -540,9 +547,7 @@ async fn removing_a_row_moves_the_later_rows_up() {
     let people = form.lookup("people").unwrap();
     let handle = leptos::mount::mount_to(host.clone(), move || {
         let app = App::new(Config { prefix: "t-rows.".into(), ..Config::default() });
-        let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
-        r.response.questionnaire.id = "open_roster".into();
-        let st = FormState::new(app, form, r);
+        let st = FormState::new(app, form, open_roster_record());
         field_view(st, people, Vec::new())
     });
     handle.forget();
@@ -605,11 +610,9 @@ async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
         let app = App::new(Config { prefix: "t-addsave.".into(), ..Config::default() });
         move || {
             open.get().then(|| {
-                let r = Store::new("t-addsave.").get("open_roster", "m").unwrap_or_else(|| {
-                    let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
-                    r.response.questionnaire.id = "open_roster".into();
-                    r
-                });
+                let r = Store::new("t-addsave.")
+                    .get("open_roster", "m")
+                    .unwrap_or_else(open_roster_record);
                 let st = FormState::new(app, Arc::clone(&form), r);
                 field_view(st, people, Vec::new())
             })
