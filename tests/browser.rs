@@ -1667,6 +1667,8 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
         b.set_offline(true).await;
         b.reload().await;
         b.wait_visible(".home .offline").await;
+        // The list comes from the phone's copy of the server's last one, just after.
+        b.wait_text("button.start[data-form='lbc_household']", "v2026.3").await;
         let offered = b
             .js(
                 "return [...document.querySelectorAll(\"button.start[data-form='lbc_household']\")]
