@@ -27,7 +27,7 @@ use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
 use tianye_web::pages::form::{FormState, page_view};
-use tianye_web::pages::review::problem_place;
+use tianye_web::pages::review::{ReviewPage, problem_place};
 use tianye_web::state::answers::summary;
 use tianye_web::state::record::{Record, Upload};
 use tianye_web::state::store::{Store, StoreError};
@@ -327,6 +327,40 @@ async fn relevance_hides_and_shows_a_question() {
     tick().await;
     assert!(hidden(&host, "#q-g_household"));
     host.remove();
+}
+
+/// The review has the language switch too: the titles, the problems and the answers'
+/// labels follow it.
+#[wasm_bindgen_test]
+async fn the_review_switches_language() {
+    clear("t-review-lang.");
+    let host = new_host();
+    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-review-lang.".into(), ..Config::default() });
+        let st = FormState::new(app, form, record("m", "2026-07-01T09:00:00+08:00", json!({})));
+        view! { <ReviewPage st=st/> }
+    });
+    handle.forget();
+    tick().await;
+    let text = |css: &str| query(&host, css).text_content().unwrap_or_default();
+    assert_eq!(text(".bar h1"), "检查并提交");
+    assert!(text(".review-problems").contains("此题必须回答"), "{}", text(".review-problems"));
+    let switch: web_sys::HtmlElement =
+        query(&host, ".bar button.link:last-child").dyn_into().unwrap();
+    assert_eq!(switch.text_content().as_deref(), Some("English"));
+    switch.click();
+    tick().await;
+    assert_eq!(text(".bar h1"), "Review and submit");
+    assert_eq!(text(".bar button.link:last-child"), "中文");
+    let problems = text(".review-problems");
+    assert!(
+        problems.contains("This question is required") && !problems.contains("此题"),
+        "{problems}"
+    );
+    assert!(text(".review-answers").contains("Enumerator's name"), "{}", text(".review-answers"));
+    host.remove();
+    clear("t-review-lang.");
 }
 
 /// A cascading choice offers nothing until the answer it follows is given (a village

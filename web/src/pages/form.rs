@@ -710,9 +710,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 <button class="link" on:click=move |_| app.go(Route::Home)>"‹ " {move || t(Key::Home, &lang())}</button>
                 <h1>{move || title.get(&lang(), "zh").to_owned()}</h1>
                 <span class="badge" title=move || t(Key::Version, &lang())>{format!("v{version}")}</span>
-                <button class="link" on:click=move |_| { app.toggle_lang(); st.session.update_value(|s| s.set_language(&app.lang.get_untracked())); st.rev.update(|r| *r += 1); }>
-                    {move || t(Key::Language, &lang())}
-                </button>
+                {language_switch(st)}
             </header>
             <Show when=old_version>
                 <p class="notice">{move || t(Key::OldVersion, &lang())}</p>
@@ -754,4 +752,16 @@ fn when_idle(f: impl FnOnce() + 'static) {
         let f = wasm_bindgen::closure::Closure::once_into_js(f);
         let _ = window.request_idle_callback(f.unchecked_ref());
     }
+}
+
+/// The button switching the app and the questionnaire between Chinese and English, in the
+/// form's and the review's title bars.
+pub(crate) fn language_switch(st: FormState) -> impl IntoView {
+    let app = st.app;
+    let switch = move |_| {
+        app.toggle_lang();
+        st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
+        st.rev.update(|r| *r += 1);
+    };
+    view! { <button class="link" on:click=switch>{move || t(Key::Language, &app.lang())}</button> }
 }

@@ -6,7 +6,7 @@ use tianye_core::schema::ItemType;
 
 use crate::app::Route;
 use crate::i18n::{Key, t};
-use crate::pages::form::FormState;
+use crate::pages::form::{FormState, language_switch};
 use crate::state::answers::{answer_text, row_title};
 
 /// One line of the review: a question's label and answer, indented by depth.
@@ -144,6 +144,7 @@ pub fn ReviewPage(
             <header class="bar">
                 <button class="link" on:click=back>"‹ " {move || t(Key::Back, &lang())}</button>
                 <h1>{move || t(Key::Review, &lang())}</h1>
+                {language_switch(st)}
             </header>
             <Show when=move || done.get()>
                 <div class="done" role="status">
