@@ -363,6 +363,82 @@ async fn the_review_switches_language() {
     clear("t-review-lang.");
 }
 
+/// A star rating is a group of radios: each star named "n / scale" and checked when it
+/// is the answer; a tap or the arrow keys, Home and End choose, and the keys move the
+/// focus with the choice.
+#[wasm_bindgen_test]
+async fn a_rating_is_a_group_of_radios_chosen_by_tap_or_arrow_keys() {
+    clear("t-rating.");
+    let host = new_host();
+    let form = Arc::new(
+        Form::from_json(
+            r#"{"id": "rating", "version": "1", "title": "rating",
+                "items": [{"type": "rating", "name": "stars", "scale": 5,
+                           "label": {"zh": "满意度", "en": "Satisfaction"}}]}"#,
+        )
+        .expect("compiles"),
+    );
+    let stars = form.lookup("stars").unwrap();
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: "t-rating.".into(), ..Config::default() });
+        let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
+        r.response.questionnaire.id = "rating".into();
+        let st = FormState::new(app, form, r);
+        slot.set(Some(st));
+        field_view(st, stars, Vec::new())
+    });
+    handle.forget();
+    let st: FormState = out.take().expect("mounted");
+    tick().await;
+    let group = query(&host, "#q-stars-input");
+    assert_eq!(group.get_attribute("role").as_deref(), Some("radiogroup"));
+    assert_eq!(group.get_attribute("aria-labelledby").as_deref(), Some("q-stars-label"));
+    let star = |n: u32| -> web_sys::HtmlElement {
+        query(&host, &format!("#q-stars-input .star:nth-child({n})")).dyn_into().unwrap()
+    };
+    let checked = || -> Vec<u32> {
+        (1..=5)
+            .filter(|&n| star(n).get_attribute("aria-checked").as_deref() == Some("true"))
+            .collect()
+    };
+    assert_eq!(star(3).get_attribute("role").as_deref(), Some("radio"));
+    assert_eq!(star(3).get_attribute("aria-label").as_deref(), Some("3 / 5"));
+    assert_eq!(checked(), Vec::<u32>::new());
+    let answer = || st.session.with_value(|s| s.answer(&Loc::top(stars)));
+    star(3).click();
+    tick().await;
+    assert_eq!((answer(), checked()), (json!(3), vec![3]));
+    let key = |target: &web_sys::HtmlElement, name: &str| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(name);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let ev =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&ev).unwrap();
+    };
+    key(&star(3), "ArrowRight");
+    tick().await;
+    assert_eq!((answer(), checked()), (json!(4), vec![4]));
+    let focused = document().active_element().and_then(|e| e.get_attribute("aria-label"));
+    assert_eq!(focused.as_deref(), Some("4 / 5"), "the focus moves with the choice");
+    key(&star(4), "End");
+    tick().await;
+    assert_eq!(answer(), json!(5));
+    key(&star(5), "ArrowRight");
+    tick().await;
+    assert_eq!(answer(), json!(5), "no star past the scale");
+    key(&star(5), "Home");
+    tick().await;
+    key(&star(1), "ArrowLeft");
+    tick().await;
+    assert_eq!((answer(), checked()), (json!(1), vec![1]), "none below 1");
+    host.remove();
+    clear("t-rating.");
+}
+
 /// A cascading choice offers nothing until the answer it follows is given (a village
 /// before its township): it says so, then offers that answer's choices.
 #[wasm_bindgen_test]

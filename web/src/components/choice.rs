@@ -230,21 +230,51 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     }
 }
 
+/// Stars from 1 to the field's scale: a group of radios (`role="radiogroup"`), each
+/// named "n / scale" and checked when it is the answer. Tab reaches every star; the
+/// arrow keys, Home and End move along the stars and choose, as in a group of radios.
 pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
     let scale = st.form().field(loc.field).rules.scale.unwrap_or(5);
     let value = current(st, &loc);
     let id = input_id(st, &loc);
     let path = path_of(st, &loc);
+    let choose = {
+        let loc = loc.clone();
+        move |n: u32| st.set(&loc, &json!(n))
+    };
+    // The star the key moves to, chosen and focused.
+    let on_key = {
+        let choose = choose.clone();
+        move |ev: web_sys::KeyboardEvent| {
+            let now = value.with_untracked(Json::as_u64).map_or(0, |n| n as u32);
+            let to = match ev.key().as_str() {
+                "ArrowRight" | "ArrowUp" => (now + 1).min(scale),
+                "ArrowLeft" | "ArrowDown" => now.saturating_sub(1).max(1),
+                "Home" => 1,
+                "End" => scale,
+                _ => return,
+            };
+            ev.prevent_default();
+            choose(to);
+            let star = event_target::<web_sys::Element>(&ev)
+                .parent_element()
+                .and_then(|group| group.children().item(to - 1))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(star) = star {
+                let _ = star.focus();
+            }
+        }
+    };
     view! {
-        <div class="rating" id=id role="group" aria-labelledby=label_id(st, &loc)>
+        <div class="rating" id=id role="radiogroup" aria-labelledby=label_id(st, &loc) on:keydown=on_key>
             {(1..=scale).map(|n| {
-                let loc = loc.clone();
+                let choose = choose.clone();
                 let leave = path.clone();
                 view! {
-                    <button type="button" class="star" aria-label=format!("{n}")
-                        aria-pressed=move || value.with(|v| v.as_u64() == Some(u64::from(n))).to_string()
+                    <button type="button" class="star" role="radio" aria-label=format!("{n} / {scale}")
+                        aria-checked=move || value.with(|v| v.as_u64() == Some(u64::from(n))).to_string()
                         class:on=move || value.with(|v| v.as_f64().is_some_and(|x| x >= f64::from(n)))
-                        on:click=move |_| st.set(&loc, &json!(n))
+                        on:click=move |_| choose(n)
                         on:blur=move |_| st.leave(&leave)
                     >"★"</button>
                 }
