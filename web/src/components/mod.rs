@@ -244,7 +244,9 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     let mark = t(Key::Required, &lang);
     let star =
         move |required: bool| required.then(|| view! { <span class="req" title=mark>" *"</span> });
-    let required = if st.has_conditional_rules(loc.field) {
+    let conditional = st.has_conditional_rules(loc.field);
+    let required_now = st.session.with_value(|s| s.is_required(&loc));
+    let required = if conditional {
         let loc = loc.clone();
         (move || {
             st.track_rules(loc.field);
@@ -252,7 +254,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         })
         .into_any()
     } else {
-        star(st.session.with_value(|s| s.is_required(&loc))).into_any()
+        star(required_now).into_any()
     };
     let path = path_of(st, &loc);
     let messages = st.messages(&path, &lang);
@@ -280,17 +282,34 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
             Some(input(st, loc.clone()))
         })
     };
-    view! {
-        <div class=class id=id use:follow_question=(st, loc, path)>
-            <label class="q-label" id=label_id for=input_id>{label}{required}</label>
-            {hint}
-            {input}
+    // Put together with as few of Leptos's placeholders (empty comment nodes, one for
+    // each absent or erased part) as will do: a row card of four questions made 50 of
+    // them beside its 26 elements, each one more node to make and insert.
+    let label = if conditional || required_now {
+        view! { <label class="q-label" id=label_id for=input_id>{label}{required}</label> }
+            .into_any()
+    } else {
+        view! { <label class="q-label" id=label_id for=input_id>{label}</label> }.into_any()
+    };
+    // The list is kept by `follow_question` from then on.
+    let problems = if messages.is_empty() {
+        view! { <ul class="q-problems" role="alert"></ul> }.into_any()
+    } else {
+        view! {
             <ul class="q-problems" role="alert">
                 {messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
             </ul>
-        </div>
+        }
+        .into_any()
+    };
+    let mut parts = Vec::with_capacity(4);
+    parts.push(label);
+    if let Some(hint) = hint {
+        parts.push(hint.into_any());
     }
-    .into_any()
+    parts.push(input.into_any());
+    parts.push(problems);
+    view! { <div class=class id=id use:follow_question=(st, loc, path)>{parts}</div> }.into_any()
 }
 
 fn group(st: FormState, loc: Loc) -> impl IntoView {
