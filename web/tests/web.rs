@@ -204,6 +204,35 @@ fn a_full_storage_is_reported_and_keeps_the_previous_copy() {
 
 // ---- components ------------------------------------------------------------------------
 
+/// Opens `record` of `form` in an app with storage `prefix` and mounts in `host` what
+/// `view` makes of the form's state; returns the state.
+fn mount_form(
+    host: &web_sys::HtmlElement,
+    prefix: &str,
+    form: Arc<Form>,
+    record: Record,
+    view: impl FnOnce(FormState) -> AnyView + 'static,
+) -> FormState {
+    let out = Rc::new(Cell::new(None));
+    let slot = Rc::clone(&out);
+    let prefix = prefix.to_owned();
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix, ..Config::default() });
+        let st = FormState::new(app, form, record);
+        slot.set(Some(st));
+        view(st)
+    });
+    handle.forget();
+    out.take().expect("mounted")
+}
+
+/// An empty response `id` to the questionnaire `form_id`.
+fn empty_record(form_id: &str, id: &str) -> Record {
+    let mut r = record(id, "2026-07-01T09:00:00+08:00", json!({}));
+    r.response.questionnaire.id = form_id.into();
+    r
+}
+
 /// Mounts the items `names` of `lbc_household` (with `answers`) in a fresh element;
 /// returns the element and the form's state.
 fn mount(prefix: &str, answers: Value, names: &[&str]) -> (web_sys::HtmlElement, FormState) {
@@ -211,17 +240,12 @@ fn mount(prefix: &str, answers: Value, names: &[&str]) -> (web_sys::HtmlElement,
     let host = new_host();
     let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
     let ids: Vec<_> = names.iter().map(|n| form.lookup(n).expect("item")).collect();
-    let out = Rc::new(Cell::new(None));
-    let slot = Rc::clone(&out);
-    let prefix = prefix.to_owned();
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix, ..Config::default() });
-        let st = FormState::new(app, form, record("m", "2026-07-01T09:00:00+08:00", answers));
-        slot.set(Some(st));
+    let record = record("m", "2026-07-01T09:00:00+08:00", answers);
+    let st = mount_form(&host, prefix, form, record, move |st| {
         view! { <div class="page">{ids.into_iter().map(|id| field_view(st, id, Vec::new())).collect_view()}</div> }
+            .into_any()
     });
-    handle.forget();
-    (host, out.take().expect("mounted"))
+    (host, st)
 }
 
 fn query(host: &web_sys::HtmlElement, css: &str) -> web_sys::Element {
@@ -336,12 +360,8 @@ async fn the_review_switches_language() {
     clear("t-review-lang.");
     let host = new_host();
     let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix: "t-review-lang.".into(), ..Config::default() });
-        let st = FormState::new(app, form, record("m", "2026-07-01T09:00:00+08:00", json!({})));
-        view! { <ReviewPage st=st/> }
-    });
-    handle.forget();
+    let r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
+    mount_form(&host, "t-review-lang.", form, r, |st| view! { <ReviewPage st=st/> }.into_any());
     tick().await;
     let text = |css: &str| query(&host, css).text_content().unwrap_or_default();
     assert_eq!(text(".bar h1"), "检查并提交");
@@ -379,18 +399,9 @@ async fn a_rating_is_a_group_of_radios_chosen_by_tap_or_arrow_keys() {
         .expect("compiles"),
     );
     let stars = form.lookup("stars").unwrap();
-    let out = Rc::new(Cell::new(None));
-    let slot = Rc::clone(&out);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix: "t-rating.".into(), ..Config::default() });
-        let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
-        r.response.questionnaire.id = "rating".into();
-        let st = FormState::new(app, form, r);
-        slot.set(Some(st));
+    let st = mount_form(&host, "t-rating.", form, empty_record("rating", "m"), move |st| {
         field_view(st, stars, Vec::new())
     });
-    handle.forget();
-    let st: FormState = out.take().expect("mounted");
     tick().await;
     let group = query(&host, "#q-stars-input");
     assert_eq!(group.get_attribute("role").as_deref(), Some("radiogroup"));
@@ -644,9 +655,7 @@ const OPEN_ROSTER: &str = r#"{
 
 /// An empty response to [`OPEN_ROSTER`].
 fn open_roster_record() -> Record {
-    let mut r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
-    r.response.questionnaire.id = "open_roster".into();
-    r
+    empty_record("open_roster", "m")
 }
 
 #[wasm_bindgen_test]
@@ -808,17 +817,10 @@ async fn each_page_is_built_afresh_and_the_count_makes_the_cards() {
     clear("t-pages.");
     let host = new_host();
     let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
-    let out = Rc::new(Cell::new(None));
-    let slot = Rc::clone(&out);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix: "t-pages.".into(), ..Config::default() });
-        let r = record("m", "2026-07-01T09:00:00+08:00", json!({"consent": "yes"}));
-        let st = FormState::new(app, form, r);
-        slot.set(Some(st));
-        view! { <main class="page">{page_view(st)}</main> }
+    let r = record("m", "2026-07-01T09:00:00+08:00", json!({"consent": "yes"}));
+    let st = mount_form(&host, "t-pages.", form, r, |st| {
+        view! { <main class="page">{page_view(st)}</main> }.into_any()
     });
-    handle.forget();
-    let st: FormState = out.take().expect("mounted");
     tick().await;
     type_text(&host, "#q-enumerator_name-input", "周晓雯");
     tick().await;
@@ -851,16 +853,10 @@ async fn a_long_group_comes_in_chunks_hidden_when_all_their_questions_are() {
         Form::compile(tianye_core::synthetic::switch_questionnaire(60, 45)).expect("compiles"),
     );
     let group = form.lookup("all").expect("the group");
-    let out = Rc::new(Cell::new(None));
-    let slot = Rc::clone(&out);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix: "t-chunks.".into(), ..Config::default() });
-        let st = FormState::new(app, form, record("c", "2026-07-01T09:00:00+08:00", json!({})));
-        slot.set(Some(st));
-        view! { <main class="page">{field_view(st, group, Vec::new())}</main> }
+    let r = record("c", "2026-07-01T09:00:00+08:00", json!({}));
+    let st = mount_form(&host, "t-chunks.", form, r, move |st| {
+        view! { <main class="page">{field_view(st, group, Vec::new())}</main> }.into_any()
     });
-    handle.forget();
-    let st: FormState = out.take().expect("mounted");
     tick().await;
     let chunks = host.query_selector_all("#q-all > .chunk").unwrap();
     assert_eq!(chunks.length(), 3, "60 questions in chunks of 20");
@@ -939,18 +935,9 @@ async fn go_to_the_first_problem_scrolls_to_it_far_down_a_long_page() {
     let q = json!({"id": "long", "version": "1", "title": "long",
                    "items": [{"type": "group", "name": "all", "label": "all", "items": items}]});
     let form = Arc::new(Form::compile(serde_json::from_value(q).unwrap()).expect("compiles"));
-    let out = Rc::new(Cell::new(None));
-    let slot = Rc::clone(&out);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        let app = App::new(Config { prefix: "t-first.".into(), ..Config::default() });
-        let mut r = record("f", "2026-07-01T09:00:00+08:00", json!({}));
-        r.response.questionnaire.id = "long".into();
-        let st = FormState::new(app, form, r);
-        slot.set(Some(st));
-        view! { <main class="page">{page_view(st)}</main> }
+    let st = mount_form(&host, "t-first.", form, empty_record("long", "f"), |st| {
+        view! { <main class="page">{page_view(st)}</main> }.into_any()
     });
-    handle.forget();
-    let st: FormState = out.take().expect("mounted");
     // The app's own styles: chunks off screen are skipped (`content-visibility: auto`).
     let style = document().create_element("style").unwrap();
     style.set_text_content(Some(include_str!("../static/style.css")));
