@@ -450,6 +450,49 @@ async fn a_rating_is_a_group_of_radios_chosen_by_tap_or_arrow_keys() {
     clear("t-rating.");
 }
 
+/// A page whose group shows nothing (only calculations, and a note hidden until they
+/// have something to say) is skipped, and comes back once something in it shows.
+#[wasm_bindgen_test]
+async fn a_page_with_nothing_to_show_is_skipped() {
+    clear("t-empty-page.");
+    let host = new_host();
+    let form = Arc::new(
+        Form::from_json(
+            r#"{"id": "pages", "version": "1", "title": "pages", "items": [
+                 {"type": "group", "name": "g_one", "label": "one",
+                  "items": [{"type": "integer", "name": "age", "label": "age"}]},
+                 {"type": "group", "name": "g_result", "label": "result", "items": [
+                   {"type": "calculate", "name": "adult", "calculation": "if(${age} >= 18, 'yes', 'no')"},
+                   {"type": "note", "name": "result_note", "label": "adult: ${adult}",
+                    "relevant": "${age} != ''"}]},
+                 {"type": "group", "name": "g_three", "label": "three",
+                  "items": [{"type": "text", "name": "remarks", "label": "remarks"}]}]}"#,
+        )
+        .expect("compiles"),
+    );
+    let record = empty_record("pages", "p");
+    let st = mount_form(&host, "t-empty-page.", Arc::clone(&form), record.clone(), |st| {
+        view! { <main class="page">{page_view(st)}</main> }.into_any()
+    });
+    tick().await;
+    assert_eq!(st.relevant_pages(), vec![0, 2], "the result page has nothing to show yet");
+    type_text(&host, "#q-age-input", "30");
+    tick().await;
+    assert_eq!(st.relevant_pages(), vec![0, 1, 2], "the note shows: so does its page");
+    // The review lists no heading for a group with no answers to list.
+    let review = new_host();
+    mount_form(&review, "t-empty-page.", form, record, |st| {
+        view! { <ReviewPage st=st/> }.into_any()
+    });
+    tick().await;
+    let answers = query(&review, ".review-answers").text_content().unwrap_or_default();
+    assert!(answers.contains("one") && answers.contains("three"), "{answers}");
+    assert!(!answers.contains("result"), "{answers}");
+    review.remove();
+    host.remove();
+    clear("t-empty-page.");
+}
+
 /// A cascading choice offers nothing until the answer it follows is given (a village
 /// before its township): it says so, then offers that answer's choices.
 #[wasm_bindgen_test]

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::form::{ScopeId, Template};
 use tianye_core::response::Status;
+use tianye_core::schema::ItemType;
 use tianye_core::{ChangeKind, Changes, FieldId, Form, Loc, Problem, Session};
 use wasm_bindgen::JsCast;
 
@@ -503,11 +504,11 @@ impl FormState {
         }
     }
 
-    /// Whether page `i` is shown (its group is relevant).
+    /// Whether page `i` is shown: its group is relevant and shows something.
     pub fn page_relevant(&self, i: usize) -> bool {
         self.pages.with_value(|pages| {
             pages.get(i).is_some_and(|p| match p.container {
-                Some(c) => self.session.with_value(|s| s.is_relevant(&Loc::top(c))),
+                Some(c) => self.session.with_value(|s| shows_anything(s, c)),
                 None => p
                     .items
                     .iter()
@@ -764,4 +765,19 @@ pub(crate) fn language_switch(st: FormState) -> impl IntoView {
         st.rev.update(|r| *r += 1);
     };
     view! { <button class="link" on:click=switch>{move || t(Key::Language, &app.lang())}</button> }
+}
+
+/// Whether the top-level item `id` shows anything: it is relevant and, for a group, holds
+/// a relevant item that shows. A group of calculations and of notes or questions that are
+/// all hidden would make an empty page, which is skipped (as ODK Collect skips a group
+/// with nothing relevant in it).
+fn shows_anything(s: &Session, id: FieldId) -> bool {
+    let form = s.form();
+    let f = form.field(id);
+    match f.kind {
+        ItemType::Calculate | ItemType::Hidden | ItemType::Meta => false,
+        _ if !s.is_relevant(&Loc::top(id)) => false,
+        ItemType::Group => f.children.iter().any(|&c| shows_anything(s, c)),
+        _ => true,
+    }
 }

@@ -48,7 +48,12 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                             depth,
                             heading: true,
                         });
+                        let heading = out.len();
                         walk(s, &f.children, rows, lang, depth + 1, out);
+                        // A group of calculations and notes has no answers to list.
+                        if out.len() == heading {
+                            out.pop();
+                        }
                     }
                     ItemType::Repeat => {
                         out.push(Line {
