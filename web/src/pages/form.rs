@@ -504,15 +504,12 @@ impl FormState {
         }
     }
 
-    /// Whether page `i` is shown: its group is relevant and shows something.
+    /// Whether page `i` is shown: one of its items (its group, or the loose items
+    /// between groups) shows something.
     pub fn page_relevant(&self, i: usize) -> bool {
         self.pages.with_value(|pages| {
-            pages.get(i).is_some_and(|p| match p.container {
-                Some(c) => self.session.with_value(|s| shows_anything(s, c)),
-                None => p
-                    .items
-                    .iter()
-                    .any(|&id| self.session.with_value(|s| s.is_relevant(&Loc::top(id)))),
+            pages.get(i).is_some_and(|p| {
+                self.session.with_value(|s| p.items.iter().any(|&id| shows_anything(s, id)))
             })
         })
     }

@@ -7,9 +7,7 @@ use tianye_core::{FieldId, Form};
 /// One page of the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
-    /// The group or repeat the page shows, if it is one.
-    pub container: Option<FieldId>,
-    /// The items shown, in order (the container itself when there is one).
+    /// The items shown, in order: one group or repeat, or the loose items between them.
     pub items: Vec<FieldId>,
 }
 
@@ -21,15 +19,15 @@ pub fn pages(form: &Form) -> Vec<Page> {
         let f = form.field(id);
         if matches!(f.kind, ItemType::Group | ItemType::Repeat) {
             if !loose.is_empty() {
-                out.push(Page { container: None, items: std::mem::take(&mut loose) });
+                out.push(Page { items: std::mem::take(&mut loose) });
             }
-            out.push(Page { container: Some(id), items: vec![id] });
+            out.push(Page { items: vec![id] });
         } else if !matches!(f.kind, ItemType::Calculate | ItemType::Hidden | ItemType::Meta) {
             loose.push(id);
         }
     }
     if !loose.is_empty() {
-        out.push(Page { container: None, items: loose });
+        out.push(Page { items: loose });
     }
     out
 }
