@@ -117,7 +117,6 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
         .collect();
-    shared_prefix(&prefix, &id_prefix)?;
     let config = Config {
         endpoint: text_option(&options, "endpoint")?
             .unwrap_or_default()
@@ -137,6 +136,8 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         text_option(&options, "language")?,
         text_option(&options, "enumerator")?,
     );
+    // The options read, whether the page has room for this form.
+    shared_prefix(&config.prefix, &id_prefix)?;
     let config_prefix = config.prefix.clone();
     let app = App::new(config);
     if let Some(token) = token {
