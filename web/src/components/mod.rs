@@ -244,17 +244,20 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     let mark = t(Key::Required, &lang);
     let star =
         move |required: bool| required.then(|| view! { <span class="req" title=mark>" *"</span> });
-    let conditional = st.has_conditional_rules(loc.field);
-    let required_now = st.session.with_value(|s| s.is_required(&loc));
-    let required = if conditional {
+    // The star, when the question is or may become required.
+    let required = if st.has_conditional_rules(loc.field) {
         let loc = loc.clone();
-        (move || {
-            st.track_rules(loc.field);
-            star(st.session.with_value(|s| s.is_required(&loc)))
-        })
-        .into_any()
+        Some(
+            (move || {
+                st.track_rules(loc.field);
+                star(st.session.with_value(|s| s.is_required(&loc)))
+            })
+            .into_any(),
+        )
+    } else if st.session.with_value(|s| s.is_required(&loc)) {
+        Some(star(true).into_any())
     } else {
-        star(required_now).into_any()
+        None
     };
     let path = path_of(st, &loc);
     let messages = st.messages(&path, &lang);
@@ -285,11 +288,14 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     // Put together with as few of Leptos's placeholders (empty comment nodes, one for
     // each absent or erased part) as will do: a row card of four questions made 50 of
     // them beside its 26 elements, each one more node to make and insert.
-    let label = if conditional || required_now {
-        view! { <label class="q-label" id=label_id for=input_id>{label}{required}</label> }
-            .into_any()
-    } else {
-        view! { <label class="q-label" id=label_id for=input_id>{label}</label> }.into_any()
+    let label = match required {
+        Some(required) => {
+            view! { <label class="q-label" id=label_id for=input_id>{label}{required}</label> }
+                .into_any()
+        }
+        None => {
+            view! { <label class="q-label" id=label_id for=input_id>{label}</label> }.into_any()
+        }
     };
     // The list is kept by `follow_question` from then on.
     let problems = if messages.is_empty() {
