@@ -688,6 +688,26 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
                 .await;
             }
         }
+        // In English the line gives the choices' English labels, and a search finds
+        // those too.
+        b.js(
+            "const s = document.querySelector('.home input.search'); s.value = '';
+             s.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await;
+        b.click(".home .bar button.link").await;
+        let line = b.wait_text(&format!("{listed} .summary"), "Wangxi Village").await;
+        assert!(!line.contains("旺溪村") && line.contains("周晓雯"), "{line}");
+        b.js(
+            "const s = document.querySelector('.home input.search'); s.value = 'wangxi village';
+             s.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await;
+        b.wait_visible(&listed).await;
+        b.click(".home .bar button.link").await;
+        b.wait_text(&format!("{listed} .summary"), "旺溪村").await;
         // Uploaded, its copy can be cleared from the phone with the others, to free
         // storage; the server keeps it.
         b.js(

@@ -23,6 +23,7 @@ use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::tick;
 use serde_json::{Value, json};
+use tianye_core::schema::Text;
 use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
@@ -318,7 +319,8 @@ async fn the_summary_gives_the_answers_in_words_in_the_questionnaire_order() {
         "consent": "yes", "hh_size": 2, "member": [{"m_name": "王秀英"}, {"m_name": "刘思雨"}],
     });
     let (host, st) = mount("t-summary.", answers, &[]);
-    let line = st.session.with_value(summary);
+    let lines = st.session.with_value(summary);
+    let line = lines.get("zh", "zh");
     let at = |needle: &str| line.find(needle).unwrap_or_else(|| panic!("{needle} not in {line}"));
     // Choices by their labels, in the questionnaire's order.
     assert!(at("周晓雯") < at("隆回县") && at("隆回县") < at("旺溪村"), "{line}");
@@ -328,7 +330,23 @@ async fn the_summary_gives_the_answers_in_words_in_the_questionnaire_order() {
     for absent in ["wangxi", "longhui", "2026-07-08", "2"] {
         assert!(!line.split(' ').any(|w| w == absent), "{absent} in {line}");
     }
+    // The English line has the choices' English labels, and the same text answers.
+    let en = lines.get("en", "zh");
+    assert!(en.starts_with("周晓雯 Longhui County"), "{en}");
+    assert!(en.contains("Wangxi Village XS03-012") && en.contains(" Yes "), "{en}");
+    assert!(en.ends_with("王秀英 刘思雨") && !en.contains("旺溪村"), "{en}");
+    // A line with no choice made is one plain text.
+    let plain = summary_of(json!({"enumerator_name": "周晓雯", "hh_code": "XS03-012"}));
+    assert_eq!(plain, Text::Plain("周晓雯 XS03-012".to_owned()));
     host.remove();
+}
+
+/// The list's line for a household response holding `answers`.
+fn summary_of(answers: serde_json::Value) -> Text {
+    let (host, st) = mount("t-summary-plain.", answers, &[]);
+    let line = st.session.with_value(summary);
+    host.remove();
+    line
 }
 
 #[wasm_bindgen_test]

@@ -160,6 +160,13 @@ impl Text {
     }
 }
 
+impl Default for Text {
+    /// The empty text.
+    fn default() -> Self {
+        Text::Plain(String::new())
+    }
+}
+
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Text::Plain(s.to_owned())

@@ -73,7 +73,12 @@ pub fn Home(
                     let items: Vec<Record> = list
                         .iter()
                         .filter(|r| r.group() == *g)
-                        .filter(|r| q.is_empty() || r.summary.to_lowercase().contains(&q))
+                        .filter(|r| {
+                            q.is_empty()
+                                || r.summary
+                                    .variants()
+                                    .any(|(_, line)| line.to_lowercase().contains(&q))
+                        })
                         .cloned()
                         .collect();
                     (*g, items)
@@ -178,7 +183,8 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         .take(16)
         .collect::<String>()
         .replace('T', " ");
-    let summary: String = r.summary.chars().take(60).collect();
+    let line = r.summary.clone();
+    let summary = move || line.get(&lang(), "zh").chars().take(60).collect::<String>();
     let status = match &r.upload {
         Upload::Queued { last_error: Some(e), next_at, .. } => {
             let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();

@@ -1,7 +1,7 @@
 //! Answers in words: as the review shows them, and the summary the list shows and
 //! searches.
 
-use tianye_core::schema::ItemType;
+use tianye_core::schema::{ItemType, Text};
 use tianye_core::{FieldId, Loc, Session};
 
 use crate::i18n::{Key, t};
@@ -42,15 +42,18 @@ pub fn row_title(s: &Session, row: &Loc, lang: &str) -> String {
         .unwrap_or_else(|| t(Key::Row, lang).replace("{n}", &n.to_string()))
 }
 
+/// The languages the app shows, in which the list's line is kept.
+const LINE_LANGUAGES: [&str; 2] = ["zh", "en"];
+
 /// The response's answers in a line, as the list shows and searches them: the text
-/// answers and the labels of the choices made (in the questionnaire's first language),
-/// in the questionnaire's order, so a search finds a household by a name, its village
-/// (旺溪村, not the choice's name `wangxi`) or its code. Dates, numbers and locations
-/// are left out: they would crowd the line.
-pub fn summary(s: &Session) -> String {
-    fn walk(s: &Session, ids: &[FieldId], rows: &[u32], out: &mut Vec<String>) {
+/// answers and the labels of the choices made, in the questionnaire's order, so a search
+/// finds a household by a name, its village (旺溪村, not the choice's name `wangxi`) or its
+/// code. Kept in each language the app shows (the choices' labels differ; a plain text
+/// when they do not), so an English list shows "Yes" where a Chinese one shows "是".
+/// Dates, numbers and locations are left out: they would crowd the line.
+pub fn summary(s: &Session) -> Text {
+    fn walk(s: &Session, ids: &[FieldId], rows: &[u32], out: &mut [Vec<String>]) {
         let form = s.form();
-        let lang = form.default_language();
         for &id in ids {
             let f = form.field(id);
             let loc = Loc::new(id, rows.to_vec());
@@ -66,23 +69,32 @@ pub fn summary(s: &Session) -> String {
                         walk(s, &f.children, &row, out);
                     }
                 }
-                ItemType::Text
-                | ItemType::Phone
-                | ItemType::IdNumber
-                | ItemType::Email
-                | ItemType::SelectOne
-                | ItemType::SelectMultiple
-                | ItemType::Likert => {
-                    let text = answer_text(s, &loc, lang);
+                ItemType::Text | ItemType::Phone | ItemType::IdNumber | ItemType::Email => {
+                    let text = answer_text(s, &loc, "");
                     if !text.trim().is_empty() {
-                        out.push(text);
+                        for line in out.iter_mut() {
+                            line.push(text.clone());
+                        }
+                    }
+                }
+                ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Likert => {
+                    for (line, lang) in out.iter_mut().zip(LINE_LANGUAGES) {
+                        let text = answer_text(s, &loc, lang);
+                        if !text.trim().is_empty() {
+                            line.push(text);
+                        }
                     }
                 }
                 _ => {}
             }
         }
     }
-    let mut out = Vec::new();
+    let mut out = [Vec::new(), Vec::new()];
     walk(s, s.form().top_level(), &[], &mut out);
-    out.join(" ")
+    let [zh, en] = out.map(|parts| parts.join(" "));
+    if zh == en {
+        Text::Plain(zh)
+    } else {
+        Text::PerLanguage(LINE_LANGUAGES.into_iter().zip([zh, en]).collect())
+    }
 }

@@ -98,10 +98,11 @@ pub struct Record {
     /// Upload state.
     #[serde(default)]
     pub upload: Upload,
-    /// The answers in a line, shown in the list and searched by its search box
-    /// ([`crate::state::answers::summary`]).
+    /// The answers in a line, in each language the app shows, shown in the list and
+    /// searched by its search box ([`crate::state::answers::summary`]). A record saved
+    /// by an older build has it as one string.
     #[serde(default)]
-    pub summary: String,
+    pub summary: Text,
     /// The page the enumerator was on, so the form reopens there.
     #[serde(default)]
     pub page: usize,
