@@ -23,6 +23,7 @@ use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::tick;
 use serde_json::{Value, json};
+use tianye_core::response::Status;
 use tianye_core::schema::Text;
 use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
@@ -777,7 +778,8 @@ async fn removing_a_row_moves_the_later_rows_up() {
 }
 
 /// An added row holds no answer, so the app saves it once the browser is idle (the tap
-/// is answered first); a form closed before then saves it on closing.
+/// is answered first); a form closed before then saves it on closing; a complete
+/// response is saved (as a draft again) at once.
 #[wasm_bindgen_test]
 async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
     clear("t-addsave.");
@@ -829,6 +831,21 @@ async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
     type_text(&host, "#q-p_name-2-input", "刘思雨");
     let saved = Store::new("t-addsave.").get("open_roster", "m").unwrap();
     assert_eq!(saved.response.answers["people"][2]["p_name"], json!("刘思雨"));
+    open.set(false);
+    tick().await;
+    // A complete response waiting to upload: a row added to it makes it a draft again at
+    // once, so the upload queue never sends what is being changed.
+    let mut complete = saved;
+    complete.response.status = Status::Complete;
+    complete.upload = Upload::Queued { attempts: 0, next_at: 1e15, last_error: None };
+    Store::new("t-addsave.").put(&complete).unwrap();
+    open.set(true);
+    tick().await;
+    add();
+    let saved = Store::new("t-addsave.").get("open_roster", "m").unwrap();
+    assert_eq!(saved.response.status, Status::Draft, "a draft again at once");
+    assert_eq!(saved.upload, Upload::Draft);
+    assert_eq!(rows_saved(), 4);
     open.set(false);
     tick().await;
     host.remove();

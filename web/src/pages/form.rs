@@ -334,14 +334,23 @@ impl FormState {
     /// whole response serialised and written) follows, at most
     /// [`SAVE_DUE_AT_LATEST`] later. Anything typed into the row is saved at once, as
     /// every answer is, and the row with it. A form closed before then saves on closing.
+    /// A response that is not a plain draft (complete, queued, rejected) is saved at
+    /// once: the change makes it a draft again, and the list and the upload queue must
+    /// know that now, not 100 ms later.
     fn persist_when_idle(&self) {
+        let plain_draft = self.record.with_value(|r| {
+            r.response.status == Status::Draft && matches!(r.upload, Upload::Draft)
+        });
+        if !plain_draft {
+            self.persist();
+            return;
+        }
         if self.save_due.get_value() {
             return;
         }
         self.save_due.set_value(true);
         let st = *self;
         when_idle(move || st.persist_if_due());
-        set_timeout(move || st.persist_if_due(), SAVE_DUE_AT_LATEST);
     }
 
     /// Makes the save [`FormState::persist_when_idle`] scheduled, unless made since.
@@ -743,12 +752,17 @@ fn Pages(st: FormState) -> impl IntoView {
     }
 }
 
-/// Runs `f` when the browser is next idle (`requestIdleCallback`), where it can tell.
+/// Runs `f` when the browser is next idle (`requestIdleCallback`), and at the latest
+/// [`SAVE_DUE_AT_LATEST`] later (then, where there is no idle callback, as in Safari).
 fn when_idle(f: impl FnOnce() + 'static) {
     let window = window();
     if js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false) {
         let f = wasm_bindgen::closure::Closure::once_into_js(f);
-        let _ = window.request_idle_callback(f.unchecked_ref());
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(SAVE_DUE_AT_LATEST.as_millis() as u32);
+        let _ = window.request_idle_callback_with_options(f.unchecked_ref(), &options);
+    } else {
+        set_timeout(f, SAVE_DUE_AT_LATEST);
     }
 }
 
