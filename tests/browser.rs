@@ -716,6 +716,12 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
             vec![],
         )
         .await;
+        // The storage this phone's responses use, and the browser's use and limit.
+        let used = b.wait_text(".storage p", "此浏览器共用").await;
+        assert!(
+            used.starts_with("本机存储已用: ") && used.contains(" KB（") && used.contains("上限"),
+            "{used}"
+        );
         b.wait_text(".storage .delete-uploaded", "(1)").await;
         b.click(".storage .delete-uploaded").await;
         b.wait_hidden(&listed).await;

@@ -30,7 +30,7 @@ macro_rules! keys {
 keys! {
     AppName => "田野入户调查", "Tianye field survey";
     Questionnaires => "问卷", "Questionnaires";
-    NewResponse => "新建", "New";
+    NewResponse => "新建：", "New: ";
     MyResponses => "本机答卷", "Responses on this device";
     Search => "按户主、村或任何答案搜索", "Search by household, village or any answer";
     Draft => "草稿", "Drafts";
@@ -51,6 +51,7 @@ keys! {
     Review => "检查并提交", "Review and submit";
     FirstProblem => "跳到第一个问题", "Go to the first problem";
     Home => "返回列表", "Back to the list";
+    List => "列表", "List";
     MarkComplete => "标记为完成", "Mark complete";
     HasProblems => "还有问题需要修改", "There are problems to fix";
     NoProblems => "没有问题，可以提交", "No problems: ready to submit";
@@ -65,6 +66,7 @@ keys! {
     StorageFull => "浏览器存储已满，新的修改没有保存！已保存的内容不会丢失。请立即“导出为文件”备份，并上传或删除已上传的答卷。", "Browser storage is full: the latest change was NOT saved. What was saved is kept. Save all as a file now, then upload or delete uploaded responses.";
     SaveFile => "导出为文件", "Save all as file";
     StorageUse => "本机存储已用", "Storage used on this device";
+    BrowserStorage => "（此浏览器共用 {used} MB，上限 {quota} MB）", " (this browser: {used} MB of {quota} MB)";
     Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";

@@ -714,7 +714,7 @@ fn Pages(st: FormState) -> impl IntoView {
     view! {
         <div class="form-screen">
             <header class="bar">
-                <button class="link" on:click=move |_| app.go(Route::Home)>"‹ " {move || t(Key::Home, &lang())}</button>
+                <button class="link" on:click=move |_| app.go(Route::Home)>"‹ " {move || t(Key::List, &lang())}</button>
                 <h1>{move || title.get(&lang(), "zh").to_owned()}</h1>
                 <span class="badge" title=move || t(Key::Version, &lang())>{format!("v{version}")}</span>
                 {language_switch(st)}

@@ -122,7 +122,7 @@ pub fn Home(
                                     let l = l.clone();
                                     leptos::task::spawn_local(async move { app.start(l).await });
                                 }>
-                                    <span>"+ " {move || t(Key::NewResponse, &lang())} "："</span>
+                                    <span>"+ " {move || t(Key::NewResponse, &lang())}</span>
                                     <strong>{move || title.get(&lang(), "zh").to_owned()}</strong>
                                     <span class="badge">{format!("v{version}")}</span>
                                 </button>
@@ -160,7 +160,11 @@ pub fn Home(
                 <p>
                     {move || t(Key::StorageUse, &lang())} ": "
                     {move || format!("{} KB", app.used.get() * 2 / 1024)}
-                    {move || estimate.get().map(|(u, q)| format!(" ({} / {} MB)", (u / 1e6).round() as i64, (q / 1e6).round() as i64))}
+                    {move || estimate.get().map(|(u, q)| {
+                        t(Key::BrowserStorage, &lang())
+                            .replace("{used}", &((u / 1e6).round() as i64).to_string())
+                            .replace("{quota}", &((q / 1e6).round() as i64).to_string())
+                    })}
                 </p>
             </section>
         </div>
