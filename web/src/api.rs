@@ -51,6 +51,12 @@ pub fn uuid() -> String {
     format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..])
 }
 
+/// `text` in lower case, by the browser's `toLowerCase` (full Unicode, as
+/// `str::to_lowercase`, without shipping Rust's case tables in the app).
+pub fn lowercase(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
 /// Whether the browser says it is online.
 pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())

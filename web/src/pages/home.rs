@@ -65,7 +65,7 @@ pub fn Home(
         let _ = api::download(&name, &text);
     };
     let groups = move || {
-        let q = query.get().trim().to_lowercase();
+        let q = api::lowercase(query.get().trim());
         app.records.with(|list| {
             Group::ALL
                 .iter()
@@ -77,7 +77,7 @@ pub fn Home(
                             q.is_empty()
                                 || r.summary
                                     .variants()
-                                    .any(|(_, line)| line.to_lowercase().contains(&q))
+                                    .any(|(_, line)| api::lowercase(line).contains(&q))
                         })
                         .cloned()
                         .collect();

@@ -36,7 +36,8 @@ impl std::fmt::Display for StoreError {
 fn store_error(e: StorageError) -> StoreError {
     match e {
         StorageError::JsError(js)
-            if js.name == "QuotaExceededError" || js.message.to_lowercase().contains("quota") =>
+            if js.name == "QuotaExceededError"
+                || js.message.to_ascii_lowercase().contains("quota") =>
         {
             StoreError::Full
         }
