@@ -10,6 +10,12 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// The page's clock in ms (`performance.now()`: monotonic, sub-millisecond), for
+/// timing work; [`now_ms`] where there is none.
+pub fn clock_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(now_ms, |p| p.now())
+}
+
 /// The device's offset from UTC, in minutes (UTC+8 gives 480).
 pub fn utc_offset_minutes() -> i16 {
     (-js_sys::Date::new_0().get_timezone_offset()) as i16

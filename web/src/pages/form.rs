@@ -93,6 +93,9 @@ pub struct FormState {
     /// A save is put off until the browser is idle (see
     /// [`FormState::persist_when_idle`]).
     save_due: StoredValue<bool>,
+    /// How long the last save took, in ms: an idle period shorter than that is left to
+    /// the frames.
+    save_cost: StoredValue<f64>,
 }
 
 impl FormState {
@@ -122,6 +125,7 @@ impl FormState {
             pages: StoredValue::new(pages(&form)),
             excess_rows: StoredValue::new(Vec::new()),
             save_due: StoredValue::new(false),
+            save_cost: StoredValue::new(0.0),
         };
         // A save still due when the form closes is made before its state goes.
         Owner::on_cleanup(move || st.persist_if_due());
@@ -331,12 +335,12 @@ impl FormState {
 
     /// Saves the answers once the browser is idle after a change that holds no answer
     /// (an added row is empty): the frame showing the row comes first, and the save (the
-    /// whole response serialised and written) follows, at most
-    /// [`SAVE_DUE_AT_LATEST`] later. Anything typed into the row is saved at once, as
-    /// every answer is, and the row with it. A form closed before then saves on closing.
-    /// A response that is not a plain draft (complete, queued, rejected) is saved at
-    /// once: the change makes it a draft again, and the list and the upload queue must
-    /// know that now, not 100 ms later.
+    /// whole response serialised and written) follows in an idle period long enough for
+    /// it, so it delays no frame, and at most [`SAVE_DUE_AT_LATEST`] later. Anything
+    /// typed into the row is saved at once, as every answer is, and the row with it. A
+    /// form closed before then saves on closing. A response that is not a plain draft
+    /// (complete, queued, rejected) is saved at once: the change makes it a draft again,
+    /// and the list and the upload queue must know that now, not 100 ms later.
     fn persist_when_idle(&self) {
         let plain_draft = self.record.with_value(|r| {
             r.response.status == Status::Draft && matches!(r.upload, Upload::Draft)
@@ -349,8 +353,22 @@ impl FormState {
             return;
         }
         self.save_due.set_value(true);
+        self.save_when_idle(api::clock_ms() + SAVE_DUE_AT_LATEST.as_secs_f64() * 1000.0);
+    }
+
+    /// Makes the save put off by [`FormState::persist_when_idle`] in the next idle period
+    /// that can hold it (as long as the last save took), or once `due_at` (ms, page
+    /// clock) has come.
+    fn save_when_idle(&self, due_at: f64) {
         let st = *self;
-        when_idle(move || st.persist_if_due());
+        when_idle(due_at - api::clock_ms(), move |time_remaining| {
+            let Some(cost) = st.save_cost.try_get_value() else { return };
+            if time_remaining >= cost || api::clock_ms() >= due_at {
+                st.persist_if_due();
+            } else {
+                st.save_when_idle(due_at);
+            }
+        });
     }
 
     /// Makes the save [`FormState::persist_when_idle`] scheduled, unless made since.
@@ -379,6 +397,7 @@ impl FormState {
     /// Saves the answers at once. Editing a completed or rejected response makes it a
     /// draft again until it is marked complete.
     pub fn persist(&self) {
+        let started = api::clock_ms();
         self.save_due.set_value(false);
         let (answers, summary) =
             self.session.with_value(|s| (s.answers(), crate::state::answers::summary(s)));
@@ -405,6 +424,7 @@ impl FormState {
                 }
             });
         }
+        self.save_cost.try_set_value(api::clock_ms() - started);
     }
 
     /// Shows page `page` and remembers it, so the form reopens there after a reload.
@@ -752,17 +772,23 @@ fn Pages(st: FormState) -> impl IntoView {
     }
 }
 
-/// Runs `f` when the browser is next idle (`requestIdleCallback`), and at the latest
-/// [`SAVE_DUE_AT_LATEST`] later (then, where there is no idle callback, as in Safari).
-fn when_idle(f: impl FnOnce() + 'static) {
+/// Runs `f` in the browser's next idle period (`requestIdleCallback`), giving it the
+/// ms left in that period, or once `at_latest_ms` have passed (then with 0 left). Where
+/// there is no idle callback (Safari), `f` runs after `at_latest_ms`, with all the time
+/// it needs.
+fn when_idle(at_latest_ms: f64, f: impl FnOnce(f64) + 'static) {
     let window = window();
+    let wait = at_latest_ms.max(1.0);
     if js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false) {
-        let f = wasm_bindgen::closure::Closure::once_into_js(f);
+        let f =
+            wasm_bindgen::closure::Closure::once_into_js(move |deadline: web_sys::IdleDeadline| {
+                f(if deadline.did_timeout() { 0.0 } else { deadline.time_remaining() });
+            });
         let options = web_sys::IdleRequestOptions::new();
-        options.set_timeout(SAVE_DUE_AT_LATEST.as_millis() as u32);
+        options.set_timeout(wait as u32);
         let _ = window.request_idle_callback_with_options(f.unchecked_ref(), &options);
     } else {
-        set_timeout(f, SAVE_DUE_AT_LATEST);
+        set_timeout(move || f(f64::INFINITY), Duration::from_secs_f64(wait / 1000.0));
     }
 }
 
