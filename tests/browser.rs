@@ -722,6 +722,19 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
             used.starts_with("本机存储已用: ") && used.contains(" KB（") && used.contains("上限"),
             "{used}"
         );
+        // Whether the browser keeps the data for good, as the browser itself says.
+        let kept = b
+            .js_async(
+                "const done = arguments[arguments.length - 1]; navigator.storage.persisted().then(done);",
+                vec![],
+            )
+            .await;
+        let said = if kept == json!(true) {
+            "浏览器已同意长期保存"
+        } else {
+            "浏览器在空间不足时可能清除"
+        };
+        b.wait_text(".storage .persist", said).await;
         b.wait_text(".storage .delete-uploaded", "(1)").await;
         b.click(".storage .delete-uploaded").await;
         b.wait_hidden(&listed).await;

@@ -124,6 +124,9 @@ pub struct App {
     pub token: RwSignal<Option<String>>,
     /// Storage used, in characters (measured when the list is shown).
     pub used: RwSignal<usize>,
+    /// Whether the browser keeps this site's storage for good (`navigator.storage
+    /// .persist()`); `None` until it has answered.
+    pub persisted: RwSignal<Option<bool>>,
     /// Who fills in new responses on this device (XLSForm's `username`).
     pub enumerator: RwSignal<Option<String>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
@@ -169,6 +172,7 @@ impl App {
             catalog: RwSignal::new(Vec::new()),
             token: RwSignal::new(settings.token),
             used: RwSignal::new(used),
+            persisted: RwSignal::new(None),
             enumerator: RwSignal::new(settings.enumerator),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),

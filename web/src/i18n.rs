@@ -89,5 +89,6 @@ keys! {
     EnumeratorHint => "您的姓名，记入每份新答卷", "Your name, recorded in each new response";
     Thanks => "已保存，联网后会自动上传。", "Saved; it uploads automatically when online.";
     Retry => "下次重试", "Next try";
-    Persisted => "已请求浏览器长期保存数据", "Asked the browser to keep this data";
+    StorageKept => "浏览器已同意长期保存本机数据", "The browser keeps this data for good";
+    StorageMayBeCleared => "浏览器在空间不足时可能清除本机数据：请及时上传，或“导出为文件”备份", "The browser may clear this data when space runs low: upload often, or save all as a file";
 }

@@ -79,9 +79,8 @@ pub fn connect(app: App) {
     }
     leptos::task::spawn_local(async move {
         app.load_catalog().await;
-        if api::persist_storage().await {
-            leptos::logging::log!("{}", i18n::both(i18n::Key::Persisted));
-        }
+        let kept = api::persist_storage().await;
+        let _ = app.persisted.try_set(Some(kept));
     });
     app.kick_uploads();
 }

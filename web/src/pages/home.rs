@@ -166,6 +166,11 @@ pub fn Home(
                             .replace("{quota}", &((q / 1e6).round() as i64).to_string())
                     })}
                 </p>
+                {move || app.persisted.get().map(|kept| view! {
+                    <p class=if kept { "persist kept" } else { "persist may-be-cleared" }>
+                        {move || t(if kept { Key::StorageKept } else { Key::StorageMayBeCleared }, &lang())}
+                    </p>
+                })}
             </section>
         </div>
     }
