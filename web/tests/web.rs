@@ -238,9 +238,7 @@ fn empty_record(form_id: &str, id: &str) -> Record {
 /// Mounts the items `names` of `lbc_household` (with `answers`) in a fresh element;
 /// returns the element and the form's state.
 fn mount(prefix: &str, answers: Value, names: &[&str]) -> (web_sys::HtmlElement, FormState) {
-    clear(prefix);
-    let host = new_host();
-    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let (host, form) = fresh(prefix, LBC);
     let ids: Vec<_> = names.iter().map(|n| form.lookup(n).expect("item")).collect();
     let record = record("m", "2026-07-01T09:00:00+08:00", answers);
     let st = mount_form(&host, prefix, form, record, move |st| {
@@ -376,9 +374,7 @@ async fn relevance_hides_and_shows_a_question() {
 /// labels follow it.
 #[wasm_bindgen_test]
 async fn the_review_switches_language() {
-    clear("t-review-lang.");
-    let host = new_host();
-    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let (host, form) = fresh("t-review-lang.", LBC);
     let r = record("m", "2026-07-01T09:00:00+08:00", json!({}));
     mount_form(&host, "t-review-lang.", form, r, |st| view! { <ReviewPage st=st/> }.into_any());
     tick().await;
@@ -407,15 +403,11 @@ async fn the_review_switches_language() {
 /// focus with the choice.
 #[wasm_bindgen_test]
 async fn a_rating_is_a_group_of_radios_chosen_by_tap_or_arrow_keys() {
-    clear("t-rating.");
-    let host = new_host();
-    let form = Arc::new(
-        Form::from_json(
-            r#"{"id": "rating", "version": "1", "title": "rating",
+    let (host, form) = fresh(
+        "t-rating.",
+        r#"{"id": "rating", "version": "1", "title": "rating",
                 "items": [{"type": "rating", "name": "stars", "scale": 5,
                            "label": {"zh": "满意度", "en": "Satisfaction"}}]}"#,
-        )
-        .expect("compiles"),
     );
     let stars = form.lookup("stars").unwrap();
     let st = mount_form(&host, "t-rating.", form, empty_record("rating", "m"), move |st| {
@@ -473,11 +465,9 @@ async fn a_rating_is_a_group_of_radios_chosen_by_tap_or_arrow_keys() {
 /// have something to say) is skipped, and comes back once something in it shows.
 #[wasm_bindgen_test]
 async fn a_page_with_nothing_to_show_is_skipped() {
-    clear("t-empty-page.");
-    let host = new_host();
-    let form = Arc::new(
-        Form::from_json(
-            r#"{"id": "pages", "version": "1", "title": "pages", "items": [
+    let (host, form) = fresh(
+        "t-empty-page.",
+        r#"{"id": "pages", "version": "1", "title": "pages", "items": [
                  {"type": "group", "name": "g_one", "label": "one",
                   "items": [{"type": "integer", "name": "age", "label": "age"}]},
                  {"type": "group", "name": "g_result", "label": "result", "items": [
@@ -486,8 +476,6 @@ async fn a_page_with_nothing_to_show_is_skipped() {
                     "relevant": "${age} != ''"}]},
                  {"type": "group", "name": "g_three", "label": "three",
                   "items": [{"type": "text", "name": "remarks", "label": "remarks"}]}]}"#,
-        )
-        .expect("compiles"),
     );
     let record = empty_record("pages", "p");
     let st = mount_form(&host, "t-empty-page.", Arc::clone(&form), record.clone(), |st| {
@@ -641,6 +629,14 @@ fn new_host() -> web_sys::HtmlElement {
     host
 }
 
+/// A fresh start for a test: its storage `prefix` cleared, a new element to mount in, and
+/// `questionnaire` compiled.
+fn fresh(prefix: &str, questionnaire: &str) -> (web_sys::HtmlElement, Arc<Form>) {
+    clear(prefix);
+    let form = Arc::new(Form::from_json(questionnaire).expect("the test's questionnaire compiles"));
+    (new_host(), form)
+}
+
 /// Fires `blur` on `css` (the user leaves the box).
 fn leave(host: &web_sys::HtmlElement, css: &str) {
     query(host, css).dispatch_event(&web_sys::Event::new("blur").unwrap()).unwrap();
@@ -722,9 +718,7 @@ fn open_roster_record() -> Record {
 
 #[wasm_bindgen_test]
 async fn removing_a_row_moves_the_later_rows_up() {
-    clear("t-rows.");
-    let host = new_host();
-    let form = Arc::new(Form::from_json(OPEN_ROSTER).expect("compiles"));
+    let (host, form) = fresh("t-rows.", OPEN_ROSTER);
     let people = form.lookup("people").unwrap();
     let handle = leptos::mount::mount_to(host.clone(), move || {
         let app = App::new(Config { prefix: "t-rows.".into(), ..Config::default() });
@@ -782,9 +776,7 @@ async fn removing_a_row_moves_the_later_rows_up() {
 /// response is saved (as a draft again) at once.
 #[wasm_bindgen_test]
 async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
-    clear("t-addsave.");
-    let host = new_host();
-    let form = Arc::new(Form::from_json(OPEN_ROSTER).expect("compiles"));
+    let (host, form) = fresh("t-addsave.", OPEN_ROSTER);
     let people = form.lookup("people").unwrap();
     // The form shown while `open` (as the app shows it while its route is the form's).
     let open = RwSignal::new(true);
@@ -892,9 +884,7 @@ fn an_embedded_form_with_a_storage_prefix_in_use_is_refused() {
 /// there makes the roster's cards on the page after.
 #[wasm_bindgen_test]
 async fn each_page_is_built_afresh_and_the_count_makes_the_cards() {
-    clear("t-pages.");
-    let host = new_host();
-    let form = Arc::new(Form::from_json(LBC).expect("lbc_household compiles"));
+    let (host, form) = fresh("t-pages.", LBC);
     let r = record("m", "2026-07-01T09:00:00+08:00", json!({"consent": "yes"}));
     let st = mount_form(&host, "t-pages.", form, r, |st| {
         view! { <main class="page">{page_view(st)}</main> }.into_any()
