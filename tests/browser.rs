@@ -37,7 +37,10 @@
 //!   "review";
 //! - E10 the coordinator publishes a new version: the phone keeps it as soon as it sees
 //!   it listed, and offline offers it alone (not the bundled older copy beside it); a
-//!   draft on the older version opens on that version, says so, and uploads against it.
+//!   draft on the older version opens on that version, says so, and uploads against it;
+//! - E11 the app open in two tabs of one phone (the team link opened twice): what one
+//!   tab stores, the other shows before it writes, so neither tab's answers overwrite
+//!   the other's; each tab's list shows the responses the other starts or deletes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1750,6 +1753,57 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(old_id));
         assert_eq!(stored[0]["questionnaire"]["version"], json!("2026.2"), "{}", stored[0]);
+        b.close().await;
+    });
+}
+
+#[test]
+fn two_tabs_of_one_phone_never_overwrite_each_others_answers() {
+    browser::run(async {
+        let site = Site::start();
+        let (b, id) = household_on_team_link(&site).await;
+        let first = b.client.window().await.expect("this tab");
+        type_text(&b, "enumerator_name", "周晓雯").await;
+
+        // The team link opened again: a second tab opens the same household, finds the
+        // name, answers the household code, and starts another household.
+        let second = b.client.new_window(true).await.expect("a new tab").handle;
+        b.client.switch_to_window(second.clone()).await.expect("to the second tab");
+        b.goto(&site.url("/#/")).await;
+        b.wait_visible(&format!("li.record[data-id='{id}']")).await;
+        open_draft(&b, &id).await;
+        assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
+        type_text(&b, "hh_code", "XS03-012").await;
+        go_home(&b).await;
+        let other = new_household(&b).await;
+
+        // Back in the first tab, still on the household's first page: it shows the code
+        // typed in the second tab and says why; what it is given now is stored with
+        // that code, not over it.
+        b.client.switch_to_window(first.clone()).await.expect("to the first tab");
+        b.wait(
+            "the first tab to show the code typed in the second",
+            "return document.getElementById('q-hh_code-input')?.value === 'XS03-012';",
+        )
+        .await;
+        b.wait_text(".notice", "另一个标签页").await;
+        choose(&b, "consent", "yes").await;
+        let answers = stored_record(&b, &id).await["response"]["answers"].clone();
+        assert_eq!(answers["enumerator_name"], json!("周晓雯"), "{answers}");
+        assert_eq!(answers["hh_code"], json!("XS03-012"), "{answers}");
+        assert_eq!(answers["consent"], json!("yes"), "{answers}");
+
+        // Its list has the household the second tab started; deleted there, it goes here.
+        go_home(&b).await;
+        b.wait_visible(&format!("li.record[data-id='{other}']")).await;
+        b.client.switch_to_window(second).await.expect("to the second tab");
+        b.js("window.confirm = () => true;", vec![]).await;
+        go_home(&b).await;
+        b.click(&format!("li.record[data-id='{other}'] button.danger")).await;
+        b.wait_hidden(&format!("li.record[data-id='{other}']")).await;
+        b.client.switch_to_window(first).await.expect("to the first tab");
+        b.wait_hidden(&format!("li.record[data-id='{other}']")).await;
+        b.wait_visible(&format!("li.record[data-id='{id}']")).await;
         b.close().await;
     });
 }

@@ -68,6 +68,11 @@ pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
+/// Whether the page is shown (not a tab in the background or a minimised window).
+pub fn page_shown() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| !d.hidden())
+}
+
 /// How long a request may take, body included, before it counts as a network failure:
 /// on a poor signal a stalled connection can hang for many minutes, and an upload
 /// waiting on it would hold the whole queue.

@@ -14,7 +14,7 @@ use tianye_core::{Form, Session};
 use crate::api;
 use crate::i18n::{Key, both};
 use crate::state::record::{Group, Record, Upload};
-use crate::state::store::{Settings, Store, StoreError};
+use crate::state::store::{Elsewhere, Settings, Store, StoreError};
 use crate::state::upload::{Outcome, backoff_ms, classify};
 
 /// Where the app is.
@@ -129,8 +129,13 @@ pub struct App {
     pub persisted: RwSignal<Option<bool>>,
     /// Who fills in new responses on this device (XLSForm's `username`).
     pub enumerator: RwSignal<Option<String>>,
+    /// The responses other tabs changed (questionnaire id, response id), as last taken
+    /// in: a form showing one of them here is built again from the stored copy.
+    pub changed_elsewhere: RwSignal<Vec<(String, String)>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
     uploading: StoredValue<bool>,
+    /// Changes other tabs made while this page was hidden, taken in when it is shown.
+    elsewhere: StoredValue<Vec<Elsewhere>>,
 }
 
 #[derive(Deserialize)]
@@ -174,8 +179,68 @@ impl App {
             used: RwSignal::new(used),
             persisted: RwSignal::new(None),
             enumerator: RwSignal::new(settings.enumerator),
+            changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),
+            elsewhere: StoredValue::new(Vec::new()),
+        }
+    }
+
+    /// Notes a change another tab (or window) of this browser made to this store, read
+    /// from the key of a `storage` event. It is taken in at once while this page is
+    /// shown; a page in the background keeps the note until it is shown again, so it
+    /// parses nothing for each keystroke made in the other tab.
+    pub fn note_change_elsewhere(&self, key: Option<&str>) {
+        let Some(what) = self.store.with_value(|s| s.elsewhere(key)) else { return };
+        self.elsewhere.update_value(|pending| {
+            if !pending.contains(&what) {
+                pending.push(what);
+            }
+        });
+        if api::page_shown() {
+            self.take_in_changes_elsewhere();
+        }
+    }
+
+    /// Brings this tab's copies (the list, the settings, the response open) up to date
+    /// with what other tabs stored since: without it, a change made here to a stale
+    /// copy would overwrite theirs.
+    pub fn take_in_changes_elsewhere(&self) {
+        let Some(pending) = self.elsewhere.try_update_value(std::mem::take) else { return };
+        let store = self.store.get_value();
+        let mut changed = Vec::new();
+        for what in pending {
+            match what {
+                Elsewhere::Everything => {
+                    self.records.set(store.records());
+                    self.take_in_settings(&store.settings());
+                    if let Route::Form { form, id, .. } = self.route.get_untracked() {
+                        changed.push((form, id));
+                    }
+                }
+                Elsewhere::Settings => self.take_in_settings(&store.settings()),
+                Elsewhere::Record { form, id } => {
+                    self.keep_in_list(&form, &id, store.get(&form, &id));
+                    changed.push((form, id));
+                }
+            }
+        }
+        if !changed.is_empty() {
+            self.changed_elsewhere.set(changed);
+        }
+    }
+
+    fn take_in_settings(&self, settings: &Settings) {
+        if self.token.get_untracked() != settings.token {
+            self.token.set(settings.token.clone());
+        }
+        if self.enumerator.get_untracked() != settings.enumerator {
+            self.enumerator.set(settings.enumerator.clone());
+        }
+        if let Some(lang) = &settings.lang
+            && self.lang.get_untracked() != *lang
+        {
+            self.lang.set(lang.clone());
         }
     }
 
@@ -288,16 +353,20 @@ impl App {
 
     /// Deletes the records `which` picks: the index is rewritten and the storage used
     /// measured once, however many go.
+    /// Each is checked again on its stored copy, which another tab may have changed
+    /// (an uploaded response reopened there is a draft again, not to be deleted).
     fn delete_where(&self, which: impl Fn(&Record) -> bool) {
+        let store = self.store.get_value();
         let gone: Vec<(String, String)> = self.records.with_untracked(|list| {
             list.iter()
                 .filter(|r| which(r))
                 .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+                .filter(|(form, id)| store.get(form, id).is_none_or(|stored| which(&stored)))
                 .collect()
         });
         let keys: Vec<(&str, &str)> = gone.iter().map(|(f, i)| (f.as_str(), i.as_str())).collect();
         self.store.with_value(|s| s.delete_all(&keys));
-        self.records.update(|list| list.retain(|r| !which(r)));
+        self.records.set(store.records());
         self.used.set(self.store.with_value(Store::used_chars));
     }
 
@@ -538,8 +607,22 @@ impl App {
                 return;
             }
             let now = api::now_ms();
-            let due = self.records.with_untracked(|list| list.iter().find(|r| r.due(now)).cloned());
-            let Some(mut record) = due else { return };
+            let due = self.records.with_untracked(|list| {
+                list.iter()
+                    .find(|r| r.due(now))
+                    .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+            });
+            let Some((form, id)) = due else { return };
+            // What is sent is the stored copy: another tab may have changed the response
+            // since this tab's list was read.
+            let stored = self.store.with_value(|s| s.get(&form, &id));
+            let mut record = match stored {
+                Some(record) if record.due(now) => record,
+                stale => {
+                    self.keep_in_list(&form, &id, stale);
+                    continue;
+                }
+            };
             let attempts = match record.upload {
                 Upload::Queued { attempts, .. } => attempts,
                 _ => 0,
@@ -557,7 +640,7 @@ impl App {
                     Some(&body),
                 )
                 .await;
-            record.upload = match classify(&answer) {
+            let upload = match classify(&answer) {
                 Outcome::Stored => Upload::Uploaded { at: api::now_iso() },
                 Outcome::Rejected { code, message, problems } => {
                     Upload::Rejected { code, message, problems }
@@ -568,12 +651,40 @@ impl App {
                     last_error: Some(reason),
                 },
             };
-            self.save(&record);
-            if matches!(record.upload, Upload::Queued { .. }) {
+            let retry = matches!(upload, Upload::Queued { .. });
+            // The answer is about the copy that went out. Changed meanwhile (in another
+            // tab, which had not yet seen it was being sent), the response keeps its new
+            // state: marked complete again, it is sent again.
+            match self.store.with_value(|s| s.get(&form, &id)) {
+                Some(mut now) if now.response == record.response => {
+                    now.upload = upload;
+                    self.save(&now);
+                }
+                other => self.keep_in_list(&form, &id, other),
+            }
+            if retry {
                 // The server or the network is failing: wait for the backoff.
                 return;
             }
         }
+    }
+
+    /// Puts the stored copy of response `id` of questionnaire `form` (`None`: deleted)
+    /// in the list in place of this tab's.
+    fn keep_in_list(&self, form: &str, id: &str, stored: Option<Record>) {
+        self.records.update(|list| {
+            let at = list
+                .iter()
+                .position(|r| r.response.instance_id == id && r.response.questionnaire.id == form);
+            match (at, stored) {
+                (Some(i), Some(record)) => list[i] = record,
+                (None, Some(record)) => list.insert(0, record),
+                (Some(i), None) => {
+                    list.remove(i);
+                }
+                (None, None) => {}
+            }
+        });
     }
 
     /// The number of records in each group.

@@ -77,6 +77,26 @@ pub fn connect(app: App) {
             }
         });
     }
+    // Another tab of this browser changed storage (this tab's own writes fire no event
+    // here): its changes are taken in before this tab writes over them.
+    let _ = window_event_listener(leptos::ev::storage, move |e| {
+        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        if e.storage_area().is_some_and(|area| Some(area) == local) {
+            app.note_change_elsewhere(e.key().as_deref());
+        }
+    });
+    // A page restored from the back-forward cache missed the events meanwhile.
+    let _ = window_event_listener(leptos::ev::pageshow, move |e| {
+        if e.persisted() {
+            app.note_change_elsewhere(None);
+        }
+    });
+    // `visibilitychange` bubbles from the document to the window.
+    let _ = window_event_listener_untyped("visibilitychange", move |_| {
+        if api::page_shown() {
+            app.take_in_changes_elsewhere();
+        }
+    });
     leptos::task::spawn_local(async move {
         app.load_catalog().await;
         let kept = api::persist_storage().await;

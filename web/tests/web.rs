@@ -28,11 +28,11 @@ use tianye_core::schema::Text;
 use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
-use tianye_web::pages::form::{FormState, page_view};
+use tianye_web::pages::form::{FormPage, FormState, page_view};
 use tianye_web::pages::review::{ReviewPage, problem_place};
 use tianye_web::state::answers::summary;
 use tianye_web::state::record::{Record, Upload};
-use tianye_web::state::store::{Store, StoreError};
+use tianye_web::state::store::{Elsewhere, Store, StoreError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -149,6 +149,34 @@ fn two_prefixes_keep_two_stores_apart() {
     assert!(a.get("lbc_household", "x").is_some(), "deleting in b leaves a alone");
     clear("portal-a.");
     clear("portal-b.");
+}
+
+/// A `storage` event's key names what another tab changed in this store; keys of other
+/// prefixes, the index and the questionnaire cache are none of the app's copies in
+/// memory.
+#[wasm_bindgen_test]
+fn a_storage_key_changed_elsewhere_names_what_it_touched() {
+    let store = Store::new("portal-a.");
+    let record =
+        |form: &str, id: &str| Some(Elsewhere::Record { form: form.to_owned(), id: id.to_owned() });
+    let cases: [(Option<&str>, Option<Elsewhere>); 8] = [
+        (Some("portal-a.tianye.v1.r.lbc_household.0f3a-77"), record("lbc_household", "0f3a-77")),
+        (
+            Some("portal-a.tianye.v1.r.lbc_household.uuid.with.dots"),
+            record("lbc_household", "uuid.with.dots"),
+        ),
+        (Some("portal-a.tianye.v1.settings"), Some(Elsewhere::Settings)),
+        (None, Some(Elsewhere::Everything)),
+        (Some("portal-a.tianye.v1.index"), None),
+        (Some("portal-a.tianye.v1.q.lbc_household@2026.2"), None),
+        (Some("portal-b.tianye.v1.r.lbc_household.0f3a-77"), None),
+        (Some("tianye.v1.settings"), None),
+    ];
+    for (key, expected) in cases {
+        assert_eq!(store.elsewhere(key), expected, "{key:?}");
+    }
+    assert_eq!(Store::new("").elsewhere(Some("tianye.v1.settings")), Some(Elsewhere::Settings));
+    assert_eq!(Store::new("").elsewhere(Some("portal-a.tianye.v1.settings")), None);
 }
 
 /// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.
@@ -842,6 +870,164 @@ async fn an_added_row_is_saved_when_idle_or_when_the_form_closes() {
     tick().await;
     host.remove();
     clear("t-addsave.");
+}
+
+/// The form follows its response's stored copy. While the upload queue sends it, it is
+/// held as it is (the server gets the copy that went out, and a change made meanwhile
+/// would be overwritten by the server's answer); refused by the server, it can be
+/// corrected. A change another tab stored is shown at once, and what is typed next is
+/// stored with it, not over it.
+#[wasm_bindgen_test]
+async fn the_form_follows_the_upload_queue_and_other_tabs() {
+    const PREFIX: &str = "t-follow.";
+    let host = {
+        clear(PREFIX);
+        new_host()
+    };
+    let store = Store::new(PREFIX);
+    store.put_questionnaire("lbc_household", "2026.2", LBC).unwrap();
+    let mut sent = record("f", "2026-07-01T09:00:00+08:00", json!({}));
+    store.put(&sent).unwrap();
+    let slot = Rc::new(Cell::new(None));
+    let app_slot = Rc::clone(&slot);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        let app = App::new(Config { prefix: PREFIX.into(), ..Config::default() });
+        app_slot.set(Some(app));
+        view! { <FormPage app=app form_id="lbc_household".to_owned() id="f".to_owned() review=false/> }
+    });
+    handle.forget();
+    let app = slot.take().expect("mounted");
+    for _ in 0..100 {
+        if host.query_selector("#q-enumerator_name-input").unwrap().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let stored = || store.get("lbc_household", "f").expect("stored").response.answers;
+    let notice = || app.notice.get_untracked().unwrap_or_default();
+    let value = |css: &str| -> String {
+        query(&host, css).dyn_into::<web_sys::HtmlInputElement>().unwrap().value()
+    };
+
+    // The queue marks it as being sent (as `upload_due` saves it): typing is refused,
+    // the box shows the stored answer again, and the notice says why.
+    sent.response.status = Status::Complete;
+    sent.upload = Upload::Uploading;
+    assert!(app.save(&sent));
+    tick().await;
+    type_text(&host, "#q-enumerator_name-input", "周晓雯");
+    tick().await;
+    assert_eq!(stored().get("enumerator_name"), None, "held while it is sent");
+    assert_eq!(value("#q-enumerator_name-input"), "");
+    assert!(notice().contains("正在上传"), "{}", notice());
+
+    // The server refuses it: the form takes corrections again.
+    sent.upload =
+        Upload::Rejected { code: "validation".into(), message: "…".into(), problems: Vec::new() };
+    assert!(app.save(&sent));
+    tick().await;
+    type_text(&host, "#q-enumerator_name-input", "周晓雯");
+    assert_eq!(stored()["enumerator_name"], json!("周晓雯"));
+
+    // Another tab stores a household code (its `storage` event names the record): the
+    // form shows it, says why, and the name typed next is stored with it.
+    let mut there = store.get("lbc_household", "f").unwrap();
+    there.response.answers.insert("hh_code".into(), json!("XS03-012"));
+    store.put(&there).unwrap();
+    app.note_change_elsewhere(Some("t-follow.tianye.v1.r.lbc_household.f"));
+    for _ in 0..50 {
+        if host.query_selector("#q-hh_code-input").unwrap().is_some()
+            && value("#q-hh_code-input") == "XS03-012"
+        {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(value("#q-hh_code-input"), "XS03-012");
+    assert_eq!(value("#q-enumerator_name-input"), "周晓雯");
+    assert!(notice().contains("另一个标签页"), "{}", notice());
+    type_text(&host, "#q-enumerator_name-input", "周晓雯（二组）");
+    let answers = stored();
+    assert_eq!(answers["hh_code"], json!("XS03-012"), "{answers:?}");
+    assert_eq!(answers["enumerator_name"], json!("周晓雯（二组）"));
+
+    // Deleted there: the form says so rather than writing it back.
+    store.delete("lbc_household", "f");
+    app.note_change_elsewhere(Some("t-follow.tianye.v1.r.lbc_household.f"));
+    for _ in 0..50 {
+        if host.text_content().unwrap_or_default().contains("另一个标签页里删除") {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(host.text_content().unwrap_or_default().contains("另一个标签页里删除"));
+    assert!(store.get("lbc_household", "f").is_none());
+    assert!(app.records.get_untracked().is_empty(), "the list follows too");
+    host.remove();
+    clear(PREFIX);
+}
+
+/// The upload queue sends the stored copy, not its own: a response another tab reopened
+/// and changed (a draft again there, the change not yet taken in here, as in a tab in
+/// the background) is neither sent nor written back as it was.
+#[wasm_bindgen_test]
+async fn the_upload_queue_sends_only_what_is_stored_as_due() {
+    const PREFIX: &str = "t-queue.";
+    clear(PREFIX);
+    let store = Store::new(PREFIX);
+    let mut queued = record("q", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-012"}));
+    queued.response.status = Status::Complete;
+    queued.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+    store.put(&queued).unwrap();
+    // Mounting starts Leptos's task executor, which the queue runs on.
+    let host = new_host();
+    leptos::mount::mount_to(host.clone(), || ()).forget();
+    // Nothing listens on port 9 (discard): a request there fails at once.
+    let app = App::new(Config {
+        prefix: PREFIX.into(),
+        endpoint: "http://127.0.0.1:9".into(),
+        ..Config::default()
+    });
+    assert!(app.records.get_untracked()[0].due(f64::MAX), "this tab's copy is due");
+    let mut changed = queued.clone();
+    changed.response.status = Status::Draft;
+    changed.upload = Upload::Draft;
+    changed.response.answers.insert("hh_code".into(), json!("XS03-013"));
+    store.put(&changed).unwrap();
+    app.kick_uploads();
+    sleep(300).await;
+    assert_eq!(
+        store.get("lbc_household", "q"),
+        Some(changed.clone()),
+        "left as the other tab stored it"
+    );
+    assert_eq!(
+        app.records.get_untracked(),
+        vec![changed.clone()],
+        "this tab's list takes the stored copy"
+    );
+    // Marked complete again, it is sent: here, to no server, so it is queued again with
+    // the reason, the new answers kept.
+    let mut complete = changed;
+    complete.response.status = Status::Complete;
+    complete.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+    assert!(app.save(&complete));
+    app.kick_uploads();
+    let mut tried = None;
+    for _ in 0..100 {
+        sleep(30).await;
+        tried = store
+            .get("lbc_household", "q")
+            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }));
+        if tried.is_some() {
+            break;
+        }
+    }
+    let tried = tried.expect("one failed attempt");
+    assert_eq!(tried.response.answers["hh_code"], json!("XS03-013"));
+    assert_eq!(tried.response.status, Status::Complete);
+    host.remove();
+    clear(PREFIX);
 }
 
 /// Two embedded forms on one page need their own storage prefixes: a second form with a

@@ -245,12 +245,18 @@ impl FormState {
 
     /// Whether the response may still change: once the server has it, it is final (a
     /// changed copy under the same id would be refused as a conflict).
+    /// While it is being sent it is held as it is: the server gets the copy that went
+    /// out, and a change made meanwhile would be overwritten when the server answers.
     pub fn editable(&self) -> bool {
-        let uploaded = self.record.with_value(|r| matches!(r.upload, Upload::Uploaded { .. }));
-        if uploaded {
-            self.app.notice.set(Some(crate::i18n::both(Key::Uploaded)));
+        let held = self.record.with_value(|r| match r.upload {
+            Upload::Uploaded { .. } => Some(Key::Uploaded),
+            Upload::Uploading => Some(Key::HeldWhileUploading),
+            _ => None,
+        });
+        if let Some(why) = held {
+            self.app.notice.set(Some(crate::i18n::both(why)));
         }
-        !uploaded
+        held.is_none()
     }
 
     /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
@@ -623,15 +629,17 @@ pub fn FormPage(
     /// Show the review page.
     review: bool,
 ) -> impl IntoView {
-    let record = app.store.with_value(|s| s.get(&form_id, &id));
+    let (form_key, id_key) = (form_id.clone(), id.clone());
     // The questionnaire may come from the network: loaded once, then shown.
     let loaded = RwSignal::new_local(None::<Result<(Arc<Form>, Record), String>>);
     leptos::task::spawn_local(async move {
         let result = async move {
-            let record = record.ok_or_else(|| crate::i18n::both(Key::NotFound))?;
-            let version = record.response.questionnaire.version.clone();
-            let form = app.form(&record.response.questionnaire.id, &version).await?;
-            Ok::<_, String>((form, record))
+            let stored = || app.store.with_value(|s| s.get(&form_key, &id_key));
+            let not_found = || crate::i18n::both(Key::NotFound);
+            let version = stored().ok_or_else(not_found)?.response.questionnaire.version;
+            let form = app.form(&form_key, &version).await?;
+            // Read again: another tab may have changed it while the questionnaire came.
+            Ok::<_, String>((form, stored().ok_or_else(not_found)?))
         }
         .await;
         // The page may be gone by now: then nothing is shown.
@@ -639,6 +647,56 @@ pub fn FormPage(
     });
     // One FormState per opened response, kept across the page ↔ review switch.
     let state: StoredValue<Option<FormState>, LocalStorage> = StoredValue::new_local(None);
+    // The upload queue moves the response on (being sent, on the server, refused): the
+    // form's copy follows, so that it is held while it is sent and a change made after
+    // does not undo the server's answer.
+    let (this_form, this_id) = (form_id.clone(), id.clone());
+    Effect::new(move |_| {
+        let upload = app.records.with(|list| {
+            list.iter()
+                .find(|r| {
+                    r.response.instance_id == this_id && r.response.questionnaire.id == this_form
+                })
+                .map(|r| r.upload.clone())
+        });
+        if let (Some(st), Some(upload)) = (state.get_value(), upload) {
+            st.record.update_value(|r| {
+                if r.upload != upload {
+                    r.upload = upload;
+                }
+            });
+        }
+    });
+    // Another tab changed this response: the form is built again from the stored copy,
+    // so that nothing typed here writes over what was typed there. A save put off here
+    // (an empty row added within the last 100 ms) is dropped with the old copy.
+    Effect::new(move |seen: Option<()>| {
+        let mine = app.changed_elsewhere.with(|changed| {
+            changed.iter().any(|(form, response)| *form == form_id && *response == id)
+        });
+        if seen.is_none() || !mine {
+            return;
+        }
+        let stored = app.store.with_value(|s| s.get(&form_id, &id));
+        if let Some(st) = state.get_value() {
+            if st.record.with_value(|r| Some(r) == stored.as_ref()) {
+                return;
+            }
+            st.save_due.set_value(false);
+        }
+        let reloaded = loaded.with_untracked(|l| match (l, stored) {
+            (Some(Ok((form, _))), Some(record)) => Some(Ok((Arc::clone(form), record))),
+            (Some(Ok(_)), None) => Some(Err(crate::i18n::both(Key::DeletedElsewhere))),
+            _ => None,
+        });
+        if let Some(reloaded) = reloaded {
+            if reloaded.is_ok() {
+                app.notice.set(Some(crate::i18n::both(Key::ChangedElsewhere)));
+            }
+            state.set_value(None);
+            loaded.set(Some(reloaded));
+        }
+    });
     move || match loaded.get() {
         None => view! { <p class="loading">{move || t(Key::Loading, &app.lang())}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),

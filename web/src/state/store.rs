@@ -63,6 +63,23 @@ pub struct Settings {
     pub device_id: Option<String>,
 }
 
+/// What a change another tab (or window) made to this store touched, read from the
+/// key of a `storage` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elsewhere {
+    /// The record of response `id` of questionnaire `form` (written or deleted).
+    Record {
+        /// Questionnaire id.
+        form: String,
+        /// Response id.
+        id: String,
+    },
+    /// The settings (token, language, enumerator).
+    Settings,
+    /// Everything: the whole storage was cleared.
+    Everything,
+}
+
 /// One line of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -92,6 +109,19 @@ impl Store {
 
     fn questionnaire_key(&self, id: &str, version: &str) -> String {
         self.key(&format!("q.{id}@{version}"))
+    }
+
+    /// What a change made elsewhere to storage key `key` touched in this store (`None`
+    /// for a key this store does not read from memory: the index, the questionnaire
+    /// cache, another prefix's). A cleared storage comes as no key at all.
+    pub fn elsewhere(&self, key: Option<&str>) -> Option<Elsewhere> {
+        let Some(key) = key else { return Some(Elsewhere::Everything) };
+        let rest = key.strip_prefix(&self.prefix)?.strip_prefix(VERSION)?;
+        if rest == "settings" {
+            return Some(Elsewhere::Settings);
+        }
+        let (form, id) = rest.strip_prefix("r.")?.split_once('.')?;
+        Some(Elsewhere::Record { form: form.to_owned(), id: id.to_owned() })
     }
 
     /// Whether `key` is stored, without reading its value.
