@@ -366,7 +366,13 @@ impl App {
         });
         let keys: Vec<(&str, &str)> = gone.iter().map(|(f, i)| (f.as_str(), i.as_str())).collect();
         self.store.with_value(|s| s.delete_all(&keys));
-        self.records.set(store.records());
+        self.records.update(|list| {
+            list.retain(|r| {
+                !gone.iter().any(|(form, id)| {
+                    r.response.questionnaire.id == *form && r.response.instance_id == *id
+                })
+            });
+        });
         self.used.set(self.store.with_value(Store::used_chars));
     }
 
