@@ -719,11 +719,18 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
             vec![],
         )
         .await;
-        // The storage this phone's responses use, and the browser's use and limit.
-        let used = b.wait_text(".storage p", "此浏览器共用").await;
-        assert!(
-            used.starts_with("本机存储已用: ") && used.contains(" KB（") && used.contains("上限"),
-            "{used}"
+        // The share of the browser's limit for this site's storage in use: a household
+        // is a small part of it, and no "nearly full" notice.
+        let used = b.wait_text(".storage p.use", "上限约 10 MB").await;
+        let percent: u32 = used
+            .strip_prefix("本机存储已用 ")
+            .and_then(|rest| rest.split_once('%'))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("{used}"));
+        assert!(percent < 10 && used.contains(" KB，"), "{used}");
+        assert_eq!(
+            b.js("return document.querySelectorAll('.storage .nearly-full').length;", vec![]).await,
+            json!(0)
         );
         // Whether the browser keeps the data for good, as the browser itself says.
         let kept = b
@@ -1083,13 +1090,26 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
         assert_eq!(code, 1, "{out}{err}");
         assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
 
-        // Space is freed: the next keystroke saves everything typed.
+        // The list shows the storage full and says how to make room.
+        go_home(&b).await;
+        b.wait_text(".storage p.use", "本机存储已用 100%").await;
+        b.wait_text(".storage .nearly-full", "存储快满了").await;
+
+        // Space is freed: the next keystroke saves everything typed (what the full
+        // storage refused is typed again).
         b.js("for (const k of Object.keys(localStorage)) if (k.startsWith('other.filler.')) localStorage.removeItem(k);", vec![]).await;
-        b.type_into("#q-hh_code-input", "12").await;
+        open_draft(&b, &second).await;
+        b.type_into("#q-hh_code-input", "XS03-012").await;
         b.blur().await;
         let record = stored_record(&b, &second).await;
         assert_eq!(record["response"]["answers"]["hh_code"], json!("XS03-012"));
         assert_eq!(record["response"]["answers"]["enumerator_name"], json!("李明"));
+        go_home(&b).await;
+        b.wait_text(".storage p.use", "本机存储已用 ").await;
+        assert_eq!(
+            b.js("return document.querySelectorAll('.storage .nearly-full').length;", vec![]).await,
+            json!(0)
+        );
         b.close().await;
     });
 }

@@ -174,15 +174,6 @@ pub async fn persist_storage() -> bool {
     }
 }
 
-/// Bytes used and the quota, from `navigator.storage.estimate()`.
-pub async fn storage_estimate() -> Option<(f64, f64)> {
-    let window = web_sys::window()?;
-    let p = window.navigator().storage().estimate().ok()?;
-    let v = JsFuture::from(p).await.ok()?;
-    let get = |k: &str| js_sys::Reflect::get(&v, &k.into()).ok().and_then(|x| x.as_f64());
-    Some((get("usage")?, get("quota")?))
-}
-
 /// `value` as a plain JavaScript value for a portal's callback (objects, not `Map`s),
 /// through the JSON the app already writes.
 pub fn to_js(value: &impl serde::Serialize) -> Option<JsValue> {

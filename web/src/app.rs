@@ -122,7 +122,7 @@ pub struct App {
     pub catalog: RwSignal<Vec<Listing>>,
     /// Upload token.
     pub token: RwSignal<Option<String>>,
-    /// Storage used, in characters (measured when the list is shown).
+    /// Characters this site's localStorage holds (measured when the list is shown).
     pub used: RwSignal<usize>,
     /// Whether the browser keeps this site's storage for good (`navigator.storage
     /// .persist()`); `None` until it has answered.
@@ -164,7 +164,6 @@ impl App {
                 let _ = store.put(r);
             }
         }
-        let used = store.used_chars();
         App {
             store: StoredValue::new(store),
             config: StoredValue::new_local(config),
@@ -176,7 +175,7 @@ impl App {
             online: RwSignal::new(api::online()),
             catalog: RwSignal::new(Vec::new()),
             token: RwSignal::new(settings.token),
-            used: RwSignal::new(used),
+            used: RwSignal::new(0),
             persisted: RwSignal::new(None),
             enumerator: RwSignal::new(settings.enumerator),
             changed_elsewhere: RwSignal::new(Vec::new()),
@@ -373,7 +372,7 @@ impl App {
                 })
             });
         });
-        self.used.set(self.store.with_value(Store::used_chars));
+        self.used.set(crate::state::store::site_chars());
     }
 
     /// Loads the catalog: the bundled questionnaires, the server's, and (when embedded)

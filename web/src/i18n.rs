@@ -68,8 +68,6 @@ keys! {
     OldVersion => "此答卷使用问卷的旧版本", "This response answers an older version of the questionnaire";
     StorageFull => "浏览器存储已满，新的修改没有保存！已保存的内容不会丢失。请立即“导出为文件”备份，并上传或删除已上传的答卷。", "Browser storage is full: the latest change was NOT saved. What was saved is kept. Save all as a file now, then upload or delete uploaded responses.";
     SaveFile => "导出为文件", "Save all as file";
-    StorageUse => "本机存储已用", "Storage used on this device";
-    BrowserStorage => "（此浏览器共用 {used} MB，上限 {quota} MB）", " (this browser: {used} MB of {quota} MB)";
     Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";
@@ -92,6 +90,8 @@ keys! {
     EnumeratorHint => "您的姓名，记入每份新答卷", "Your name, recorded in each new response";
     Thanks => "已保存，联网后会自动上传。", "Saved; it uploads automatically when online.";
     Retry => "下次重试", "Next try";
+    StorageUse => "本机存储已用 {percent}%（{kb} KB，上限约 {limit} MB）", "Storage used on this device: {percent}% ({kb} KB of about {limit} MB)";
+    StorageNearlyFull => "存储快满了：请上传答卷，删除已上传的答卷，或“导出为文件”备份", "Storage is nearly full: upload, delete uploaded responses, or save all as a file";
     StorageKept => "浏览器已同意长期保存本机数据", "The browser keeps this data for good";
     StorageMayBeCleared => "浏览器在空间不足时可能清除本机数据：请及时上传，或“导出为文件”备份", "The browser may clear this data when space runs low: upload often, or save all as a file";
 }

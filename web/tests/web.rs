@@ -32,7 +32,7 @@ use tianye_web::pages::form::{FormPage, FormState, page_view};
 use tianye_web::pages::review::{ReviewPage, problem_place};
 use tianye_web::state::answers::summary;
 use tianye_web::state::record::{Record, Upload};
-use tianye_web::state::store::{Elsewhere, Store, StoreError};
+use tianye_web::state::store::{Elsewhere, STORAGE_LIMIT_CHARS, Store, StoreError, site_chars};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -179,6 +179,19 @@ fn a_storage_key_changed_elsewhere_names_what_it_touched() {
     assert_eq!(Store::new("").elsewhere(Some("portal-a.tianye.v1.settings")), None);
 }
 
+/// The storage a site uses is counted as browsers count their limit: in UTF-16 code
+/// units of keys and values, whichever store or page wrote them.
+#[wasm_bindgen_test]
+fn the_site_storage_is_counted_in_utf16_units_of_every_key() {
+    clear("t-chars.");
+    let before = site_chars();
+    raw().set_item("t-chars.田野", "周晓雯 XS03-012 𠀋").unwrap();
+    // 10 + 15 units: "𠀋" is two.
+    assert_eq!(site_chars() - before, 10 + 15);
+    clear("t-chars.");
+    assert_eq!(site_chars(), before);
+}
+
 /// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.
 struct Filler;
 
@@ -213,6 +226,12 @@ fn a_full_storage_is_reported_and_keeps_the_previous_copy() {
     store.put(&before).unwrap();
     {
         let _filler = Filler::fill();
+        // Full where the app puts the limit it shows (counted as the browser counts).
+        let used = site_chars();
+        assert!(
+            (STORAGE_LIMIT_CHARS - 16..=STORAGE_LIMIT_CHARS).contains(&used),
+            "full at {used} characters, not {STORAGE_LIMIT_CHARS}"
+        );
         let mut after = before.clone();
         after.response.answers.insert("remarks".into(), json!("很长的备注".repeat(200)));
         assert_eq!(store.put(&after), Err(StoreError::Full));

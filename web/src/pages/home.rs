@@ -7,6 +7,7 @@ use crate::api;
 use crate::app::{App, Route};
 use crate::i18n::{Key, both, t};
 use crate::state::record::{Group, Record, Upload};
+use crate::state::store::STORAGE_LIMIT_CHARS;
 
 fn group_key(g: Group) -> Key {
     match g {
@@ -47,17 +48,11 @@ pub fn Home(
     app: App,
 ) -> impl IntoView {
     let lang = move || app.lang();
-    // Measured here, not at every save: it reads the whole of this site's storage.
-    app.used.set(app.store.with_value(crate::state::store::Store::used_chars));
+    // Measured here, not at every save: it reads every key of this site's storage.
+    app.used.set(crate::state::store::site_chars());
     let query = RwSignal::new(String::new());
-    // The browser's own estimate, asked again whenever the measured use changes.
-    let estimate = RwSignal::new(None::<(f64, f64)>);
-    Effect::new(move |_| {
-        app.used.track();
-        leptos::task::spawn_local(async move {
-            let _ = estimate.try_set(api::storage_estimate().await);
-        });
-    });
+    // Share of the limit used, in %; from 80 % on the list says to make room.
+    let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
     let save_file = move |_| {
         let text = app.records.with(|r| backup_json(r, app.token.get_untracked()));
         let name =
@@ -157,15 +152,15 @@ pub fn Home(
                         }>{move || t(Key::DeleteUploaded, &lang())} " (" {n} ")"</button>
                     })
                 }}
-                <p>
-                    {move || t(Key::StorageUse, &lang())} ": "
-                    {move || format!("{} KB", app.used.get() * 2 / 1024)}
-                    {move || estimate.get().map(|(u, q)| {
-                        t(Key::BrowserStorage, &lang())
-                            .replace("{used}", &((u / 1e6).round() as i64).to_string())
-                            .replace("{quota}", &((q / 1e6).round() as i64).to_string())
-                    })}
+                <p class="use">
+                    {move || t(Key::StorageUse, &lang())
+                        .replace("{percent}", &percent().to_string())
+                        .replace("{kb}", &(app.used.get() * 2 / 1024).to_string())
+                        .replace("{limit}", &(STORAGE_LIMIT_CHARS * 2 / 1024 / 1024).to_string())}
                 </p>
+                {move || (percent() >= 80).then(|| view! {
+                    <p class="nearly-full" role="alert">{move || t(Key::StorageNearlyFull, &lang())}</p>
+                })}
                 {move || app.persisted.get().map(|kept| view! {
                     <p class=if kept { "persist kept" } else { "persist may-be-cleared" }>
                         {move || t(if kept { Key::StorageKept } else { Key::StorageMayBeCleared }, &lang())}

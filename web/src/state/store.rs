@@ -289,19 +289,32 @@ impl Store {
     pub fn put_settings(&self, settings: &Settings) -> Result<(), StoreError> {
         LocalStorage::set(self.key("settings"), settings).map_err(store_error)
     }
+}
 
-    /// Characters this store holds (keys and values), a measure of its use.
-    pub fn used_chars(&self) -> usize {
-        let raw = LocalStorage::raw();
-        let prefix = format!("{}{VERSION}", self.prefix);
-        let mut total = 0;
-        for i in 0..raw.length().unwrap_or(0) {
-            if let Ok(Some(key)) = raw.key(i)
-                && key.starts_with(&prefix)
-            {
-                total += key.len() + Self::raw_get(&key).map_or(0, |v| v.len());
-            }
+/// How many characters (UTF-16 code units, keys and values) a site's localStorage holds
+/// at most: 5 Mi in Chromium (Android's Chrome and WebView, hence WeChat's browser),
+/// measured here by filling it with Latin and with Chinese text alike; Firefox and
+/// Safari keep about as much.
+pub const STORAGE_LIMIT_CHARS: usize = 5 * 1024 * 1024;
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `localStorage.getItem`, its value left in JavaScript (only its length is read).
+    #[wasm_bindgen(catch, js_namespace = localStorage, js_name = getItem)]
+    fn stored_text(key: &str) -> Result<Option<js_sys::JsString>, wasm_bindgen::JsValue>;
+}
+
+/// Characters (UTF-16 code units, as browsers count their limit) in this site's whole
+/// localStorage: every store's and anything else the site keeps, which share
+/// [`STORAGE_LIMIT_CHARS`]. Reads every key; the values stay in JavaScript.
+pub fn site_chars() -> usize {
+    let raw = LocalStorage::raw();
+    let mut total = 0;
+    for i in 0..raw.length().unwrap_or(0) {
+        if let Ok(Some(key)) = raw.key(i) {
+            let value = stored_text(&key).ok().flatten().map_or(0, |v| v.length() as usize);
+            total += key.encode_utf16().count() + value;
         }
-        total
     }
+    total
 }
