@@ -351,9 +351,9 @@ impl App {
     }
 
     /// Deletes the records `which` picks: the index is rewritten and the storage used
-    /// measured once, however many go.
-    /// Each is checked again on its stored copy, which another tab may have changed
-    /// (an uploaded response reopened there is a draft again, not to be deleted).
+    /// measured once, however many go. Each is checked again on its stored copy, which
+    /// another tab may have changed (an uploaded response reopened there is a draft
+    /// again, not to be deleted).
     fn delete_where(&self, which: impl Fn(&Record) -> bool) {
         let store = self.store.get_value();
         let gone: Vec<(String, String)> = self.records.with_untracked(|list| {

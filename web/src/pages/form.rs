@@ -244,9 +244,9 @@ impl FormState {
     }
 
     /// Whether the response may still change: once the server has it, it is final (a
-    /// changed copy under the same id would be refused as a conflict).
-    /// While it is being sent it is held as it is: the server gets the copy that went
-    /// out, and a change made meanwhile would be overwritten when the server answers.
+    /// changed copy under the same id would be refused as a conflict). While it is being
+    /// sent it is held as it is: the server gets the copy that went out, and a change
+    /// made meanwhile would be overwritten when the server answers.
     pub fn editable(&self) -> bool {
         let held = self.record.with_value(|r| match r.upload {
             Upload::Uploaded { .. } => Some(Key::Uploaded),
