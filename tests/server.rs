@@ -348,6 +348,54 @@ fn import_responses_validates_each_like_an_upload() {
     assert!(err.contains("--team"), "{err}");
 }
 
+/// A backup carries the records the phone could not read, with their text: one whose
+/// text is a record of a response (written by a newer app) is imported as that response;
+/// one that is not (damaged) is reported with the phone's reason, and nothing is lost
+/// from the rest.
+#[test]
+fn import_responses_takes_what_the_phone_could_not_read() {
+    let data = temp_dir("tianye-server-import-unreadable");
+    let dir = data.path().to_str().unwrap();
+    let forms = fixture_forms();
+    let forms = forms.to_str().unwrap();
+    let token = team_token(data.path(), "三队");
+    let read = household_response(&new_instance_id(), "1", 1);
+    let newer = household_response(&new_instance_id(), "2", 2);
+    let record =
+        json!({"response": newer, "title": "入户调查", "upload": {"queued": {}}, "format": 2});
+    let backup = json!({
+        "exported_at": "2026-07-02T20:00:00+08:00",
+        "team_token": token,
+        "responses": [read],
+        "unreadable": [
+            {"key": "tianye.v1.r.household.x", "error": "unknown variant `queued`", "text": record.to_string()},
+            {"key": "tianye.v1.r.household.y", "error": "EOF while parsing a string at line 1 column 40", "text": "{\"response\": {\"instance_id\": \"y"},
+        ],
+    });
+    let file = data.path().join("backup.json");
+    std::fs::write(&file, backup.to_string()).unwrap();
+    let (code, out, err) =
+        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms]);
+    assert_eq!(code, 1, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("✓ [1]"), "{out}");
+    assert!(lines[1].starts_with("✓ [unreadable 1] tianye.v1.r.household.x"), "{out}");
+    assert!(
+        lines[2].starts_with("✗ [unreadable 2] tianye.v1.r.household.y: [backup.unreadable]")
+            && lines[2].ends_with("EOF while parsing a string at line 1 column 40"),
+        "{out}"
+    );
+    assert!(
+        out.trim_end().ends_with("3 response(s): 2 created, 0 duplicate, 0 conflict, 1 rejected"),
+        "{out}"
+    );
+    let (code, out, err) =
+        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains(newer["instance_id"].as_str().unwrap()), "{out}");
+}
+
 /// `tianye serve --forms` takes XLSForms too: a household survey written as an XLSForm
 /// (`form.md`, pyxform's markdown tables) is served and receives uploads; a broken one
 /// stops the start with its sheet, row and column.

@@ -14,7 +14,7 @@ use tianye_core::{Form, Session};
 use crate::api;
 use crate::i18n::{Key, both};
 use crate::state::record::{Group, Record, Upload};
-use crate::state::store::{Elsewhere, Settings, Store, StoreError};
+use crate::state::store::{Elsewhere, Settings, Store, StoreError, Unreadable};
 use crate::state::upload::{Outcome, backoff_ms, classify};
 
 /// Where the app is.
@@ -112,6 +112,8 @@ pub struct App {
     pub route: RwSignal<Route>,
     /// This device's responses.
     pub records: RwSignal<Vec<Record>>,
+    /// Stored responses this build cannot read (kept, named on the list, backed up).
+    pub unreadable: RwSignal<Vec<Unreadable>>,
     /// A warning that stays until dismissed (storage full).
     pub warning: RwSignal<Option<String>>,
     /// A short notice.
@@ -158,7 +160,7 @@ impl App {
         let store = Store::new(&config.prefix);
         let settings = store.settings();
         let lang = settings.lang.clone().unwrap_or_else(|| "zh".to_owned());
-        let mut records = store.records();
+        let (mut records, unreadable) = store.records_and_unreadable();
         for r in &mut records {
             if r.requeue_interrupted_upload() {
                 let _ = store.put(r);
@@ -170,6 +172,7 @@ impl App {
             lang: RwSignal::new(lang),
             route: RwSignal::new(Route::Home),
             records: RwSignal::new(records),
+            unreadable: RwSignal::new(unreadable),
             warning: RwSignal::new(None),
             notice: RwSignal::new(None),
             online: RwSignal::new(api::online()),
@@ -211,7 +214,9 @@ impl App {
         for what in pending {
             match what {
                 Elsewhere::Everything => {
-                    self.records.set(store.records());
+                    let (records, unreadable) = store.records_and_unreadable();
+                    self.records.set(records);
+                    self.unreadable.set(unreadable);
                     self.take_in_settings(&store.settings());
                     if let Route::Form { form, id, .. } = self.route.get_untracked() {
                         changed.push((form, id));
@@ -219,7 +224,18 @@ impl App {
                 }
                 Elsewhere::Settings => self.take_in_settings(&store.settings()),
                 Elsewhere::Record { form, id } => {
-                    self.keep_in_list(&form, &id, store.get(&form, &id));
+                    let read = store.read(&form, &id);
+                    let key = store.record_key(&form, &id);
+                    self.unreadable.update(|list| list.retain(|u| u.key != key));
+                    let record = match read {
+                        Some(Ok(record)) => Some(record),
+                        Some(Err(bad)) => {
+                            self.unreadable.update(|list| list.push(bad));
+                            None
+                        }
+                        None => None,
+                    };
+                    self.keep_in_list(&form, &id, record);
                     changed.push((form, id));
                 }
             }

@@ -29,6 +29,7 @@ use tianye_core::{Form, Loc};
 use tianye_web::app::{App, Config};
 use tianye_web::components::field_view;
 use tianye_web::pages::form::{FormPage, FormState, page_view};
+use tianye_web::pages::home::{Home, backup_json};
 use tianye_web::pages::review::{ReviewPage, problem_place};
 use tianye_web::state::answers::summary;
 use tianye_web::state::record::{Record, Upload};
@@ -190,6 +191,47 @@ fn the_site_storage_is_counted_in_utf16_units_of_every_key() {
     assert_eq!(site_chars() - before, 10 + 15);
     clear("t-chars.");
     assert_eq!(site_chars(), before);
+}
+
+/// A stored record this build cannot read is neither dropped nor written over: the list
+/// names it with the reason, and the backup file carries its text.
+#[wasm_bindgen_test]
+async fn an_unreadable_record_is_named_kept_and_backed_up() {
+    const PREFIX: &str = "t-bad.";
+    clear(PREFIX);
+    let store = Store::new(PREFIX);
+    store.put(&record("good", "2026-07-01T09:00:00+08:00", json!({"hh_code": "A"}))).unwrap();
+    let key = "t-bad.tianye.v1.r.lbc_household.cut";
+    let cut = r#"{"response": {"instance_id": "cut", "answers": {"hh_code": "B"#;
+    raw().set_item(key, cut).unwrap();
+    let (records, unreadable) = store.records_and_unreadable();
+    assert_eq!(records.len(), 1);
+    assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+    assert_eq!(unreadable[0].key, key);
+    assert_eq!(unreadable[0].text, cut);
+    assert!(unreadable[0].error.contains("line 1 column"), "{}", unreadable[0].error);
+
+    // The list says so and names it.
+    let host = new_host();
+    leptos::mount::mount_to(host.clone(), || {
+        let app = App::new(Config { prefix: PREFIX.into(), ..Config::default() });
+        view! { <Home app=app/> }
+    })
+    .forget();
+    tick().await;
+    let shown = query(&host, ".unreadable").text_content().unwrap_or_default();
+    assert!(shown.contains("有 1 份答卷无法读取") && shown.contains(key), "{shown}");
+    assert_eq!(count(&host, "li.record"), 1);
+
+    // The backup carries its text; saving other responses leaves it as it was.
+    let backup: Value = serde_json::from_str(&backup_json(&records, &unreadable, None)).unwrap();
+    assert_eq!(backup["responses"].as_array().map(Vec::len), Some(1));
+    assert_eq!(backup["unreadable"][0]["key"], json!(key));
+    assert_eq!(backup["unreadable"][0]["text"], json!(cut));
+    store.put(&record("next", "2026-07-02T09:00:00+08:00", json!({}))).unwrap();
+    assert_eq!(raw().get_item(key).unwrap().as_deref(), Some(cut));
+    host.remove();
+    clear(PREFIX);
 }
 
 /// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.

@@ -14,8 +14,10 @@ use tianye_server::{ApiError, Catalog, SqliteStore};
 /// Arguments of `tianye import-responses`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// 备份文件：{"exported_at", "responses": [...], "team_token"?} 或答卷数组 / The backup
-    /// file: `{"exported_at", "responses": [...], "team_token"?}` or an array of responses.
+    /// 备份文件：{"exported_at", "responses": [...], "team_token"?, "unreadable"?} 或答卷数组 /
+    /// The backup file: `{"exported_at", "responses": [...], "team_token"?, "unreadable"?}`
+    /// (`unreadable`: records the phone could not read, `{key, error, text}`) or an array
+    /// of responses.
     file: PathBuf,
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
@@ -55,12 +57,17 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             e.column()
         )
     })?;
-    let (responses, file_token) = match doc {
-        Value::Array(items) => (items, None),
+    let (responses, file_token, unreadable) = match doc {
+        Value::Array(items) => (items, None, Vec::new()),
         Value::Object(mut map) => match map.remove("responses") {
-            Some(Value::Array(items)) => {
-                (items, map.get("team_token").and_then(Value::as_str).map(str::to_owned))
-            }
+            Some(Value::Array(items)) => (
+                items,
+                map.get("team_token").and_then(Value::as_str).map(str::to_owned),
+                match map.remove("unreadable") {
+                    Some(Value::Array(bad)) => bad,
+                    _ => Vec::new(),
+                },
+            ),
             _ => anyhow::bail!(
                 "{}: 应为答卷数组，或带 \"responses\" 数组的对象 / expected an array of responses, or an object with a \"responses\" array",
                 args.file.display()
@@ -101,12 +108,35 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // are committed together (group commit), and results are printed in file order.
     let mut pending = Vec::new();
     let (mut created, mut duplicate, mut conflict, mut rejected) = (0, 0, 0, 0);
-    for (i, item) in responses.iter().enumerate() {
+    // Records the phone could not read (damaged, or written by a newer app) come with
+    // their text: one whose text is a record of a response is imported as that response.
+    let mut items: Vec<(String, Value)> = responses
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let label = match item.get("instance_id").and_then(Value::as_str) {
+                Some(id) => format!("[{}] {id}", i + 1),
+                None => format!("[{}]", i + 1),
+            };
+            (label, item)
+        })
+        .collect();
+    let mut not_records = Vec::new();
+    for (i, bad) in unreadable.iter().enumerate() {
+        let key = bad["key"].as_str().unwrap_or_default();
+        let label = format!("[unreadable {}] {key}", i + 1);
+        let text = bad["text"].as_str().unwrap_or_default();
+        match serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|mut v| v.get_mut("response").map(Value::take))
+        {
+            Some(response) if response.is_object() => items.push((label, response)),
+            _ => not_records.push((label, bad["error"].as_str().unwrap_or_default())),
+        }
+    }
+    for (label, item) in &items {
         let raw = item.to_string();
-        let label = match item.get("instance_id").and_then(Value::as_str) {
-            Some(id) => format!("[{}] {id}", i + 1),
-            None => format!("[{}]", i + 1),
-        };
+        let label = label.clone();
         match prepare(&catalog, &raw, &who) {
             Ok(sub) => {
                 let key = (sub.instance_id.clone(), sub.form_id.clone(), sub.version.clone());
@@ -150,6 +180,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 }
             },
         }
+    }
+    for (label, error) in not_records {
+        rejected += 1;
+        println!(
+            "✗ {label}: [backup.unreadable] 手机上无法读取，原文也不是答卷记录 / could not be read on the phone, and its text is not a response record: {error}"
+        );
     }
     let total = created + duplicate + conflict + rejected;
     println!(

@@ -7,7 +7,7 @@ use crate::api;
 use crate::app::{App, Route};
 use crate::i18n::{Key, both, t};
 use crate::state::record::{Group, Record, Upload};
-use crate::state::store::STORAGE_LIMIT_CHARS;
+use crate::state::store::{STORAGE_LIMIT_CHARS, Unreadable};
 
 fn group_key(g: Group) -> Key {
     match g {
@@ -24,21 +24,32 @@ fn group_key(g: Group) -> Key {
 /// With the team's upload token when this device has one, so the import files the
 /// responses under that team. One JSON line, written by the same serializer as storage
 /// and uploads (a pretty printer would add a second copy of it to the app).
-pub fn backup_json(records: &[Record], team_token: Option<String>) -> String {
+pub fn backup_json(
+    records: &[Record],
+    unreadable: &[Unreadable],
+    team_token: Option<String>,
+) -> String {
     #[derive(serde::Serialize)]
     struct Backup<'a> {
         exported_at: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         team_token: Option<String>,
         responses: Vec<&'a tianye_core::response::Response>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        unreadable: &'a [Unreadable],
     }
     let responses = records
         .iter()
         .filter(|r| !matches!(r.upload, Upload::Uploaded { .. }))
         .map(|r| &r.response)
         .collect();
-    serde_json::to_string(&Backup { exported_at: api::now_iso(), team_token, responses })
-        .unwrap_or_default()
+    serde_json::to_string(&Backup {
+        exported_at: api::now_iso(),
+        team_token,
+        responses,
+        unreadable,
+    })
+    .unwrap_or_default()
 }
 
 /// The home screen.
@@ -54,7 +65,9 @@ pub fn Home(
     // Share of the limit used, in %; from 80 % on the list says to make room.
     let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
     let save_file = move |_| {
-        let text = app.records.with(|r| backup_json(r, app.token.get_untracked()));
+        let text = app
+            .records
+            .with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())));
         let name =
             format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
         let _ = api::download(&name, &text);
@@ -135,6 +148,15 @@ pub fn Home(
                         <span class=format!("count {}", g.css_name())>{t(group_key(g), &lang())} ": " {n}</span>
                     }).collect_view()}
                 </p>
+                {move || app.unreadable.with(|bad| (!bad.is_empty()).then(|| {
+                    let items = bad.iter().map(|b| view! { <li><code>{b.key.clone()}</code> ": " {b.error.clone()}</li> }).collect_view();
+                    view! {
+                        <div class="unreadable" role="alert">
+                            <p>{t(Key::Unreadable, &lang()).replace("{n}", &bad.len().to_string())}</p>
+                            <ul>{items}</ul>
+                        </div>
+                    }
+                }))}
                 {move || groups().into_iter().filter(|(_, items)| !items.is_empty()).map(|(g, items)| view! {
                     <h3 class=format!("group-{}", g.css_name())>{t(group_key(g), &lang())} " (" {items.len()} ")"</h3>
                     <ul class="records">

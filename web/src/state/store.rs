@@ -80,6 +80,19 @@ pub enum Elsewhere {
     Everything,
 }
 
+/// A stored record this build cannot read (damaged, or written by a newer build): it is
+/// kept as it is, never written over, named on the list and saved with its text in the
+/// backup file, which `tianye import-responses` reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    /// Its storage key.
+    pub key: String,
+    /// Why it cannot be read, with the line and column in its text.
+    pub error: String,
+    /// Its text as stored.
+    pub text: String,
+}
+
 /// One line of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -103,7 +116,8 @@ impl Store {
         format!("{}{VERSION}{rest}", self.prefix)
     }
 
-    fn record_key(&self, form: &str, id: &str) -> String {
+    /// The storage key of the record of response `id` of questionnaire `form`.
+    pub fn record_key(&self, form: &str, id: &str) -> String {
         self.key(&format!("r.{form}.{id}"))
     }
 
@@ -171,6 +185,11 @@ impl Store {
     /// Every record, newest change first. Records whose index line was lost are found
     /// by scanning, and the index is repaired.
     pub fn records(&self) -> Vec<Record> {
+        self.records_and_unreadable().0
+    }
+
+    /// Every record as [`Store::records`], and those that cannot be read.
+    pub fn records_and_unreadable(&self) -> (Vec<Record>, Vec<Unreadable>) {
         let mut index = self.index();
         let scanned = self.scan();
         if scanned.iter().any(|e| !index.contains(e)) || index.iter().any(|e| !scanned.contains(e))
@@ -178,18 +197,37 @@ impl Store {
             index = scanned;
             let _ = self.write_index(&index);
         }
-        let mut out: Vec<Record> = index.iter().filter_map(|e| self.get(&e.form, &e.id)).collect();
+        let mut out = Vec::new();
+        let mut unreadable = Vec::new();
+        for e in &index {
+            match self.read(&e.form, &e.id) {
+                Some(Ok(record)) => out.push(record),
+                Some(Err(bad)) => unreadable.push(bad),
+                None => {}
+            }
+        }
         // Newest first (a handful to a few hundred records).
         tianye_core::order::sort_nearly_sorted_by(&mut out, |a, b| {
             a.response.meta.updated_at > b.response.meta.updated_at
         });
-        out
+        (out, unreadable)
     }
 
     /// The record of response `id` of questionnaire `form`.
     pub fn get(&self, form: &str, id: &str) -> Option<Record> {
-        let text = Self::raw_get(&self.record_key(form, id))?;
-        serde_json::from_str(&text).ok()
+        self.read(form, id)?.ok()
+    }
+
+    /// The record of response `id` of questionnaire `form`, or why its stored text cannot
+    /// be read; `None` when nothing is stored.
+    pub fn read(&self, form: &str, id: &str) -> Option<Result<Record, Unreadable>> {
+        let key = self.record_key(form, id);
+        let text = Self::raw_get(&key)?;
+        Some(serde_json::from_str(&text).map_err(|e| Unreadable {
+            error: e.to_string(),
+            key,
+            text,
+        }))
     }
 
     /// Saves `record` (then, for a new record, its index line). On failure the previous
