@@ -209,7 +209,12 @@ async fn an_unreadable_record_is_named_kept_and_backed_up() {
     assert_eq!(unreadable.len(), 1, "{unreadable:?}");
     assert_eq!(unreadable[0].key, key);
     assert_eq!(unreadable[0].text, cut);
-    assert!(unreadable[0].error.contains("line 1 column"), "{}", unreadable[0].error);
+    assert!(
+        unreadable[0].error.starts_with("文本不完整 / the text is cut off")
+            && unreadable[0].error.contains(&format!("line 1, column {}", cut.len())),
+        "{}",
+        unreadable[0].error
+    );
 
     // The list says so and names it.
     let host = new_host();

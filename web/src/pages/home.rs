@@ -149,11 +149,11 @@ pub fn Home(
                     }).collect_view()}
                 </p>
                 {move || app.unreadable.with(|bad| (!bad.is_empty()).then(|| {
-                    let items = bad.iter().map(|b| view! { <li><code>{b.key.clone()}</code> ": " {b.error.clone()}</li> }).collect_view();
+                    let which: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.key, b.error)).collect();
                     view! {
                         <div class="unreadable" role="alert">
                             <p>{t(Key::Unreadable, &lang()).replace("{n}", &bad.len().to_string())}</p>
-                            <ul>{items}</ul>
+                            <p class="which">{which.join("\n")}</p>
                         </div>
                     }
                 }))}

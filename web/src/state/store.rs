@@ -223,10 +223,23 @@ impl Store {
     pub fn read(&self, form: &str, id: &str) -> Option<Result<Record, Unreadable>> {
         let key = self.record_key(form, id);
         let text = Self::raw_get(&key)?;
-        Some(serde_json::from_str(&text).map_err(|e| Unreadable {
-            error: e.to_string(),
-            key,
-            text,
+        Some(serde_json::from_str(&text).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Eof => "文本不完整 / the text is cut off",
+                serde_json::error::Category::Data => {
+                    "不是此版本能读的答卷记录 / not a record this version can read"
+                }
+                _ => "不是有效的 JSON / not valid JSON",
+            };
+            Unreadable {
+                error: format!(
+                    "{what}（第 {0} 行第 {1} 列 / line {0}, column {1}）",
+                    e.line(),
+                    e.column()
+                ),
+                key,
+                text,
+            }
         }))
     }
 
