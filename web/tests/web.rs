@@ -995,10 +995,12 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     type_text(&host, "#q-enumerator_name-input", "周晓雯");
     assert_eq!(stored()["enumerator_name"], json!("周晓雯"));
 
-    // Another tab stores a household code (its `storage` event names the record): the
-    // form shows it, says why, and the name typed next is stored with it.
+    // Another tab, on another page, stores a household code (its `storage` event names
+    // the record): the form shows it on the page it was on, says why, and the name typed
+    // next is stored with it.
     let mut there = store.get("lbc_household", "f").unwrap();
     there.response.answers.insert("hh_code".into(), json!("XS03-012"));
+    there.page = 2;
     store.put(&there).unwrap();
     app.note_change_elsewhere(Some("t-follow.tianye.v1.r.lbc_household.f"));
     for _ in 0..50 {

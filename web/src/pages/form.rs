@@ -677,12 +677,16 @@ pub fn FormPage(
         if seen.is_none() || !mine {
             return;
         }
-        let stored = app.store.with_value(|s| s.get(&form_id, &id));
+        let mut stored = app.store.with_value(|s| s.get(&form_id, &id));
         if let Some(st) = state.get_value() {
             if st.record.with_value(|r| Some(r) == stored.as_ref()) {
                 return;
             }
             st.save_due.set_value(false);
+            // This tab stays on its page, wherever the other tab was.
+            if let Some(record) = &mut stored {
+                record.page = st.page.get_untracked();
+            }
         }
         let reloaded = loaded.with_untracked(|l| match (l, stored) {
             (Some(Ok((form, _))), Some(record)) => Some(Ok((Arc::clone(form), record))),
