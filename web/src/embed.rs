@@ -39,6 +39,8 @@ struct Slot {
     prefix: String,
     id_prefix: String,
     handle: Handle,
+    /// Its window listeners (network, other tabs), removed with it.
+    listeners: Vec<WindowListenerHandle>,
 }
 
 thread_local! {
@@ -59,10 +61,15 @@ impl Mounted {
     /// Removes the form from the page (what was saved stays saved).
     pub fn unmount(&mut self) {
         // Taken out first: dropping the handle runs the app's cleanups.
-        let handle = MOUNTED.with_borrow_mut(|list| {
-            list.iter().position(|slot| slot.key == self.key).map(|i| list.swap_remove(i).handle)
+        let slot = MOUNTED.with_borrow_mut(|list| {
+            list.iter().position(|slot| slot.key == self.key).map(|i| list.swap_remove(i))
         });
-        drop(handle);
+        if let Some(slot) = slot {
+            for listener in slot.listeners {
+                listener.remove();
+            }
+            drop(slot.handle);
+        }
     }
 }
 
@@ -150,10 +157,11 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         app.set_enumerator(&name);
     }
     let handle = leptos::mount::mount_to(element, move || view! { <Root app=app/> }.into_any());
-    connect(app);
+    let listeners = connect(app);
     let key = NEXT.replace(NEXT.get() + 1);
-    MOUNTED
-        .with_borrow_mut(|list| list.push(Slot { key, prefix: config_prefix, id_prefix, handle }));
+    MOUNTED.with_borrow_mut(|list| {
+        list.push(Slot { key, prefix: config_prefix, id_prefix, handle, listeners });
+    });
     Ok(Mounted { key })
 }
 

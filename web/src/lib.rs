@@ -61,49 +61,53 @@ pub fn Root(
     }
 }
 
-/// Wires the browser's events to the app: online/offline, and (when the app owns the
-/// page) the location hash. Call after mounting (mounting starts the task executor).
-pub fn connect(app: App) {
-    let _ = window_event_listener(leptos::ev::online, move |_| {
+/// Wires the browser's events to the app: online/offline, other tabs' storage changes,
+/// and (when the app owns the page) the location hash. Call after mounting (mounting
+/// starts the task executor). Returns the listeners, for an embedded form to remove
+/// when it is unmounted.
+pub fn connect(app: App) -> Vec<WindowListenerHandle> {
+    let mut listeners = Vec::new();
+    listeners.push(window_event_listener(leptos::ev::online, move |_| {
         app.online.set(true);
         app.kick_uploads();
-    });
-    let _ = window_event_listener(leptos::ev::offline, move |_| app.online.set(false));
+    }));
+    listeners.push(window_event_listener(leptos::ev::offline, move |_| app.online.set(false)));
     if app.config.with_value(|c| c.use_hash) {
-        let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        listeners.push(window_event_listener(leptos::ev::hashchange, move |_| {
             let hash = window().location().hash().unwrap_or_default();
             let route = Route::parse(&hash);
             if app.route.get_untracked() != route {
                 app.route.set(route);
             }
-        });
+        }));
     }
     // Another tab of this browser changed storage (this tab's own writes fire no event
     // here): its changes are taken in before this tab writes over them.
-    let _ = window_event_listener(leptos::ev::storage, move |e| {
+    listeners.push(window_event_listener(leptos::ev::storage, move |e| {
         let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
         if e.storage_area().is_some_and(|area| Some(area) == local) {
             app.note_change_elsewhere(e.key().as_deref());
         }
-    });
+    }));
     // A page restored from the back-forward cache missed the events meanwhile.
-    let _ = window_event_listener(leptos::ev::pageshow, move |e| {
+    listeners.push(window_event_listener(leptos::ev::pageshow, move |e| {
         if e.persisted() {
             app.note_change_elsewhere(None);
         }
-    });
+    }));
     // `visibilitychange` bubbles from the document to the window.
-    let _ = window_event_listener_untyped("visibilitychange", move |_| {
+    listeners.push(window_event_listener_untyped("visibilitychange", move |_| {
         if api::page_shown() {
             app.take_in_changes_elsewhere();
         }
-    });
+    }));
     leptos::task::spawn_local(async move {
         app.load_catalog().await;
         let kept = api::persist_storage().await;
         let _ = app.persisted.try_set(Some(kept));
     });
     app.kick_uploads();
+    listeners
 }
 
 /// Starts the app in the page's `<body>` (called by `index.html`). A team link
@@ -132,5 +136,6 @@ pub fn start() {
         app.route.set(Route::parse(&hash));
     }
     leptos::mount::mount_to_body(move || view! { <Root app=app/> });
-    connect(app);
+    // The app owns the page: its listeners stay as long as the page.
+    drop(connect(app));
 }

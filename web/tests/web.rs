@@ -1131,6 +1131,48 @@ fn an_embedded_form_with_a_storage_prefix_in_use_is_refused() {
     clear("t-embed-a.");
 }
 
+/// An embedded form removes its window listeners (network, other tabs' changes, the
+/// page shown again) when it is unmounted: a portal that mounts and unmounts forms
+/// often does not collect them.
+#[wasm_bindgen_test]
+fn an_unmounted_form_leaves_no_window_listener_behind() {
+    // Counts the page's window listeners by type, as added and removed.
+    js_sys::eval(
+        "window.__realAdd = window.addEventListener; window.__realRemove = window.removeEventListener;
+         window.__listening = {};
+         window.addEventListener = function (t, f, o) {
+           __listening[t] = (__listening[t] || 0) + 1; return __realAdd.call(this, t, f, o); };
+         window.removeEventListener = function (t, f, o) {
+           __listening[t] = (__listening[t] || 0) - 1; return __realRemove.call(this, t, f, o); };",
+    )
+    .unwrap();
+    let listening = || {
+        let counts = js_sys::eval("JSON.stringify(window.__listening)").unwrap();
+        serde_json::from_str::<Value>(&counts.as_string().unwrap()).unwrap()
+    };
+    clear("t-listen.");
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"questionnaire".into(), &OPEN_ROSTER.into()).unwrap();
+    js_sys::Reflect::set(&options, &"storagePrefix".into(), &"t-listen.".into()).unwrap();
+    let host = new_host();
+    let mut form = tianye_web::embed::mount(host.clone(), options.into()).expect("mounts");
+    let mounted = listening();
+    for kind in ["online", "offline", "storage", "pageshow", "visibilitychange"] {
+        assert!(mounted[kind].as_i64() >= Some(1), "{kind}: {mounted}");
+    }
+    form.unmount();
+    let left = listening();
+    js_sys::eval(
+        "window.addEventListener = window.__realAdd; window.removeEventListener = window.__realRemove;",
+    )
+    .unwrap();
+    for kind in ["online", "offline", "storage", "pageshow", "visibilitychange"] {
+        assert_eq!(left[kind].as_i64(), Some(0), "{kind} left listening: {left}");
+    }
+    host.remove();
+    clear("t-listen.");
+}
+
 /// The pages of `lbc_household` one after the other, as the enumerator fills them: the
 /// name typed on the first page must not show up in the next page's first text box (a
 /// page built over the last one's boxes kept what was typed there, so typing the
