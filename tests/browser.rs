@@ -1062,11 +1062,18 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
         b.click(".warning button").await;
         let file = downloads.path().join("tianye-backup.json");
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while !file.is_file() {
-            assert!(std::time::Instant::now() < deadline, "no backup file downloaded");
+        // The browser may show the file before it has written all of it.
+        let backup: Value = loop {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if let Ok(backup) = serde_json::from_str(&text) {
+                break backup;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no whole backup file downloaded: {text:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let backup: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        };
         assert_eq!(backup["team_token"], json!(site.token), "{backup}");
         let names: Vec<&Value> = backup["responses"]
             .as_array()
