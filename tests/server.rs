@@ -290,13 +290,27 @@ fn questionnaires_cors_and_restart_rules() {
     assert!(err.contains("${agee} < 16"), "{err}");
 }
 
+/// A data directory (`prefix`) with a token of team 三队, for `import-responses`.
+fn import_data(prefix: &str) -> (tempfile::TempDir, String) {
+    let data = temp_dir(prefix);
+    let token = team_token(data.path(), "三队");
+    (data, token)
+}
+
+/// `tianye import-responses` of `backup` (written to `backup.json` in `data`) with the
+/// fixture questionnaires: the exit code, standard output and error.
+fn import_backup(data: &std::path::Path, backup: &Value) -> (i32, String, String) {
+    let file = data.join("backup.json");
+    std::fs::write(&file, backup.to_string()).unwrap();
+    let forms = fixture_forms();
+    let (dir, forms) = (data.to_str().unwrap(), forms.to_str().unwrap());
+    tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms])
+}
+
 #[test]
 fn import_responses_validates_each_like_an_upload() {
-    let data = temp_dir("tianye-server-import");
+    let (data, token) = import_data("tianye-server-import");
     let dir = data.path().to_str().unwrap();
-    let forms = fixture_forms();
-    let forms = forms.to_str().unwrap();
-    let token = team_token(data.path(), "三队");
     let a = household_response(&new_instance_id(), "1", 2);
     let b = household_response(&new_instance_id(), "2", 1);
     let mut bad = household_response(&new_instance_id(), "1", 1);
@@ -308,10 +322,7 @@ fn import_responses_validates_each_like_an_upload() {
         "team_token": token,
         "responses": [a, b, a, bad, conflict, {"instance_id": 5}],
     });
-    let file = data.path().join("backup.json");
-    std::fs::write(&file, backup.to_string()).unwrap();
-    let (code, out, err) =
-        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms]);
+    let (code, out, err) = import_backup(data.path(), &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
@@ -354,11 +365,8 @@ fn import_responses_validates_each_like_an_upload() {
 /// from the rest.
 #[test]
 fn import_responses_takes_what_the_phone_could_not_read() {
-    let data = temp_dir("tianye-server-import-unreadable");
+    let (data, token) = import_data("tianye-server-import-unreadable");
     let dir = data.path().to_str().unwrap();
-    let forms = fixture_forms();
-    let forms = forms.to_str().unwrap();
-    let token = team_token(data.path(), "三队");
     let read = household_response(&new_instance_id(), "1", 1);
     let newer = household_response(&new_instance_id(), "2", 2);
     let record =
@@ -372,10 +380,7 @@ fn import_responses_takes_what_the_phone_could_not_read() {
             {"key": "tianye.v1.r.household.y", "error": "EOF while parsing a string at line 1 column 40", "text": "{\"response\": {\"instance_id\": \"y"},
         ],
     });
-    let file = data.path().join("backup.json");
-    std::fs::write(&file, backup.to_string()).unwrap();
-    let (code, out, err) =
-        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms]);
+    let (code, out, err) = import_backup(data.path(), &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
