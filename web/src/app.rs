@@ -338,15 +338,8 @@ impl App {
         let result = self.store.with_value(|s| s.put(record));
         match result {
             Ok(()) => {
-                self.records.update(|list| {
-                    match list.iter_mut().find(|r| {
-                        r.response.instance_id == record.response.instance_id
-                            && r.response.questionnaire.id == record.response.questionnaire.id
-                    }) {
-                        Some(slot) => *slot = record.clone(),
-                        None => list.insert(0, record.clone()),
-                    }
-                });
+                let (form, id) = (&record.response.questionnaire.id, &record.response.instance_id);
+                self.keep_in_list(form, id, Some(record.clone()));
                 true
             }
             Err(e) => {
@@ -363,7 +356,7 @@ impl App {
 
     /// Deletes a record.
     pub fn delete(&self, form: &str, id: &str) {
-        self.delete_where(|r| r.response.questionnaire.id == form && r.response.instance_id == id);
+        self.delete_where(|r| r.is(form, id));
     }
 
     /// Deletes the records `which` picks: the index is rewritten and the storage used
@@ -382,11 +375,7 @@ impl App {
         let keys: Vec<(&str, &str)> = gone.iter().map(|(f, i)| (f.as_str(), i.as_str())).collect();
         self.store.with_value(|s| s.delete_all(&keys));
         self.records.update(|list| {
-            list.retain(|r| {
-                !gone.iter().any(|(form, id)| {
-                    r.response.questionnaire.id == *form && r.response.instance_id == *id
-                })
-            });
+            list.retain(|r| !gone.iter().any(|(form, id)| r.is(form, id)));
         });
         self.used.set(crate::state::store::site_chars());
     }
@@ -694,9 +683,7 @@ impl App {
     /// in the list in place of this tab's.
     fn keep_in_list(&self, form: &str, id: &str, stored: Option<Record>) {
         self.records.update(|list| {
-            let at = list
-                .iter()
-                .position(|r| r.response.instance_id == id && r.response.questionnaire.id == form);
+            let at = list.iter().position(|r| r.is(form, id));
             match (at, stored) {
                 (Some(i), Some(record)) => list[i] = record,
                 (None, Some(record)) => list.insert(0, record),

@@ -653,11 +653,7 @@ pub fn FormPage(
     let (this_form, this_id) = (form_id.clone(), id.clone());
     Effect::new(move |_| {
         let upload = app.records.with(|list| {
-            list.iter()
-                .find(|r| {
-                    r.response.instance_id == this_id && r.response.questionnaire.id == this_form
-                })
-                .map(|r| r.upload.clone())
+            list.iter().find(|r| r.is(&this_form, &this_id)).map(|r| r.upload.clone())
         });
         if let (Some(st), Some(upload)) = (state.get_value(), upload) {
             st.record.update_value(|r| {

@@ -109,6 +109,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// Whether this is the record of response `id` of questionnaire `form`.
+    pub fn is(&self, form: &str, id: &str) -> bool {
+        self.response.instance_id == id && self.response.questionnaire.id == form
+    }
+
     /// The list group of this record.
     pub fn group(&self) -> Group {
         match (&self.response.status, &self.upload) {
