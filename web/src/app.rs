@@ -224,17 +224,16 @@ impl App {
                 }
                 Elsewhere::Settings => self.take_in_settings(&store.settings()),
                 Elsewhere::Record { form, id } => {
-                    let read = store.read(&form, &id);
-                    let key = store.record_key(&form, &id);
-                    self.unreadable.update(|list| list.retain(|u| u.key != key));
-                    let record = match read {
-                        Some(Ok(record)) => Some(record),
-                        Some(Err(bad)) => {
-                            self.unreadable.update(|list| list.push(bad));
-                            None
-                        }
-                        None => None,
+                    let (record, bad) = match store.read(&form, &id) {
+                        Some(Ok(record)) => (Some(record), None),
+                        Some(Err(bad)) => (None, Some(bad)),
+                        None => (None, None),
                     };
+                    let key = store.record_key(&form, &id);
+                    self.unreadable.update(|list| {
+                        list.retain(|u| u.key != key);
+                        list.extend(bad);
+                    });
                     self.keep_in_list(&form, &id, record);
                     changed.push((form, id));
                 }
