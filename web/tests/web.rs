@@ -963,12 +963,7 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     });
     handle.forget();
     let app = slot.take().expect("mounted");
-    for _ in 0..100 {
-        if host.query_selector("#q-enumerator_name-input").unwrap().is_some() {
-            break;
-        }
-        sleep(20).await;
-    }
+    until(2000, || host.query_selector("#q-enumerator_name-input").unwrap()).await;
     let stored = || store.get("lbc_household", "f").expect("stored").response.answers;
     let notice = || app.notice.get_untracked().unwrap_or_default();
     let value = |css: &str| -> String {
@@ -1003,14 +998,11 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     there.page = 2;
     store.put(&there).unwrap();
     app.note_change_elsewhere(Some("t-follow.tianye.v1.r.lbc_household.f"));
-    for _ in 0..50 {
-        if host.query_selector("#q-hh_code-input").unwrap().is_some()
-            && value("#q-hh_code-input") == "XS03-012"
-        {
-            break;
-        }
-        sleep(20).await;
-    }
+    until(1000, || {
+        let shown = host.query_selector("#q-hh_code-input").unwrap().is_some();
+        (shown && value("#q-hh_code-input") == "XS03-012").then_some(())
+    })
+    .await;
     assert_eq!(value("#q-hh_code-input"), "XS03-012");
     assert_eq!(value("#q-enumerator_name-input"), "周晓雯");
     assert!(notice().contains("另一个标签页"), "{}", notice());
@@ -1022,12 +1014,7 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     // Deleted there: the form says so rather than writing it back.
     store.delete("lbc_household", "f");
     app.note_change_elsewhere(Some("t-follow.tianye.v1.r.lbc_household.f"));
-    for _ in 0..50 {
-        if host.text_content().unwrap_or_default().contains("另一个标签页里删除") {
-            break;
-        }
-        sleep(20).await;
-    }
+    until(1000, || host.text_content().filter(|text| text.contains("另一个标签页里删除"))).await;
     assert!(host.text_content().unwrap_or_default().contains("另一个标签页里删除"));
     assert!(store.get("lbc_household", "f").is_none());
     assert!(app.records.get_untracked().is_empty(), "the list follows too");
@@ -1081,17 +1068,13 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
     complete.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
     assert!(app.save(&complete));
     app.kick_uploads();
-    let mut tried = None;
-    for _ in 0..100 {
-        sleep(30).await;
-        tried = store
+    let tried = until(3000, || {
+        store
             .get("lbc_household", "q")
-            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }));
-        if tried.is_some() {
-            break;
-        }
-    }
-    let tried = tried.expect("one failed attempt");
+            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
+    })
+    .await
+    .expect("one failed attempt");
     assert_eq!(tried.response.answers["hh_code"], json!("XS03-013"));
     assert_eq!(tried.response.status, Status::Complete);
     host.remove();
@@ -1281,6 +1264,17 @@ fn top_of(el: &web_sys::Element) -> f64 {
 }
 
 /// Waits `ms` milliseconds of the browser's clock.
+/// What `probe` gives once it gives something, trying every 20 ms for up to `limit_ms`.
+async fn until<T>(limit_ms: i32, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    for _ in 0..=limit_ms / 20 {
+        if let Some(found) = probe() {
+            return Some(found);
+        }
+        sleep(20).await;
+    }
+    None
+}
+
 async fn sleep(ms: i32) {
     let wait = js_sys::Promise::new(&mut |done, _| {
         window().set_timeout_with_callback_and_timeout_and_arguments_0(&done, ms).unwrap();
