@@ -1,5 +1,8 @@
 //! Talking to the collection server and the browser: fetch, time, ids, downloads.
 
+use std::future::Future;
+
+use wasm_bindgen::prelude::{Closure, wasm_bindgen};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -162,6 +165,69 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     a.click();
     web_sys::Url::revoke_object_url(&url)?;
     Ok(())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks`: the Web Locks API (`web-sys` has it behind its unstable APIs).
+    type LockManager;
+
+    #[wasm_bindgen(method, catch)]
+    fn request(
+        this: &LockManager,
+        name: &str,
+        callback: &js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue>;
+}
+
+fn lock_manager() -> Option<LockManager> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into()).ok()?;
+    locks.is_object().then(|| locks.unchecked_into())
+}
+
+/// Whether the browser has Web Locks (it does in a secure context: HTTPS or 127.0.0.1,
+/// as the service worker needs; not in WebViews from before 2022).
+pub fn has_web_locks() -> bool {
+    lock_manager().is_some()
+}
+
+/// Runs `work` holding the exclusive Web Lock `name`: after every other tab (or form)
+/// of this site that holds or awaits it lets go, and holding it until `work` is done.
+/// The browser lets go of a closed or crashed tab's locks. `work` is told whether it
+/// holds the lock: without Web Locks it runs at once, unguarded.
+pub async fn exclusively<F: Future<Output = ()>>(name: &str, work: impl FnOnce(bool) -> F) {
+    let let_go = match lock_manager() {
+        Some(locks) => take_lock(&locks, name).await,
+        None => None,
+    };
+    work(let_go.is_some()).await;
+    if let Some(let_go) = let_go {
+        let _ = let_go.call0(&JsValue::NULL);
+    }
+}
+
+/// Waits for the Web Lock `name` and returns the function that lets it go; `None` when
+/// the browser refuses it (a sandboxed frame may not take locks).
+async fn take_lock(locks: &LockManager, name: &str) -> Option<js_sys::Function> {
+    let mut grant = None;
+    let granted = js_sys::Promise::new(&mut |resolve, _| grant = Some(resolve));
+    let grant = grant?;
+    // The lock is held until the promise the callback returns settles: its resolver is
+    // what lets the lock go.
+    let on_grant = grant.clone();
+    let callback = Closure::once_into_js(move |_lock: JsValue| {
+        js_sys::Promise::new(&mut |let_go, _| {
+            let _ = on_grant.call1(&JsValue::NULL, &let_go);
+        })
+    });
+    let requested = locks.request(name, callback.unchecked_ref()).ok()?;
+    wasm_bindgen_futures::spawn_local(async move {
+        if JsFuture::from(requested).await.is_err() {
+            let _ = grant.call0(&JsValue::NULL);
+        }
+    });
+    JsFuture::from(granted).await.ok()?.dyn_into().ok()
 }
 
 /// Asks the browser to keep this site's storage (`navigator.storage.persist()`).

@@ -136,6 +136,8 @@ pub struct App {
     pub changed_elsewhere: RwSignal<Vec<(String, String)>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
     uploading: StoredValue<bool>,
+    /// Set when the embedded form is unmounted ([`App::close`]).
+    closed: StoredValue<bool>,
     /// Changes other tabs made while this page was hidden, taken in when it is shown.
     elsewhere: StoredValue<Vec<Elsewhere>>,
 }
@@ -161,9 +163,14 @@ impl App {
         let settings = store.settings();
         let lang = settings.lang.clone().unwrap_or_else(|| "zh".to_owned());
         let (mut records, unreadable) = store.records_and_unreadable();
-        for r in &mut records {
-            if r.requeue_interrupted_upload() {
-                let _ = store.put(r);
+        // Without Web Locks, a response left "uploading" counts as cut off when the app
+        // starts (another tab may in fact be sending it: the server stores it once).
+        // With them, the queue puts it back when it holds the lock ([`App::kick_uploads`]).
+        if !api::has_web_locks() {
+            for r in &mut records {
+                if r.requeue_interrupted_upload() {
+                    let _ = store.put(r);
+                }
             }
         }
         App {
@@ -184,6 +191,7 @@ impl App {
             changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),
+            closed: StoredValue::new(false),
             elsewhere: StoredValue::new(Vec::new()),
         }
     }
@@ -238,6 +246,13 @@ impl App {
                     changed.push((form, id));
                 }
             }
+        }
+        // Another tab is sending a response: this tab's queue waits for its lock, so
+        // that, should that tab close before the server answers, the send resumes here.
+        let sent_elsewhere =
+            self.records.with_untracked(|list| list.iter().any(|r| r.upload == Upload::Uploading));
+        if sent_elsewhere && api::has_web_locks() {
+            self.kick_uploads();
         }
         if !changed.is_empty() {
             self.changed_elsewhere.set(changed);
@@ -577,16 +592,64 @@ impl App {
     }
 
     /// Sends due complete responses one by one; reschedules itself for the next retry.
+    /// The queue holds this store's Web Lock while it works, so two tabs never send at
+    /// once: a tab waits for the other to finish, and then finds its responses sent.
+    /// Holding it, the queue first puts back a send that was cut off (a tab closed or
+    /// crashed while its request was out: the browser let go of its lock).
     pub fn kick_uploads(self) {
-        if self.uploading.get_value() {
+        if self.gone() || self.uploading.get_value() {
             return;
         }
         self.uploading.set_value(true);
+        let lock = self.store.with_value(Store::upload_lock);
         leptos::task::spawn_local(async move {
-            self.upload_due().await;
-            self.uploading.set_value(false);
-            self.schedule_next_upload();
+            api::exclusively(&lock, move |held| async move {
+                if held && !self.gone() {
+                    self.requeue_interrupted_uploads();
+                }
+                self.upload_due().await;
+            })
+            .await;
+            // An embedded form unmounted meanwhile has nothing left to schedule.
+            if !self.gone() {
+                self.uploading.set_value(false);
+                self.schedule_next_upload();
+            }
         });
+    }
+
+    /// Closes the app of an embedded form being unmounted (after its views are gone):
+    /// its upload queue stops (an answer to a request already out is still stored),
+    /// and its parsed questionnaires are let go. What is stored stays.
+    pub fn close(self) {
+        self.closed.set_value(true);
+        self.forms.update_value(HashMap::clear);
+    }
+
+    /// Whether this app was closed (or its state is gone).
+    fn gone(self) -> bool {
+        self.closed.try_get_value().unwrap_or(true)
+    }
+
+    /// Queues again each response left "uploading" (by this tab's list, each checked in
+    /// storage). Called holding the queue's lock, when no tab is sending: any left so
+    /// was cut off. The server stores a response once, so sending it again is safe.
+    fn requeue_interrupted_uploads(self) {
+        let cut_off: Vec<(String, String)> = self.records.with_untracked(|list| {
+            list.iter()
+                .filter(|r| r.upload == Upload::Uploading)
+                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+                .collect()
+        });
+        for (form, id) in cut_off {
+            match self.store.with_value(|s| s.get(&form, &id)) {
+                Some(mut record) if record.upload == Upload::Uploading => {
+                    record.requeue_interrupted_upload();
+                    self.save(&record);
+                }
+                stored => self.keep_in_list(&form, &id, stored),
+            }
+        }
     }
 
     fn schedule_next_upload(self) {
@@ -612,7 +675,7 @@ impl App {
 
     async fn upload_due(self) {
         loop {
-            if !api::online() {
+            if self.gone() || !api::online() {
                 return;
             }
             let now = api::now_ms();
@@ -622,9 +685,10 @@ impl App {
                     .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
             });
             let Some((form, id)) = due else { return };
+            let store = self.store.get_value();
             // What is sent is the stored copy: another tab may have changed the response
             // since this tab's list was read.
-            let stored = self.store.with_value(|s| s.get(&form, &id));
+            let stored = store.get(&form, &id);
             let mut record = match stored {
                 Some(record) if record.due(now) => record,
                 stale => {
@@ -664,14 +728,21 @@ impl App {
             // The answer is about the copy that went out. Changed meanwhile (in another
             // tab, which had not yet seen it was being sent), the response keeps its new
             // state: marked complete again, it is sent again.
-            match self.store.with_value(|s| s.get(&form, &id)) {
+            match store.get(&form, &id) {
+                // An embedded form unmounted while the request was out still stores the
+                // answer, and sends nothing more.
+                Some(mut now) if now.response == record.response && self.gone() => {
+                    now.upload = upload;
+                    let _ = store.put(&now);
+                }
                 Some(mut now) if now.response == record.response => {
                     now.upload = upload;
                     self.save(&now);
                 }
+                _ if self.gone() => {}
                 other => self.keep_in_list(&form, &id, other),
             }
-            if retry {
+            if retry || self.gone() {
                 // The server or the network is failing: wait for the backoff.
                 return;
             }

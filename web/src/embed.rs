@@ -41,6 +41,8 @@ struct Slot {
     handle: Handle,
     /// Its window listeners (network, other tabs), removed with it.
     listeners: Vec<WindowListenerHandle>,
+    /// Its state, closed with it.
+    app: App,
 }
 
 thread_local! {
@@ -69,6 +71,7 @@ impl Mounted {
                 listener.remove();
             }
             drop(slot.handle);
+            slot.app.close();
         }
     }
 }
@@ -160,7 +163,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     let listeners = connect(app);
     let key = NEXT.replace(NEXT.get() + 1);
     MOUNTED.with_borrow_mut(|list| {
-        list.push(Slot { key, prefix: config_prefix, id_prefix, handle, listeners });
+        list.push(Slot { key, prefix: config_prefix, id_prefix, handle, listeners, app });
     });
     Ok(Mounted { key })
 }

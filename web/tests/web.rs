@@ -1081,6 +1081,97 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
     clear(PREFIX);
 }
 
+/// A response another tab is sending (marked "uploading", that tab holding the queue's
+/// Web Lock) is neither put back in the queue nor sent here while that tab works; once
+/// the lock is let go (as the browser does when that tab closes or crashes with its
+/// request out), this tab's queue puts it back and sends it.
+#[wasm_bindgen_test]
+async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
+    const PREFIX: &str = "t-lock.";
+    clear(PREFIX);
+    let store = Store::new(PREFIX);
+    let mut sending = record("s", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-020"}));
+    sending.response.status = Status::Complete;
+    sending.upload = Upload::Uploading;
+    store.put(&sending).unwrap();
+    let release = hold_lock(&store.upload_lock()).await;
+    let host = new_host();
+    leptos::mount::mount_to(host.clone(), || ()).forget();
+    let app = App::new(Config {
+        prefix: PREFIX.into(),
+        endpoint: "http://127.0.0.1:9".into(),
+        ..Config::default()
+    });
+    assert_eq!(app.records.get_untracked(), vec![sending.clone()], "shown as being sent");
+    app.kick_uploads();
+    sleep(300).await;
+    assert_eq!(store.get("lbc_household", "s"), Some(sending.clone()), "left to the other tab");
+    assert_eq!(lock_queue(&store.upload_lock()).await, (1, 1), "the other tab's, and this one's");
+
+    release.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+    // Put back and sent: here to no server, so queued again with the reason.
+    let tried = until(3000, || {
+        store
+            .get("lbc_household", "s")
+            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
+    })
+    .await
+    .expect("sent once the lock was let go");
+    assert_eq!(tried.response, sending.response, "the answers as they were");
+    assert!(
+        matches!(tried.upload, Upload::Queued { last_error: Some(_), .. }),
+        "{:?}",
+        tried.upload
+    );
+    assert_eq!(app.records.get_untracked(), vec![tried], "the list follows");
+    assert_eq!(lock_until(&store.upload_lock(), (0, 0)).await, (0, 0), "let go once done");
+    host.remove();
+    clear(PREFIX);
+}
+
+/// An embedded form unmounted while its upload queue waits for the lock stops there:
+/// when the lock comes, the queue finds the form closed and touches nothing (before, the
+/// queue of an unmounted form went on sending and retrying for good). Mounted again, the
+/// form resumes the send.
+#[wasm_bindgen_test]
+async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
+    const PREFIX: &str = "t-lockgone.";
+    clear(PREFIX);
+    let store = Store::new(PREFIX);
+    let mut sending = record("g", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-021"}));
+    sending.response.status = Status::Complete;
+    sending.upload = Upload::Uploading;
+    store.put(&sending).unwrap();
+    let release = hold_lock(&store.upload_lock()).await;
+    let options = || {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"questionnaire".into(), &LBC.into()).unwrap();
+        js_sys::Reflect::set(&o, &"storagePrefix".into(), &PREFIX.into()).unwrap();
+        js_sys::Reflect::set(&o, &"endpoint".into(), &"http://127.0.0.1:9".into()).unwrap();
+        wasm_bindgen::JsValue::from(o)
+    };
+    let host = new_host();
+    let mut form = tianye_web::embed::mount(host.clone(), options()).expect("mounts");
+    assert_eq!(lock_until(&store.upload_lock(), (1, 1)).await, (1, 1), "its queue waits");
+    form.unmount();
+    release.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+    assert_eq!(lock_until(&store.upload_lock(), (0, 0)).await, (0, 0), "the queue let go");
+    sleep(100).await;
+    assert_eq!(store.get("lbc_household", "g"), Some(sending.clone()), "nothing touched");
+
+    let mut again = tianye_web::embed::mount(host.clone(), options()).expect("mounts again");
+    until(3000, || {
+        store
+            .get("lbc_household", "g")
+            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
+    })
+    .await
+    .expect("mounted again, it sends the response");
+    again.unmount();
+    host.remove();
+    clear(PREFIX);
+}
+
 /// Two embedded forms on one page need their own storage prefixes: a second form with a
 /// prefix in use (or one making the same element ids) is refused with a message that
 /// names it, and the prefix is free again once its form is unmounted.
@@ -1273,6 +1364,38 @@ async fn until<T>(limit_ms: i32, mut probe: impl FnMut() -> Option<T>) -> Option
         sleep(20).await;
     }
     None
+}
+
+/// Takes the Web Lock `name` as another tab would; calling the function returned lets
+/// it go.
+async fn hold_lock(name: &str) -> js_sys::Function {
+    let held = js_sys::eval(&format!(
+        "new Promise(held => navigator.locks.request({name:?}, () => new Promise(letGo => held(letGo))))"
+    ))
+    .unwrap();
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(held)).await.unwrap().into()
+}
+
+/// How many hold and how many wait for the Web Lock `name` (`navigator.locks.query()`).
+async fn lock_queue(name: &str) -> (usize, usize) {
+    let query = js_sys::eval(&format!(
+        "navigator.locks.query().then(q => JSON.stringify([q.held.filter(l => l.name == {name:?}).length, q.pending.filter(l => l.name == {name:?}).length]))"
+    ))
+    .unwrap();
+    let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(query)).await.unwrap();
+    serde_json::from_str(&text.as_string().unwrap()).unwrap()
+}
+
+/// [`lock_queue`] once it is `want`, or after a second.
+async fn lock_until(name: &str, want: (usize, usize)) -> (usize, usize) {
+    for _ in 0..50 {
+        let now = lock_queue(name).await;
+        if now == want {
+            return now;
+        }
+        sleep(20).await;
+    }
+    lock_queue(name).await
 }
 
 async fn sleep(ms: i32) {

@@ -121,6 +121,13 @@ impl Store {
         self.key(&format!("r.{form}.{id}"))
     }
 
+    /// The name of the Web Lock the upload queue holds while it sends this store's
+    /// responses, so two tabs (or two forms of one portal) never send at once.
+    /// (A name starting with `-` is reserved, so the prefix comes last.)
+    pub fn upload_lock(&self) -> String {
+        format!("{VERSION}upload:{}", self.prefix)
+    }
+
     fn questionnaire_key(&self, id: &str, version: &str) -> String {
         self.key(&format!("q.{id}@{version}"))
     }
