@@ -40,7 +40,10 @@
 //!   draft on the older version opens on that version, says so, and uploads against it;
 //! - E11 the app open in two tabs of one phone (the team link opened twice): what one
 //!   tab stores, the other shows before it writes, so neither tab's answers overwrite
-//!   the other's; each tab's list shows the responses the other starts or deletes.
+//!   the other's; each tab's list shows the responses the other starts or deletes;
+//! - E12 a household being sent from one tab is left to it by a second tab opened
+//!   meanwhile; the first tab closed with its request out, the second finishes the
+//!   send, and the server stores it once.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1831,6 +1834,52 @@ fn two_tabs_of_one_phone_never_overwrite_each_others_answers() {
         b.client.switch_to_window(first).await.expect("to the first tab");
         b.wait_hidden(&format!("li.record[data-id='{other}']")).await;
         b.wait_visible(&format!("li.record[data-id='{id}']")).await;
+        b.close().await;
+    });
+}
+
+/// A household is being sent from one tab when a second tab opens: the second shows it
+/// as being sent and leaves it to the first (before, it took the send for one cut off,
+/// queued it again and sent it a second time). The first tab is closed with its request
+/// still out: the second tab, waiting for the upload queue's lock, gets it once the
+/// browser lets go of the closed tab's, and sends the household, which the server
+/// stores once.
+#[test]
+fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once() {
+    browser::run(async {
+        let site = Site::start();
+        let (b, id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &id).await;
+        let first = b.client.window().await.expect("this tab");
+
+        // The first tab's upload goes out and gets no answer (a stalled connection).
+        b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
+        open_review(&b).await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait(
+            "the upload to be out",
+            "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').includes('hang');",
+        )
+        .await;
+
+        // A second tab: the household is listed as being sent, and stays so.
+        let second = b.client.new_window(true).await.expect("a new tab").handle;
+        b.client.switch_to_window(second.clone()).await.expect("to the second tab");
+        b.goto(&site.url("/#/")).await;
+        wait_group(&b, &id, "uploading").await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(group_of(&b, &id).await, json!("uploading"));
+        assert_eq!(upload_state(&stored_record(&b, &id).await).0, "uploading");
+        assert!(site.stored().is_empty(), "sent by the second tab too");
+
+        // The first tab is closed with its request out: the second finishes the send.
+        b.client.switch_to_window(first).await.expect("to the first tab");
+        b.client.close_window().await.expect("the first tab closes");
+        b.client.switch_to_window(second).await.expect("to the second tab");
+        wait_group(&b, &id, "uploaded").await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["instance_id"], json!(id));
         b.close().await;
     });
 }
