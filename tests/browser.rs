@@ -488,6 +488,19 @@ async fn mark_complete(b: &Browser) {
     b.wait_visible(".review-screen .done").await;
 }
 
+/// Marks the response shown complete while this tab's uploads get no answer (the
+/// request goes out and hangs, as on a stalled connection), and waits for it to go out.
+async fn complete_with_the_upload_hanging(b: &Browser) {
+    b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
+    open_review(b).await;
+    b.click(".review-screen .pager button.primary").await;
+    b.wait(
+        "the upload to be out",
+        "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').includes('hang');",
+    )
+    .await;
+}
+
 /// The list's group holding response `id` (`draft`, `complete`, `uploaded`, …).
 async fn group_of(b: &Browser, id: &str) -> Value {
     b.js(
@@ -808,14 +821,7 @@ fn a_response_cut_off_mid_upload_is_sent_again_after_a_reload_and_stored_once() 
         seed_valid_household(&b, &id).await;
 
         // The upload request goes out and never comes back (the tab is killed).
-        b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
-        open_review(&b).await;
-        b.click(".review-screen .pager button.primary").await;
-        b.wait(
-            "the upload to be out",
-            "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').includes('hang');",
-        )
-        .await;
+        complete_with_the_upload_hanging(&b).await;
         let record = stored_record(&b, &id).await;
         assert_eq!(upload_state(&record).0, "uploading", "{record}");
 
@@ -1853,14 +1859,7 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         let first = b.client.window().await.expect("this tab");
 
         // The first tab's upload goes out and gets no answer (a stalled connection).
-        b.js("sessionStorage.setItem('e2e.hang', '1');", vec![]).await;
-        open_review(&b).await;
-        b.click(".review-screen .pager button.primary").await;
-        b.wait(
-            "the upload to be out",
-            "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').includes('hang');",
-        )
-        .await;
+        complete_with_the_upload_hanging(&b).await;
 
         // A second tab: the household is listed as being sent, and stays so.
         let second = b.client.new_window(true).await.expect("a new tab").handle;

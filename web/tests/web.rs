@@ -1030,10 +1030,12 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
     const PREFIX: &str = "t-queue.";
     clear(PREFIX);
     let store = Store::new(PREFIX);
-    let mut queued = record("q", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-012"}));
-    queued.response.status = Status::Complete;
-    queued.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
-    store.put(&queued).unwrap();
+    let queued = put_complete(
+        &store,
+        "q",
+        "XS03-012",
+        Upload::Queued { attempts: 0, next_at: 0.0, last_error: None },
+    );
     // Mounting starts Leptos's task executor, which the queue runs on.
     let host = new_host();
     leptos::mount::mount_to(host.clone(), || ()).forget();
@@ -1068,13 +1070,7 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
     complete.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
     assert!(app.save(&complete));
     app.kick_uploads();
-    let tried = until(3000, || {
-        store
-            .get("lbc_household", "q")
-            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
-    })
-    .await
-    .expect("one failed attempt");
+    let tried = tried_once(&store, "q").await.expect("one failed attempt");
     assert_eq!(tried.response.answers["hh_code"], json!("XS03-013"));
     assert_eq!(tried.response.status, Status::Complete);
     host.remove();
@@ -1090,10 +1086,7 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
     const PREFIX: &str = "t-lock.";
     clear(PREFIX);
     let store = Store::new(PREFIX);
-    let mut sending = record("s", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-020"}));
-    sending.response.status = Status::Complete;
-    sending.upload = Upload::Uploading;
-    store.put(&sending).unwrap();
+    let sending = put_complete(&store, "s", "XS03-020", Upload::Uploading);
     let release = hold_lock(&store.upload_lock()).await;
     let host = new_host();
     leptos::mount::mount_to(host.clone(), || ()).forget();
@@ -1110,13 +1103,7 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
 
     release.call0(&wasm_bindgen::JsValue::NULL).unwrap();
     // Put back and sent: here to no server, so queued again with the reason.
-    let tried = until(3000, || {
-        store
-            .get("lbc_household", "s")
-            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
-    })
-    .await
-    .expect("sent once the lock was let go");
+    let tried = tried_once(&store, "s").await.expect("sent once the lock was let go");
     assert_eq!(tried.response, sending.response, "the answers as they were");
     assert!(
         matches!(tried.upload, Upload::Queued { last_error: Some(_), .. }),
@@ -1138,10 +1125,7 @@ async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
     const PREFIX: &str = "t-lockgone.";
     clear(PREFIX);
     let store = Store::new(PREFIX);
-    let mut sending = record("g", "2026-07-01T09:00:00+08:00", json!({"hh_code": "XS03-021"}));
-    sending.response.status = Status::Complete;
-    sending.upload = Upload::Uploading;
-    store.put(&sending).unwrap();
+    let sending = put_complete(&store, "g", "XS03-021", Upload::Uploading);
     let release = hold_lock(&store.upload_lock()).await;
     let options = || {
         let o = js_sys::Object::new();
@@ -1160,13 +1144,7 @@ async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
     assert_eq!(store.get("lbc_household", "g"), Some(sending.clone()), "nothing touched");
 
     let mut again = tianye_web::embed::mount(host.clone(), options()).expect("mounts again");
-    until(3000, || {
-        store
-            .get("lbc_household", "g")
-            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
-    })
-    .await
-    .expect("mounted again, it sends the response");
+    tried_once(&store, "g").await.expect("mounted again, it sends the response");
     again.unmount();
     host.remove();
     clear(PREFIX);
@@ -1364,6 +1342,27 @@ async fn until<T>(limit_ms: i32, mut probe: impl FnMut() -> Option<T>) -> Option
         sleep(20).await;
     }
     None
+}
+
+/// Stores a complete household `id` of `lbc_household` in `store`, in upload state
+/// `upload`.
+fn put_complete(store: &Store, id: &str, hh_code: &str, upload: Upload) -> Record {
+    let mut r = record(id, "2026-07-01T09:00:00+08:00", json!({"hh_code": hh_code}));
+    r.response.status = Status::Complete;
+    r.upload = upload;
+    store.put(&r).unwrap();
+    r
+}
+
+/// Response `id` once the queue has tried to send it once (to no server, so it is
+/// queued again), within 3 s.
+async fn tried_once(store: &Store, id: &str) -> Option<Record> {
+    until(3000, || {
+        store
+            .get("lbc_household", id)
+            .filter(|r| matches!(r.upload, Upload::Queued { attempts: 1, .. }))
+    })
+    .await
 }
 
 /// Takes the Web Lock `name` as another tab would; calling the function returned lets
