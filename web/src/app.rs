@@ -136,8 +136,6 @@ pub struct App {
     pub changed_elsewhere: RwSignal<Vec<(String, String)>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
     uploading: StoredValue<bool>,
-    /// Set when the embedded form is unmounted ([`App::close`]).
-    closed: StoredValue<bool>,
     /// Changes other tabs made while this page was hidden, taken in when it is shown.
     elsewhere: StoredValue<Vec<Elsewhere>>,
 }
@@ -191,7 +189,6 @@ impl App {
             changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),
-            closed: StoredValue::new(false),
             elsewhere: StoredValue::new(Vec::new()),
         }
     }
@@ -397,6 +394,9 @@ impl App {
     /// Loads the catalog: the bundled questionnaires, the server's, and (when embedded)
     /// the one given.
     pub async fn load_catalog(self) {
+        if self.gone() {
+            return;
+        }
         let mut out: Vec<Listing> = Vec::new();
         let (endpoint, bundled, fixed) = self
             .config
@@ -423,6 +423,9 @@ impl App {
         // version of a questionnaire new responses answer.
         let server =
             self.request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
+        if self.gone() {
+            return;
+        }
         let fresh = (server.status == 200)
             .then(|| serde_json::from_str::<CatalogBody>(&server.body).ok())
             .flatten();
@@ -446,6 +449,9 @@ impl App {
         let from_server = out.len();
         if let Some(index) = bundled {
             let answer = self.request("GET", &index, None, None).await;
+            if self.gone() {
+                return;
+            }
             if answer.status == 200
                 && let Ok(body) = serde_json::from_str::<CatalogBody>(&answer.body)
             {
@@ -487,8 +493,11 @@ impl App {
                     move || {
                         leptos::task::spawn_local(async move {
                             for l in missing {
+                                if self.gone() {
+                                    return;
+                                }
                                 let answer = self.request("GET", &l.url, None, None).await;
-                                if answer.status == 200 {
+                                if answer.status == 200 && !self.gone() {
                                     let _ = self.store.with_value(|s| {
                                         s.put_questionnaire(&l.id, &l.version, &answer.body)
                                     });
@@ -506,6 +515,9 @@ impl App {
     /// The compiled questionnaire `id@version`: from memory, this device's cache, or the
     /// network (then cached, so the response opens offline later).
     pub async fn form(self, id: &str, version: &str) -> Result<Arc<Form>, String> {
+        if self.gone() {
+            return Err(both(Key::NotFound));
+        }
         let key = format!("{id}@{version}");
         if let Some(f) = self.forms.with_value(|m| m.get(&key).cloned()) {
             return Ok(f);
@@ -522,6 +534,9 @@ impl App {
                     format!("{endpoint}/api/v1/questionnaires/{id}?version={version}")
                 });
                 let answer = self.request("GET", &url, None, None).await;
+                if self.gone() {
+                    return Err(both(Key::NotFound));
+                }
                 if answer.status != 200 {
                     return Err(format!("{} ({})", both(Key::NotFound), answer.status));
                 }
@@ -542,6 +557,7 @@ impl App {
     /// Starts a new response to `listing` and opens it.
     pub async fn start(self, listing: Listing) {
         let form = match self.form(&listing.id, &listing.version).await {
+            _ if self.gone() => return,
             Ok(f) => f,
             Err(e) => {
                 self.notice.set(Some(e));
@@ -618,17 +634,11 @@ impl App {
         });
     }
 
-    /// Closes the app of an embedded form being unmounted (after its views are gone):
-    /// its upload queue stops (an answer to a request already out is still stored),
-    /// and its parsed questionnaires are let go. What is stored stays.
-    pub fn close(self) {
-        self.closed.set_value(true);
-        self.forms.update_value(HashMap::clear);
-    }
-
-    /// Whether this app was closed (or its state is gone).
-    fn gone(self) -> bool {
-        self.closed.try_get_value().unwrap_or(true)
+    /// Whether this app's state is gone: an embedded form unmounted disposes it, and
+    /// a task still running for it (the upload queue, a questionnaire being fetched)
+    /// then stops at its next step. What is stored stays.
+    pub fn gone(self) -> bool {
+        self.store.is_disposed()
     }
 
     /// Queues again each response left "uploading" (by this tab's list, each checked in

@@ -41,8 +41,8 @@ struct Slot {
     handle: Handle,
     /// Its window listeners (network, other tabs), removed with it.
     listeners: Vec<WindowListenerHandle>,
-    /// Its state, closed with it.
-    app: App,
+    /// The owner of its state (the app's signals and caches), disposed with it.
+    owner: Owner,
 }
 
 thread_local! {
@@ -71,7 +71,8 @@ impl Mounted {
                 listener.remove();
             }
             drop(slot.handle);
-            slot.app.close();
+            // After the views: a form closing saves what is due through the app.
+            slot.owner.cleanup();
         }
     }
 }
@@ -149,7 +150,10 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     // The options read, whether the page has room for this form.
     shared_prefix(&config.prefix, &id_prefix)?;
     let config_prefix = config.prefix.clone();
-    let app = App::new(config);
+    // The app's state lives as long as the form: a portal that mounts and unmounts
+    // forms all day keeps no questionnaires or lists of forms long gone.
+    let owner = Owner::new();
+    let app = owner.with(|| App::new(config));
     if let Some(token) = token {
         app.token.set(Some(token));
     }
@@ -163,7 +167,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     let listeners = connect(app);
     let key = NEXT.replace(NEXT.get() + 1);
     MOUNTED.with_borrow_mut(|list| {
-        list.push(Slot { key, prefix: config_prefix, id_prefix, handle, listeners, app });
+        list.push(Slot { key, prefix: config_prefix, id_prefix, handle, listeners, owner });
     });
     Ok(Mounted { key })
 }

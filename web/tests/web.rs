@@ -1117,9 +1117,9 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
 }
 
 /// An embedded form unmounted while its upload queue waits for the lock stops there:
-/// when the lock comes, the queue finds the form closed and touches nothing (before, the
-/// queue of an unmounted form went on sending and retrying for good). Mounted again, the
-/// form resumes the send.
+/// when the lock comes, the queue finds the form's state gone and touches nothing
+/// (before, the state of an unmounted form lived on, and its queue went on sending and
+/// retrying for good). Mounted again, the form resumes the send.
 #[wasm_bindgen_test]
 async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
     const PREFIX: &str = "t-lockgone.";
@@ -1145,6 +1145,48 @@ async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
 
     let mut again = tianye_web::embed::mount(host.clone(), options()).expect("mounts again");
     tried_once(&store, "g").await.expect("mounted again, it sends the response");
+    again.unmount();
+    host.remove();
+    clear(PREFIX);
+}
+
+/// A form mounted and unmounted at once, as a portal's framework may do (React's strict
+/// mode mounts, unmounts and mounts again): the tasks its mounting started (reading its
+/// questionnaire, the upload queue) find its state gone and stop, nothing panics (a
+/// panic would stop the whole wasm module, every form on the page with it), and the
+/// form mounted again works.
+#[wasm_bindgen_test]
+async fn a_form_unmounted_at_once_leaves_the_page_working() {
+    const PREFIX: &str = "t-strict.";
+    clear(PREFIX);
+    static PANICKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICKED.store(true, std::sync::atomic::Ordering::SeqCst);
+        before(info);
+    }));
+    let options = || {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"questionnaire".into(), &LBC.into()).unwrap();
+        js_sys::Reflect::set(&o, &"storagePrefix".into(), &PREFIX.into()).unwrap();
+        wasm_bindgen::JsValue::from(o)
+    };
+    let host = new_host();
+    let mut first = tianye_web::embed::mount(host.clone(), options()).expect("mounts");
+    first.unmount();
+    let mut again = tianye_web::embed::mount(host.clone(), options()).expect("mounts again");
+    sleep(300).await;
+    assert!(
+        !PANICKED.load(std::sync::atomic::Ordering::SeqCst),
+        "a task of the unmounted form panicked"
+    );
+    let start = until(2000, || host.query_selector("button.start").unwrap())
+        .await
+        .expect("the form mounted again lists its questionnaire");
+    start.dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    until(2000, || host.query_selector("[id$='q-enumerator_name-input']").unwrap())
+        .await
+        .expect("and starts a household");
     again.unmount();
     host.remove();
     clear(PREFIX);

@@ -634,7 +634,9 @@ pub fn FormPage(
     let loaded = RwSignal::new_local(None::<Result<(Arc<Form>, Record), String>>);
     leptos::task::spawn_local(async move {
         let result = async move {
-            let stored = || app.store.with_value(|s| s.get(&form_key, &id_key));
+            // The store once the app is gone (an embedded form unmounted meanwhile) reads
+            // nothing.
+            let stored = || app.store.try_with_value(|s| s.get(&form_key, &id_key)).flatten();
             let not_found = || crate::i18n::both(Key::NotFound);
             let version = stored().ok_or_else(not_found)?.response.questionnaire.version;
             let form = app.form(&form_key, &version).await?;
