@@ -1116,6 +1116,39 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
     clear(PREFIX);
 }
 
+/// Without Web Locks (an older WebView), a response left "uploading" is taken for a send
+/// cut off when the app starts, queued again and sent.
+#[wasm_bindgen_test]
+async fn without_web_locks_a_send_left_uploading_is_queued_again_at_start() {
+    const PREFIX: &str = "t-nolock.";
+    clear(PREFIX);
+    let store = Store::new(PREFIX);
+    let sending = put_complete(&store, "n", "XS03-022", Upload::Uploading);
+    // Hidden for this test only: nothing below may fail before it is given back (a
+    // failed test stops without unwinding), so the checks come after.
+    js_sys::eval(
+        "Object.defineProperty(navigator, 'locks', {value: undefined, configurable: true});",
+    )
+    .unwrap();
+    let hidden = !tianye_web::api::has_web_locks();
+    let host = new_host();
+    leptos::mount::mount_to(host.clone(), || ()).forget();
+    let app = App::new(Config {
+        prefix: PREFIX.into(),
+        endpoint: "http://127.0.0.1:9".into(),
+        ..Config::default()
+    });
+    let at_start = store.get("lbc_household", "n").map(|r| r.upload);
+    app.kick_uploads();
+    let tried = tried_once(&store, "n").await;
+    js_sys::eval("delete navigator.locks;").unwrap();
+    assert!(hidden && tianye_web::api::has_web_locks(), "hidden, then the browser's own again");
+    assert!(matches!(at_start, Some(Upload::Queued { attempts: 0, .. })), "{at_start:?}");
+    assert_eq!(tried.expect("sent, unguarded").response, sending.response);
+    host.remove();
+    clear(PREFIX);
+}
+
 /// An embedded form unmounted while its upload queue waits for the lock stops there:
 /// when the lock comes, the queue finds the form's state gone and touches nothing
 /// (before, the state of an unmounted form lived on, and its queue went on sending and
