@@ -1036,15 +1036,7 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
         "XS03-012",
         Upload::Queued { attempts: 0, next_at: 0.0, last_error: None },
     );
-    // Mounting starts Leptos's task executor, which the queue runs on.
-    let host = new_host();
-    leptos::mount::mount_to(host.clone(), || ()).forget();
-    // Nothing listens on port 9 (discard): a request there fails at once.
-    let app = App::new(Config {
-        prefix: PREFIX.into(),
-        endpoint: "http://127.0.0.1:9".into(),
-        ..Config::default()
-    });
+    let (host, app) = app_without_server(PREFIX);
     assert!(app.records.get_untracked()[0].due(f64::MAX), "this tab's copy is due");
     let mut changed = queued.clone();
     changed.response.status = Status::Draft;
@@ -1088,13 +1080,7 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
     let store = Store::new(PREFIX);
     let sending = put_complete(&store, "s", "XS03-020", Upload::Uploading);
     let release = hold_lock(&store.upload_lock()).await;
-    let host = new_host();
-    leptos::mount::mount_to(host.clone(), || ()).forget();
-    let app = App::new(Config {
-        prefix: PREFIX.into(),
-        endpoint: "http://127.0.0.1:9".into(),
-        ..Config::default()
-    });
+    let (host, app) = app_without_server(PREFIX);
     assert_eq!(app.records.get_untracked(), vec![sending.clone()], "shown as being sent");
     app.kick_uploads();
     sleep(300).await;
@@ -1131,13 +1117,7 @@ async fn without_web_locks_a_send_left_uploading_is_queued_again_at_start() {
     )
     .unwrap();
     let hidden = !tianye_web::api::has_web_locks();
-    let host = new_host();
-    leptos::mount::mount_to(host.clone(), || ()).forget();
-    let app = App::new(Config {
-        prefix: PREFIX.into(),
-        endpoint: "http://127.0.0.1:9".into(),
-        ..Config::default()
-    });
+    let (host, app) = app_without_server(PREFIX);
     let at_start = store.get("lbc_household", "n").map(|r| r.upload);
     app.kick_uploads();
     let tried = tried_once(&store, "n").await;
@@ -1160,13 +1140,7 @@ async fn an_embedded_form_unmounted_while_its_queue_waits_sends_nothing() {
     let store = Store::new(PREFIX);
     let sending = put_complete(&store, "g", "XS03-021", Upload::Uploading);
     let release = hold_lock(&store.upload_lock()).await;
-    let options = || {
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"questionnaire".into(), &LBC.into()).unwrap();
-        js_sys::Reflect::set(&o, &"storagePrefix".into(), &PREFIX.into()).unwrap();
-        js_sys::Reflect::set(&o, &"endpoint".into(), &"http://127.0.0.1:9".into()).unwrap();
-        wasm_bindgen::JsValue::from(o)
-    };
+    let options = || embed_options(LBC, PREFIX, Some(NO_SERVER));
     let host = new_host();
     let mut form = tianye_web::embed::mount(host.clone(), options()).expect("mounts");
     assert_eq!(lock_until(&store.upload_lock(), (1, 1)).await, (1, 1), "its queue waits");
@@ -1198,12 +1172,7 @@ async fn a_form_unmounted_at_once_leaves_the_page_working() {
         PANICKED.store(true, std::sync::atomic::Ordering::SeqCst);
         before(info);
     }));
-    let options = || {
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"questionnaire".into(), &LBC.into()).unwrap();
-        js_sys::Reflect::set(&o, &"storagePrefix".into(), &PREFIX.into()).unwrap();
-        wasm_bindgen::JsValue::from(o)
-    };
+    let options = || embed_options(LBC, PREFIX, None);
     let host = new_host();
     let mut first = tianye_web::embed::mount(host.clone(), options()).expect("mounts");
     first.unmount();
@@ -1231,12 +1200,7 @@ async fn a_form_unmounted_at_once_leaves_the_page_working() {
 #[wasm_bindgen_test]
 fn an_embedded_form_with_a_storage_prefix_in_use_is_refused() {
     clear("t-embed-a.");
-    let options = |prefix: &str| {
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"questionnaire".into(), &OPEN_ROSTER.into()).unwrap();
-        js_sys::Reflect::set(&o, &"storagePrefix".into(), &prefix.into()).unwrap();
-        wasm_bindgen::JsValue::from(o)
-    };
+    let options = |prefix: &str| embed_options(OPEN_ROSTER, prefix, None);
     let (a, b) = (new_host(), new_host());
     let mut first = tianye_web::embed::mount(a.clone(), options("t-embed-a.")).expect("mounts");
     let refused = |prefix: &str| match tianye_web::embed::mount(b.clone(), options(prefix)) {
@@ -1278,11 +1242,9 @@ fn an_unmounted_form_leaves_no_window_listener_behind() {
         serde_json::from_str::<Value>(&counts.as_string().unwrap()).unwrap()
     };
     clear("t-listen.");
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"questionnaire".into(), &OPEN_ROSTER.into()).unwrap();
-    js_sys::Reflect::set(&options, &"storagePrefix".into(), &"t-listen.".into()).unwrap();
     let host = new_host();
-    let mut form = tianye_web::embed::mount(host.clone(), options.into()).expect("mounts");
+    let options = embed_options(OPEN_ROSTER, "t-listen.", None);
+    let mut form = tianye_web::embed::mount(host.clone(), options).expect("mounts");
     let mounted = listening();
     for kind in ["online", "offline", "storage", "pageshow", "visibilitychange"] {
         assert!(mounted[kind].as_i64() >= Some(1), "{kind}: {mounted}");
@@ -1417,6 +1379,36 @@ async fn until<T>(limit_ms: i32, mut probe: impl FnMut() -> Option<T>) -> Option
         sleep(20).await;
     }
     None
+}
+
+/// Nothing listens on port 9 (discard): a request there fails at once.
+const NO_SERVER: &str = "http://127.0.0.1:9";
+
+/// An app on storage prefix `prefix` whose server is [`NO_SERVER`], on a new host
+/// element where an empty view is mounted: mounting starts Leptos's task executor,
+/// which the upload queue runs on.
+fn app_without_server(prefix: &str) -> (web_sys::HtmlElement, App) {
+    let host = new_host();
+    leptos::mount::mount_to(host.clone(), || ()).forget();
+    let app =
+        App::new(Config { prefix: prefix.into(), endpoint: NO_SERVER.into(), ..Config::default() });
+    (host, app)
+}
+
+/// Options for `mount()`: the questionnaire's JSON text, the storage prefix, and the
+/// server when one is given.
+fn embed_options(
+    questionnaire: &str,
+    prefix: &str,
+    endpoint: Option<&str>,
+) -> wasm_bindgen::JsValue {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"questionnaire".into(), &questionnaire.into()).unwrap();
+    js_sys::Reflect::set(&o, &"storagePrefix".into(), &prefix.into()).unwrap();
+    if let Some(endpoint) = endpoint {
+        js_sys::Reflect::set(&o, &"endpoint".into(), &endpoint.into()).unwrap();
+    }
+    o.into()
 }
 
 /// Stores a complete household `id` of `lbc_household` in `store`, in upload state
