@@ -379,7 +379,7 @@ impl App {
         let gone: Vec<(String, String)> = self.records.with_untracked(|list| {
             list.iter()
                 .filter(|r| which(r))
-                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
+                .map(Record::ids)
                 .filter(|(form, id)| store.get(form, id).is_none_or(|stored| which(&stored)))
                 .collect()
         });
@@ -646,10 +646,7 @@ impl App {
     /// was cut off. The server stores a response once, so sending it again is safe.
     fn requeue_interrupted_uploads(self) {
         let cut_off: Vec<(String, String)> = self.records.with_untracked(|list| {
-            list.iter()
-                .filter(|r| r.upload == Upload::Uploading)
-                .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
-                .collect()
+            list.iter().filter(|r| r.upload == Upload::Uploading).map(Record::ids).collect()
         });
         for (form, id) in cut_off {
             match self.store.with_value(|s| s.get(&form, &id)) {
@@ -689,11 +686,9 @@ impl App {
                 return;
             }
             let now = api::now_ms();
-            let due = self.records.with_untracked(|list| {
-                list.iter()
-                    .find(|r| r.due(now))
-                    .map(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()))
-            });
+            let due = self
+                .records
+                .with_untracked(|list| list.iter().find(|r| r.due(now)).map(Record::ids));
             let Some((form, id)) = due else { return };
             let store = self.store.get_value();
             // What is sent is the stored copy: another tab may have changed the response
@@ -738,19 +733,19 @@ impl App {
             // The answer is about the copy that went out. Changed meanwhile (in another
             // tab, which had not yet seen it was being sent), the response keeps its new
             // state: marked complete again, it is sent again.
+            // An embedded form unmounted while the request was out still stores the
+            // answer, and sends nothing more.
             match store.get(&form, &id) {
-                // An embedded form unmounted while the request was out still stores the
-                // answer, and sends nothing more.
-                Some(mut now) if now.response == record.response && self.gone() => {
-                    now.upload = upload;
-                    let _ = store.put(&now);
-                }
                 Some(mut now) if now.response == record.response => {
                     now.upload = upload;
-                    self.save(&now);
+                    if self.gone() {
+                        let _ = store.put(&now);
+                    } else {
+                        self.save(&now);
+                    }
                 }
-                _ if self.gone() => {}
-                other => self.keep_in_list(&form, &id, other),
+                other if !self.gone() => self.keep_in_list(&form, &id, other),
+                _ => {}
             }
             if retry || self.gone() {
                 // The server or the network is failing: wait for the backoff.

@@ -517,9 +517,7 @@ impl FormState {
         if let Some(loc) = target
             && let Some(page) = self.pages.with_value(|p| page_of(&form, p, loc.field))
         {
-            let (form_id, id) = self.record.with_value(|r| {
-                (r.response.questionnaire.id.clone(), r.response.instance_id.clone())
-            });
+            let (form_id, id) = self.record.with_value(Record::ids);
             self.app.go(Route::Form { form: form_id, id, review: false });
             self.show_page(page);
             let dom = dom_id(*self, &loc);
@@ -770,9 +768,7 @@ fn Pages(st: FormState) -> impl IntoView {
         }
     };
     let to_review = move |_| {
-        let (form_id, id) = st
-            .record
-            .with_value(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()));
+        let (form_id, id) = st.record.with_value(Record::ids);
         st.show_all.set(true);
         st.refresh_problems();
         app.go(Route::Form { form: form_id, id, review: true });

@@ -8,6 +8,7 @@ use crate::app::Route;
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, language_switch};
 use crate::state::answers::{answer_text, row_title};
+use crate::state::record::Record;
 
 /// One line of the review: a question's label and answer, indented by depth.
 struct Line {
@@ -133,9 +134,7 @@ pub fn ReviewPage(
         st.all_problems()
     };
     let back = move |_| {
-        let (form, id) = st
-            .record
-            .with_value(|r| (r.response.questionnaire.id.clone(), r.response.instance_id.clone()));
+        let (form, id) = st.record.with_value(Record::ids);
         app.go(Route::Form { form, id, review: false });
     };
     let done = RwSignal::new(false);

@@ -109,6 +109,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// The questionnaire id and the response id, which name this record.
+    pub fn ids(&self) -> (String, String) {
+        (self.response.questionnaire.id.clone(), self.response.instance_id.clone())
+    }
+
     /// Whether this is the record of response `id` of questionnaire `form`.
     pub fn is(&self, form: &str, id: &str) -> bool {
         self.response.instance_id == id && self.response.questionnaire.id == form
