@@ -42,9 +42,7 @@ pub fn Root(
                 <div class="warning" role="alert">
                     <p>{w}</p>
                     <button on:click=move |_| {
-                        let text = app.records.with(|r| app.unreadable.with(|u| {
-                            crate::pages::home::backup_json(r, u, app.token.get_untracked())
-                        }));
+                        let text = crate::pages::home::backup_of(app);
                         let _ = api::download("tianye-backup.json", &text);
                     }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
                     <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.warning.set(None)>"×"</button>

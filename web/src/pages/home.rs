@@ -52,6 +52,11 @@ pub fn backup_json(
     .unwrap_or_default()
 }
 
+/// The backup file's text for what `app` holds ([`backup_json`]).
+pub fn backup_of(app: App) -> String {
+    app.records.with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())))
+}
+
 /// The home screen.
 #[component]
 pub fn Home(
@@ -65,9 +70,7 @@ pub fn Home(
     // Share of the limit used, in %; from 80 % on the list says to make room.
     let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
     let save_file = move |_| {
-        let text = app
-            .records
-            .with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())));
+        let text = backup_of(app);
         let name =
             format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
         let _ = api::download(&name, &text);
