@@ -134,9 +134,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             _ => not_records.push((label, bad["error"].as_str().unwrap_or_default())),
         }
     }
-    for (label, item) in &items {
+    for (label, item) in items {
         let raw = item.to_string();
-        let label = label.clone();
         match prepare(&catalog, &raw, &who) {
             Ok(sub) => {
                 let key = (sub.instance_id.clone(), sub.form_id.clone(), sub.version.clone());
