@@ -488,6 +488,15 @@ async fn mark_complete(b: &Browser) {
     b.wait_visible(".review-screen .done").await;
 }
 
+/// Opens the app's list in a new tab of the same browser (the team link opened again)
+/// and switches to it; its handle.
+async fn open_second_tab(b: &Browser, site: &Site) -> fantoccini::wd::WindowHandle {
+    let second = b.client.new_window(true).await.expect("a new tab").handle;
+    b.client.switch_to_window(second.clone()).await.expect("to the second tab");
+    b.goto(&site.url("/#/")).await;
+    second
+}
+
 /// Marks the response shown complete while this tab's uploads get no answer (the
 /// request goes out and hangs, as on a stalled connection), and waits for it to go out.
 async fn complete_with_the_upload_hanging(b: &Browser) {
@@ -1803,9 +1812,7 @@ fn two_tabs_of_one_phone_never_overwrite_each_others_answers() {
 
         // The team link opened again: a second tab opens the same household, finds the
         // name, answers the household code, and starts another household.
-        let second = b.client.new_window(true).await.expect("a new tab").handle;
-        b.client.switch_to_window(second.clone()).await.expect("to the second tab");
-        b.goto(&site.url("/#/")).await;
+        let second = open_second_tab(&b, &site).await;
         b.wait_visible(&format!("li.record[data-id='{id}']")).await;
         open_draft(&b, &id).await;
         assert_eq!(shown_value(&b, "enumerator_name").await, json!("周晓雯"));
@@ -1862,9 +1869,7 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         complete_with_the_upload_hanging(&b).await;
 
         // A second tab: the household is listed as being sent, and stays so.
-        let second = b.client.new_window(true).await.expect("a new tab").handle;
-        b.client.switch_to_window(second.clone()).await.expect("to the second tab");
-        b.goto(&site.url("/#/")).await;
+        let second = open_second_tab(&b, &site).await;
         wait_group(&b, &id, "uploading").await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(group_of(&b, &id).await, json!("uploading"));
