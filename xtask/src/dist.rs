@@ -84,6 +84,8 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
     // (a panic traps at once; the app has none on any input). These are unstable flags of
     // the pinned stable compiler, allowed by `RUSTC_BOOTSTRAP` for this build only;
     // together they take about 35 KiB gzip off the shell (see README, "Size").
+    // Without the WebAssembly features Rust enables by default that older browsers lack
+    // (reference types, multi-value: Chrome 96 and 85): see [`BROWSER_FLOOR`].
     run(cargo().env("RUSTC_BOOTSTRAP", "1").args([
         "build",
         "--profile",
@@ -95,7 +97,7 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
         "-Z",
         "build-std-features=optimize_for_size",
         "--config",
-        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]"#,
+        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Ctarget-feature=-reference-types,-multivalue"]"#,
     ]).args(args))?;
     Ok(setup::target_dir().join("wasm32-unknown-unknown/wasm-release").join(artifact))
 }
@@ -113,7 +115,48 @@ fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
     run(Command::new(&wasm_opt).arg("-Oz").arg(&raw).arg("-o").arg(&optimized))?;
     std::fs::rename(&optimized, &raw)?;
-    Ok(())
+    check_browser_floor(&wasm_opt, &raw)
+}
+
+/// The WebAssembly features of the oldest browsers the app runs in: Chrome and Android
+/// WebView 80 (which Tencent's X5 WebView and older phones' system browsers are past),
+/// Safari 15, Firefox 79. As `wasm-opt` flags.
+const BROWSER_FLOOR: [&str; 6] = [
+    "--mvp-features",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-bulk-memory",
+    "--enable-bulk-memory-opt",
+];
+
+/// Fails when `wasm` uses a WebAssembly feature beyond [`BROWSER_FLOOR`]: such a module
+/// does not even compile in an older browser, which then shows nothing of the app.
+/// `wasm-opt` validates the module against those features alone, once the features it
+/// declares are stripped (they would be taken as allowed).
+fn check_browser_floor(wasm_opt: &Path, wasm: &Path) -> Result<()> {
+    let stripped = wasm.with_extension("floor.wasm");
+    run(Command::new(wasm_opt).arg("--strip-target-features").arg(wasm).arg("-o").arg(&stripped))?;
+    let out = Command::new(wasm_opt).args(BROWSER_FLOOR).arg(&stripped).output();
+    let _ = std::fs::remove_file(&stripped);
+    let out = out.with_context(|| format!("cannot run {}", wasm_opt.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    // The features it was built with beyond the floor name the likely culprit.
+    let declared = Command::new(wasm_opt).arg("--print-features").arg(wasm).output()?;
+    let beyond: Vec<String> = String::from_utf8_lossy(&declared.stdout)
+        .lines()
+        .filter(|f| f.starts_with("--enable-") && !BROWSER_FLOOR.contains(f))
+        .map(|f| f.trim_start_matches("--enable-").to_owned())
+        .collect();
+    bail!(
+        "{} uses WebAssembly features that browsers older than Chrome 80 or Safari 15 lack, \
+         so it would not start there (built with: {}):\n{}",
+        wasm.display(),
+        beyond.join(", "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    )
 }
 
 fn serde_json_list(items: &[String]) -> String {
@@ -276,4 +319,47 @@ fn alone(args: &[&str], artifact: &str, name: &str) -> Result<usize> {
     std::fs::create_dir_all(&out)?;
     bind_and_optimize(&wasm, &out, name)?;
     Ok(gzip_len(&out.join(format!("{name}_bg.wasm")))? + gzip_len(&out.join(format!("{name}.js")))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the module written as `wat` (text) against the browser floor, built first
+    /// the way Rust's toolchain leaves a module: with the features Rust enables by
+    /// default declared in its target features section.
+    fn floor_check(name: &str, wat: &str) -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("tianye-floor-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let (text, module) = (dir.join("m.wat"), dir.join("m.wasm"));
+        std::fs::write(&text, wat)?;
+        let wasm_opt = setup::wasm_opt()?;
+        run(Command::new(&wasm_opt)
+            .args(["--enable-reference-types", "--enable-multivalue", "--enable-sign-ext"])
+            .args(["--enable-bulk-memory", "--enable-bulk-memory-opt", "--emit-target-features"])
+            .arg(&text)
+            .arg("-o")
+            .arg(&module))?;
+        let result = check_browser_floor(&wasm_opt, &module);
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    #[test]
+    fn the_browser_floor_refuses_reference_types_and_multi_value_and_takes_bulk_memory() {
+        let refs = floor_check("refs", "(module (func (export \"f\") (param externref)))");
+        let err = refs.expect_err("externref is past the floor").to_string();
+        assert!(err.contains("Chrome 80") && err.contains("reference-types"), "{err}");
+        let multi = floor_check(
+            "multi",
+            "(module (func (export \"f\") (result i32 i32) i32.const 1 i32.const 2))",
+        );
+        assert!(multi.is_err(), "two results are past the floor");
+        floor_check(
+            "bulk",
+            "(module (memory 1) (func (export \"f\") (i32.extend8_s (i32.const 1)) drop
+               (memory.fill (i32.const 0) (i32.const 0) (i32.const 8))))",
+        )
+        .expect("sign extension and bulk memory are within the floor");
+    }
 }
