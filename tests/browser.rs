@@ -43,7 +43,9 @@
 //!   the other's; each tab's list shows the responses the other starts or deletes;
 //! - E12 a household being sent from one tab is left to it by a second tab opened
 //!   meanwhile; the first tab closed with its request out, the second finishes the
-//!   send, and the server stores it once.
+//!   send, and the server stores it once;
+//! - E13 a browser that cannot run the app (a module it cannot compile, glue it cannot
+//!   parse) says so in both languages, with what to do, instead of a blank page.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1884,6 +1886,60 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         let stored = site.stored();
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(id));
+        b.close().await;
+    });
+}
+
+/// Waits for the startup message and returns its text: both languages, what to do, and
+/// the browser's own error.
+async fn startup_error(b: &Browser) -> String {
+    b.wait_visible(".startup-error").await;
+    let text = b.js("return document.querySelector('.startup-error').innerText;", vec![]).await;
+    let text = text.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("田野无法在此浏览器中启动"), "{text}");
+    assert!(text.contains("Tianye could not start in this browser"), "{text}");
+    assert!(text.contains("更新微信或浏览器") && text.contains("update WeChat"), "{text}");
+    let app = b.js("return !!document.querySelector('.tianye');", vec![]).await;
+    assert_eq!(app, json!(false), "the app started after all");
+    text
+}
+
+/// A browser that cannot run the app (one too old for its WebAssembly or its scripts)
+/// is told so in both languages, with what to do, instead of showing a blank page. Here
+/// the module that will not compile, and then the glue that will not parse, stand in
+/// for such a browser, in the app and in a portal's embedded forms. The answers a phone
+/// holds are untouched by the failed start.
+#[test]
+fn a_browser_that_cannot_run_the_app_says_so_in_both_languages() {
+    browser::run(async {
+        let web = temp_dir("tianye-e2e-web");
+        copy_dir(&browser::dist(), web.path(), std::time::SystemTime::now());
+        let wasm = web.path().join("tianye_bg.wasm");
+        let good_wasm = std::fs::read(&wasm).expect("the app's module");
+        // A module this browser cannot compile (a header, then a section it cannot read).
+        std::fs::write(&wasm, b"\0asm\x01\0\0\0\x01\xff\xff").expect("write the module");
+        for copy in ["tianye_bg.wasm.br", "tianye_bg.wasm.gz", "tianye.js.br", "tianye.js.gz"] {
+            let _ = std::fs::remove_file(web.path().join(copy));
+        }
+        let site = Site::start_serving(&repo().join("questionnaires"), web.path());
+        let b = site.browser().await;
+        b.goto(&site.url("/")).await;
+        b.js("localStorage.setItem('e2e.kept', 'an answer');", vec![]).await;
+        let text = startup_error(&b).await;
+        assert!(text.contains("WebAssembly"), "the browser's error is shown: {text}");
+        // A portal's embedded form says the same in its element.
+        b.goto(&site.url("/embed-example.html")).await;
+        b.wait_text("tianye-form#household", "Tianye could not start in this browser").await;
+        b.wait_text("tianye-form#screening", "田野无法在此浏览器中启动").await;
+
+        // Glue this browser cannot parse.
+        std::fs::write(&wasm, good_wasm).expect("restore the module");
+        std::fs::write(web.path().join("tianye.js"), "export default () => {;").expect("glue");
+        b.client.goto("about:blank").await.expect("leave the page");
+        b.goto(&site.url("/?glue")).await;
+        startup_error(&b).await;
+        let kept = b.js("return localStorage.getItem('e2e.kept');", vec![]).await;
+        assert_eq!(kept, json!("an answer"));
         b.close().await;
     });
 }

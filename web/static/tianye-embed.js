@@ -28,7 +28,14 @@ function load() {
 
 class TianyeForm extends HTMLElement {
   async connectedCallback() {
-    await load();
+    try {
+      await load();
+    } catch (e) {
+      // A browser too old for the app (Chrome before 80, Safari before 15).
+      this.textContent = '田野无法在此浏览器中启动，请更新浏览器或微信 / '
+        + 'Tianye could not start in this browser: update the browser or WeChat (' + e + ')';
+      return;
+    }
     const src = this.getAttribute('src');
     const timeoutMs = Number(this.getAttribute('timeout-ms')) || 60000;
     let questionnaire;
