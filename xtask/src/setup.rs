@@ -136,11 +136,17 @@ pub(crate) fn wasm_opt() -> Result<PathBuf> {
     Ok(exe)
 }
 
-/// Debian's Chromium and ChromeDriver, for the browser tests.
+/// Debian's Chromium and ChromeDriver, for the browser tests, and the Chinese font of
+/// Android phones (Noto Sans CJK): without a Chinese font, Chinese text is drawn as
+/// narrower boxes, and the layout checks at phone width (E9) measure the wrong page.
 pub(crate) fn chromium() -> Result<()> {
     let have =
         |p: &str| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success());
-    if have("chromium") && have("chromedriver") {
+    let chinese_font = Command::new("fc-list")
+        .args([":lang=zh", "family"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("Noto Sans CJK"));
+    if have("chromium") && have("chromedriver") && chinese_font {
         return Ok(());
     }
     let root_user = Command::new("id")
@@ -156,7 +162,7 @@ pub(crate) fn chromium() -> Result<()> {
         cmd
     };
     run(&mut apt(&["update", "-q"]))?;
-    run(&mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]))
+    run(&mut apt(&["install", "-y", "-q", "chromium", "chromium-driver", "fonts-noto-cjk"]))
 }
 
 /// Everything every task may need.
