@@ -21,7 +21,9 @@
 //! - E5 Chinese typed through an input method (composition events) is stored whole,
 //!   never as partial pinyin;
 //! - E6 storage filled to quota shows the warning and keeps earlier responses intact;
-//!   its "save all as file" downloads a backup that `tianye import-responses` reads;
+//!   its "save all as file" downloads a backup that `tianye import-responses` reads,
+//!   and its "copy as text" copies the same backup (shown to copy by hand where the
+//!   browser will not copy);
 //! - E7 the app opens, lists and starts questionnaires offline after the first visit;
 //!   a new build is picked up (its service worker caches the new files, not those
 //!   the browser's HTTP cache kept) and nothing stored is lost;
@@ -1116,6 +1118,52 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
         ]);
         assert_eq!(code, 1, "{out}{err}");
         assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
+
+        // Where the browser drops files a page makes (in-app browsers such as WeChat's),
+        // "copy as text" puts the same backup on the clipboard: what the copy carries is
+        // read from the page's `copy` event.
+        b.js(
+            "window.__copied = null;
+             document.addEventListener('copy', () => {
+               const box = document.activeElement;
+               window.__copied = box && box.value !== undefined
+                 ? box.value.substring(box.selectionStart, box.selectionEnd) : null;
+             });",
+            vec![],
+        )
+        .await;
+        b.click(".warning button.copy-backup").await;
+        b.wait_text(".notice", "已复制 2 份未上传的答卷").await;
+        let copied = b.js("return window.__copied;", vec![]).await;
+        let copied: Value = serde_json::from_str(copied.as_str().expect("copied text"))
+            .unwrap_or_else(|e| panic!("the copy is not the backup's JSON ({e}): {copied}"));
+        assert_eq!(copied["responses"], backup["responses"], "{copied}");
+        assert_eq!(copied["team_token"], json!(site.token), "{copied}");
+        // Pasted into a file, the server imports it as it does the downloaded one.
+        let pasted = downloads.path().join("pasted.json");
+        std::fs::write(&pasted, copied.to_string()).expect("write the pasted copy");
+        let (code, out, err) = tianye(&[
+            "import-responses",
+            pasted.to_str().unwrap(),
+            "--data",
+            site.data.path().to_str().unwrap(),
+            "--forms",
+            forms.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
+        // A browser that will not copy either shows the text, to copy by hand.
+        b.js("document.execCommand = () => false;", vec![]).await;
+        b.click(".warning button.copy-backup").await;
+        b.wait_visible(".copy-by-hand textarea").await;
+        let shown =
+            b.js("return document.querySelector('.copy-by-hand textarea').value;", vec![]).await;
+        let shown: Value =
+            serde_json::from_str(shown.as_str().expect("the text shown")).expect("JSON");
+        assert_eq!(shown["responses"], backup["responses"]);
+        b.wait_text(".copy-by-hand", "无法自动复制").await;
+        b.click(".copy-by-hand button.close").await;
+        b.wait_hidden(".copy-by-hand").await;
 
         // The list shows the storage full and says how to make room.
         go_home(&b).await;

@@ -167,6 +167,35 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Copies `text` to the clipboard the way every browser and WebView of the last decade
+/// takes from a tap (`execCommand("copy")` on a selected text box, which also works on a
+/// page served over plain HTTP, where `navigator.clipboard` is missing); whether it did.
+pub fn copy_text(text: &str) -> bool {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let Some(area) = document
+        .create_element("textarea")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+    else {
+        return false;
+    };
+    area.set_value(text);
+    area.set_read_only(true);
+    let _ = area.set_attribute("style", "position: fixed; top: 0; left: -9999px; opacity: 0");
+    let Some(body) = document.body() else { return false };
+    if body.append_child(&area).is_err() {
+        return false;
+    }
+    area.select();
+    let copied = js_sys::Reflect::get(&document, &"execCommand".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&document, &"copy".into()).ok())
+        .is_some_and(|done| done.as_bool() == Some(true));
+    area.remove();
+    copied
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// `navigator.locks`: the Web Locks API (`web-sys` has it behind its unstable APIs).

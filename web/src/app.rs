@@ -118,6 +118,8 @@ pub struct App {
     pub warning: RwSignal<Option<String>>,
     /// A short notice.
     pub notice: RwSignal<Option<String>>,
+    /// The backup's text, shown to copy by hand where the browser would not copy it.
+    pub copy_by_hand: RwSignal<Option<String>>,
     /// Whether the browser is online.
     pub online: RwSignal<bool>,
     /// Questionnaires that can be started.
@@ -180,6 +182,7 @@ impl App {
             unreadable: RwSignal::new(unreadable),
             warning: RwSignal::new(None),
             notice: RwSignal::new(None),
+            copy_by_hand: RwSignal::new(None),
             online: RwSignal::new(api::online()),
             catalog: RwSignal::new(Vec::new()),
             token: RwSignal::new(settings.token),

@@ -68,6 +68,9 @@ keys! {
     OldVersion => "此答卷使用问卷的旧版本", "This response answers an older version of the questionnaire";
     StorageFull => "浏览器存储已满，新的修改没有保存！已保存的内容不会丢失。请立即“导出为文件”备份，并上传或删除已上传的答卷。", "Browser storage is full: the latest change was NOT saved. What was saved is kept. Save all as a file now, then upload or delete uploaded responses.";
     SaveFile => "导出为文件", "Save all as file";
+    CopyText => "复制为文本", "Copy as text";
+    BackupCopied => "已复制 {n} 份未上传的答卷。请粘贴到备忘录或发给自己保存；存为文件后服务器可以导入。", "Copied {n} response(s) not yet uploaded. Paste them into a note or send them to yourself; saved as a file, the server can import them.";
+    CopyByHand => "无法自动复制：请长按下面的文本，全选后复制，粘贴到备忘录或发给自己保存。", "Could not copy: press and hold the text below, select all, copy it, and paste it into a note or send it to yourself.";
     Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";

@@ -45,7 +45,19 @@ pub fn Root(
                         let text = crate::pages::home::backup_of(app);
                         let _ = api::download("tianye-backup.json", &text);
                     }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
+                    <button class="copy-backup" on:click=move |_| crate::pages::home::copy_backup(app)>{move || i18n::t(i18n::Key::CopyText, &lang())}</button>
                     <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.warning.set(None)>"×"</button>
+                </div>
+            })}
+            {move || app.copy_by_hand.get().map(|text| view! {
+                <div class="copy-by-hand" role="alert">
+                    <p>{move || i18n::both(i18n::Key::CopyByHand)}</p>
+                    <textarea readonly rows="6" aria-label=move || i18n::t(i18n::Key::CopyText, &lang()) on:focus=|ev| {
+                        if let Some(area) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
+                            area.select();
+                        }
+                    }>{text}</textarea>
+                    <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.copy_by_hand.set(None)>"×"</button>
                 </div>
             })}
             {move || app.notice.get().map(|n| view! {

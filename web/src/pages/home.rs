@@ -57,6 +57,22 @@ pub fn backup_of(app: App) -> String {
     app.records.with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())))
 }
 
+/// Copies the backup's text ([`backup_of`]) for browsers that do not save a file a page
+/// makes (the in-app browsers of WeChat, QQ and others drop it without a word): pasted
+/// into a note or a chat and later into a file, it is what `tianye import-responses`
+/// reads. Where the browser will not copy either, the text is shown to copy by hand.
+pub fn copy_backup(app: App) {
+    let text = backup_of(app);
+    if api::copy_text(&text) {
+        let n = app.records.with(|list| {
+            list.iter().filter(|r| !matches!(r.upload, Upload::Uploaded { .. })).count()
+        });
+        app.notice.set(Some(both(Key::BackupCopied).replace("{n}", &n.to_string())));
+    } else {
+        app.copy_by_hand.set(Some(text));
+    }
+}
+
 /// The home screen.
 #[component]
 pub fn Home(
@@ -169,6 +185,7 @@ pub fn Home(
             </section>
             <section class="storage">
                 <button on:click=save_file>{move || t(Key::SaveFile, &lang())}</button>
+                <button class="copy-backup" on:click=move |_| copy_backup(app)>{move || t(Key::CopyText, &lang())}</button>
                 {move || {
                     let n = app.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
                     (n > 0).then(|| view! {
