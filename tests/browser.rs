@@ -1032,6 +1032,23 @@ fn chinese_typed_through_composition_is_kept_whole() {
     });
 }
 
+/// Imports the backup `file` of E6 with `tianye import-responses`, the team read from
+/// the file: its two responses are drafts, so each is reported as not complete (and
+/// nothing is stored).
+fn imports_the_two_drafts(site: &Site, file: &Path) {
+    let forms = repo().join("questionnaires");
+    let (code, out, err) = tianye(&[
+        "import-responses",
+        file.to_str().unwrap(),
+        "--data",
+        site.data.path().to_str().unwrap(),
+        "--forms",
+        forms.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
+}
+
 #[test]
 fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
     browser::run(async {
@@ -1105,19 +1122,7 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
             .collect();
         assert_eq!(names.len(), 2, "{backup}");
         assert!(names.contains(&&json!("周晓雯")) && names.contains(&&json!("李明")), "{backup}");
-        // Read by `tianye import-responses` with the team from the file: both are
-        // drafts, so each is reported as not complete (and nothing is stored).
-        let forms = repo().join("questionnaires");
-        let (code, out, err) = tianye(&[
-            "import-responses",
-            file.to_str().unwrap(),
-            "--data",
-            site.data.path().to_str().unwrap(),
-            "--forms",
-            forms.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 1, "{out}{err}");
-        assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
+        imports_the_two_drafts(&site, &file);
 
         // Where the browser drops files a page makes (in-app browsers such as WeChat's),
         // "copy as text" puts the same backup on the clipboard: what the copy carries is
@@ -1142,16 +1147,7 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
         // Pasted into a file, the server imports it as it does the downloaded one.
         let pasted = downloads.path().join("pasted.json");
         std::fs::write(&pasted, copied.to_string()).expect("write the pasted copy");
-        let (code, out, err) = tianye(&[
-            "import-responses",
-            pasted.to_str().unwrap(),
-            "--data",
-            site.data.path().to_str().unwrap(),
-            "--forms",
-            forms.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 1, "{out}{err}");
-        assert_eq!(out.matches("[submission.not_complete]").count(), 2, "{out}");
+        imports_the_two_drafts(&site, &pasted);
         // A browser that will not copy either shows the text, to copy by hand.
         b.js("document.execCommand = () => false;", vec![]).await;
         b.click(".warning button.copy-backup").await;
