@@ -187,6 +187,8 @@ pub fn copy_text(text: &str) -> bool {
         return false;
     }
     area.select();
+    // iOS Safari selects a text box's text only through a range.
+    let _ = area.set_selection_range(0, u32::try_from(text.len()).unwrap_or(u32::MAX));
     let copied = js_sys::Reflect::get(&document, &"execCommand".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
