@@ -47,7 +47,9 @@
 //!   meanwhile; the first tab closed with its request out, the second finishes the
 //!   send, and the server stores it once;
 //! - E13 a browser that cannot run the app (a module it cannot compile, glue it cannot
-//!   parse) says so in both languages, with what to do, instead of a blank page.
+//!   parse) says so in both languages, with what to do, instead of a blank page;
+//! - E14 the app in two windows side by side: a change typed in one is taken into the
+//!   other, whose focused box keeps the focus and the caret, and typing there goes on.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1984,6 +1986,64 @@ fn a_browser_that_cannot_run_the_app_says_so_in_both_languages() {
         startup_error(&b).await;
         let kept = b.js("return localStorage.getItem('e2e.kept');", vec![]).await;
         assert_eq!(kept, json!("an answer"));
+        b.close().await;
+    });
+}
+
+/// The app open in two windows side by side (a desktop): what is typed in one is taken
+/// into the other at once, which builds its form again; the other window keeps its
+/// place, the box it was in still has the keyboard focus with the caret where it was,
+/// and nothing it held is written over what was typed in the first.
+#[test]
+fn a_window_beside_another_keeps_its_focus_when_the_other_changes_the_response() {
+    browser::run(async {
+        let site = Site::start();
+        let (b, id) = household_on_team_link(&site).await;
+        let first = b.client.window().await.expect("this window");
+        type_text(&b, "enumerator_name", "周晓雯").await;
+        // The caret left after the first character of the name, in the box.
+        b.js(
+            "const box = document.getElementById('q-enumerator_name-input');
+             box.focus(); box.setSelectionRange(1, 1);",
+            vec![],
+        )
+        .await;
+
+        // A second window opens the same household and answers the household code.
+        let second = b.client.new_window(false).await.expect("a new window").handle;
+        b.client.switch_to_window(second).await.expect("to the second window");
+        b.goto(&site.url("/#/")).await;
+        b.wait_visible(&format!("li.record[data-id='{id}']")).await;
+        open_draft(&b, &id).await;
+        type_text(&b, "hh_code", "XS03-012").await;
+
+        // The first window took it in, and is still where it was.
+        b.client.switch_to_window(first).await.expect("to the first window");
+        b.wait(
+            "the first window to show the code typed in the second",
+            "return document.getElementById('q-hh_code-input')?.value === 'XS03-012';",
+        )
+        .await;
+        let place = b
+            .js(
+                "const a = document.activeElement;
+                 return [a && a.id, a && a.selectionStart, a && a.value];",
+                vec![],
+            )
+            .await;
+        assert_eq!(place, json!(["q-enumerator_name-input", 1, "周晓雯"]));
+        // Typing goes on in that box, and both answers are stored.
+        b.client
+            .active_element()
+            .await
+            .expect("the focused box")
+            .send_keys("晓")
+            .await
+            .expect("type");
+        b.blur().await;
+        let answers = stored_record(&b, &id).await["response"]["answers"].clone();
+        assert_eq!(answers["enumerator_name"], json!("周晓晓雯"), "{answers}");
+        assert_eq!(answers["hh_code"], json!("XS03-012"), "{answers}");
         b.close().await;
     });
 }

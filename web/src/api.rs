@@ -167,6 +167,53 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The control with the keyboard focus, by its DOM id, and the caret or selection in it
+/// (text boxes only).
+pub struct Focus {
+    id: String,
+    selection: Option<(u32, u32)>,
+}
+
+/// Where the keyboard focus is now, when it is on a control with an id.
+pub fn focus_now() -> Option<Focus> {
+    let active = web_sys::window()?.document()?.active_element()?;
+    let id = active.id();
+    if id.is_empty() {
+        return None;
+    }
+    let selection = if let Some(input) = active.dyn_ref::<web_sys::HtmlInputElement>() {
+        // Radios and checkboxes have no caret (and throw when asked).
+        input.selection_start().ok().flatten().zip(input.selection_end().ok().flatten())
+    } else if let Some(area) = active.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.selection_start().ok().flatten().zip(area.selection_end().ok().flatten())
+    } else {
+        None
+    };
+    Some(Focus { id, selection })
+}
+
+/// Puts the keyboard focus back on the control `focus` names, if the page has it,
+/// without scrolling, with its caret or selection where it was.
+pub fn restore_focus(focus: &Focus) {
+    let Some(el) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&focus.id))
+    else {
+        return;
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"preventScroll".into(), &JsValue::TRUE);
+    if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
+        let _ = f.unchecked_ref::<js_sys::Function>().call1(&el, &options);
+    }
+    if let Some((start, end)) = focus.selection {
+        if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            let _ = input.set_selection_range(start, end);
+        } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            let _ = area.set_selection_range(start, end);
+        }
+    }
+}
+
 /// Copies `text` to the clipboard the way every browser and WebView of the last decade
 /// takes from a tap (`execCommand("copy")` on a selected text box, which also works on a
 /// page served over plain HTTP, where `navigator.clipboard` is missing); whether it did.

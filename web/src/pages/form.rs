@@ -693,8 +693,14 @@ pub fn FormPage(
             if reloaded.is_ok() {
                 app.notice.set(Some(crate::i18n::both(Key::ChangedElsewhere)));
             }
+            // A window beside the other keeps its place: the box it was in gets the
+            // focus back, with the caret where it was, once the form is built again.
+            let focus = api::focus_now();
             state.set_value(None);
             loaded.set(Some(reloaded));
+            if let Some(focus) = focus {
+                request_animation_frame(move || api::restore_focus(&focus));
+            }
         }
     });
     move || match loaded.get() {
