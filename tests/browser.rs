@@ -497,8 +497,13 @@ async fn mark_complete(b: &Browser) {
 /// Opens the app's list in a new tab of the same browser (the team link opened again)
 /// and switches to it; its handle.
 async fn open_second_tab(b: &Browser, site: &Site) -> fantoccini::wd::WindowHandle {
-    let second = b.client.new_window(true).await.expect("a new tab").handle;
-    b.client.switch_to_window(second.clone()).await.expect("to the second tab");
+    open_beside(b, site, true).await
+}
+
+/// Opens the app's list in a new tab (`tab`) or window, switched to.
+async fn open_beside(b: &Browser, site: &Site, tab: bool) -> fantoccini::wd::WindowHandle {
+    let second = b.client.new_window(tab).await.expect("a new tab or window").handle;
+    b.client.switch_to_window(second.clone()).await.expect("to it");
     b.goto(&site.url("/#/")).await;
     second
 }
@@ -2010,9 +2015,7 @@ fn a_window_beside_another_keeps_its_focus_when_the_other_changes_the_response()
         .await;
 
         // A second window opens the same household and answers the household code.
-        let second = b.client.new_window(false).await.expect("a new window").handle;
-        b.client.switch_to_window(second).await.expect("to the second window");
-        b.goto(&site.url("/#/")).await;
+        open_beside(&b, &site, false).await;
         b.wait_visible(&format!("li.record[data-id='{id}']")).await;
         open_draft(&b, &id).await;
         type_text(&b, "hh_code", "XS03-012").await;
