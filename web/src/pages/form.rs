@@ -410,8 +410,7 @@ impl FormState {
         let updated = self.record.try_update_value(|r| {
             r.response.answers = answers;
             r.response.meta.updated_at = Some(api::now_iso());
-            if r.response.status == Status::Complete && !matches!(r.upload, Upload::Uploaded { .. })
-            {
+            if r.response.status == Status::Complete && !r.is_uploaded() {
                 r.response.status = Status::Draft;
                 r.response.meta.submitted_at = None;
             }

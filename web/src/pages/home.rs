@@ -38,11 +38,7 @@ pub fn backup_json(
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         unreadable: &'a [Unreadable],
     }
-    let responses = records
-        .iter()
-        .filter(|r| !matches!(r.upload, Upload::Uploaded { .. }))
-        .map(|r| &r.response)
-        .collect();
+    let responses = records.iter().filter(|r| !r.is_uploaded()).map(|r| &r.response).collect();
     serde_json::to_string(&Backup {
         exported_at: api::now_iso(),
         team_token,
@@ -64,9 +60,7 @@ pub fn backup_of(app: App) -> String {
 pub fn copy_backup(app: App) {
     let text = backup_of(app);
     if api::copy_text(&text) {
-        let n = app.records.with(|list| {
-            list.iter().filter(|r| !matches!(r.upload, Upload::Uploaded { .. })).count()
-        });
+        let n = app.records.with(|list| list.iter().filter(|r| !r.is_uploaded()).count());
         app.notice.set(Some(both(Key::BackupCopied).replace("{n}", &n.to_string())));
     } else {
         app.copy_by_hand.set(Some(text));

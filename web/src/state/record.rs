@@ -114,6 +114,11 @@ impl Record {
         (self.response.questionnaire.id.clone(), self.response.instance_id.clone())
     }
 
+    /// Whether the server has it (it then stays out of the backup file).
+    pub fn is_uploaded(&self) -> bool {
+        matches!(self.upload, Upload::Uploaded { .. })
+    }
+
     /// Whether this is the record of response `id` of questionnaire `form`.
     pub fn is(&self, form: &str, id: &str) -> bool {
         self.response.instance_id == id && self.response.questionnaire.id == form
