@@ -52,11 +52,7 @@ pub fn Root(
             {move || app.copy_by_hand.get().map(|text| view! {
                 <div class="copy-by-hand" role="alert">
                     <p>{move || i18n::both(i18n::Key::CopyByHand)}</p>
-                    <textarea readonly rows="6" aria-label=move || i18n::t(i18n::Key::CopyText, &lang()) on:focus=|ev| {
-                        if let Some(area) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
-                            area.select();
-                        }
-                    }>{text}</textarea>
+                    <textarea readonly rows="6" aria-label=move || i18n::t(i18n::Key::CopyText, &lang()) on:focus=|ev| { event_target::<web_sys::HtmlTextAreaElement>(&ev).select(); }>{text}</textarea>
                     <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.copy_by_hand.set(None)>"×"</button>
                 </div>
             })}
