@@ -1987,6 +1987,9 @@ fn a_browser_that_cannot_run_the_app_says_so_in_both_languages() {
         std::fs::write(&wasm, good_wasm).expect("restore the module");
         std::fs::write(web.path().join("tianye.js"), "export default () => {;").expect("glue");
         b.client.goto("about:blank").await.expect("leave the page");
+        // The server dates its files to the second (Last-Modified, no ETag): glue
+        // rewritten in the second it was first served would be taken as unchanged.
+        b.cdp("Network.clearBrowserCache", json!({})).await;
         b.goto(&site.url("/?glue")).await;
         startup_error(&b).await;
         let kept = b.js("return localStorage.getItem('e2e.kept');", vec![]).await;
