@@ -1985,11 +1985,15 @@ fn a_browser_that_cannot_run_the_app_says_so_in_both_languages() {
 
         // Glue this browser cannot parse.
         std::fs::write(&wasm, good_wasm).expect("restore the module");
-        std::fs::write(web.path().join("tianye.js"), "export default () => {;").expect("glue");
+        // Dated as the glue the browser holds (as a rewrite within the same second, or
+        // an older build put back, would be): only the content's tag (ETag) shows the
+        // change, and the browser, asking again, must get the new glue.
+        let glue = web.path().join("tianye.js");
+        let dated = std::fs::metadata(&glue).and_then(|m| m.modified()).expect("glue's date");
+        std::fs::write(&glue, "export default () => {;").expect("glue");
+        let file = std::fs::File::options().write(true).open(&glue).expect("glue");
+        file.set_modified(dated).expect("date the glue");
         b.client.goto("about:blank").await.expect("leave the page");
-        // The server dates its files to the second (Last-Modified, no ETag): glue
-        // rewritten in the second it was first served would be taken as unchanged.
-        b.cdp("Network.clearBrowserCache", json!({})).await;
         b.goto(&site.url("/?glue")).await;
         startup_error(&b).await;
         let kept = b.js("return localStorage.getItem('e2e.kept');", vec![]).await;

@@ -3,19 +3,18 @@
 mod admin;
 mod questionnaires;
 mod submissions;
+mod web;
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::error::{ApiCode, ApiError};
 use crate::{AppState, CorsOrigins};
@@ -53,7 +52,9 @@ pub(crate) fn router(state: AppState) -> Router {
     let router = match &state.config.web_dir {
         // A portal on another site loads the embedding script, the JS glue and the
         // wasm from here as modules and fetches: the same CORS rules as the API.
-        Some(dir) => router.fallback_service(web_app(dir).layer(cors_layer(&state.config.cors))),
+        Some(dir) => {
+            router.fallback_service(web::web_app(dir).layer(cors_layer(&state.config.cors)))
+        }
         None => router.fallback(no_web_app),
     };
     router.with_state(state)
@@ -65,26 +66,6 @@ fn api_compression() -> CompressionLayer<impl Predicate> {
     let predicate =
         DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.openxmlformats"));
     CompressionLayer::new().compress_when(predicate)
-}
-
-/// The built web app, with the single-page fallback to `index.html`. A file is sent as
-/// its `.br` or `.gz` copy (written by `cargo xtask dist`) to a browser that takes it:
-/// the app's wasm is 892 KiB as it is and about 290 KiB in brotli, which matters on a
-/// village's mobile signal. `Vary` keeps caches on the way from mixing the encodings.
-/// `Cache-Control: no-cache` makes a browser ask again (a 304 when unchanged) rather
-/// than guess a file is fresh: without a service worker (plain HTTP on a LAN, some
-/// in-app browsers) a guess could pair a new build's JS glue with the last build's wasm.
-fn web_app(dir: &Path) -> axum::routing::MethodRouter {
-    let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
-    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
-    axum::routing::any_service(files).layer(axum::middleware::map_response(
-        |mut res: Response| async move {
-            let headers = res.headers_mut();
-            headers.append(VARY, HeaderValue::from_static("accept-encoding"));
-            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            res
-        },
-    ))
 }
 
 /// CORS preflight requests are answered by the CORS layer; this only gives `OPTIONS`

@@ -365,3 +365,77 @@ async fn exports_are_gzipped_for_clients_that_take_it_but_not_the_zipped_xlsx() 
     assert_eq!(header(&res, "content-encoding"), "");
     assert!(res.body().starts_with(b"PK"), "a zip file");
 }
+
+#[tokio::test]
+async fn a_browser_asking_again_gets_a_304_only_while_the_file_holds_the_same_bytes() {
+    let web = tempfile::tempdir().unwrap();
+    let js = web.path().join("app.js");
+    std::fs::write(web.path().join("index.html"), "<html>田野</html>").unwrap();
+    std::fs::write(&js, "console.log('build 1');").unwrap();
+    std::fs::write(web.path().join("app.js.br"), brotli(b"console.log('build 1');")).unwrap();
+    let config = AppConfig { web_dir: Some(web.path().to_owned()), ..AppConfig::default() };
+    let state = fixture_with(None, config).state;
+    let get = |p: &str, tag: &str, date: &str| {
+        let mut req = Request::get(p).header("accept-encoding", "gzip, br");
+        if !tag.is_empty() {
+            req = req.header("if-none-match", tag);
+        }
+        if !date.is_empty() {
+            req = req.header("if-modified-since", date);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let first = send_raw(&state, get("/app.js", "", "")).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = header(&first, "etag").to_owned();
+    let date = header(&first, "last-modified").to_owned();
+    assert!(tag.starts_with("W/\"") && tag.len() > 20, "{:?}", first.headers());
+    // Asked again as a browser does (both validators): unchanged, a 304 with the tag.
+    let res = send_raw(&state, get("/app.js", &tag, &date)).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert!(res.body().is_empty());
+    assert_eq!(header(&res, "etag"), tag);
+    assert_eq!(header(&res, "cache-control"), "no-cache");
+    assert!(header(&res, "vary").contains("accept-encoding"));
+    // Another tag, or one of several: answered by what is named.
+    let res = send_raw(&state, get("/app.js", "W/\"something-else\"", "")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = send_raw(&state, get("/app.js", &format!("\"x\", {tag}"), "")).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    // A new build written within the same second (its date is the same) and an older
+    // build put back (dated before the copy the browser holds): the new bytes, by the tag.
+    let built = std::fs::metadata(&js).unwrap().modified().unwrap();
+    for (n, when) in [(2, built), (3, built - std::time::Duration::from_hours(1))] {
+        let text = format!("console.log('build {n}');");
+        std::fs::write(&js, &text).unwrap();
+        std::fs::write(web.path().join("app.js.br"), brotli(text.as_bytes())).unwrap();
+        std::fs::File::options().write(true).open(&js).unwrap().set_modified(when).unwrap();
+        let res = send_raw(&state, get("/app.js", &tag, &date)).await;
+        assert_eq!(res.status(), StatusCode::OK, "build {n}");
+        assert_eq!(unbrotli(res.body()), text.as_bytes());
+        assert_ne!(header(&res, "etag"), tag);
+    }
+    // The same bytes written again later: still the browser's copy.
+    let now = send_raw(&state, get("/app.js", "", "")).await;
+    let tag = header(&now, "etag").to_owned();
+    std::fs::write(&js, "console.log('build 3');").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&js)
+        .unwrap()
+        .set_modified(built + std::time::Duration::from_hours(1))
+        .unwrap();
+    let res = send_raw(&state, get("/app.js", &tag, "")).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    // The single-page fallback carries the index's tag.
+    let index = send_raw(&state, get("/", "", "")).await;
+    let index_tag = header(&index, "etag").to_owned();
+    let res = send_raw(&state, get("/r/team/some-id", &index_tag, "")).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_ne!(index_tag, tag);
+    // A path that climbs out is left to the file service, which refuses it.
+    let res = send_raw(&state, get("/../app.js", &tag, "")).await;
+    assert_ne!(res.status(), StatusCode::NOT_MODIFIED);
+}

@@ -1,0 +1,149 @@
+//! The built web app: its files with the single-page fallback to `index.html`, sent as
+//! their precompressed copies where the browser takes them, each tagged with a hash of
+//! its content (`ETag`) so a browser asking again gets a 304 exactly when it holds the
+//! same bytes.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, VARY};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::canonical::sha256;
+
+/// The built web app in `dir`. A file is sent as its `.br` or `.gz` copy (written by
+/// `cargo xtask dist`) to a browser that takes it: the app's wasm is 931 KiB as it is
+/// and about 300 KiB in brotli, which matters on a village's mobile signal. `Vary` keeps
+/// caches on the way from mixing the encodings. `Cache-Control: no-cache` makes a
+/// browser ask again rather than guess a file is fresh: without a service worker (plain
+/// HTTP on a LAN, some in-app browsers) a guess could pair a new build's JS glue with
+/// the last build's wasm.
+///
+/// The browser asks again with the file's `ETag`, a hash of its bytes, and gets a 304
+/// only when they are the same. The date alone (`Last-Modified`, to the second) would
+/// answer 304 to a file rewritten within the second it was last fetched, and to an
+/// older build put back in place (its files dated before the copies the browser
+/// holds); the hash also spares a download when a rebuild wrote the same bytes.
+pub(super) fn web_app(dir: &Path) -> axum::routing::MethodRouter {
+    let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
+    let tags = ContentTags { dir: dir.to_owned(), known: Arc::default() };
+    axum::routing::any_service(files)
+        .layer(axum::middleware::from_fn_with_state(tags, answer_by_content_tag))
+        .layer(axum::middleware::map_response(|mut res: Response| async move {
+            let headers = res.headers_mut();
+            headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            res
+        }))
+}
+
+/// The content tags of the web app's files, each kept while its file's size and
+/// modification time stay the same, so a file is hashed once per change.
+#[derive(Clone)]
+struct ContentTags {
+    dir: PathBuf,
+    known: Arc<Mutex<HashMap<PathBuf, KnownTag>>>,
+}
+
+struct KnownTag {
+    len: u64,
+    modified: Option<SystemTime>,
+    tag: HeaderValue,
+}
+
+impl ContentTags {
+    /// The tag of the file a request for `path` is answered with (`index.html` for a
+    /// path naming no file: the single-page fallback), or `None` where the file cannot
+    /// be read or the path is not a plain file path (left to the file service).
+    fn for_path(&self, path: &str) -> Option<HeaderValue> {
+        let file = self.file_for(path)?;
+        let meta = std::fs::metadata(&file).ok()?;
+        let (len, modified) = (meta.len(), meta.modified().ok());
+        let known = |map: &HashMap<PathBuf, KnownTag>| {
+            map.get(&file)
+                .filter(|k| k.len == len && k.modified == modified && modified.is_some())
+                .map(|k| k.tag.clone())
+        };
+        if let Some(tag) = known(&self.known.lock().unwrap_or_else(PoisonError::into_inner)) {
+            return Some(tag);
+        }
+        let bytes = std::fs::read(&file).ok()?;
+        // Weak: the same bytes are sent as they are, in brotli or in gzip, and the
+        // tag is the same for all three (each cache keeps its own by `Vary`).
+        let hash = URL_SAFE_NO_PAD.encode(&sha256(&bytes)[..16]);
+        let tag = HeaderValue::from_str(&format!("W/\"{hash}\"")).ok()?;
+        let len = bytes.len() as u64;
+        self.known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file, KnownTag { len, modified, tag: tag.clone() });
+        Some(tag)
+    }
+
+    /// The file under the app's directory that answers `path`, as the file service
+    /// finds it; `None` for a redirect, an encoded or a climbing path.
+    fn file_for(&self, path: &str) -> Option<PathBuf> {
+        if path.contains('%') || path.contains('\\') {
+            return None;
+        }
+        let relative = Path::new(path.trim_start_matches('/'));
+        if !relative.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return None;
+        }
+        let mut file = self.dir.join(relative);
+        if file.is_dir() {
+            // A directory is answered by its `index.html`, asked for with a slash
+            // at the end; without one, by a redirect.
+            if !path.ends_with('/') {
+                return None;
+            }
+            file.push("index.html");
+        }
+        if file.is_file() { Some(file) } else { Some(self.dir.join("index.html")) }
+    }
+}
+
+/// Answers 304 to a `GET` or `HEAD` whose `If-None-Match` names the file's tag as it is
+/// now; otherwise lets the file service answer, without the date condition (a browser
+/// sending both means the tag; RFC 9110 §13.1.3), and tags its 200.
+async fn answer_by_content_tag(
+    State(tags): State<ContentTags>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    let lookup = tags.clone();
+    let tag = tokio::task::spawn_blocking(move || lookup.for_path(&path)).await.ok().flatten();
+    let Some(tag) = tag else { return next.run(req).await };
+    if let Some(asked) = req.headers().get(IF_NONE_MATCH) {
+        if names_tag(asked, &tag) {
+            return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
+        }
+        req.headers_mut().remove(IF_MODIFIED_SINCE);
+    }
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::OK {
+        res.headers_mut().insert(ETAG, tag);
+    }
+    res
+}
+
+/// Whether an `If-None-Match` value names `tag`, compared weakly (`W/` ignored), or is `*`.
+fn names_tag(asked: &HeaderValue, tag: &HeaderValue) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let Ok(asked) = asked.to_str() else { return false };
+    let Ok(tag) = tag.to_str() else { return false };
+    asked.trim() == "*" || asked.split(',').any(|one| opaque(one) == opaque(tag))
+}
