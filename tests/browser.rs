@@ -1105,8 +1105,12 @@ fn storage_filled_to_quota_shows_the_warning_and_keeps_earlier_responses() {
             json!({"behavior": "allow", "downloadPath": downloads.path().to_str().unwrap()}),
         )
         .await;
+        // Named with the phone's day, as the list's button names it.
+        let day = "const d = new Date(), p = (n) => String(n).padStart(2, '0'); \
+                   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;";
+        let day = b.js(day, vec![]).await;
         b.click(".warning button").await;
-        let file = downloads.path().join("tianye-backup.json");
+        let file = downloads.path().join(format!("tianye-backup-{}.json", day.as_str().unwrap()));
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         // The browser may show the file before it has written all of it.
         let backup: Value = loop {

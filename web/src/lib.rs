@@ -41,10 +41,7 @@ pub fn Root(
             {move || app.warning.get().map(|w| view! {
                 <div class="warning" role="alert">
                     <p>{w}</p>
-                    <button on:click=move |_| {
-                        let text = crate::pages::home::backup_of(app);
-                        let _ = api::download("tianye-backup.json", &text);
-                    }>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
+                    <button on:click=move |_| crate::pages::home::save_backup_file(app)>{move || i18n::t(i18n::Key::SaveFile, &lang())}</button>
                     <button class="copy-backup" on:click=move |_| crate::pages::home::copy_backup(app)>{move || i18n::t(i18n::Key::CopyText, &lang())}</button>
                     <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.warning.set(None)>"×"</button>
                 </div>

@@ -53,6 +53,15 @@ pub fn backup_of(app: App) -> String {
     app.records.with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())))
 }
 
+/// Saves the backup ([`backup_of`]) as a file named with today's date, so the backups
+/// of several days keep apart: from the list and from the storage-full warning alike.
+pub fn save_backup_file(app: App) {
+    let text = backup_of(app);
+    let name =
+        format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
+    let _ = api::download(&name, &text);
+}
+
 /// Copies the backup's text ([`backup_of`]) for browsers that do not save a file a page
 /// makes (the in-app browsers of WeChat, QQ and others drop it without a word): pasted
 /// into a note or a chat and later into a file, it is what `tianye import-responses`
@@ -79,12 +88,6 @@ pub fn Home(
     let query = RwSignal::new(String::new());
     // Share of the limit used, in %; from 80 % on the list says to make room.
     let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
-    let save_file = move |_| {
-        let text = backup_of(app);
-        let name =
-            format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
-        let _ = api::download(&name, &text);
-    };
     let groups = move || {
         let q = api::lowercase(query.get().trim());
         app.records.with(|list| {
@@ -178,7 +181,7 @@ pub fn Home(
                 }).collect_view()}
             </section>
             <section class="storage">
-                <button on:click=save_file>{move || t(Key::SaveFile, &lang())}</button>
+                <button on:click=move |_| save_backup_file(app)>{move || t(Key::SaveFile, &lang())}</button>
                 <button class="copy-backup" on:click=move |_| copy_backup(app)>{move || t(Key::CopyText, &lang())}</button>
                 {move || {
                     let n = app.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
