@@ -727,6 +727,38 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
                 .await;
             }
         }
+        // Typed through a Chinese input method, the search waits for the word: the
+        // pinyin on the way ("liu si", which is in no line) hides nothing.
+        for (pinyin, word, found) in [("liu si", "刘思", true), ("shi men", "石门", false)] {
+            let during = b
+                .js_async(
+                    "const [pinyin, word, sel, done] = arguments;
+                     const s = document.querySelector('.home input.search');
+                     s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true}));
+                     s.dispatchEvent(new CompositionEvent('compositionstart', {bubbles: true, data: ''}));
+                     s.value = pinyin;
+                     s.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true, inputType: 'insertCompositionText', data: pinyin}));
+                     requestAnimationFrame(() => setTimeout(() => {
+                       const listed = !!document.querySelector(sel);
+                       s.value = word;
+                       s.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true, inputType: 'insertCompositionText', data: word}));
+                       s.dispatchEvent(new CompositionEvent('compositionend', {bubbles: true, data: word}));
+                       done(listed);
+                     }, 0));",
+                    vec![json!(pinyin), json!(word), json!(listed)],
+                )
+                .await;
+            assert_eq!(during, json!(true), "the pinyin {pinyin:?} hid the household");
+            if found {
+                b.wait_visible(&listed).await;
+            } else {
+                b.wait(
+                    &format!("{word} to find nothing"),
+                    &format!("return !document.querySelector({});", js_str(&listed)),
+                )
+                .await;
+            }
+        }
         // In English the line gives the choices' English labels, and a search finds
         // those too.
         b.js(

@@ -324,3 +324,9 @@ pub fn to_js(value: &impl serde::Serialize) -> Option<JsValue> {
     let text = serde_json::to_string(value).ok()?;
     js_sys::JSON::parse(&text).ok()
 }
+
+/// Whether `ev` (an `input` event) comes while an input method composes: the text is
+/// pinyin or a candidate not yet chosen.
+pub fn is_composing(ev: &web_sys::Event) -> bool {
+    js_sys::Reflect::get(ev, &"isComposing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}

@@ -44,10 +44,6 @@ pub(crate) fn shown_text(v: &Json) -> String {
     }
 }
 
-fn is_composing(ev: &web_sys::Event) -> bool {
-    js_sys::Reflect::get(ev, &"isComposing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
-}
-
 /// Whether `el` has the keyboard focus.
 pub(crate) fn focused(el: &wasm_bindgen::JsValue) -> bool {
     document().active_element().is_some_and(|a| AsRef::<wasm_bindgen::JsValue>::as_ref(&a) == el)
@@ -125,7 +121,7 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let typing = view! { <{..}
         on:compositionstart=move |_| composing.set_value(true)
         on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
-        on:input=move |ev| if !composing.get_value() && !is_composing(&ev) { commit_input(event_target_value(&ev)); }
+        on:input=move |ev| if !composing.get_value() && !crate::api::is_composing(&ev) { commit_input(event_target_value(&ev)); }
         on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
     /> };
     if multiline {

@@ -158,7 +158,9 @@ pub fn Home(
             <section class="responses">
                 <h2>{move || t(Key::MyResponses, &lang())}</h2>
                 <input type="search" class="search" aria-label=move || t(Key::Search, &lang()) placeholder=move || t(Key::Search, &lang())
-                    on:input=move |ev| query.set(event_target_value(&ev)) />
+                    // Searched once a Chinese word is chosen, not by its pinyin on the way.
+                    on:input=move |ev| if !api::is_composing(&ev) { query.set(event_target_value(&ev)); }
+                    on:compositionend=move |ev| query.set(event_target_value(&ev)) />
                 <p class="counts">
                     {move || app.counts().into_iter().map(|(g, n)| view! {
                         <span class=format!("count {}", g.css_name())>{t(group_key(g), &lang())} ": " {n}</span>
