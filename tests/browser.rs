@@ -7,7 +7,8 @@
 //!   `lbc_household` with a three-member roster by typing and tapping, reloads mid-way and finds every answer, loses the
 //!   network and keeps working, completes it offline (queued, nothing sent), gets the
 //!   network back and finds it uploaded exactly once and shown as uploaded, and finds
-//!   it in the list by its village, a member or its code, then clears uploaded copies
+//!   it in the list by its village, a member or its code (typed through an input
+//!   method, the search waits for the chosen word), then clears uploaded copies
 //!   from the phone (the server keeps them);
 //! - E2 a response completed while the server is stopped is queued with the failure
 //!   shown, and once the server is back it is uploaded exactly once (and its copy may
@@ -47,7 +48,8 @@
 //!   meanwhile; the first tab closed with its request out, the second finishes the
 //!   send, and the server stores it once;
 //! - E13 a browser that cannot run the app (a module it cannot compile, glue it cannot
-//!   parse) says so in both languages, with what to do, instead of a blank page;
+//!   parse) says so in both languages, with what to do, instead of a blank page; glue
+//!   rewritten under its old date reaches the browser (the server's content `ETag`);
 //! - E14 the app in two windows side by side: a change typed in one is taken into the
 //!   other, whose focused box keeps the focus and the caret, and typing there goes on.
 
