@@ -124,8 +124,7 @@ async fn answer_by_content_tag(
         return next.run(req).await;
     }
     let path = req.uri().path().to_owned();
-    let lookup = tags.clone();
-    let tag = tokio::task::spawn_blocking(move || lookup.for_path(&path)).await.ok().flatten();
+    let tag = tokio::task::spawn_blocking(move || tags.for_path(&path)).await.ok().flatten();
     let Some(tag) = tag else { return next.run(req).await };
     if let Some(asked) = req.headers().get(IF_NONE_MATCH) {
         if names_tag(asked, &tag) {
