@@ -11,10 +11,13 @@ pub const FIRST_DELAY_MS: f64 = 1_000.0;
 
 /// The wait before attempt `attempts + 1`, given a random number in `0..1`: doubling
 /// from 1 s, capped at 5 min, with between half and all of it kept (jitter spreads many
-/// devices reconnecting at once).
+/// devices reconnecting at once). In whole ms: the time of the next attempt is stored
+/// with the response, and a fraction of 17 digits does not always read back as the
+/// same number (`serde_json` without `float_roundtrip`), so the copies two tabs hold
+/// would differ.
 pub fn backoff_ms(attempts: u32, random: f64) -> f64 {
     let base = (FIRST_DELAY_MS * 2f64.powi(attempts.min(20) as i32)).min(MAX_DELAY_MS);
-    base * (0.5 + 0.5 * random.clamp(0.0, 1.0))
+    (base * (0.5 + 0.5 * random.clamp(0.0, 1.0))).round()
 }
 
 /// What a server answer means.
@@ -110,6 +113,9 @@ mod tests {
         assert_eq!(backoff_ms(3, 1.0), 8_000.0);
         assert_eq!(backoff_ms(12, 1.0), MAX_DELAY_MS);
         assert_eq!(backoff_ms(1000, 0.0), MAX_DELAY_MS / 2.0);
+        // Whole ms, so the stored time reads back as the same number.
+        assert_eq!(backoff_ms(5, 0.123_456_789_012_345_6), 17_975.0);
+        assert_eq!(backoff_ms(1, 0.522_474_101_234_567), 1_522.0);
     }
 
     #[wasm_bindgen_test]
