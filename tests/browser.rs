@@ -719,15 +719,7 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
                 vec![json!(query)],
             )
             .await;
-            if found {
-                b.wait_visible(&listed).await;
-            } else {
-                b.wait(
-                    &format!("{query} to find nothing"),
-                    &format!("return !document.querySelector({});", js_str(&listed)),
-                )
-                .await;
-            }
+            search_finds(&b, query, &listed, found).await;
         }
         // Typed through a Chinese input method, the search waits for the word: the
         // pinyin on the way ("liu si", which is in no line) hides nothing.
@@ -751,15 +743,7 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
                 )
                 .await;
             assert_eq!(during, json!(true), "the pinyin {pinyin:?} hid the household");
-            if found {
-                b.wait_visible(&listed).await;
-            } else {
-                b.wait(
-                    &format!("{word} to find nothing"),
-                    &format!("return !document.querySelector({});", js_str(&listed)),
-                )
-                .await;
-            }
+            search_finds(&b, word, &listed, found).await;
         }
         // In English the line gives the choices' English labels, and a search finds
         // those too.
@@ -945,6 +929,20 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
         b.wait_visible("#q-hh_code-input").await;
         b.close().await;
     });
+}
+
+/// Waits until the list's search for `query` shows the response `listed` (a selector),
+/// or shows it no more when it should not be `found`.
+async fn search_finds(b: &Browser, query: &str, listed: &str, found: bool) {
+    if found {
+        b.wait_visible(listed).await;
+    } else {
+        b.wait(
+            &format!("{query} to find nothing"),
+            &format!("return !document.querySelector({});", js_str(listed)),
+        )
+        .await;
+    }
 }
 
 /// Types `text` through a Chinese input method: `compositionstart`, the pinyin as it
