@@ -428,6 +428,16 @@ async fn a_browser_asking_again_gets_a_304_only_while_the_file_holds_the_same_by
         .unwrap();
     let res = send_raw(&state, get("/app.js", &tag, "")).await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    // The brotli copy changed on its own (remade, or left over from before the file
+    // was edited by hand): what is sent changed, and so does the tag.
+    std::fs::write(web.path().join("app.js.br"), brotli(b"console.log('copy');")).unwrap();
+    let res = send_raw(&state, get("/app.js", &tag, "")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(unbrotli(res.body()), b"console.log('copy');");
+    let copy_tag = header(&res, "etag").to_owned();
+    assert_ne!(copy_tag, tag);
+    let res = send_raw(&state, get("/app.js", &copy_tag, "")).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
 
     // The single-page fallback carries the index's tag.
     let index = send_raw(&state, get("/", "", "")).await;

@@ -27,8 +27,8 @@ use crate::canonical::sha256;
 /// HTTP on a LAN, some in-app browsers) a guess could pair a new build's JS glue with
 /// the last build's wasm.
 ///
-/// The browser asks again with the file's `ETag`, a hash of its bytes, and gets a 304
-/// only when they are the same. The date alone (`Last-Modified`, to the second) would
+/// The browser asks again with the file's `ETag`, a hash of its bytes (and of its
+/// copies'), and gets a 304 only when they are the same. The date alone (`Last-Modified`, to the second) would
 /// answer 304 to a file rewritten within the second it was last fetched, and to an
 /// older build put back in place (its files dated before the copies the browser
 /// holds); the hash also spares a download when a rebuild wrote the same bytes.
@@ -46,8 +46,8 @@ pub(super) fn web_app(dir: &Path) -> axum::routing::MethodRouter {
         }))
 }
 
-/// The content tags of the web app's files, each kept while its file's size and
-/// modification time stay the same, so a file is hashed once per change.
+/// The content tags of the web app's files, each kept while the file and its copies
+/// keep their sizes and modification times, so a file is hashed once per change.
 #[derive(Clone)]
 struct ContentTags {
     dir: PathBuf,
@@ -55,37 +55,60 @@ struct ContentTags {
 }
 
 struct KnownTag {
-    len: u64,
-    modified: Option<SystemTime>,
+    stamps: Vec<Option<Stamp>>,
     tag: HeaderValue,
 }
+
+/// A file's size and modification time, or `None` where it has none.
+type Stamp = (u64, SystemTime);
+
+/// The copies sent in place of a file, by the file service's names.
+const COPIES: [&str; 2] = ["br", "gz"];
 
 impl ContentTags {
     /// The tag of the file a request for `path` is answered with (`index.html` for a
     /// path naming no file: the single-page fallback), or `None` where the file cannot
     /// be read or the path is not a plain file path (left to the file service).
+    ///
+    /// The tag is a hash of the file and of its `.br` and `.gz` copies, whichever is
+    /// sent: a copy that is not remade when the file is edited by hand still gets a
+    /// tag of its own, so a browser never keeps it under the tag of what is sent now.
     fn for_path(&self, path: &str) -> Option<HeaderValue> {
         let file = self.file_for(path)?;
-        let meta = std::fs::metadata(&file).ok()?;
-        let (len, modified) = (meta.len(), meta.modified().ok());
-        let known = |map: &HashMap<PathBuf, KnownTag>| {
-            map.get(&file)
-                .filter(|k| k.len == len && k.modified == modified && modified.is_some())
-                .map(|k| k.tag.clone())
-        };
-        if let Some(tag) = known(&self.known.lock().unwrap_or_else(PoisonError::into_inner)) {
-            return Some(tag);
+        let variants: Vec<PathBuf> = std::iter::once(file.clone())
+            .chain(COPIES.iter().map(|ext| {
+                let mut copy = file.clone().into_os_string();
+                copy.push(format!(".{ext}"));
+                PathBuf::from(copy)
+            }))
+            .collect();
+        let stamps: Vec<Option<Stamp>> = variants
+            .iter()
+            .map(|v| std::fs::metadata(v).ok().and_then(|m| Some((m.len(), m.modified().ok()?))))
+            .collect();
+        stamps[0]?;
+        let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(k) = known.get(&file).filter(|k| k.stamps == stamps) {
+            return Some(k.tag.clone());
         }
-        let bytes = std::fs::read(&file).ok()?;
-        // Weak: the same bytes are sent as they are, in brotli or in gzip, and the
-        // tag is the same for all three (each cache keeps its own by `Vary`).
-        let hash = URL_SAFE_NO_PAD.encode(&sha256(&bytes)[..16]);
+        drop(known);
+        // The variants' hashes, hashed together: absent copies count as empty.
+        let mut hashes = Vec::with_capacity(32 * variants.len());
+        for (i, variant) in variants.iter().enumerate() {
+            match std::fs::read(variant) {
+                Ok(bytes) => hashes.extend_from_slice(&sha256(&bytes)),
+                Err(_) if i > 0 => hashes.extend_from_slice(&[0; 32]),
+                Err(_) => return None,
+            }
+        }
+        // Weak: the same content goes as it is, in brotli or in gzip, under one tag
+        // (each cache keeps its own by `Vary`).
+        let hash = URL_SAFE_NO_PAD.encode(&sha256(&hashes)[..16]);
         let tag = HeaderValue::from_str(&format!("W/\"{hash}\"")).ok()?;
-        let len = bytes.len() as u64;
         self.known
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(file, KnownTag { len, modified, tag: tag.clone() });
+            .insert(file, KnownTag { stamps, tag: tag.clone() });
         Some(tag)
     }
 
