@@ -51,7 +51,10 @@
 //!   parse) says so in both languages, with what to do, instead of a blank page; glue
 //!   rewritten under its old date reaches the browser (the server's content `ETag`);
 //! - E14 the app in two windows side by side: a change typed in one is taken into the
-//!   other, whose focused box keeps the focus and the caret, and typing there goes on.
+//!   other, whose focused box keeps the focus and the caret, and typing there goes on;
+//! - E15 the app reached over plain http at a LAN address (no secure context, so no
+//!   service worker) says, in both languages, that it cannot open offline, and asks
+//!   for an https link; on this machine it says nothing and has its service worker.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1973,6 +1976,43 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         let stored = site.stored();
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(id));
+        b.close().await;
+    });
+}
+
+/// The app reached over plain http at an address that is not this machine's (a
+/// server's LAN address) gets no service worker, so it could not open in a village
+/// without signal: the list says so in both languages, before anyone goes out. Over
+/// https or on this machine it says nothing.
+#[test]
+fn a_link_that_is_not_https_says_the_app_cannot_open_offline() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        let lan_link = site.team_link().replace("127.0.0.1", browser::LAN_HOST);
+        assert!(lan_link.starts_with(&format!("http://{}:", browser::LAN_HOST)), "{lan_link}");
+        b.goto(&lan_link).await;
+        let text = b.wait_text(".home .notice.insecure", "https").await;
+        assert!(text.contains("断网后无法打开本应用"), "{text}");
+        let context =
+            b.js("return [window.isSecureContext, 'serviceWorker' in navigator];", vec![]).await;
+        assert_eq!(context, json!([false, false]), "no service worker over plain http");
+        b.click(".home .bar button.link").await;
+        let text = b.wait_text(".home .notice.insecure", "cannot open without a network").await;
+        assert!(text.contains("https://"), "{text}");
+        // The team link still works there: the token is kept, answers are saved.
+        b.wait_visible("button.start[data-form='lbc_household']").await;
+        let settings = b.js("return localStorage.getItem('tianye.v1.settings');", vec![]).await;
+        let settings: Value = serde_json::from_str(settings.as_str().unwrap_or("null")).unwrap();
+        assert_eq!(settings["token"], json!(site.token), "{settings}");
+
+        // On this machine (a secure context) the app has its service worker and says
+        // nothing of the kind.
+        b.goto(&site.team_link()).await;
+        b.wait_visible("button.start[data-form='lbc_household']").await;
+        wait_for_service_worker(&b).await;
+        let shown = b.js("return !!document.querySelector('.notice.insecure');", vec![]).await;
+        assert_eq!(shown, json!(false));
         b.close().await;
     });
 }

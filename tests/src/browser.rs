@@ -35,7 +35,13 @@ pub const CHROME_ARGS: &[&str] = &[
     "--window-size=390,844",
     // `window.gc()`, so a test can make the collector free what a page dropped.
     "--js-flags=--expose-gc",
+    // A name for this machine that is not `localhost`: a page reached through it is not a
+    // secure context, as the app is when served over plain http at a LAN address.
+    "--host-resolver-rules=MAP lan.tianye.test 127.0.0.1",
 ];
+
+/// The host name that reaches 127.0.0.1 as a LAN address would (see [`CHROME_ARGS`]).
+pub const LAN_HOST: &str = "lan.tianye.test";
 
 /// How long a wait may take before a test fails (generous: 2 shared cores).
 pub const WAIT: Duration = Duration::from_mins(1);

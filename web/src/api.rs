@@ -330,3 +330,13 @@ pub fn to_js(value: &impl serde::Serialize) -> Option<JsValue> {
 pub fn is_composing(ev: &web_sys::Event) -> bool {
     js_sys::Reflect::get(ev, &"isComposing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
 }
+
+/// Whether the page is a secure context (https, or this machine): only there does the
+/// browser run the service worker that opens the app offline, and keep storage when
+/// asked. True where the browser does not say.
+pub fn secure_context() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"isSecureContext".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
+}

@@ -73,6 +73,7 @@ keys! {
     CopyByHand => "无法自动复制：请长按下面的文本，全选后复制，粘贴到备忘录或发给自己保存。", "Could not copy: press and hold the text below, select all, copy it, and paste it into a note or send it to yourself.";
     Offline => "离线：答案保存在本机，联网后自动上传", "Offline: answers are kept on this device and upload when online";
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
+    NotSecure => "此链接不是 https：断网后无法打开本应用。答案仍保存在本机。出发前请向管理员要 https:// 链接。", "This link is not https: the app cannot open without a network. Answers are still saved on this phone. Before going out, ask your administrator for an https:// link.";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";
     ServerProblems => "服务器退回了这份答卷", "The server returned this response";
     Language => "English", "中文";

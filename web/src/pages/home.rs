@@ -122,6 +122,11 @@ pub fn Home(
             <Show when=move || app.token.with(Option::is_none) && !app.config.with_value(|c| c.fixed.is_some())>
                 <p class="notice">{move || t(Key::NoToken, &lang())}</p>
             </Show>
+            // The app on its own page, reached over plain http (a server's LAN address):
+            // no service worker, so it would not open in the village.
+            {(!api::secure_context() && app.config.with_value(|c| c.use_hash)).then(|| view! {
+                <p class="notice insecure" role="alert">{move || t(Key::NotSecure, &lang())}</p>
+            })}
             // The box inside its label, with no id: two forms embedded in one portal
             // page would repeat it.
             <section>
