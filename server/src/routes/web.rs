@@ -169,3 +169,94 @@ fn names_tag(asked: &HeaderValue, tag: &HeaderValue) -> bool {
     let Ok(tag) = tag.to_str() else { return false };
     asked.trim() == "*" || asked.split(',').any(|one| opaque(one) == opaque(tag))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn tags_over(dir: &Path) -> ContentTags {
+        ContentTags { dir: dir.to_owned(), known: Arc::default() }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// No request path, however made up, is tagged from a file outside the app's
+        /// directory: `..`, encoded and backslashed paths are left to the file service.
+        #[test]
+        fn no_path_reaches_outside_the_web_directory(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    4 => Just("..".to_owned()),
+                    3 => Just("secret.txt".to_owned()),
+                    1 => Just(".".to_owned()),
+                    1 => Just(String::new()),
+                    1 => Just("%2e%2e".to_owned()),
+                    1 => Just("..\\..".to_owned()),
+                    1 => Just("app".to_owned()),
+                    1 => Just("index.html".to_owned()),
+                    1 => "[a-z.]{1,6}",
+                    1 => any::<String>(),
+                ],
+                0..6,
+            ),
+            slash_at_end in any::<bool>(),
+        ) {
+            let root = tempfile::tempdir().unwrap();
+            let web = root.path().join("web");
+            std::fs::create_dir_all(web.join("app")).unwrap();
+            std::fs::write(web.join("index.html"), "<html>").unwrap();
+            std::fs::write(web.join("app").join("index.html"), "<html>app").unwrap();
+            std::fs::write(root.path().join("secret.txt"), "secret").unwrap();
+            let mut path = format!("/{}", parts.join("/"));
+            if slash_at_end {
+                path.push('/');
+            }
+            let tags = tags_over(&web);
+            if let Some(file) = tags.file_for(&path) {
+                prop_assert!(file.is_file(), "{path:?} → {file:?}");
+                let (file, web) = (file.canonicalize().unwrap(), web.canonicalize().unwrap());
+                prop_assert!(file.starts_with(&web), "{path:?} → {file:?}");
+            }
+            // Tagging any path never fails loudly either.
+            let _ = tags.for_path(&path);
+        }
+    }
+
+    #[test]
+    fn climbing_paths_are_left_to_the_file_service() {
+        let root = tempfile::tempdir().unwrap();
+        let web = root.path().join("web");
+        std::fs::create_dir_all(web.join("app")).unwrap();
+        std::fs::write(web.join("index.html"), "<html>").unwrap();
+        std::fs::write(root.path().join("secret.txt"), "secret").unwrap();
+        let tags = tags_over(&web);
+        for path in
+            ["/../secret.txt", "/app/../../secret.txt", "/./../secret.txt", "/..%2fsecret.txt"]
+        {
+            assert_eq!(tags.file_for(path), None, "{path}");
+        }
+        assert_eq!(tags.file_for("/app/"), Some(web.join("index.html")), "no app/index.html");
+        assert_eq!(tags.file_for("/app"), None, "a redirect");
+        assert_eq!(tags.file_for("/r/x"), Some(web.join("index.html")), "the fallback");
+    }
+
+    #[test]
+    fn if_none_match_names_a_tag_weakly_in_a_list_or_by_star() {
+        let tag = HeaderValue::from_static("W/\"abc\"");
+        for (asked, names) in [
+            ("W/\"abc\"", true),
+            ("\"abc\"", true),
+            ("\"x\", W/\"abc\"", true),
+            ("*", true),
+            ("\"abcd\"", false),
+            ("", false),
+        ] {
+            assert_eq!(names_tag(&HeaderValue::from_static(asked), &tag), names, "{asked}");
+        }
+        let not_text = HeaderValue::from_bytes(b"\xff\"abc\"").unwrap();
+        assert!(!names_tag(&not_text, &tag));
+    }
+}
