@@ -18,6 +18,20 @@ fn assert_bilingual(body: &Value, code: &str) {
     assert_eq!(body["message"], format!("{zh} / {en}"));
 }
 
+/// Bound where phones reach it (not this machine alone), the server says that they
+/// need https to use the app offline; bound to this machine, it does not.
+#[test]
+fn serving_beyond_this_machine_says_phones_need_https() {
+    let data = temp_dir("tianye-server-lan-note");
+    let server =
+        Server::try_start_on(data.path(), "0.0.0.0:0", &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(server.banner.contains("须用 https 打开"), "{}", server.banner);
+    assert!(server.banner.contains("phones must open the app over https"), "{}", server.banner);
+    drop(server);
+    let server = Server::start(data.path(), &[]);
+    assert!(!server.banner.contains("phones must open"), "{}", server.banner);
+}
+
 #[test]
 fn upload_status_codes_with_their_bodies() {
     let data = temp_dir("tianye-server-codes");

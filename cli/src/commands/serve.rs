@@ -70,6 +70,13 @@ fn report(started: &Started) {
         );
     }
     println!("管理页面 / overview: http://{}/admin", started.addr);
+    if !started.addr.ip().is_loopback() {
+        // Phones reach it at another address: over plain http the browser runs no
+        // service worker, and the app cannot open in a village without signal.
+        println!(
+            "提示 / note: 手机须用 https 打开本应用才能离线使用：请在前面放一个持有证书的反向代理（见 README）/ phones must open the app over https to use it offline: put a reverse proxy that holds a certificate in front (see README)"
+        );
+    }
     println!("已启动 / listening on http://{}", started.addr);
 }
 
