@@ -20,18 +20,19 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::canonical::sha256;
 
 /// The built web app in `dir`. A file is sent as its `.br` or `.gz` copy (written by
-/// `cargo xtask dist`) to a browser that takes it: the app's wasm is 931 KiB as it is
-/// and about 300 KiB in brotli, which matters on a village's mobile signal. `Vary` keeps
+/// `cargo xtask dist`) to a browser that takes it: the app's wasm is about 930 KiB as it
+/// is and 300 KiB in brotli, which matters on a village's mobile signal. `Vary` keeps
 /// caches on the way from mixing the encodings. `Cache-Control: no-cache` makes a
 /// browser ask again rather than guess a file is fresh: without a service worker (plain
 /// HTTP on a LAN, some in-app browsers) a guess could pair a new build's JS glue with
 /// the last build's wasm.
 ///
 /// The browser asks again with the file's `ETag`, a hash of its bytes (and of its
-/// copies'), and gets a 304 only when they are the same. The date alone (`Last-Modified`, to the second) would
-/// answer 304 to a file rewritten within the second it was last fetched, and to an
-/// older build put back in place (its files dated before the copies the browser
-/// holds); the hash also spares a download when a rebuild wrote the same bytes.
+/// copies'), and gets a 304 only when they are the same. The date alone
+/// (`Last-Modified`, to the second) would answer 304 to a file rewritten within the
+/// second it was last fetched, and to an older build put back in place (its files dated
+/// before the copies the browser holds); the hash also spares a download when a rebuild
+/// wrote the same bytes.
 pub(super) fn web_app(dir: &Path) -> axum::routing::MethodRouter {
     let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
@@ -86,6 +87,7 @@ impl ContentTags {
             .iter()
             .map(|v| std::fs::metadata(v).ok().and_then(|m| Some((m.len(), m.modified().ok()?))))
             .collect();
+        // A file without a date is not tagged: a change to it could not be seen.
         stamps[0]?;
         let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(k) = known.get(&file).filter(|k| k.stamps == stamps) {
@@ -164,7 +166,9 @@ async fn answer_by_content_tag(
 
 /// Whether an `If-None-Match` value names `tag`, compared weakly (`W/` ignored), or is `*`.
 fn names_tag(asked: &HeaderValue, tag: &HeaderValue) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    fn opaque(tag: &str) -> &str {
+        tag.trim().trim_start_matches("W/")
+    }
     let Ok(asked) = asked.to_str() else { return false };
     let Ok(tag) = tag.to_str() else { return false };
     asked.trim() == "*" || asked.split(',').any(|one| opaque(one) == opaque(tag))
