@@ -1268,10 +1268,15 @@ fn copy_dir(from: &Path, to: &Path, modified: std::time::SystemTime) {
             copy_dir(&path, &target, modified);
         } else {
             std::fs::copy(&path, &target).expect("copy a file");
-            let file = std::fs::File::options().write(true).open(&target).expect("open");
-            file.set_modified(modified).expect("set the time");
+            set_modified(&target, modified);
         }
     }
+}
+
+/// Dates the file at `path` to `time`.
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    let file = std::fs::File::options().write(true).open(path).expect("open the file");
+    file.set_modified(time).expect("set the file's time");
 }
 
 /// Waits until the service worker has installed, cached the app and controls the page.
@@ -2067,8 +2072,7 @@ fn a_browser_that_cannot_run_the_app_says_so_in_both_languages() {
         let glue = web.path().join("tianye.js");
         let dated = std::fs::metadata(&glue).and_then(|m| m.modified()).expect("glue's date");
         std::fs::write(&glue, "export default () => {;").expect("glue");
-        let file = std::fs::File::options().write(true).open(&glue).expect("glue");
-        file.set_modified(dated).expect("date the glue");
+        set_modified(&glue, dated);
         b.client.goto("about:blank").await.expect("leave the page");
         b.goto(&site.url("/?glue")).await;
         startup_error(&b).await;
