@@ -18,15 +18,16 @@
 //! Run `cargo run -p tianye -- --help` for every command and option.
 
 mod commands;
+mod help;
 mod load;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// 田野 Tianye：离线优先的入户调查问卷系统 / offline-first household survey questionnaires.
 #[derive(Parser)]
-#[command(name = "tianye", version, about, long_about = None)]
+#[command(name = "tianye", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +57,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match help::bilingual(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            if e.use_stderr() {
+                eprintln!("错误：{}", help::error_in_chinese(&e));
+            }
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Validate(args) => commands::validate::run(&args),

@@ -16,14 +16,15 @@ use tianye_server::{Catalog, SqliteStore};
 /// Arguments of `tianye export`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
+    /// 问卷编号 / Questionnaire id.
+    form_id: String,
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
     data: PathBuf,
-    /// 问卷编号 / Questionnaire id.
-    form_id: String,
-    /// 格式 / Format: csv（每个重复组另一个文件 / one more file per repeat group）, xlsx
-    /// （每个重复组一个工作表 / one sheet per repeat group）, jsonl, codebook（数据字典，按
-    /// 输出扩展名为 CSV 或 XLSX / data dictionary, CSV or XLSX by the output's extension）.
+    /// 格式 / Format: csv（每个重复组另一个文件 / one more file per repeat group）,
+    /// xlsx（每个重复组一个工作表 / one sheet per repeat group）, jsonl,
+    /// codebook（数据字典，按输出扩展名为 CSV 或 XLSX / data dictionary, CSV or XLSX by the
+    /// output's extension）.
     #[arg(long, value_parser = ["csv", "xlsx", "jsonl", "codebook"])]
     format: String,
     /// 输出文件（默认 FORM_ID.扩展名；"-" 表示标准输出，仅 csv 主表、jsonl、CSV 数据字典）/

@@ -51,11 +51,11 @@ struct CreateArgs {
 
 #[derive(clap::Args)]
 struct RevokeArgs {
-    #[command(flatten)]
-    data: DataArgs,
     /// 令牌编号（见 token list）/ Token id (see `token list`).
     #[arg(required_unless_present = "team", conflicts_with = "team")]
     id: Option<i64>,
+    #[command(flatten)]
+    data: DataArgs,
     /// 撤销该调查队的所有令牌 / Revoke every token of this team.
     #[arg(long)]
     team: Option<String>,
