@@ -60,7 +60,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tianye_tests::browser::{self, Browser, js_str};
+use tianye_tests::browser::{self, Browser, PHONE, js_str};
 use tianye_tests::repo;
 use tianye_tests::server::{Server, team_token, temp_dir, tianye};
 
@@ -203,6 +203,11 @@ async fn open_team_link(b: &Browser, site: &Site) {
     b.goto(&site.team_link()).await;
     b.wait_text(".notice", "已保存队伍上传口令").await;
     b.wait_visible("button.start[data-form='lbc_household']").await;
+    // On a phone's screen, which nothing on the page is wider than.
+    let screen = b
+        .js("return [innerWidth, innerHeight, document.documentElement.scrollWidth];", vec![])
+        .await;
+    assert_eq!(screen, json!([PHONE.0, PHONE.1, PHONE.0]), "the page's size");
 }
 
 /// A phone that opened the team link and started a household; its response id.

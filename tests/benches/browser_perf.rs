@@ -1,6 +1,7 @@
 //! The form app's speed in headless Chromium with the CPU slowed 4× (CDP
 //! `Emulation.setCPUThrottlingRate`, a low-end phone), on the optimised `dist/` build
-//! served by `tianye serve` on 127.0.0.1. Times are taken inside the page with
+//! served by `tianye serve` on 127.0.0.1, the page at a phone's size
+//! (`tianye_tests::browser::PHONE`). Times are taken inside the page with
 //! `performance.now()`: an event is dispatched from a script and the time runs until two
 //! `requestAnimationFrame` callbacks later (the frame with the change has been painted).
 //!

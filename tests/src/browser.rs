@@ -20,8 +20,8 @@ use serde_json::{Map, Value, json};
 
 use crate::repo;
 
-/// Chromium's arguments: quiet on a closed network, phone-sized (390 × 844, an
-/// iPhone 12-class screen; most phones in the field are narrower than desktop).
+/// Chromium's arguments: quiet on a closed network. The page's size is set by
+/// [`PHONE`]: headless Chromium makes no window narrower than 500 px.
 pub const CHROME_ARGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
@@ -32,13 +32,18 @@ pub const CHROME_ARGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=390,844",
     // `window.gc()`, so a test can make the collector free what a page dropped.
     "--js-flags=--expose-gc",
     // A name for this machine that is not `localhost`: a page reached through it is not a
     // secure context, as the app is when served over plain http at a LAN address.
     "--host-resolver-rules=MAP lan.tianye.test 127.0.0.1",
 ];
+
+/// The screen every page is shown on, through chromedriver's mobile emulation (in every
+/// tab and window): 390 × 844 CSS px, an iPhone 12-class phone, with a mobile viewport
+/// and one device pixel per CSS pixel. Taps stay mouse clicks: chromedriver's emulated
+/// touch taps lose the keys typed right after one.
+pub const PHONE: (u32, u32) = (390, 844);
 
 /// The host name that reaches 127.0.0.1 as a LAN address would (see [`CHROME_ARGS`]).
 pub const LAN_HOST: &str = "lan.tianye.test";
@@ -155,7 +160,12 @@ impl Browser {
         }
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| (*s).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        let mut options = json!({"args": args});
+        let mut options = json!({
+            "args": args,
+            "mobileEmulation": {"deviceMetrics": {
+                "width": PHONE.0, "height": PHONE.1, "pixelRatio": 1.0, "touch": false, "mobile": true,
+            }},
+        });
         if Path::new("/usr/bin/chromium").exists() {
             options["binary"] = json!("/usr/bin/chromium");
         }
