@@ -55,7 +55,7 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 impl Case {
     /// Parses a case from JSON.
     pub fn from_json(text: &str) -> Result<Case, Box<crate::Diagnostic>> {
-        crate::json::parse(text)
+        crate::json::parse_document(text, "case")
     }
 
     /// Validates the case's response with `form` and lists every way the result differs

@@ -156,6 +156,12 @@ fn template(
         ),
 
         C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
+        C::JsonFormat if param_str(params, "document") == "response" => {
+            ("内容不符合答卷格式：{detail}", "Does not fit the response format: {detail}")
+        }
+        C::JsonFormat if param_str(params, "document") == "case" => {
+            ("内容不符合测试用例格式：{detail}", "Does not fit the test case format: {detail}")
+        }
         C::JsonFormat => {
             ("内容不符合问卷格式：{detail}", "Does not fit the questionnaire format: {detail}")
         }

@@ -32,6 +32,17 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
     serde_json::from_str(text).map_err(|e| Box::new(to_diagnostic(&e, String::new())))
 }
 
+/// Parses `text` as a `T`, a document other than a questionnaire: `document` names it
+/// (`"response"`, `"case"`) in the message of JSON that does not fit it.
+pub(crate) fn parse_document<T: DeserializeOwned>(
+    text: &str,
+    document: &'static str,
+) -> Result<T, Box<Diagnostic>> {
+    parse(text).map_err(|d| {
+        if d.code == Code::JsonFormat { Box::new((*d).with("document", document)) } else { d }
+    })
+}
+
 fn to_diagnostic(e: &serde_json::Error, path: String) -> Diagnostic {
     use serde_json::error::Category;
     let code = match e.classify() {
@@ -156,6 +167,38 @@ mod tests {
         assert_eq!(err.item, "items[1].requierd");
         assert!(err.params["detail"].as_str().unwrap().contains("requierd"), "{err:?}");
         assert_eq!(err.position.map(|p| p.0), Some(3));
+    }
+
+    #[test]
+    fn a_format_error_names_the_document_it_reads() {
+        use crate::Lang;
+        let cases: [(Box<Diagnostic>, &str, &str); 3] = [
+            (
+                parse::<Questionnaire>(r#"{"id": "x", "bad": 1}"#).unwrap_err(),
+                "内容不符合问卷格式",
+                "Does not fit the questionnaire format",
+            ),
+            (
+                crate::Response::from_json(r#"{"bad": 1}"#).unwrap_err(),
+                "内容不符合答卷格式",
+                "Does not fit the response format",
+            ),
+            (
+                crate::case::Case::from_json(r#"{"bad": 1}"#).unwrap_err(),
+                "内容不符合测试用例格式",
+                "Does not fit the test case format",
+            ),
+        ];
+        for (err, zh, en) in cases {
+            assert_eq!(err.code, Code::JsonFormat, "{err:?}");
+            assert!(err.message(Lang::Zh).starts_with(zh), "{}", err.message(Lang::Zh));
+            assert!(err.message(Lang::En).starts_with(en), "{}", err.message(Lang::En));
+            assert!(err.message(Lang::En).contains("unknown field `bad`"), "{err:?}");
+        }
+        // A syntax error is the same whatever the document.
+        let err = crate::Response::from_json("{").unwrap_err();
+        assert_eq!(err.code, Code::JsonSyntax);
+        assert!(!err.params.contains_key("document"), "{err:?}");
     }
 
     /// What the derived `Deserialize` gave (recorded before `unit_variant` replaced it).

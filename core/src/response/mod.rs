@@ -93,7 +93,7 @@ pub struct Response {
 impl Response {
     /// Parses a response from JSON, with line, column and path on error.
     pub fn from_json(text: &str) -> Result<Response, Box<crate::Diagnostic>> {
-        crate::json::parse(text)
+        crate::json::parse_document(text, "response")
     }
 }
 
