@@ -104,11 +104,13 @@ fn bilingual_arg(arg: Arg) -> Arg {
 
 /// What went wrong in the command line, in Chinese, for the line above clap's English.
 pub(crate) fn error_in_chinese(error: &clap::Error) -> &'static str {
+    // clap reports `--bind` given without its value as an empty invalid value.
+    let no_value = matches!(
+        error.get(ContextKind::InvalidValue),
+        Some(ContextValue::String(value)) if value.is_empty()
+    );
     match error.kind() {
-        // clap reports `--bind` given without its value as an empty invalid value.
-        ErrorKind::InvalidValue if matches!(error.get(ContextKind::InvalidValue), Some(ContextValue::String(v)) if v.is_empty()) => {
-            "缺少参数的值"
-        }
+        ErrorKind::InvalidValue if no_value => "缺少参数的值",
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => "参数的值无效",
         ErrorKind::UnknownArgument => "没有这个选项或参数",
         ErrorKind::InvalidSubcommand => "没有这个命令",

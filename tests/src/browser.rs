@@ -163,7 +163,8 @@ impl Browser {
         let mut options = json!({
             "args": args,
             "mobileEmulation": {"deviceMetrics": {
-                "width": PHONE.0, "height": PHONE.1, "pixelRatio": 1.0, "touch": false, "mobile": true,
+                "width": PHONE.0, "height": PHONE.1, "pixelRatio": 1.0,
+                "touch": false, "mobile": true,
             }},
         });
         if Path::new("/usr/bin/chromium").exists() {
