@@ -449,3 +449,69 @@ async fn a_browser_asking_again_gets_a_304_only_while_the_file_holds_the_same_by
     let res = send_raw(&state, get("/../app.js", &tag, "")).await;
     assert_ne!(res.status(), StatusCode::NOT_MODIFIED);
 }
+
+/// A browser finishing a download that was cut off asks for the rest `If-Range` its
+/// copy's validator: it gets the rest only while the file is the one it holds the start
+/// of, and the whole file otherwise, never the rest of another build's file.
+#[tokio::test]
+async fn the_rest_of_a_file_is_sent_only_while_it_is_the_file_the_browser_began() {
+    let web = tempfile::tempdir().unwrap();
+    let js = web.path().join("app.js");
+    let build_1 = "console.log('build 1, long enough to be cut off');";
+    std::fs::write(web.path().join("index.html"), "<html>田野</html>").unwrap();
+    std::fs::write(&js, build_1).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_hours(2);
+    std::fs::File::options().write(true).open(&js).unwrap().set_modified(old).unwrap();
+    let config = AppConfig { web_dir: Some(web.path().to_owned()), ..AppConfig::default() };
+    let state = fixture_with(None, config).state;
+    let get = |encoding: &str, if_range: &str| {
+        let mut req = Request::get("/app.js").header("range", "bytes=10-");
+        if !encoding.is_empty() {
+            req = req.header("accept-encoding", encoding);
+        }
+        if !if_range.is_empty() {
+            req = req.header("if-range", if_range);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let whole = send_raw(&state, Request::get("/app.js").body(Body::empty()).unwrap()).await;
+    let (date, tag) =
+        (header(&whole, "last-modified").to_owned(), header(&whole, "etag").to_owned());
+
+    // Without a condition, or with the date of the file as it is: the rest.
+    for if_range in ["", date.as_str()] {
+        let res = send_raw(&state, get("", if_range)).await;
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT, "If-Range {if_range:?}");
+        assert_eq!(res.body(), &build_1.as_bytes()[10..], "If-Range {if_range:?}");
+        assert_eq!(header(&res, "etag"), tag);
+    }
+    // Another date, the weak tag (a tag must match strongly), another tag: the whole.
+    for if_range in ["Mon, 01 Jan 2024 00:00:00 GMT", tag.as_str(), "\"abc\"", "nonsense"] {
+        let res = send_raw(&state, get("", if_range)).await;
+        assert_eq!(res.status(), StatusCode::OK, "If-Range {if_range:?}");
+        assert_eq!(res.body(), build_1.as_bytes(), "If-Range {if_range:?}");
+        assert_eq!(header(&res, "etag"), tag);
+    }
+
+    // A new build, dated an hour later, with its brotli copy: the browser that began the
+    // old one, in either encoding, gets the whole new file.
+    let build_2 = "console.log('build 2, which is not build 1 at all');";
+    std::fs::write(&js, build_2).unwrap();
+    std::fs::write(web.path().join("app.js.br"), brotli(build_2.as_bytes())).unwrap();
+    for file in [js.clone(), web.path().join("app.js.br")] {
+        let when = old + std::time::Duration::from_hours(1);
+        std::fs::File::options().write(true).open(file).unwrap().set_modified(when).unwrap();
+    }
+    let res = send_raw(&state, get("", &date)).await;
+    assert_eq!((res.status(), res.body().as_slice()), (StatusCode::OK, build_2.as_bytes()));
+    let res = send_raw(&state, get("br", &date)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "content-encoding"), "br");
+    assert_eq!(unbrotli(res.body()), build_2.as_bytes());
+    // The new build's own date still gets the rest of it.
+    let now = send_raw(&state, get("br", "")).await;
+    assert_eq!(now.status(), StatusCode::PARTIAL_CONTENT);
+    let res = send_raw(&state, get("br", header(&now, "last-modified"))).await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.body(), &brotli(build_2.as_bytes())[10..]);
+}

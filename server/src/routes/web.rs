@@ -8,8 +8,11 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, VARY};
+use axum::http::header::{
+    CACHE_CONTROL, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, LAST_MODIFIED, RANGE, VARY,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -139,7 +142,13 @@ impl ContentTags {
 
 /// Answers 304 to a `GET` or `HEAD` whose `If-None-Match` names the file's tag as it is
 /// now; otherwise lets the file service answer, without the date condition (a browser
-/// sending both means the tag; RFC 9110 §13.1.3), and tags its 200.
+/// sending both means the tag; RFC 9110 §13.1.3), and tags its 200 or 206.
+///
+/// A range asked for `If-Range` (a browser finishing a download cut off, say by a
+/// village's signal) is sent only while the file is the one the browser holds the start
+/// of; otherwise the whole file is (RFC 9110 §13.1.5). The file service ignores
+/// `If-Range`, and would send the rest of a new build's file to be joined to the start
+/// of the old one's.
 async fn answer_by_content_tag(
     State(tags): State<ContentTags>,
     mut req: Request,
@@ -148,20 +157,52 @@ async fn answer_by_content_tag(
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
+    let if_range = req.headers().get(RANGE).and(req.headers().get(IF_RANGE)).cloned();
+    if let Some(validator) = &if_range
+        && is_entity_tag(validator)
+    {
+        // A tag matches only strongly there, and these tags are weak.
+        req.headers_mut().remove(RANGE);
+    }
     let path = req.uri().path().to_owned();
     let tag = tokio::task::spawn_blocking(move || tags.for_path(&path)).await.ok().flatten();
-    let Some(tag) = tag else { return next.run(req).await };
+    let Some(tag) = tag else { return send_range_if_unchanged(req, next, if_range).await };
     if let Some(asked) = req.headers().get(IF_NONE_MATCH) {
         if names_tag(asked, &tag) {
             return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
         }
         req.headers_mut().remove(IF_MODIFIED_SINCE);
     }
-    let mut res = next.run(req).await;
-    if res.status() == StatusCode::OK {
+    let mut res = send_range_if_unchanged(req, next, if_range).await;
+    if matches!(res.status(), StatusCode::OK | StatusCode::PARTIAL_CONTENT) {
         res.headers_mut().insert(ETAG, tag);
     }
     res
+}
+
+/// The file service's answer to `req`, but the whole file when `req` asks for a range
+/// `If-Range` a date that is not the date of the file sent (`Last-Modified`, exactly).
+async fn send_range_if_unchanged(
+    req: Request,
+    next: Next,
+    if_range: Option<HeaderValue>,
+) -> Response {
+    let Some(date) = if_range.filter(|v| !is_entity_tag(v)) else { return next.run(req).await };
+    let (mut parts, body) = req.into_parts();
+    let res = next.clone().run(Request::from_parts(parts.clone(), Body::empty())).await;
+    if res.status() != StatusCode::PARTIAL_CONTENT
+        || res.headers().get(LAST_MODIFIED) == Some(&date)
+    {
+        return res;
+    }
+    parts.headers.remove(RANGE);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Whether an `If-Range` value is an entity tag (otherwise it is a date).
+fn is_entity_tag(validator: &HeaderValue) -> bool {
+    let v = validator.as_bytes();
+    v.starts_with(b"\"") || v.starts_with(b"W/")
 }
 
 /// Whether an `If-None-Match` value names `tag`, compared weakly (`W/` ignored), or is `*`.
