@@ -54,7 +54,10 @@
 //!   other, whose focused box keeps the focus and the caret, and typing there goes on;
 //! - E15 the app reached over plain http at a LAN address (no secure context, so no
 //!   service worker) says, in both languages, that it cannot open offline, and asks
-//!   for an https link; on this machine it says nothing and has its service worker.
+//!   for an https link; on this machine it says nothing and has its service worker;
+//! - E16 a signal that connects and then carries nothing (the server's list of
+//!   questionnaires never answers): the list the server last gave is offered within
+//!   seconds, not after the request's one-minute limit, and a household can be started.
 
 use std::path::Path;
 use std::time::Duration;
@@ -2139,6 +2142,62 @@ fn a_window_beside_another_keeps_its_focus_when_the_other_changes_the_response()
         let answers = stored_record(&b, &id).await["response"]["answers"].clone();
         assert_eq!(answers["enumerator_name"], json!("周晓晓雯"), "{answers}");
         assert_eq!(answers["hh_code"], json!("XS03-012"), "{answers}");
+        b.close().await;
+    });
+}
+
+/// E16. On a poor signal a request can connect and then carry nothing for as long as
+/// its time limit (a minute). The list of questionnaires does not wait for it: what the
+/// server last listed is offered within seconds, and a new household can be started.
+#[test]
+fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        b.wait(
+            "the server's list kept on the phone",
+            "return Object.keys(localStorage).some((k) => k.endsWith('catalog'));",
+        )
+        .await;
+        // The page's own requests go to the network (a service worker's fetches would
+        // not be held below), and the server's list of questionnaires is held unanswered.
+        let unregistered = b
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 navigator.serviceWorker.getRegistrations()
+                   .then((rs) => Promise.all(rs.map((r) => r.unregister())))
+                   .then(() => done('unregistered'), (e) => done('failed: ' + e));",
+                vec![],
+            )
+            .await;
+        assert_eq!(unregistered, json!("unregistered"));
+        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires"}]}))
+            .await;
+        b.goto(&site.url("/")).await;
+        let start = std::time::Instant::now();
+        b.wait_for(
+            "the questionnaires offered while the server's list is held",
+            "return document.querySelector(\"button.start[data-form='lbc_household']\");",
+            Duration::from_secs(15),
+        )
+        .await;
+        let waited = start.elapsed();
+        // The list really was held: the request for it has not finished.
+        let arrived = b
+            .js(
+                "return performance.getEntriesByType('resource')
+                   .some((e) => e.name.endsWith('/api/v1/questionnaires'));",
+                vec![],
+            )
+            .await;
+        assert_eq!(arrived, json!(false), "the server's list came after all");
+        assert!(waited < Duration::from_secs(15), "offered after {waited:?}");
+        let badge = b.wait_text("button.start[data-form='lbc_household'] .badge", "v").await;
+        assert_eq!(badge, "v2026.2");
+        let id = new_household(&b).await;
+        assert!(!id.is_empty());
+        b.cdp("Fetch.disable", json!({})).await;
         b.close().await;
     });
 }

@@ -1,7 +1,9 @@
 //! The app's shared state (provided as context), its routes, the questionnaire
 //! catalog and the upload queue.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +59,10 @@ impl Route {
         }
     }
 }
+
+/// How long the list of questionnaires waits for the server's before showing what this
+/// device knows (the list the server last gave, the bundled ones).
+const CATALOG_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// How long after the list is loaded the questionnaires it offers are fetched for
 /// offline use.
@@ -400,7 +406,6 @@ impl App {
         if self.gone() {
             return;
         }
-        let mut out: Vec<Listing> = Vec::new();
         let (endpoint, bundled, fixed) = self
             .config
             .with_value(|c| (c.endpoint.clone(), c.bundled_index.clone(), c.fixed.clone()));
@@ -417,28 +422,102 @@ impl App {
                 self.forms.update_value(|m| {
                     m.insert(format!("{id}@{version}"), Arc::new(form));
                 });
-                out.push(Listing { id, version, title, url: String::new() });
+                self.catalog.set(vec![Listing { id, version, title, url: String::new() }]);
+            } else {
+                self.catalog.set(Vec::new());
             }
-            self.catalog.set(out);
             return;
         }
-        // The server's list, or offline the last one it gave: the server decides which
-        // version of a questionnaire new responses answer.
+        // The bundled index (the service worker's copy) and the server's list as it was
+        // last given: what this device knows, shown when the server has not answered in
+        // a moment. A signal that connects and then carries nothing holds a request until
+        // its time limit (a minute), and a new household must not wait that long.
+        let bundled = match bundled {
+            Some(index) => {
+                let answer = self.request("GET", &index, None, None).await;
+                if self.gone() {
+                    return;
+                }
+                (answer.status == 200)
+                    .then(|| serde_json::from_str::<CatalogBody>(&answer.body).ok())
+                    .flatten()
+                    .map(|body| (index, body))
+            }
+            None => None,
+        };
+        let known = Rc::new(self.listings(&endpoint, None, bundled.as_ref()).0);
+        let answered = Rc::new(Cell::new(false));
+        {
+            let (known, answered) = (Rc::clone(&known), Rc::clone(&answered));
+            set_timeout(
+                move || {
+                    if !answered.get() && !self.gone() {
+                        self.catalog.set(known.as_ref().clone());
+                    }
+                },
+                CATALOG_GRACE,
+            );
+        }
+        // The server's list: it decides which version of a questionnaire new responses
+        // answer.
         let server =
             self.request("GET", &format!("{endpoint}/api/v1/questionnaires"), None, None).await;
+        answered.set(true);
         if self.gone() {
             return;
         }
         let fresh = (server.status == 200)
             .then(|| serde_json::from_str::<CatalogBody>(&server.body).ok())
             .flatten();
-        let listed_now = fresh.is_some();
+        let Some(fresh) = fresh else {
+            self.catalog.set(known.as_ref().clone());
+            return;
+        };
         // Kept when there is room: a full storage is reported when an answer cannot be
         // saved, not for this.
-        if listed_now {
-            let _ = self.store.with_value(|s| s.put_catalog(&server.body));
+        let _ = self.store.with_value(|s| s.put_catalog(&server.body));
+        let (out, from_server) = self.listings(&endpoint, Some(fresh), bundled.as_ref());
+        // Fetched while online, so that new versions can be started offline; a few
+        // seconds on, not to slow the first screen.
+        let missing: Vec<Listing> = out[..from_server]
+            .iter()
+            .filter(|l| !self.store.with_value(|s| s.has_questionnaire(&l.id, &l.version)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        for l in missing {
+                            if self.gone() {
+                                return;
+                            }
+                            let answer = self.request("GET", &l.url, None, None).await;
+                            if answer.status == 200 && !self.gone() {
+                                let _ = self.store.with_value(|s| {
+                                    s.put_questionnaire(&l.id, &l.version, &answer.body)
+                                });
+                            }
+                        }
+                    });
+                },
+                PREFETCH_DELAY,
+            );
         }
-        let listed = fresh.or_else(|| {
+        self.catalog.set(out);
+    }
+
+    /// The questionnaires to offer: the server's (`listed`, or the last list it gave),
+    /// then the bundled ones it does not list; with neither, those this device has kept.
+    /// Also how many of them come from the server.
+    fn listings(
+        self,
+        endpoint: &str,
+        listed: Option<CatalogBody>,
+        bundled: Option<&(String, CatalogBody)>,
+    ) -> (Vec<Listing>, usize) {
+        let mut out: Vec<Listing> = Vec::new();
+        let listed = listed.or_else(|| {
             self.store.with_value(Store::catalog).and_then(|b| serde_json::from_str(&b).ok())
         });
         if let Some(body) = listed {
@@ -448,32 +527,22 @@ impl App {
                 out.push(Listing { id: e.id, version: e.version, title: e.title, url });
             }
         }
-        // The bundled copies: only questionnaires the server does not list.
         let from_server = out.len();
-        if let Some(index) = bundled {
-            let answer = self.request("GET", &index, None, None).await;
-            if self.gone() {
-                return;
-            }
-            if answer.status == 200
-                && let Ok(body) = serde_json::from_str::<CatalogBody>(&answer.body)
-            {
-                let base = index.rsplit_once('/').map_or(String::new(), |(b, _)| format!("{b}/"));
-                for e in body.questionnaires {
-                    if out[..from_server].iter().any(|l| l.id == e.id) {
-                        continue;
-                    }
-                    let file = e.file.unwrap_or_else(|| format!("{}.json", e.id));
-                    out.push(Listing {
-                        id: e.id,
-                        version: e.version,
-                        title: e.title,
-                        url: format!("{base}{file}"),
-                    });
+        if let Some((index, body)) = bundled {
+            let base = index.rsplit_once('/').map_or(String::new(), |(b, _)| format!("{b}/"));
+            for e in &body.questionnaires {
+                if out[..from_server].iter().any(|l| l.id == e.id) {
+                    continue;
                 }
+                let file = e.file.clone().unwrap_or_else(|| format!("{}.json", e.id));
+                out.push(Listing {
+                    id: e.id.clone(),
+                    version: e.version.clone(),
+                    title: e.title.clone(),
+                    url: format!("{base}{file}"),
+                });
             }
         }
-        // Offline with nothing fetched: what this device has cached.
         if out.is_empty() {
             for (id, version) in self.store.with_value(Store::cached_questionnaires) {
                 if let Some(json) = self.store.with_value(|s| s.questionnaire(&id, &version))
@@ -483,36 +552,7 @@ impl App {
                 }
             }
         }
-        // Fetched while online, so that new versions can be started offline; a few
-        // seconds on, not to slow the first screen.
-        if listed_now {
-            let missing: Vec<Listing> = out[..from_server]
-                .iter()
-                .filter(|l| !self.store.with_value(|s| s.has_questionnaire(&l.id, &l.version)))
-                .cloned()
-                .collect();
-            if !missing.is_empty() {
-                set_timeout(
-                    move || {
-                        leptos::task::spawn_local(async move {
-                            for l in missing {
-                                if self.gone() {
-                                    return;
-                                }
-                                let answer = self.request("GET", &l.url, None, None).await;
-                                if answer.status == 200 && !self.gone() {
-                                    let _ = self.store.with_value(|s| {
-                                        s.put_questionnaire(&l.id, &l.version, &answer.body)
-                                    });
-                                }
-                            }
-                        });
-                    },
-                    PREFETCH_DELAY,
-                );
-            }
-        }
-        self.catalog.set(out);
+        (out, from_server)
     }
 
     /// The compiled questionnaire `id@version`: from memory, this device's cache, or the
