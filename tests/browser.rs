@@ -2148,7 +2148,8 @@ fn a_window_beside_another_keeps_its_focus_when_the_other_changes_the_response()
 
 /// E16. On a poor signal a request can connect and then carry nothing for as long as
 /// its time limit (a minute). The list of questionnaires does not wait for it: what the
-/// server last listed is offered within seconds, and a new household can be started.
+/// server last listed is offered within seconds, the storage line says whether the
+/// browser keeps the data, and a new household can be started.
 #[test]
 fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
     browser::run(async {
@@ -2193,6 +2194,13 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
             .await;
         assert_eq!(arrived, json!(false), "the server's list came after all");
         assert!(waited < Duration::from_secs(15), "offered after {waited:?}");
+        // Nor does asking the browser to keep storage wait for it.
+        b.wait_for(
+            "whether the browser keeps storage, said while the list is held",
+            "return document.querySelector('.storage .persist');",
+            Duration::from_secs(5),
+        )
+        .await;
         let badge = b.wait_text("button.start[data-form='lbc_household'] .badge", "v").await;
         assert_eq!(badge, "v2026.2");
         let id = new_household(&b).await;

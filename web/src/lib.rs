@@ -104,8 +104,10 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
             app.take_in_changes_elsewhere();
         }
     }));
+    // Apart: the server's list may take as long as a request's time limit on a poor
+    // signal, and keeping storage must not wait for it.
+    leptos::task::spawn_local(app.load_catalog());
     leptos::task::spawn_local(async move {
-        app.load_catalog().await;
         let kept = api::persist_storage().await;
         let _ = app.persisted.try_set(Some(kept));
     });
