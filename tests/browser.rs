@@ -25,7 +25,8 @@
 //!   its "save all as file" downloads a backup that `tianye import-responses` reads,
 //!   and its "copy as text" copies the same backup (shown to copy by hand where the
 //!   browser will not copy);
-//! - E7 the app opens, lists and starts questionnaires offline after the first visit;
+//! - E7 the app opens, lists and starts questionnaires offline after the first visit,
+//!   and its list said it was ready to before the network went;
 //!   a new build is picked up (its service worker caches the new files, not those
 //!   the browser's HTTP cache kept) and nothing stored is lost;
 //! - E8 a portal on another site (origin) embeds a form with one script tag; a portal
@@ -1245,6 +1246,9 @@ fn the_app_opens_offline_after_the_first_visit() {
         let mut site = Site::start();
         let (b, id) = household_on_team_link(&site).await;
         type_text(&b, "enumerator_name", "周晓雯").await;
+        // The list says when it is safe to go where there is no signal.
+        go_home(&b).await;
+        b.wait_text(".storage .offline-ready.ready", "已可离线使用").await;
         wait_for_service_worker(&b).await;
         b.close().await;
 
@@ -1253,6 +1257,7 @@ fn the_app_opens_offline_after_the_first_visit() {
         let b = site.browser().await;
         b.goto(&site.url("/")).await;
         b.wait_text(".home h1", "田野入户调查").await;
+        b.wait_text(".storage .offline-ready.ready", "已可离线使用").await;
         // The draft is listed, and opens with its answers.
         b.wait_visible(&format!("li.record[data-id='{id}']")).await;
         open_draft(&b, &id).await;
@@ -2015,6 +2020,9 @@ fn a_link_that_is_not_https_says_the_app_cannot_open_offline() {
         assert!(text.contains("https://"), "{text}");
         // The team link still works there: the token is kept, answers are saved.
         b.wait_visible("button.start[data-form='lbc_household']").await;
+        let ready =
+            b.js("return document.querySelectorAll('.offline-ready').length;", vec![]).await;
+        assert_eq!(ready, json!(0), "no word of being ready offline without a service worker");
         let settings = b.js("return localStorage.getItem('tianye.v1.settings');", vec![]).await;
         let settings: Value = serde_json::from_str(settings.as_str().unwrap_or("null")).unwrap();
         assert_eq!(settings["token"], json!(site.token), "{settings}");

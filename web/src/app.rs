@@ -79,6 +79,8 @@ pub struct Listing {
     pub title: Text,
     /// Where its JSON is.
     pub url: String,
+    /// Listed by the server (kept on this device by the app, not by the service worker).
+    pub from_server: bool,
 }
 
 /// How the app was started: as the whole app, or embedded in a portal.
@@ -137,6 +139,11 @@ pub struct App {
     /// Whether the browser keeps this site's storage for good (`navigator.storage
     /// .persist()`); `None` until it has answered.
     pub persisted: RwSignal<Option<bool>>,
+    /// Whether a service worker keeps the app's files for use offline; `None` where none
+    /// can (embedded, or a page that is not a secure context).
+    pub shell_kept: RwSignal<Option<bool>>,
+    /// Whether questionnaires the server lists are still being fetched to keep.
+    pub forms_pending: RwSignal<bool>,
     /// Who fills in new responses on this device (XLSForm's `username`).
     pub enumerator: RwSignal<Option<String>>,
     /// The responses other tabs changed (questionnaire id, response id), as last taken
@@ -194,6 +201,8 @@ impl App {
             token: RwSignal::new(settings.token),
             used: RwSignal::new(0),
             persisted: RwSignal::new(None),
+            shell_kept: RwSignal::new(None),
+            forms_pending: RwSignal::new(false),
             enumerator: RwSignal::new(settings.enumerator),
             changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
@@ -422,7 +431,9 @@ impl App {
                 self.forms.update_value(|m| {
                     m.insert(format!("{id}@{version}"), Arc::new(form));
                 });
-                self.catalog.set(vec![Listing { id, version, title, url: String::new() }]);
+                let listing =
+                    Listing { id, version, title, url: String::new(), from_server: false };
+                self.catalog.set(vec![listing]);
             } else {
                 self.catalog.set(Vec::new());
             }
@@ -485,6 +496,7 @@ impl App {
             .cloned()
             .collect();
         if !missing.is_empty() {
+            self.forms_pending.set(true);
             set_timeout(
                 move || {
                     leptos::task::spawn_local(async move {
@@ -499,12 +511,28 @@ impl App {
                                 });
                             }
                         }
+                        let _ = self.forms_pending.try_set(false);
                     });
                 },
                 PREFETCH_DELAY,
             );
         }
         self.catalog.set(out);
+    }
+
+    /// Whether the app opens, and every questionnaire it offers can be started, with no
+    /// network: the service worker keeps its files, and this device every questionnaire
+    /// the server lists (the bundled ones are among the service worker's files). `None`
+    /// where no service worker can keep them.
+    pub fn offline_ready(self) -> Option<bool> {
+        let shell = self.shell_kept.get()?;
+        let pending = self.forms_pending.get();
+        let kept = self.catalog.with(|c| {
+            c.iter()
+                .filter(|l| l.from_server)
+                .all(|l| self.store.with_value(|s| s.has_questionnaire(&l.id, &l.version)))
+        });
+        Some(shell && !pending && kept)
     }
 
     /// The questionnaires to offer: the server's (`listed`, or the last list it gave),
@@ -524,7 +552,13 @@ impl App {
             for e in body.questionnaires {
                 let url =
                     format!("{endpoint}/api/v1/questionnaires/{}?version={}", e.id, e.version);
-                out.push(Listing { id: e.id, version: e.version, title: e.title, url });
+                out.push(Listing {
+                    id: e.id,
+                    version: e.version,
+                    title: e.title,
+                    url,
+                    from_server: true,
+                });
             }
         }
         let from_server = out.len();
@@ -540,6 +574,7 @@ impl App {
                     version: e.version.clone(),
                     title: e.title.clone(),
                     url: format!("{base}{file}"),
+                    from_server: false,
                 });
             }
         }
@@ -548,7 +583,8 @@ impl App {
                 if let Some(json) = self.store.with_value(|s| s.questionnaire(&id, &version))
                     && let Ok(q) = tianye_core::Questionnaire::from_json(&json)
                 {
-                    out.push(Listing { id, version, title: q.title, url: String::new() });
+                    let (title, url) = (q.title, String::new());
+                    out.push(Listing { id, version, title, url, from_server: false });
                 }
             }
         }

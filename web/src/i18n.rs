@@ -97,6 +97,8 @@ keys! {
     StorageUse => "本机存储已用 {percent}%（{kb} KB，上限约 {limit} MB）", "Storage used on this device: {percent}% ({kb} KB of about {limit} MB)";
     StorageNearlyFull => "存储快满了：请上传答卷，删除已上传的答卷，或“导出为文件”备份", "Storage is nearly full: upload, delete uploaded responses, or save all as a file";
     Unreadable => "有 {n} 份答卷无法读取（可能已损坏，或由更新的版本写入），没有列在下面。它们仍保存在本机，不会被覆盖；“导出为文件”会连同原文一起保存，服务器可以导入。", "{n} stored response(s) cannot be read (damaged, or written by a newer version) and are not listed below. They stay on this device untouched; \"Save all as file\" saves them with their text, which the server can import.";
+    OfflineReady => "已可离线使用：没有信号时也能打开本应用、新建和填写问卷", "Ready offline: without signal the app opens, and households can be started and filled in";
+    OfflinePreparing => "正在准备离线使用，请保持联网片刻", "Getting ready to work offline: stay online a moment";
     StorageKept => "浏览器已同意长期保存本机数据", "The browser keeps this data for good";
     StorageMayBeCleared => "浏览器在空间不足时可能清除本机数据：请及时上传，或“导出为文件”备份", "The browser may clear this data when space runs low: upload often, or save all as a file";
 }

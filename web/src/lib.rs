@@ -140,6 +140,10 @@ pub fn start() {
     } else {
         app.route.set(Route::parse(&hash));
     }
+    // Whether the app will open offline: once the service worker has kept its files
+    // and controls the page (`index.html` registers it after this).
+    app.shell_kept.set(api::service_worker_controls());
+    api::on_service_worker_control(move || app.shell_kept.set(Some(true)));
     leptos::mount::mount_to_body(move || view! { <Root app=app/> });
     // The app owns the page: its listeners stay as long as the page.
     drop(connect(app));

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tianye_core::response::Status;
 use tianye_core::schema::Text;
 use tianye_core::{Form, Loc};
-use tianye_web::app::{App, Config};
+use tianye_web::app::{App, Config, Listing};
 use tianye_web::components::field_view;
 use tianye_web::pages::form::{FormPage, FormState, page_view};
 use tianye_web::pages::home::{Home, backup_json};
@@ -237,6 +237,55 @@ async fn an_unreadable_record_is_named_kept_and_backed_up() {
     assert_eq!(raw().get_item(key).unwrap().as_deref(), Some(cut));
     host.remove();
     clear(PREFIX);
+}
+
+/// The list says whether the app is ready to work offline: once the service worker
+/// keeps its files and this device every questionnaire the server lists; until then,
+/// to stay online; where no service worker can keep it, nothing.
+#[wasm_bindgen_test]
+async fn the_list_says_when_the_app_is_ready_to_work_offline() {
+    const P: &str = "ready.";
+    clear(P);
+    let listing = |id: &str, from_server: bool| Listing {
+        id: id.into(),
+        version: "2026.2".into(),
+        title: serde_json::from_value::<Text>(json!({"zh": "入户调查", "en": "Household"}))
+            .unwrap(),
+        url: format!("/api/v1/questionnaires/{id}?version=2026.2"),
+        from_server,
+    };
+    let host = new_host();
+    let app = App::new(Config { prefix: P.into(), ..Config::default() });
+    leptos::mount::mount_to(host.clone(), move || view! { <Home app=app/> }).forget();
+    app.catalog.set(vec![listing("lbc_household", true)]);
+    tick().await;
+    assert_eq!(count(&host, ".offline-ready"), 0, "embedded, or no secure context");
+    let said = || query(&host, ".offline-ready").text_content().unwrap_or_default();
+    // The service worker is still keeping the files; then the questionnaire is missing.
+    app.shell_kept.set(Some(false));
+    tick().await;
+    assert!(said().starts_with("正在准备离线使用"), "{}", said());
+    assert_eq!(count(&host, ".offline-ready.preparing"), 1);
+    app.shell_kept.set(Some(true));
+    app.forms_pending.set(true);
+    tick().await;
+    assert!(said().starts_with("正在准备离线使用"), "{}", said());
+    // The questionnaire fetched and kept: ready.
+    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.2", LBC)).unwrap();
+    app.forms_pending.set(false);
+    tick().await;
+    assert!(said().starts_with("已可离线使用"), "{}", said());
+    assert_eq!(count(&host, ".offline-ready.ready"), 1);
+    // A bundled questionnaire is among the service worker's files: nothing more to keep.
+    app.catalog.update(|c| c.push(listing("lbc_record_card", false)));
+    tick().await;
+    assert!(said().starts_with("已可离线使用"), "{}", said());
+    // A new one the server lists, not yet kept: not ready again.
+    app.catalog.update(|c| c.push(listing("lbc_quarterly_screening", true)));
+    tick().await;
+    assert!(said().starts_with("正在准备离线使用"), "{}", said());
+    host.remove();
+    clear(P);
 }
 
 /// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.

@@ -207,6 +207,11 @@ pub fn Home(
                 {move || (percent() >= 80).then(|| view! {
                     <p class="nearly-full" role="alert">{move || t(Key::StorageNearlyFull, &lang())}</p>
                 })}
+                {move || app.offline_ready().map(|ready| view! {
+                    <p class=if ready { "offline-ready ready" } else { "offline-ready preparing" } role="status">
+                        {move || t(if ready { Key::OfflineReady } else { Key::OfflinePreparing }, &lang())}
+                    </p>
+                })}
                 {move || app.persisted.get().map(|kept| view! {
                     <p class=if kept { "persist kept" } else { "persist may-be-cleared" }>
                         {move || t(if kept { Key::StorageKept } else { Key::StorageMayBeCleared }, &lang())}
