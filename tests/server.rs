@@ -457,3 +457,59 @@ fn serves_xlsforms_and_refuses_a_broken_one_at_its_cell() {
     assert!(err.contains("expr.unknown_ref"), "{err}");
     assert!(err.contains("survey!"), "the error names the cell: {err}");
 }
+
+/// Asked to stop (Ctrl-C, or SIGTERM from systemd) while one phone is halfway through an
+/// upload and another's has stalled (its signal gone): the first is finished and
+/// stored, and the server exits when its grace (10 s) is over, not held open for as long
+/// as the stalled connection lasts.
+#[test]
+fn a_stopping_server_finishes_uploads_in_flight_and_is_not_held_by_a_stalled_one() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let data = temp_dir("tianye-server-stop");
+    let forms = fixture_forms();
+    let mut server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let token = team_token(data.path(), "石门一队");
+    let id = new_instance_id();
+    let body = household_response(&id, "1", 2).to_string();
+    let head = |length: usize| {
+        format!(
+            "POST /api/v1/submissions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            server.addr()
+        )
+    };
+    // The stalled one: its head and one byte, then nothing.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    stalled.write_all(format!("{}{{", head(1000)).as_bytes()).unwrap();
+    // The one halfway through.
+    let mut sending = TcpStream::connect(server.addr()).unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let rest = rest.to_owned();
+    sending.write_all(format!("{}{first}", head(body.len())).as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+
+    let finish = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        sending.write_all(rest.as_bytes()).unwrap();
+        let mut answer = String::new();
+        sending.read_to_string(&mut answer).unwrap();
+        answer
+    });
+    let took = server.stop(Duration::from_secs(40));
+    let answer = finish.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let took = took.expect("the server exits");
+    assert!(took > Duration::from_secs(5), "it gave the stalled upload its grace: {took:?}");
+    assert!(took < Duration::from_secs(20), "held by the stalled upload: {took:?}");
+    drop(stalled);
+
+    // Stored: the export of the same data has it.
+    let dir = data.path().to_str().unwrap();
+    let (code, out, err) =
+        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&id), "{out}");
+}

@@ -164,7 +164,7 @@ pub fn open(
 
 /// Runs `tianye serve` until Ctrl-C or SIGTERM: opens, listens, calls `ready` once
 /// listening, serves, then shuts down gracefully (uploads in flight are finished and
-/// committed).
+/// committed, for up to [`SHUTDOWN_GRACE`]).
 pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -188,12 +188,33 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
             warnings: notes.warnings,
             database,
         });
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|source| ServeError::Listen { addr: addr.to_string(), source })
+        // Asked to stop, the server finishes the requests in flight, but waits for them
+        // no longer than `SHUTDOWN_GRACE`: one cut off is not stored, and its phone sends
+        // it again.
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let mut asked = stopping.clone();
+        let served = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+            let _ = asked.wait_for(|stop| *stop).await;
+        });
+        let mut asked = stopping;
+        tokio::select! {
+            result = served => {
+                result.map_err(|source| ServeError::Listen { addr: addr.to_string(), source })
+            }
+            () = async move {
+                let _ = asked.wait_for(|stop| *stop).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => Ok(()),
+        }
     })
 }
+
+/// How long a stopping server waits for the requests in flight.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -120,6 +120,26 @@ impl Server {
         format!("{}{path}", self.url)
     }
 
+    /// Asks the server to stop as Ctrl-C or systemd does (SIGTERM), and waits up to
+    /// `limit` for it to exit: how long it took, or `None` if it was still running (it
+    /// is then killed).
+    pub fn stop(&mut self, limit: Duration) -> Option<Duration> {
+        let start = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill -TERM {}", self.child.id());
+        while start.elapsed() < limit {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        None
+    }
+
     /// Kills the server at once (SIGKILL: no shutdown, no flush).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

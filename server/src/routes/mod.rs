@@ -15,6 +15,7 @@ use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::error::{ApiCode, ApiError};
 use crate::{AppState, CorsOrigins};
@@ -48,7 +49,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(api_compression());
+        .layer(api_compression())
+        .layer(RequestBodyTimeoutLayer::new(BODY_STALL_LIMIT));
     let router = match &state.config.web_dir {
         // A portal on another site loads the embedding script, the JS glue and the
         // wasm from here as modules and fetches: the same CORS rules as the API.
@@ -59,6 +61,11 @@ pub(crate) fn router(state: AppState) -> Router {
     };
     router.with_state(state)
 }
+
+/// How long an upload's body may stall (no bytes at all) before it is given up: a phone
+/// whose signal went while sending would otherwise hold its request open for good, and
+/// with it the server's shutdown. The phone sends the response again.
+pub(crate) const BODY_STALL_LIMIT: Duration = Duration::from_secs(30);
 
 /// gzip for API answers when the client takes it: questionnaires, problems, and the
 /// exports (CSV and JSON Lines shrink several times; XLSX is zipped already).

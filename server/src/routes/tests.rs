@@ -515,3 +515,51 @@ async fn the_rest_of_a_file_is_sent_only_while_it_is_the_file_the_browser_began(
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(res.body(), &brotli(build_2.as_bytes())[10..]);
 }
+
+/// An upload whose body stops coming (the phone's signal went while sending) is given
+/// up after `BODY_STALL_LIMIT`, rather than held open for good; one that keeps coming,
+/// however slowly, is read and stored.
+#[tokio::test(start_paused = true)]
+async fn an_upload_whose_body_stops_coming_is_given_up() {
+    use axum::body::Bytes;
+    use futures_util::StreamExt;
+
+    use super::BODY_STALL_LIMIT;
+
+    let f = fixture();
+    let request = |body: Body| {
+        Request::post("/api/v1/submissions")
+            .header("authorization", format!("Bearer {}", f.team))
+            .body(body)
+            .unwrap()
+    };
+    let first = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(Bytes::from_static(b"{\"instance_id\": "))
+    });
+    let stalled = first.chain(futures_util::stream::pending());
+    let start = tokio::time::Instant::now();
+    let answer = send(&f.state, request(Body::from_stream(stalled)));
+    let (status, body) = tokio::time::timeout(BODY_STALL_LIMIT * 10, answer)
+        .await
+        .expect("a stalled upload is answered, not held open");
+    let waited = start.elapsed();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("request.unreadable"))
+    );
+    assert!(waited >= BODY_STALL_LIMIT, "{waited:?}");
+    assert!(waited < BODY_STALL_LIMIT + std::time::Duration::from_secs(1), "{waited:?}");
+
+    // Slow but steady: a part every 20 s.
+    let text = response(ID, 9);
+    let parts: Vec<Bytes> =
+        text.as_bytes().chunks(text.len() / 3 + 1).map(Bytes::copy_from_slice).collect();
+    let slow = futures_util::stream::iter(parts).then(|part| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+        Ok::<_, std::io::Error>(part)
+    });
+    let (status, body) = send(&f.state, request(Body::from_stream(slow))).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(f.state.store().raw_submission(ID).unwrap().as_deref(), Some(text.as_str()));
+}
