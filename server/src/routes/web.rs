@@ -157,23 +157,26 @@ async fn answer_by_content_tag(
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
+    // The date a range is asked `If-Range`. A tag matches only strongly there, and these
+    // tags are weak: the range is dropped at once.
     let if_range = req.headers().get(RANGE).and(req.headers().get(IF_RANGE)).cloned();
-    if let Some(validator) = &if_range
-        && is_entity_tag(validator)
-    {
-        // A tag matches only strongly there, and these tags are weak.
-        req.headers_mut().remove(RANGE);
-    }
+    let if_range_date = match if_range {
+        Some(validator) if is_entity_tag(&validator) => {
+            req.headers_mut().remove(RANGE);
+            None
+        }
+        date => date,
+    };
     let path = req.uri().path().to_owned();
     let tag = tokio::task::spawn_blocking(move || tags.for_path(&path)).await.ok().flatten();
-    let Some(tag) = tag else { return send_range_if_unchanged(req, next, if_range).await };
+    let Some(tag) = tag else { return send_range_if_unchanged(req, next, if_range_date).await };
     if let Some(asked) = req.headers().get(IF_NONE_MATCH) {
         if names_tag(asked, &tag) {
             return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
         }
         req.headers_mut().remove(IF_MODIFIED_SINCE);
     }
-    let mut res = send_range_if_unchanged(req, next, if_range).await;
+    let mut res = send_range_if_unchanged(req, next, if_range_date).await;
     if matches!(res.status(), StatusCode::OK | StatusCode::PARTIAL_CONTENT) {
         res.headers_mut().insert(ETAG, tag);
     }
@@ -181,13 +184,14 @@ async fn answer_by_content_tag(
 }
 
 /// The file service's answer to `req`, but the whole file when `req` asks for a range
-/// `If-Range` a date that is not the date of the file sent (`Last-Modified`, exactly).
+/// `If-Range` a date (`if_range_date`) that is not the date of the file sent
+/// (`Last-Modified`, exactly).
 async fn send_range_if_unchanged(
     req: Request,
     next: Next,
-    if_range: Option<HeaderValue>,
+    if_range_date: Option<HeaderValue>,
 ) -> Response {
-    let Some(date) = if_range.filter(|v| !is_entity_tag(v)) else { return next.run(req).await };
+    let Some(date) = if_range_date else { return next.run(req).await };
     let (mut parts, body) = req.into_parts();
     let res = next.clone().run(Request::from_parts(parts.clone(), Body::empty())).await;
     if res.status() != StatusCode::PARTIAL_CONTENT
