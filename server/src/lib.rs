@@ -191,17 +191,12 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
         // Asked to stop, the server finishes the requests in flight, but waits for them
         // no longer than `SHUTDOWN_GRACE`: one cut off is not stored, and its phone sends
         // it again.
-        let (stop, stopping) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
+        let (stop, mut asked) = tokio::sync::watch::channel(false);
+        let listener = axum::serve::ListenerExt::tap_io(listener, keep_alive);
+        let served = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
-        let mut asked = stopping.clone();
-        let listener = axum::serve::ListenerExt::tap_io(listener, keep_alive);
-        let served = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
-            let _ = asked.wait_for(|stop| *stop).await;
-        });
-        let mut asked = stopping;
         tokio::select! {
             result = served => {
                 result.map_err(|source| ServeError::Listen { addr: addr.to_string(), source })
