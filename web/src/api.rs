@@ -71,15 +71,17 @@ pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
-/// Whether a service worker controls this page (its files are then kept for use
-/// offline); `None` where the browser offers no service workers here (not a secure
-/// context, or too old).
-pub fn service_worker_controls() -> Option<bool> {
+/// `navigator.serviceWorker`, or `None` where the browser offers no service workers
+/// here (not a secure context, or too old).
+fn service_workers() -> Option<web_sys::EventTarget> {
     let navigator = web_sys::window()?.navigator();
-    let workers = js_sys::Reflect::get(&navigator, &"serviceWorker".into()).ok()?;
-    if workers.is_undefined() || workers.is_null() {
-        return None;
-    }
+    js_sys::Reflect::get(&navigator, &"serviceWorker".into()).ok()?.dyn_into().ok()
+}
+
+/// Whether a service worker controls this page (its files are then kept for use
+/// offline); `None` where the browser offers no service workers here.
+pub fn service_worker_controls() -> Option<bool> {
+    let workers: JsValue = service_workers()?.into();
     let controller = js_sys::Reflect::get(&workers, &"controller".into()).ok()?;
     Some(!controller.is_null() && !controller.is_undefined())
 }
@@ -87,11 +89,7 @@ pub fn service_worker_controls() -> Option<bool> {
 /// Calls `then` each time a service worker takes control of this page (the page's
 /// lifetime: for the app that owns the page).
 pub fn on_service_worker_control(then: impl Fn() + 'static) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(workers) = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()) else {
-        return;
-    };
-    let Ok(workers) = workers.dyn_into::<web_sys::EventTarget>() else { return };
+    let Some(workers) = service_workers() else { return };
     let listener = Closure::<dyn Fn()>::new(then);
     let _ = workers
         .add_event_listener_with_callback("controllerchange", listener.as_ref().unchecked_ref());
