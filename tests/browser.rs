@@ -59,6 +59,9 @@
 //! - E16 a signal that connects and then carries nothing (the server's list of
 //!   questionnaires never answers): the list the server last gave is offered within
 //!   seconds, not after the request's one-minute limit, and a household can be started.
+//! - E17 a questionnaire not yet on the phone, tapped on a signal that carries nothing:
+//!   its button says it is being downloaded, more taps start nothing, a tap on another
+//!   questionnaire is the one that opens when they come, and only it is started.
 
 use std::path::Path;
 use std::time::Duration;
@@ -1981,7 +1984,7 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         // A second tab: the household is listed as being sent, and stays so.
         let second = open_second_tab(&b, &site).await;
         wait_group(&b, &id, "uploading").await;
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+
         assert_eq!(group_of(&b, &id).await, json!("uploading"));
         assert_eq!(upload_state(&stored_record(&b, &id).await).0, "uploading");
         assert!(site.stored().is_empty(), "sent by the second tab too");
@@ -2214,6 +2217,102 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
         let id = new_household(&b).await;
         assert!(!id.is_empty());
         b.cdp("Fetch.disable", json!({})).await;
+        b.close().await;
+    });
+}
+
+/// E17. On a poor signal, a questionnaire this phone has not kept yet can take up to a
+/// minute to come after it is tapped. Its button says it is being downloaded and more taps
+/// start nothing more; a tap on another questionnaire meanwhile is the one that opens, and
+/// only it is started.
+#[test]
+fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        b.wait(
+            "the app ready to work offline",
+            "return document.querySelector('.offline-ready.ready');",
+        )
+        .await;
+        // A phone that has not kept them yet, whose requests go to the network (a service
+        // worker's would not be held below), on a signal that carries nothing for now.
+        let forgotten = b
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 for (const k of Object.keys(localStorage)) {
+                   if (k.includes('.q.')) localStorage.removeItem(k);
+                 }
+                 navigator.serviceWorker.getRegistrations()
+                   .then((rs) => Promise.all(rs.map((r) => r.unregister())))
+                   .then(() => done('forgotten'), (e) => done('failed: ' + e));",
+                vec![],
+            )
+            .await;
+        assert_eq!(forgotten, json!("forgotten"));
+        // Nor does the page register a worker again (it would take the page over, and its
+        // requests with it): a browser without service workers, as some in-app browsers are.
+        b.before_each_document("navigator.serviceWorker.register = () => new Promise(() => {});")
+            .await;
+        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires/*"}]}))
+            .await;
+        b.goto(&site.url("/")).await;
+        let household = "button.start[data-form='lbc_household']";
+        let screening = "button.start[data-form='lbc_quarterly_screening']";
+        b.wait_visible(household).await;
+        let controlled = b.js("return !!navigator.serviceWorker.controller;", vec![]).await;
+        assert_eq!(controlled, json!(false), "a service worker took the page");
+        let busy = |css: &str| {
+            let css = css.to_owned();
+            let b = &b;
+            async move {
+                b.js(
+                    "return document.querySelector(arguments[0]).getAttribute('aria-busy');",
+                    vec![json!(css)],
+                )
+                .await
+            }
+        };
+        let responses = "return Object.keys(localStorage).filter((k) => k.includes('.r.')).map((k) => k.split('.')[3]);";
+        for _ in 0..3 {
+            b.click(household).await;
+        }
+        let word = b.wait_text(&format!("{household}.opening"), "正在下载问卷").await;
+        assert!(word.contains("正在下载问卷"), "{word}");
+        assert_eq!(busy(household).await, json!("true"));
+        assert_eq!(busy(screening).await, json!("false"));
+        assert_eq!(b.js(responses, vec![]).await, json!([]), "started before it came");
+        // The volunteer picks the other questionnaire instead.
+        b.click(screening).await;
+        b.wait_text(&format!("{screening}.opening"), "正在下载问卷").await;
+        assert_eq!(busy(household).await, json!("false"));
+        // They come: the one chosen last is started and opened, once.
+        b.cdp("Fetch.disable", json!({})).await;
+        b.wait(
+            "the screening opened",
+            "return location.hash.startsWith('#/r/lbc_quarterly_screening/') && document.querySelector('.form-screen');",
+        )
+        .await;
+        // Long enough for another start to have saved its response, were there one.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(b.js(responses, vec![]).await, json!(["lbc_quarterly_screening"]));
+        go_home(&b).await;
+        for button in [household, screening] {
+            let word = b.wait_text(button, "新建").await;
+            assert!(!word.contains("正在下载问卷"), "{word}");
+            assert_eq!(busy(button).await, json!("false"));
+        }
+        // Both came and are kept, for a start with no signal.
+        let kept = b
+            .js(
+                "const keys = Object.keys(localStorage);
+                 return ['lbc_household', 'lbc_quarterly_screening']
+                   .map((q) => keys.some((k) => k.includes('.q.' + q + '@')));",
+                vec![],
+            )
+            .await;
+        assert_eq!(kept, json!([true, true]));
         b.close().await;
     });
 }

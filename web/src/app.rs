@@ -83,6 +83,13 @@ pub struct Listing {
     pub from_server: bool,
 }
 
+impl Listing {
+    /// `id@version`, as the app keeps compiled questionnaires.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+}
+
 /// How the app was started: as the whole app, or embedded in a portal.
 #[derive(Clone, Default)]
 pub struct Config {
@@ -144,6 +151,9 @@ pub struct App {
     pub shell_kept: RwSignal<Option<bool>>,
     /// Whether questionnaires the server lists are still being fetched to keep.
     pub forms_pending: RwSignal<bool>,
+    /// The questionnaire (`id@version`) a new response waits for while it is fetched:
+    /// shown on its button, and a second tap on it starts nothing more.
+    pub opening: RwSignal<Option<String>>,
     /// Who fills in new responses on this device (XLSForm's `username`).
     pub enumerator: RwSignal<Option<String>>,
     /// The responses other tabs changed (questionnaire id, response id), as last taken
@@ -203,6 +213,7 @@ impl App {
             persisted: RwSignal::new(None),
             shell_kept: RwSignal::new(None),
             forms_pending: RwSignal::new(false),
+            opening: RwSignal::new(None),
             enumerator: RwSignal::new(settings.enumerator),
             changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
@@ -633,9 +644,31 @@ impl App {
         Ok(form)
     }
 
-    /// Starts a new response to `listing` and opens it.
+    /// Starts a new response to `listing` and opens it. While its questionnaire is
+    /// fetched (on a poor signal, up to the request's time limit) the listing is
+    /// [`App::opening`]: more taps on it start nothing more, and a tap on another
+    /// questionnaire, or leaving the list, means this one is not opened when it comes
+    /// (it is kept on the device all the same).
     pub async fn start(self, listing: Listing) {
-        let form = match self.form(&listing.id, &listing.version).await {
+        let which = listing.key();
+        if self.opening.with_untracked(|o| o.as_ref() == Some(&which)) {
+            return;
+        }
+        let at_hand = self.forms.with_value(|m| m.contains_key(&which))
+            || self.store.with_value(|s| s.has_questionnaire(&listing.id, &listing.version));
+        if !at_hand {
+            self.opening.set(Some(which.clone()));
+        }
+        let fetched = self.form(&listing.id, &listing.version).await;
+        if !at_hand {
+            let still_wanted = self.opening.with_untracked(|o| o.as_ref() == Some(&which))
+                && self.route.with_untracked(|r| *r == Route::Home);
+            if self.gone() || !still_wanted {
+                return;
+            }
+            self.opening.set(None);
+        }
+        let form = match fetched {
             _ if self.gone() => return,
             Ok(f) => f,
             Err(e) => {

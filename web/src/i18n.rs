@@ -78,6 +78,7 @@ keys! {
     ServerProblems => "服务器退回了这份答卷", "The server returned this response";
     Language => "English", "中文";
     Loading => "正在加载…", "Loading…";
+    Opening => "正在下载问卷…", "Downloading the questionnaire…";
     NotFound => "找不到这份答卷或问卷", "This response or questionnaire was not found";
     LocateMe => "获取当前位置", "Get my location";
     Latitude => "纬度", "Latitude";

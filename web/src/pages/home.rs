@@ -145,13 +145,16 @@ pub fn Home(
                         let title = l.title.clone();
                         let version = l.version.clone();
                         let id = l.id.clone();
+                        let which = l.key();
+                        let opening = move || app.opening.with(|o| o.as_ref() == Some(&which));
+                        let (busy, word) = (opening.clone(), opening.clone());
                         view! {
                             <li>
-                                <button class="start" data-form=id on:click=move |_| {
+                                <button class="start" data-form=id class:opening=opening aria-busy=move || busy().to_string() on:click=move |_| {
                                     let l = l.clone();
                                     leptos::task::spawn_local(async move { app.start(l).await });
                                 }>
-                                    <span>"+ " {move || t(Key::NewResponse, &lang())}</span>
+                                    <span>{move || if word() { t(Key::Opening, &lang()).to_owned() } else { format!("+ {}", t(Key::NewResponse, &lang())) }}</span>
                                     <strong>{move || title.get(&lang(), "zh").to_owned()}</strong>
                                     <span class="badge">{format!("v{version}")}</span>
                                 </button>
