@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod forms;
 pub mod ingest;
+pub mod listen;
 mod routes;
 pub mod store;
 pub mod time;
@@ -192,33 +193,18 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
         // no longer than `SHUTDOWN_GRACE`: one cut off is not stored, and its phone sends
         // it again.
         let (stop, mut asked) = tokio::sync::watch::channel(false);
-        let listener = axum::serve::ListenerExt::tap_io(listener, keep_alive);
-        let served = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        let served = listen::serve(listener, app(state), listen::HEAD_LIMIT, async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
         tokio::select! {
-            result = served => {
-                result.map_err(|source| ServeError::Listen { addr: addr.to_string(), source })
-            }
+            () = served => Ok(()),
             () = async move {
                 let _ = asked.wait_for(|stop| *stop).await;
                 tokio::time::sleep(SHUTDOWN_GRACE).await;
             } => Ok(()),
         }
     })
-}
-
-/// Turns on TCP keepalive for a connection: a phone gone without a goodbye (out of
-/// signal between two requests) is found dead in about two minutes, and its connection
-/// closed, rather than held open for as long as the server runs (each one a file
-/// descriptor, of which a process has a limited number).
-fn keep_alive(connection: &mut tokio::net::TcpStream) {
-    let probes = socket2::TcpKeepalive::new()
-        .with_time(std::time::Duration::from_mins(1))
-        .with_interval(std::time::Duration::from_secs(10))
-        .with_retries(5);
-    let _ = socket2::SockRef::from(&*connection).set_tcp_keepalive(&probes);
 }
 
 /// How long a stopping server waits for the requests in flight.
@@ -242,26 +228,5 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::serve::{Listener, ListenerExt};
-
-    /// Connections the server accepts are probed when idle, so a phone gone without a
-    /// goodbye does not hold one open for good.
-    #[tokio::test]
-    async fn accepted_connections_are_probed_when_idle() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut listener = listener.tap_io(super::keep_alive);
-        let _phone = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (connection, _) = listener.accept().await;
-        let socket = socket2::SockRef::from(&connection);
-        assert!(socket.keepalive().unwrap());
-        assert_eq!(socket.tcp_keepalive_time().unwrap(), std::time::Duration::from_mins(1));
-        assert_eq!(socket.tcp_keepalive_interval().unwrap(), std::time::Duration::from_secs(10));
-        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 5);
     }
 }

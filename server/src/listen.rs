@@ -1,0 +1,181 @@
+//! Taking connections: each one probed when idle, given a time limit for its request
+//! head, and served by hyper (HTTP/1.1) until the server is asked to stop, when the
+//! requests in flight are finished first.
+
+use std::future::Future;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+
+/// How long a client has to send a request's head (its line and headers), from its
+/// first byte or from the end of the last answer on a kept-alive connection. A client
+/// that sends a head a byte at a time, or opens connections and sends nothing, would
+/// otherwise hold each one for as long as the server runs; a phone's head is a few
+/// hundred bytes, sent at once.
+pub const HEAD_LIMIT: Duration = Duration::from_secs(30);
+
+/// Serves `router` on `listener` until `stop` resolves, each request head within
+/// `head_limit`; then stops taking connections and returns once those open have
+/// finished the requests in flight (the caller bounds that wait).
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    head_limit: Duration,
+    stop: impl Future<Output = ()>,
+) {
+    let connections = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    wait_after_accept_error(&e).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        keep_alive(&stream);
+        let service = TowerToHyperService::new(router.clone());
+        let watcher = connections.watcher();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(head_limit);
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            // A connection closed early or cut off is the client's business: nothing
+            // it sent is stored until its request is whole.
+            let _ = watcher.watch(connection).await;
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// After a failed `accept`: nothing for a connection the client dropped already; a
+/// second's pause otherwise (out of file descriptors, say), so as not to spin.
+async fn wait_after_accept_error(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    eprintln!(
+        "tianye serve: 无法接受连接，1 秒后重试 / cannot accept a connection, trying again in 1 s: {e}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// Turns on TCP keepalive for a connection: a phone gone without a goodbye (out of
+/// signal between two requests) is found dead in about two minutes, and its connection
+/// closed, rather than held open for as long as the server runs (each one a file
+/// descriptor, of which a process has a limited number).
+fn keep_alive(connection: &TcpStream) {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_mins(1))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(5);
+    let _ = socket2::SockRef::from(connection).set_tcp_keepalive(&probes);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A server on 127.0.0.1 with `router` and a head limit of `head_limit`, stopped
+    /// when the returned sender is dropped.
+    async fn start(
+        head_limit: Duration,
+    ) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = axum::Router::new().route("/", axum::routing::get(|| async { "好 / ok" }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(super::serve(listener, router, head_limit, async move {
+            let _ = stopped.await;
+        }));
+        (addr, stop)
+    }
+
+    /// Reads what the server sends until it closes the connection, for at most `limit`.
+    async fn read_to_close(phone: &mut TcpStream, limit: Duration) -> Option<String> {
+        let mut got = Vec::new();
+        tokio::time::timeout(limit, phone.read_to_end(&mut got)).await.ok()?.ok()?;
+        Some(String::from_utf8_lossy(&got).into_owned())
+    }
+
+    /// Connections the server accepts are probed when idle, so a phone gone without a
+    /// goodbye does not hold one open for good.
+    #[tokio::test]
+    async fn accepted_connections_are_probed_when_idle() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _phone = TcpStream::connect(addr).await.unwrap();
+        let (connection, _) = listener.accept().await.unwrap();
+        super::keep_alive(&connection);
+        let socket = socket2::SockRef::from(&connection);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_mins(1));
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), Duration::from_secs(10));
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 5);
+    }
+
+    /// A client that sends part of a request head and then nothing (or nothing at all)
+    /// has its connection closed once the head limit is past; one whose head comes in
+    /// parts within the limit is answered.
+    #[tokio::test]
+    async fn a_request_head_that_stops_coming_is_given_up() {
+        let limit = Duration::from_millis(700);
+        let (addr, _stop) = start(limit).await;
+
+        let mut partial = TcpStream::connect(addr).await.unwrap();
+        partial.write_all(b"POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let start = Instant::now();
+        let closed = read_to_close(&mut partial, limit * 10).await;
+        let waited = start.elapsed();
+        assert!(closed.is_some(), "a stalled head held its connection past {:?}", limit * 10);
+        assert!(waited >= limit.mul_f32(0.9), "closed after {waited:?}, before the limit");
+        assert!(
+            read_to_close(&mut silent, limit * 10).await.is_some(),
+            "a silent connection was held"
+        );
+
+        let mut steady = TcpStream::connect(addr).await.unwrap();
+        for part in ["GET / HTTP/1.1\r\n", "Host: x\r\n", "Connection: close\r\n\r\n"] {
+            steady.write_all(part.as_bytes()).await.unwrap();
+            tokio::time::sleep(limit / 5).await;
+        }
+        let answer = read_to_close(&mut steady, limit * 10).await.expect("an answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("好 / ok"), "{answer}");
+    }
+
+    /// Asked to stop, the server takes no new connection, and finishes once the open
+    /// ones have answered.
+    #[tokio::test]
+    async fn a_stopped_server_takes_no_more_connections() {
+        let (addr, stop) = start(super::HEAD_LIMIT).await;
+        let mut phone = TcpStream::connect(addr).await.unwrap();
+        phone.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let answer = read_to_close(&mut phone, Duration::from_secs(10)).await.expect("an answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        drop(stop);
+        let refused = async {
+            loop {
+                if TcpStream::connect(addr).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), refused)
+            .await
+            .expect("the stopped server still takes connections");
+    }
+}
