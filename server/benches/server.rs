@@ -23,7 +23,7 @@ use serde_json::Value;
 use tianye_server::export::{CsvSink, ExportOptions, Layout, export_tables, table_path};
 use tianye_server::ingest::{Uploader, prepare};
 use tianye_server::store::{Store, TokenKind};
-use tianye_server::{AppConfig, Catalog, SqliteStore, app, auth};
+use tianye_server::{AppConfig, Catalog, SqliteStore, app, auth, listen};
 
 const FORM: &str = "lbc_household";
 
@@ -130,7 +130,8 @@ fn ingest(n: usize) {
     let listener =
         runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("addr");
-    runtime.spawn(async move { axum::serve(listener, app(state)).await });
+    // Served as `tianye serve` serves (keepalive, the head limit), never asked to stop.
+    runtime.spawn(listen::serve(listener, app(state), listen::HEAD_LIMIT, std::future::pending()));
 
     let clients = 32;
     let all = Arc::new(bodies(n, std::process::id()));
