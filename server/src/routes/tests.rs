@@ -325,6 +325,26 @@ async fn sends_the_web_app_compressed_to_browsers_that_take_it() {
     let res = send_raw(&state, get("/plain.css", "br")).await;
     assert_eq!(header(&res, "content-encoding"), "");
     assert_eq!(res.body(), b"p { color: red }");
+    // The file edited by hand after the copies were made: a copy that no longer holds
+    // it is not sent, another that does is, and with none left, the file as it is.
+    let edited = "console.log('edited by hand');\n".repeat(50);
+    std::fs::write(web.path().join("app.js"), &edited).unwrap();
+    std::fs::write(web.path().join("app.js.gz"), gzip(edited.as_bytes())).unwrap();
+    let res = send_raw(&state, get("/app.js", "gzip, deflate, br")).await;
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    assert_eq!(gunzip(res.body()), edited.as_bytes());
+    let res = send_raw(&state, get("/app.js", "br;q=1.0, identity;q=0.5")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(res.body(), edited.as_bytes());
+    std::fs::write(web.path().join("app.js.gz"), gzip(js.as_bytes())).unwrap();
+    let res = send_raw(&state, get("/app.js", "gzip, deflate, br")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(res.body(), edited.as_bytes());
+    // A copy that is not what it is named (not brotli at all) is not sent either.
+    std::fs::write(web.path().join("app.js.br"), edited.as_bytes()).unwrap();
+    let res = send_raw(&state, get("/app.js", "br")).await;
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(res.body(), edited.as_bytes());
     // The single-page fallback is the index, compressed too.
     let res = send_raw(&state, get("/r/t/some-id", "gzip, br")).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -428,12 +448,13 @@ async fn a_browser_asking_again_gets_a_304_only_while_the_file_holds_the_same_by
         .unwrap();
     let res = send_raw(&state, get("/app.js", &tag, "")).await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-    // The brotli copy changed on its own (remade, or left over from before the file
-    // was edited by hand): what is sent changed, and so does the tag.
+    // The brotli copy changed on its own, and no longer holds the file: the file itself
+    // is sent, under a tag of its own.
     std::fs::write(web.path().join("app.js.br"), brotli(b"console.log('copy');")).unwrap();
     let res = send_raw(&state, get("/app.js", &tag, "")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(unbrotli(res.body()), b"console.log('copy');");
+    assert_eq!(header(&res, "content-encoding"), "");
+    assert_eq!(res.body(), b"console.log('build 3');");
     let copy_tag = header(&res, "etag").to_owned();
     assert_ne!(copy_tag, tag);
     let res = send_raw(&state, get("/app.js", &copy_tag, "")).await;

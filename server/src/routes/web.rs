@@ -11,7 +11,8 @@ use std::time::SystemTime;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, LAST_MODIFIED, RANGE, VARY,
+    ACCEPT_ENCODING, CACHE_CONTROL, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE,
+    LAST_MODIFIED, RANGE, VARY,
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -60,27 +61,40 @@ struct ContentTags {
 
 struct KnownTag {
     stamps: Vec<Option<Stamp>>,
+    file: FileTag,
+}
+
+/// What is known of the file a path is answered with.
+#[derive(Clone)]
+struct FileTag {
+    /// Its content tag.
     tag: HeaderValue,
+    /// The encodings (`br`, `gzip`) whose copy does not hold the file's bytes: a copy
+    /// left over from before the file was edited by hand. The file itself is sent in
+    /// their place.
+    stale: Vec<&'static str>,
 }
 
 /// A file's size and modification time, or `None` where it has none.
 type Stamp = (u64, SystemTime);
 
-/// The copies sent in place of a file, by the file service's names.
-const COPIES: [&str; 2] = ["br", "gz"];
+/// The copies sent in place of a file, by the file service's names, and their
+/// encodings.
+const COPIES: [(&str, &str); 2] = [("br", "br"), ("gz", "gzip")];
 
 impl ContentTags {
     /// The tag of the file a request for `path` is answered with (`index.html` for a
     /// path naming no file: the single-page fallback), or `None` where the file cannot
     /// be read or the path is not a plain file path (left to the file service).
     ///
-    /// The tag is a hash of the file and of its `.br` and `.gz` copies, whichever is
-    /// sent: a copy that is not remade when the file is edited by hand still gets a
-    /// tag of its own, so a browser never keeps it under the tag of what is sent now.
-    fn for_path(&self, path: &str) -> Option<HeaderValue> {
+    /// The tag is a hash of the file and of its `.br` and `.gz` copies. Each copy is
+    /// also checked to hold the file's bytes (once per change, as the tag is made): one
+    /// that does not, left from before the file was edited by hand, is named stale, so
+    /// that the file itself is sent instead.
+    fn for_path(&self, path: &str) -> Option<FileTag> {
         let file = self.file_for(path)?;
         let variants: Vec<PathBuf> = std::iter::once(file.clone())
-            .chain(COPIES.iter().map(|ext| {
+            .chain(COPIES.iter().map(|(ext, _)| {
                 let mut copy = file.clone().into_os_string();
                 copy.push(format!(".{ext}"));
                 PathBuf::from(copy)
@@ -94,27 +108,40 @@ impl ContentTags {
         stamps[0]?;
         let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(k) = known.get(&file).filter(|k| k.stamps == stamps) {
-            return Some(k.tag.clone());
+            return Some(k.file.clone());
         }
         drop(known);
         // The variants' hashes, hashed together: absent copies count as empty.
         let mut hashes = Vec::with_capacity(32 * variants.len());
-        for (i, variant) in variants.iter().enumerate() {
-            match std::fs::read(variant) {
-                Ok(bytes) => hashes.extend_from_slice(&sha256(&bytes)),
-                Err(_) if i > 0 => hashes.extend_from_slice(&[0; 32]),
-                Err(_) => return None,
+        let content = std::fs::read(&file).ok()?;
+        hashes.extend_from_slice(&sha256(&content));
+        let mut stale = Vec::new();
+        for ((_, encoding), copy) in COPIES.iter().zip(&variants[1..]) {
+            match std::fs::read(copy) {
+                Ok(bytes) => {
+                    hashes.extend_from_slice(&sha256(&bytes));
+                    if !holds(encoding, &bytes, &content) {
+                        eprintln!(
+                            "tianye serve: {copy} 与 {file} 内容不同（原文件被手工改过？），改为发送原文件；请重新运行 `cargo xtask dist` / {copy} does not hold {file} (edited by hand?): sending the file itself; run `cargo xtask dist` again",
+                            copy = copy.display(),
+                            file = file.display(),
+                        );
+                        stale.push(*encoding);
+                    }
+                }
+                Err(_) => hashes.extend_from_slice(&[0; 32]),
             }
         }
         // Weak: the same content goes as it is, in brotli or in gzip, under one tag
         // (each cache keeps its own by `Vary`).
         let hash = URL_SAFE_NO_PAD.encode(&sha256(&hashes)[..16]);
         let tag = HeaderValue::from_str(&format!("W/\"{hash}\"")).ok()?;
+        let tagged = FileTag { tag, stale };
         self.known
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(file, KnownTag { stamps, tag: tag.clone() });
-        Some(tag)
+            .insert(file, KnownTag { stamps, file: tagged.clone() });
+        Some(tagged)
     }
 
     /// The file under the app's directory that answers `path`, as the file service
@@ -168,8 +195,13 @@ async fn answer_by_content_tag(
         date => date,
     };
     let path = req.uri().path().to_owned();
-    let tag = tokio::task::spawn_blocking(move || tags.for_path(&path)).await.ok().flatten();
-    let Some(tag) = tag else { return send_range_if_unchanged(req, next, if_range_date).await };
+    let tagged = tokio::task::spawn_blocking(move || tags.for_path(&path)).await.ok().flatten();
+    let Some(FileTag { tag, stale }) = tagged else {
+        return send_range_if_unchanged(req, next, if_range_date).await;
+    };
+    if !stale.is_empty() {
+        refuse_encodings(&mut req, &stale);
+    }
     if let Some(asked) = req.headers().get(IF_NONE_MATCH) {
         if names_tag(asked, &tag) {
             return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
@@ -201,6 +233,42 @@ async fn send_range_if_unchanged(
     }
     parts.headers.remove(RANGE);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Whether `copy`, compressed in `encoding` (`br` or `gzip`), holds `content`. Read no
+/// further than one byte past `content`'s length, whatever the copy would expand to.
+fn holds(encoding: &str, copy: &[u8], content: &[u8]) -> bool {
+    use std::io::Read;
+    let limit = content.len() as u64 + 1;
+    let mut expanded = Vec::with_capacity(content.len());
+    let read = match encoding {
+        "br" => brotli::Decompressor::new(copy, 4096).take(limit).read_to_end(&mut expanded),
+        _ => flate2::read::GzDecoder::new(copy).take(limit).read_to_end(&mut expanded),
+    };
+    read.is_ok() && expanded == content
+}
+
+/// Takes the encodings `stale` out of the request's `Accept-Encoding`, so the file
+/// service sends the file itself, or another copy, rather than a stale one.
+fn refuse_encodings(req: &mut Request, stale: &[&str]) {
+    let Some(accepted) = req.headers().get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let kept: Vec<&str> = accepted
+        .split(',')
+        .filter(|one| {
+            let coding = one.split(';').next().unwrap_or_default().trim();
+            !stale.iter().any(|s| coding.eq_ignore_ascii_case(s))
+        })
+        .collect();
+    match HeaderValue::from_str(kept.join(",").trim()) {
+        Ok(v) if !kept.is_empty() => {
+            req.headers_mut().insert(ACCEPT_ENCODING, v);
+        }
+        _ => {
+            req.headers_mut().remove(ACCEPT_ENCODING);
+        }
+    }
 }
 
 /// Whether an `If-Range` value is an entity tag (otherwise it is a date).
