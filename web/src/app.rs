@@ -627,8 +627,11 @@ impl App {
                 if self.gone() {
                     return Err(both(Key::NotFound));
                 }
-                if answer.status != 200 {
-                    return Err(format!("{} ({})", both(Key::NotFound), answer.status));
+                match answer.status {
+                    200 => {}
+                    // No answer at all: the network failed or the time limit passed.
+                    0 => return Err(both(Key::DownloadFailed)),
+                    status => return Err(format!("{} ({status})", both(Key::NotFound))),
                 }
                 answer.body
             }

@@ -79,6 +79,7 @@ keys! {
     Language => "English", "中文";
     Loading => "正在加载…", "Loading…";
     Opening => "正在下载问卷…", "Downloading the questionnaire…";
+    DownloadFailed => "问卷没有下载下来：没有网络或信号太弱。请到信号好的地方再点一次。", "The questionnaire did not download: no network, or too weak a signal. Tap it again where the signal is better.";
     NotFound => "找不到这份答卷或问卷", "This response or questionnaire was not found";
     LocateMe => "获取当前位置", "Get my location";
     Latitude => "纬度", "Latitude";

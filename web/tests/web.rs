@@ -288,6 +288,36 @@ async fn the_list_says_when_the_app_is_ready_to_work_offline() {
     clear(P);
 }
 
+/// A questionnaire that cannot be downloaded (no network, a signal that gives out) is
+/// said to be so, in both languages, rather than "not found"; nothing is started, and
+/// its button is free to be tapped again.
+#[wasm_bindgen_test]
+async fn a_questionnaire_that_cannot_be_downloaded_says_so_and_starts_nothing() {
+    const P: &str = "nodownload.";
+    clear(P);
+    let app = App::new(Config { prefix: P.into(), ..Config::default() });
+    // Nothing listens there (and browsers refuse the port): the request fails at once.
+    let listing = Listing {
+        id: "lbc_household".into(),
+        version: "2026.2".into(),
+        title: serde_json::from_value::<Text>(json!({"zh": "入户调查"})).unwrap(),
+        url: "http://127.0.0.1:9/api/v1/questionnaires/lbc_household?version=2026.2".into(),
+        from_server: true,
+    };
+    app.catalog.set(vec![listing.clone()]);
+    app.start(listing.clone()).await;
+    let notice = app.notice.get_untracked().unwrap_or_default();
+    assert!(notice.starts_with("问卷没有下载下来"), "{notice}");
+    assert!(notice.contains("did not download"), "{notice}");
+    assert_eq!(app.opening.get_untracked(), None);
+    assert!(app.records.get_untracked().is_empty());
+    // Kept on the device since (a later visit with signal), it starts at once.
+    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.2", LBC)).unwrap();
+    app.start(listing).await;
+    assert_eq!(app.records.get_untracked().len(), 1);
+    clear(P);
+}
+
 /// Fills localStorage to its quota with `filler.*` keys; removes them when dropped.
 struct Filler;
 
