@@ -61,7 +61,8 @@
 //!   seconds, not after the request's one-minute limit, and a household can be started.
 //! - E17 a questionnaire not yet on the phone, tapped on a signal that carries nothing:
 //!   its button says it is being downloaded, more taps start nothing, a tap on another
-//!   questionnaire is the one that opens when they come, and only it is started.
+//!   questionnaire is the one that opens when they come, and only it is started; one
+//!   that comes after the volunteer went on to a response is kept, not opened.
 
 use std::path::Path;
 use std::time::Duration;
@@ -2224,7 +2225,8 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
 /// E17. On a poor signal, a questionnaire this phone has not kept yet can take up to a
 /// minute to come after it is tapped. Its button says it is being downloaded and more taps
 /// start nothing more; a tap on another questionnaire meanwhile is the one that opens, and
-/// only it is started.
+/// only it is started. One that comes while the volunteer has gone on to a response is
+/// kept but not opened, and its button is free again.
 #[test]
 fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
     browser::run(async {
@@ -2313,6 +2315,45 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
             )
             .await;
         assert_eq!(kept, json!([true, true]));
+
+        // Another not yet kept, tapped; the volunteer opens a response meanwhile, and
+        // stays in it when the questionnaire comes. Back on the list, its button is free.
+        let card = "button.start[data-form='lbc_record_card']";
+        b.js(
+            "for (const k of Object.keys(localStorage)) {
+               if (k.includes('.q.lbc_record_card@')) localStorage.removeItem(k);
+             }
+             return true;",
+            vec![],
+        )
+        .await;
+        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires/*"}]}))
+            .await;
+        b.click(card).await;
+        b.wait_text(&format!("{card}.opening"), "正在下载问卷").await;
+        b.click(".record button.open").await;
+        b.wait_visible(".form-screen").await;
+        let screening_hash = b.js("return location.hash;", vec![]).await;
+        b.cdp("Fetch.disable", json!({})).await;
+        b.wait(
+            "the card's questionnaire kept",
+            "return Object.keys(localStorage).some((k) => k.includes('.q.lbc_record_card@'));",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(b.js("return location.hash;", vec![]).await, screening_hash);
+        assert_eq!(b.js(responses, vec![]).await, json!(["lbc_quarterly_screening"]));
+        go_home(&b).await;
+        let word = b.wait_text(card, "新建").await;
+        assert!(!word.contains("正在下载问卷"), "{word}");
+        assert_eq!(busy(card).await, json!("false"));
+        // Tapped again, it opens at once from what the phone kept.
+        b.click(card).await;
+        b.wait(
+            "the card opened",
+            "return location.hash.startsWith('#/r/lbc_record_card/') && document.querySelector('.form-screen');",
+        )
+        .await;
         b.close().await;
     });
 }

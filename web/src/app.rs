@@ -664,12 +664,16 @@ impl App {
         }
         let fetched = self.form(&listing.id, &listing.version).await;
         if !at_hand {
-            let still_wanted = self.opening.with_untracked(|o| o.as_ref() == Some(&which))
-                && self.route.with_untracked(|r| *r == Route::Home);
-            if self.gone() || !still_wanted {
+            if self.gone() {
                 return;
             }
-            self.opening.set(None);
+            let waited_for = self.opening.with_untracked(|o| o.as_ref() == Some(&which));
+            if waited_for {
+                self.opening.set(None);
+            }
+            if !waited_for || self.route.with_untracked(|r| *r != Route::Home) {
+                return;
+            }
         }
         let form = match fetched {
             _ if self.gone() => return,
