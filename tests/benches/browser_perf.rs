@@ -32,7 +32,8 @@
 //! `-- --profile` also records one CDP CPU profile per measure and prints the functions
 //! taking the most time, then runs the change once more split into script, style and
 //! layout (build the app with names to read them: `-- --dist DIR` serves
-//! another build, e.g. one made by wasm-bindgen without `wasm-opt`).
+//! another build, e.g. one made by wasm-bindgen without `wasm-opt`); for (4) it also
+//! counts the DOM calls that adding one more row makes, and the nodes of its card.
 
 use std::path::Path;
 use std::time::Duration;
@@ -481,6 +482,34 @@ async fn hide_400(b: &Browser, home: &str, opts: &Options, figures: &mut Figures
     figures.add("(3) answer → painted, 1,000 questions, 400 shown again", show, "< 100");
 }
 
+/// Counts the page's calls of the DOM methods that build a view, from now on.
+const COUNT_DOM_CALLS: &str = r#"
+  window.__domCalls = {};
+  const count = (proto, name) => {
+    const call = proto[name];
+    proto[name] = function (...args) {
+      __domCalls[name] = (__domCalls[name] || 0) + 1;
+      return call.apply(this, args);
+    };
+  };
+  for (const name of ['createElement', 'createTextNode', 'createComment']) count(Document.prototype, name);
+  for (const name of ['appendChild', 'insertBefore', 'cloneNode']) count(Node.prototype, name);
+  for (const name of ['setAttribute', 'removeAttribute']) count(Element.prototype, name);
+  count(EventTarget.prototype, 'addEventListener');
+  for (const name of ['add', 'remove', 'toggle']) count(DOMTokenList.prototype, name);
+  return true;"#;
+
+/// The calls counted since [`COUNT_DOM_CALLS`], and the elements, text and comment nodes
+/// (Leptos's placeholders) of the last row card.
+const DOM_CALLS_MADE: &str = r#"
+  const card = [...document.querySelectorAll('.row-card')].pop();
+  const nodes = { elements: 0, texts: 0, comments: 0 };
+  const walk = document.createTreeWalker(card, NodeFilter.SHOW_ALL);
+  for (let n = walk.currentNode; n; n = walk.nextNode()) {
+    if (n.nodeType === 1) nodes.elements++; else if (n.nodeType === 3) nodes.texts++; else if (n.nodeType === 8) nodes.comments++;
+  }
+  return JSON.stringify({ calls: __domCalls, card: nodes });"#;
+
 /// (4) the 100th row added, and (0) the floor on its page.
 async fn row_100(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
     let runs = opts.runs;
@@ -517,6 +546,12 @@ async fn row_100(b: &Browser, home: &str, opts: &Options, figures: &mut Figures)
     if opts.profile {
         profile(b, "(4) the 100th row", CLICK, &add, Value::Null).await;
         settle(b).await;
+        // Last, as the counting slows every call after it.
+        b.js(COUNT_DOM_CALLS, vec![]).await;
+        measure(b, CLICK, &add, Value::Null).await;
+        settle(b).await;
+        let made = b.js(DOM_CALLS_MADE, vec![]).await;
+        eprintln!("DOM calls adding one more row, and the nodes of its card: {made}");
     }
     figures.add("(4) tap → painted, adding the 100th roster row", ms, "< 16");
 
