@@ -2158,6 +2158,35 @@ fn a_window_beside_another_keeps_its_focus_when_the_other_changes_the_response()
     });
 }
 
+/// Unregisters the page's service workers: from the next page on, its requests go to
+/// the network themselves, where CDP's `Fetch` domain can hold them (it does not see a
+/// worker's).
+async fn unregister_service_workers(b: &Browser) {
+    let unregistered = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.getRegistrations()
+               .then((rs) => Promise.all(rs.map((r) => r.unregister())))
+               .then(() => done('unregistered'), (e) => done('failed: ' + e));",
+            vec![],
+        )
+        .await;
+    assert_eq!(unregistered, json!("unregistered"));
+}
+
+/// Removes the questionnaires kept on the phone whose key part starts with `which`
+/// (`lbc_record_card@`; `""` for all).
+async fn forget_questionnaires(b: &Browser, which: &str) {
+    b.js(
+        "for (const k of Object.keys(localStorage)) {
+           if (k.includes('.q.' + arguments[0])) localStorage.removeItem(k);
+         }
+         return true;",
+        vec![json!(which)],
+    )
+    .await;
+}
+
 /// E16. On a poor signal a request can connect and then carry nothing for as long as
 /// its time limit (a minute). The list of questionnaires does not wait for it: what the
 /// server last listed is offered within seconds, the storage line says whether the
@@ -2175,16 +2204,7 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
         .await;
         // The page's own requests go to the network (a service worker's fetches would
         // not be held below), and the server's list of questionnaires is held unanswered.
-        let unregistered = b
-            .js_async(
-                "const done = arguments[arguments.length - 1];
-                 navigator.serviceWorker.getRegistrations()
-                   .then((rs) => Promise.all(rs.map((r) => r.unregister())))
-                   .then(() => done('unregistered'), (e) => done('failed: ' + e));",
-                vec![],
-            )
-            .await;
-        assert_eq!(unregistered, json!("unregistered"));
+        unregister_service_workers(&b).await;
         b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires"}]}))
             .await;
         b.goto(&site.url("/")).await;
@@ -2240,19 +2260,8 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         .await;
         // A phone that has not kept them yet, whose requests go to the network (a service
         // worker's would not be held below), on a signal that carries nothing for now.
-        let forgotten = b
-            .js_async(
-                "const done = arguments[arguments.length - 1];
-                 for (const k of Object.keys(localStorage)) {
-                   if (k.includes('.q.')) localStorage.removeItem(k);
-                 }
-                 navigator.serviceWorker.getRegistrations()
-                   .then((rs) => Promise.all(rs.map((r) => r.unregister())))
-                   .then(() => done('forgotten'), (e) => done('failed: ' + e));",
-                vec![],
-            )
-            .await;
-        assert_eq!(forgotten, json!("forgotten"));
+        forget_questionnaires(&b, "").await;
+        unregister_service_workers(&b).await;
         // Nor does the page register a worker again (it would take the page over, and its
         // requests with it): a browser without service workers, as some in-app browsers are.
         b.before_each_document("navigator.serviceWorker.register = () => new Promise(() => {});")
@@ -2319,14 +2328,7 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         // Another not yet kept, tapped; the volunteer opens a response meanwhile, and
         // stays in it when the questionnaire comes. Back on the list, its button is free.
         let card = "button.start[data-form='lbc_record_card']";
-        b.js(
-            "for (const k of Object.keys(localStorage)) {
-               if (k.includes('.q.lbc_record_card@')) localStorage.removeItem(k);
-             }
-             return true;",
-            vec![],
-        )
-        .await;
+        forget_questionnaires(&b, "lbc_record_card@").await;
         b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires/*"}]}))
             .await;
         b.click(card).await;

@@ -483,7 +483,7 @@ async fn hide_400(b: &Browser, home: &str, opts: &Options, figures: &mut Figures
 }
 
 /// Counts the page's calls of the DOM methods that build a view, from now on.
-const COUNT_DOM_CALLS: &str = r#"
+const COUNT_DOM_CALLS: &str = r"
   window.__domCalls = {};
   const count = (proto, name) => {
     const call = proto[name];
@@ -497,18 +497,18 @@ const COUNT_DOM_CALLS: &str = r#"
   for (const name of ['setAttribute', 'removeAttribute']) count(Element.prototype, name);
   count(EventTarget.prototype, 'addEventListener');
   for (const name of ['add', 'remove', 'toggle']) count(DOMTokenList.prototype, name);
-  return true;"#;
+  return true;";
 
 /// The calls counted since [`COUNT_DOM_CALLS`], and the elements, text and comment nodes
 /// (Leptos's placeholders) of the last row card.
-const DOM_CALLS_MADE: &str = r#"
+const DOM_CALLS_MADE: &str = r"
   const card = [...document.querySelectorAll('.row-card')].pop();
   const nodes = { elements: 0, texts: 0, comments: 0 };
   const walk = document.createTreeWalker(card, NodeFilter.SHOW_ALL);
   for (let n = walk.currentNode; n; n = walk.nextNode()) {
     if (n.nodeType === 1) nodes.elements++; else if (n.nodeType === 3) nodes.texts++; else if (n.nodeType === 8) nodes.comments++;
   }
-  return JSON.stringify({ calls: __domCalls, card: nodes });"#;
+  return JSON.stringify({ calls: __domCalls, card: nodes });";
 
 /// (4) the 100th row added, and (0) the floor on its page.
 async fn row_100(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
