@@ -340,6 +340,54 @@ mod tests {
             // Tagging any path never fails loudly either.
             let _ = tags.for_path(&path);
         }
+
+        /// Any bytes named a copy are read without a panic and without expanding past
+        /// the file; a copy holds a file exactly when it expands to the file's bytes.
+        #[test]
+        fn a_copy_holds_its_file_only_when_it_expands_to_it(
+            content in prop::collection::vec(any::<u8>(), 0..2000),
+            other in prop::collection::vec(any::<u8>(), 0..200),
+            junk in prop::collection::vec(any::<u8>(), 0..400),
+        ) {
+            use std::io::Write;
+            let mut br = Vec::new();
+            let params = brotli::enc::BrotliEncoderParams::default();
+            brotli::BrotliCompress(&mut &content[..], &mut br, &params).unwrap();
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&content).unwrap();
+            let gz = gz.finish().unwrap();
+            prop_assert!(holds("br", &br, &content));
+            prop_assert!(holds("gzip", &gz, &content));
+            prop_assert_eq!(holds("br", &br, &other), content == other);
+            prop_assert_eq!(holds("gzip", &gz, &other), content == other);
+            // A file cut short is not held by the copy of the whole.
+            if !content.is_empty() {
+                prop_assert!(!holds("br", &br, &content[..content.len() - 1]));
+            }
+            let _ = holds("br", &junk, &content);
+            let _ = holds("gzip", &junk, &content);
+        }
+    }
+
+    /// The encodings of a stale copy leave `Accept-Encoding`, whatever their case,
+    /// weight or spacing; the others stay; with none left, the header goes.
+    #[test]
+    fn a_stale_copy_s_encoding_is_taken_out_of_what_the_browser_accepts() {
+        for (accepted, stale, left) in [
+            ("gzip, deflate, br", &["br"][..], Some("gzip, deflate")),
+            ("br;q=1.0, gzip;q=0.8", &["br"][..], Some("gzip;q=0.8")),
+            ("BR, GZip", &["br", "gzip"][..], None),
+            ("br", &["gzip"][..], Some("br")),
+            ("gzip , br ; q=0.5", &["br"][..], Some("gzip")),
+        ] {
+            let mut req = Request::get("/app.js")
+                .header(ACCEPT_ENCODING, accepted)
+                .body(Body::empty())
+                .unwrap();
+            refuse_encodings(&mut req, stale);
+            let now = req.headers().get(ACCEPT_ENCODING).map(|v| v.to_str().unwrap().trim());
+            assert_eq!(now, left, "{accepted} without {stale:?}");
+        }
     }
 
     #[test]
