@@ -190,20 +190,10 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
             database,
         });
         // Asked to stop, the server finishes the requests in flight, but waits for them
-        // no longer than `SHUTDOWN_GRACE`: one cut off is not stored, and its phone sends
-        // it again.
-        let (stop, mut asked) = tokio::sync::watch::channel(false);
-        let served = listen::serve(listener, app(state), listen::HEAD_LIMIT, async move {
-            shutdown_signal().await;
-            let _ = stop.send(true);
-        });
-        tokio::select! {
-            () = served => Ok(()),
-            () = async move {
-                let _ = asked.wait_for(|stop| *stop).await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } => Ok(()),
-        }
+        // no longer than `SHUTDOWN_GRACE`.
+        let app = app(state);
+        listen::serve(listener, app, listen::HEAD_LIMIT, SHUTDOWN_GRACE, shutdown_signal()).await;
+        Ok(())
     })
 }
 

@@ -19,11 +19,13 @@ pub const HEAD_LIMIT: Duration = Duration::from_secs(30);
 
 /// Serves `router` on `listener` until `stop` resolves, each request head within
 /// `head_limit`; then stops taking connections and returns once those open have
-/// finished the requests in flight (the caller bounds that wait).
+/// finished the requests in flight, waiting for them no longer than `grace`: a request
+/// still open then is cut off (an upload is not stored, and its phone sends it again).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
     head_limit: Duration,
+    grace: Duration,
     stop: impl Future<Output = ()>,
 ) {
     let connections = GracefulShutdown::new();
@@ -52,7 +54,7 @@ pub async fn serve(
         });
     }
     drop(listener);
-    connections.shutdown().await;
+    let _ = tokio::time::timeout(grace, connections.shutdown()).await;
 }
 
 /// After a failed `accept`: nothing for a connection the client dropped already; a
@@ -96,9 +98,15 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let router = axum::Router::new().route("/", axum::routing::get(|| async { "好 / ok" }));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(super::serve(listener, router, head_limit, async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(super::serve(
+            listener,
+            router,
+            head_limit,
+            crate::SHUTDOWN_GRACE,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         (addr, stop)
     }
 
