@@ -84,10 +84,16 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// `id@version`, as the app keeps compiled questionnaires.
+    /// Its [`form_key`].
     pub fn key(&self) -> String {
-        format!("{}@{}", self.id, self.version)
+        form_key(&self.id, &self.version)
     }
+}
+
+/// `id@version`: how the app keeps compiled questionnaires (and names the one a new
+/// response waits for).
+fn form_key(id: &str, version: &str) -> String {
+    format!("{id}@{version}")
 }
 
 /// How the app was started: as the whole app, or embedded in a portal.
@@ -440,7 +446,7 @@ impl App {
                     self.report_store_error(&e);
                 }
                 self.forms.update_value(|m| {
-                    m.insert(format!("{id}@{version}"), Arc::new(form));
+                    m.insert(form_key(&id, &version), Arc::new(form));
                 });
                 let listing =
                     Listing { id, version, title, url: String::new(), from_server: false };
@@ -608,7 +614,7 @@ impl App {
         if self.gone() {
             return Err(both(Key::NotFound));
         }
-        let key = format!("{id}@{version}");
+        let key = form_key(id, version);
         if let Some(f) = self.forms.with_value(|m| m.get(&key).cloned()) {
             return Ok(f);
         }
