@@ -2187,6 +2187,37 @@ async fn forget_questionnaires(b: &Browser, which: &str) {
     .await;
 }
 
+/// Holds the page's requests to URLs matching `pattern` unanswered (CDP `Fetch`), as a
+/// signal that connects and then carries nothing, until [`release_requests`].
+async fn hold_requests(b: &Browser, pattern: &str) {
+    b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": pattern}]})).await;
+}
+
+/// Lets the held requests go on, and holds no more.
+async fn release_requests(b: &Browser) {
+    b.cdp("Fetch.disable", json!({})).await;
+}
+
+/// The questionnaires the server sends, one by one (not its list of them).
+const QUESTIONNAIRE_FILES: &str = "*/api/v1/questionnaires/*";
+
+/// What a start button says while its questionnaire is being downloaded.
+const DOWNLOADING: &str = "正在下载问卷";
+
+/// The `aria-busy` of the element `css`.
+async fn aria_busy(b: &Browser, css: &str) -> Value {
+    b.js("return document.querySelector(arguments[0]).getAttribute('aria-busy');", vec![json!(css)])
+        .await
+}
+
+/// Waits for the start button `button` to offer a new response again, neither saying
+/// nor marked that it downloads.
+async fn expect_free_to_start(b: &Browser, button: &str) {
+    let word = b.wait_text(button, "新建").await;
+    assert!(!word.contains(DOWNLOADING), "{word}");
+    assert_eq!(aria_busy(b, button).await, json!("false"));
+}
+
 /// E16. On a poor signal a request can connect and then carry nothing for as long as
 /// its time limit (a minute). The list of questionnaires does not wait for it: what the
 /// server last listed is offered within seconds, the storage line says whether the
@@ -2205,8 +2236,7 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
         // The page's own requests go to the network (a service worker's fetches would
         // not be held below), and the server's list of questionnaires is held unanswered.
         unregister_service_workers(&b).await;
-        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires"}]}))
-            .await;
+        hold_requests(&b, "*/api/v1/questionnaires").await;
         b.goto(&site.url("/")).await;
         let start = std::time::Instant::now();
         b.wait_for(
@@ -2237,7 +2267,7 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
         assert_eq!(badge, "v2026.2");
         let id = new_household(&b).await;
         assert!(!id.is_empty());
-        b.cdp("Fetch.disable", json!({})).await;
+        release_requests(&b).await;
         b.close().await;
     });
 }
@@ -2266,40 +2296,28 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         // requests with it): a browser without service workers, as some in-app browsers are.
         b.before_each_document("navigator.serviceWorker.register = () => new Promise(() => {});")
             .await;
-        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires/*"}]}))
-            .await;
+        hold_requests(&b, QUESTIONNAIRE_FILES).await;
         b.goto(&site.url("/")).await;
         let household = "button.start[data-form='lbc_household']";
         let screening = "button.start[data-form='lbc_quarterly_screening']";
         b.wait_visible(household).await;
         let controlled = b.js("return !!navigator.serviceWorker.controller;", vec![]).await;
         assert_eq!(controlled, json!(false), "a service worker took the page");
-        let busy = |css: &str| {
-            let css = css.to_owned();
-            let b = &b;
-            async move {
-                b.js(
-                    "return document.querySelector(arguments[0]).getAttribute('aria-busy');",
-                    vec![json!(css)],
-                )
-                .await
-            }
-        };
         let responses = "return Object.keys(localStorage).filter((k) => k.includes('.r.')).map((k) => k.split('.')[3]);";
         for _ in 0..3 {
             b.click(household).await;
         }
-        let word = b.wait_text(&format!("{household}.opening"), "正在下载问卷").await;
-        assert!(word.contains("正在下载问卷"), "{word}");
-        assert_eq!(busy(household).await, json!("true"));
-        assert_eq!(busy(screening).await, json!("false"));
+        let word = b.wait_text(&format!("{household}.opening"), DOWNLOADING).await;
+        assert!(word.contains(DOWNLOADING), "{word}");
+        assert_eq!(aria_busy(&b, household).await, json!("true"));
+        assert_eq!(aria_busy(&b, screening).await, json!("false"));
         assert_eq!(b.js(responses, vec![]).await, json!([]), "started before it came");
         // The volunteer picks the other questionnaire instead.
         b.click(screening).await;
-        b.wait_text(&format!("{screening}.opening"), "正在下载问卷").await;
-        assert_eq!(busy(household).await, json!("false"));
+        b.wait_text(&format!("{screening}.opening"), DOWNLOADING).await;
+        assert_eq!(aria_busy(&b, household).await, json!("false"));
         // They come: the one chosen last is started and opened, once.
-        b.cdp("Fetch.disable", json!({})).await;
+        release_requests(&b).await;
         b.wait(
             "the screening opened",
             "return location.hash.startsWith('#/r/lbc_quarterly_screening/') && document.querySelector('.form-screen');",
@@ -2310,9 +2328,7 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         assert_eq!(b.js(responses, vec![]).await, json!(["lbc_quarterly_screening"]));
         go_home(&b).await;
         for button in [household, screening] {
-            let word = b.wait_text(button, "新建").await;
-            assert!(!word.contains("正在下载问卷"), "{word}");
-            assert_eq!(busy(button).await, json!("false"));
+            expect_free_to_start(&b, button).await;
         }
         // Both came and are kept, for a start with no signal.
         let kept = b
@@ -2329,14 +2345,13 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         // stays in it when the questionnaire comes. Back on the list, its button is free.
         let card = "button.start[data-form='lbc_record_card']";
         forget_questionnaires(&b, "lbc_record_card@").await;
-        b.cdp("Fetch.enable", json!({"patterns": [{"urlPattern": "*/api/v1/questionnaires/*"}]}))
-            .await;
+        hold_requests(&b, QUESTIONNAIRE_FILES).await;
         b.click(card).await;
-        b.wait_text(&format!("{card}.opening"), "正在下载问卷").await;
+        b.wait_text(&format!("{card}.opening"), DOWNLOADING).await;
         b.click(".record button.open").await;
         b.wait_visible(".form-screen").await;
         let screening_hash = b.js("return location.hash;", vec![]).await;
-        b.cdp("Fetch.disable", json!({})).await;
+        release_requests(&b).await;
         b.wait(
             "the card's questionnaire kept",
             "return Object.keys(localStorage).some((k) => k.includes('.q.lbc_record_card@'));",
@@ -2346,9 +2361,7 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
         assert_eq!(b.js("return location.hash;", vec![]).await, screening_hash);
         assert_eq!(b.js(responses, vec![]).await, json!(["lbc_quarterly_screening"]));
         go_home(&b).await;
-        let word = b.wait_text(card, "新建").await;
-        assert!(!word.contains("正在下载问卷"), "{word}");
-        assert_eq!(busy(card).await, json!("false"));
+        expect_free_to_start(&b, card).await;
         // Tapped again, it opens at once from what the phone kept.
         b.click(card).await;
         b.wait(
