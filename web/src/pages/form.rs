@@ -27,24 +27,44 @@ const SAVE_DUE_AT_LATEST: Duration = Duration::from_millis(100);
 
 /// The triggers of one field's views: one per row path the field is shown at, so a
 /// change in one row of a 100-row roster re-runs that row's views, not all of them.
-#[derive(Default)]
-struct Watch(HashMap<Vec<u32>, ArcTrigger>);
+/// (Generic for its tests; the app keeps [`ArcTrigger`]s.)
+struct Watch<T = ArcTrigger> {
+    by_rows: HashMap<Vec<u32>, T>,
+    /// The length of the longest row path in `by_rows`.
+    longest: usize,
+}
 
-impl Watch {
-    /// The trigger of the views at `rows` (made on first use).
-    fn at(&mut self, rows: &[u32]) -> ArcTrigger {
-        if let Some(t) = self.0.get(rows) {
+impl<T> Default for Watch<T> {
+    fn default() -> Self {
+        Watch { by_rows: HashMap::default(), longest: 0 }
+    }
+}
+
+impl<T: Clone> Watch<T> {
+    /// The trigger of the views at `rows` (made with `new` on first use).
+    fn at(&mut self, rows: &[u32], new: impl FnOnce() -> T) -> T {
+        if let Some(t) = self.by_rows.get(rows) {
             return t.clone();
         }
-        let t = ArcTrigger::new();
-        self.0.insert(rows.to_vec(), t.clone());
+        let t = new();
+        self.longest = self.longest.max(rows.len());
+        self.by_rows.insert(rows.to_vec(), t.clone());
         t
     }
 
-    /// The triggers of the views at every row path starting with `prefix`.
-    fn under(&self, prefix: &[u32], out: &mut Vec<ArcTrigger>) {
+    /// The triggers of the views at every row path starting with `prefix`. A path as
+    /// long as the longest is looked up, not searched for: a change in one row of a
+    /// roster costs the same whatever the number of rows.
+    fn under(&self, prefix: &[u32], out: &mut Vec<T>) {
+        if prefix.len() >= self.longest {
+            out.extend(self.by_rows.get(prefix).cloned());
+            return;
+        }
         out.extend(
-            self.0.iter().filter(|(rows, _)| rows.starts_with(prefix)).map(|(_, t)| t.clone()),
+            self.by_rows
+                .iter()
+                .filter(|(rows, _)| rows.starts_with(prefix))
+                .map(|(_, t)| t.clone()),
         );
     }
 }
@@ -161,7 +181,9 @@ impl FormState {
     }
 
     fn track_in(&self, loc: &Loc, watches: fn(&mut Deps) -> &mut Vec<Watch>) {
-        if let Some(t) = self.deps.try_update_value(|d| watches(d)[loc.field.index()].at(&loc.rows))
+        if let Some(t) = self
+            .deps
+            .try_update_value(|d| watches(d)[loc.field.index()].at(&loc.rows, ArcTrigger::new))
         {
             t.track();
         }
@@ -838,9 +860,14 @@ fn Pages(st: FormState) -> impl IntoView {
 /// there is no idle callback (Safari), `f` runs after `at_latest_ms`, with all the time
 /// it needs.
 fn when_idle(at_latest_ms: f64, f: impl FnOnce(f64) + 'static) {
-    let window = window();
+    thread_local! {
+        // Asked once: the name crossing to JavaScript costs more than the call.
+        static HAS_IDLE_CALLBACK: bool =
+            js_sys::Reflect::has(&window(), &"requestIdleCallback".into()).unwrap_or(false);
+    }
     let wait = at_latest_ms.max(1.0);
-    if js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false) {
+    if HAS_IDLE_CALLBACK.with(|has| *has) {
+        let window = window();
         let f =
             wasm_bindgen::closure::Closure::once_into_js(move |deadline: web_sys::IdleDeadline| {
                 f(if deadline.did_timeout() { 0.0 } else { deadline.time_remaining() });
@@ -877,5 +904,66 @@ fn shows_anything(s: &Session, id: FieldId) -> bool {
         _ if !s.is_relevant(&Loc::top(id)) => false,
         ItemType::Group => f.children.iter().any(|&c| shows_anything(s, c)),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::Watch;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// The row paths a watch holds, a prefix, and the paths `under` finds for it.
+    type Case<'a> = (&'a [&'a [u32]], &'a [u32], Vec<Vec<u32>>);
+
+    /// The paths `under` finds for `prefix`, sorted, in a watch holding `paths`.
+    fn found(paths: &[&[u32]], prefix: &[u32]) -> Vec<Vec<u32>> {
+        let mut watch = Watch::default();
+        for p in paths {
+            watch.at(p, || p.to_vec());
+        }
+        let mut out = Vec::new();
+        watch.under(prefix, &mut out);
+        out.sort();
+        out
+    }
+
+    #[wasm_bindgen_test]
+    fn a_change_notifies_the_views_at_the_row_paths_it_covers() {
+        let rows: Vec<Vec<u32>> = (0..100).map(|r| vec![r]).collect();
+        let rows: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+        let nested: &[&[u32]] = &[&[0, 0], &[0, 1], &[1, 0], &[10, 0]];
+        let cases: &[Case] = &[
+            // One row of a roster: that row's views alone, found by lookup.
+            (&rows, &[99], vec![vec![99]]),
+            (&rows, &[0], vec![vec![0]]),
+            // A row not shown yet has no views.
+            (&rows, &[100], vec![]),
+            // The whole roster: every row.
+            (&rows, &[], rows.iter().map(|r| r.to_vec()).collect()),
+            // A roster in a roster: a row of the outer one covers its inner rows, and
+            // row 1 does not cover row 10.
+            (nested, &[0], vec![vec![0, 0], vec![0, 1]]),
+            (nested, &[1], vec![vec![1, 0]]),
+            (nested, &[1, 0], vec![vec![1, 0]]),
+            (nested, &[0, 2], vec![]),
+            // A field outside rosters has one path, the empty one.
+            (&[&[]], &[], vec![vec![]]),
+            (&[], &[], vec![]),
+            (&[], &[3], vec![]),
+        ];
+        for (paths, prefix, want) in cases {
+            assert_eq!(&found(paths, prefix), want, "under {prefix:?} in {paths:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_view_asked_for_twice_gets_the_same_trigger() {
+        let mut watch = Watch::default();
+        assert_eq!(watch.at(&[4], || 1), 1);
+        assert_eq!(watch.at(&[4], || 2), 1);
+        assert_eq!(watch.at(&[5], || 3), 3);
     }
 }
