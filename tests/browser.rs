@@ -1985,7 +1985,7 @@ fn a_send_cut_off_by_a_closed_tab_is_finished_by_the_other_tab_and_stored_once()
         // A second tab: the household is listed as being sent, and stays so.
         let second = open_second_tab(&b, &site).await;
         wait_group(&b, &id, "uploading").await;
-
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(group_of(&b, &id).await, json!("uploading"));
         assert_eq!(upload_state(&stored_record(&b, &id).await).0, "uploading");
         assert!(site.stored().is_empty(), "sent by the second tab too");
