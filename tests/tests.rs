@@ -25,3 +25,14 @@ mod concurrency;
 // The form app end to end: `dist/` served by `tianye serve`, driven through WebDriver in
 // headless Chromium (fill, reload, offline, queue, upload once, rejection, IME, quota).
 mod browser;
+
+// `tianye serve` against hostile clients: slow and tokenless connections, the connection
+// cap, security headers, what the web folder will not serve.
+mod hostile_clients;
+
+// Uploads that ask too much: repeat ceilings, capped problem lists, typed `meta`,
+// duplicate JSON keys; the server's memory under them.
+mod upload_limits;
+
+// Files of children's records: the data folder, the database and exports private.
+mod private_files;
