@@ -131,8 +131,8 @@ fn ingest(n: usize) {
         runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("addr");
     // Served as `tianye serve` serves (keepalive, the head limit), never asked to stop.
-    let (head, grace) = (listen::HEAD_LIMIT, tianye_server::SHUTDOWN_GRACE);
-    runtime.spawn(listen::serve(listener, app(state), head, grace, std::future::pending()));
+    let (limits, grace) = (listen::Limits::for_this_process(), tianye_server::SHUTDOWN_GRACE);
+    runtime.spawn(listen::serve(listener, app(state), limits, grace, std::future::pending()));
 
     let clients = 32;
     let all = Arc::new(bodies(n, std::process::id()));

@@ -17,6 +17,7 @@
 
 pub mod auth;
 pub mod canonical;
+pub mod connections;
 pub mod error;
 pub mod export;
 pub mod forms;
@@ -52,15 +53,19 @@ pub enum CorsOrigins {
 pub struct AppConfig {
     /// The built web app, served with an `index.html` fallback.
     pub web_dir: Option<PathBuf>,
-    /// Origins allowed on the public API; admin endpoints allow none.
+    /// Origins allowed on the public API; admin endpoints allow none. The same origins
+    /// may frame the app's pages.
     pub cors: CorsOrigins,
+    /// Any site may frame the app's pages (the operator said `--cors-origin '*'`);
+    /// otherwise only this site and the origins of `cors`, when it lists them.
+    pub frame_anywhere: bool,
     /// Largest request body.
     pub max_body: usize,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { web_dir: None, cors: CorsOrigins::Any, max_body: MAX_BODY }
+        AppConfig { web_dir: None, cors: CorsOrigins::Any, frame_anywhere: false, max_body: MAX_BODY }
     }
 }
 
@@ -123,6 +128,8 @@ pub struct Started {
     pub warnings: Vec<String>,
     /// The database file.
     pub database: PathBuf,
+    /// Connections held at once (after raising the process's file limit).
+    pub max_connections: usize,
 }
 
 /// Why `tianye serve` stopped or did not start.
@@ -175,6 +182,7 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
     let (state, new_admin_token, notes) =
         open(&config.data_dir, config.forms.as_deref(), config.max_db_bytes, config.app.clone())?;
     let database = config.data_dir.join(store::DB_FILE);
+    let limits = listen::Limits::for_this_process();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.bind)
             .await
@@ -188,11 +196,12 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
             loaded: notes.loaded,
             warnings: notes.warnings,
             database,
+            max_connections: limits.connections,
         });
         // Asked to stop, the server finishes the requests in flight, but waits for them
         // no longer than `SHUTDOWN_GRACE`.
         let app = app(state);
-        listen::serve(listener, app, listen::HEAD_LIMIT, SHUTDOWN_GRACE, shutdown_signal()).await;
+        listen::serve(listener, app, limits, SHUTDOWN_GRACE, shutdown_signal()).await;
         Ok(())
     })
 }

@@ -1,14 +1,21 @@
-//! Taking connections: each one probed when idle, given a time limit for its request
+//! Taking connections: no more held at once than [`Limits::connections`] (see
+//! [`crate::connections`]), each probed when idle, given a time limit for its request
 //! head, and served by hyper (HTTP/1.1) until the server is asked to stop, when the
 //! requests in flight are finished first.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::Body;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+use crate::connections::{Busy, Connections, cap_for_this_process};
 
 /// How long a client has to send a request's head (its line and headers), from its
 /// first byte or from the end of the last answer on a kept-alive connection. A client
@@ -17,18 +24,36 @@ use tokio::net::{TcpListener, TcpStream};
 /// hundred bytes, sent at once.
 pub const HEAD_LIMIT: Duration = Duration::from_secs(30);
 
-/// Serves `router` on `listener` until `stop` resolves, each request head within
-/// `head_limit`; then stops taking connections and returns once those open have
-/// finished the requests in flight, waiting for them no longer than `grace`: a request
-/// still open then is cut off (an upload is not stored, and its phone sends it again).
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time for a request's head ([`HEAD_LIMIT`]).
+    pub head: Duration,
+    /// Connections held at once.
+    pub connections: usize,
+}
+
+impl Limits {
+    /// [`HEAD_LIMIT`], and as many connections as this process's file limit leaves room
+    /// for (raised first as far as the system allows).
+    pub fn for_this_process() -> Limits {
+        Limits { head: HEAD_LIMIT, connections: cap_for_this_process() }
+    }
+}
+
+/// Serves `router` on `listener` until `stop` resolves, within `limits`; then stops
+/// taking connections and returns once those open have finished the requests in
+/// flight, waiting for them no longer than `grace`: a request still open then is cut
+/// off (an upload is not stored, and its phone sends it again).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
-    head_limit: Duration,
+    limits: Limits,
     grace: Duration,
     stop: impl Future<Output = ()>,
 ) {
-    let connections = GracefulShutdown::new();
+    let shutdown = GracefulShutdown::new();
+    let held = Connections::new(limits.connections);
     let mut stop = std::pin::pin!(stop);
     loop {
         let stream = tokio::select! {
@@ -41,10 +66,28 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
+        // At the cap, the connection idle longest makes way; while every one is in a
+        // request, this one waits, and no more are accepted.
+        let place = tokio::select! {
+            place = held.place() => Arc::new(place),
+            () = &mut stop => break,
+        };
         keep_alive(&stream);
-        let service = TowerToHyperService::new(router.clone());
-        let watcher = connections.watcher();
-        tokio::spawn(async move {
+        let in_task = Arc::clone(&place);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
+            let busy = in_task.busy();
+            let answer = router.clone().oneshot(req.map(Body::new));
+            async move {
+                let res = answer.await?;
+                Ok::<_, std::convert::Infallible>(
+                    res.map(|body| Body::new(WhileSending { body, _busy: busy })),
+                )
+            }
+        });
+        let watcher = shutdown.watcher();
+        let head_limit = limits.head;
+        let task = tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new()).header_read_timeout(head_limit);
             let connection = http.serve_connection(TokioIo::new(stream), service);
@@ -52,9 +95,37 @@ pub async fn serve(
             // it sent is stored until its request is whole.
             let _ = watcher.watch(connection).await;
         });
+        place.serve_by(task.abort_handle());
     }
     drop(listener);
-    let _ = tokio::time::timeout(grace, connections.shutdown()).await;
+    let _ = tokio::time::timeout(grace, shutdown.shutdown()).await;
+}
+
+/// An answer's body, keeping its connection marked busy until it is sent whole (an
+/// export streaming for minutes is not an idle connection).
+struct WhileSending {
+    body: Body,
+    _busy: Busy,
+}
+
+impl http_body::Body for WhileSending {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// After a failed `accept`: nothing for a connection the client dropped already; a
@@ -98,15 +169,10 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let router = axum::Router::new().route("/", axum::routing::get(|| async { "好 / ok" }));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(super::serve(
-            listener,
-            router,
-            head_limit,
-            crate::SHUTDOWN_GRACE,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
+        let limits = super::Limits { head: head_limit, connections: 64 };
+        tokio::spawn(super::serve(listener, router, limits, crate::SHUTDOWN_GRACE, async move {
+            let _ = stopped.await;
+        }));
         (addr, stop)
     }
 

@@ -25,8 +25,10 @@ pub(crate) struct Args {
     /// when it exists.
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
-    /// 允许从这些来源（网页）调用上传接口，可重复；默认允许所有来源 / Origins allowed to
-    /// call the upload API from a browser (repeatable); default any origin.
+    /// 允许从这些来源（网页）调用上传接口、并在框架中显示表单，可重复；默认任何来源可调用接口，
+    /// 只有本站可用框架显示；"*" 表示任何来源都可以 / Origins allowed to call the upload API
+    /// from a browser and to frame the form pages (repeatable). Default: any origin may call
+    /// the API, only this site may frame the pages; "*": any origin may do both.
     #[arg(long = "cors-origin", value_name = "URL")]
     cors_origins: Vec<String>,
     /// 数据库文件大小上限（MB），超出后上传得到 503，已存数据不受影响 / Largest database
@@ -70,6 +72,7 @@ fn report(started: &Started) {
         );
     }
     println!("管理页面 / overview: http://{}/admin", started.addr);
+    println!("同时连接上限 / connections at once: {}", started.max_connections);
     if !started.addr.ip().is_loopback() {
         // Phones reach it at another address: over plain http the browser runs no
         // service worker, and the app cannot open in a village without signal.
@@ -87,6 +90,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "提示 / note: 没有问卷目录，只使用数据库中已有的问卷 / no questionnaire directory: using the questionnaires stored in the database"
         );
     }
+    let frame_anywhere = args.cors_origins.iter().any(|o| o.trim() == "*");
     let config = ServeConfig {
         data_dir: args.data.clone(),
         bind: args.bind.clone(),
@@ -94,11 +98,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         max_db_bytes: args.max_db_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
         app: AppConfig {
             web_dir: default_dir(args.web.as_ref(), "dist"),
-            cors: if args.cors_origins.is_empty() {
+            cors: if args.cors_origins.is_empty() || frame_anywhere {
                 CorsOrigins::Any
             } else {
                 CorsOrigins::List(args.cors_origins.clone())
             },
+            frame_anywhere,
             max_body: MAX_BODY,
         },
     };
