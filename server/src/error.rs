@@ -76,6 +76,9 @@ api_codes! {
     /// The body could not be read (the client went away mid-upload) (400).
     BodyUnreadable = ("request.unreadable", BAD_REQUEST,
         "无法读取请求内容：{detail}", "Could not read the body: {detail}"),
+    /// The body came slower than the least rate a phone on a weak signal keeps up (408).
+    TooSlow = ("request.too_slow", REQUEST_TIMEOUT,
+        "请求内容传输过慢（每秒不足 {min_bytes_per_second} 字节），已放弃；网络好转后会重新上传", "The body came too slowly (under {min_bytes_per_second} bytes a second) and was given up; it is sent again when the signal is better"),
     /// The body is over the size limit (413).
     TooLarge = ("request.too_large", PAYLOAD_TOO_LARGE,
         "请求内容超过 {limit} 字节的上限", "The body is over the limit of {limit} bytes"),

@@ -537,15 +537,17 @@ async fn the_rest_of_a_file_is_sent_only_while_it_is_the_file_the_browser_began(
     assert_eq!(res.body(), &brotli(build_2.as_bytes())[10..]);
 }
 
-/// An upload whose body stops coming (the phone's signal went while sending) is given
-/// up after `BODY_STALL_LIMIT`, rather than held open for good; one that keeps coming,
-/// however slowly, is read and stored.
+/// An upload whose body stops coming (the phone's signal went while sending), or comes
+/// a byte at a time, is given up once it falls behind `UPLOAD_PACE`, rather than held
+/// open; one that keeps the pace, however slow its start, is read and stored.
 #[tokio::test(start_paused = true)]
-async fn an_upload_whose_body_stops_coming_is_given_up() {
+async fn an_upload_body_must_keep_its_pace() {
+    use std::time::Duration;
+
     use axum::body::Bytes;
     use futures_util::StreamExt;
 
-    use super::BODY_STALL_LIMIT;
+    use super::submissions::UPLOAD_PACE;
 
     let f = fixture();
     let request = |body: Body| {
@@ -554,33 +556,48 @@ async fn an_upload_whose_body_stops_coming_is_given_up() {
             .body(body)
             .unwrap()
     };
-    let first = futures_util::stream::once(async {
-        Ok::<_, std::io::Error>(Bytes::from_static(b"{\"instance_id\": "))
+    let head = b"{\"instance_id\": ";
+    let given_up_at = UPLOAD_PACE.grace
+        + Duration::from_secs_f64(head.len() as f64 / UPLOAD_PACE.bytes_per_second as f64);
+    let first =
+        futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from_static(head)) });
+    let trickle = futures_util::stream::repeat_with(|| Bytes::from_static(b" ")).then(|b| async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok::<_, std::io::Error>(b)
     });
-    let stalled = first.chain(futures_util::stream::pending());
-    let start = tokio::time::Instant::now();
-    let answer = send(&f.state, request(Body::from_stream(stalled)));
-    let (status, body) = tokio::time::timeout(BODY_STALL_LIMIT * 10, answer)
-        .await
-        .expect("a stalled upload is answered, not held open");
-    let waited = start.elapsed();
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("request.unreadable"))
-    );
-    assert!(waited >= BODY_STALL_LIMIT, "{waited:?}");
-    assert!(waited < BODY_STALL_LIMIT + std::time::Duration::from_secs(1), "{waited:?}");
+    for (what, body) in [
+        ("stalled", Body::from_stream(first.chain(futures_util::stream::pending()))),
+        ("a byte a second", Body::from_stream(trickle)),
+    ] {
+        let start = tokio::time::Instant::now();
+        let answer = send(&f.state, request(body));
+        let (status, body) = tokio::time::timeout(Duration::from_mins(5), answer)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: held open"));
+        let waited = start.elapsed();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::REQUEST_TIMEOUT, Some("request.too_slow")),
+            "{what}"
+        );
+        assert_eq!(body["min_bytes_per_second"], 1024, "{what}");
+        assert!(waited >= UPLOAD_PACE.grace, "{what}: {waited:?}");
+        assert!(waited <= given_up_at + Duration::from_secs(1), "{what}: {waited:?}");
+    }
 
-    // Slow but steady: a part every 20 s.
+    // Nothing for 9 s, then steady at 1.25 KiB a second: read whole.
     let text = response(ID, 9);
-    let parts: Vec<Bytes> =
-        text.as_bytes().chunks(text.len() / 3 + 1).map(Bytes::copy_from_slice).collect();
-    let slow = futures_util::stream::iter(parts).then(|part| async move {
-        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
-        Ok::<_, std::io::Error>(part)
+    let parts: Vec<Bytes> = text.as_bytes().chunks(512).map(Bytes::copy_from_slice).collect();
+    let mut first = true;
+    let steady = futures_util::stream::iter(parts).then(move |part| {
+        let pause = if std::mem::take(&mut first) { 9_000 } else { 400 };
+        async move {
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            Ok::<_, std::io::Error>(part)
+        }
     });
-    let (status, body) = send(&f.state, request(Body::from_stream(slow))).await;
+    let (status, body) = send(&f.state, request(Body::from_stream(steady))).await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
     assert_eq!(f.state.store().raw_submission(ID).unwrap().as_deref(), Some(text.as_str()));
 }
