@@ -40,6 +40,8 @@ pub(crate) fn dist() -> Result<()> {
     let mut shell = vec![
         "./".to_owned(),
         "./index.html".to_owned(),
+        "./start.js".to_owned(),
+        "./boot.js".to_owned(),
         "./tianye.js".to_owned(),
         "./tianye_bg.wasm".to_owned(),
         "./style.css".to_owned(),

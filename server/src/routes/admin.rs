@@ -9,7 +9,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -196,9 +196,4 @@ pub(super) async fn overview(
         map.insert("questionnaires".into(), Value::Array(questionnaires));
     }
     Ok(Json(body))
-}
-
-/// The overview page: asks for the admin token, then shows the counts.
-pub(super) async fn page() -> Html<&'static str> {
-    Html(include_str!("../admin.html"))
 }

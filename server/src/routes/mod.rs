@@ -1,6 +1,8 @@
 //! The router: public API (with CORS), admin API and page (no CORS), the web app.
 
 mod admin;
+mod admin_page;
+mod headers;
 mod questionnaires;
 mod submissions;
 mod web;
@@ -41,8 +43,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
-        .route("/api/v1/admin/overview", get(admin::overview))
-        .route("/admin", get(admin::page));
+        .route("/api/v1/admin/overview", get(admin::overview));
+    let admin_page = Router::new()
+        .route("/admin", get(admin_page::page))
+        .route("/admin.js", get(admin_page::script))
+        .route("/admin.css", get(admin_page::style))
+        .layer(axum::middleware::from_fn(headers::admin));
     let router = Router::new()
         .merge(public)
         .merge(admin)
@@ -50,14 +56,22 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(api_compression())
-        .layer(RequestBodyTimeoutLayer::new(BODY_STALL_LIMIT));
+        .layer(RequestBodyTimeoutLayer::new(BODY_STALL_LIMIT))
+        .layer(axum::middleware::from_fn(headers::api))
+        .merge(admin_page);
     let router = match &state.config.web_dir {
         // A portal on another site loads the embedding script, the JS glue and the
         // wasm from here as modules and fetches: the same CORS rules as the API.
         Some(dir) => {
-            router.fallback_service(web::web_app(dir).layer(cors_layer(&state.config.cors)))
+            let framing =
+                headers::Framing::for_origins(&state.config.cors, state.config.frame_anywhere);
+            router.fallback_service(
+                web::web_app(dir)
+                    .layer(cors_layer(&state.config.cors))
+                    .layer(axum::middleware::from_fn_with_state(framing, headers::app)),
+            )
         }
-        None => router.fallback(no_web_app),
+        None => router.fallback(no_web_app).layer(axum::middleware::from_fn(headers::api)),
     };
     router.with_state(state)
 }

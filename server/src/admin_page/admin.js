@@ -1,52 +1,3 @@
-<!doctype html>
-<html lang="zh">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>田野 · 数据概览 / Tianye · Overview</title>
-<style>
-  body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; margin: 1.5rem; color: #222; max-width: 60rem; }
-  h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-  .en { color: #666; font-weight: normal; }
-  table { border-collapse: collapse; margin: .5rem 0; }
-  th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; }
-  td.n { text-align: right; font-variant-numeric: tabular-nums; }
-  #error { color: #b00020; }
-  form input { width: 28rem; max-width: 100%; }
-  svg text { font-size: 10px; fill: #333; }
-  .bar { fill: #3a7d44; }
-  a.dl { margin-right: .8rem; }
-</style>
-</head>
-<body>
-<h1>田野 · 数据概览 <span class="en">/ Tianye · Overview</span></h1>
-
-<form id="login">
-  <label>管理员令牌 <span class="en">/ Admin token</span><br>
-    <input id="token" type="password" autocomplete="off" required></label>
-  <button type="submit">查看 / Show</button>
-</form>
-<p id="error" role="alert"></p>
-
-<div id="content" hidden>
-  <p>答卷总数 <span class="en">/ Total submissions</span>: <strong id="total"></strong>
-     · <a href="#" id="logout">退出 / Sign out</a></p>
-
-  <h2>每日收到 <span class="en">/ Received per day (UTC+8)</span></h2>
-  <div id="chart"></div>
-
-  <h2>各问卷 <span class="en">/ Per questionnaire</span></h2>
-  <table id="by-version"><thead><tr>
-    <th>问卷 <span class="en">/ Questionnaire</span></th><th>版本 <span class="en">/ Version</span></th>
-    <th>答卷 <span class="en">/ Submissions</span></th><th>导出 <span class="en">/ Export</span></th></tr></thead><tbody></tbody></table>
-
-  <h2>各调查队 <span class="en">/ Per team</span></h2>
-  <table id="by-team"><thead><tr>
-    <th>调查队 <span class="en">/ Team</span></th><th>答卷 <span class="en">/ Submissions</span></th>
-    <th>最近上传 <span class="en">/ Last upload (UTC)</span></th><th>令牌 <span class="en">/ Token</span></th></tr></thead><tbody></tbody></table>
-</div>
-
-<script>
 "use strict";
 const KEY = "tianye.admin_token";
 const $ = (id) => document.getElementById(id);
@@ -151,6 +102,3 @@ if (fromHash) {
   history.replaceState(null, "", location.pathname);
 }
 show();
-</script>
-</body>
-</html>

@@ -1,0 +1,1 @@
+document.addEventListener('tianye-submit', (e) => console.log('submitted', e.target.id, e.detail.instance_id));
