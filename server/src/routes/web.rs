@@ -41,14 +41,75 @@ pub(super) fn web_app(dir: &Path) -> axum::routing::MethodRouter {
     let index = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
     let tags = ContentTags { dir: dir.to_owned(), known: Arc::default() };
+    let root = WebRoot(Arc::new(dir.to_owned()));
     axum::routing::any_service(files)
         .layer(axum::middleware::from_fn_with_state(tags, answer_by_content_tag))
+        .layer(axum::middleware::from_fn_with_state(root, refuse_hidden_and_linked))
         .layer(axum::middleware::map_response(|mut res: Response| async move {
             let headers = res.headers_mut();
             headers.append(VARY, HeaderValue::from_static("accept-encoding"));
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             res
         }))
+}
+
+/// The folder of the built web app.
+#[derive(Clone)]
+struct WebRoot(Arc<PathBuf>);
+
+/// Answers 404 to a request for a dotfile or a dot-folder (`/.env`, `/.git/config`),
+/// or for a path that passes through a symbolic link inside the app's folder (or names
+/// a link as a compressed copy): the server sends only the plain files under `--web`,
+/// never what a link placed there would reach (the database, `/etc/passwd`).
+async fn refuse_hidden_and_linked(
+    State(root): State<WebRoot>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let root = Arc::clone(&root.0);
+    let refused = tokio::task::spawn_blocking(move || is_hidden_or_linked(&root, &path))
+        .await
+        .unwrap_or(true);
+    if refused {
+        return crate::error::ApiError::new(crate::error::ApiCode::NotFound)
+            .with("path", req.uri().path())
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Whether the request `path` names a hidden file or folder, or reaches through a
+/// symbolic link below `root` (the root itself may be a link: the operator chose it).
+/// A path that names nothing on disk is neither (the app's own page answers it).
+fn is_hidden_or_linked(root: &Path, path: &str) -> bool {
+    let mut here = root.to_owned();
+    // Named as the file service will read it: percent-decoded, as UTF-8.
+    let Ok(decoded) = percent_encoding::percent_decode_str(path).decode_utf8() else {
+        return true;
+    };
+    let parts: Vec<&str> = decoded.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.iter().any(|p| p.starts_with('.')) {
+        return true;
+    }
+    for part in &parts {
+        here.push(part);
+        match std::fs::symlink_metadata(&here) {
+            Ok(meta) if meta.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    // The file service sends a file's compressed copy in its place, and a folder's
+    // `index.html`.
+    let named = if here.is_dir() { here.join("index.html") } else { here };
+    std::iter::once(named.clone())
+        .chain(COPIES.iter().map(|(ext, _)| {
+            let mut copy = named.clone().into_os_string();
+            copy.push(format!(".{ext}"));
+            PathBuf::from(copy)
+        }))
+        .any(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
 }
 
 /// The content tags of the web app's files, each kept while the file and its copies
