@@ -26,6 +26,8 @@ pub struct Server {
     pub admin_token: Option<String>,
     /// Everything the server printed on stdout up to "listening".
     pub banner: String,
+    /// What the server has printed on stderr so far.
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -48,7 +50,31 @@ impl Server {
 
     /// Like [`Server::start_on`], but returns what the server said when it did not start.
     pub fn try_start_on(data: &Path, bind: &str, extra: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(tianye_bin())
+        Server::try_start_in_shell(data, bind, extra, None)
+    }
+
+    /// Starts `tianye serve` on 127.0.0.1 from a shell that first runs `setup` (such as
+    /// `ulimit -n 256` or `umask 022`), so the server runs under those process limits.
+    pub fn start_after(setup: &str, data: &Path, extra: &[&str]) -> Server {
+        Server::try_start_in_shell(data, "127.0.0.1:0", extra, Some(setup))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start_in_shell(
+        data: &Path,
+        bind: &str,
+        extra: &[&str],
+        setup: Option<&str>,
+    ) -> Result<Server, String> {
+        let mut command = match setup {
+            Some(setup) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c").arg(format!("{setup} && exec \"$0\" \"$@\"")).arg(tianye_bin());
+                sh
+            }
+            None => Command::new(tianye_bin()),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--data")
             .arg(data)
@@ -73,12 +99,15 @@ impl Server {
             let _ = tx.send(None);
         });
         let (etx, erx) = mpsc::channel::<String>();
+        let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let saying = said.clone();
         std::thread::spawn(move || {
-            let mut all = String::new();
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut all = saying.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 all.push_str(&line);
                 all.push('\n');
             }
+            let all = saying.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
             let _ = etx.send(all);
         });
         let mut banner = String::new();
@@ -95,7 +124,7 @@ impl Server {
                         let url = line[at + "listening on ".len()..].trim().to_owned();
                         // Keep draining stdout so the server never blocks on a full pipe.
                         std::thread::spawn(move || while rx.recv().is_ok() {});
-                        return Ok(Server { child, url, admin_token, banner });
+                        return Ok(Server { child, url, admin_token, banner, stderr: said });
                     }
                 }
                 Ok(None) | Err(_) => {
@@ -108,6 +137,16 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// What the server has printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// `127.0.0.1:PORT`.
