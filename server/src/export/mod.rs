@@ -15,6 +15,10 @@
 //!   filled in). With `labels`, choice labels replace choice names.
 //! - Everything streams from the database: memory does not grow with the number of
 //!   submissions.
+//! - CSV text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+//!   `@`, tab or carriage return) gets a leading `'` unless [`CsvCells::Raw`] is
+//!   asked for; numbers stay numbers ([`neutralise`]). XLSX cells are typed (text is
+//!   written as a string, never as a formula), so XLSX text is written as it is.
 
 mod codebook;
 pub mod layout;
@@ -25,9 +29,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use codebook::{CODEBOOK_HEADERS, codebook_csv, codebook_rows, codebook_xlsx};
+pub use codebook::{CODEBOOK_HEADERS, CSV_NOTE, codebook_csv, codebook_rows, codebook_xlsx};
 pub use layout::{Column, Layout, Source, Table};
-pub use sinks::{BOM, CsvSink, XlsxSink};
+pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise};
 
 use crate::store::{BoxError, Store, StoreError, SubmissionRow};
 use layout::{KeyColumn, MetaColumn, Variable};

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth;
 use crate::error::{ApiCode, ApiError};
 use crate::export::{
-    CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
+    CsvCells, CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
     export_jsonl, export_tables,
 };
 use crate::store::TokenKind;
@@ -94,7 +94,8 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 /// `GET /api/v1/questionnaires/{id}/{file}` with `file` one of `export.csv`
 /// (`?table=REPEAT` for a repeat's table), `export.xlsx`, `export.jsonl`,
 /// `codebook.csv`, `codebook.xlsx`; `?labels=1` writes choice labels, `?lang=en` picks
-/// their language.
+/// their language. CSV text that a spreadsheet would run as a formula gets a leading
+/// `'`; `?raw=1` writes CSV cells as they are (see [`CsvCells`]).
 pub(super) async fn export(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -112,6 +113,7 @@ pub(super) async fn export(
         return Err(ApiError::new(ApiCode::BadQuery).with("name", "lang").with("value", lang));
     }
     let options = ExportOptions { labels: flag(&query, "labels")?, lang };
+    let cells = if flag(&query, "raw")? { CsvCells::Raw } else { CsvCells::Neutralised };
     let layout = Layout::new(&id, state.catalog.versions(&id));
     let store = state.store.clone();
     let response = match file.as_str() {
@@ -133,7 +135,7 @@ pub(super) async fn export(
                 let mut outputs: Vec<Option<&mut dyn Write>> =
                     (0..layout.tables.len()).map(|_| None).collect();
                 outputs[table] = Some(out);
-                let mut sink = CsvSink::new(outputs)?;
+                let mut sink = CsvSink::with_cells(outputs, cells)?;
                 export_tables(store.as_ref(), &layout, &options, &mut sink)?;
                 sink.finish()
             })
@@ -142,7 +144,7 @@ pub(super) async fn export(
             let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
             let mut sink = XlsxSink::new(&layout)?;
             export_tables(store.as_ref(), &layout, &options, &mut sink)?;
-            sink.save(tmp.path())?;
+            sink.save(tmp.as_file())?;
             std::io::copy(&mut std::fs::File::open(tmp.path())?, out)?;
             Ok(())
         }),
@@ -151,12 +153,12 @@ pub(super) async fn export(
                 export_jsonl(store.as_ref(), &id, out).map(|_| ())
             })
         }
-        "codebook.csv" => {
-            streamed(CSV, &format!("{id}-codebook.csv"), move |out| codebook_csv(&layout, out))
-        }
+        "codebook.csv" => streamed(CSV, &format!("{id}-codebook.csv"), move |out| {
+            codebook_csv(&layout, out, cells)
+        }),
         "codebook.xlsx" => streamed(XLSX, &format!("{id}-codebook.xlsx"), move |out| {
             let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
-            codebook_xlsx(&layout, tmp.path())?;
+            codebook_xlsx(&layout, tmp.as_file())?;
             std::io::copy(&mut std::fs::File::open(tmp.path())?, out)?;
             Ok(())
         }),
