@@ -164,7 +164,8 @@ pub fn open(
     app: AppConfig,
 ) -> Result<(AppState, Option<String>, forms::LoadNotes), ServeError> {
     let store = SqliteStore::open_with_limit(data_dir, max_db_bytes)?;
-    let (catalog, notes) = Catalog::load(&store, forms)?;
+    let (catalog, mut notes) = Catalog::load(&store, forms)?;
+    notes.warnings.splice(0..0, store.warnings().iter().cloned());
     let token = auth::generate_token().map_err(|e| ServeError::Random(e.to_string()))?;
     let new_admin = store.create_first_admin_token(&auth::hash_token(&token))?.then_some(token);
     Ok((AppState::new(Arc::new(store), catalog, app), new_admin, notes))

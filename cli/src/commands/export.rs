@@ -1,8 +1,9 @@
 //! `tianye export`: submissions of one questionnaire as CSV, XLSX or JSON Lines, or
 //! its codebook.
 //!
-//! CSV text that a spreadsheet would run as a formula gets a leading `'` unless
-//! `--raw-csv` is given.
+//! Every file written is readable by its owner only (`0600`), whatever the umask: it
+//! holds children's records. CSV text that a spreadsheet would run as a formula gets a
+//! leading `'` unless `--raw-csv` is given.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -14,6 +15,7 @@ use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx, export_jsonl,
     export_tables, table_path,
 };
+use tianye_server::store::private::create_private_file;
 use tianye_server::{Catalog, SqliteStore};
 
 /// Arguments of `tianye export`.
@@ -50,7 +52,9 @@ pub(crate) struct Args {
 }
 
 /// A file written under a temporary name and renamed into place when complete, so a
-/// failed export never leaves a cut file that looks whole.
+/// failed export never leaves a cut file that looks whole. The temporary file is
+/// created `0600` (an old one emptied and set `0600`), so the file renamed into place
+/// is private too.
 struct Pending {
     tmp: PathBuf,
     path: PathBuf,
@@ -61,7 +65,7 @@ impl Pending {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(".partial");
         let tmp = path.with_file_name(name);
-        let file = File::create(&tmp)
+        let file = create_private_file(&tmp)
             .with_context(|| format!("无法创建 / cannot create {}", tmp.display()))?;
         Ok((Pending { tmp, path: path.to_owned() }, BufWriter::with_capacity(256 * 1024, file)))
     }
@@ -82,7 +86,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = SqliteStore::open(&args.data)
         .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
     let (catalog, notes) = Catalog::load(&store, None)?;
-    for w in &notes.warnings {
+    for w in store.warnings().iter().chain(&notes.warnings) {
         eprintln!("警告 / warning: {w}");
     }
     let id = args.form_id.as_str();

@@ -5,6 +5,7 @@
 //! implements [`Store`]; nothing else in the server touches SQL.
 
 mod migrate;
+pub mod private;
 mod sqlite;
 
 use std::fmt;

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration, Revoke, Store,
     StoreError, StoredForm, SubmissionRow, TeamCount, Token, TokenKind, VersionCount, migrate,
+    private,
 };
 use crate::time::now_utc;
 
@@ -49,6 +50,7 @@ pub struct SqliteStore {
     jobs: Option<mpsc::UnboundedSender<Job>>,
     writer: Option<JoinHandle<()>>,
     pool: Mutex<Vec<Connection>>,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -87,11 +89,34 @@ impl SqliteStore {
     /// stored, 503 to uploaders) while everything stored stays readable. Keeps a
     /// growing database from filling the disk the system needs.
     pub fn open_with_limit(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir)
+        let created = private::create_private_dir(dir)
             .map_err(|source| StoreError::Open { path: dir.display().to_string(), source })?;
+        let mut warnings = Vec::new();
+        if !created {
+            warnings.extend(private::data_dir_warning(dir));
+        }
         let path = dir.join(DB_FILE);
+        // The database file exists, 0600, before SQLite opens it: SQLite gives `-wal`
+        // and `-shm` the database file's mode when it creates them. Files made by an
+        // older Tianye keep their mode until tightened here.
+        private::create_private_if_absent(&path)
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        let mut restrict = |suffix: &str| {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            let file = Path::new(&name);
+            if let Err(e) = private::restrict_if_present(file) {
+                warnings.push(format!(
+                    "无法把 {f} 设为仅所有者可读写 / cannot make {f} readable by its owner only: {e}",
+                    f = file.display()
+                ));
+            }
+        };
+        restrict("");
         let mut conn = open_connection(&path, max_bytes)?;
         migrate::apply(&mut conn, &now_utc())?;
+        restrict("-wal");
+        restrict("-shm");
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = std::thread::Builder::new()
             .name("tianye-writer".into())
@@ -103,7 +128,15 @@ impl SqliteStore {
             jobs: Some(tx),
             writer: Some(writer),
             pool: Mutex::new(Vec::new()),
+            warnings,
         })
+    }
+
+    /// Problems found on opening that do not stop the store: a data folder others can
+    /// read or write (see [`private::data_dir_warning`]), a file whose mode could not be
+    /// tightened. Shown on standard error by the commands that open the data folder.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The database file.
