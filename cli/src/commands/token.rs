@@ -62,8 +62,12 @@ struct RevokeArgs {
 }
 
 fn open(data: &DataArgs) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&data.data)
-        .with_context(|| format!("数据目录 / data directory {}", data.data.display()))
+    let store = SqliteStore::open(&data.data)
+        .with_context(|| format!("数据目录 / data directory {}", data.data.display()))?;
+    for w in store.warnings() {
+        eprintln!("警告 / warning: {w}");
+    }
+    Ok(store)
 }
 
 fn create(args: &CreateArgs) -> anyhow::Result<ExitCode> {
