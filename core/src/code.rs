@@ -75,13 +75,29 @@ codes! {
     QuestionnaireMismatch = "questionnaire_mismatch",
     /// The response's `instance_id` is not a UUID.
     InstanceId = "instance_id",
+    /// A time in the response's `meta` (`started_at`, `updated_at`, `submitted_at`) that
+    /// is not an RFC 3339 date and time with seconds and an offset.
+    MetaTimestamp = "meta.timestamp",
+    /// A text in the response's `meta` (`enumerator`, `device_id`) longer than
+    /// [`crate::response::META_TEXT_MAX`] characters.
+    MetaTooLong = "meta.too_long",
+    /// A text in the response's `meta` holding a control character (a line break, a
+    /// tab, `U+0000`…).
+    MetaControlChar = "meta.control_char",
 
-    // ---- Errors in a questionnaire's JSON ----
+    // ---- Errors in a JSON document (a questionnaire, a response, a test case) ----
     /// The file is not well-formed JSON.
     JsonSyntax = "json.syntax",
     /// Well-formed JSON that does not fit the format: a missing or unknown property,
     /// or a value of the wrong type.
     JsonFormat = "json.format",
+    /// The same key twice in one JSON object (`{"a": 1, "a": 2}`), at any depth.
+    JsonDuplicateKey = "json.duplicate_key",
+    /// Arrays and objects nested more than [`crate::json::MAX_DEPTH`] deep.
+    JsonTooDeep = "json.too_deep",
+    /// JSON that would take more memory once read than its size allows
+    /// ([`crate::json::memory_budget`]): a great many tiny objects or arrays.
+    JsonTooLarge = "json.too_large",
 
     // ---- Errors in a questionnaire's definition ----
     /// An item or choice name that is not a valid identifier.

@@ -100,6 +100,10 @@ fn template(
         C::Count if param_str(params, "of") == "rows" && has("min") => {
             ("至少需要 {min} 行", "Needs at least {min} rows")
         }
+        C::Count if param_str(params, "of") == "rows" && has("count") => (
+            "最多 {max} 行，答卷有 {count} 行",
+            "At most {max} rows are allowed; the response has {count}",
+        ),
         C::Count if param_str(params, "of") == "rows" => {
             ("最多 {max} 行", "At most {max} rows are allowed")
         }
@@ -154,6 +158,17 @@ fn template(
             "答卷编号 instance_id 不是有效的 UUID：{value}",
             "instance_id is not a valid UUID: {value}",
         ),
+        C::MetaTimestamp => (
+            "应为 RFC 3339 格式的时间，带秒和时区（如 2026-07-01T09:30:00+08:00）：{value}",
+            "Must be an RFC 3339 time with seconds and an offset (such as 2026-07-01T09:30:00+08:00): {value}",
+        ),
+        C::MetaTooLong => {
+            ("最多 {max} 个字，这里有 {length} 个", "At most {max} characters; this has {length}")
+        }
+        C::MetaControlChar => (
+            "不能含换行、制表符等控制字符",
+            "Must not hold control characters (line breaks, tabs and the like)",
+        ),
 
         C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
         C::JsonFormat if param_str(params, "document") == "response" => {
@@ -165,6 +180,16 @@ fn template(
         C::JsonFormat => {
             ("内容不符合问卷格式：{detail}", "Does not fit the questionnaire format: {detail}")
         }
+        C::JsonDuplicateKey => {
+            ("同一对象中键“{key}”出现了两次", "The key “{key}” appears twice in one object")
+        }
+        C::JsonTooDeep => {
+            ("数组和对象嵌套超过 {max} 层", "Arrays and objects are nested more than {max} deep")
+        }
+        C::JsonTooLarge => (
+            "内容过于零碎：{size} 字节的 JSON 读入后将超过 {max} 字节",
+            "Too fragmented: {size} bytes of JSON would take over {max} bytes once read",
+        ),
 
         C::InvalidName => (
             "名称“{name}”无效：须以字母或 _ 开头，只含字母、数字、_、- 和 .",
@@ -411,7 +436,7 @@ mod tests {
             "min": 1, "max": 9, "value": "x", "name": "n", "first": "f", "type": "t", "property": "p",
             "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "accuracy": 50,
-            "max_accuracy": 20, "repeat": "r",
+            "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3
         }));

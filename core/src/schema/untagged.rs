@@ -148,7 +148,6 @@ mod tests {
             (r#""label": 5"#, text((1, 96))),
             (r#""label": ["a"]"#, text((1, 100))),
             (r#""label": {"zh": 5}"#, text((1, 104))),
-            (r#""label": {"zh": "a", "zh": "b"}"#, text((1, 117))),
             (r#""label": {"zh": {"a": [1, {"b": null}]}, "en": "x"}"#, text((1, 137))),
             ("\"label\": {\"zh\": 5}  \n ", text((2, 2))),
             (r#""label": 5, "hint": "h""#, text((1, 95))),
@@ -159,6 +158,19 @@ mod tests {
         ] {
             assert_eq!(parse(property).map(|_| ()), expected, "{property}");
         }
+    }
+
+    /// A language twice in one text is refused before the text is read, at the second
+    /// key (not as "did not match any variant").
+    #[test]
+    fn a_language_twice_is_a_duplicate_key() {
+        let json = r#"{"id": "x", "version": "1", "title": "t", "items": [{"type": "integer", "name": "a", "label": {"zh": "a", "zh": "b"}}]}"#;
+        let d = Questionnaire::from_json(json).unwrap_err();
+        assert_eq!(
+            (d.code, d.item.as_str(), d.position),
+            (Code::JsonDuplicateKey, "items[0].label.zh", Some((1, 107)))
+        );
+        assert_eq!(d.params["key"], "zh");
     }
 
     #[test]

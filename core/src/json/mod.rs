@@ -1,15 +1,39 @@
 //! Reading JSON documents (questionnaires, responses) into the format's types with
 //! errors that say where: line, column and the JSON path.
+//!
+//! Every document is read strictly first (see [`strict`]): the same key twice in one
+//! object, nesting deeper than [`MAX_DEPTH`] or more memory than [`memory_budget`] is
+//! an error, wherever it is.
+
+mod strict;
 
 use serde::de::DeserializeOwned;
 
+pub use strict::{MAX_DEPTH, MEMORY_FACTOR, MEMORY_FLOOR, memory_budget};
+
 use crate::{Code, Diagnostic};
 
-/// Parses `text` as a `T`. A syntax error gives [`Code::JsonSyntax`] with line and
-/// column; JSON that does not fit `T` gives [`Code::JsonFormat`] with line, column and
-/// the path of the offending value (`items[3].type`).
+/// Reads `text` into a JSON value, strictly: a duplicate key gives
+/// [`Code::JsonDuplicateKey`] naming the key, its path, line and column; nesting deeper
+/// than [`MAX_DEPTH`] gives [`Code::JsonTooDeep`]; text that would take more than
+/// [`memory_budget`] once read gives [`Code::JsonTooLarge`]; a syntax error gives
+/// [`Code::JsonSyntax`] with line and column.
+pub fn parse_value(text: &str) -> Result<serde_json::Value, Box<Diagnostic>> {
+    strict::read(text)
+}
+
+/// Checks `text` as [`parse_value`] does, keeping nothing.
+pub fn check(text: &str) -> Result<(), Box<Diagnostic>> {
+    strict::check(text)
+}
+
+/// Parses `text` as a `T`. It is checked as [`parse_value`] reads it first (duplicate
+/// keys, depth, size). A syntax error gives [`Code::JsonSyntax`] with line and column;
+/// JSON that does not fit `T` gives [`Code::JsonFormat`] with line, column and the
+/// path of the offending value (`items[3].type`).
 #[cfg(feature = "path-errors")]
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
+    check(text)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -29,6 +53,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
 /// the `path-errors` feature).
 #[cfg(not(feature = "path-errors"))]
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Box<Diagnostic>> {
+    check(text)?;
     serde_json::from_str(text).map_err(|e| Box::new(to_diagnostic(&e, String::new())))
 }
 
