@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use crate::expr::eval::{Ctx, Env, eval, render};
 use crate::expr::{DateTime, Value};
 use crate::form::{Cond, FieldId, Form, NodeKind, ScopeId, Segment, graph_node, graph_split};
-use crate::instance::{self, Cell, Clock, Instance, Row, common_prefix, compute};
+use crate::instance::{self, Cell, Clock, Instance, Reading, Row, common_prefix, compute};
 use crate::response::{Answers, Meta, Status};
 use crate::schema::{Choice, ItemType, Text};
 use crate::validate::{Problem, Report};
@@ -123,8 +123,7 @@ impl Session {
     /// Opens an existing response's answers (defaults are not applied: the answers are
     /// what they are).
     pub fn open(form: Arc<Form>, answers: &Answers, meta: Meta, now: DateTime) -> Session {
-        let mut ignored = Vec::new();
-        let inst = instance::from_answers(&form, answers, &mut ignored);
+        let inst = instance::from_answers(&form, answers, Reading::All, &mut drop);
         let lang = form.default_language().to_owned();
         let mut session = Session { form, inst, clock: Clock { now, lang }, meta };
         session.recompute();
@@ -372,12 +371,7 @@ impl Session {
 
     /// The full verdict on the response as it stands.
     pub fn report(&self, status: Status) -> Report {
-        let mut report = Report {
-            problems: Vec::new(),
-            cleared: Vec::new(),
-            values: std::collections::BTreeMap::default(),
-            answers: Answers::new(),
-        };
+        let mut report = Report::new(usize::MAX);
         crate::validate::check_instance(&self.form, &self.inst, &self.clock, status, &mut report);
         report.answers = self.form.clean_answers(&self.inst);
         report
@@ -451,7 +445,7 @@ impl Session {
             return Err(EditError::NotARepeat(f.name.clone()));
         };
         let count = self.row_count(loc);
-        if f.rules.max_rows.is_some_and(|m| count >= m) || count >= 10_000 {
+        if count >= f.rules.allowed_rows() {
             return Err(EditError::TooManyRows(f.name.clone()));
         }
         let mut changes = Changes::default();
@@ -566,7 +560,7 @@ impl Session {
                 .wanted_rows(&loc)
                 .or(f.rules.min_rows)
                 .unwrap_or(0)
-                .min(f.rules.max_rows.unwrap_or(u32::MAX));
+                .min(f.rules.allowed_rows());
             let mut changes = Changes::default();
             while self.row_count(&loc) < want {
                 self.insert_row(&loc, row_scope, &mut changes);
@@ -588,7 +582,7 @@ impl Session {
                     continue;
                 }
                 let Some(want) = self.wanted_rows(&loc) else { continue };
-                let want = want.min(f.rules.max_rows.unwrap_or(10_000));
+                let want = want.min(f.rules.allowed_rows());
                 while self.row_count(&loc) < want {
                     self.insert_row(&loc, row_scope, changes);
                 }

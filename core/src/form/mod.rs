@@ -251,6 +251,21 @@ pub struct Rules {
     pub max_accuracy: Option<f64>,
 }
 
+impl Rules {
+    /// The most rows an instance of this repeat may have: `max_rows`, else
+    /// [`DEFAULT_MAX_ROWS`](crate::schema::DEFAULT_MAX_ROWS).
+    pub fn allowed_rows(&self) -> u32 {
+        self.max_rows.unwrap_or(crate::schema::DEFAULT_MAX_ROWS)
+    }
+
+    /// The most rows of an instance of this repeat that validation reads: the larger of
+    /// [`Rules::allowed_rows`] and the default, so that a response with a few rows too
+    /// many is still checked row by row while a flood of rows is not.
+    pub fn rows_read(&self) -> u32 {
+        self.allowed_rows().max(crate::schema::DEFAULT_MAX_ROWS)
+    }
+}
+
 /// A choice list with an index by name.
 #[derive(Debug, Clone)]
 pub struct ChoiceList {

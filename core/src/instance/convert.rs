@@ -3,89 +3,208 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{Cell, Instance, Row, Stored};
+use super::{Cell, Instance, Reading, Row, Stored};
 use crate::expr::{Date, DateTime, Time, num_to_json};
 use crate::form::{FieldId, Form, ScopeId};
-use crate::schema::ItemType;
+use crate::response::shorten;
+use crate::schema::{ItemType, MAX_ROWS_IN_RESPONSE};
 use crate::validate::{Problem, RowPath};
 use crate::{Answers, Code};
 
 /// Reads `answers` into an instance. Names the questionnaire does not have, or that
 /// take no answer in that place, are reported as `unknown_field`; answers of the wrong
 /// type are kept as bad cells (whether they are problems depends on relevance).
+///
+/// With [`Reading::Bounded`], rows past a repeat instance's
+/// [`crate::form::Rules::rows_read`] are not read (the instance is listed in
+/// `overflow`, and validation reports one `count` problem for it), nor rows past
+/// [`MAX_ROWS_IN_RESPONSE`] in all (one `count` problem for the response, here).
 pub(crate) fn from_answers(
     form: &Form,
     answers: &Answers,
-    problems: &mut Vec<Problem>,
+    reading: Reading,
+    problems: &mut dyn FnMut(Problem),
 ) -> Instance {
+    let mut reader = Reader {
+        form,
+        bounded: reading == Reading::Bounded,
+        left: MAX_ROWS_IN_RESPONSE as usize,
+        cut: false,
+        overflow: Vec::new(),
+        problems,
+    };
     let mut path = RowPath::root();
-    Instance { root: read_row(form, ScopeId::ROOT, answers, &mut path, problems) }
+    let root = reader.row(ScopeId::ROOT, answers, &mut path);
+    if reader.cut {
+        let count = count_rows(form, ScopeId::ROOT, answers);
+        (reader.problems)(
+            Problem::new(Code::Count, "")
+                .with("of", "rows")
+                .with("max", MAX_ROWS_IN_RESPONSE)
+                .with("count", count),
+        );
+    }
+    Instance { root, overflow: reader.overflow }
 }
 
-fn read_row(
-    form: &Form,
-    scope: ScopeId,
-    answers: &Map<String, Json>,
-    path: &mut RowPath,
-    problems: &mut Vec<Problem>,
-) -> Row {
-    let mut row = Row::new(form, scope);
-    for (key, value) in answers {
-        let field = form.lookup(key).filter(|&id| {
-            let f = form.field(id);
-            f.scope == scope
-                && !matches!(f.kind, ItemType::Group | ItemType::Note | ItemType::Matrix)
-        });
-        let Some(id) = field else {
-            problems.push(
-                Problem::new(Code::UnknownField, path.display(form, key))
-                    .with("name", key.as_str()),
-            );
-            continue;
-        };
-        let f = form.field(id);
-        if let Some(row_scope) = f.row_scope {
-            row.cells[f.slot] = match value {
-                Json::Array(items) => {
-                    let mut rows = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter().enumerate() {
-                        path.push(id, i as u32);
-                        match item {
-                            Json::Object(map) => {
-                                rows.push(read_row(form, row_scope, map, path, problems));
-                            }
-                            other => {
-                                problems.push(
-                                    Problem::new(Code::Type, path.display(form, ""))
-                                        .with("expected", "row")
-                                        .with("value", other.to_string()),
-                                );
-                                rows.push(Row::new(form, row_scope));
-                            }
-                        }
-                        path.pop();
-                    }
-                    Cell::Rows(rows)
-                }
-                Json::Null => Cell::Rows(Vec::new()),
-                other => Cell::Bad(other.clone()),
+struct Reader<'a> {
+    form: &'a Form,
+    bounded: bool,
+    /// Rows that may still be read in the whole response.
+    left: usize,
+    /// Whether rows were left unread because the response had too many in all.
+    cut: bool,
+    overflow: Vec<(FieldId, Vec<u32>, usize)>,
+    problems: &'a mut dyn FnMut(Problem),
+}
+
+impl Reader<'_> {
+    fn row(&mut self, scope: ScopeId, answers: &Map<String, Json>, path: &mut RowPath) -> Row {
+        let form = self.form;
+        let mut row = Row::new(form, scope);
+        for (key, value) in answers {
+            let field = form.lookup(key).filter(|&id| {
+                let f = form.field(id);
+                f.scope == scope
+                    && !matches!(f.kind, ItemType::Group | ItemType::Note | ItemType::Matrix)
+            });
+            let Some(id) = field else {
+                let key = shorten(key, 100);
+                (self.problems)(
+                    Problem::new(Code::UnknownField, path.display(form, &key)).with("name", key),
+                );
+                continue;
             };
-        } else if !form.is_computed(id) {
-            row.cells[f.slot] = read_value(form, id, value);
+            let f = form.field(id);
+            if let Some(row_scope) = f.row_scope {
+                row.cells[f.slot] = match value {
+                    Json::Array(items) => Cell::Rows(self.rows(id, row_scope, items, path)),
+                    Json::Null => Cell::Rows(Vec::new()),
+                    other => self.bad(other),
+                };
+            } else if !form.is_computed(id) {
+                row.cells[f.slot] = match read_stored(form, id, value) {
+                    Ok(Some(stored)) => Cell::Val(stored),
+                    Ok(None) => Cell::Empty,
+                    Err(()) => self.bad(value),
+                };
+            }
+        }
+        row
+    }
+
+    /// A wrong answer, kept as given; when read [`Reading::Bounded`] and made of more
+    /// than [`BAD_VALUES_KEPT`] values, kept as the start of its JSON text instead (it
+    /// is a `type` problem or cleared either way, and a copy of a flood of values is
+    /// what a bounded reading must not make).
+    fn bad(&self, value: &Json) -> Cell {
+        if self.bounded && !fewer_values_than(value, BAD_VALUES_KEPT) {
+            Cell::Bad(Json::String(crate::response::preview(value, 100)))
+        } else {
+            Cell::Bad(value.clone())
         }
     }
-    row
+
+    /// The rows of the repeat `id` read from `items`, as many as may be read.
+    fn rows(
+        &mut self,
+        id: FieldId,
+        row_scope: ScopeId,
+        items: &[Json],
+        path: &mut RowPath,
+    ) -> Vec<Row> {
+        let mut take = items.len();
+        if self.bounded {
+            let own = self.form.field(id).rules.rows_read() as usize;
+            if items.len() > own {
+                self.overflow.push((id, path.indices(), items.len()));
+            }
+            take = take.min(own);
+            if take > self.left {
+                self.cut = true;
+                take = self.left;
+            }
+            self.left -= take;
+        }
+        let mut rows = Vec::with_capacity(take);
+        for (i, item) in items[..take].iter().enumerate() {
+            path.push(id, i as u32);
+            match item {
+                Json::Object(map) => rows.push(self.row(row_scope, map, path)),
+                other => {
+                    (self.problems)(
+                        Problem::new(Code::Type, path.display(self.form, ""))
+                            .with("expected", "row")
+                            .with("value", crate::response::preview(other, 100)),
+                    );
+                    rows.push(Row::new(self.form, row_scope));
+                }
+            }
+            path.pop();
+        }
+        rows
+    }
+}
+
+/// The most values (counting every array, object and scalar inside) a wrong answer
+/// may have to be kept whole by a bounded reading.
+const BAD_VALUES_KEPT: usize = 1000;
+
+/// Whether `value` is made of fewer than `limit` values (looking at no more than that).
+fn fewer_values_than(value: &Json, limit: usize) -> bool {
+    fn count(value: &Json, left: &mut usize) -> bool {
+        if *left == 0 {
+            return false;
+        }
+        *left -= 1;
+        match value {
+            Json::Array(items) => items.iter().all(|v| count(v, left)),
+            Json::Object(map) => map.values().all(|v| count(v, left)),
+            _ => true,
+        }
+    }
+    let mut left = limit;
+    count(value, &mut left)
+}
+
+/// How many rows `answers` gives the repeats of `scope` and every repeat inside them.
+fn count_rows(form: &Form, scope: ScopeId, answers: &Map<String, Json>) -> usize {
+    let mut total = 0;
+    for (key, value) in answers {
+        let Some(f) = form.lookup(key).map(|id| form.field(id)) else { continue };
+        let (Some(row_scope), Json::Array(items)) = (f.row_scope, value) else { continue };
+        if f.scope != scope {
+            continue;
+        }
+        total += items.len();
+        for item in items {
+            if let Json::Object(map) = item {
+                total += count_rows(form, row_scope, map);
+            }
+        }
+    }
+    total
 }
 
 /// Converts one JSON answer for `field`.
 pub(crate) fn read_value(form: &Form, field: FieldId, value: &Json) -> Cell {
+    match read_stored(form, field, value) {
+        Ok(Some(stored)) => Cell::Val(stored),
+        Ok(None) => Cell::Empty,
+        Err(()) => Cell::Bad(value.clone()),
+    }
+}
+
+/// One JSON answer for `field` as stored: `None` when empty, `Err` when of the wrong
+/// type or format.
+fn read_stored(form: &Form, field: FieldId, value: &Json) -> Result<Option<Stored>, ()> {
     use ItemType as T;
     let kind = form.field(field).kind;
-    let bad = || Cell::Bad(value.clone());
+    let bad = || Err(());
     let stored = match (kind, value) {
-        (_, Json::Null) => return Cell::Empty,
+        (_, Json::Null) => return Ok(None),
         (T::SelectMultiple | T::Rank, Json::Array(items)) if items.is_empty() => {
-            return Cell::Empty;
+            return Ok(None);
         }
         (T::SelectMultiple | T::Rank, Json::Array(items)) => {
             let mut names = Vec::with_capacity(items.len());
@@ -111,8 +230,8 @@ pub(crate) fn read_value(form: &Form, field: FieldId, value: &Json) -> Cell {
         (T::Hidden, Json::Number(n)) => Stored::Num(n.as_f64().unwrap_or(f64::NAN)),
         (T::Hidden, Json::Bool(b)) => Stored::Bool(*b),
         (T::Acknowledge, Json::Bool(true)) => Stored::Text("OK".to_owned()),
-        (T::Acknowledge, Json::Bool(false)) => return Cell::Empty,
-        (_, Json::String(s)) if s.is_empty() => return Cell::Empty,
+        (T::Acknowledge, Json::Bool(false)) => return Ok(None),
+        (_, Json::String(s)) if s.is_empty() => return Ok(None),
         (T::Acknowledge, Json::String(s)) if s == "OK" => Stored::Text("OK".to_owned()),
         (T::Date, Json::String(s)) => match Date::parse(s) {
             Some(d) => Stored::Date(d),
@@ -140,7 +259,7 @@ pub(crate) fn read_value(form: &Form, field: FieldId, value: &Json) -> Cell {
         ) => Stored::Text(s.clone()),
         _ => return bad(),
     };
-    Cell::Val(stored)
+    Ok(Some(stored))
 }
 
 fn geo(lat: f64, lon: f64, altitude: Option<f64>, accuracy: Option<f64>) -> Stored {

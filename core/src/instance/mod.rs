@@ -141,12 +141,32 @@ impl Row {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Instance {
     pub(crate) root: Row,
+    /// The repeat instances read only in part ([`Reading::Bounded`]): the repeat, the
+    /// row indices of the row holding it, and how many rows the response gave it.
+    pub(crate) overflow: Vec<(FieldId, Vec<u32>, usize)>,
+}
+
+/// How many rows of each repeat [`from_answers`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// Every row: the form app's own response, where nothing typed is dropped.
+    All,
+    /// At most [`crate::form::Rules::rows_read`] rows of each repeat instance and
+    /// [`crate::schema::MAX_ROWS_IN_RESPONSE`] in all: a response from elsewhere,
+    /// which may hold a flood of rows.
+    Bounded,
 }
 
 impl Instance {
     /// An instance with no answers.
     pub(crate) fn empty(form: &Form) -> Instance {
-        Instance { root: Row::new(form, ScopeId::ROOT) }
+        Instance { root: Row::new(form, ScopeId::ROOT), overflow: Vec::new() }
+    }
+
+    /// How many rows the response gave the repeat `field` in the row at `path`, when
+    /// more than were read.
+    pub(crate) fn rows_given(&self, field: FieldId, path: &[u32]) -> Option<usize> {
+        self.overflow.iter().find(|(f, p, _)| *f == field && p == path).map(|o| o.2)
     }
 
     /// The row of `scope` at `path` (one row index per enclosing repeat).

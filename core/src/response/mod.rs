@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Code;
+use crate::validate::Problem;
+
 /// The answers of a response: question name → value; a repeat's name → an array of
 /// rows, each an object of the same shape.
 pub type Answers = serde_json::Map<String, serde_json::Value>;
@@ -45,6 +48,14 @@ pub struct FormRef {
 
 /// Who filled in a response and when. Times are RFC 3339 strings as the device
 /// recorded them.
+///
+/// The fields are typed and bounded ([`Meta::problems`], checked by
+/// [`crate::Form::validate`], so by the server, `tianye validate` and `tianye
+/// import-responses` alike): each time is an RFC 3339 date and time with seconds and
+/// an offset (`2026-07-01T09:30:00+08:00`, `2026-07-01T01:30:00.000Z`); `enumerator`
+/// and `device_id` are at most [`META_TEXT_MAX`] characters without control characters.
+/// Any other field is refused when the response is read (`json.format` naming it, such
+/// as `meta.phone`), like any unknown field of a response.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -90,10 +101,151 @@ pub struct Response {
     pub meta: Meta,
 }
 
+/// The most characters `meta.enumerator` and `meta.device_id` may have.
+pub const META_TEXT_MAX: usize = 100;
+
+impl Meta {
+    /// What is wrong with these values, each a problem at `meta.<field>`: a time that is
+    /// not RFC 3339 ([`Code::MetaTimestamp`]), a text over [`META_TEXT_MAX`] characters
+    /// ([`Code::MetaTooLong`]) or holding a control character
+    /// ([`Code::MetaControlChar`]). Values are quoted in problems cut to 40 characters.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let times = [
+            ("started_at", &self.started_at),
+            ("updated_at", &self.updated_at),
+            ("submitted_at", &self.submitted_at),
+        ];
+        for (name, value) in times {
+            if let Some(v) = value
+                && !is_rfc3339(v)
+            {
+                out.push(
+                    Problem::new(Code::MetaTimestamp, format!("meta.{name}"))
+                        .with("value", shorten(v, 40)),
+                );
+            }
+        }
+        for (name, value) in [("enumerator", &self.enumerator), ("device_id", &self.device_id)] {
+            let Some(v) = value else { continue };
+            let length = v.chars().count();
+            let path = format!("meta.{name}");
+            if length > META_TEXT_MAX {
+                out.push(
+                    Problem::new(Code::MetaTooLong, path)
+                        .with("max", META_TEXT_MAX)
+                        .with("length", length),
+                );
+            } else if v.chars().any(char::is_control) {
+                out.push(Problem::new(Code::MetaControlChar, path));
+            }
+        }
+        out
+    }
+}
+
+/// `text` cut to its first `max` characters, with `…` when cut: for quoting a value
+/// from a response in a problem without copying all of it.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `value`'s JSON text cut to its first `max` characters, with `…` when cut; only
+/// that much of it is ever written out, however large the value.
+pub(crate) fn preview(value: &serde_json::Value, max: usize) -> String {
+    /// Keeps the first `room` bytes written, then refuses more.
+    struct Head {
+        out: Vec<u8>,
+        room: usize,
+    }
+    impl std::io::Write for Head {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.room - self.out.len());
+            self.out.extend_from_slice(&buf[..n]);
+            if n == 0 && !buf.is_empty() {
+                Err(std::io::ErrorKind::WriteZero.into())
+            } else {
+                Ok(n)
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Enough bytes for `max` characters of any script, and one more to tell it was cut.
+    let mut head = Head { out: Vec::new(), room: max * 4 + 4 };
+    let _ = serde_json::to_writer(&mut head, value);
+    shorten(&String::from_utf8_lossy(&head.out), max)
+}
+
+/// Whether `text` is an RFC 3339 `date-time` (`2026-07-01T09:30:00+08:00`, with `T` or
+/// `t`, seconds, an optional fraction of up to nine digits, and `Z`, `z` or `±HH:MM`)
+/// that the engine reads as a time too (a real date, no leap second, an offset within
+/// ±14:00).
+pub fn is_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let shape = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !shape {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    let offset = match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    offset && crate::expr::DateTime::parse(text).is_some()
+}
+
 impl Response {
     /// Parses a response from JSON, with line, column and path on error.
     pub fn from_json(text: &str) -> Result<Response, Box<crate::Diagnostic>> {
         crate::json::parse_document(text, "response")
+    }
+
+    /// The response in `value` (read by [`crate::json::parse_value`]), taking its
+    /// answers over as they are rather than copying them. Errors are as
+    /// `Response::deserialize` gives them, without line and column: read the text with
+    /// [`Response::from_json`] for those.
+    pub fn from_value(value: serde_json::Value) -> Result<Response, serde_json::Error> {
+        use serde_json::Value;
+        let Value::Object(mut top) = value else { return Response::deserialize(value) };
+        let answers = match top.remove("answers") {
+            Some(Value::Object(answers)) => Some(answers),
+            Some(other) => {
+                top.insert("answers".to_owned(), other);
+                None
+            }
+            None => None,
+        };
+        let mut response = Response::deserialize(Value::Object(top))?;
+        if let Some(answers) = answers {
+            response.answers = answers;
+        }
+        Ok(response)
     }
 }
 
@@ -123,6 +275,105 @@ mod tests {
         assert_eq!(r.status, Status::Complete);
         assert!(is_uuid(&r.instance_id));
         assert!(!is_uuid("5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f6"));
+    }
+
+    #[test]
+    fn times_are_rfc_3339_with_seconds_and_an_offset() {
+        // What the form app writes (`DateTime`'s text), and the bundled cases' style.
+        let app = crate::expr::DateTime::from_utc_millis(1_782_869_400_123, 480).to_string();
+        for ok in [
+            app.as_str(),
+            "2026-07-01T09:30:00+08:00",
+            "2026-07-01T01:30:00Z",
+            "2026-07-01t01:30:00.123456789z",
+            "2024-02-29T23:59:59-05:30",
+        ] {
+            assert!(is_rfc3339(ok), "{ok}");
+        }
+        for bad in [
+            "=1+1<script>",
+            "",
+            "2026-07-01",
+            "2026-07-01T09:30+08:00",
+            "2026-07-01 09:30:00+08:00",
+            "2026-07-01T09:30:00",
+            "2026-07-01T09:30:00+0800",
+            "2026-02-30T09:30:00Z",
+            "2026-07-01T24:00:00Z",
+            "2026-07-01T09:30:60Z",
+            "2026-07-01T09:30:00.Z",
+            "2026-07-01T09:30:00.1234567890Z",
+            "2026-07-01T09:30:00+15:00",
+            "2026-07-01T09:30:00Z ",
+            "０２０２6-07-01T09:30:00Z",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn meta_problems_name_the_field() {
+        let meta = Meta {
+            started_at: Some("=1+1<script>".into()),
+            updated_at: Some("2026-07-01T09:30:00+08:00".into()),
+            submitted_at: Some("x".repeat(500)),
+            enumerator: Some("李".repeat(META_TEXT_MAX + 1)),
+            device_id: Some("tianye:\nabc".into()),
+        };
+        let found: Vec<_> =
+            meta.problems().into_iter().map(|p| (p.path, p.code, p.params)).collect();
+        assert_eq!(found[0].0, "meta.started_at");
+        assert_eq!(found[0].1, Code::MetaTimestamp);
+        assert_eq!(found[0].2["value"], "=1+1<script>");
+        assert_eq!((found[1].0.as_str(), found[1].1), ("meta.submitted_at", Code::MetaTimestamp));
+        assert_eq!(found[1].2["value"].as_str().map(|v| v.chars().count()), Some(41));
+        assert_eq!((found[2].0.as_str(), found[2].1), ("meta.enumerator", Code::MetaTooLong));
+        assert_eq!(
+            (found[2].2["max"].as_u64(), found[2].2["length"].as_u64()),
+            (Some(100), Some(101))
+        );
+        assert_eq!((found[3].0.as_str(), found[3].1), ("meta.device_id", Code::MetaControlChar));
+        assert_eq!(found.len(), 4);
+        let fine = Meta {
+            enumerator: Some("李".repeat(META_TEXT_MAX)),
+            device_id: Some("tianye:5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60".into()),
+            ..Meta::default()
+        };
+        assert_eq!(fine.problems(), vec![]);
+    }
+
+    #[test]
+    fn an_unknown_meta_field_is_refused_naming_it() {
+        let d = Response::from_json(
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "meta": {"phone": "1"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!((d.code, d.item.as_str()), (Code::JsonFormat, "meta.phone"));
+    }
+
+    /// Reading from a tree gives what reading the text gives, and fails where it fails.
+    #[test]
+    fn from_value_reads_as_from_json() {
+        for text in [
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}}"#,
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "status": "complete",
+                "answers": {"a": [1, {"b": "王"}]}, "meta": {"enumerator": "李明", "device_id": null}}"#,
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "answers": null}"#,
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "answers": []}"#,
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "extra": 1}"#,
+            r#"{"instance_id": 5, "questionnaire": {"id": "x", "version": "1"}}"#,
+            r#"{"questionnaire": {"id": "x", "version": "1"}}"#,
+            r#"{"instance_id": "i", "questionnaire": {"id": "x", "version": "1"}, "status": {"complete": null}}"#,
+            "[1]",
+            "\"x\"",
+        ] {
+            let value = crate::json::parse_value(text).unwrap();
+            let from_text = Response::from_json(text);
+            match Response::from_value(value) {
+                Ok(r) => assert_eq!(Some(r), from_text.ok(), "{text}"),
+                Err(_) => assert!(from_text.is_err(), "{text}"),
+            }
+        }
     }
 
     #[test]

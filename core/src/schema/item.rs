@@ -374,7 +374,10 @@ pub struct Item {
     /// `repeat`: fewest rows for a complete response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_rows: Option<u32>,
-    /// `repeat`: most rows allowed.
+    /// `repeat`: most rows allowed in each instance of the repeat (1 to 10,000); without
+    /// it, 1,000. More rows are one `count` problem; rows past the larger of `max_rows`
+    /// and 1,000 are not read at all, and a response holds at most 10,000 rows in all
+    /// its repeats together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(range(min = 1, max = 10000))]
     pub max_rows: Option<u32>,
@@ -391,6 +394,14 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaKind>,
 }
+
+/// The most rows an instance of a repeat may have when its questionnaire sets no
+/// `max_rows`.
+pub const DEFAULT_MAX_ROWS: u32 = 1000;
+
+/// The most rows a response may have in all its repeats together (the largest
+/// `max_rows` a repeat may set). Rows past it are not read.
+pub const MAX_ROWS_IN_RESPONSE: u32 = 10_000;
 
 impl Item {
     /// A new item of `kind` named `name`, with every other property unset.

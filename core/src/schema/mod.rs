@@ -9,7 +9,10 @@ mod untagged;
 
 pub use choice::Choice;
 pub(crate) use invalid::Invalid;
-pub use item::{Bound, Condition, Constraint, Item, ItemType, MatrixRow, MetaKind};
+pub use item::{
+    Bound, Condition, Constraint, DEFAULT_MAX_ROWS, Item, ItemType, MAX_ROWS_IN_RESPONSE,
+    MatrixRow, MetaKind,
+};
 pub use questionnaire::Questionnaire;
 pub use text::{Text, Translations};
 

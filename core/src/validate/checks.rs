@@ -9,7 +9,7 @@ use crate::expr::eval::{Ctx, Env, eval, render};
 use crate::expr::{DateTime, num_to_string};
 use crate::form::{Bound, Cond, Field, FieldId, Form, ScopeId};
 use crate::instance::{Cell, Clock, Instance, Row, Stored};
-use crate::response::Status;
+use crate::response::{Status, preview, shorten};
 use crate::schema::ItemType;
 
 pub(super) fn check_all(
@@ -85,22 +85,34 @@ fn check_rows(
     let count = match cell {
         Cell::Rows(rows) => rows.len() as u32,
         Cell::Bad(v) => {
-            report.problems.push(
+            report.push(
                 Problem::new(Code::Type, here)
                     .with("expected", "rows")
-                    .with("value", v.to_string()),
+                    .with("value", preview(v, 100)),
             );
             return;
         }
         _ => 0,
     };
+    // Rows past the ceiling were not read: one problem for them all.
+    if !env.inst.overflow.is_empty()
+        && let Some(given) = env.inst.rows_given(id, &path.indices())
+    {
+        report.push(
+            Problem::new(Code::Count, here)
+                .with("of", "rows")
+                .with("max", f.rules.allowed_rows())
+                .with("count", given),
+        );
+        return;
+    }
     let complete = status == Status::Complete;
     if let Some(node) = &f.repeat_count {
         let n = eval(env, ctx, node).to_num();
         if n.is_finite() && n >= 0.0 {
             let n = n.trunc() as u32;
             if count > n || (complete && count < n) {
-                report.problems.push(
+                report.push(
                     Problem::new(Code::Count, here)
                         .with("of", "rows")
                         .with("min", n)
@@ -110,18 +122,17 @@ fn check_rows(
             return;
         }
     }
-    let _ = id;
     let r = &f.rules;
     let too_few = r.min_rows.is_some_and(|min| complete && count < min);
-    let too_many = r.max_rows.is_some_and(|max| count > max);
+    let too_many = count > r.allowed_rows();
     if too_few || too_many {
         let mut p = Problem::new(Code::Count, here).with("of", "rows");
         if too_few {
             p = p.with("min", r.min_rows.unwrap_or(0));
         } else {
-            p = p.with("max", r.max_rows.unwrap_or(0));
+            p = p.with("max", r.allowed_rows()).with("count", count);
         }
-        report.problems.push(p);
+        report.push(p);
     }
 }
 
@@ -165,10 +176,10 @@ fn check_answer(
     let stored = match cell {
         Cell::Bad(v) => {
             let shown = match v {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
+                serde_json::Value::String(s) => shorten(s, 100),
+                other => preview(other, 100),
             };
-            report.problems.push(
+            report.push(
                 Problem::new(Code::Type, here())
                     .with("expected", expected(f.kind))
                     .with("value", shown),
@@ -180,18 +191,18 @@ fn check_answer(
             if status == Status::Complete && condition(env, ctx, &f.required) {
                 let mut p = Problem::new(Code::Required, here());
                 p.custom_message = f.required_message.as_ref().map(|t| render(env, ctx, t));
-                report.problems.push(p);
+                report.push(p);
             }
             return;
         }
     };
-    let mut push = |p: Problem| report.problems.push(p);
+    let mut push = |p: Problem| report.push(p);
     check_value(env, ctx, id, f, stored, &here, &mut push);
     for (i, (node, message)) in f.constraints.iter().enumerate() {
         if !eval(env, ctx, node).to_bool() {
             let mut p = Problem::new(Code::Constraint, here()).with("index", i);
             p.custom_message = message.as_ref().map(|t| render(env, ctx, t));
-            report.problems.push(p);
+            report.push(p);
         }
     }
 }
@@ -310,7 +321,7 @@ fn check_value(
             if let Err(reason) = choice_allowed(env, ctx, f, s) {
                 push(
                     Problem::new(Code::Choice, here())
-                        .with("value", s.as_str())
+                        .with("value", shorten(s, 100))
                         .with("reason", reason),
                 );
             }
@@ -321,13 +332,13 @@ fn check_value(
                 if !seen.insert(name.as_str()) {
                     push(
                         Problem::new(Code::Choice, here())
-                            .with("value", name.as_str())
+                            .with("value", shorten(name, 100))
                             .with("reason", "duplicate"),
                     );
                 } else if let Err(reason) = choice_allowed(env, ctx, f, name) {
                     push(
                         Problem::new(Code::Choice, here())
-                            .with("value", name.as_str())
+                            .with("value", shorten(name, 100))
                             .with("reason", reason),
                     );
                 }
@@ -369,7 +380,7 @@ fn check_value(
             }
         }
         (T::Phone, Stored::Text(s)) if !super::check_phone(s) => {
-            push(Problem::new(Code::Phone, here()).with("value", s.as_str()));
+            push(Problem::new(Code::Phone, here()).with("value", shorten(s, 100)));
         }
         (T::IdNumber, Stored::Text(s)) => {
             if let Err(reason) = super::check_id_number(s, env.now.date()) {
@@ -377,7 +388,7 @@ fn check_value(
             }
         }
         (T::Email, Stored::Text(s)) if !super::is_email(s) => {
-            push(Problem::new(Code::Email, here()).with("value", s.as_str()));
+            push(Problem::new(Code::Email, here()).with("value", shorten(s, 100)));
         }
         (T::Geopoint, Stored::Geo { lat, lon, accuracy, .. }) => {
             let accuracy_bad = accuracy.is_some_and(|a| a.is_nan() || a < 0.0);

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::expr::DateTime;
 use crate::form::{FieldId, Form, NodeKind, graph_split};
 use crate::i18n::{self, Lang, Params};
-use crate::instance::{self, Cell, Clock, Instance};
+use crate::instance::{self, Cell, Clock, Instance, Reading};
 use crate::response::{Answers, Response, Status};
 use crate::schema::Text;
 use crate::{Code, Diagnostic};
@@ -143,11 +143,21 @@ pub struct Options {
     pub lang: String,
 }
 
+/// The most problems [`Form::validate`] keeps; the rest are counted
+/// ([`Report::problem_count`]), so a response made of thousands of wrong answers costs
+/// no more than this many problems.
+pub const MAX_PROBLEMS: usize = 1000;
+
 /// The verdict on one response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// Every problem, in questionnaire order.
+    /// The problems, in questionnaire order: every one, or the first [`MAX_PROBLEMS`]
+    /// from [`Form::validate`].
     pub problems: Vec<Problem>,
+    /// How many problems the response has, those not kept in `problems` included.
+    pub problem_count: usize,
+    /// How many problems `problems` keeps at most.
+    pub(crate) keep: usize,
     /// Paths of answers given to items that are not relevant; they are not problems,
     /// and are left out of `answers`.
     pub cleared: Vec<String>,
@@ -159,9 +169,29 @@ pub struct Report {
 }
 
 impl Report {
+    /// An empty report keeping at most `keep` problems.
+    pub(crate) fn new(keep: usize) -> Report {
+        Report {
+            problems: Vec::new(),
+            problem_count: 0,
+            keep,
+            cleared: Vec::new(),
+            values: BTreeMap::new(),
+            answers: Answers::new(),
+        }
+    }
+
+    /// Adds a problem (counted, and kept if there is room).
+    pub(crate) fn push(&mut self, problem: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < self.keep {
+            self.problems.push(problem);
+        }
+    }
+
     /// Whether the response has no problems.
     pub fn is_valid(&self) -> bool {
-        self.problems.is_empty()
+        self.problem_count == 0
     }
 
     /// The problems with messages in `lang`.
@@ -204,36 +234,40 @@ pub fn response_time(response: &Response, fallback: Option<DateTime>) -> DateTim
 
 impl Form {
     /// Validates `response` against this questionnaire: see the module docs.
+    ///
+    /// The work is bounded whatever the response holds: rows past each repeat's ceiling
+    /// are not read (see [`crate::schema::Item::max_rows`]), and the report keeps the
+    /// first [`MAX_PROBLEMS`] problems and counts the rest.
     pub fn validate(&self, response: &Response, options: &Options) -> Report {
-        let mut problems = Vec::new();
+        use crate::response::shorten;
+        let mut report = Report::new(MAX_PROBLEMS);
         let q = &self.questionnaire;
         if response.questionnaire.id != q.id || response.questionnaire.version != q.version {
-            problems.push(
+            let found = format!("{}@{}", response.questionnaire.id, response.questionnaire.version);
+            report.push(
                 Problem::new(Code::QuestionnaireMismatch, "")
-                    .with(
-                        "found",
-                        format!("{}@{}", response.questionnaire.id, response.questionnaire.version),
-                    )
+                    .with("found", shorten(&found, 100))
                     .with("expected", format!("{}@{}", q.id, q.version)),
             );
         }
         if !crate::response::is_uuid(&response.instance_id) {
-            problems.push(
-                Problem::new(Code::InstanceId, "").with("value", response.instance_id.as_str()),
+            report.push(
+                Problem::new(Code::InstanceId, "")
+                    .with("value", shorten(&response.instance_id, 100)),
             );
+        }
+        for p in response.meta.problems() {
+            report.push(p);
         }
         let lang =
             if options.lang.is_empty() { q.default_language.clone() } else { options.lang.clone() };
         let clock = Clock { now: response_time(response, options.now), lang };
-        let mut inst = instance::from_answers(self, &response.answers, &mut problems);
+        let mut inst =
+            instance::from_answers(self, &response.answers, Reading::Bounded, &mut |p| {
+                report.push(p)
+            });
         instance::fill_meta(self, &mut inst, &response.meta, &clock);
         self.compute_all(&mut inst, &clock);
-        let mut report = Report {
-            problems,
-            cleared: Vec::new(),
-            values: BTreeMap::new(),
-            answers: Answers::new(),
-        };
         check_instance(self, &inst, &clock, response.status, &mut report);
         report.answers = self.clean_answers(&inst);
         report
@@ -248,8 +282,7 @@ impl Form {
             options.lang.clone()
         };
         let clock = Clock { now: response_time(response, options.now), lang };
-        let mut ignored = Vec::new();
-        let mut inst = instance::from_answers(self, &response.answers, &mut ignored);
+        let mut inst = instance::from_answers(self, &response.answers, Reading::Bounded, &mut drop);
         instance::fill_meta(self, &mut inst, &response.meta, &clock);
         self.compute_all(&mut inst, &clock);
         let mut out = Evaluation::default();
