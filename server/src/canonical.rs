@@ -2,50 +2,76 @@
 //! (object keys sorted, no whitespace), so the same response re-sent with keys in
 //! another order or other spacing counts as the same content.
 
+use std::io::{self, Write};
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The canonical serialization of `value`: keys sorted by their UTF-8 bytes, no
 /// whitespace, strings and numbers as serde_json writes them.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write(value, &mut out);
-    out
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and serde_json writes UTF-8.
+    let _ = write(value, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write(value: &Value, out: &mut String) {
+fn write(value: &Value, out: &mut impl Write) -> io::Result<()> {
     match value {
         Value::Object(map) => {
+            // A map's keys come sorted by their UTF-8 bytes already (serde_json's
+            // `Map` is a `BTreeMap<String, _>`); the sort keeps that true should it
+            // ever keep insertion order instead.
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            out.write_all(b"{")?;
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write(v, out);
+                serde_json::to_writer(&mut *out, k)?;
+                out.write_all(b":")?;
+                write(v, out)?;
             }
-            out.push('}');
+            out.write_all(b"}")
         }
         Value::Array(items) => {
-            out.push('[');
+            out.write_all(b"[")?;
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                write(v, out);
+                write(v, out)?;
             }
-            out.push(']');
+            out.write_all(b"]")
         }
-        other => out.push_str(&other.to_string()),
+        other => Ok(serde_json::to_writer(out, other)?),
     }
 }
 
-/// SHA-256 of [`canonical_json`].
+/// Feeds what is written to a SHA-256.
+struct Hasher(Sha256);
+
+impl Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// SHA-256 of [`canonical_json`], computed as it is written (the canonical text is
+/// never held whole).
 pub fn content_hash(value: &Value) -> [u8; 32] {
-    Sha256::digest(canonical_json(value).as_bytes()).into()
+    let mut hasher = Hasher(Sha256::new());
+    let mut out = io::BufWriter::with_capacity(8192, &mut hasher);
+    // Writing into a hash cannot fail.
+    let _ = write(value, &mut out).and_then(|()| out.flush());
+    drop(out);
+    hasher.0.finalize().into()
 }
 
 /// SHA-256 of `bytes`.
@@ -144,6 +170,14 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// The hash computed as the canonical text is written is the hash of that text.
+        #[test]
+        fn the_streamed_hash_is_the_hash_of_the_canonical_text(value in any_json()) {
+            prop_assert_eq!(content_hash(&value), sha256(canonical_json(&value).as_bytes()));
+        }
+    }
+
     #[test]
     fn key_order_and_spacing_do_not_matter_but_values_do() {
         let a: Value =
@@ -151,6 +185,15 @@ mod tests {
         let b: Value = serde_json::from_str(r#"{"a":null,"b":[1,{"x":"王","y":2}]}"#).unwrap();
         let c: Value = serde_json::from_str(r#"{"a":null,"b":[1,{"x":"王","y":3}]}"#).unwrap();
         assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"王","y":2}]}"#);
+        // Escapes and numbers as serde_json writes them (what stored hashes were made of).
+        let d: Value = serde_json::from_str(
+            "{\"q\\\"\\n\\u0001/\": [0.1, 1e20, -0.0, 18446744073709551615, -5]}",
+        )
+        .unwrap();
+        assert_eq!(
+            canonical_json(&d),
+            "{\"q\\\"\\n\\u0001/\":[0.1,1e+20,-0.0,18446744073709551615,-5]}"
+        );
         assert_eq!(content_hash(&a), content_hash(&b));
         assert_ne!(content_hash(&a), content_hash(&c));
     }

@@ -70,6 +70,16 @@ api_codes! {
     /// Well-formed JSON that is not a response: a missing or unknown field, a wrong type (400).
     JsonFormat = ("json.format", BAD_REQUEST,
         "答卷格式不对（{path}，第 {line} 行第 {column} 列）：{detail}", "Not a valid response ({path}, line {line}, column {column}): {detail}"),
+    /// The same key twice in one JSON object of the body, at any depth (400).
+    JsonDuplicateKey = ("json.duplicate_key", BAD_REQUEST,
+        "同一对象中键“{key}”出现了两次（{path}，第 {line} 行第 {column} 列）", "The key \"{key}\" appears twice in one object ({path}, line {line}, column {column})"),
+    /// Arrays and objects nested deeper than the core allows (400).
+    JsonTooDeep = ("json.too_deep", BAD_REQUEST,
+        "数组和对象嵌套超过 {max} 层（{path}，第 {line} 行第 {column} 列）", "Arrays and objects are nested more than {max} deep ({path}, line {line}, column {column})"),
+    /// JSON that would take more memory once read than its size allows: a great many
+    /// tiny objects or arrays (400).
+    JsonTooLarge = ("json.too_large", BAD_REQUEST,
+        "内容过于零碎：{size} 字节的 JSON 读入后将超过 {max} 字节（第 {line} 行第 {column} 列）", "Too fragmented: {size} bytes of JSON would take over {max} bytes once read (line {line}, column {column})"),
     /// The body is not UTF-8 text (400).
     NotUtf8 = ("request.not_utf8", BAD_REQUEST,
         "请求内容不是 UTF-8 文本", "The body is not UTF-8 text"),

@@ -2,8 +2,14 @@
 //! import-responses`: parse, find its questionnaire version, re-validate with the core
 //! (the server never trusts the browser), then store. Idempotency and conflicts are
 //! decided by the store's single writer, atomically.
+//!
+//! What one upload may cost is bounded: the text is read once, strictly (a duplicate
+//! key anywhere, nesting deeper than 64 or a tree larger than
+//! [`tianye_core::json::memory_budget`] is a 400), into one tree that becomes the
+//! response without a copy; validation reads at most each repeat's ceiling of rows and
+//! keeps at most [`tianye_core::validate::MAX_PROBLEMS`] problems; a refusal lists at
+//! most [`MAX_LISTED_PROBLEMS`] of them with their total.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tianye_core::{Diagnostic, Lang, Options, Problem, Response, Status};
 
@@ -36,16 +42,32 @@ pub enum Rejection {
     NotComplete {
         /// The response's `instance_id`.
         instance_id: String,
-        /// Every problem, validated as complete.
+        /// The problems, validated as complete (the first [`MAX_LISTED_PROBLEMS`]).
         problems: Vec<Problem>,
+        /// How many problems there are in all.
+        count: usize,
     },
     /// A complete response with problems.
     Invalid {
         /// The response's `instance_id`.
         instance_id: String,
-        /// Every problem.
+        /// The problems (the first [`MAX_LISTED_PROBLEMS`]).
         problems: Vec<Problem>,
+        /// How many problems there are in all.
+        count: usize,
     },
+}
+
+/// The most problems a refusal lists: `count` gives how many there are, and
+/// `truncated` whether some were left out, so no answer is much larger than the upload.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// The text of a value from the upload as an answer quotes it: at most 100 characters.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// A problem as the API writes it: path, code, message in both languages, params.
@@ -66,42 +88,62 @@ impl From<Rejection> for ApiError {
         match r {
             Rejection::NotUtf8 => ApiError::new(ApiCode::NotUtf8),
             Rejection::Malformed(d) => {
-                let code = if d.code == tianye_core::Code::JsonFormat {
-                    ApiCode::JsonFormat
-                } else {
-                    ApiCode::JsonSyntax
+                use tianye_core::Code;
+                let code = match d.code {
+                    Code::JsonFormat => ApiCode::JsonFormat,
+                    Code::JsonDuplicateKey => ApiCode::JsonDuplicateKey,
+                    Code::JsonTooDeep => ApiCode::JsonTooDeep,
+                    Code::JsonTooLarge => ApiCode::JsonTooLarge,
+                    _ => ApiCode::JsonSyntax,
                 };
                 let (line, column) = d.position.unwrap_or((0, 0));
                 let detail = d.params.get("detail").and_then(Value::as_str).unwrap_or_default();
                 let path = if d.item.is_empty() { "." } else { d.item.as_str() };
-                ApiError::new(code)
+                let mut e = ApiError::new(code)
                     .with("line", line)
                     .with("column", column)
                     .with("path", path)
                     .with("detail", detail)
                     .with("message_core_zh", d.message(Lang::Zh))
-                    .with("message_core_en", d.message(Lang::En))
+                    .with("message_core_en", d.message(Lang::En));
+                // What the strict reading found: the key given twice, the limit passed.
+                for key in ["key", "max", "size"] {
+                    if let Some(value) = d.params.get(key) {
+                        let value = match value {
+                            Value::String(s) => Value::String(quoted(s)),
+                            other => other.clone(),
+                        };
+                        e = e.with(key, value);
+                    }
+                }
+                e
             }
             Rejection::UnknownQuestionnaire { id } => {
-                ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id)
+                ApiError::new(ApiCode::QuestionnaireNotFound).with("id", quoted(&id))
             }
-            Rejection::UnknownVersion { id, version } => {
-                ApiError::new(ApiCode::VersionNotFound).with("id", id).with("version", version)
-            }
-            Rejection::NotComplete { instance_id, problems } => {
-                ApiError::new(ApiCode::SubmissionNotComplete)
-                    .with("instance_id", instance_id)
-                    .with("count", problems.len())
-                    .with("problems", problems.iter().map(problem_json).collect::<Vec<_>>())
-            }
-            Rejection::Invalid { instance_id, problems } => {
-                ApiError::new(ApiCode::SubmissionInvalid)
-                    .with("instance_id", instance_id)
-                    .with("count", problems.len())
-                    .with("problems", problems.iter().map(problem_json).collect::<Vec<_>>())
+            Rejection::UnknownVersion { id, version } => ApiError::new(ApiCode::VersionNotFound)
+                .with("id", quoted(&id))
+                .with("version", quoted(&version)),
+            Rejection::NotComplete { instance_id, problems, count } => listed(
+                ApiError::new(ApiCode::SubmissionNotComplete),
+                &instance_id,
+                &problems,
+                count,
+            ),
+            Rejection::Invalid { instance_id, problems, count } => {
+                listed(ApiError::new(ApiCode::SubmissionInvalid), &instance_id, &problems, count)
             }
         }
     }
+}
+
+/// A refusal listing at most [`MAX_LISTED_PROBLEMS`] of the `count` problems.
+fn listed(e: ApiError, instance_id: &str, problems: &[Problem], count: usize) -> ApiError {
+    let shown = &problems[..problems.len().min(MAX_LISTED_PROBLEMS)];
+    e.with("instance_id", quoted(instance_id))
+        .with("count", count)
+        .with("truncated", count > shown.len())
+        .with("problems", shown.iter().map(problem_json).collect::<Vec<_>>())
 }
 
 /// Who is uploading.
@@ -116,16 +158,17 @@ pub struct Uploader {
 /// Parses and validates `raw` against its questionnaire version; on success, the
 /// submission to store.
 pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmission, Rejection> {
-    // One parse into a JSON value (kept for the content hash); only when that or the
-    // response shape fails is the text parsed again, for the line, column and path.
-    let detailed = || {
+    // One strict reading into a tree, hashed as it is, then taken over by the response
+    // (no copy). Only when the tree is not a response is the text read again, for the
+    // line, column and path of what does not fit.
+    let value = tianye_core::json::parse_value(raw).map_err(Rejection::Malformed)?;
+    let content_hash = content_hash(&value);
+    let response = Response::from_value(value).map_err(|_| {
         let d = Response::from_json(raw)
             .err()
             .unwrap_or_else(|| Box::new(Diagnostic::error(tianye_core::Code::JsonFormat, "")));
         Rejection::Malformed(d)
-    };
-    let value: Value = serde_json::from_str(raw).map_err(|_| detailed())?;
-    let response = Response::deserialize(&value).map_err(|_| detailed())?;
+    })?;
     let FormRefParts { id, version } = FormRefParts::of(&response);
     let Some(fv) = catalog.get(&id, &version) else {
         return Err(if catalog.knows(&id) {
@@ -136,11 +179,12 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
     };
     let options = Options { now: Some(now_utc8()), lang: String::new() };
     if response.status == Status::Draft {
-        let mut complete = response.clone();
+        let mut complete = response;
         complete.status = Status::Complete;
         let report = fv.form.validate(&complete, &options);
         return Err(Rejection::NotComplete {
-            instance_id: response.instance_id,
+            instance_id: complete.instance_id,
+            count: report.problem_count,
             problems: report.problems,
         });
     }
@@ -148,11 +192,12 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
     if !report.is_valid() {
         return Err(Rejection::Invalid {
             instance_id: response.instance_id,
+            count: report.problem_count,
             problems: report.problems,
         });
     }
     Ok(NewSubmission {
-        content_hash: content_hash(&value),
+        content_hash,
         instance_id: response.instance_id,
         form_id: id,
         version,

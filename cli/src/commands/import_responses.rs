@@ -43,18 +43,26 @@ fn print_error(label: &str, e: &ApiError) {
                 p["message"].as_str().unwrap_or_default()
             );
         }
+        let unlisted = body["count"].as_u64().unwrap_or(0).saturating_sub(problems.len() as u64);
+        if unlisted > 0 {
+            println!("    … 另有 {unlisted} 个问题未列出 / {unlisted} more not listed");
+        }
     }
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("无法读取 / cannot read {}", args.file.display()))?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+    // Read as the server reads an upload: a duplicate key anywhere, deep nesting or a
+    // document too fragmented to read is refused, naming where.
+    let doc: Value = tianye_core::json::parse_value(&text).map_err(|d| {
+        let (line, column) = d.position.unwrap_or((0, 0));
+        let path = if d.item.is_empty() { String::new() } else { format!(" ({})", d.item) };
         anyhow::anyhow!(
-            "{}:{}:{}: 不是有效的 JSON / not valid JSON: {e}",
+            "{}:{line}:{column}{path}: 不是有效的 JSON / not valid JSON: {} / {}",
             args.file.display(),
-            e.line(),
-            e.column()
+            d.message(tianye_core::Lang::Zh),
+            d.message(tianye_core::Lang::En)
         )
     })?;
     let (responses, file_token, unreadable) = match doc {
@@ -126,7 +134,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let key = bad["key"].as_str().unwrap_or_default();
         let label = format!("[unreadable {}] {key}", i + 1);
         let text = bad["text"].as_str().unwrap_or_default();
-        match serde_json::from_str::<Value>(text)
+        match tianye_core::json::parse_value(text)
             .ok()
             .and_then(|mut v| v.get_mut("response").map(Value::take))
         {

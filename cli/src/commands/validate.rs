@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use tianye_core::expr::DateTime;
-use tianye_core::{Options, Response};
+use tianye_core::{Diagnostic, Options, Response};
 
 use crate::load::{self, FormError};
 
@@ -38,21 +38,28 @@ fn now_utc8() -> DateTime {
     DateTime::from_utc_millis(millis, 8 * 60)
 }
 
-/// Reads a response file: a bare response, or a test case with a `response` key.
+/// Reads a response file: a bare response, or a test case with a `response` key. The
+/// file is read as the server reads an upload (a duplicate key, deep nesting or a
+/// document too fragmented to read is an error naming where).
 fn read_response(path: &Path) -> Result<Response, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取 / cannot read: {e}"))?;
-    let parsed: Result<serde_json::Value, _> = serde_json::from_str(&text);
-    if let Ok(serde_json::Value::Object(map)) = &parsed
-        && let Some(inner) = map.get("response")
-    {
-        return serde_json::from_value(inner.clone()).map_err(|e| format!("response: {e}"));
-    }
-    Response::from_json(&text).map_err(|d| {
+    let render = |d: &Diagnostic| {
         let place = d.position.map(|(l, c)| format!("{l}:{c}")).unwrap_or_default();
         let path = if d.item.is_empty() { String::new() } else { format!(" ({})", d.item) };
         format!("{place}{path}: {}", d.message(tianye_core::Lang::Zh))
             + &format!(" / {}", d.message(tianye_core::Lang::En))
-    })
+    };
+    let value = tianye_core::json::parse_value(&text).map_err(|d| render(&d))?;
+    if let serde_json::Value::Object(mut map) = value {
+        if let Some(inner) = map.remove("response") {
+            return Response::from_value(inner).map_err(|e| format!("response: {e}"));
+        }
+        if let Ok(response) = Response::from_value(serde_json::Value::Object(map)) {
+            return Ok(response);
+        }
+    }
+    // Not a response: read the text again for the line, column and path of what is wrong.
+    Response::from_json(&text).map_err(|d| render(&d))
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -110,6 +117,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 json!({
                     "file": file,
                     "valid": report.is_valid(),
+                    "count": report.problem_count,
                     "problems": problems,
                     "cleared": report.cleared,
                     "values": report.values
@@ -118,10 +126,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         } else if report.is_valid() {
             println!("✓ {file}: 有效 / valid");
         } else {
-            println!("✗ {file}: {} 个问题 / problem(s)", report.problems.len());
+            println!("✗ {file}: {} 个问题 / problem(s)", report.problem_count);
             for p in &report.problems {
                 let path = if p.path.is_empty() { "(答卷 / response)" } else { &p.path };
                 println!("    {path} [{}] {}", p.code, p.message(&args.lang));
+            }
+            let unlisted = report.problem_count - report.problems.len();
+            if unlisted > 0 {
+                println!("    … 另有 {unlisted} 个问题未列出 / {unlisted} more not listed");
             }
         }
     }
