@@ -264,7 +264,7 @@ impl Form {
         let clock = Clock { now: response_time(response, options.now), lang };
         let mut inst =
             instance::from_answers(self, &response.answers, Reading::Bounded, &mut |p| {
-                report.push(p)
+                report.push(p);
             });
         instance::fill_meta(self, &mut inst, &response.meta, &clock);
         self.compute_all(&mut inst, &clock);
