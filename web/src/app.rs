@@ -17,7 +17,7 @@ use crate::api;
 use crate::i18n::{Key, both};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{Elsewhere, Settings, Store, StoreError, Unreadable};
-use crate::state::upload::{Outcome, backoff_ms, classify};
+use crate::state::upload::{Outcome, after_attempt, classify, refused_token, stopped};
 
 /// Where the app is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +147,10 @@ pub struct App {
     pub catalog: RwSignal<Vec<Listing>>,
     /// Upload token.
     pub token: RwSignal<Option<String>>,
+    /// The team token the server refused ([`refused_token`]): while [`App::token`] is
+    /// still that one, the upload queue sends nothing ([`App::queue_stopped`]). Kept with
+    /// the settings.
+    pub refused: RwSignal<Option<String>>,
     /// Characters this site's localStorage holds (measured when the list is shown).
     pub used: RwSignal<usize>,
     /// Whether the browser keeps this site's storage for good (`navigator.storage
@@ -215,6 +219,7 @@ impl App {
             online: RwSignal::new(api::online()),
             catalog: RwSignal::new(Vec::new()),
             token: RwSignal::new(settings.token),
+            refused: RwSignal::new(settings.refused),
             used: RwSignal::new(0),
             persisted: RwSignal::new(None),
             shell_kept: RwSignal::new(None),
@@ -292,8 +297,16 @@ impl App {
     }
 
     fn take_in_settings(&self, settings: &Settings) {
+        let was_stopped = self.queue_stopped_untracked();
         if self.token.get_untracked() != settings.token {
             self.token.set(settings.token.clone());
+        }
+        if self.refused.get_untracked() != settings.refused {
+            self.refused.set(settings.refused.clone());
+        }
+        // A new link opened in another tab: this tab's queue goes on too.
+        if was_stopped && !self.queue_stopped_untracked() {
+            self.kick_uploads();
         }
         if self.enumerator.get_untracked() != settings.enumerator {
             self.enumerator.set(settings.enumerator.clone());
@@ -351,11 +364,50 @@ impl App {
         }
     }
 
-    /// Keeps the team token from a team link (`#team=TOKEN`).
+    /// Keeps the team token from a team link (`#team=TOKEN`). Opening a link ends a
+    /// refusal: the queue (started by the caller) tries with it.
     pub fn set_token(&self, token: &str) {
         self.token.set(Some(token.to_owned()));
-        self.update_settings(|s| s.token = Some(token.to_owned()));
+        self.refused.set(None);
+        self.update_settings(|s| {
+            s.token = Some(token.to_owned());
+            s.refused = None;
+        });
         self.notice.set(Some(both(Key::TokenSaved)));
+    }
+
+    /// Whether the upload queue is stopped because the server refused the team link this
+    /// device holds (see [`stopped`]).
+    pub fn queue_stopped(self) -> bool {
+        self.token.with(|t| self.refused.with(|r| stopped(t.as_deref(), r.as_deref())))
+    }
+
+    fn queue_stopped_untracked(self) -> bool {
+        self.token.with_untracked(|t| {
+            self.refused.with_untracked(|r| stopped(t.as_deref(), r.as_deref()))
+        })
+    }
+
+    /// What to tell the volunteer while the queue is stopped by a refused link: that
+    /// the link no longer works, that the responses waiting to upload are kept, and to
+    /// ask for a new link. Shown on the list and on the review, where a response has just
+    /// been completed (not over the pages being filled in); `None` otherwise.
+    pub fn link_refused_words(self) -> Option<String> {
+        let shown =
+            self.route.with(|r| matches!(r, Route::Home | Route::Form { review: true, .. }));
+        (shown && self.queue_stopped()).then(|| {
+            let waiting =
+                self.records.with(|l| l.iter().filter(|r| r.group() == Group::Complete).count());
+            both(Key::LinkRefused).replace("{n}", &waiting.to_string())
+        })
+    }
+
+    /// Notes that the server refused `token` (the one the upload went with), here and in
+    /// the settings: the queue stops while the device holds it.
+    fn refuse_link(self, token: Option<&str>) {
+        let refused = Some(refused_token(token));
+        self.refused.set(refused.clone());
+        self.update_settings(|s| s.refused = refused);
     }
 
     /// Goes to `route` (through the location hash when the app owns it).
@@ -786,8 +838,9 @@ impl App {
 
     fn schedule_next_upload(self) {
         // Offline, the browser's `online` event starts the next attempt: no timer
-        // should wake the phone meanwhile.
-        if !api::online() {
+        // should wake the phone meanwhile. Stopped by a refused link, opening a new link
+        // does.
+        if !api::online() || self.queue_stopped_untracked() {
             return;
         }
         let next = self.records.with_untracked(|list| {
@@ -807,7 +860,8 @@ impl App {
 
     async fn upload_due(self) {
         loop {
-            if self.gone() || !api::online() {
+            // A refused link sends nothing more: not at the next response, nor at load.
+            if self.gone() || !api::online() || self.queue_stopped_untracked() {
                 return;
             }
             let now = api::now_ms();
@@ -843,17 +897,14 @@ impl App {
                     Some(&body),
                 )
                 .await;
-            let upload = match classify(&answer) {
-                Outcome::Stored => Upload::Uploaded { at: api::now_iso() },
-                Outcome::Rejected { code, message, problems } => {
-                    Upload::Rejected { code, message, problems }
-                }
-                Outcome::Retry { reason } => Upload::Queued {
-                    attempts: attempts + 1,
-                    next_at: api::now_ms() + backoff_ms(attempts, api::random()),
-                    last_error: Some(reason),
-                },
-            };
+            let outcome = classify(&answer);
+            // Noted before the response is queued again (due at once): the queue must
+            // not send it with that token.
+            if matches!(outcome, Outcome::LinkRefused { .. }) && !self.gone() {
+                self.refuse_link(token.as_deref());
+            }
+            let upload =
+                after_attempt(outcome, attempts, api::now_ms(), api::random(), api::now_iso());
             let retry = matches!(upload, Upload::Queued { .. });
             // The answer is about the copy that went out. Changed meanwhile (in another
             // tab, which had not yet seen it was being sent), the response keeps its new

@@ -75,6 +75,7 @@ keys! {
     NoToken => "没有上传口令：请用队伍链接打开本页", "No upload token: open this page with your team link";
     NotSecure => "此链接不是 https：断网后无法打开本应用。答案仍保存在本机。出发前请向管理员要 https:// 链接。", "This link is not https: the app cannot open without a network. Answers are still saved on this phone. Before going out, ask your administrator for an https:// link.";
     TokenSaved => "已保存队伍上传口令", "Team upload token saved";
+    LinkRefused => "此团队链接已失效（已被撤销或不正确），无法上传。本机上待上传的 {n} 份答卷都已保存，不会丢失。请向队长索取新的链接，并在本机打开。", "This team link no longer works (revoked or wrong), so nothing can be uploaded. The {n} response(s) waiting to upload are saved on this phone and will not be lost. Ask your team leader for a new link and open it on this phone.";
     ServerProblems => "服务器退回了这份答卷", "The server returned this response";
     Language => "English", "中文";
     Loading => "正在加载…", "Loading…";

@@ -28,7 +28,8 @@ use crate::app::{App, Config, Route};
 use crate::pages::form::FormPage;
 use crate::pages::home::Home;
 
-/// The whole app: the current screen, the storage warning and notices.
+/// The whole app: the current screen, the storage warning, notices, and what to do
+/// about a refused team link.
 #[component]
 pub fn Root(
     /// The app's state.
@@ -53,6 +54,9 @@ pub fn Root(
                     <button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.copy_by_hand.set(None)>"×"</button>
                 </div>
             })}
+            {move || app.link_refused_words().map(|w| view! {
+                <p class="warning link-refused" role="alert">{w}</p>
+            })}
             {move || app.notice.get().map(|n| view! {
                 <div class="notice" role="status"><span>{n}</span><button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.notice.set(None)>"×"</button></div>
             })}
@@ -65,9 +69,9 @@ pub fn Root(
 }
 
 /// Wires the browser's events to the app: online/offline, other tabs' storage changes,
-/// and (when the app owns the page) the location hash. Call after mounting (mounting
-/// starts the task executor). Returns the listeners, for an embedded form to remove
-/// when it is unmounted.
+/// and (when the app owns the page) the location hash, which may bring a team link into
+/// the open page. Call after mounting (mounting starts the task executor). Returns the
+/// listeners, for an embedded form to remove when it is unmounted.
 pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     let mut listeners = Vec::new();
     listeners.push(window_event_listener(leptos::ev::online, move |_| {
@@ -78,6 +82,11 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     if app.config.with_value(|c| c.use_hash) {
         listeners.push(window_event_listener(leptos::ev::hashchange, move |_| {
             let hash = window().location().hash().unwrap_or_default();
+            if take_team_link(app, &hash) {
+                // A queue stopped by a refused link goes on with the new one at once.
+                app.kick_uploads();
+                return;
+            }
             let route = Route::parse(&hash);
             if app.route.get_untracked() != route {
                 app.route.set(route);
@@ -115,6 +124,18 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     listeners
 }
 
+/// Keeps the token of a team link (`#team=TOKEN`), if `hash` is one, and replaces the
+/// link in the address bar and the history by the list's route (a hash change, which
+/// shows the list): the back button does not open it again. Whether it was one.
+fn take_team_link(app: App, hash: &str) -> bool {
+    let Some(token) = hash.strip_prefix("#team=").filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    app.set_token(token);
+    let _ = window().location().replace(&Route::Home.hash());
+    true
+}
+
 /// Starts the app in the page's `<body>` (called by `index.html`). A team link
 /// (`#team=TOKEN`) stores the team's upload token.
 #[wasm_bindgen]
@@ -134,10 +155,7 @@ pub fn start() {
     };
     let app = App::new(config);
     let hash = window().location().hash().unwrap_or_default();
-    if let Some(token) = hash.strip_prefix("#team=") {
-        app.set_token(token);
-        let _ = window().location().set_hash("#/");
-    } else {
+    if !take_team_link(app, &hash) {
         app.route.set(Route::parse(&hash));
     }
     // Whether the app will open offline: once the service worker has kept its files

@@ -244,6 +244,9 @@ fn record_line(app: App, r: Record) -> impl IntoView {
     let line = r.summary.clone();
     let summary = move || line.get(&lang(), "zh").chars().take(60).collect::<String>();
     let status = match &r.upload {
+        // No next try while a refused link stops the queue (the list is built again when
+        // that changes).
+        Upload::Queued { last_error: Some(e), .. } if app.queue_stopped() => e.clone(),
         Upload::Queued { last_error: Some(e), next_at, .. } => {
             let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();
             format!("{e} · {} {secs} s", both(Key::Retry))

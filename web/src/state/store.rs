@@ -3,9 +3,10 @@
 //! Keys are versioned and prefixed, so two embedded forms on one portal stay apart:
 //! `{prefix}tianye.v1.r.{questionnaire}.{instance_id}` holds one record,
 //! `{prefix}tianye.v1.index` lists them, `{prefix}tianye.v1.q.{id}@{version}` caches a
-//! questionnaire version, `{prefix}tianye.v1.settings` holds the team token and the
-//! language. A record is written before the index, and the index is rebuilt from the
-//! record keys when they disagree, so a crash between the two loses nothing.
+//! questionnaire version, `{prefix}tianye.v1.settings` holds the team token (and whether
+//! the server refused it) and the language. A record is written before the index, and
+//! the index is rebuilt from the record keys when they disagree, so a crash between the
+//! two loses nothing.
 
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
@@ -61,6 +62,10 @@ pub struct Settings {
     /// response (XLSForm's `deviceid`).
     #[serde(default)]
     pub device_id: Option<String>,
+    /// The team token the server refused (`""`: uploads without one), for which the
+    /// upload queue stops ([`super::upload::stopped`]); cleared when a link is opened.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 /// What a change another tab (or window) made to this store touched, read from the
@@ -74,7 +79,7 @@ pub enum Elsewhere {
         /// Response id.
         id: String,
     },
-    /// The settings (token, language, enumerator).
+    /// The settings (token and its refusal, language, enumerator).
     Settings,
     /// Everything: the whole storage was cleared.
     Everything,
