@@ -58,11 +58,16 @@
 //!   for an https link; on this machine it says nothing and has its service worker;
 //! - E16 a signal that connects and then carries nothing (the server's list of
 //!   questionnaires never answers): the list the server last gave is offered within
-//!   seconds, not after the request's one-minute limit, and a household can be started.
+//!   seconds, not after the request's one-minute limit, and a household can be started;
 //! - E17 a questionnaire not yet on the phone, tapped on a signal that carries nothing:
 //!   its button says it is being downloaded, more taps start nothing, a tap on another
 //!   questionnaire is the one that opens when they come, and only it is started; one
-//!   that comes after the volunteer went on to a response is kept, not opened.
+//!   that comes after the volunteer went on to a response is kept, not opened;
+//! - E18 the team's token revoked before a household is uploaded: the upload is refused
+//!   once and nothing more is sent with that token (nor after a reload, nor with the
+//!   admin token's link more than once); the household stays queued, and the list and
+//!   the review say in both languages that the link no longer works and to ask for a
+//!   new one; the new link opened in the same page uploads it at once, stored once.
 
 use std::path::Path;
 use std::time::Duration;
@@ -2369,6 +2374,143 @@ fn a_questionnaire_still_coming_is_started_once_however_often_it_is_tapped() {
             "return location.hash.startsWith('#/r/lbc_record_card/') && document.querySelector('.form-screen');",
         )
         .await;
+        b.close().await;
+    });
+}
+
+/// The words the list and the review show while the team link is refused (the start of
+/// the Chinese, and of the English).
+const LINK_REFUSED: [&str; 2] = ["此团队链接已失效", "This team link no longer works"];
+
+/// What says that the team link is refused (above the list, and above the review).
+const LINK_REFUSED_BOX: &str = ".tianye > .link-refused";
+
+/// Runs `tianye token ARGS --data DATA` for the site's data; its output.
+fn token_command(site: &Site, args: &[&str]) -> String {
+    let data = site.data.path().to_str().expect("utf-8 path");
+    let mut all = vec!["token"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--data", data]);
+    let (code, out, err) = tianye(&all);
+    assert_eq!(code, 0, "tianye {all:?} failed: {out}{err}");
+    out
+}
+
+/// The uploads the page made so far, after waiting `secs` seconds for more.
+async fn uploads_after(b: &Browser, secs: u64) -> Vec<Value> {
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    uploads_seen(b).await
+}
+
+/// Opens the team link of `token` in the tab showing the app, as a tap on it does in
+/// the browser the app is open in: the page stays (only its location hash changes),
+/// checked by a mark the page keeps in memory. Waits until the app keeps the token and
+/// the link is out of the address bar.
+async fn open_link_in_same_page(b: &Browser, site: &Site, token: &str) {
+    b.js("window.e2eSamePage = true;", vec![]).await;
+    b.goto(&site.url(&format!("/#team={token}"))).await;
+    b.wait(
+        "the link's token kept, and the link out of the address bar",
+        &format!(
+            "const s = JSON.parse(localStorage.getItem('tianye.v1.settings') || '{{}}');
+             return s.token === {} && location.hash === '#/';",
+            js_str(token)
+        ),
+    )
+    .await;
+    let same = b.js("return window.e2eSamePage === true;", vec![]).await;
+    assert_eq!(same, json!(true), "opening the link reloaded the page");
+}
+
+/// E18. The team's token is revoked (`tianye token revoke`) before a household is
+/// uploaded: its upload is refused once, and then no more is sent with that token,
+/// even after a reload; the household stays queued on the phone, and the list and the
+/// review say, in both languages and on a 360 px screen, that the link no longer works
+/// and to ask the team leader for a new one. A link with the admin token (refused too,
+/// 403) is tried once. The new team link opened in the same page (the location hash
+/// changes, no reload) resumes the queue at once: the household is stored once and the
+/// words go.
+#[test]
+fn a_revoked_team_link_stops_the_queue_says_so_and_a_new_link_resumes_it() {
+    browser::run(async {
+        let site = Site::start();
+        let (b, id) = household_on_team_link(&site).await;
+        seed_valid_household(&b, &id).await;
+        let out = token_command(&site, &["revoke", "--team", "石门一队"]);
+        assert!(out.contains("revoked 1"), "{out}");
+
+        // Completed: the upload is refused once; the review says why and what to do.
+        open_review(&b).await;
+        mark_complete(&b).await;
+        for words in LINK_REFUSED {
+            b.wait_text(LINK_REFUSED_BOX, words).await;
+        }
+        b.wait_visible(".review-screen .done").await;
+        assert_eq!(uploads_seen(&b).await, vec![json!(401)]);
+        b.click(".review-screen .done button.primary").await;
+        wait_group(&b, &id, "complete").await;
+        b.wait_visible(".home").await;
+        let said = b.wait_text(LINK_REFUSED_BOX, LINK_REFUSED[1]).await;
+        for words in ["1 份", "队长", "新的链接", "The 1 response(s)", "team leader", "new link"]
+        {
+            assert!(said.contains(words), "{words:?} not in {said:?}");
+        }
+        let role = b
+            .js(
+                "return document.querySelector(arguments[0]).getAttribute('role');",
+                vec![json!(LINK_REFUSED_BOX)],
+            )
+            .await;
+        assert_eq!(role, json!("alert"));
+        // The household stays queued, and its line names no next try.
+        let record = stored_record(&b, &id).await;
+        assert_eq!(upload_state(&record).0, "queued", "{record}");
+        assert_eq!(record["response"]["status"], json!("complete"));
+        let line = b.wait_text(&format!("li.record[data-id='{id}'] .upload"), "失效").await;
+        assert!(!line.contains("下次重试"), "{line}");
+
+        // No more is sent with the dead token: not on a timer, nor when the network comes
+        // back, nor after a reload.
+        assert_eq!(uploads_after(&b, 6).await, vec![json!(401)], "sent again");
+        b.set_offline(true).await;
+        b.wait("the app offline", "return navigator.onLine === false;").await;
+        b.set_offline(false).await;
+        b.reload().await;
+        b.wait_visible(".home").await;
+        b.wait_text(LINK_REFUSED_BOX, LINK_REFUSED[0]).await;
+        assert_eq!(uploads_after(&b, 4).await, vec![json!(401)], "sent again");
+        assert!(site.stored().is_empty());
+        // The words fit a 360 px phone.
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+        let mut found = Vec::new();
+        audit_phone_page(&b, "home, link refused", &mut found).await;
+        assert!(found.is_empty(), "on a 360 px phone:\n{}", found.join("\n"));
+
+        // A link with the admin token: tried once, refused (403), said so again.
+        let admin = token_command(&site, &["create", "--admin"]);
+        let admin = admin.lines().last().expect("token line").trim().to_owned();
+        open_link_in_same_page(&b, &site, &admin).await;
+        b.wait(
+            "the admin token refused",
+            "return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]').length === 2;",
+        )
+        .await;
+        b.wait_text(LINK_REFUSED_BOX, LINK_REFUSED[0]).await;
+        assert_eq!(uploads_after(&b, 3).await, vec![json!(401), json!(403)]);
+
+        // The new team link, opened in the same page: uploaded at once, stored once.
+        let token = team_token(site.data.path(), "石门一队");
+        open_link_in_same_page(&b, &site, &token).await;
+        wait_group(&b, &id, "uploaded").await;
+        b.wait_hidden(LINK_REFUSED_BOX).await;
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0]["instance_id"], json!(id));
+        assert_eq!(uploads_after(&b, 2).await, vec![json!(401), json!(403), json!(201)]);
         b.close().await;
     });
 }
