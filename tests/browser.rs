@@ -75,7 +75,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tianye_tests::browser::{self, Browser, PHONE, js_str};
 use tianye_tests::repo;
-use tianye_tests::server::{Server, team_token, temp_dir, tianye};
+use tianye_tests::server::{Server, StaticSite, team_token, temp_dir, tianye};
 
 /// A collection server with the bundled questionnaires and the built app, a team token,
 /// and a browser profile directory that outlives browser restarts.
@@ -1379,32 +1379,13 @@ fn a_new_build_is_picked_up_and_nothing_stored_is_lost() {
 fn a_portal_on_another_site_embeds_a_form_with_one_script_tag() {
     browser::run(async {
         let site = Site::start();
-        // The portal is another site (another origin): its page loads the script, the
-        // questionnaire and the app's files from the collection server.
-        let app = site.url("");
-        let portal_web = temp_dir("tianye-e2e-portal");
-        let page = format!(
-            r#"<!doctype html><meta charset="utf-8"><title>门户 / Portal</title>
-<script type="module" src="{app}/tianye-embed.js"></script>
-<h1>某县民政门户</h1>
-<tianye-form id="household" src="{app}/api/v1/questionnaires/lbc_household"
-  endpoint="{app}" token="{token}" lang="zh" storage-prefix="county."></tianye-form>"#,
-            token = site.token
-        );
-        std::fs::write(portal_web.path().join("index.html"), page).unwrap();
-        let portal_data = temp_dir("tianye-e2e-portal-data");
-        let portal = Server::start(
-            portal_data.path(),
-            &[
-                "--web",
-                portal_web.path().to_str().unwrap(),
-                "--forms",
-                site.forms.to_str().unwrap(),
-            ],
-        );
-        assert_ne!(portal.at(""), app, "two origins");
+        // The portal is another site (another origin, its own server and policy): its
+        // page loads the script, the questionnaire and the app's files from the
+        // collection server.
+        let (portal, _portal_web) = portal_site(&site);
+        assert_ne!(portal.url, site.url(""), "two origins");
         let b = site.browser().await;
-        b.goto(&portal.at("/")).await;
+        b.goto(&format!("{}/", portal.url)).await;
         b.click("#household button.start[data-form='lbc_household']").await;
         b.type_into("#household #county-q-enumerator_name-input", "赵敏").await;
         b.blur().await;
@@ -1422,6 +1403,24 @@ fn a_portal_on_another_site_embeds_a_form_with_one_script_tag() {
         );
         b.close().await;
     });
+}
+
+/// A portal on a site of its own (Python's static server: another origin, and no
+/// policy from Tianye) whose page embeds the household questionnaire from `site` with
+/// one script tag, as `tianye-form#household`. The folder lives as long as the site.
+fn portal_site(site: &Site) -> (StaticSite, tempfile::TempDir) {
+    let app = site.url("");
+    let portal_web = temp_dir("tianye-e2e-portal");
+    let page = format!(
+        r#"<!doctype html><meta charset="utf-8"><title>门户 / Portal</title>
+<script type="module" src="{app}/tianye-embed.js"></script>
+<h1>某县民政门户</h1>
+<tianye-form id="household" src="{app}/api/v1/questionnaires/lbc_household"
+  endpoint="{app}" token="{token}" lang="zh" storage-prefix="county."></tianye-form>"#,
+        token = site.token
+    );
+    std::fs::write(portal_web.path().join("index.html"), page).unwrap();
+    (StaticSite::start(portal_web.path()), portal_web)
 }
 
 /// A server that takes connections and never answers (a stalled mobile connection);
@@ -1446,18 +1445,21 @@ fn an_upload_that_gets_no_answer_is_given_up_and_queued_again() {
     browser::run(async {
         let site = Site::start();
         let (silent, taken) = silent_server();
+        // The portal's page on a site of its own, whose policy lets its forms reach
+        // any server (Tianye's own pages reach only their server).
+        let (portal, _portal_web) = portal_site(&site);
         let b = site.browser().await;
-        b.goto(&site.url("/embed-example.html")).await;
+        b.goto(&format!("{}/", portal.url)).await;
         b.wait_visible("#household button.start").await;
         // A form whose server never answers, with a 1.5 s limit.
         let mount = r"
             const done = arguments[arguments.length - 1];
             (async () => {
-              const { mount } = await import('/tianye-embed.js');
+              const { mount } = await import(arguments[2] + '/tianye-embed.js');
               const host = document.createElement('div');
               host.id = 'slow';
               document.body.appendChild(host);
-              const q = await (await fetch('/api/v1/questionnaires/lbc_household')).json();
+              const q = await (await fetch(arguments[2] + '/api/v1/questionnaires/lbc_household')).json();
               window.slow = await mount(host, {
                 questionnaire: q, endpoint: arguments[0], token: arguments[1],
                 storagePrefix: 'slow.', timeoutMs: 1500,
@@ -1465,7 +1467,7 @@ fn an_upload_that_gets_no_answer_is_given_up_and_queued_again() {
               return 'mounted';
             })().then(done, (e) => done('failed: ' + e));
         ";
-        let args = vec![json!(silent), json!(site.token)];
+        let args = vec![json!(silent), json!(site.token), json!(site.url(""))];
         assert_eq!(b.js_async(mount, args.clone()).await, json!("mounted"));
         b.click("#slow button.start[data-form='lbc_household']").await;
         b.wait_visible("#slow #slow-q-interview_date-input").await;

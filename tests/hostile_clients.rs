@@ -65,13 +65,21 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
     let token = team_token(data.path(), "石门一队");
     let addr = server.addr().to_owned();
 
-    for (what, auth, code) in [
-        ("no token", String::new(), "auth.missing_token"),
-        ("unknown token", "Authorization: Bearer not-a-token\r\n".to_owned(), "auth.unknown_token"),
+    // A megabyte announced is refused at once; 50 kB, after the little the client sends
+    // in its first 2 s.
+    for (what, auth, code, length) in [
+        ("no token", String::new(), "auth.missing_token", 1_000_000),
+        ("no token", String::new(), "auth.missing_token", 50_000),
+        (
+            "unknown token",
+            "Authorization: Bearer not-a-token\r\n".to_owned(),
+            "auth.unknown_token",
+            50_000,
+        ),
     ] {
         let mut stream = TcpStream::connect(&addr).unwrap();
         let start = Instant::now();
-        stream.write_all(upload_head(&addr, 1_000_000, &auth).as_bytes()).unwrap();
+        stream.write_all(upload_head(&addr, length, &auth).as_bytes()).unwrap();
         stream.write_all(b"{").unwrap();
         // A byte a second: the server must not wait for the announced megabyte.
         let mut answer = String::new();
@@ -84,7 +92,7 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
         }
         let waited = start.elapsed();
         assert!(closed, "{what}: the connection was kept reading for {waited:?}");
-        assert!(waited < Duration::from_secs(8), "{what}: refused after {waited:?}");
+        assert!(waited < Duration::from_secs(8), "{what} {length}: refused after {waited:?}");
         assert!(answer.starts_with("HTTP/1.1 401"), "{what}: {answer}");
         assert!(answer.to_ascii_lowercase().contains("connection: close"), "{what}: {answer}");
         assert_eq!(json_body(&answer)["code"], code, "{what}");
@@ -129,9 +137,15 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
     assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(20), "{waited:?}");
 }
 
-/// One attacker's connections, until `stop`: each announces a megabyte with no token
-/// and sends a byte every 10 s; when the server closes it, another is opened at once.
-fn slow_tokenless_client(addr: String, stop: Arc<AtomicBool>, opened: Arc<AtomicUsize>) {
+/// One attacker's connections, until `stop`: each announces `length` bytes with no
+/// token and sends a byte every 10 s; when the server closes it, another is opened at
+/// once.
+fn slow_tokenless_client(
+    addr: String,
+    length: usize,
+    stop: Arc<AtomicBool>,
+    opened: Arc<AtomicUsize>,
+) {
     while !stop.load(Ordering::Relaxed) {
         let Ok(mut stream) =
             TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2))
@@ -140,7 +154,7 @@ fn slow_tokenless_client(addr: String, stop: Arc<AtomicBool>, opened: Arc<Atomic
             continue;
         };
         opened.fetch_add(1, Ordering::Relaxed);
-        if stream.write_all(upload_head(&addr, 1_000_000, "").as_bytes()).is_err() {
+        if stream.write_all(upload_head(&addr, length, "").as_bytes()).is_err() {
             continue;
         }
         while !stop.load(Ordering::Relaxed) {
@@ -173,8 +187,8 @@ fn silent_client(addr: String, stop: Arc<AtomicBool>) {
     }
 }
 
-/// Under `ulimit -n 256`, 300 clients with no token that announce a megabyte and send
-/// a byte every 10 s, and 100 that connect and send nothing, each reconnecting as soon
+/// Under `ulimit -n 256`, 300 clients with no token that announce a megabyte or 60 kB
+/// and send a byte every 10 s, and 100 that connect and send nothing, each reconnecting as soon
 /// as it is closed, do not keep the server from its own clients: every upload and list
 /// request of a team's phone, each on a new connection, is answered, and the server
 /// never runs out of files.
@@ -190,9 +204,12 @@ fn a_crowd_of_slow_and_silent_clients_does_not_starve_the_server() {
     let stop = Arc::new(AtomicBool::new(false));
     let opened = Arc::new(AtomicUsize::new(0));
     let mut attackers = Vec::new();
-    for _ in 0..300 {
+    for n in 0..300 {
         let (addr, stop, opened) = (addr.clone(), stop.clone(), opened.clone());
-        attackers.push(std::thread::spawn(move || slow_tokenless_client(addr, stop, opened)));
+        // Half announce a megabyte (refused at once), half 60 kB (read for 2 s).
+        let length = if n % 2 == 0 { 1_000_000 } else { 60_000 };
+        attackers
+            .push(std::thread::spawn(move || slow_tokenless_client(addr, length, stop, opened)));
     }
     for _ in 0..100 {
         let (addr, stop) = (addr.clone(), stop.clone());

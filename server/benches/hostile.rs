@@ -3,8 +3,8 @@
 //! its open-file limit are its own:
 //!
 //! - `slow-clients`: the server under `RLIMIT_NOFILE` 256; 300 clients with no token
-//!   announce a megabyte and send a byte every 10 s, each reconnecting at once when
-//!   closed; meanwhile a phone uploads a valid `lbc_household` response every 200 ms,
+//!   announce a megabyte (half of them) or 60 kB and send a byte every 10 s, each
+//!   reconnecting at once when closed; meanwhile a phone uploads a valid `lbc_household` response every 200 ms,
 //!   each on a new connection. Reports the phone's p50, p99 and slowest upload, before
 //!   the crowd and under it, and any upload not answered 201.
 //! - `many-rows`: one 1 MiB upload whose `member` roster is 340,000 empty rows; reports
@@ -179,12 +179,14 @@ fn slow_clients() {
     let (quiet, quiet_failed) = phone(&server, Duration::from_secs(10), 0);
     let stop = Arc::new(AtomicBool::new(false));
     let opened = Arc::new(AtomicUsize::new(0));
-    let head = format!(
-        "POST /api/v1/submissions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
-        server.addr
-    );
     let crowd: Vec<_> = (0..300)
-        .map(|_| {
+        .map(|n| {
+            // Half announce a megabyte (refused at once), half 60 kB (read for 2 s).
+            let length = if n % 2 == 0 { 1_000_000 } else { 60_000 };
+            let head = format!(
+                "POST /api/v1/submissions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
+                server.addr
+            );
             let (stop, opened, head, addr) =
                 (stop.clone(), opened.clone(), head.clone(), server.addr);
             std::thread::spawn(move || {

@@ -334,3 +334,50 @@ pub fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
         .from_reader(&bytes[bom.len()..]);
     reader.records().map(|r| r.expect("CSV record").iter().map(str::to_owned).collect()).collect()
 }
+
+/// Another site on 127.0.0.1, serving the files of a folder as they are, with no
+/// policy of its own (Python's `http.server`), as a portal's own server would: pages
+/// that embed a form from the collection server are served from here, under a policy
+/// that is the portal's, not Tianye's. Killed when dropped.
+pub struct StaticSite {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl StaticSite {
+    /// Serves `dir`; waits (up to 30 s) until it listens.
+    pub fn start(dir: &Path) -> StaticSite {
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("http.server listening");
+        let port = line
+            .split_whitespace()
+            .skip_while(|w| *w != "port")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no port in {line:?}"))
+            .to_owned();
+        StaticSite { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
