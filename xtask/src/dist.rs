@@ -3,7 +3,8 @@
 //! `cargo build --profile wasm-release` (size-tuned, the standard library rebuilt for
 //! size) → `wasm-bindgen --target web` (the CLI pinned to the crate's version) →
 //! `wasm-opt -Oz --converge` (pinned binaryen) → static files, the bundled questionnaires and the
-//! service worker with its shell list.
+//! service worker with its shell list. `dist/.inputs` records what the build read and
+//! left, so `cargo xtask serve` can skip a build that would change nothing.
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -12,6 +13,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::fingerprint::{self, Fingerprint, Freshness};
 use crate::setup::{self, cargo, root, run};
 
 /// The output directory.
@@ -22,8 +24,30 @@ pub(crate) fn dist_dir() -> PathBuf {
 /// The size budget of the app shell (wasm + JS + CSS), gzip -9, in KiB.
 pub(crate) const BUDGET_KIB: f64 = 200.0;
 
-/// Builds the app into `dist/`.
+/// Builds the app into `dist/`, whatever is there, and records what it was built from.
 pub(crate) fn dist() -> Result<()> {
+    build(&Fingerprint::current())
+}
+
+/// Builds the app into `dist/` unless `dist/` was built from the inputs as they are now
+/// and is as that build left it (see [`crate::fingerprint`]).
+pub(crate) fn dist_unless_current() -> Result<()> {
+    let inputs = Fingerprint::current();
+    match fingerprint::freshness(&dist_dir(), &inputs) {
+        Freshness::Current => {
+            eprintln!("dist/ 已是最新 / dist/ is up to date");
+            Ok(())
+        }
+        Freshness::Stale(why) => {
+            eprintln!("重新构建 dist/ / rebuilding dist/: {why}");
+            build(&inputs)
+        }
+    }
+}
+
+/// Builds the app into `dist/` from `inputs` (their fingerprint taken before the build
+/// reads them) and records them in `dist/.inputs` last, once every file is written.
+fn build(inputs: &Fingerprint) -> Result<()> {
     let wasm = build_wasm(&["-p", "tianye-web"], "tianye_web.wasm")?;
     let out = dist_dir();
     if out.exists() {
@@ -71,6 +95,7 @@ pub(crate) fn dist() -> Result<()> {
     std::fs::write(out.join("sw.js"), sw)?;
     std::fs::write(out.join("build.txt"), &build)?;
     precompress(&out)?;
+    fingerprint::record(&out, inputs)?;
     eprintln!("dist/ built ({build})");
     size(false, false)
 }

@@ -1,47 +1,50 @@
 //! The tasks.
 
+use std::path::Path;
+use std::process::Command;
+
 use anyhow::{Result, bail};
 
 use crate::setup::{self, cargo, root, run};
 
-/// The main job: check the bundled questionnaires, build the form app into `dist/`,
-/// create a team upload link, and run the collection server with the app, the
-/// questionnaires and an embedded SQLite database (`data/`) on 127.0.0.1:8080. Extra
-/// arguments go to `tianye serve` (e.g. `--bind 127.0.0.1:9000`).
+/// The main job: check the bundled questionnaires, build the form app into `dist/`
+/// (unless it is already built from the sources as they are), give the demo team its
+/// upload link (the same one at every start: see [`crate::demo_link`]), and run the
+/// collection server with the app, the questionnaires and an embedded SQLite database
+/// (`data/`) on 127.0.0.1:8080. Extra arguments go to `tianye serve` (e.g. `--bind
+/// 127.0.0.1:9000`, `--data DIR`).
 pub(crate) fn serve(args: &[String]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--release", "-p", "tianye"]))?;
     let tianye = setup::target_dir().join("release/tianye");
-    run(std::process::Command::new(&tianye).args(["check", "questionnaires"]).current_dir(root()))?;
-    crate::dist::dist()?;
-    let bind = args
-        .iter()
-        .position(|a| a == "--bind")
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    run(Command::new(&tianye).args(["check", "questionnaires"]).current_dir(root()))?;
+    crate::dist::dist_unless_current()?;
+    let bind = flag(args, "--bind").unwrap_or("127.0.0.1:8080");
+    let data = flag(args, "--data");
     let url = format!("http://{bind}");
-    // A fresh link for the demo team each time (earlier ones are revoked: tokens are
-    // stored hashed, so an old one cannot be shown again).
-    let _ = std::process::Command::new(&tianye)
-        .args(["token", "revoke", "--data", "data", "--team", "demo"])
-        .current_dir(root())
-        .output();
-    let out = std::process::Command::new(&tianye)
-        .args(["token", "create", "--data", "data", "--team", "demo", "--url", &url])
-        .current_dir(root())
-        .output()?;
-    if !out.status.success() {
-        bail!("tianye token create failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let printed = String::from_utf8_lossy(&out.stdout);
-    let link = printed.lines().find(|l| l.contains("#team=")).unwrap_or_default().to_owned();
+    let link = crate::demo_link::ensure(&tianye, Path::new(data.unwrap_or("data")), &url)?;
     println!("\n田野 Tianye: {url}/");
-    println!("{link}");
+    println!("表单链接 / form link: {link}");
     println!("管理 / admin: {url}/admin\n");
-    run(std::process::Command::new(&tianye)
-        .args(["serve", "--forms", "questionnaires", "--web", "dist", "--data", "data"])
-        .args(args)
-        .current_dir(root()))
+    let mut cmd = Command::new(&tianye);
+    cmd.args(["serve", "--forms", "questionnaires", "--web", "dist"]);
+    if data.is_none() {
+        cmd.args(["--data", "data"]);
+    }
+    run(cmd.args(args).current_dir(root()))
+}
+
+/// The value of `--name VALUE` or `--name=VALUE` in `args` (the last one given).
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let mut value = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == name {
+            value = rest.next().map(String::as_str);
+        } else if let Some(v) = arg.strip_prefix(name).and_then(|v| v.strip_prefix('=')) {
+            value = Some(v);
+        }
+    }
+    value
 }
 
 /// Every test: the app is built into `dist/` first (the browser tests drive that
@@ -171,4 +174,27 @@ pub(crate) fn codegen(args: &[String]) -> Result<()> {
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_read_in_both_forms_and_the_last_wins() {
+        let args: Vec<String> = [
+            "--bind",
+            "127.0.0.1:9000",
+            "--data=/tmp/d",
+            "--bind=0.0.0.0:80",
+            "--cors-origin",
+            "*",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(flag(&args, "--bind"), Some("0.0.0.0:80"));
+        assert_eq!(flag(&args, "--data"), Some("/tmp/d"));
+        assert_eq!(flag(&args, "--max-db-mb"), None);
+        assert_eq!(flag(&["--bind".to_owned()], "--bind"), None, "no value given");
+    }
 }
