@@ -160,7 +160,9 @@ fn phone(server: &ServerChild, period: Duration, first: u64) -> (Vec<Duration>, 
         let began = Instant::now();
         let request = upload_request(server.addr, &server.token, &valid_response(n));
         n += 1;
-        if exchange(server.addr, &request).map(|(s, _)| s) != Some(201) {
+        let answer = exchange(server.addr, &request).map(|(s, _)| s);
+        if answer != Some(201) {
+            eprintln!("slow-clients: an upload answered {answer:?} (None: no answer)");
             failed += 1;
         }
         times.push(began.elapsed());

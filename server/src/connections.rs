@@ -5,18 +5,20 @@
 //!
 //! At the cap, a newcomer takes the place of the connection that has been idle longest
 //! (waiting for a request head: a fresh connection, or a kept-alive one between
-//! requests). A connection in the middle of a request is never displaced; when every
-//! held connection is, the newcomer waits until one finishes (and the clients behind it
-//! wait in the kernel's queue), and the time limits on heads and bodies make sure one
-//! does.
+//! requests), once it has been idle for [`IDLE_BEFORE_DISPLACED`]: a phone's fresh
+//! connection, its head on the way, is not cut off by the next newcomer. A connection
+//! in the middle of a request is never displaced; when none can be, the newcomer waits
+//! until one can or one finishes (and the clients behind it wait in the kernel's
+//! queue), and the time limits on heads and bodies make sure one does.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
+use tokio::time::Instant;
 
 /// Files kept free beside the connections: the database and its journal, reader
 /// connections, the web app's files being sent, the questionnaire folder.
@@ -27,6 +29,13 @@ pub const DEFAULT_CAP: usize = 4096;
 
 /// The least cap, however low the file limit.
 const LEAST_CAP: usize = 8;
+
+/// How long a connection must have waited for a request head before a newcomer may take
+/// its place: a client that means to send one has sent it well within this.
+pub const IDLE_BEFORE_DISPLACED: Duration = Duration::from_secs(1);
+
+/// How often a newcomer waiting for a place looks again for a connection to displace.
+const LOOK_AGAIN: Duration = Duration::from_millis(100);
 
 /// The number of connections to hold at once: [`DEFAULT_CAP`], or fewer where the
 /// process's file limit is lower (after raising the limit as far as the system allows).
@@ -115,7 +124,11 @@ impl Connections {
                     held.insert(id, Arc::clone(&one));
                     return Place { id, held: one, connections: Arc::clone(self) };
                 }
-                if let Some(idle) = Self::idle_longest(&held) {
+                let now = self.now_ms();
+                let long_enough = IDLE_BEFORE_DISPLACED.as_millis() as u64;
+                if let Some(idle) = Self::idle_longest(&held).filter(|h| {
+                    now.saturating_sub(h.idle_since_ms.load(Ordering::Relaxed)) >= long_enough
+                }) {
                     // Its task ends and lets the place go; it may already be ending.
                     let abort = idle.abort.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Some(abort) = abort.as_ref() {
@@ -123,7 +136,7 @@ impl Connections {
                     }
                 }
             }
-            freed.await;
+            let _ = tokio::time::timeout(LOOK_AGAIN, freed).await;
         }
     }
 
@@ -211,17 +224,24 @@ mod tests {
         task
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn at_the_cap_a_newcomer_displaces_the_connection_idle_longest() {
         let connections = Connections::new(3);
+        let placed_at = Instant::now();
         let oldest = placed(&connections, false).await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let busy = placed(&connections, true).await;
         let newer = placed(&connections, false).await;
         assert_eq!(connections.count(), 3);
+        // None has been idle long enough yet: the newcomer waits.
+        let early = tokio::time::timeout(Duration::from_millis(150), connections.place()).await;
+        assert!(early.is_err(), "a connection idle under 1 s was displaced");
+        assert!(!oldest.is_finished());
         let fourth = tokio::time::timeout(Duration::from_secs(5), connections.place())
             .await
             .expect("a newcomer waited although a connection was idle");
+        let waited = placed_at.elapsed();
+        assert!(waited <= IDLE_BEFORE_DISPLACED + LOOK_AGAIN * 2, "{waited:?}");
         assert!(oldest.await.unwrap_err().is_cancelled(), "the oldest idle one was let go");
         assert!(!busy.is_finished() && !newer.is_finished());
         assert_eq!(connections.count(), 3);
@@ -229,12 +249,12 @@ mod tests {
         assert_eq!(connections.count(), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_busy_connection_is_never_displaced_and_a_newcomer_waits_for_it() {
         let connections = Connections::new(2);
         let first = placed(&connections, true).await;
         let second = placed(&connections, true).await;
-        let waiting = tokio::time::timeout(Duration::from_millis(200), connections.place()).await;
+        let waiting = tokio::time::timeout(Duration::from_secs(60), connections.place()).await;
         assert!(waiting.is_err(), "a place was made while every connection was busy");
         assert!(!first.is_finished() && !second.is_finished());
         first.abort();
