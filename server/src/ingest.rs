@@ -42,7 +42,8 @@ pub enum Rejection {
     NotComplete {
         /// The response's `instance_id`.
         instance_id: String,
-        /// The problems, validated as complete (the first [`MAX_LISTED_PROBLEMS`]).
+        /// The problems validation kept, validated as complete (an answer lists the
+        /// first [`MAX_LISTED_PROBLEMS`]).
         problems: Vec<Problem>,
         /// How many problems there are in all.
         count: usize,
@@ -51,7 +52,8 @@ pub enum Rejection {
     Invalid {
         /// The response's `instance_id`.
         instance_id: String,
-        /// The problems (the first [`MAX_LISTED_PROBLEMS`]).
+        /// The problems validation kept (an answer lists the first
+        /// [`MAX_LISTED_PROBLEMS`]).
         problems: Vec<Problem>,
         /// How many problems there are in all.
         count: usize,
