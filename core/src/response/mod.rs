@@ -154,31 +154,54 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 }
 
 /// `value`'s JSON text cut to its first `max` characters, with `…` when cut; only
-/// that much of it is ever written out, however large the value.
+/// about that much of it is ever copied or written out, however large the value.
 pub(crate) fn preview(value: &serde_json::Value, max: usize) -> String {
-    /// Keeps the first `room` bytes written, then refuses more.
-    struct Head {
-        out: Vec<u8>,
-        room: usize,
+    let head = head_of(value, &mut (max + 1));
+    shorten(&serde_json::to_string(&head).unwrap_or_default(), max)
+}
+
+/// The start of `value`: a copy that stops once about `room` characters of its JSON text
+/// are taken. Each part is charged no more than the characters its text has, so a copy
+/// cut short writes more than `room` characters, and [`shorten`] marks it cut. (Written
+/// through the serializer the app has already, rather than a bounded writer of its own,
+/// which would add one to the browser build.)
+fn head_of(value: &serde_json::Value, room: &mut usize) -> serde_json::Value {
+    use serde_json::Value;
+    fn take(text: &str, around: usize, room: &mut usize) -> String {
+        let kept: String = text.chars().take(*room).collect();
+        *room = room.saturating_sub(kept.chars().count() + around);
+        kept
     }
-    impl std::io::Write for Head {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let n = buf.len().min(self.room - self.out.len());
-            self.out.extend_from_slice(&buf[..n]);
-            if n == 0 && !buf.is_empty() {
-                Err(std::io::ErrorKind::WriteZero.into())
-            } else {
-                Ok(n)
+    match value {
+        Value::String(text) => Value::String(take(text, 2, room)),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                if *room == 0 {
+                    break;
+                }
+                *room -= 1;
+                out.push(head_of(item, room));
             }
+            Value::Array(out)
         }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in map {
+                if *room == 0 {
+                    break;
+                }
+                let key = take(key, 4, room);
+                let item = head_of(item, room);
+                out.insert(key, item);
+            }
+            Value::Object(out)
+        }
+        scalar => {
+            *room = room.saturating_sub(1);
+            scalar.clone()
         }
     }
-    // Enough bytes for `max` characters of any script, and one more to tell it was cut.
-    let mut head = Head { out: Vec::new(), room: max * 4 + 4 };
-    let _ = serde_json::to_writer(&mut head, value);
-    shorten(&String::from_utf8_lossy(&head.out), max)
 }
 
 /// Whether `text` is an RFC 3339 `date-time` (`2026-07-01T09:30:00+08:00`, with `T` or
@@ -261,6 +284,26 @@ pub fn is_uuid(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_preview_is_the_start_of_the_value_s_text_marked_when_cut() {
+        use serde_json::json;
+        for (value, max, shown) in [
+            (json!("短"), 10, "\"短\"".to_owned()),
+            (json!([1, 2, 3]), 10, "[1,2,3]".to_owned()),
+            (json!({"a": "x"}), 10, "{\"a\":\"x\"}".to_owned()),
+            (json!("留守儿童留守儿童"), 5, "\"留守儿童…".to_owned()),
+            (json!([[1, 2], [3, 4], [5, 6]]), 8, "[[1,2],[…".to_owned()),
+            (json!({"m_name": "张三", "m_age": 12}), 12, "{\"m_age\":12,…".to_owned()),
+        ] {
+            assert_eq!(super::preview(&value, max), shown, "{value}");
+        }
+        // However large the value, the preview is short, and marked cut.
+        let rows = json!(vec![json!({"m_name": "张三"}); 100_000]);
+        let shown = super::preview(&rows, 100);
+        assert_eq!(shown.chars().count(), 101);
+        assert!(shown.ends_with('…'));
+    }
+
     use super::*;
 
     #[test]
