@@ -67,7 +67,10 @@
 //!   once and nothing more is sent with that token (nor after a reload, nor with the
 //!   admin token's link more than once); the household stays queued, and the list and
 //!   the review say in both languages that the link no longer works and to ask for a
-//!   new one; the new link opened in the same page uploads it at once, stored once.
+//!   new one; the new link opened in the same page uploads it at once, stored once;
+//! - E19 the admin page and the app under the server's security policies: the admin
+//!   page signs in with its token and shows the counts from its own script file, the
+//!   app opens from a team link, and the browser reports no policy violation on either.
 
 use std::path::Path;
 use std::time::Duration;
@@ -2513,6 +2516,37 @@ fn a_revoked_team_link_stops_the_queue_says_so_and_a_new_link_resumes_it() {
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(id));
         assert_eq!(uploads_after(&b, 2).await, vec![json!(401), json!(403), json!(201)]);
+        b.close().await;
+    });
+}
+
+/// Records the policy violations a document reports, in `window.cspViolations`.
+const RECORD_POLICY_VIOLATIONS: &str = "window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});";
+
+#[test]
+fn the_admin_page_and_the_app_run_under_their_security_policies() {
+    browser::run(async {
+        let site = Site::start();
+        let admin = site.server.as_ref().and_then(|s| s.admin_token.clone()).expect("admin token");
+        let b = site.browser().await;
+        b.before_each_document(RECORD_POLICY_VIOLATIONS).await;
+        b.goto(&site.url("/admin")).await;
+        b.type_into("#token", &admin).await;
+        b.click("#login button[type=submit]").await;
+        b.wait_text("#total", "0").await;
+        b.wait_visible("#chart svg").await;
+        let violations = b.js("return window.cspViolations;", vec![]).await;
+        assert_eq!(violations, json!([]), "the admin page");
+
+        b.goto(&site.team_link()).await;
+        b.wait_visible("button.start[data-form='lbc_household']").await;
+        b.click("button.start[data-form='lbc_household']").await;
+        b.wait_visible("#q-enumerator_name-input").await;
+        let violations = b.js("return window.cspViolations;", vec![]).await;
+        assert_eq!(violations, json!([]), "the app");
         b.close().await;
     });
 }
