@@ -87,27 +87,49 @@ fn rows(listing: &str) -> impl Iterator<Item = Row<'_>> {
 pub(crate) enum Decision {
     /// The kept token is active in the database: use it again.
     Reuse(Kept),
-    /// Make a new token. With the reason ("中文 / English") when one was kept.
-    Create(Option<String>),
+    /// Make a new token: none is kept.
+    Create,
+    /// Make a new token in place of the kept one, which cannot be used.
+    Replace(Why),
+}
+
+/// Why the kept token cannot be used.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    /// The file cannot be read or lacks its id, creation time or token.
+    Unreadable,
+    /// `tianye token revoke` revoked it.
+    Revoked,
+    /// The database has no such token: it was deleted or replaced.
+    NotInDatabase,
+}
+
+impl Why {
+    /// The reason in Chinese and in English.
+    fn words(&self) -> (String, &'static str) {
+        match self {
+            Why::Unreadable => (format!("{FILE} 无法读取"), "the kept file cannot be read"),
+            Why::Revoked => ("原令牌已被撤销".to_owned(), "the old token was revoked"),
+            Why::NotInDatabase => (
+                "数据库里没有原令牌（数据库被删除或替换了？）".to_owned(),
+                "the database does not hold the old token (was it deleted or replaced?)",
+            ),
+        }
+    }
 }
 
 /// Decides from the kept file's text (`None`: there is none) and the output of
 /// `tianye token list`.
 pub(crate) fn decide(kept: Option<&str>, listing: &str) -> Decision {
-    let Some(text) = kept else { return Decision::Create(None) };
-    let Some(kept) = Kept::parse(text) else {
-        return Decision::Create(Some(format!("{FILE} 无法读取 / {FILE} cannot be read")));
-    };
+    let Some(text) = kept else { return Decision::Create };
+    let Some(kept) = Kept::parse(text) else { return Decision::Replace(Why::Unreadable) };
     let row = rows(listing).find(|r| {
         r.id == kept.id && r.kind == "team" && r.team == TEAM && r.created == kept.created
     });
     match row {
         Some(row) if row.active => Decision::Reuse(kept),
-        Some(_) => Decision::Create(Some("原令牌已被撤销 / the old token was revoked".to_owned())),
-        None => Decision::Create(Some(
-            "数据库里没有原令牌（数据库被删除或替换了？）/ the database does not hold the old token (was it deleted or replaced?)"
-                .to_owned(),
-        )),
+        Some(_) => Decision::Replace(Why::Revoked),
+        None => Decision::Replace(Why::NotInDatabase),
     }
 }
 
@@ -160,7 +182,8 @@ pub(crate) fn ensure(bin: &Path, data: &Path, url: &str) -> Result<String> {
             );
             return Ok(link(url, &kept.token));
         }
-        Decision::Create(why) => why,
+        Decision::Create => None,
+        Decision::Replace(why) => Some(why),
     };
     let created = tianye(
         bin,
@@ -196,9 +219,12 @@ pub(crate) fn ensure(bin: &Path, data: &Path, url: &str) -> Result<String> {
             file.display(),
             file.display()
         ),
-        Some(why) => eprintln!(
-            "演示调查队的链接已换新：{why}。手机上的旧链接不能再上传，请打开下面的新链接 / the demo team has a new link: {why}. Phones holding the old one cannot upload: open the new link below"
-        ),
+        Some(why) => {
+            let (zh, en) = why.words();
+            eprintln!(
+                "演示调查队的链接已换新：{zh}。手机上的旧链接不能再上传，请打开下面的新链接 / the demo team has a new link: {en}. Phones holding the old one cannot upload: open the new link below"
+            );
+        }
     }
     let others: Vec<String> = rows(&listing)
         .filter(|r| r.active && r.kind == "team" && r.team == TEAM && r.id != id)
@@ -278,40 +304,37 @@ mod tests {
 
     #[test]
     fn a_new_token_is_made_the_first_time_and_when_the_kept_one_is_gone() {
+        let created = "2026-12-04T08:00:01.250Z";
         let listing = format!(
             "{HEADER}1\tadmin\tadmin\t2026-12-04T08:00:00.000Z\t{ACTIVE}\n\
-             2\tteam\tdemo\t2026-12-04T08:00:01.250Z\t已撤销 / revoked 2026-12-05T10:00:00.000Z\n"
+             2\tteam\tdemo\t{created}\t已撤销 / revoked 2026-12-05T10:00:00.000Z\n"
         );
-        assert_eq!(decide(None, &listing), Decision::Create(None), "none kept");
-
-        let revoked = decide(Some(&kept(2, "2026-12-04T08:00:01.250Z")), &listing);
-        let Decision::Create(Some(why)) = revoked else { panic!("revoked: {revoked:?}") };
-        assert!(why.contains("revoked"), "{why}");
+        assert_eq!(decide(None, &listing), Decision::Create, "none kept");
+        assert_eq!(decide(Some(&kept(2, created)), &listing), Decision::Replace(Why::Revoked));
 
         // A database made afresh: the same id, another token (another creation time).
         let fresh = format!(
-            "{HEADER}1\tadmin\tadmin\t2026-12-06T08:00:00.000Z\t{ACTIVE}\n2\tteam\tdemo\t2026-12-06T08:00:01.000Z\t{ACTIVE}\n"
+            "{HEADER}1\tadmin\tadmin\t2026-12-06T08:00:00.000Z\t{ACTIVE}\n\
+             2\tteam\tdemo\t2026-12-06T08:00:01.000Z\t{ACTIVE}\n"
         );
-        let replaced = decide(Some(&kept(2, "2026-12-04T08:00:01.250Z")), &fresh);
-        let Decision::Create(Some(why)) = replaced else { panic!("replaced: {replaced:?}") };
-        assert!(why.contains("database"), "{why}");
+        assert_eq!(decide(Some(&kept(2, created)), &fresh), Decision::Replace(Why::NotInDatabase));
         // An empty database.
-        let empty = decide(Some(&kept(2, "2026-12-04T08:00:01.250Z")), "没有令牌 / no tokens\n");
-        assert!(matches!(empty, Decision::Create(Some(_))), "{empty:?}");
-
-        // Another team's token with the kept id is not the demo team's.
-        let other = format!("{HEADER}2\tteam\tvillage\t2026-12-04T08:00:01.250Z\t{ACTIVE}\n");
-        assert!(matches!(
-            decide(Some(&kept(2, "2026-12-04T08:00:01.250Z")), &other),
-            Decision::Create(Some(_))
-        ));
+        assert_eq!(
+            decide(Some(&kept(2, created)), "没有令牌 / no tokens\n编号/id\t类型/kind\n"),
+            Decision::Replace(Why::NotInDatabase)
+        );
+        // Another team's token with the kept id and time is not the demo team's.
+        let other = format!("{HEADER}2\tteam\tvillage\t{created}\t{ACTIVE}\n");
+        assert_eq!(decide(Some(&kept(2, created)), &other), Decision::Replace(Why::NotInDatabase));
 
         for broken in
             ["", "id=x\ncreated=y\ntoken=z\n", "id=2\ntoken=z\n", "id=2\ncreated=y\ntoken=\n"]
         {
-            let d = decide(Some(broken), &listing);
-            let Decision::Create(Some(why)) = d else { panic!("{broken:?}: {d:?}") };
-            assert!(why.contains(FILE), "{why}");
+            assert_eq!(
+                decide(Some(broken), &listing),
+                Decision::Replace(Why::Unreadable),
+                "{broken:?}"
+            );
         }
     }
 

@@ -39,7 +39,8 @@ pub(crate) fn dist_unless_current() -> Result<()> {
             Ok(())
         }
         Freshness::Stale(why) => {
-            eprintln!("重新构建 dist/ / rebuilding dist/: {why}");
+            let (zh, en) = why.words();
+            eprintln!("重新构建 dist/：{zh} / rebuilding dist/: {en}");
             build(&inputs)
         }
     }

@@ -212,32 +212,56 @@ pub(crate) fn record(dist: &Path, inputs: &Fingerprint) -> Result<()> {
 pub(crate) enum Freshness {
     /// Built from these very inputs, and every file is as the build left it.
     Current,
-    /// To rebuild; the reason, "中文 / English".
-    Stale(String),
+    /// To rebuild, and why.
+    Stale(Stale),
+}
+
+/// Why `dist/` must be rebuilt.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stale {
+    /// No record: never built, or the last build did not finish (it writes the record
+    /// last).
+    NotBuilt,
+    /// This input (a path, `rustc`, `tool …`, `env …`) changed, came or went.
+    Input(String),
+    /// This file of `dist/` is missing, altered, or was not left by the build.
+    Output(String),
+}
+
+impl Stale {
+    /// The reason in Chinese and in English.
+    pub(crate) fn words(&self) -> (String, String) {
+        match self {
+            Stale::NotBuilt => (
+                "尚未构建，或上次构建没有完成".to_owned(),
+                "never built, or the last build did not finish".to_owned(),
+            ),
+            Stale::Input(key) => (format!("{key} 有变"), format!("{key} changed")),
+            Stale::Output(name) => (
+                format!("dist/{name} 缺失、被改动或不是构建所留"),
+                format!("dist/{name} is missing, altered, or not left by the build"),
+            ),
+        }
+    }
 }
 
 /// Compares `dist` and its record with the inputs as they are now.
 pub(crate) fn freshness(dist: &Path, inputs: &Fingerprint) -> Freshness {
     let Ok(text) = std::fs::read_to_string(dist.join(RECORD)) else {
-        return Freshness::Stale(
-            "dist/ 尚未构建，或上次构建没有完成 / dist/ was not built, or its last build did not finish"
-                .to_owned(),
-        );
+        return Freshness::Stale(Stale::NotBuilt);
     };
-    let (recorded_inputs, recorded_outputs) =
-        text.split_once(&format!("{OUTPUTS}\n")).unwrap_or((&text, ""));
+    let Some((recorded_inputs, recorded_outputs)) = text.split_once(&format!("{OUTPUTS}\n")) else {
+        return Freshness::Stale(Stale::NotBuilt);
+    };
     if let Some(key) = inputs.first_difference(&Fingerprint::parse(recorded_inputs)) {
-        return Freshness::Stale(format!("{key} 有变 / {key} changed"));
+        return Freshness::Stale(Stale::Input(key.to_owned()));
     }
     let recorded = Fingerprint::parse(recorded_outputs);
-    let now = Fingerprint(outputs(dist));
     if recorded.0.is_empty() {
-        return Freshness::Stale("dist/ 的记录不完整 / dist/'s record is incomplete".to_owned());
+        return Freshness::Stale(Stale::NotBuilt);
     }
-    if let Some(name) = now.first_difference(&recorded) {
-        return Freshness::Stale(format!(
-            "dist/{name} 缺失、被改动或不是构建所留 / dist/{name} is missing, altered, or not left by the build"
-        ));
+    if let Some(name) = Fingerprint(outputs(dist)).first_difference(&recorded) {
+        return Freshness::Stale(Stale::Output(name.to_owned()));
     }
     Freshness::Current
 }
@@ -345,7 +369,7 @@ mod tests {
         let tree = Tree::new("dist");
         let dist = tree.0.join("dist");
         let inputs = tree.fingerprint();
-        assert!(matches!(freshness(&dist, &inputs), Freshness::Stale(_)), "never built");
+        assert_eq!(freshness(&dist, &inputs), Freshness::Stale(Stale::NotBuilt));
 
         tree.write("dist/index.html", "<!doctype html>\n");
         tree.write("dist/questionnaires/a.json", "{}\n");
@@ -353,19 +377,36 @@ mod tests {
         assert_eq!(freshness(&dist, &inputs), Freshness::Current);
 
         tree.write("web/src/app.rs", "fn app() { changed() }\n");
-        let Freshness::Stale(why) = freshness(&dist, &tree.fingerprint()) else {
-            panic!("an input changed")
-        };
-        assert!(why.contains("web/src/app.rs"), "{why}");
+        assert_eq!(
+            freshness(&dist, &tree.fingerprint()),
+            Freshness::Stale(Stale::Input("web/src/app.rs".to_owned()))
+        );
 
         tree.write("dist/questionnaires/a.json", "{\"altered\": 1}\n");
-        let Freshness::Stale(why) = freshness(&dist, &inputs) else { panic!("altered") };
-        assert!(why.contains("dist/questionnaires/a.json"), "{why}");
+        assert_eq!(
+            freshness(&dist, &inputs),
+            Freshness::Stale(Stale::Output("questionnaires/a.json".to_owned()))
+        );
         tree.write("dist/questionnaires/a.json", "{}\n");
         assert_eq!(freshness(&dist, &inputs), Freshness::Current);
 
         std::fs::remove_file(dist.join("index.html")).expect("remove");
-        let Freshness::Stale(why) = freshness(&dist, &inputs) else { panic!("a file gone") };
-        assert!(why.contains("dist/index.html"), "{why}");
+        assert_eq!(
+            freshness(&dist, &inputs),
+            Freshness::Stale(Stale::Output("index.html".to_owned()))
+        );
+        tree.write("dist/index.html", "<!doctype html>\n");
+        tree.write("dist/extra.js", "1\n");
+        assert_eq!(
+            freshness(&dist, &inputs),
+            Freshness::Stale(Stale::Output("extra.js".to_owned())),
+            "a file the build did not leave"
+        );
+        std::fs::remove_file(dist.join("extra.js")).expect("remove");
+        assert_eq!(freshness(&dist, &inputs), Freshness::Current);
+
+        // A build cut short after the outputs were cleared leaves no record.
+        std::fs::remove_file(dist.join(RECORD)).expect("remove");
+        assert_eq!(freshness(&dist, &inputs), Freshness::Stale(Stale::NotBuilt));
     }
 }
