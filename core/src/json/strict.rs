@@ -5,14 +5,13 @@
 //! hundred megabytes of maps).
 //!
 //! It either builds the [`Value`] (the server reads an upload once, this way) or only
-//! checks (before a typed parse of a questionnaire, response or case, which goes
-//! straight from the text to its types). Both charge the same cost for the same text,
-//! so a document is refused or read alike whichever way it is read.
+//! checks, keeping nothing but each open object's keys (before a typed parse of a
+//! questionnaire, response or case, which goes straight from the text to its types).
+//! Both charge the same cost for the same text, so a document is refused or read alike
+//! whichever way it is read.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use rustc_hash::FxHashSet;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -276,28 +275,24 @@ impl<'de> Visitor<'de> for Node<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let r = self.r;
         r.enter()?;
+        // Checking keeps the keys too (with the values read, which are nulls): one way
+        // of finding a duplicate, whether building or checking.
         let mut map = Map::new();
-        let mut seen: FxHashSet<Cow<'de, str>> = FxHashSet::default();
         let mut n = 0;
-        while let Some(key) = access.next_key_seed(Key)? {
+        while let Some(key) = access.next_key::<String>()? {
             n += 1;
             r.charge(object_cost(n) - object_cost(n - 1) + string_cost(key.len()))?;
-            let fresh =
-                if r.build { !map.contains_key(key.as_ref()) } else { !seen.contains(&key) };
-            if !fresh {
-                r.trail.push(Step::Key(key.clone().into_owned()));
-                return Err(r.fail(Fault::Duplicate(key.into_owned())));
+            if map.contains_key(&key) {
+                r.trail.push(Step::Key(key.clone()));
+                return Err(r.fail(Fault::Duplicate(key)));
             }
             match access.next_value_seed(Node { r: &mut *r }) {
-                Ok(value) if r.build => {
-                    map.insert(key.into_owned(), value);
-                }
-                Ok(_) => {
-                    seen.insert(key);
+                Ok(value) => {
+                    map.insert(key, value);
                 }
                 Err(e) => {
                     if r.fault.is_some() {
-                        r.trail.push(Step::Key(key.into_owned()));
+                        r.trail.push(Step::Key(key));
                     }
                     return Err(e);
                 }
@@ -305,37 +300,6 @@ impl<'de> Visitor<'de> for Node<'_> {
         }
         r.depth -= 1;
         Ok(if r.build { Value::Object(map) } else { Value::Null })
-    }
-}
-
-/// An object's key, borrowed from the text when it has no escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
     }
 }
 
