@@ -1,7 +1,7 @@
 //! Reading JSON documents (questionnaires, responses) into the format's types with
 //! errors that say where: line, column and the JSON path.
 //!
-//! Every document is read strictly first (see [`strict`], feature `strict-json`): the
+//! Every document is read strictly first (`json/strict.rs`, feature `strict-json`): the
 //! same key twice in one object, nesting deeper than [`MAX_DEPTH`] or more memory than
 //! [`memory_budget`] is an error, wherever it is.
 //!
