@@ -254,7 +254,7 @@ mod tests {
         let connections = Connections::new(2);
         let first = placed(&connections, true).await;
         let second = placed(&connections, true).await;
-        let waiting = tokio::time::timeout(Duration::from_secs(60), connections.place()).await;
+        let waiting = tokio::time::timeout(Duration::from_mins(1), connections.place()).await;
         assert!(waiting.is_err(), "a place was made while every connection was busy");
         assert!(!first.is_finished() && !second.is_finished());
         first.abort();

@@ -65,7 +65,12 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { web_dir: None, cors: CorsOrigins::Any, frame_anywhere: false, max_body: MAX_BODY }
+        AppConfig {
+            web_dir: None,
+            cors: CorsOrigins::Any,
+            frame_anywhere: false,
+            max_body: MAX_BODY,
+        }
     }
 }
 
