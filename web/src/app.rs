@@ -338,7 +338,7 @@ impl App {
     /// Sets who fills in new responses on this device, and remembers it (blank: nobody
     /// named).
     pub fn set_enumerator(&self, name: &str) {
-        let name = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+        let name = enumerator_name(name);
         if self.enumerator.get_untracked() != name {
             self.enumerator.set(name.clone());
             self.update_settings(|s| s.enumerator = name);
@@ -954,5 +954,34 @@ impl App {
                 .map(|g| (*g, list.iter().filter(|r| r.group() == *g).count()))
                 .collect()
         })
+    }
+}
+
+/// The enumerator's name as typed (or given by a portal), kept as the server takes it in
+/// `meta.enumerator`: without control characters or surrounding spaces, at most
+/// `META_TEXT_MAX` characters (a longer one would be refused on upload, and the
+/// volunteer could not mend it in the form); `None` when nothing is left.
+pub(crate) fn enumerator_name(typed: &str) -> Option<String> {
+    let shown: String = typed.chars().filter(|c| !c.is_control()).collect();
+    let kept: String = shown.trim().chars().take(tianye_core::response::META_TEXT_MAX).collect();
+    Some(kept.trim_end().to_owned()).filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod enumerator_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_enumerator_s_name_is_kept_as_the_server_takes_it() {
+        let long = "李".repeat(150);
+        for (typed, kept) in [
+            ("  周晓雯 ", Some("周晓雯".to_owned())),
+            ("周\t晓\n雯", Some("周晓雯".to_owned())),
+            ("   ", None),
+            ("\u{7}", None),
+            (long.as_str(), Some("李".repeat(100))),
+        ] {
+            assert_eq!(super::enumerator_name(typed), kept, "{typed:?}");
+        }
     }
 }
