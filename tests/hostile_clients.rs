@@ -46,6 +46,22 @@ fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) 
     (String::from_utf8_lossy(&got).into_owned(), false)
 }
 
+/// Sends a space a second on `stream` until the server closes it, for at most `limit`:
+/// (what the server sent, whether it closed the connection).
+fn trickle_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let start = Instant::now();
+    let mut answer = String::new();
+    while start.elapsed() < limit {
+        let _ = stream.write_all(b" ");
+        let (got, closed) = read_until_closed(stream, Duration::from_secs(1));
+        answer.push_str(&got);
+        if closed {
+            return (answer, true);
+        }
+    }
+    (answer, false)
+}
+
 /// The JSON body of a whole HTTP answer.
 fn json_body(answer: &str) -> Value {
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
@@ -82,14 +98,7 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
         stream.write_all(upload_head(&addr, length, &auth).as_bytes()).unwrap();
         stream.write_all(b"{").unwrap();
         // A byte a second: the server must not wait for the announced megabyte.
-        let mut answer = String::new();
-        let mut closed = false;
-        while start.elapsed() < Duration::from_secs(20) && !closed {
-            let _ = stream.write_all(b" ");
-            let (got, gone) = read_until_closed(&mut stream, Duration::from_secs(1));
-            answer.push_str(&got);
-            closed = gone;
-        }
+        let (answer, closed) = trickle_until_closed(&mut stream, Duration::from_secs(20));
         let waited = start.elapsed();
         assert!(closed, "{what}: the connection was kept reading for {waited:?}");
         assert!(waited < Duration::from_secs(8), "{what} {length}: refused after {waited:?}");
@@ -123,15 +132,9 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
     let start = Instant::now();
     let auth = format!("Authorization: Bearer {token}\r\n");
     stream.write_all(upload_head(&addr, 5000, &auth).as_bytes()).unwrap();
-    let mut answer = String::new();
-    let mut closed = false;
-    while start.elapsed() < Duration::from_secs(40) && !closed {
-        let _ = stream.write_all(b" ");
-        let (got, gone) = read_until_closed(&mut stream, Duration::from_secs(1));
-        answer.push_str(&got);
-        closed = gone || answer.contains("\r\n\r\n{");
-    }
+    let (answer, closed) = trickle_until_closed(&mut stream, Duration::from_secs(40));
     let waited = start.elapsed();
+    assert!(closed, "the connection was kept reading for {waited:?}");
     assert!(answer.starts_with("HTTP/1.1 408"), "after {waited:?}: {answer}");
     assert_eq!(json_body(&answer)["code"], "request.too_slow");
     assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(20), "{waited:?}");

@@ -141,7 +141,13 @@ pub(super) async fn create(
     let limit = state.config.max_body;
     let bytes = match read_body(&headers, body, limit, DRAIN_LIMIT, UPLOAD_PACE).await {
         Ok(bytes) => bytes,
-        Err(unread) => return unread.into_error(limit).into_response(),
+        Err(unread) => {
+            // The rest of the body was not read: the connection cannot carry another
+            // request, and is closed.
+            let mut res = unread.into_error(limit).into_response();
+            res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            return res;
+        }
     };
     let Ok(raw) = std::str::from_utf8(&bytes) else {
         return ApiError::new(ApiCode::NotUtf8).into_response();
