@@ -18,34 +18,24 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tianye_server::store::TokenKind;
-use tianye_server::{AppConfig, app, auth, listen};
+use tianye_server::{app, listen};
 
-const FORM: &str = "lbc_household";
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_owned()
-}
+use common::{FORM, open_with_team, repo, valid_cases};
 
 /// In the child: serve `dir` with `lbc_household` under a file limit of `files`, print
 /// the address and a team token, serve until killed.
 fn serve_child(dir: &Path, files: u64) {
     rlimit::setrlimit(rlimit::Resource::NOFILE, files, files).expect("set the file limit");
-    let forms = repo().join("questionnaires").join(FORM);
-    let (state, _, _) = tianye_server::open(dir, Some(&forms), None, AppConfig::default())
-        .expect("open data directory");
-    let token = auth::generate_token().expect("token");
-    state
-        .store()
-        .create_token(TokenKind::Team, "bench", &auth::hash_token(&token))
-        .expect("team token");
+    let (state, token) = open_with_team(dir);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async move {
@@ -133,19 +123,7 @@ fn upload_request(addr: SocketAddr, token: &str, body: &str) -> Vec<u8> {
 
 /// A valid, complete `lbc_household` response from the bundled cases, with a fresh id.
 fn valid_response(n: u64) -> String {
-    let dir = repo().join("questionnaires").join(FORM).join("cases");
-    let mut files: Vec<_> =
-        std::fs::read_dir(&dir).expect("cases").flatten().map(|e| e.path()).collect();
-    files.sort();
-    let mut response = files
-        .iter()
-        .find_map(|f| {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok()?;
-            let valid = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
-                && case["response"]["status"] == "complete";
-            valid.then(|| case["response"].clone())
-        })
-        .expect("a valid lbc_household case");
+    let mut response = valid_cases().into_iter().next().expect("a valid lbc_household case");
     response["instance_id"] = json!(format!("{:08x}-0000-4000-8000-{n:012x}", std::process::id()));
     response.to_string()
 }

@@ -14,7 +14,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,34 +22,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tianye_server::export::{CsvSink, ExportOptions, Layout, export_tables, table_path};
 use tianye_server::ingest::{Uploader, prepare};
-use tianye_server::store::{Store, TokenKind};
-use tianye_server::{AppConfig, Catalog, SqliteStore, app, auth, listen};
+use tianye_server::store::Store;
+use tianye_server::{Catalog, SqliteStore, app, listen};
 
-const FORM: &str = "lbc_household";
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_owned()
-}
-
-/// The bundled valid, complete cases of `lbc_household`, as response JSON values.
-fn valid_cases() -> Vec<Value> {
-    let dir = repo().join("questionnaires").join(FORM).join("cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .filter_map(|f| {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok()?;
-            let valid = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
-                && case["response"]["status"] == "complete";
-            valid.then(|| case["response"].clone())
-        })
-        .collect()
-}
+use common::{FORM, open_with_team, repo, valid_cases};
 
 /// A UUID-shaped id for submission `n`.
 fn instance_id(run: u32, n: u64) -> String {
@@ -117,14 +95,7 @@ fn client(addr: std::net::SocketAddr, token: &str, bodies: &[String]) -> usize {
 
 fn ingest(n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let forms = repo().join("questionnaires").join(FORM);
-    let (state, _, _) = tianye_server::open(dir.path(), Some(&forms), None, AppConfig::default())
-        .expect("open data directory");
-    let token = auth::generate_token().expect("token");
-    state
-        .store()
-        .create_token(TokenKind::Team, "bench", &auth::hash_token(&token))
-        .expect("team token");
+    let (state, token) = open_with_team(dir.path());
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let listener =

@@ -1,0 +1,51 @@
+//! What the server benchmarks share: the bundled `lbc_household` and its valid cases,
+//! and a data directory with a team token. Each benchmark uses part of it.
+#![allow(dead_code)] // Compiled into each benchmark, which uses only some of it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tianye_server::store::TokenKind;
+use tianye_server::{AppConfig, AppState, auth};
+
+/// The questionnaire the benchmarks upload.
+pub(crate) const FORM: &str = "lbc_household";
+
+/// The repository's root.
+pub(crate) fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root").to_owned()
+}
+
+/// The bundled valid, complete cases of `lbc_household`, as response JSON values.
+pub(crate) fn valid_cases() -> Vec<Value> {
+    let dir = repo().join("questionnaires").join(FORM).join("cases");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok()?;
+            let valid = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+                && case["response"]["status"] == "complete";
+            valid.then(|| case["response"].clone())
+        })
+        .collect()
+}
+
+/// The server's state over a data directory `dir` with `lbc_household`, and a new team
+/// token for it.
+pub(crate) fn open_with_team(dir: &Path) -> (AppState, String) {
+    let forms = repo().join("questionnaires").join(FORM);
+    let (state, _, _) = tianye_server::open(dir, Some(&forms), None, AppConfig::default())
+        .expect("open data directory");
+    let token = auth::generate_token().expect("token");
+    state
+        .store()
+        .create_token(TokenKind::Team, "bench", &auth::hash_token(&token))
+        .expect("team token");
+    (state, token)
+}
