@@ -959,12 +959,12 @@ impl App {
 
 /// The enumerator's name as typed (or given by a portal), kept as the server takes it in
 /// `meta.enumerator`: without control characters or surrounding spaces, at most
-/// `META_TEXT_MAX` characters (a longer one would be refused on upload, and the
+/// `META_TEXT_MAX` characters (the box shows what is kept once it is left) (a longer one would be refused on upload, and the
 /// volunteer could not mend it in the form); `None` when nothing is left.
 pub(crate) fn enumerator_name(typed: &str) -> Option<String> {
     let shown: String = typed.chars().filter(|c| !c.is_control()).collect();
     let kept: String = shown.trim().chars().take(tianye_core::response::META_TEXT_MAX).collect();
-    Some(kept.trim_end().to_owned()).filter(|n| !n.is_empty())
+    Some(kept.trim().to_owned()).filter(|n| !n.is_empty())
 }
 
 #[cfg(test)]

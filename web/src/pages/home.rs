@@ -133,7 +133,7 @@ pub fn Home(
                 <label class="who">
                     <span>{move || t(Key::Enumerator, &lang())}</span>
                     // Saved on `change` (leaving the box): never while an input method composes.
-                    <input class="enumerator" autocomplete="name" maxlength="100" prop:value=move || app.enumerator.get().unwrap_or_default()
+                    <input class="enumerator" autocomplete="name" prop:value=move || app.enumerator.get().unwrap_or_default()
                         placeholder=move || t(Key::EnumeratorHint, &lang())
                         on:change=move |ev| app.set_enumerator(&event_target_value(&ev)) />
                 </label>
