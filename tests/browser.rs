@@ -70,7 +70,9 @@
 //!   new one; the new link opened in the same page uploads it at once, stored once;
 //! - E19 the admin page and the app under the server's security policies: the admin
 //!   page signs in with its token and shows the counts from its own script file, the
-//!   app opens from a team link, and the browser reports no policy violation on either.
+//!   app opens from a team link, and the browser reports no policy violation on either;
+//! - E20 numbers typed in full-width digits (as Chinese input methods type them), in
+//!   the Chinese and the English form: read as the plain numbers, with no problem shown.
 
 use std::path::Path;
 use std::time::Duration;
@@ -2547,6 +2549,63 @@ fn the_admin_page_and_the_app_run_under_their_security_policies() {
         b.wait_visible("#q-enumerator_name-input").await;
         let violations = b.js("return window.cspViolations;", vec![]).await;
         assert_eq!(violations, json!([]), "the app");
+        b.close().await;
+    });
+}
+
+/// The problems shown under question `name` (empty when none).
+async fn problems_shown(b: &Browser, name: &str) -> String {
+    let text = b
+        .js(
+            "const ul = document.querySelector('#q-' + arguments[0] + ' .q-problems');
+             return ul ? ul.textContent : '';",
+            vec![json!(name)],
+        )
+        .await;
+    text.as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn numbers_typed_in_full_width_digits_are_read_as_numbers() {
+    browser::run(async {
+        let site = Site::start();
+        let b = site.browser().await;
+        open_team_link(&b, &site).await;
+        for (language, household, away, income) in
+            [("中文", "３", "１", "３６０００"), ("English", "４", "２", "１２．５")]
+        {
+            if language == "English" {
+                go_home(&b).await;
+                b.click(".home .bar button.link").await;
+                b.wait_text(".home", "Household").await;
+            }
+            let id = new_household(&b).await;
+            fill_interview_page(&b).await;
+            next_page(&b, "respondent").await;
+            type_text(&b, "hh_size", household).await;
+            type_text(&b, "n_away", away).await;
+            type_text(&b, "hh_income", income).await;
+            let record = stored_record(&b, &id).await;
+            let answers = &record["response"]["answers"];
+            let plain = |t: &str| -> Value {
+                let ascii: String =
+                    t.chars().map(|c| char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)).collect();
+                serde_json::from_str(&ascii).expect("a number")
+            };
+            for (name, typed) in [("hh_size", household), ("n_away", away), ("hh_income", income)] {
+                let stored = answers[name].as_f64();
+                assert_eq!(stored, plain(typed).as_f64(), "{language}: {name} {typed}: {record}");
+                // No "wrong kind of answer" (the away count may still be checked against
+                // the roster, which is empty yet).
+                let shown = problems_shown(&b, name).await;
+                assert!(
+                    !shown.contains("答案格式不对") && !shown.contains("Wrong kind of answer"),
+                    "{language}: {name} typed {typed} shows {shown}"
+                );
+            }
+            assert_eq!(problems_shown(&b, "hh_size").await, "", "{language}");
+            assert_eq!(problems_shown(&b, "hh_income").await, "", "{language}");
+        }
         b.close().await;
     });
 }

@@ -15,6 +15,22 @@ use crate::pages::form::FormState;
 /// a number (else the text itself, which the engine reports as a `type` problem, so
 /// nothing typed is lost); `null` for an empty box.
 pub(crate) fn typed_answer(kind: ItemType, text: &str) -> Json {
+    let ascii;
+    let text = if matches!(
+        kind,
+        ItemType::Integer
+            | ItemType::Decimal
+            | ItemType::Range
+            | ItemType::Rating
+            | ItemType::Phone
+            | ItemType::IdNumber
+            | ItemType::Email
+    ) {
+        ascii = halfwidth(text);
+        ascii.as_str()
+    } else {
+        text
+    };
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Json::Null;
@@ -33,6 +49,20 @@ pub(crate) fn typed_answer(kind: ItemType, text: &str) -> Json {
         }
         _ => Json::String(text.to_owned()),
     }
+}
+
+/// `text` with full-width forms made plain (`６８` → `68`, `３．５` → `3.5`, `Ｘ` → `X`,
+/// `＠` → `@`, the ideographic space → a space): what a Chinese input method types for
+/// digits and letters, in the answers that are written in them (numbers, phone and ID
+/// numbers, e-mail addresses). Other text is kept as typed.
+pub(crate) fn halfwidth(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
 }
 
 /// The text an answer shows in a text box.
@@ -133,5 +163,38 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
                 autocomplete="off" {..typing} />
         }
         .into_any()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use tianye_core::schema::ItemType;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::typed_answer;
+
+    /// Full-width digits and letters, as Chinese input methods type them, are read as
+    /// the plain ones in numbers, phone and ID numbers and e-mail; other text is kept.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn full_width_digits_and_letters_are_read_as_plain_ones() {
+        for (kind, typed, answer) in [
+            (ItemType::Integer, "６８", json!(68)),
+            (ItemType::Integer, "　１２　", json!(12)),
+            (ItemType::Decimal, "３．５", json!(3.5)),
+            (ItemType::Decimal, "－２", json!(-2.0)),
+            (ItemType::Phone, "１３８００１３８０００", json!("13800138000")),
+            (
+                ItemType::IdNumber,
+                "４３０５２４２０１５０４０３１２３Ｘ",
+                json!("43052420150403123X"),
+            ),
+            (ItemType::Email, "ｌｉ＠ｅｘａｍｐｌｅ．ｃｎ", json!("li@example.cn")),
+            (ItemType::Integer, "６８岁", json!("68岁")),
+            (ItemType::Text, "６８", json!("６８")),
+            (ItemType::Text, "王　芳", json!("王　芳")),
+        ] {
+            assert_eq!(typed_answer(kind, typed), answer, "{kind:?} {typed}");
+        }
     }
 }
