@@ -9,9 +9,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Code;
-use crate::validate::Problem;
-
 /// The answers of a response: question name → value; a repeat's name → an array of
 /// rows, each an object of the same shape.
 pub type Answers = serde_json::Map<String, serde_json::Value>;
@@ -49,7 +46,7 @@ pub struct FormRef {
 /// Who filled in a response and when. Times are RFC 3339 strings as the device
 /// recorded them.
 ///
-/// The fields are typed and bounded ([`Meta::problems`], checked by
+/// The fields are typed and bounded (checked by
 /// [`crate::Form::validate`], so by the server, `tianye validate` and `tianye
 /// import-responses` alike): each time is an RFC 3339 date and time with seconds and
 /// an offset (`2026-07-01T09:30:00+08:00`, `2026-07-01T01:30:00.000Z`); `enumerator`
@@ -103,46 +100,6 @@ pub struct Response {
 
 /// The most characters `meta.enumerator` and `meta.device_id` may have.
 pub const META_TEXT_MAX: usize = 100;
-
-impl Meta {
-    /// What is wrong with these values, each a problem at `meta.<field>`: a time that is
-    /// not RFC 3339 ([`Code::MetaTimestamp`]), a text over [`META_TEXT_MAX`] characters
-    /// ([`Code::MetaTooLong`]) or holding a control character
-    /// ([`Code::MetaControlChar`]). Values are quoted in problems cut to 40 characters.
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let times = [
-            ("started_at", &self.started_at),
-            ("updated_at", &self.updated_at),
-            ("submitted_at", &self.submitted_at),
-        ];
-        for (name, value) in times {
-            if let Some(v) = value
-                && !is_rfc3339(v)
-            {
-                out.push(
-                    Problem::new(Code::MetaTimestamp, format!("meta.{name}"))
-                        .with("value", shorten(v, 40)),
-                );
-            }
-        }
-        for (name, value) in [("enumerator", &self.enumerator), ("device_id", &self.device_id)] {
-            let Some(v) = value else { continue };
-            let length = v.chars().count();
-            let path = format!("meta.{name}");
-            if length > META_TEXT_MAX {
-                out.push(
-                    Problem::new(Code::MetaTooLong, path)
-                        .with("max", META_TEXT_MAX)
-                        .with("length", length),
-                );
-            } else if v.chars().any(char::is_control) {
-                out.push(Problem::new(Code::MetaControlChar, path));
-            }
-        }
-        out
-    }
-}
 
 /// `text` cut to its first `max` characters, with `…` when cut: for quoting a value
 /// from a response in a problem without copying all of it.
@@ -305,6 +262,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::Code;
 
     #[test]
     fn parses_the_documented_shape() {
@@ -352,37 +310,6 @@ mod tests {
         ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn meta_problems_name_the_field() {
-        let meta = Meta {
-            started_at: Some("=1+1<script>".into()),
-            updated_at: Some("2026-07-01T09:30:00+08:00".into()),
-            submitted_at: Some("x".repeat(500)),
-            enumerator: Some("李".repeat(META_TEXT_MAX + 1)),
-            device_id: Some("tianye:\nabc".into()),
-        };
-        let found: Vec<_> =
-            meta.problems().into_iter().map(|p| (p.path, p.code, p.params)).collect();
-        assert_eq!(found[0].0, "meta.started_at");
-        assert_eq!(found[0].1, Code::MetaTimestamp);
-        assert_eq!(found[0].2["value"], "=1+1<script>");
-        assert_eq!((found[1].0.as_str(), found[1].1), ("meta.submitted_at", Code::MetaTimestamp));
-        assert_eq!(found[1].2["value"].as_str().map(|v| v.chars().count()), Some(41));
-        assert_eq!((found[2].0.as_str(), found[2].1), ("meta.enumerator", Code::MetaTooLong));
-        assert_eq!(
-            (found[2].2["max"].as_u64(), found[2].2["length"].as_u64()),
-            (Some(100), Some(101))
-        );
-        assert_eq!((found[3].0.as_str(), found[3].1), ("meta.device_id", Code::MetaControlChar));
-        assert_eq!(found.len(), 4);
-        let fine = Meta {
-            enumerator: Some("李".repeat(META_TEXT_MAX)),
-            device_id: Some("tianye:5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60".into()),
-            ..Meta::default()
-        };
-        assert_eq!(fine.problems(), vec![]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod checks;
 mod ids;
+mod meta;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -256,7 +257,7 @@ impl Form {
                     .with("value", shorten(&response.instance_id, 100)),
             );
         }
-        for p in response.meta.problems() {
+        for p in meta::meta_problems(&response.meta) {
             report.push(p);
         }
         let lang =
