@@ -140,6 +140,16 @@ fn uploads_without_a_valid_token_are_refused_before_their_body() {
     assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(20), "{waited:?}");
 }
 
+/// A connection to `addr`, or `None` after a short pause when none is made within 2 s
+/// (the server's queue is full): the attacker tries again.
+fn connect_soon(addr: &str) -> Option<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2));
+    if stream.is_err() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stream.ok()
+}
+
 /// One attacker's connections, until `stop`: each announces `length` bytes with no
 /// token and sends a byte every 10 s; when the server closes it, another is opened at
 /// once.
@@ -150,12 +160,7 @@ fn slow_tokenless_client(
     opened: Arc<AtomicUsize>,
 ) {
     while !stop.load(Ordering::Relaxed) {
-        let Ok(mut stream) =
-            TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2))
-        else {
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
-        };
+        let Some(mut stream) = connect_soon(&addr) else { continue };
         opened.fetch_add(1, Ordering::Relaxed);
         if stream.write_all(upload_head(&addr, length, "").as_bytes()).is_err() {
             continue;
@@ -175,12 +180,7 @@ fn slow_tokenless_client(
 /// One attacker's connections that send nothing at all, each reopened when closed.
 fn silent_client(addr: String, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
-        let Ok(mut stream) =
-            TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2))
-        else {
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
-        };
+        let Some(mut stream) = connect_soon(&addr) else { continue };
         while !stop.load(Ordering::Relaxed) {
             let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(1));
             if closed {

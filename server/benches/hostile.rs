@@ -82,14 +82,7 @@ impl ServerChild {
     }
 
     fn vm_hwm_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-            })
-            .unwrap_or(0)
+        common::vm_hwm_kib(&self.child.id().to_string())
     }
 }
 

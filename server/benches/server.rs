@@ -162,17 +162,6 @@ fn populate(dir: &Path, n: usize) {
     }
 }
 
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
 /// In the child: export `dir` to CSV under `out`, print the time and VmHWM.
 fn export_child(dir: &Path, out: &Path) {
     let start = Instant::now();
@@ -202,7 +191,7 @@ fn export_child(dir: &Path, out: &Path) {
         layout.tables.len(),
         bytes as f64 / 1e6,
         elapsed.as_secs_f64(),
-        vm_hwm_kib() as f64 / 1024.0
+        common::vm_hwm_kib("self") as f64 / 1024.0
     );
 }
 

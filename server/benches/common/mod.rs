@@ -49,3 +49,16 @@ pub(crate) fn open_with_team(dir: &Path) -> (AppState, String) {
         .expect("team token");
     (state, token)
 }
+
+/// The peak resident memory (VmHWM, KiB) of process `pid` (`"self"` for this one), or 0
+/// where it cannot be read.
+pub(crate) fn vm_hwm_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
