@@ -36,3 +36,13 @@ mod upload_limits;
 
 // Files of children's records: the data folder, the database and exports private.
 mod private_files;
+
+// A volunteer's day at 360 px: matrices as cards, roster members collapsing, nothing cut,
+// in Chinese and English (issue 27).
+mod phone_day;
+
+// The admin page: per-table CSV, titles, one time zone, phone width (issue 27).
+mod admin_page;
+
+// The embedding API's events: onSubmit, tianye-submit, tianye-change.
+mod portal_events;

@@ -1,0 +1,1 @@
+//! Tests being written in this change; see tests.rs for what this module covers.
