@@ -1,7 +1,10 @@
 //! The command line, run as a child process on the bundled questionnaires.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::Value;
+use tianye_tests::server::temp_dir;
 use tianye_tests::{bundled_forms, repo, tianye_bin};
 
 fn tianye(args: &[&str]) -> (i32, String, String) {
@@ -52,12 +55,171 @@ fn schema_prints_the_committed_json_schema() {
     assert_eq!(out.trim_end(), committed.trim_end());
 }
 
+/// The folders under `questionnaires/`, counted from the file system (not from the
+/// `form.json` files found, so a folder whose form went missing is noticed), sorted.
+fn questionnaire_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("questionnaires"))
+        .expect("read questionnaires/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The test cases of the questionnaire `form`: `cases/*.json` beside it, sorted.
+pub(crate) fn bundled_cases(form: &Path) -> Vec<PathBuf> {
+    let dir = form.parent().expect("form.json is in a folder").join("cases");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
+/// A problem as (path, code).
+pub(crate) type Found = (String, String);
+
+/// One problem of `tianye validate --json`, read through its `path` and `code` only: the
+/// keys every shape of a problem keeps (its message and params may change).
+fn path_and_code(problem: &Value) -> Found {
+    let text = |key: &str| match &problem[key] {
+        Value::String(s) => s.clone(),
+        other => panic!("a problem's {key} is not text: {other} in {problem}"),
+    };
+    (text("path"), text("code"))
+}
+
+/// Runs `tianye validate --json FORM CASES…`: its exit code, and each case's problems
+/// (sorted, duplicates kept), in the order of `cases`.
+pub(crate) fn validate_json(form: &Path, cases: &[PathBuf]) -> (i32, Vec<Vec<Found>>) {
+    let mut args = vec!["validate", "--json", form.to_str().expect("utf-8 path")];
+    args.extend(cases.iter().map(|c| c.to_str().expect("utf-8 path")));
+    let (code, out, err) = tianye(&args);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: not JSON: {l}")))
+        .collect();
+    assert_eq!(lines.len(), cases.len(), "one line per response:\n{out}{err}");
+    let found = lines
+        .iter()
+        .zip(cases)
+        .map(|(line, case)| {
+            if let Some(file) = line.get("file") {
+                assert_eq!(file.as_str(), case.to_str(), "lines in the order of the files");
+            }
+            let problems = line["problems"].as_array().unwrap_or_else(|| panic!("{line}"));
+            let mut found: Vec<Found> = problems.iter().map(path_and_code).collect();
+            found.sort();
+            found
+        })
+        .collect();
+    (code, found)
+}
+
+/// The problems the case file `case` expects (`expected.problems`), sorted.
+fn expected_problems(case: &Path) -> Vec<Found> {
+    let text = std::fs::read_to_string(case).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+    let case_json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+    let mut want: Vec<Found> = case_json["expected"]["problems"]
+        .as_array()
+        .map(|list| list.iter().map(path_and_code).collect())
+        .unwrap_or_default();
+    want.sort();
+    want
+}
+
+/// How the problems `found` for the case file `case` differ from those it expects, one
+/// line each; empty when they are the same (as a list: a problem reported twice differs
+/// from one expected once).
+pub(crate) fn case_differences(case: &Path, found: &[Found]) -> Vec<String> {
+    let want = expected_problems(case);
+    if want == found {
+        return Vec::new();
+    }
+    let name = case.strip_prefix(repo()).unwrap_or(case).display().to_string();
+    let mut out = Vec::new();
+    let count = |list: &[Found], p: &Found| list.iter().filter(|q| *q == p).count();
+    for p in want.iter().chain(found) {
+        let (w, f) = (count(&want, p), count(found, p));
+        let line = format!("{name}: {} at {:?}: expected {w} time(s), reported {f}", p.1, p.0);
+        if w != f && !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 #[test]
 fn bundled_questionnaires_check_clean() {
+    let dirs = questionnaire_dirs();
     let forms = bundled_forms();
+    // Every folder has its form.json, and there are the three bundled questionnaires.
+    let folders_of_forms: Vec<PathBuf> =
+        forms.iter().map(|f| f.parent().expect("a folder").to_owned()).collect();
+    assert_eq!(folders_of_forms, dirs, "a questionnaires/ folder without form.json");
+    assert!(forms.len() >= 3, "the three bundled questionnaires: {forms:?}");
     for form in &forms {
+        let cases = bundled_cases(form);
+        assert!(cases.len() >= 8, "{}: at least 8 cases, found {}", form.display(), cases.len());
         let (code, out, err) = tianye(&["check", "--strict", form.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {out}{err}", form.display());
+    }
+}
+
+#[test]
+fn validate_reports_exactly_the_problems_each_bundled_case_expects() {
+    let mut mismatches = Vec::new();
+    let mut compared = 0;
+    for form in bundled_forms() {
+        let cases = bundled_cases(&form);
+        assert!(!cases.is_empty(), "{}: no cases", form.display());
+        let (code, found) = validate_json(&form, &cases);
+        for (case, found) in cases.iter().zip(&found) {
+            mismatches.extend(case_differences(case, found));
+            compared += 1;
+        }
+        // Exit code 1 when any response has a problem, 0 when none has.
+        let any = cases.iter().any(|c| !expected_problems(c).is_empty());
+        assert_eq!(code, i32::from(any), "{}: exit code", form.display());
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(compared >= 24, "only {compared} cases compared");
+
+    // The comparison fails for a case that expects the wrong thing: a copy of a case
+    // with a problem left out of its expectation, and one with a problem added.
+    let form = bundled_forms().into_iter().next().expect("a questionnaire");
+    let case = bundled_cases(&form)
+        .into_iter()
+        .find(|c| expected_problems(c).len() >= 2)
+        .expect("a case expecting two problems");
+    let dir = temp_dir("tianye-cli-cases");
+    let mut case_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+    let original = case_json["expected"]["problems"].clone();
+    let dropped = dir.path().join("dropped.json");
+    case_json["expected"]["problems"].as_array_mut().unwrap().pop();
+    std::fs::write(&dropped, case_json.to_string()).unwrap();
+    let added = dir.path().join("added.json");
+    case_json["expected"]["problems"] = original;
+    case_json["expected"]["problems"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"path": "interview_date", "code": "required"}));
+    std::fs::write(&added, case_json.to_string()).unwrap();
+    let tampered = [case.clone(), dropped, added];
+    let (_, found) = validate_json(&form, &tampered);
+    assert_eq!(case_differences(&tampered[0], &found[0]), Vec::<String>::new());
+    for (copy, found) in tampered.iter().zip(&found).skip(1) {
+        let diff = case_differences(copy, found);
+        assert_eq!(diff.len(), 1, "{}: {diff:?}", copy.display());
     }
 }
 

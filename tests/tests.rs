@@ -1,7 +1,7 @@
 //! Tianye's integration tests, as one binary (so they link once). One module per area;
 //! add a module rather than a new test binary.
 
-// `tianye check` / `tianye validate` on the bundled questionnaires and their cases.
+// `tianye check` on the bundled questionnaires; `tianye validate` gives each case its expected problems.
 mod cli;
 
 // README's examples.

@@ -7,6 +7,8 @@ use std::process::Command;
 
 use tianye_tests::{bundled_forms, repo, tianye_bin};
 
+use crate::cli::{bundled_cases, case_differences, validate_json};
+
 fn tianye(args: &[&str]) -> (i32, String, String) {
     let out =
         Command::new(tianye_bin()).args(args).current_dir(repo()).output().expect("run tianye");
@@ -83,7 +85,8 @@ fn import_writes_the_questionnaire_and_strict_fails_on_warnings() {
 fn exported_bundled_questionnaires_check_and_validate_like_the_json() {
     let dir = temp_dir("export");
     let forms = bundled_forms();
-    assert!(!forms.is_empty());
+    assert!(forms.len() >= 3, "the bundled questionnaires: {forms:?}");
+    let mut compared = 0;
     for form in &forms {
         let id = form.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
         let xlsx = dir.join(format!("{id}.xlsx"));
@@ -93,20 +96,26 @@ fn exported_bundled_questionnaires_check_and_validate_like_the_json() {
         let (code, out, err) = tianye(&["check", "--strict", xlsx.to_str().unwrap()]);
         assert_eq!(code, 0, "{id}: {out}{err}");
 
-        let mut cases: Vec<String> = std::fs::read_dir(form.parent().unwrap().join("cases"))
-            .map(|d| d.flatten().map(|e| e.path().to_string_lossy().into_owned()).collect())
-            .unwrap_or_default();
-        cases.sort();
-        if cases.is_empty() {
-            continue;
-        }
+        let cases = bundled_cases(form);
+        assert!(!cases.is_empty(), "{id}: no cases");
         let run = |f: &str| {
             let mut args = vec!["validate", f];
-            args.extend(cases.iter().map(String::as_str));
+            args.extend(cases.iter().map(|c| c.to_str().expect("utf-8 path")));
             let (code, out, err) = tianye(&args);
             (code, out.replace(f, "FORM"), err.replace(f, "FORM"))
         };
         assert_eq!(run(xlsx.to_str().unwrap()), run(form.to_str().unwrap()), "{id}");
+        // Each verdict is also the one the cases expect, so both being wrong the same
+        // way fails too.
+        for questionnaire in [form, &xlsx] {
+            let (_, found) = validate_json(questionnaire, &cases);
+            for (case, found) in cases.iter().zip(&found) {
+                let diff = case_differences(case, found);
+                assert!(diff.is_empty(), "{}:\n{}", questionnaire.display(), diff.join("\n"));
+                compared += 1;
+            }
+        }
     }
+    assert!(compared >= 48, "only {compared} verdicts compared with their cases");
     std::fs::remove_dir_all(&dir).ok();
 }
