@@ -15,11 +15,14 @@
 //!   filled in). With `labels`, choice labels replace choice names.
 //! - Everything streams from the database: memory does not grow with the number of
 //!   submissions.
+//! - The CSV export also comes as one zip archive of every table, the codebook and a
+//!   README on how the tables join ([`csv_zip`]).
 //! - CSV text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //!   `@`, tab or carriage return) gets a leading `'` unless [`CsvCells::Raw`] is
 //!   asked for; numbers stay numbers ([`neutralise`]). XLSX cells are typed (text is
 //!   written as a string, never as a formula), so XLSX text is written as it is.
 
+mod archive;
 mod codebook;
 pub mod layout;
 mod sinks;
@@ -29,6 +32,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+pub use archive::{csv_zip, csv_zip_names};
 pub use codebook::{CODEBOOK_HEADERS, CSV_NOTE, codebook_csv, codebook_rows, codebook_xlsx};
 pub use layout::{Column, Layout, Source, Table};
 pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise};
@@ -77,6 +81,9 @@ pub enum ExportError {
     /// Writing XLSX failed.
     #[error("写入 XLSX 失败 / XLSX write failed: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// Writing a zip archive failed.
+    #[error("写入 zip 压缩包失败 / zip write failed: {0}")]
+    Zip(#[from] zip::result::ZipError),
     /// Reading the database failed.
     #[error(transparent)]
     Store(StoreError),
@@ -295,6 +302,20 @@ pub fn export_tables(
     options: &ExportOptions,
     sink: &mut dyn Sink,
 ) -> Result<u64, ExportError> {
+    export_tables_upto(store, layout, options, sink, i64::MAX).map(|(n, _)| n)
+}
+
+/// [`export_tables`] over the submissions stored up to `upto` (their `seq`, which only
+/// grows: submissions are never changed or removed), so that passes made one after
+/// another over the same store write the same submissions. Returns the number written
+/// and the last `seq` written (`None` when there was none).
+fn export_tables_upto(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    sink: &mut dyn Sink,
+    upto: i64,
+) -> Result<(u64, Option<i64>), ExportError> {
     for (t, table) in layout.tables.iter().enumerate() {
         if sink.wants(t) {
             let headers: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
@@ -302,7 +323,14 @@ pub fn export_tables(
         }
     }
     let mut cells = Vec::new();
+    let mut written = 0;
+    let mut last = None;
     let mut each = |sub: SubmissionRow| -> Result<(), BoxError> {
+        if sub.seq > upto {
+            return Ok(());
+        }
+        written += 1;
+        last = Some(sub.seq);
         let meta = parse_object(&sub.meta, &sub)?;
         let answers = parse_object(&sub.answers, &sub)?;
         for (t, table) in layout.tables.iter().enumerate() {
@@ -326,7 +354,8 @@ pub fn export_tables(
         }
         Ok(())
     };
-    Ok(store.scan_submissions(&layout.form_id, &mut each)?)
+    store.scan_submissions(&layout.form_id, &mut each)?;
+    Ok((written, last))
 }
 
 /// Writes every submission of `form_id` as one JSON object per line:

@@ -19,7 +19,7 @@ use crate::auth;
 use crate::error::{ApiCode, ApiError};
 use crate::export::{
     CsvCells, CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
-    export_jsonl, export_tables,
+    csv_zip, export_jsonl, export_tables,
 };
 use crate::store::TokenKind;
 
@@ -79,6 +79,7 @@ fn streamed(
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
+const ZIP: &str = "application/zip";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
@@ -92,7 +93,8 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 }
 
 /// `GET /api/v1/questionnaires/{id}/{file}` with `file` one of `export.csv`
-/// (`?table=REPEAT` for a repeat's table), `export.xlsx`, `export.jsonl`,
+/// (`?table=REPEAT` for a repeat's table), `export.zip` (every table's CSV, the
+/// codebook and a README, see [`csv_zip`]), `export.xlsx`, `export.jsonl`,
 /// `codebook.csv`, `codebook.xlsx`; `?labels=1` writes choice labels, `?lang=en` picks
 /// their language. CSV text that a spreadsheet would run as a formula gets a leading
 /// `'`; `?raw=1` writes CSV cells as they are (see [`CsvCells`]).
@@ -140,6 +142,9 @@ pub(super) async fn export(
                 sink.finish()
             })
         }
+        "export.zip" => streamed(ZIP, &format!("{id}-csv.zip"), move |out| {
+            csv_zip(store.as_ref(), &layout, &options, cells, out).map(|_| ())
+        }),
         "export.xlsx" => streamed(XLSX, &format!("{id}.xlsx"), move |out| {
             let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
             let mut sink = XlsxSink::new(&layout)?;
@@ -171,7 +176,8 @@ pub(super) async fn export(
 }
 
 /// `GET /api/v1/admin/overview`: submissions per questionnaire version, per team, per
-/// day.
+/// day (UTC+8), and each questionnaire's title (`zh`, `en`), versions and export
+/// tables (the main table first, then each repeat's).
 pub(super) async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -186,10 +192,22 @@ pub(super) async fn overview(
         .catalog
         .ids()
         .map(|id| {
+            let versions = state.catalog.versions(id);
+            // The title the teams see now: the current version's, else the newest kept.
+            let title = state.catalog.current(id).or(versions.last()).map(|v| {
+                let q = v.form.questionnaire();
+                json!({
+                    "zh": q.title.get("zh", &q.default_language),
+                    "en": q.title.get("en", &q.default_language),
+                })
+            });
+            let layout = Layout::new(id, versions);
             json!({
                 "id": id,
+                "title": title,
                 "current_version": state.catalog.current(id).map(|v| v.version()),
-                "versions": state.catalog.versions(id).iter().map(|v| v.version()).collect::<Vec<_>>(),
+                "versions": versions.iter().map(|v| v.version()).collect::<Vec<_>>(),
+                "tables": layout.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -1,0 +1,240 @@
+//! The CSV export as one zip archive: one CSV file per table (the main table, then
+//! each repeat's, named as `tianye export` names them), the codebook, and a bilingual
+//! `README.txt` saying what each file holds and how the tables join.
+//!
+//! What must stay true:
+//! - Memory does not grow with the data: the archive is written as a stream (sizes
+//!   after each entry's data, never a seek back), one table after another, each table
+//!   one pass over the store, as the single-table CSV export does.
+//! - Every table holds the same submissions: the main table's pass notes the last
+//!   submission it wrote, and the repeat tables' passes stop there, so uploads that
+//!   arrive meanwhile never give a repeat row whose response is not in the main table.
+//! - Cells are written as [`CsvCells`] says (formula-like text neutralised by default).
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use super::codebook::{CSV_NOTE, codebook_csv};
+use super::sinks::{CsvCells, CsvSink};
+use super::{ExportError, ExportOptions, Layout, export_tables_upto};
+use crate::store::Store;
+
+/// `name` with every character but ASCII letters, digits, `-`, `_` and `.` made `_`,
+/// so that no entry name is a path (`/`, `..`) or needs an encoding to unpack.
+fn plain(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect();
+    clean.trim_start_matches('.').to_owned()
+}
+
+/// The archive's file names, in the order written: one CSV per table of `layout`
+/// (`ID.csv` for the main table, `ID-REPEAT.csv` for each repeat's), then
+/// `ID-codebook.csv` and `README.txt`. Names are unique (`~2` is added to a clash).
+pub fn csv_zip_names(layout: &Layout) -> Vec<String> {
+    let id = plain(&layout.form_id);
+    let mut wanted: Vec<String> =
+        layout
+            .tables
+            .iter()
+            .map(|t| {
+                if t.is_main() {
+                    format!("{id}.csv")
+                } else {
+                    format!("{id}-{}.csv", plain(&t.name))
+                }
+            })
+            .collect();
+    wanted.push(format!("{id}-codebook.csv"));
+    wanted.push("README.txt".to_owned());
+    let mut taken = HashSet::new();
+    wanted
+        .into_iter()
+        .map(|name| {
+            let mut candidate = name.clone();
+            let mut n = 2;
+            while !taken.insert(candidate.to_lowercase()) {
+                let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
+                candidate = format!("{stem}~{n}.{ext}");
+                n += 1;
+            }
+            candidate
+        })
+        .collect()
+}
+
+/// The archive's `README.txt`: each file, what one row of it is, and the keys that
+/// join it to the others; then how CSV cells are written. Lines end in CRLF, for
+/// Notepad.
+fn readme(layout: &Layout, names: &[String], cells: CsvCells, submissions: u64) -> String {
+    let mut lines = vec![
+        format!("田野数据导出 / Tianye export: {}", layout.form_id),
+        format!("答卷 {submissions} 份 / {submissions} responses"),
+        String::new(),
+        "每个数据表一个 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）。".to_owned(),
+        "One CSV file per table (UTF-8 with a BOM, so Excel opens it as it is).".to_owned(),
+        String::new(),
+    ];
+    for (table, name) in layout.tables.iter().zip(names) {
+        lines.push(name.clone());
+        let r = &table.name;
+        let (zh, en) = if table.is_main() {
+            (
+                "主表：每份答卷一行，以 instance_id 标识；重复组的列给出该组的行数。".to_owned(),
+                "Main table: one row per response, identified by instance_id; a repeat's column holds its number of rows.".to_owned(),
+            )
+        } else if let [outer @ .., _] = table.repeat_path.as_slice()
+            && !outer.is_empty()
+        {
+            let p = outer.join(" / ");
+            (
+                format!(
+                    "重复组 {r}（嵌套在 {p} 中）：每行一条；instance_id 对应主表，parent_row 对应上一级重复组的行（如 2 或 2.1），row 为本行在其中的序号（从 1 起）。"
+                ),
+                format!(
+                    "Repeat {r} (inside {p}): one row per row; instance_id joins the main table, parent_row the enclosing repeat's row (e.g. 2 or 2.1), row numbers the row within it (from 1)."
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "重复组 {r}：每行一条；instance_id 对应主表，row 为本行在该答卷中的序号（从 1 起）。"
+                ),
+                format!(
+                    "Repeat {r}: one row per row; instance_id joins the main table, row numbers the row within its response (from 1)."
+                ),
+            )
+        };
+        lines.push(format!("  {zh}"));
+        lines.push(format!("  {en}"));
+    }
+    lines.push(names[layout.tables.len()].clone());
+    lines.push("  编码表：每列一行，含题目、选项编码与标签、跳转与校验条件。".to_owned());
+    lines.push(
+        "  Codebook: one row per column, with its question, choice codes and labels, relevance and checks."
+            .to_owned(),
+    );
+    lines.push(String::new());
+    match cells {
+        CsvCells::Neutralised => {
+            let (zh, en) = CSV_NOTE;
+            lines.push(zh.to_owned());
+            lines.push(en.to_owned());
+        }
+        CsvCells::Raw => {
+            lines.push(
+                "本压缩包中的 CSV 单元格按原样写出（?raw=1），以 = + - @ 开头的文本在 Excel、WPS 中可能被当作公式执行。"
+                    .to_owned(),
+            );
+            lines.push(
+                "The CSV cells in this archive are written as they are (?raw=1): text starting with = + - @ may run as a formula in Excel or WPS."
+                    .to_owned(),
+            );
+        }
+    }
+    lines.push(String::new());
+    lines.join("\r\n")
+}
+
+/// The time written on the archive's entries: now in Beijing time (UTC+8), as zip
+/// tools show an entry's time as it is, in no zone.
+fn entry_time() -> zip::DateTime {
+    let now = crate::time::now_utc8();
+    let (y, m, d) = now.date().ymd();
+    let secs = now.millis_of_day() / 1000;
+    let narrow = |v: u32| u8::try_from(v).unwrap_or(0);
+    u16::try_from(y)
+        .ok()
+        .and_then(|y| {
+            zip::DateTime::from_date_and_time(
+                y,
+                narrow(m),
+                narrow(d),
+                narrow(secs / 3600),
+                narrow(secs / 60 % 60),
+                narrow(secs % 60),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes the CSV export of `layout` as a zip archive to `out` (see the module docs);
+/// returns the number of submissions. Entries are deflated and marked `0600`, as
+/// `tianye export` writes its files.
+pub fn csv_zip(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    cells: CsvCells,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let names = csv_zip_names(layout);
+    let entry = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .unix_permissions(0o600)
+        .last_modified_time(entry_time());
+    let mut zip = ZipWriter::new_stream(out);
+    let mut upto = i64::MAX;
+    let mut submissions = 0;
+    for (t, name) in names.iter().enumerate().take(layout.tables.len()) {
+        zip.start_file(name.as_str(), entry)?;
+        let mut outputs: Vec<Option<&mut dyn Write>> =
+            (0..layout.tables.len()).map(|_| None).collect();
+        outputs[t] = Some(&mut zip);
+        let mut sink = CsvSink::with_cells(outputs, cells)?;
+        let (n, last) = export_tables_upto(store, layout, options, &mut sink, upto)?;
+        sink.finish()?;
+        if t == 0 {
+            // The main table is written first; the repeat tables stop where it stopped.
+            submissions = n;
+            upto = last.unwrap_or(i64::MIN);
+        }
+    }
+    let n = layout.tables.len();
+    zip.start_file(names[n].as_str(), entry)?;
+    codebook_csv(layout, &mut zip, cells)?;
+    zip.start_file(names[n + 1].as_str(), entry)?;
+    zip.write_all(readme(layout, &names, cells, submissions).as_bytes())?;
+    zip.finish()?.flush()?;
+    Ok(submissions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::export::Table;
+
+    fn table(name: &str, path: &[&str]) -> Table {
+        Table {
+            name: name.to_owned(),
+            repeat_path: path.iter().map(|s| (*s).to_owned()).collect(),
+            columns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn entry_names_are_plain_and_unique() {
+        assert_eq!(plain("member"), "member");
+        assert_eq!(plain("../成员/x"), "____x");
+        assert_eq!(plain(".hidden"), "hidden");
+        let layout = Layout {
+            form_id: "hh".to_owned(),
+            tables: vec![
+                table("hh", &[]),
+                table("codebook", &["codebook"]),
+                table("a/b", &["codebook", "a/b"]),
+            ],
+            variables: Vec::new(),
+        };
+        assert_eq!(
+            csv_zip_names(&layout),
+            ["hh.csv", "hh-codebook.csv", "hh-a_b.csv", "hh-codebook~2.csv", "README.txt"]
+        );
+    }
+}
