@@ -5,13 +5,14 @@
 //! cargo xtask serve      the main job: check the bundled questionnaires, build (if stale) and serve
 //! cargo xtask test       every test (installs the wasm target and test tools)
 //! cargo xtask ci         fmt --check, clippy -D warnings, then test (what .ci/run does)
-//! cargo xtask bench      the benchmarks whose figures README reports
+//! cargo xtask bench      the benchmarks whose figures README reports (--peers: beside SurveyJS, Enketo, ODK, pyxform)
 //! cargo xtask codegen    regenerate core/schema/questionnaire.schema.json (--check: fail if stale)
 //! ```
 
 mod demo_link;
 mod dist;
 mod fingerprint;
+mod peers;
 mod setup;
 mod tasks;
 

@@ -146,8 +146,12 @@ pub(crate) fn ci(args: &[String]) -> Result<()> {
     test(args)
 }
 
-/// The benchmarks whose figures README reports.
+/// The benchmarks whose figures README reports; with `--peers`, Tianye's figures beside
+/// its peers' instead (see [`crate::peers`]).
 pub(crate) fn bench(args: &[String]) -> Result<()> {
+    if args.iter().any(|a| a == "--peers") {
+        return crate::peers::bench(args);
+    }
     run(cargo().args(["bench", "-p", "tianye-core", "--bench", "engine", "--"]).args(args))?;
     run(cargo().args(["bench", "-p", "tianye-core", "--bench", "memory"]))?;
     run(cargo().args(["bench", "-p", "tianye-server", "--bench", "server"]))?;
