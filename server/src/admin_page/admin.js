@@ -1,17 +1,89 @@
 "use strict";
+// The overview page: signs in with the admin token (kept for this tab only), then shows
+// the counts, in one language at a time (Chinese unless English was chosen) and every
+// time in Beijing time (UTC+8), the zone the per-day counts are made in.
 const KEY = "tianye.admin_token";
+const LANG_KEY = "tianye.admin_lang";
 const $ = (id) => document.getElementById(id);
 
-function cell(row, text, cls) {
+// Every text of the page, [Chinese, English]; elements name theirs with data-t.
+const TEXT = {
+  page_title: ["田野 · 数据概览", "Tianye · Overview"],
+  heading: ["田野 · 数据概览", "Tianye · Overview"],
+  other_lang: ["English", "中文"],
+  token: ["管理员令牌", "Admin token"],
+  show: ["查看", "Show"],
+  total: ["答卷总数", "Total submissions"],
+  logout: ["退出", "Sign out"],
+  zone: ["本页时间均为北京时间（UTC+8）。", "All times on this page are Beijing time (UTC+8)."],
+  per_day: ["每日收到（北京时间）", "Received per day (Beijing time, UTC+8)"],
+  per_questionnaire: ["各问卷", "Per questionnaire"],
+  questionnaire: ["问卷", "Questionnaire"],
+  version: ["版本", "Version"],
+  submissions: ["答卷", "Submissions"],
+  export: ["导出", "Export"],
+  zip_note: [
+    "CSV 压缩包：每个数据表（主表和各重复组表）一个 CSV 文件，另有编码表和说明；各表以 instance_id 和 row 相互对应。",
+    "CSV zip: one CSV file per table (the main table and each repeat's), with the codebook and a README; the tables join on instance_id and row.",
+  ],
+  per_team: ["各调查队", "Per team"],
+  team: ["调查队", "Team"],
+  last_upload: ["最近上传（北京时间）", "Last upload (Beijing time, UTC+8)"],
+  token_state: ["令牌", "Token"],
+  active: ["有效", "active"],
+  revoked: ["已撤销", "revoked"],
+  csv_zip: ["CSV 压缩包（{n} 个表）", "CSV zip ({n} tables)"],
+  csv_zip_one: ["CSV 压缩包（1 个表）", "CSV zip (1 table)"],
+  tables: ["数据表：", "Tables: "],
+  codebook: ["编码表", "Codebook"],
+  chart: ["每日答卷数（北京时间）", "Submissions per day (Beijing time)"],
+  no_data: ["还没有答卷。", "No submissions yet."],
+};
+
+let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+let last = null; // the overview last shown, drawn again when the language changes
+
+function t(key, n) {
+  const text = TEXT[key][lang === "en" ? 1 : 0];
+  return n === undefined ? text : text.replace("{n}", n);
+}
+
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  document.title = t("page_title");
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  const other = $("lang");
+  other.textContent = t("other_lang");
+  other.lang = lang === "en" ? "zh" : "en";
+  if (last) render(last);
+}
+
+// An API error's message in the page's language.
+function message(body) {
+  return (lang === "en" ? body.message_en : body.message_zh) || body.message || "";
+}
+
+// `2026-07-01T01:30:00.123Z` (UTC, as the server records it) as Beijing time,
+// `2026-07-01 09:30`.
+function beijing(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+// A cell labelled with its column's heading (shown above the value when the table is
+// laid out as cards on a narrow screen).
+function cell(row, label, text, cls) {
   const td = row.insertCell();
-  td.textContent = text;
+  td.dataset.label = label;
+  if (text !== undefined) td.textContent = text;
   if (cls) td.className = cls;
   return td;
 }
 
 async function download(path, name) {
   const res = await fetch(path, { headers: { Authorization: "Bearer " + sessionStorage.getItem(KEY) } });
-  if (!res.ok) { $("error").textContent = (await res.json()).message; return; }
+  if (!res.ok) { $("error").textContent = message(await res.json()); return; }
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement("a");
   a.href = url; a.download = name; a.click();
@@ -26,16 +98,23 @@ function chart(days) {
   svg.setAttribute("width", Math.max(200, days.length * w + pad));
   svg.setAttribute("height", h + 2 * pad);
   svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "每日答卷数 / submissions per day");
+  svg.setAttribute("aria-label", t("chart"));
+  if (!days.length) {
+    const none = document.createElementNS(ns, "text");
+    none.setAttribute("x", 2); none.setAttribute("y", pad + h / 2);
+    none.setAttribute("class", "none");
+    none.textContent = t("no_data");
+    svg.appendChild(none);
+  }
   days.forEach((d, i) => {
     const bh = Math.round((d.count / max) * h);
     const r = document.createElementNS(ns, "rect");
     r.setAttribute("class", "bar");
     r.setAttribute("x", i * w + 2); r.setAttribute("y", pad + h - bh);
     r.setAttribute("width", w - 4); r.setAttribute("height", bh);
-    const t = document.createElementNS(ns, "title");
-    t.textContent = d.day + ": " + d.count;
-    r.appendChild(t);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = d.day + ": " + d.count;
+    r.appendChild(title);
     svg.appendChild(r);
     const n = document.createElementNS(ns, "text");
     n.setAttribute("x", i * w + 2); n.setAttribute("y", pad + h - bh - 3);
@@ -46,7 +125,64 @@ function chart(days) {
     l.textContent = d.day.slice(5);
     svg.appendChild(l);
   });
-  $("chart").replaceChildren(svg);
+  const box = $("chart");
+  box.replaceChildren(svg);
+  box.scrollLeft = box.scrollWidth; // the latest days first in view
+}
+
+function exportLinks(td, id, tables) {
+  const n = tables.length;
+  const links = [
+    ["export.zip", `${id}-csv.zip`, n === 1 ? t("csv_zip_one") : t("csv_zip", n)],
+    ["export.xlsx", `${id}.xlsx`, "XLSX"],
+    ["codebook.xlsx", `${id}-codebook.xlsx`, t("codebook")],
+  ];
+  for (const [file, name, label] of links) {
+    const a = document.createElement("a");
+    a.href = "#"; a.className = "dl"; a.textContent = label; a.dataset.file = file;
+    a.onclick = (e) => { e.preventDefault(); download(`/api/v1/questionnaires/${encodeURIComponent(id)}/${file}`, name); };
+    td.appendChild(a);
+  }
+  const list = document.createElement("small");
+  list.className = "tables";
+  list.textContent = t("tables") + tables.join(", ");
+  td.appendChild(list);
+}
+
+function render(body) {
+  $("total").textContent = body.total;
+  chart(body.by_day);
+  const forms = new Map((body.questionnaires || []).map((q) => [q.id, q]));
+  // Every questionnaire version with submissions, then each questionnaire with none.
+  const rows = body.by_version.map((v) => ({ id: v.form_id, version: v.version, count: v.count }));
+  for (const q of forms.values()) {
+    if (!rows.some((r) => r.id === q.id)) rows.push({ id: q.id, version: q.current_version || "—", count: 0 });
+  }
+  const vt = $("by-version").tBodies[0]; vt.replaceChildren();
+  for (const v of rows) {
+    const q = forms.get(v.id) || {};
+    const row = vt.insertRow();
+    const name = cell(row, t("questionnaire"), undefined, "q");
+    const title = document.createElement("span");
+    title.className = "title";
+    title.textContent = (q.title && (q.title[lang] || q.title.zh)) || v.id;
+    const id = document.createElement("small");
+    id.className = "id";
+    id.textContent = v.id;
+    name.append(title, " ", id);
+    cell(row, t("version"), v.version, "short");
+    cell(row, t("submissions"), v.count, "n short");
+    exportLinks(cell(row, t("export"), undefined, "links"), v.id, q.tables || [v.id]);
+  }
+  const tt = $("by-team").tBodies[0]; tt.replaceChildren();
+  for (const team of body.by_team) {
+    const row = tt.insertRow();
+    cell(row, t("team"), team.team);
+    cell(row, t("submissions"), team.count, "n short");
+    const when = cell(row, t("last_upload"), team.last_received_at ? beijing(team.last_received_at) : "—", "time");
+    if (team.last_received_at) when.title = team.last_received_at;
+    cell(row, t("token_state"), team.active ? t("active") : t("revoked"), "short");
+  }
 }
 
 async function show() {
@@ -55,35 +191,22 @@ async function show() {
   const res = await fetch("/api/v1/admin/overview", { headers: { Authorization: "Bearer " + token } });
   const body = await res.json();
   if (!res.ok) {
-    $("error").textContent = body.message;
+    $("error").textContent = message(body);
     sessionStorage.removeItem(KEY);
     $("content").hidden = true; $("login").hidden = false;
     return;
   }
   $("error").textContent = "";
   $("login").hidden = true; $("content").hidden = false;
-  $("total").textContent = body.total;
-  chart(body.by_day);
-  const vt = $("by-version").tBodies[0]; vt.replaceChildren();
-  for (const v of body.by_version) {
-    const row = vt.insertRow();
-    cell(row, v.form_id); cell(row, v.version); cell(row, v.count, "n");
-    const links = row.insertCell();
-    for (const [file, label] of [["export.xlsx", "XLSX"], ["export.csv", "CSV"], ["codebook.xlsx", "编码表 / codebook"]]) {
-      const a = document.createElement("a");
-      a.href = "#"; a.className = "dl"; a.textContent = label;
-      a.onclick = (e) => { e.preventDefault(); download(`/api/v1/questionnaires/${encodeURIComponent(v.form_id)}/${file}`, `${v.form_id}-${file}`); };
-      links.appendChild(a);
-    }
-  }
-  const tt = $("by-team").tBodies[0]; tt.replaceChildren();
-  for (const t of body.by_team) {
-    const row = tt.insertRow();
-    cell(row, t.team); cell(row, t.count, "n"); cell(row, t.last_received_at || "—");
-    cell(row, t.active ? "有效 / active" : "已撤销 / revoked");
-  }
+  last = body;
+  render(body);
 }
 
+$("lang").onclick = () => {
+  lang = lang === "en" ? "zh" : "en";
+  localStorage.setItem(LANG_KEY, lang);
+  applyLanguage();
+};
 $("login").onsubmit = (e) => {
   e.preventDefault();
   sessionStorage.setItem(KEY, $("token").value.trim());
@@ -93,6 +216,7 @@ $("login").onsubmit = (e) => {
 $("logout").onclick = (e) => {
   e.preventDefault();
   sessionStorage.removeItem(KEY);
+  last = null;
   $("content").hidden = true; $("login").hidden = false;
 };
 // A link of the form /admin#token=… signs in directly (the hash never reaches the server).
@@ -101,4 +225,5 @@ if (fromHash) {
   sessionStorage.setItem(KEY, fromHash);
   history.replaceState(null, "", location.pathname);
 }
+applyLanguage();
 show();
