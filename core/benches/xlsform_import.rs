@@ -1,5 +1,6 @@
-//! Importing a generated 10,000-question XLSForm (issue 5 asks for under 1 s; pyxform
-//! takes 3.9 s for the same size). Run with
+//! Importing a generated 10,000-question XLSForm (issue 5 asks for under 1 s; pyxform's
+//! time for the same form, whole process against `tianye import`, is measured by
+//! `cargo xtask bench --peers`). Run with
 //! `cargo bench -p tianye-core --features xlsform --bench xlsform_import`.
 //! Peak memory is measured by `cargo run --release -p tianye-core --features xlsform
 //! --example xlsform_peak` (the figure is in README).

@@ -318,9 +318,7 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
         "| **app shell** | | **{total_kib:.1}** (budget {BUDGET_KIB:.0}) | {:.1} |",
         total_br as f64 / 1024.0
     );
-    println!(
-        "\nPeers measured the same way on this machine: SurveyJS 2.5 core + UI + CSS 405 KiB, Enketo 285 KiB, ODK Web Forms 1,164 KiB; a bare Leptos + gloo-storage app about 62 KiB."
-    );
+    peer_sizes();
     if floor {
         let core = ["-p", "tianye-core", "--no-default-features", "--features", "wasm"];
         let engine = alone(&core, "tianye_core.wasm", "engine")?;
@@ -338,6 +336,34 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
         bail!("the app shell is {total_kib:.1} KiB gzip, over the {BUDGET_KIB:.0} KiB budget");
     }
     Ok(())
+}
+
+/// The peers' sizes from the last `cargo xtask bench --peers` on this machine (its
+/// size rows in `target/peers.md`, measured the same way), or how to measure them.
+fn peer_sizes() {
+    let path = setup::target_dir().join("peers.md");
+    let rows: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("gzip -9"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            format!("{} {}", cells.get(3).unwrap_or(&""), cells.get(4).unwrap_or(&""))
+        })
+        .collect();
+    if rows.is_empty() {
+        println!(
+            "\n同类产品的体积由 `cargo xtask bench --peers` 在本机测量 / the peers' sizes: run `cargo xtask bench --peers` (measured the same way, on this machine)"
+        );
+    } else {
+        println!(
+            "\nPeers, gzip -9, from the last `cargo xtask bench --peers` ({}):",
+            path.display()
+        );
+        for row in rows {
+            println!("- {row}");
+        }
+    }
 }
 
 /// Builds `artifact` (`args` as for [`build_wasm`]) the way `dist` builds the app, into
