@@ -2,13 +2,15 @@
 // use, converted by to-surveyjs.mjs. Prints `key value` lines for `cargo xtask bench --peers`.
 //
 //   node node-bench.mjs --form lbc_household/form.json --case CASE.json --large synthetic.json
-//                       [--runs N] [--build-runs N]
+//                       [--runs N] [--build-runs N] [--change-runs N]
 //
 // validate_ms: one complete household response checked from scratch: the data set on a
 //   built model (SurveyJS runs its conditions and calculations) and `validate()` over every
 //   page, as Tianye's bench runs `Form::validate` on a loaded form. The case must pass, as it
 //   does in Tianye: otherwise the conversion is wrong and the run fails, listing the errors.
-// build_ms: `new Model(json)` of the generated questionnaire (Tianye: `Form::from_json`).
+// build_ms: `new Model(json)` of the generated questionnaire (Tianye: `Form::from_json`);
+// heap_mib: what that model keeps on the heap; reevaluate_ms and gate_ms: one answer set
+// in it (an integer; the first gate, which hides or shows everything after it).
 // Each figure is the median of its runs after one run not counted.
 
 import { readFileSync } from 'node:fs';
@@ -46,7 +48,8 @@ const data = convertAnswers(form, read(opt('case')).response.answers);
 const survey = new Model(json);
 survey.data = data;
 if (!survey.validate(false, false)) {
-  const errors = survey.getAllQuestions(true)
+  survey.validate(true, false); // again, keeping each question's errors
+  const errors = survey.getAllQuestions(false, false, true)
     .filter((q) => q.errors.length)
     .map((q) => `${q.name}: ${q.errors.map((e) => e.text ?? e.getText()).join('; ')}`);
   console.error(`SurveyJS finds the valid case invalid (a conversion error):\n${errors.join('\n')}`);
@@ -65,3 +68,25 @@ const questions = (() => {
 })();
 console.log(`build_questions ${questions}`);
 report('build_ms', time(Number(opt('build-runs', 5)), () => new Model(large)));
+
+// Heap retained by the built model with its data open (with `node --expose-gc`).
+if (globalThis.gc) {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = new Model(large);
+  kept.setValue('q0', 'yes');
+  gc();
+  console.log(`heap_mib ${((process.memoryUsage().heapUsed - before) / 1048576).toFixed(1)}`);
+  kept.dispose();
+}
+
+// One answer changes in the built model: an integer (Tianye: `Session::set_answer`, 0.5 µs
+// in README), and the first gate, whose `no` hides every later question through the chain.
+const model = new Model(large);
+let n = 0;
+report('reevaluate_ms', time(Number(opt('change-runs', 7)), () => model.setValue('q2501', (n = (n + 1) % 100))));
+let flip = false;
+report('gate_ms', time(Number(opt('build-runs', 5)), () => {
+  flip = !flip;
+  model.setValue('q0', flip ? 'no' : 'yes');
+}));

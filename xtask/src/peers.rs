@@ -74,12 +74,27 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
         "--bench",
         "engine",
         "--",
-        "validate lbc_household complete response|5000-question questionnaire/load and check",
+        "validate lbc_household complete response|5000-question questionnaire",
     ]))?;
     let validate = criterion_median_ns("validate lbc_household complete response")? / 1e6;
-    let build = criterion_median_ns("5000-question questionnaire/load and check")? / 1e6;
+    let group = "5000-question questionnaire";
+    let build = criterion_median_ns(&format!("{group}/load and check"))? / 1e6;
+    let change =
+        criterion_median_ns(&format!("{group}/re-evaluate after one answer (integer)"))? / 1e6;
+    let gate = criterion_median_ns(&format!(
+        "{group}/re-evaluate after the first gate flips (hides or shows all)"
+    ))? / 1e6;
+    let memory =
+        output(cargo().args(["bench", "--quiet", "-p", "tianye-core", "--bench", "memory"]))?;
+    let retained = memory
+        .split("retained ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .context("the memory bench printed no retained heap")?;
     let node = key_values(&output(
         Command::new("node")
+            .arg("--expose-gc")
             .arg(peers.join("node-bench.mjs"))
             .arg("--form")
             .arg(lbc.join("form.json"))
@@ -101,6 +116,27 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
         "SurveyJS",
         node.get("build_ms").copied(),
         Unit::Ms,
+    );
+    figures.row(
+        "re-evaluate after one answer (an integer) changes in it (SurveyJS: `setValue`, median of 7)",
+        change,
+        "SurveyJS",
+        node.get("reevaluate_ms").copied(),
+        Unit::Ms,
+    );
+    figures.row(
+        "… one answer hides all 5,000 questions through a chain of 500 calculations (SurveyJS: median of 5)",
+        gate,
+        "SurveyJS",
+        node.get("gate_ms").copied(),
+        Unit::Ms,
+    );
+    figures.row(
+        "heap kept by that questionnaire with a response open (Tianye: dhat, `--bench memory`; SurveyJS: V8 heap after gc)",
+        retained,
+        "SurveyJS",
+        node.get("heap_mib").copied(),
+        Unit::Mib,
     );
 
     // 3: the XLSForm import, whole processes.
@@ -424,6 +460,7 @@ fn gzip_len(path: &Path) -> Result<usize> {
 enum Unit {
     Ms,
     Kib,
+    Mib,
 }
 
 fn show(value: f64, unit: Unit) -> String {
@@ -432,6 +469,7 @@ fn show(value: f64, unit: Unit) -> String {
         Unit::Ms if value < 10.0 => format!("{value:.1} ms"),
         Unit::Ms => format!("{value:.0} ms"),
         Unit::Kib => format!("{value:.1} KiB"),
+        Unit::Mib => format!("{value:.1} MiB"),
     }
 }
 
