@@ -4,8 +4,9 @@
 //!   bundled valid cases cloned with fresh `instance_id`s, sent by concurrent
 //!   keep-alive clients; every answer must be 201.
 //! - `export`: 100,000 stored `lbc_household` submissions exported to CSV (main table
-//!   and the roster table) in a child process, reporting the time and the child's peak
-//!   resident memory (VmHWM).
+//!   and the roster table), then as the admin page's CSV archive (`export.zip`), each
+//!   in a child process of its own, reporting the time and the child's peak resident
+//!   memory (VmHWM).
 //!
 //! ```sh
 //! cargo bench -p tianye-server --bench server              # both
@@ -20,7 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tianye_server::export::{CsvSink, ExportOptions, Layout, export_tables, table_path};
+use tianye_server::export::{
+    CsvCells, CsvSink, ExportOptions, Layout, csv_zip, export_tables, table_path,
+};
 use tianye_server::ingest::{Uploader, prepare};
 use tianye_server::store::Store;
 use tianye_server::{Catalog, SqliteStore, app, listen};
@@ -162,12 +165,29 @@ fn populate(dir: &Path, n: usize) {
     }
 }
 
-/// In the child: export `dir` to CSV under `out`, print the time and VmHWM.
-fn export_child(dir: &Path, out: &Path) {
+/// In the child: export `dir` to CSV under `out` (as one zip archive when `zip`), print
+/// the time and VmHWM.
+fn export_child(dir: &Path, out: &Path, zip: bool) {
     let start = Instant::now();
     let store = SqliteStore::open(dir).expect("open");
     let (catalog, _) = Catalog::load(&store, None).expect("catalog");
     let layout = Layout::new(FORM, catalog.versions(FORM));
+    if zip {
+        let path = out.join(format!("{FORM}-csv.zip"));
+        let file = std::fs::File::create(&path).expect("create");
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        let options = ExportOptions::default();
+        let n = csv_zip(&store, &layout, &options, CsvCells::Neutralised, &mut w).expect("zip");
+        w.flush().expect("flush");
+        println!(
+            "export: {n} submissions to a CSV zip ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+            layout.tables.len(),
+            std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6,
+            start.elapsed().as_secs_f64(),
+            common::vm_hwm_kib("self") as f64 / 1024.0
+        );
+        return;
+    }
     let main = out.join(format!("{FORM}.csv"));
     let outputs = layout
         .tables
@@ -200,13 +220,16 @@ fn export(n: usize) {
     let start = Instant::now();
     populate(dir.path(), n);
     println!("export: stored {n} submissions in {:.1} s (setup)", start.elapsed().as_secs_f64());
-    let out = tempfile::tempdir().expect("temp dir");
-    let status = Command::new(std::env::current_exe().expect("exe"))
-        .env("TIANYE_BENCH_EXPORT_CHILD", dir.path())
-        .env("TIANYE_BENCH_EXPORT_OUT", out.path())
-        .status()
-        .expect("child");
-    assert!(status.success());
+    for format in ["csv", "zip"] {
+        let out = tempfile::tempdir().expect("temp dir");
+        let status = Command::new(std::env::current_exe().expect("exe"))
+            .env("TIANYE_BENCH_EXPORT_CHILD", dir.path())
+            .env("TIANYE_BENCH_EXPORT_OUT", out.path())
+            .env("TIANYE_BENCH_EXPORT_FORMAT", format)
+            .status()
+            .expect("child");
+        assert!(status.success());
+    }
     std::thread::sleep(Duration::from_millis(10));
 }
 
@@ -214,7 +237,8 @@ fn main() {
     if let (Some(dir), Some(out)) =
         (std::env::var_os("TIANYE_BENCH_EXPORT_CHILD"), std::env::var_os("TIANYE_BENCH_EXPORT_OUT"))
     {
-        export_child(Path::new(&dir), Path::new(&out));
+        let zip = std::env::var_os("TIANYE_BENCH_EXPORT_FORMAT").is_some_and(|f| f == "zip");
+        export_child(Path::new(&dir), Path::new(&out), zip);
         return;
     }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
