@@ -179,7 +179,7 @@ fn the_csv_archive_holds_every_table_joinable_with_formulas_neutralised() {
     let raw = unzip(&raw);
     let raw_text: String = raw
         .iter()
-        .filter(|(n, _)| n.ends_with(".csv") && !n.contains("codebook"))
+        .filter(|(n, _)| ["nest.csv", "nest-member.csv", "nest-job.csv"].contains(&n.as_str()))
         .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
         .collect();
     for cell in ["\"=HYPERLINK(\"\"http://evil.example\"\")\"", ",+86 村,", ",@SUM(1)", ",-2+3"] {
