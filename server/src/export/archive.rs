@@ -18,7 +18,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::codebook::{CSV_NOTE, codebook_csv};
-use super::sinks::{CsvCells, CsvSink};
+use super::sinks::{BOM, CsvCells, CsvSink};
 use super::{ExportError, ExportOptions, Layout, export_tables_upto};
 use crate::store::Store;
 
@@ -73,7 +73,7 @@ pub fn csv_zip_names(layout: &Layout) -> Vec<String> {
 fn readme(layout: &Layout, names: &[String], cells: CsvCells, submissions: u64) -> String {
     let mut lines = vec![
         format!("田野数据导出 / Tianye export: {}", layout.form_id),
-        format!("答卷 {submissions} 份 / {submissions} responses"),
+        format!("答卷份数 / Responses: {submissions}"),
         String::new(),
         "每个数据表一个 CSV 文件（UTF-8，带 BOM，Excel 可直接打开）。".to_owned(),
         "One CSV file per table (UTF-8 with a BOM, so Excel opens it as it is).".to_owned(),
@@ -199,6 +199,8 @@ pub fn csv_zip(
     zip.start_file(names[n].as_str(), entry)?;
     codebook_csv(layout, &mut zip, cells)?;
     zip.start_file(names[n + 1].as_str(), entry)?;
+    // With a BOM, as the CSV files: Windows' Notepad then reads it as UTF-8.
+    zip.write_all(BOM)?;
     zip.write_all(readme(layout, &names, cells, submissions).as_bytes())?;
     zip.finish()?.flush()?;
     Ok(submissions)
