@@ -208,9 +208,101 @@ pub fn csv_zip(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::io::{Cursor, Read};
 
+    use super::*;
     use crate::export::Table;
+    use crate::ingest::{Uploader, prepare};
+    use crate::{Catalog, SqliteStore};
+
+    const FORM: &str = r#"{"id": "hh", "version": "1", "title": "户",
+      "items": [
+        {"type": "text", "name": "village", "label": "村"},
+        {"type": "repeat", "name": "kid", "label": "孩子", "items": [
+          {"type": "text", "name": "kid_name", "label": "姓名"}]}]}"#;
+
+    /// An output that stores, through `store`, the response `late` as soon as the
+    /// archive's roster entry begins: an upload arriving between two passes.
+    struct UploadMidway<'a> {
+        out: Vec<u8>,
+        store: &'a SqliteStore,
+        catalog: &'a Catalog,
+        late: Option<String>,
+    }
+
+    impl Write for UploadMidway<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.windows(10).any(|w| w == b"hh-kid.csv")
+                && let Some(raw) = self.late.take()
+            {
+                let who = Uploader { team: "一队".into(), token_id: None };
+                let s = prepare(self.catalog, &raw, &who).expect("a valid response");
+                self.store.submit(s).blocking_recv().expect("writer").expect("stored");
+            }
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn response(id: &str, kids: &[&str]) -> String {
+        serde_json::json!({
+            "instance_id": id,
+            "questionnaire": {"id": "hh", "version": "1"},
+            "status": "complete",
+            "answers": {"village": "石门村", "kid": kids.iter().map(|k| serde_json::json!({"kid_name": k})).collect::<Vec<_>>()},
+            "meta": {"started_at": "2026-07-01T09:30:00+08:00", "submitted_at": "2026-07-01T09:45:00+08:00"}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn an_upload_between_passes_is_in_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let forms = dir.path().join("forms");
+        std::fs::create_dir_all(forms.join("hh")).unwrap();
+        std::fs::write(forms.join("hh/form.json"), FORM).unwrap();
+        let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+        let (catalog, _) = Catalog::load(&store, Some(&forms)).unwrap();
+        let who = Uploader { team: "一队".into(), token_id: None };
+        let first = "00000000-0000-4000-8000-000000000001";
+        let s = prepare(&catalog, &response(first, &["小明", "小红"]), &who).unwrap();
+        store.submit(s).blocking_recv().unwrap().unwrap();
+        let late_id = "00000000-0000-4000-8000-000000000002";
+        let mut out = UploadMidway {
+            out: Vec::new(),
+            store: &store,
+            catalog: &catalog,
+            late: Some(response(late_id, &["小刚"])),
+        };
+        let layout = Layout::new("hh", catalog.versions("hh"));
+        let n =
+            csv_zip(&store, &layout, &ExportOptions::default(), CsvCells::Neutralised, &mut out)
+                .unwrap();
+        assert_eq!(n, 1);
+        assert!(out.late.is_none(), "the late upload was stored midway");
+        let mut archive = zip::ZipArchive::new(Cursor::new(out.out)).unwrap();
+        let mut kids = String::new();
+        archive.by_name("hh-kid.csv").unwrap().read_to_string(&mut kids).unwrap();
+        assert!(kids.contains("小明") && kids.contains("小红"), "{kids}");
+        assert!(
+            !kids.contains(late_id),
+            "a roster row whose response is not in the main table:\n{kids}"
+        );
+        // The next export has it in both.
+        let mut again = Vec::new();
+        csv_zip(&store, &layout, &ExportOptions::default(), CsvCells::Neutralised, &mut again)
+            .unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(again)).unwrap();
+        for name in ["hh.csv", "hh-kid.csv"] {
+            let mut text = String::new();
+            archive.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+            assert!(text.contains(late_id), "{name}: {text}");
+        }
+    }
 
     fn table(name: &str, path: &[&str]) -> Table {
         Table {
