@@ -9,7 +9,7 @@ use tianye_core::Loc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::{current, hidden, input_id, label, label_id, messages, path_of, problem_list};
+use super::{current, hidden, input_id, label, label_id, path_of};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
 
@@ -49,10 +49,12 @@ fn offered_now(st: FormState, loc: &Loc) -> Vec<(String, String, bool)> {
         .collect()
 }
 
-/// Whether `answer` (one choice's name, or a list of them) holds `name`.
+/// Whether `answer` (one choice's name, a list of them, or a number) holds `name`.
 fn is_chosen(answer: &Json, name: &str) -> bool {
     match answer {
         Json::String(v) => v == name,
+        // A rating's star.
+        Json::Number(n) => n.to_string() == name,
         Json::Array(list) => list.iter().any(|v| v.as_str() == Some(name)),
         _ => false,
     }
@@ -230,53 +232,31 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     }
 }
 
-/// Stars from 1 to the field's scale: a group of radios (`role="radiogroup"`), each
-/// named "n / scale" and checked when it is the answer. Tab reaches every star; the
-/// arrow keys, Home and End move along the stars and choose, as in a group of radios.
+/// Stars from 1 to the field's scale: a group of radios, each named "n / scale"; the
+/// style sheet lights the stars up to the one chosen. The browser gives them the keys
+/// of any group of radios: Tab reaches the group, the arrows move along and choose.
 pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
     let scale = st.form().field(loc.field).rules.scale.unwrap_or(5);
-    let value = current(st, &loc);
     let id = input_id(st, &loc);
+    let name = format!("{id}-group");
     let path = path_of(st, &loc);
-    let choose = {
+    let answer = st.session.with_value(|s| s.answer(&loc));
+    let set = {
         let loc = loc.clone();
-        move |n: u32| st.set(&loc, &json!(n))
-    };
-    // The star the key moves to, chosen and focused.
-    let on_key = {
-        let choose = choose.clone();
-        move |ev: web_sys::KeyboardEvent| {
-            let now = value.with_untracked(Json::as_u64).map_or(0, |n| n as u32);
-            let to = match ev.key().as_str() {
-                "ArrowRight" | "ArrowUp" => (now + 1).min(scale),
-                "ArrowLeft" | "ArrowDown" => now.saturating_sub(1).max(1),
-                "Home" => 1,
-                "End" => scale,
-                _ => return,
-            };
-            ev.prevent_default();
-            choose(to);
-            let star = event_target::<web_sys::Element>(&ev)
-                .parent_element()
-                .and_then(|group| group.children().item(to - 1))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(star) = star {
-                let _ = star.focus();
-            }
-        }
+        move |v: String| st.set(&loc, &v.parse::<u32>().map_or(Json::Null, |n| json!(n)))
     };
     view! {
-        <div class="rating" id=id role="radiogroup" aria-labelledby=label_id(st, &loc) on:keydown=on_key>
+        <div class="rating" id=id role="radiogroup" aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
+            on:change=move |ev| set(event_target_value(&ev))
+            on:focusout=move |_| st.leave(&path)
+        >
             {(1..=scale).map(|n| {
-                let choose = choose.clone();
-                let leave = path.clone();
+                let v = n.to_string();
                 view! {
-                    <button type="button" class="star" role="radio" aria-label=format!("{n} / {scale}")
-                        aria-checked=move || value.with(|v| v.as_u64() == Some(u64::from(n))).to_string()
-                        class:on=move || value.with(|v| v.as_f64().is_some_and(|x| x >= f64::from(n)))
-                        on:click=move |_| choose(n)
-                        on:blur=move |_| st.leave(&leave)
-                    >"★"</button>
+                    <label class="star">
+                        <input type="radio" name=name.clone() checked=is_chosen(&answer, &v) value=v aria-label=format!("{n} / {scale}")/>
+                        "★"
+                    </label>
                 }
             }).collect_view()}
         </div>
@@ -306,7 +286,9 @@ pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
             st.set(&loc, &json!(names));
         }
     };
-    let lang = move || st.app.lang();
+    // A change of language builds the page again.
+    let lang = st.app.lang_untracked();
+    let (up_text, down_text) = (t(Key::MoveUp, &lang), t(Key::MoveDown, &lang));
     view! {
         <ol class="rank" id=id>
             {move || {
@@ -317,8 +299,8 @@ pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
                     view! {
                         <li>
                             <span>{l}</span>
-                            <button type="button" disabled=i == 0 on:click=move |_| up(i.saturating_sub(1), i)>{move || t(Key::MoveUp, &lang())}</button>
-                            <button type="button" disabled=i + 1 == n on:click=move |_| down(i, i + 1)>{move || t(Key::MoveDown, &lang())}</button>
+                            <button type="button" disabled=i == 0 on:click=move |_| up(i.saturating_sub(1), i)>{up_text}</button>
+                            <button type="button" disabled=i + 1 == n on:click=move |_| down(i, i + 1)>{down_text}</button>
                         </li>
                     }
                 }).collect_view()
@@ -327,49 +309,20 @@ pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
     }
 }
 
-/// A matrix: a table whose rows are single-choice questions sharing one choice list.
+/// A matrix: rows of single-choice questions sharing one choice list. Each row is a
+/// question of its own (as ODK Collect shows a matrix on a phone): its label on a line
+/// of its own, its choices a group of radios labelled by that label, each choice named
+/// by its column's heading, so a row reads whole at any width. The style sheet sets the
+/// rows out as a table's on a wide screen.
 pub(crate) fn matrix(st: FormState, loc: Loc) -> impl IntoView {
-    let form = st.form();
     let hidden = hidden(st, &loc);
     let title = label(st, &loc);
-    let rows: Vec<Loc> =
-        form.field(loc.field).children.iter().map(|&c| Loc::new(c, loc.rows.clone())).collect();
-    let head = offered(st, rows.first().unwrap_or(&loc));
     let id = dom_id(st, &loc);
+    let rows = st.form().field(loc.field).children.clone();
     view! {
         <fieldset class="matrix" id=id class:hidden=hidden>
             <legend>{title}</legend>
-            <table>
-                <thead><tr><th></th>{move || head.get().into_iter().map(|(_, l)| view! { <th scope="col">{l}</th> }).collect_view()}</tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|row| {
-                        let row_label = label(st, &row);
-                        let value = current(st, &row);
-                        let choices = offered(st, &row);
-                        let msgs = messages(st, &row);
-                        let name = input_id(st, &row);
-                        let path = path_of(st, &row);
-                        let row_id = dom_id(st, &row);
-                        view! {
-                            <tr id=row_id class:invalid=move || !msgs.with(Vec::is_empty)>
-                                <th scope="row">{row_label}{problem_list(msgs)}</th>
-                                {move || choices.get().into_iter().map(|(n, l)| {
-                                    let row = row.clone();
-                                    let checked = n.clone();
-                                    let leave = path.clone();
-                                    view! {
-                                        <td><label class="cell"><input type="radio" name=name.clone() value=n.clone() aria-label=l
-                                            prop:checked=move || value.with(|v| v.as_str() == Some(&checked))
-                                            on:change=move |_| st.set(&row, &json!(n))
-                                            on:blur=move |_| st.leave(&leave)
-                                        /></label></td>
-                                    }
-                                }).collect_view()}
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            {rows.into_iter().map(|row| super::question(st, Loc::new(row, loc.rows.clone()), select_one)).collect_view()}
         </fieldset>
     }
 }

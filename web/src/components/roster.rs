@@ -1,13 +1,22 @@
 //! Repeats: household rosters with a card per row, titled by the row's label (a
 //! member's name), with add and remove buttons; a count answer drives the rows.
+//!
+//! A card is a `<details>`: a row answered without problems shows one line (its title,
+//! its first choice and first computed value: a member's name, relation and age) and
+//! opens with a tap; a new row, or one with problems, is open. The browser does the
+//! opening and closing (keyboard and screen readers included); the app only chooses
+//! which cards start open, and opens a card when problems come to be shown in it.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use tianye_core::Loc;
+use tianye_core::schema::ItemType;
 
 use super::{field_view, hidden, label, messages, problem_list};
 use crate::i18n::{Key, t};
 use crate::pages::form::{FormState, dom_id};
-use crate::state::answers::row_title;
+use crate::state::answers::{answer_text, row_title};
 
 pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let form = st.form();
@@ -33,6 +42,9 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let remove_text = t(Key::RemoveRow, &lang);
     let add_text = t(Key::AddRow, &lang);
     let add_loc = loc.clone();
+    // The paths of the response's problems as the roster is shown, for which rows open.
+    let problems: Arc<Vec<String>> =
+        Arc::new(st.all_problems().into_iter().map(|p| p.path).collect());
     let can_add = move || !counted && max_rows.is_none_or(|m| count.get() < m);
     view! {
         <section class="roster" id=id class:hidden=hidden>
@@ -75,18 +87,34 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                         })
                     };
                     let children = children.clone();
+                    let locs: Vec<Loc> = children.iter().map(|&c| Loc::new(c, rows.clone())).collect();
+                    // Open: a new row (nothing answered), or one with a problem (a
+                    // question left unanswered is one) when the roster was shown.
+                    let open = !has_answers()
+                        || st.session.with_value(|s| {
+                            locs.first().is_some_and(|first| {
+                                let path = s.path(first);
+                                let row = path.rsplit_once('.').map_or("", |(row, _)| row);
+                                problems.iter().any(|p| p.strip_prefix(row).is_some_and(|p| p.starts_with('.')))
+                            })
+                        });
+                    let line = {
+                        let locs = locs.clone();
+                        let lang = lang.clone();
+                        move || summary_line(st, &locs, &lang)
+                    };
                     view! {
-                        <article class="row-card">
-                            <header>
-                                <h3>{heading}</h3>
-                                {(!counted).then(|| view! {
+                        <details class="row-card" open=open use:open_on_problems=(st, locs)>
+                            <summary><h3>{heading}</h3><span class="row-sum">{line}</span></summary>
+                            {(!counted).then(|| view! {
+                                <header>
                                     <button type="button" class="link danger"
                                         on:click=move |_| st.remove_row(&remove_loc, i, has_answers())
                                     >{remove_text}</button>
-                                })}
-                            </header>
+                                </header>
+                            })}
                             {children.into_iter().map(|c| field_view(st, c, rows.clone())).collect_view()}
-                        </article>
+                        </details>
                     }
                 }
             </For>
@@ -97,4 +125,51 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// The line under a row's title: the answers of the first choice question and of the
+/// first computed value (with its label) among the row's questions at `locs`, those
+/// that are answered; re-read when they change.
+fn summary_line(st: FormState, locs: &[Loc], lang: &str) -> String {
+    let form = st.form();
+    let mut parts: Vec<String> = Vec::new();
+    let (mut choice, mut computed) = (false, false);
+    for loc in locs {
+        st.track(loc);
+        let kind = form.field(loc.field).kind;
+        let first = match kind {
+            ItemType::SelectOne => !std::mem::replace(&mut choice, true),
+            ItemType::Calculate => !std::mem::replace(&mut computed, true),
+            _ => false,
+        };
+        if !first {
+            continue;
+        }
+        st.session.with_value(|s| {
+            let text = answer_text(s, loc, lang);
+            if s.is_relevant(loc) && !text.is_empty() {
+                parts.push(if kind == ItemType::Calculate {
+                    format!("{} {text}", s.label(loc, lang))
+                } else {
+                    text
+                });
+            }
+        });
+    }
+    parts.join(" · ")
+}
+
+/// Opens the row card `el` when the problems shown under one of its questions (at
+/// `locs`, the row's own questions) change: a problem found there is not left folded
+/// away, where going to it could not show it.
+fn open_on_problems(el: web_sys::Element, (st, locs): (FormState, Vec<Loc>)) {
+    let effect = RenderEffect::new(move |built: Option<()>| {
+        for loc in &locs {
+            st.track_problems(loc);
+        }
+        if built.is_some() {
+            let _ = el.set_attribute("open", "");
+        }
+    });
+    Owner::on_cleanup(move || drop(effect));
 }
