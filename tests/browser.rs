@@ -273,7 +273,7 @@ async fn pick_date(b: &Browser, name: &str, iso: &str) {
 }
 
 async fn matrix(b: &Browser, row: &str, value: &str) {
-    b.click(&format!("input[name='q-{row}-input'][value='{value}']")).await;
+    b.click(&format!("#q-{row}-input input[value='{value}']")).await;
 }
 
 /// Goes to the next page; waits for `first` (an item of that page) to show.
@@ -1649,8 +1649,13 @@ fn a_portal_embeds_forms_that_keep_their_answers_apart() {
 /// scrolls sideways or a box sticking out of the screen (unless inside a box made to
 /// scroll sideways), a control whose tap target (the control, or the label holding it)
 /// is under 44 × 44 px, a control or a group of choices without a label, one the
-/// keyboard cannot reach, a progress bar that does not say how far it is.
-/// Questions skipped while off screen (`content-visibility`) are laid out first.
+/// keyboard cannot reach, a progress bar that does not say how far it is; text cut (a
+/// heading, a label or a button whose text overflows its box, ellipsised or not, a
+/// placeholder longer than its box), a button on more than two lines (a pager's on more
+/// than one); a matrix row whose label is narrower than 200 px (or 60% of the screen)
+/// or whose choices do not show their column's heading.
+/// Questions skipped while off screen (`content-visibility`) are laid out first; what
+/// a folded card (`<details>`) holds is not shown, so not looked at.
 const PHONE_AUDIT: &str = r"
 if (!document.getElementById('e2e-all-laid-out')) {
   const s = document.createElement('style');
@@ -1670,7 +1675,7 @@ const describe = (e) => {
 };
 const shown = (e) => {
   const r = e.getBoundingClientRect();
-  return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+  return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' && e.checkVisibility();
 };
 const sticksOut = (e) => {
   const r = e.getBoundingClientRect();
@@ -1691,7 +1696,7 @@ for (const e of document.body.querySelectorAll('*')) {
   const r = e.getBoundingClientRect();
   out.push(`${describe(e)} sticks out of the screen (${Math.round(r.left)} to ${Math.round(r.right)} px)`);
 }
-const controls = 'input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=radio], [role=checkbox]';
+const controls = 'input:not([type=hidden]), select, textarea, button, a[href], summary, [role=button], [role=radio], [role=checkbox]';
 for (const e of document.body.querySelectorAll(controls)) {
   const target = e.closest('label') || e;
   if (!shown(target)) continue;
@@ -1704,7 +1709,7 @@ for (const e of document.body.querySelectorAll(controls)) {
   for (const id of (e.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)) {
     name += document.getElementById(id)?.textContent || '';
   }
-  if (e.matches('button, a, [role=button]')) name = name.trim() || e.textContent;
+  if (e.matches('button, a, summary, [role=button]')) name = name.trim() || e.textContent;
   if (!name.trim()) out.push(`${describe(e)} has no label`);
   if (e.tabIndex < 0 && !e.disabled) out.push(`${describe(e)} cannot be reached with the keyboard`);
 }
@@ -1720,11 +1725,53 @@ for (const e of document.body.querySelectorAll('[role=radiogroup], [role=group],
     out.push(`${describe(e)} does not say how far it is`);
   }
 }
+// Text cut or wrapped too far.
+const text = (e) => e.textContent.trim().slice(0, 40);
+const lines = (e) => {
+  const r = document.createRange();
+  r.selectNodeContents(e);
+  return new Set([...r.getClientRects()].map((l) => Math.round(l.top))).size;
+};
+for (const e of document.body.querySelectorAll('h1, h2, h3, legend, summary, button, .q-label, .choice')) {
+  if (!shown(e)) continue;
+  if (e.scrollWidth > e.clientWidth + 1) out.push(`${describe(e)}: its text is cut (${text(e)})`);
+  // A button of plain text (not a list's entry, which holds lines of its own).
+  if (e.matches('button') && !e.childElementCount && lines(e) > (e.closest('.pager') ? 1 : 2)) {
+    out.push(`${describe(e)}: its text is on ${lines(e)} lines (${text(e)})`);
+  }
+}
+const ctx = document.createElement('canvas').getContext('2d');
+for (const e of document.body.querySelectorAll('input[placeholder]')) {
+  if (!shown(e) || !e.placeholder) continue;
+  const ph = getComputedStyle(e, '::placeholder'), box = getComputedStyle(e);
+  ctx.font = `${ph.fontWeight} ${ph.fontSize} ${ph.fontFamily}`;
+  const room = e.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+  if (ctx.measureText(e.placeholder).width > room + 1) out.push(`${describe(e)}: its placeholder is cut (${e.placeholder})`);
+}
+// A matrix's rows: a label to read, choices that say which column they are.
+for (const e of document.body.querySelectorAll('.matrix input[type=radio]')) {
+  if (!shown(e)) continue;
+  const group = e.closest('[role=radiogroup]');
+  const label = group ? document.getElementById(group.getAttribute('aria-labelledby'))
+    : e.closest('tr')?.querySelector('th[scope=row]');
+  const width = label ? label.getBoundingClientRect().width : 0;
+  if (width < Math.min(200, 0.6 * vw)) out.push(`${describe(e)}: its row's label is ${Math.round(width)} px wide`);
+  const heading = e.closest('label')?.innerText.trim();
+  if (!heading) out.push(`${describe(e)} shows no column heading`);
+}
 return out;
 ";
 
-/// Runs [`PHONE_AUDIT`] on the page shown, noting what it finds under `where_`.
+/// Runs [`PHONE_AUDIT`] on the page shown, at 360 × 640 CSS px, noting what it finds
+/// under `where_`.
 async fn audit_phone_page(b: &Browser, where_: &str, found: &mut Vec<String>) {
+    // Set again for each page: chromedriver puts back its own phone's screen
+    // (`PHONE`) on each page load.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
+    )
+    .await;
     let lines = b.js(PHONE_AUDIT, vec![]).await;
     for line in lines.as_array().expect("a list") {
         found.push(format!("{where_}: {}", line.as_str().unwrap_or_default()));
@@ -1805,18 +1852,18 @@ fn every_page_fits_a_360_px_phone_with_labelled_keyboard_controls_at_least_44_px
         ids.push("lbc_all_types".to_owned());
         let site = Site::start_with(forms.path());
         let b = site.browser().await;
-        // A small phone: 360 × 640 CSS px.
-        b.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
-        )
-        .await;
+        // A small phone, 360 × 640 CSS px: the audit sets it on each page.
         open_team_link(&b, &site).await;
         // The audit itself sees what it looks for: a box too wide, a small unlabelled
-        // input the keyboard skips.
+        // input the keyboard skips, a heading cut, a button on three lines, a matrix
+        // row's label 35 px wide beside a choice showing no heading.
         b.js(
             "const d = document.createElement('div'); d.id = 'e2e-bad'; d.style.width = '500px';
-             d.innerHTML = '<input tabindex=\"-1\" style=\"width: 20px\">';
+             d.innerHTML = '<input tabindex=\"-1\" style=\"width: 20px\">'
+               + '<h2 style=\"width: 60px; overflow: hidden; white-space: nowrap\">农村留守儿童家庭</h2>'
+               + '<button style=\"width: 90px\">Go to the first problem</button>'
+               + '<fieldset class=\"matrix\"><table><tr><th scope=\"row\" style=\"width: 35px\">限制孩子玩手机</th>'
+               + '<td><label style=\"display: block; padding: 12px\"><input type=\"radio\" aria-label=\"从不\"></label></td></tr></table></fieldset>';
              document.querySelector('.home').append(d);",
             vec![],
         )
@@ -1830,6 +1877,10 @@ fn every_page_fits_a_360_px_phone_with_labelled_keyboard_controls_at_least_44_px
             "tap target 20 ×",
             "has no label",
             "cannot be reached with the keyboard",
+            "its text is cut (农村留守儿童家庭)",
+            "lines (Go to the first problem)",
+            "its row's label is 35 px wide",
+            "shows no column heading",
         ] {
             assert!(found.iter().any(|l| l.contains(expected)), "{expected}: {found:?}");
         }
