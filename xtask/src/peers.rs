@@ -53,7 +53,7 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
     run(cargo()
         .args(["bench", "-p", "tianye-tests", "--bench", "peers_browser", "--"])
         .args(["--inputs".as_ref(), inputs.as_os_str()]))?;
-    crate::dist::dist_unless_current()?;
+    let dist = app_copy(&out)?;
     let lbc = root().join("questionnaires/lbc_household");
     let case = lbc.join("cases/01-valid-both-parents-away.json");
     for (name, form) in [
@@ -168,16 +168,21 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
 
     // 4: the browser.
     eprintln!("\n== 浏览器 / the browser ==");
-    let ours = output(cargo().args([
-        "bench",
-        "-p",
-        "tianye-tests",
-        "--bench",
-        "browser_perf",
-        "--",
-        "--only",
-        "1,2,3",
-    ]))?;
+    let ours = output(
+        cargo()
+            .args([
+                "bench",
+                "-p",
+                "tianye-tests",
+                "--bench",
+                "browser_perf",
+                "--",
+                "--only",
+                "1,2,3",
+                "--dist",
+            ])
+            .arg(&dist),
+    )?;
     let theirs = key_values(&output(
         cargo()
             .args(["bench", "-p", "tianye-tests", "--bench", "peers_browser", "--"])
@@ -226,10 +231,8 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
 
     // 5: what the browser downloads first.
     eprintln!("\n== 体积 / size ==");
-    let shell: Result<usize> = ["tianye_bg.wasm", "tianye.js", "style.css"]
-        .iter()
-        .map(|f| gzip_len(&crate::dist::dist_dir().join(f)))
-        .sum();
+    let shell: Result<usize> =
+        ["tianye_bg.wasm", "tianye.js", "style.css"].iter().map(|f| gzip_len(&dist.join(f))).sum();
     let shell = shell? as f64 / 1024.0;
     let files =
         output(Command::new("node").arg(peers.join("bundle.mjs")).arg(out.join("bundles")))?;
@@ -264,6 +267,45 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
     let md = setup::target_dir().join("peers.md");
     std::fs::write(&md, &table)?;
     eprintln!("写入 / wrote {}", md.display());
+    Ok(())
+}
+
+/// The app built into `dist/` from the sources as they are, copied to `out/dist`: the
+/// browser bench and the size row read the copy, which another build of `dist/` (a test
+/// run in the same checkout clears and rewrites it) cannot change under them.
+fn app_copy(out: &Path) -> Result<PathBuf> {
+    let copy = out.join("dist");
+    for _ in 0..3 {
+        crate::dist::dist_unless_current()?;
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy)?;
+        }
+        let copied = copy_dir(&crate::dist::dist_dir(), &copy);
+        let whole = ["index.html", "tianye_bg.wasm", "tianye.js", "style.css", ".inputs"]
+            .iter()
+            .all(|f| copy.join(f).is_file());
+        if copied.is_ok() && whole {
+            return Ok(copy);
+        }
+        eprintln!(
+            "dist/ 正被另一次构建改写，重试 / dist/ was being rebuilt by another build: again"
+        );
+    }
+    bail!("could not copy a whole dist/ to {}: another build keeps rewriting it", copy.display())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().context("a file name")?);
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)
+                .with_context(|| format!("cannot copy {}", path.display()))?;
+        }
+    }
     Ok(())
 }
 
