@@ -24,19 +24,6 @@ fn labelled(st: FormState, loc: &Loc, lang: &str) -> Vec<(String, String)> {
     })
 }
 
-/// The choices offered at `loc`, as (name, label) in the current language, following
-/// the answers a filter reads and the language.
-fn offered(st: FormState, loc: &Loc) -> Signal<Vec<(String, String)>> {
-    let loc = loc.clone();
-    let filtered = st.form().field(loc.field).has_choice_filter();
-    Signal::derive(move || {
-        if filtered {
-            st.rev.track();
-        }
-        labelled(st, &loc, &st.app.lang())
-    })
-}
-
 /// The choices offered at `loc` now, as (name, label, chosen) in the current language.
 fn offered_now(st: FormState, loc: &Loc) -> Vec<(String, String, bool)> {
     let answer = st.session.with_value(|s| s.answer(loc));
@@ -264,11 +251,16 @@ pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
 }
 
 pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
-    let choices = offered(st, &loc);
     let value = current(st, &loc);
     let id = input_id(st, &loc);
+    let filtered = st.form().field(loc.field).has_choice_filter();
+    // The choices offered (following the answers a filter reads), those ranked first.
+    let offered_at = loc.clone();
     let order = move || -> Vec<(String, String)> {
-        let all = choices.get();
+        if filtered {
+            st.rev.track();
+        }
+        let all = labelled(st, &offered_at, &st.app.lang_untracked());
         let chosen: Vec<String> = value.with(|v| {
             v.as_array()
                 .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
@@ -279,11 +271,14 @@ pub(crate) fn rank(st: FormState, loc: Loc) -> impl IntoView {
         out.extend(all.into_iter().filter(|(n, _)| !chosen.contains(n)));
         out
     };
-    let swap = move |i: usize, j: usize| {
-        let mut names: Vec<String> = order().into_iter().map(|(n, _)| n).collect();
-        if j < names.len() {
-            names.swap(i, j);
-            st.set(&loc, &json!(names));
+    let swap = {
+        let order = order.clone();
+        move |i: usize, j: usize| {
+            let mut names: Vec<String> = order().into_iter().map(|(n, _)| n).collect();
+            if j < names.len() {
+                names.swap(i, j);
+                st.set(&loc, &json!(names));
+            }
         }
     };
     // A change of language builds the page again.
