@@ -61,7 +61,7 @@ pub(crate) fn bench(_args: &[String]) -> Result<()> {
         ("lbc_one_page_roster", inputs.join("lbc_one_page_roster.json")),
         ("switch", inputs.join("switch.json")),
     ] {
-        let json = output(Command::new("node").arg(peers.join("to-surveyjs.mjs")).arg(&form))?;
+        let json = capture(Command::new("node").arg(peers.join("to-surveyjs.mjs")).arg(&form))?;
         std::fs::write(out.join("surveyjs").join(format!("{name}.json")), json)?;
     }
 
@@ -420,9 +420,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs `cmd`, its standard error shown as it comes, and returns its standard output
-/// (also shown).
+/// Runs `cmd`, its standard error and output shown, and returns its standard output.
 fn output(cmd: &mut Command) -> Result<String> {
+    let text = capture(cmd)?;
+    eprint!("{text}");
+    Ok(text)
+}
+
+/// Runs `cmd`, its standard error shown as it comes, and returns its standard output.
+fn capture(cmd: &mut Command) -> Result<String> {
     let line = format!("{cmd:?}");
     eprintln!("$ {line}");
     let out = cmd
