@@ -249,11 +249,11 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         Upload::Queued { last_error: Some(e), .. } if app.queue_stopped() => e.clone(),
         Upload::Queued { last_error: Some(e), next_at, .. } => {
             let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();
-            format!("{e} · {} {secs} s", both(Key::Retry))
+            format!("{e} · {} {secs} s", t(Key::Retry, &lang()))
         }
         Upload::Uploaded { at } => format!(
             "{} {}",
-            both(Key::Uploaded),
+            t(Key::Uploaded, &lang()),
             at.chars().take(16).collect::<String>().replace('T', " ")
         ),
         Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),

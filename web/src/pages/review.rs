@@ -138,6 +138,8 @@ pub fn ReviewPage(
         app.go(Route::Form { form, id, review: false });
     };
     let done = RwSignal::new(false);
+    // The server has it: it can no longer change, nor be marked complete again.
+    let uploaded = st.record.with_value(Record::is_uploaded);
     let complete = move |_| {
         if st.complete() {
             done.set(true);
@@ -200,7 +202,9 @@ pub fn ReviewPage(
             </section>
             <nav class="pager">
                 <button on:click=back>"‹ " {move || t(Key::Back, &lang())}</button>
-                <button class="primary" on:click=complete disabled=move || done.get()>{move || t(Key::MarkComplete, &lang())}</button>
+                {(!uploaded).then(|| view! {
+                    <button class="primary" on:click=complete disabled=move || done.get()>{move || t(Key::MarkComplete, &lang())}</button>
+                })}
             </nav>
         </div>
     }
