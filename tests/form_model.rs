@@ -64,7 +64,7 @@ impl Phone {
     async fn first_problem_button(&self) -> bool {
         let shown = self
             .b
-            .js("return !!document.querySelector('.form-screen .pager button.secondary');", vec![])
+            .js("const b = document.querySelector('.form-screen .pager button.secondary'); return !!b && b.checkVisibility();", vec![])
             .await;
         shown == json!(true)
     }
@@ -162,7 +162,7 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
             b.wait("the problem gone", "return !document.getElementById('q-father_away_since').classList.contains('invalid');").await;
             b.wait(
                 "no button to a problem",
-                "return !document.querySelector('.form-screen .pager button.secondary');",
+                "const b = document.querySelector('.form-screen .pager button.secondary'); return !b || !b.checkVisibility();",
             )
             .await;
 
@@ -193,7 +193,7 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
                 .js(
                     "const at = JSON.parse(localStorage.getItem(arguments[0])).upload.uploaded.at;
                      const bj = new Date(new Date(at).getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' ');
-                     return [document.querySelector('.notice.received').textContent, document.querySelector('.notice.received time').textContent, bj];",
+                     return [document.querySelector('.notice.received').textContent, document.querySelector('.notice.received strong').textContent, bj];",
                     vec![json!(format!("tianye.v1.r.lbc_household.{id}"))],
                 )
                 .await;
@@ -217,7 +217,7 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
             p.reopen_on(&answers_sent, LAST_PAGE, "help_needed").await;
             b.wait_visible(".form-screen .notice.received").await;
             let pager = b
-                .js("return document.querySelector('.form-screen .pager').textContent;", vec![])
+                .js("return document.querySelector('.form-screen .pager').innerText;", vec![])
                 .await;
             let review = p.says("检查并提交", "Review and submit");
             assert!(!pager.as_str().unwrap_or_default().contains(review), "{pager}");
@@ -228,7 +228,7 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
             .await;
             b.wait_visible(".review-screen").await;
             let buttons = b
-                .js("return document.querySelector('.review-screen .pager').textContent;", vec![])
+                .js("return document.querySelector('.review-screen .pager').innerText;", vec![])
                 .await;
             let mark = p.says("标记为完成", "Mark complete");
             assert!(!buttons.as_str().unwrap_or_default().contains(mark), "{buttons}");

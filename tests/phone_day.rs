@@ -297,7 +297,7 @@ const lines = (e) => {
 };
 const h1 = document.querySelector('.bar h1');
 const title = h1 && [h1.textContent, h1.scrollWidth > h1.clientWidth + 1, lines(h1)];
-const pager = [...document.querySelectorAll('.pager button')].map((b) => [b.textContent.trim(), lines(b)]);
+const pager = [...document.querySelectorAll('.pager button')].filter((b) => b.checkVisibility()).map((b) => [b.textContent.trim(), lines(b)]);
 const s = document.querySelector('input.search');
 let search = null;
 if (s) {
@@ -326,8 +326,11 @@ fn titles_buttons_and_the_search_box_are_whole_on_a_360_px_phone() {
             assert!(page[0][0].as_str().unwrap_or_default().contains(title), "{page}");
             assert_eq!(page[0][1], json!(false), "the title is cut: {page}");
             assert!(page[0][2].as_i64().unwrap() <= 2, "the title on more than two lines: {page}");
+            // Back and next: the household has no problem, so no button to the first
+            // one (issue 27, item 3; the 360 px audit sees it beside them on the pages
+            // of an empty household).
             let buttons = page[1].as_array().unwrap();
-            assert_eq!(buttons.len(), 3, "{page}");
+            assert_eq!(buttons.len(), 2, "{page}");
             for button in buttons {
                 assert_eq!(button[1], json!(1), "a pager button on more lines than one: {button}");
             }

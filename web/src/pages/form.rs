@@ -705,8 +705,7 @@ pub fn FormPage(
     id: String,
 ) -> impl IntoView {
     // The review or the pages, as the route says (the same FormState for both).
-    let review =
-        Memo::new(move |_| app.route.with(|r| matches!(r, Route::Form { review: true, .. })));
+    let review = move || app.route.with(|r| matches!(r, Route::Form { review: true, .. }));
     let owner = Owner::current();
     let (form_key, id_key) = (form_id.clone(), id.clone());
     // The questionnaire may come from the network: loaded once, then shown.
@@ -798,7 +797,7 @@ pub fn FormPage(
                 state.set_value(Some(st));
             }
             let st = state.get_value().expect("set above");
-            if review.get() {
+            if review() {
                 view! { <ReviewPage st=st/> }.into_any()
             } else {
                 view! { <Pages st=st/> }.into_any()
@@ -861,22 +860,17 @@ fn Pages(st: FormState) -> impl IntoView {
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
     };
-    // Whether there is a problem to go to (the button is shown only then).
-    let has_problems = Memo::new(move |_| {
-        st.rev.track();
-        !st.all_problems().is_empty()
+    // When the server received the response, once it has: then it is shown read-only
+    // (the queue's change while it is open is refused by `FormState::editable`).
+    let received = st.record.with_value(|r| match &r.upload {
+        Upload::Uploaded { at } => Some(beijing_time(at)),
+        _ => None,
     });
-    // When the server received the response, once it has: then it is shown read-only.
-    let received = {
-        let (form_id, id) = st.record.with_value(Record::ids);
-        Memo::new(move |_| {
-            app.records.with(|list| {
-                list.iter().find(|r| r.is(&form_id, &id)).and_then(|r| match &r.upload {
-                    Upload::Uploaded { at } => Some(beijing_time(at)),
-                    _ => None,
-                })
-            })
-        })
+    let sent = received.is_some();
+    // The button to the first problem, shown only while there is one to go to.
+    let no_problem_to_go_to = move || {
+        st.rev.track();
+        sent || st.all_problems().is_empty()
     };
     let to_review = move |_| {
         let (form_id, id) = st.record.with_value(Record::ids);
@@ -906,9 +900,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 <span class="badge" title=move || t(Key::Version, &lang())>{format!("v{version}")}</span>
                 {language_switch(st)}
             </header>
-            <Show when=old_version>
-                <p class="notice">{move || t(Key::OldVersion, &lang())}</p>
-            </Show>
+            <p class="notice" class:hidden=move || !old_version()>{move || t(Key::OldVersion, &lang())}</p>
             {move || server_problems().map(|(message, problems)| view! {
                 <div class="server-problems" role="alert">
                     <strong>{move || t(Key::ServerProblems, &lang())}</strong>
@@ -924,23 +916,19 @@ fn Pages(st: FormState) -> impl IntoView {
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || progress.get()>
                 <div style:width=move || format!("{}%", progress.get())></div>
             </div>
-            {move || received.get().map(|at| view! {
-                <p class="notice received" role="status">{move || t(Key::ReceivedAt, &lang())}<time>{at}</time></p>
+            {received.map(|at| view! {
+                <p class="notice received" role="status">{move || t(Key::ReceivedAt, &lang())}<strong>{at}</strong></p>
             })}
             <main class="page">
-                <fieldset class="locked" disabled=move || received.with(Option::is_some)>{page_view(st)}</fieldset>
+                <fieldset class="locked" disabled=sent>{page_view(st)}</fieldset>
             </main>
             <nav class="pager">
                 <button on:click=move |_| go(false) disabled=move || step(false).is_none()>"‹ " {move || t(Key::Back, &lang())}</button>
-                <Show when=move || has_problems.get() && received.with(Option::is_none)>
-                    <button class="secondary" on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
-                </Show>
-                <Show
-                    when=move || step(true).is_some()
-                    fallback=move || received.with(Option::is_none).then(|| view! { <button class="primary" on:click=to_review>{move || t(Key::Review, &lang())}</button> })
-                >
-                    <button class="primary" on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
-                </Show>
+                <button class="secondary" class:hidden=no_problem_to_go_to on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
+                // "Next", or on the last page "review" (not for a response the server
+                // has); the one not shown is not `primary` either.
+                <button class=move || if step(true).is_some() { "primary" } else { "hidden" } on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
+                <button class=move || if sent || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
             </nav>
         </div>
     }
