@@ -379,7 +379,11 @@ const MEMBERS: [Member; 3] = [
 ];
 
 async fn fill_interview_page(b: &Browser) {
-    type_text(b, "enumerator_name", "周晓雯").await;
+    // The name given on the home screen fills the question (its default is
+    // `${username}`): typed only when the volunteer gave none there.
+    if shown_value(b, "enumerator_name").await == json!("") {
+        type_text(b, "enumerator_name", "周晓雯").await;
+    }
     choose(b, "county", "longhui").await;
     choose(b, "township", "xiaoshajiang").await;
     choose(b, "village", "wangxi").await;

@@ -36,16 +36,16 @@ const EDUCATION_PAGE: usize = 6;
 
 /// A server with the bundled questionnaires and the built app, and a phone on its team
 /// link at 360 × 640 CSS px, in `lang`.
-struct Phone {
+pub(crate) struct Phone {
     _data: tempfile::TempDir,
     _profile: tempfile::TempDir,
     _server: Server,
-    b: Browser,
-    lang: &'static str,
+    pub(crate) b: Browser,
+    pub(crate) lang: &'static str,
 }
 
 impl Phone {
-    async fn open(lang: &'static str) -> Phone {
+    pub(crate) async fn open(lang: &'static str) -> Phone {
         let data = temp_dir("tianye-phone-data");
         let token = team_token(data.path(), "石门一队");
         let forms = repo().join("questionnaires");
@@ -69,7 +69,7 @@ impl Phone {
 
     /// A small phone's screen, 360 × 640 CSS px: set again after each page load, as
     /// chromedriver puts back its own phone's ([`browser::PHONE`]) on each.
-    async fn narrow(&self) {
+    pub(crate) async fn narrow(&self) {
         self.b
             .cdp(
                 "Emulation.setDeviceMetricsOverride",
@@ -81,12 +81,12 @@ impl Phone {
     }
 
     /// Both languages' text: the one shown.
-    fn says(&self, zh: &'static str, en: &'static str) -> &'static str {
+    pub(crate) fn says(&self, zh: &'static str, en: &'static str) -> &'static str {
         if self.lang == "en" { en } else { zh }
     }
 
     /// Starts a household, gives it `answers`, and opens it on page `page`.
-    async fn household_on(&self, answers: &Value, page: usize, first: &str) {
+    pub(crate) async fn household_on(&self, answers: &Value, page: usize, first: &str) {
         let b = &self.b;
         b.js(
             "document.querySelector(\"button.start[data-form='lbc_household']\").click();",
@@ -99,7 +99,7 @@ impl Phone {
 
     /// Gives the household shown `answers`, reloads, and waits for page `page` (whose
     /// item `first` shows).
-    async fn reopen_on(&self, answers: &Value, page: usize, first: &str) {
+    pub(crate) async fn reopen_on(&self, answers: &Value, page: usize, first: &str) {
         let b = &self.b;
         let hash = b.js("return location.hash;", vec![]).await;
         let id = hash.as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
@@ -119,7 +119,7 @@ impl Phone {
         b.wait_visible(&format!("#q-{first}")).await;
     }
 
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         if let Some(dir) = std::env::var_os("TIANYE_E2E_SHOTS") {
             self.b.screenshot(&Path::new(&dir).join(format!("{name}-{}.png", self.lang))).await;
         }
@@ -127,7 +127,7 @@ impl Phone {
 }
 
 /// The valid household of bundled case 01: five members.
-fn five_members() -> Value {
+pub(crate) fn five_members() -> Value {
     let path = repo().join("questionnaires/lbc_household/cases/01-valid-both-parents-away.json");
     let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     case["response"]["answers"].clone()
@@ -297,7 +297,7 @@ const lines = (e) => {
 };
 const h1 = document.querySelector('.bar h1');
 const title = h1 && [h1.textContent, h1.scrollWidth > h1.clientWidth + 1, lines(h1)];
-const pager = [...document.querySelectorAll('.pager button')].map((b) => [b.textContent.trim(), lines(b)]);
+const pager = [...document.querySelectorAll('.pager button')].filter((b) => b.checkVisibility()).map((b) => [b.textContent.trim(), lines(b)]);
 const s = document.querySelector('input.search');
 let search = null;
 if (s) {
@@ -326,8 +326,11 @@ fn titles_buttons_and_the_search_box_are_whole_on_a_360_px_phone() {
             assert!(page[0][0].as_str().unwrap_or_default().contains(title), "{page}");
             assert_eq!(page[0][1], json!(false), "the title is cut: {page}");
             assert!(page[0][2].as_i64().unwrap() <= 2, "the title on more than two lines: {page}");
+            // Back and next: the household has no problem, so no button to the first
+            // one (issue 27, item 3; the 360 px audit sees it beside them on the pages
+            // of an empty household).
             let buttons = page[1].as_array().unwrap();
-            assert_eq!(buttons.len(), 3, "{page}");
+            assert_eq!(buttons.len(), 2, "{page}");
             for button in buttons {
                 assert_eq!(button[1], json!(1), "a pager button on more lines than one: {button}");
             }

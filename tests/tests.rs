@@ -41,6 +41,10 @@ mod private_files;
 // in Chinese and English (issue 27).
 mod phone_day;
 
+// The form screen's problems (kept shown, counted on "mark complete", said on leaving a
+// page), sent responses read-only, the enumerator's name filled (issue 27).
+mod form_model;
+
 // The admin page: per-table CSV, titles, one time zone, phone width (issue 27).
 mod admin_page;
 

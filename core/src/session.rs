@@ -136,6 +136,9 @@ impl Session {
         let lang = form.default_language().to_owned();
         let inst = Instance::empty(&form);
         let mut session = Session { form, inst, clock: Clock { now, lang }, meta };
+        // Meta first: a default may read it (`${username}` fills the enumerator's name,
+        // as in ODK Collect).
+        instance::fill_meta(&session.form, &mut session.inst, &session.meta, &session.clock);
         session.apply_defaults(ScopeId::ROOT, &[]);
         session.recompute();
         session.fill_rows(ScopeId::ROOT, &[]);

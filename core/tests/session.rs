@@ -337,3 +337,18 @@ fn labels_choices_and_changes() {
     assert!(changes.changes.iter().any(|c| c.field == form.lookup("away").unwrap()));
     assert_eq!(s.label(&Loc::top(summary), "zh"), "1 away, 0 days");
 }
+
+/// The enumerator's name given to the device (`meta.enumerator`, XLSForm's `username`)
+/// fills the household questionnaire's enumerator question when a response starts, as
+/// ODK Collect fills a `${username}` default; without one the question stays empty.
+#[test]
+fn the_device_s_user_name_fills_the_enumerator_question() {
+    let form = bundled("lbc_household");
+    let id = form.lookup("enumerator_name").expect("the enumerator question");
+    let cases = [(Some("王小明"), json!("王小明")), (None, Value::Null)];
+    for (name, want) in cases {
+        let meta = Meta { enumerator: name.map(str::to_owned), ..Meta::default() };
+        let s = Session::start(Arc::clone(&form), meta, now());
+        assert_eq!(s.answer(&Loc::top(id)), want, "{name:?}");
+    }
+}

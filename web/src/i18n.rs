@@ -57,6 +57,9 @@ keys! {
     List => "列表", "List";
     MarkComplete => "标记为完成", "Mark complete";
     HasProblems => "还有问题需要修改", "There are problems to fix";
+    ProblemsLeft => "还有 {n} 个问题需要处理", "{n} problems left";
+    PageProblemsLeft => "刚才那一页还有 {n} 个问题，可以稍后再改", "Problems left on the page before: {n} (fix them later if need be)";
+    ReceivedAt => "服务器已收到，不能再修改。收到时间（北京时间）：", "On the server; it can no longer be changed. Received (Beijing time): ";
     NoProblems => "没有问题，可以提交", "No problems: ready to submit";
     AddRow => "添加一行", "Add a row";
     RemoveRow => "删除此行", "Remove this row";

@@ -37,6 +37,14 @@ pub fn Root(
 ) -> impl IntoView {
     provide_context(app);
     let lang = move || app.lang();
+    // The response open, as [questionnaire, response] (none on the home screen): its
+    // form screen is kept while the route goes between its pages and its review (the
+    // problems shown and the questions left stay). A list: the app has memos of that
+    // type already, and a memo of a type of its own costs 1 KiB of the app shell.
+    let open = Memo::new(move |_| match app.route.get() {
+        Route::Home => Vec::new(),
+        Route::Form { form, id, .. } => vec![form, id],
+    });
     view! {
         <div class="app tianye" lang=move || if lang().starts_with("en") { "en" } else { "zh-CN" }>
             {move || app.warning.get().map(|w| view! {
@@ -60,9 +68,9 @@ pub fn Root(
             {move || app.notice.get().map(|n| view! {
                 <div class="notice" role="status"><span>{n}</span><button class="link close" aria-label=move || i18n::t(i18n::Key::Close, &lang()) on:click=move |_| app.notice.set(None)>"×"</button></div>
             })}
-            {move || match app.route.get() {
-                Route::Home => view! { <Home app=app/> }.into_any(),
-                Route::Form { form, id, review } => view! { <FormPage app=app form_id=form id=id review=review/> }.into_any(),
+            {move || match open.get().as_slice() {
+                [form, id] => view! { <FormPage app=app form_id=form.clone() id=id.clone()/> }.into_any(),
+                _ => view! { <Home app=app/> }.into_any(),
             }}
         </div>
     }

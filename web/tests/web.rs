@@ -1022,7 +1022,7 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     let handle = leptos::mount::mount_to(host.clone(), move || {
         let app = App::new(Config { prefix: PREFIX.into(), ..Config::default() });
         app_slot.set(Some(app));
-        view! { <FormPage app=app form_id="lbc_household".to_owned() id="f".to_owned() review=false/> }
+        view! { <FormPage app=app form_id="lbc_household".to_owned() id="f".to_owned()/> }
     });
     handle.forget();
     let app = slot.take().expect("mounted");

@@ -118,11 +118,9 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     }
                 }
             </For>
-            <Show when=can_add>
-                <button type="button" class="add-row" on:click={let add_loc = add_loc.clone(); move |_| st.add_row(&add_loc)}>
-                    "+ " {add_text}
-                </button>
-            </Show>
+            <button type="button" class="add-row" class:hidden=move || !can_add() on:click={let add_loc = add_loc.clone(); move |_| st.add_row(&add_loc)}>
+                "+ " {add_text}
+            </button>
         </section>
     }
 }

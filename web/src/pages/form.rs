@@ -276,9 +276,14 @@ impl FormState {
             _ => None,
         });
         if let Some(why) = held {
-            self.app.notice.set(Some(crate::i18n::both(why)));
+            self.app.notice.set(Some(self.says(why)));
         }
         held.is_none()
+    }
+
+    /// The text `key` in the language shown.
+    fn says(&self, key: Key) -> String {
+        t(key, &self.app.lang.get_untracked()).to_owned()
     }
 
     /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
@@ -515,6 +520,35 @@ impl FormState {
         self.refresh_problems();
     }
 
+    /// Leaving the page shown: its problems are shown from now on (there and wherever
+    /// their questions show), and a notice says how many were left. The volunteer may
+    /// go on: a visit cannot wait.
+    pub fn leave_page(&self) {
+        let here = self.page.get_untracked();
+        let form = self.form();
+        let left: Vec<String> = self.session.with_value(|s| {
+            s.report(Status::Complete)
+                .problems
+                .into_iter()
+                .filter(|p| {
+                    s.locate(&p.path).is_some_and(|loc| {
+                        self.pages.with_value(|pages| page_of(&form, pages, loc.field))
+                            == Some(here)
+                    })
+                })
+                .map(|p| p.path)
+                .collect()
+        });
+        if left.is_empty() {
+            return;
+        }
+        self.app
+            .notice
+            .set(Some(self.says(Key::PageProblemsLeft).replace("{n}", &left.len().to_string())));
+        self.touched.update(|t| t.extend(left));
+        self.refresh_problems();
+    }
+
     /// Every problem of the response as it stands, in questionnaire order.
     pub fn all_problems(&self) -> Vec<Problem> {
         self.session.with_value(|s| s.report(Status::Complete).problems)
@@ -525,25 +559,37 @@ impl FormState {
         self.show_all.set(true);
         self.refresh_problems();
         let Some(first) = self.all_problems().into_iter().next() else {
-            self.app.notice.set(Some(crate::i18n::both(Key::NoProblems)));
+            self.app.notice.set(Some(self.says(Key::NoProblems)));
             return;
         };
         self.goto_path(&first.path);
     }
 
-    /// Goes to the page showing `path` and scrolls to it.
+    /// Goes to the page showing `path`, scrolls to it and puts the focus in its box.
     pub fn goto_path(&self, path: &str) {
         let form = self.form();
         let target = self.session.with_value(|s| s.locate(path));
         if let Some(loc) = target
             && let Some(page) = self.pages.with_value(|p| page_of(&form, p, loc.field))
         {
-            let (form_id, id) = self.record.with_value(Record::ids);
-            self.app.go(Route::Form { form: form_id, id, review: false });
+            if self.app.route.with_untracked(|r| matches!(r, Route::Form { review: true, .. })) {
+                let (form_id, id) = self.record.with_value(Record::ids);
+                self.app.go(Route::Form { form: form_id, id, review: false });
+            }
             self.show_page(page);
             let dom = dom_id(*self, &loc);
             set_timeout(
                 move || {
+                    // The box, or the first of its choices (a group of radios).
+                    let input = document().get_element_by_id(&format!("{dom}-input")).and_then(
+                        |el| match el.query_selector("input") {
+                            Ok(Some(first)) => first.dyn_into::<web_sys::HtmlElement>().ok(),
+                            _ => el.dyn_into::<web_sys::HtmlElement>().ok(),
+                        },
+                    );
+                    if let Some(input) = input {
+                        let _ = input.focus();
+                    }
                     // In the middle of the screen: questions above it that were off
                     // screen get their real height as they come into view, which may
                     // move it a little.
@@ -574,11 +620,15 @@ impl FormState {
         (0..n).filter(|&i| self.page_relevant(i)).collect()
     }
 
-    /// Marks the response complete if it has no problems; else shows them.
+    /// Marks the response complete if it has no problems; else says how many there are
+    /// and goes to the first.
     pub fn complete(&self) -> bool {
-        if !self.all_problems().is_empty() {
-            self.show_all.set(true);
-            self.refresh_problems();
+        let left = self.all_problems().len();
+        if left > 0 {
+            self.app
+                .notice
+                .set(Some(self.says(Key::ProblemsLeft).replace("{n}", &left.to_string())));
+            self.goto_first_problem();
             return false;
         }
         self.refresh_problems();
@@ -601,6 +651,14 @@ impl FormState {
         self.app.kick_uploads();
         true
     }
+}
+
+/// The ISO time `at` in Beijing time (UTC+8) to the minute: `2026-07-08 14:03`.
+fn beijing_time(at: &str) -> String {
+    use tianye_core::expr::DateTime;
+    let Some(time) = DateTime::parse(at) else { return at.to_owned() };
+    let text = DateTime::from_utc_millis(time.utc_millis(), 8 * 60).to_string();
+    text.chars().take(16).collect::<String>().replace('T', " ")
 }
 
 /// Whether `field` is `container` or inside it.
@@ -645,9 +703,10 @@ pub fn FormPage(
     form_id: String,
     /// Response id.
     id: String,
-    /// Show the review page.
-    review: bool,
 ) -> impl IntoView {
+    // The review or the pages, as the route says (the same FormState for both).
+    let review = move || app.route.with(|r| matches!(r, Route::Form { review: true, .. }));
+    let owner = Owner::current();
     let (form_key, id_key) = (form_id.clone(), id.clone());
     // The questionnaire may come from the network: loaded once, then shown.
     let loaded = RwSignal::new_local(None::<Result<(Arc<Form>, Record), String>>);
@@ -729,10 +788,16 @@ pub fn FormPage(
         Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
         Some(Ok((form, record))) => {
             if state.with_value(Option::is_none) {
-                state.set_value(Some(FormState::new(app, form, record)));
+                // Owned by the page, not by this view: the view is built again when the
+                // route goes between the pages and the review, and the state stays.
+                let st = match &owner {
+                    Some(owner) => owner.with(|| FormState::new(app, form, record)),
+                    None => FormState::new(app, form, record),
+                };
+                state.set_value(Some(st));
             }
             let st = state.get_value().expect("set above");
-            if review {
+            if review() {
                 view! { <ReviewPage st=st/> }.into_any()
             } else {
                 view! { <Pages st=st/> }.into_any()
@@ -790,9 +855,22 @@ fn Pages(st: FormState) -> impl IntoView {
     };
     let go = move |forward: bool| {
         if let Some(p) = step(forward) {
+            st.leave_page();
             st.show_page(p);
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
+    };
+    // When the server received the response, once it has: then it is shown read-only
+    // (the queue's change while it is open is refused by `FormState::editable`).
+    let received = st.record.with_value(|r| match &r.upload {
+        Upload::Uploaded { at } => Some(beijing_time(at)),
+        _ => None,
+    });
+    let sent = received.is_some();
+    // The button to the first problem, shown only while there is one to go to.
+    let no_problem_to_go_to = move || {
+        st.rev.track();
+        sent || st.all_problems().is_empty()
     };
     let to_review = move |_| {
         let (form_id, id) = st.record.with_value(Record::ids);
@@ -822,9 +900,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 <span class="badge" title=move || t(Key::Version, &lang())>{format!("v{version}")}</span>
                 {language_switch(st)}
             </header>
-            <Show when=old_version>
-                <p class="notice">{move || t(Key::OldVersion, &lang())}</p>
-            </Show>
+            <p class="notice" class:hidden=move || !old_version()>{move || t(Key::OldVersion, &lang())}</p>
             {move || server_problems().map(|(message, problems)| view! {
                 <div class="server-problems" role="alert">
                     <strong>{move || t(Key::ServerProblems, &lang())}</strong>
@@ -840,16 +916,19 @@ fn Pages(st: FormState) -> impl IntoView {
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || progress.get()>
                 <div style:width=move || format!("{}%", progress.get())></div>
             </div>
-            <main class="page">{page_view(st)}</main>
+            {received.map(|at| view! {
+                <p class="notice received" role="status">{move || t(Key::ReceivedAt, &lang())}<strong>{at}</strong></p>
+            })}
+            <main class="page">
+                <fieldset class="locked" disabled=sent>{page_view(st)}</fieldset>
+            </main>
             <nav class="pager">
                 <button on:click=move |_| go(false) disabled=move || step(false).is_none()>"‹ " {move || t(Key::Back, &lang())}</button>
-                <button class="secondary" on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
-                <Show
-                    when=move || step(true).is_some()
-                    fallback=move || view! { <button class="primary" on:click=to_review>{move || t(Key::Review, &lang())}</button> }
-                >
-                    <button class="primary" on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
-                </Show>
+                <button class="secondary" class:hidden=no_problem_to_go_to on:click=move |_| st.goto_first_problem()>{move || t(Key::FirstProblem, &lang())}</button>
+                // "Next", or on the last page "review" (not for a response the server
+                // has); the one not shown is not `primary` either.
+                <button class=move || if step(true).is_some() { "primary" } else { "hidden" } on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
+                <button class=move || if sent || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
             </nav>
         </div>
     }

@@ -116,12 +116,8 @@ pub fn Home(
                 <h1>{move || t(Key::AppName, &lang())}</h1>
                 <button class="link" on:click=move |_| app.toggle_lang()>{move || t(Key::Language, &lang())}</button>
             </header>
-            <Show when=move || !app.online.get()>
-                <p class="notice offline">{move || t(Key::Offline, &lang())}</p>
-            </Show>
-            <Show when=move || app.token.with(Option::is_none) && !app.config.with_value(|c| c.fixed.is_some())>
-                <p class="notice">{move || t(Key::NoToken, &lang())}</p>
-            </Show>
+            <p class="notice offline" class:hidden=move || app.online.get()>{move || t(Key::Offline, &lang())}</p>
+            <p class="notice" class:hidden=move || app.token.with(Option::is_some) || app.config.with_value(|c| c.fixed.is_some())>{move || t(Key::NoToken, &lang())}</p>
             // The app on its own page, reached over plain http (a server's LAN address):
             // no service worker, so it would not open in the village.
             {(!api::secure_context() && app.config.with_value(|c| c.use_hash)).then(|| view! {
@@ -249,11 +245,11 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         Upload::Queued { last_error: Some(e), .. } if app.queue_stopped() => e.clone(),
         Upload::Queued { last_error: Some(e), next_at, .. } => {
             let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();
-            format!("{e} · {} {secs} s", both(Key::Retry))
+            format!("{e} · {} {secs} s", t(Key::Retry, &lang()))
         }
         Upload::Uploaded { at } => format!(
             "{} {}",
-            both(Key::Uploaded),
+            t(Key::Uploaded, &lang()),
             at.chars().take(16).collect::<String>().replace('T', " ")
         ),
         Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),

@@ -138,6 +138,8 @@ pub fn ReviewPage(
         app.go(Route::Form { form, id, review: false });
     };
     let done = RwSignal::new(false);
+    // The server has it: it can no longer change, nor be marked complete again.
+    let uploaded = st.record.with_value(Record::is_uploaded);
     let complete = move |_| {
         if st.complete() {
             done.set(true);
@@ -150,19 +152,15 @@ pub fn ReviewPage(
                 <h1>{move || t(Key::Review, &lang())}</h1>
                 {language_switch(st)}
             </header>
-            <Show when=move || done.get()>
-                <div class="done" role="status">
-                    <p>{move || t(Key::Thanks, &lang())}</p>
-                    <button class="primary" on:click=move |_| app.go(Route::Home)>{move || t(Key::Home, &lang())}</button>
-                </div>
-            </Show>
+            <div class="done" role="status" class:hidden=move || !done.get()>
+                <p>{move || t(Key::Thanks, &lang())}</p>
+                <button class="primary" on:click=move |_| app.go(Route::Home)>{move || t(Key::Home, &lang())}</button>
+            </div>
             <section class="review-problems">
                 <h2>{move || t(Key::Problems, &lang())} " (" {move || problems().len()} ")"</h2>
-                <Show when=move || problems().is_empty() fallback=move || view! {
-                    <p class="bad">{move || t(Key::HasProblems, &lang())}</p>
-                }>
-                    <p class="good">{move || t(Key::NoProblems, &lang())}</p>
-                </Show>
+                <p class=move || if problems().is_empty() { "good" } else { "bad" }>
+                    {move || t(if problems().is_empty() { Key::NoProblems } else { Key::HasProblems }, &lang())}
+                </p>
                 <ul>
                     {move || problems().into_iter().map(|p| {
                         let path = p.path.clone();
@@ -200,7 +198,7 @@ pub fn ReviewPage(
             </section>
             <nav class="pager">
                 <button on:click=back>"‹ " {move || t(Key::Back, &lang())}</button>
-                <button class="primary" on:click=complete disabled=move || done.get()>{move || t(Key::MarkComplete, &lang())}</button>
+                <button class="primary" class:hidden=uploaded on:click=complete disabled=move || done.get()>{move || t(Key::MarkComplete, &lang())}</button>
             </nav>
         </div>
     }
