@@ -146,22 +146,17 @@ pub fn outcome(status: u16, body: &str, timed_out: bool) -> Outcome {
     if timed_out {
         return Outcome::Retry { reason: TIMED_OUT.to_owned() };
     }
-    let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
-    let message = message_text(&parsed.message);
+    let ErrorBody { code, message, problems } = serde_json::from_str(body).unwrap_or_default();
+    let message = message_text(&message);
+    // Every 401; a 403 only as the server's own refusal of the token: another 403 (a
+    // proxy's page, say) is retried as a server error, since a new link would not help.
+    let refused = status == 401 || (status == 403 && code.starts_with("auth."));
+    let code = if code.is_empty() { status.to_string() } else { code };
     match status {
         200 | 201 => Outcome::Stored,
-        400 | 404 | 409 | 413 | 422 => Outcome::Rejected {
-            code: if parsed.code.is_empty() { status.to_string() } else { parsed.code },
-            message,
-            problems: parsed.problems,
-        },
+        400 | 404 | 409 | 413 | 422 => Outcome::Rejected { code, message, problems },
         0 => Outcome::Retry { reason: "网络不可用 / network unavailable".to_owned() },
-        // Every 401; a 403 only as the server's own refusal of the token: another 403 (a
-        // proxy's page, say) is retried as a server error, since a new link would not help.
-        401 | 403 if status == 401 || parsed.code.starts_with("auth.") => {
-            let code = if parsed.code.is_empty() { status.to_string() } else { parsed.code };
-            Outcome::LinkRefused { reason: format!("{LINK_REFUSED} ({code})") }
-        }
+        _ if refused => Outcome::LinkRefused { reason: format!("{LINK_REFUSED} ({code})") },
         _ => {
             Outcome::Retry { reason: format!("服务器错误 / server error {status} {message}") }
         }
