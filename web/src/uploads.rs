@@ -101,11 +101,7 @@ async fn upload_due(app: App) {
         // What is sent is the stored copy: another tab may have changed the response
         // since this tab's list was read.
         let mut record = match store.get(&form, &id) {
-            Some(record)
-                if queue::next_due(std::slice::from_ref(&record), now, hurry).is_some() =>
-            {
-                record
-            }
+            Some(record) if record.due(if hurry { f64::INFINITY } else { now }) => record,
             stale => {
                 app.keep_in_list(&form, &id, stale);
                 continue;
