@@ -84,7 +84,7 @@ use tianye_tests::server::{Server, StaticSite, team_token, temp_dir, tianye};
 
 /// A collection server with the bundled questionnaires and the built app, a team token,
 /// and a browser profile directory that outlives browser restarts.
-struct Site {
+pub(crate) struct Site {
     data: tempfile::TempDir,
     forms: std::path::PathBuf,
     /// The built app served (`dist/`, or a copy a test changes).
@@ -98,7 +98,7 @@ struct Site {
 
 impl Site {
     /// The bundled questionnaires.
-    fn start() -> Site {
+    pub(crate) fn start() -> Site {
         Site::start_with(&repo().join("questionnaires"))
     }
 
@@ -144,19 +144,19 @@ impl Site {
     }
 
     /// Stops the server (SIGKILL: the phone just stops reaching it).
-    fn stop_server(&mut self) {
+    pub(crate) fn stop_server(&mut self) {
         self.server.take();
     }
 
     /// Starts the server again on the same address and data.
-    fn start_server(&mut self) {
+    pub(crate) fn start_server(&mut self) {
         let args = Site::args(&self.forms, &self.web);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.server = Some(Server::start_on(self.data.path(), &self.addr, &args));
     }
 
     /// The stored responses of `lbc_household`, from `tianye export --format jsonl`.
-    fn stored(&self) -> Vec<Value> {
+    pub(crate) fn stored(&self) -> Vec<Value> {
         let data = self.data.path().to_str().expect("utf-8 path");
         let (code, out, err) =
             tianye(&["export", "--data", data, "lbc_household", "--format", "jsonl", "-o", "-"]);
@@ -167,7 +167,7 @@ impl Site {
             .collect()
     }
 
-    async fn browser(&self) -> Browser {
+    pub(crate) async fn browser(&self) -> Browser {
         let b = Browser::launch(self.profile.path()).await;
         b.before_each_document(UPLOAD_LOG).await;
         b
@@ -203,14 +203,14 @@ const UPLOAD_LOG: &str = r"
 })();
 ";
 
-async fn uploads_seen(b: &Browser) -> Vec<Value> {
+pub(crate) async fn uploads_seen(b: &Browser) -> Vec<Value> {
     let v = b.js("return JSON.parse(sessionStorage.getItem('e2e.uploads') || '[]');", vec![]).await;
     v.as_array().cloned().unwrap_or_default()
 }
 
 /// The statuses of the uploads the server answered (those cut off by the network left
 /// out).
-async fn answered_uploads(b: &Browser) -> Vec<Value> {
+pub(crate) async fn answered_uploads(b: &Browser) -> Vec<Value> {
     uploads_seen(b).await.into_iter().filter(|s| s != &json!(0)).collect()
 }
 
@@ -229,7 +229,7 @@ async fn open_team_link(b: &Browser, site: &Site) {
 }
 
 /// A phone that opened the team link and started a household; its response id.
-async fn household_on_team_link(site: &Site) -> (Browser, String) {
+pub(crate) async fn household_on_team_link(site: &Site) -> (Browser, String) {
     let b = site.browser().await;
     open_team_link(&b, site).await;
     let id = new_household(&b).await;
@@ -289,7 +289,7 @@ async fn previous_page(b: &Browser, first: &str) {
 }
 
 /// The stored record of response `id` (what localStorage holds).
-async fn stored_record(b: &Browser, id: &str) -> Value {
+pub(crate) async fn stored_record(b: &Browser, id: &str) -> Value {
     stored_record_of(b, "lbc_household", id).await
 }
 
@@ -302,7 +302,7 @@ async fn stored_record_of(b: &Browser, form: &str, id: &str) -> Value {
 }
 
 /// A stored record's upload state (`queued`, `uploaded`, …) and its details.
-fn upload_state(record: &Value) -> (String, Value) {
+pub(crate) fn upload_state(record: &Value) -> (String, Value) {
     match &record["upload"] {
         Value::String(s) => (s.clone(), Value::Null),
         Value::Object(map) if map.len() == 1 => {
@@ -514,13 +514,13 @@ async fn review_and_complete(b: &Browser) {
 }
 
 /// Opens the review page of the response shown (as its link would).
-async fn open_review(b: &Browser) {
+pub(crate) async fn open_review(b: &Browser) {
     b.js("location.hash = location.hash + '/review';", vec![]).await;
     b.wait_visible(".review-screen").await;
 }
 
 /// On the review page: check there is no problem, mark complete.
-async fn mark_complete(b: &Browser) {
+pub(crate) async fn mark_complete(b: &Browser) {
     b.wait_text(".review-problems", "没有问题").await;
     b.click(".review-screen .pager button.primary").await;
     b.wait_visible(".review-screen .done").await;
@@ -565,7 +565,7 @@ async fn group_of(b: &Browser, id: &str) -> Value {
     .await
 }
 
-async fn wait_group(b: &Browser, id: &str, group: &str) {
+pub(crate) async fn wait_group(b: &Browser, id: &str, group: &str) {
     let body = format!(
         "const li = document.querySelector({});
          const h = li && li.closest('ul.records').previousElementSibling;
@@ -620,7 +620,7 @@ fn valid_answers(today: &str) -> Value {
 }
 
 /// Gives response `id` the answers of a complete, valid household dated today.
-async fn seed_valid_household(b: &Browser, id: &str) {
+pub(crate) async fn seed_valid_household(b: &Browser, id: &str) {
     let today = phone_today(b).await;
     seed_answers(b, id, &valid_answers(&today)).await;
 }

@@ -48,5 +48,9 @@ mod form_model;
 // The admin page: per-table CSV, titles, one time zone, phone width (issue 27).
 mod admin_page;
 
+// "Upload now" and the `online` event: a queued response is sent at once, whatever its
+// backoff (issue 27).
+mod upload_now;
+
 // The embedding API's events: onSubmit, tianye-submit, tianye-change.
 mod portal_events;

@@ -1,11 +1,10 @@
-//! The app's shared state (provided as context), its routes, the questionnaire
-//! catalog and the upload queue.
+//! The app's shared state (provided as context), its routes and the questionnaire
+//! catalog. The upload queue is in [`crate::uploads`].
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
 
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -15,9 +14,9 @@ use tianye_core::{Form, Session};
 
 use crate::api;
 use crate::i18n::{Key, both};
+use crate::state::queue::{refused_token, stopped};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{Elsewhere, Settings, Store, StoreError, Unreadable};
-use crate::state::upload::{Outcome, after_attempt, classify, refused_token, stopped};
 
 /// Where the app is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +169,10 @@ pub struct App {
     /// in: a form showing one of them here is built again from the stored copy.
     pub changed_elsewhere: RwSignal<Vec<(String, String)>>,
     forms: StoredValue<HashMap<String, Arc<Form>>>,
-    uploading: StoredValue<bool>,
+    /// Whether this tab's upload queue is at work ([`crate::uploads`]).
+    pub(crate) uploading: StoredValue<bool>,
+    /// Whether "upload now" was asked for and the queue has not yet begun that round.
+    pub(crate) hurry: StoredValue<bool>,
     /// Changes other tabs made while this page was hidden, taken in when it is shown.
     elsewhere: StoredValue<Vec<Elsewhere>>,
 }
@@ -229,6 +231,7 @@ impl App {
             changed_elsewhere: RwSignal::new(Vec::new()),
             forms: StoredValue::new(HashMap::new()),
             uploading: StoredValue::new(false),
+            hurry: StoredValue::new(false),
             elsewhere: StoredValue::new(Vec::new()),
         }
     }
@@ -382,7 +385,7 @@ impl App {
         self.token.with(|t| self.refused.with(|r| stopped(t.as_deref(), r.as_deref())))
     }
 
-    fn queue_stopped_untracked(self) -> bool {
+    pub(crate) fn queue_stopped_untracked(self) -> bool {
         self.token.with_untracked(|t| {
             self.refused.with_untracked(|r| stopped(t.as_deref(), r.as_deref()))
         })
@@ -404,7 +407,7 @@ impl App {
 
     /// Notes that the server refused `token` (the one the upload went with), here and in
     /// the settings: the queue stops while the device holds it.
-    fn refuse_link(self, token: Option<&str>) {
+    pub(crate) fn refuse_link(self, token: Option<&str>) {
         let refused = Some(refused_token(token));
         self.refused.set(refused.clone());
         self.update_settings(|s| s.refused = refused);
@@ -773,7 +776,7 @@ impl App {
     }
 
     /// Sends a request with this app's time limit (see [`api::request`]).
-    async fn request(
+    pub(crate) async fn request(
         self,
         method: &str,
         url: &str,
@@ -784,33 +787,6 @@ impl App {
         api::request(method, url, token, body, timeout).await
     }
 
-    /// Sends due complete responses one by one; reschedules itself for the next retry.
-    /// The queue holds this store's Web Lock while it works, so two tabs never send at
-    /// once: a tab waits for the other to finish, and then finds its responses sent.
-    /// Holding it, the queue first puts back a send that was cut off (a tab closed or
-    /// crashed while its request was out: the browser let go of its lock).
-    pub fn kick_uploads(self) {
-        if self.gone() || self.uploading.get_value() {
-            return;
-        }
-        self.uploading.set_value(true);
-        let lock = self.store.with_value(Store::upload_lock);
-        leptos::task::spawn_local(async move {
-            api::exclusively(&lock, move |held| async move {
-                if held && !self.gone() {
-                    self.requeue_interrupted_uploads();
-                }
-                self.upload_due().await;
-            })
-            .await;
-            // An embedded form unmounted meanwhile has nothing left to schedule.
-            if !self.gone() {
-                self.uploading.set_value(false);
-                self.schedule_next_upload();
-            }
-        });
-    }
-
     /// Whether this app's state is gone: an embedded form unmounted disposes it, and
     /// a task still running for it (the upload queue, a questionnaire being fetched)
     /// then stops at its next step. What is stored stays.
@@ -818,121 +794,9 @@ impl App {
         self.store.is_disposed()
     }
 
-    /// Queues again each response left "uploading" (by this tab's list, each checked in
-    /// storage). Called holding the queue's lock, when no tab is sending: any left so
-    /// was cut off. The server stores a response once, so sending it again is safe.
-    fn requeue_interrupted_uploads(self) {
-        let cut_off: Vec<(String, String)> = self.records.with_untracked(|list| {
-            list.iter().filter(|r| r.upload == Upload::Uploading).map(Record::ids).collect()
-        });
-        for (form, id) in cut_off {
-            match self.store.with_value(|s| s.get(&form, &id)) {
-                Some(mut record) if record.upload == Upload::Uploading => {
-                    record.requeue_interrupted_upload();
-                    self.save(&record);
-                }
-                stored => self.keep_in_list(&form, &id, stored),
-            }
-        }
-    }
-
-    fn schedule_next_upload(self) {
-        // Offline, the browser's `online` event starts the next attempt: no timer
-        // should wake the phone meanwhile. Stopped by a refused link, opening a new link
-        // does.
-        if !api::online() || self.queue_stopped_untracked() {
-            return;
-        }
-        let next = self.records.with_untracked(|list| {
-            list.iter()
-                .filter(|r| r.response.status == Status::Complete)
-                .filter_map(|r| match r.upload {
-                    Upload::Queued { next_at, .. } => Some(next_at),
-                    _ => None,
-                })
-                .fold(f64::INFINITY, f64::min)
-        });
-        if next.is_finite() {
-            let wait = (next - api::now_ms()).clamp(200.0, 300_000.0);
-            set_timeout(move || self.kick_uploads(), Duration::from_millis(wait as u64));
-        }
-    }
-
-    async fn upload_due(self) {
-        loop {
-            // A refused link sends nothing more: not at the next response, nor at load.
-            if self.gone() || !api::online() || self.queue_stopped_untracked() {
-                return;
-            }
-            let now = api::now_ms();
-            let due = self
-                .records
-                .with_untracked(|list| list.iter().find(|r| r.due(now)).map(Record::ids));
-            let Some((form, id)) = due else { return };
-            let store = self.store.get_value();
-            // What is sent is the stored copy: another tab may have changed the response
-            // since this tab's list was read.
-            let stored = store.get(&form, &id);
-            let mut record = match stored {
-                Some(record) if record.due(now) => record,
-                stale => {
-                    self.keep_in_list(&form, &id, stale);
-                    continue;
-                }
-            };
-            let attempts = match record.upload {
-                Upload::Queued { attempts, .. } => attempts,
-                _ => 0,
-            };
-            record.upload = Upload::Uploading;
-            self.save(&record);
-            let (endpoint, token) =
-                (self.config.with_value(|c| c.endpoint.clone()), self.token.get_untracked());
-            let body = serde_json::to_string(&record.response).unwrap_or_default();
-            let answer = self
-                .request(
-                    "POST",
-                    &format!("{endpoint}/api/v1/submissions"),
-                    token.as_deref(),
-                    Some(&body),
-                )
-                .await;
-            let outcome = classify(&answer);
-            // Noted before the response is queued again (due at once): the queue must
-            // not send it with that token.
-            if matches!(outcome, Outcome::LinkRefused { .. }) && !self.gone() {
-                self.refuse_link(token.as_deref());
-            }
-            let upload =
-                after_attempt(outcome, attempts, api::now_ms(), api::random(), api::now_iso());
-            let retry = matches!(upload, Upload::Queued { .. });
-            // The answer is about the copy that went out. Changed meanwhile (in another
-            // tab, which had not yet seen it was being sent), the response keeps its new
-            // state: marked complete again, it is sent again.
-            // An embedded form unmounted while the request was out still stores the
-            // answer, and sends nothing more.
-            match store.get(&form, &id) {
-                Some(mut now) if now.response == record.response => {
-                    now.upload = upload;
-                    if self.gone() {
-                        let _ = store.put(&now);
-                    } else {
-                        self.save(&now);
-                    }
-                }
-                other if !self.gone() => self.keep_in_list(&form, &id, other),
-                _ => {}
-            }
-            if retry || self.gone() {
-                // The server or the network is failing: wait for the backoff.
-                return;
-            }
-        }
-    }
-
     /// Puts the stored copy of response `id` of questionnaire `form` (`None`: deleted)
     /// in the list in place of this tab's.
-    fn keep_in_list(&self, form: &str, id: &str, stored: Option<Record>) {
+    pub(crate) fn keep_in_list(&self, form: &str, id: &str, stored: Option<Record>) {
         self.records.update(|list| {
             let at = list.iter().position(|r| r.is(form, id));
             match (at, stored) {

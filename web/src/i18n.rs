@@ -37,6 +37,7 @@ keys! {
     Complete => "已完成待上传", "Complete, waiting to upload";
     Uploading => "上传中", "Uploading";
     Uploaded => "已上传", "Uploaded";
+    UploadNow => "现在上传", "Upload now";
     HeldWhileUploading => "正在上传，传完前不能修改", "Being uploaded: it cannot be changed until that is done";
     ChangedElsewhere => "这份答卷刚在另一个标签页里修改过，现在显示的是最新内容", "This response was just changed in another tab: it now shows the latest";
     DeletedElsewhere => "这份答卷已在另一个标签页里删除", "This response was deleted in another tab";

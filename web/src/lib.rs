@@ -20,6 +20,7 @@ pub mod embed;
 pub mod i18n;
 pub mod pages;
 pub mod state;
+pub mod uploads;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -84,7 +85,8 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     let mut listeners = Vec::new();
     listeners.push(window_event_listener(leptos::ev::online, move |_| {
         app.online.set(true);
-        app.kick_uploads();
+        // Back online: what waited out a backoff meanwhile is tried at once.
+        app.upload_now();
     }));
     listeners.push(window_event_listener(leptos::ev::offline, move |_| app.online.set(false)));
     if app.config.with_value(|c| c.use_hash) {

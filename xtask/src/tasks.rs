@@ -65,6 +65,11 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     ])) {
         failed.push(e.to_string());
     }
+    // The form app's plain-Rust rules (the upload queue, …), natively: they take no
+    // browser type.
+    if let Err(e) = run(cargo().args(["test", "-p", "tianye-web", "--lib"])) {
+        failed.push(e.to_string());
+    }
     // The form app's tests, in headless Chromium (wasm-bindgen-test-runner drives
     // chromedriver): the store, the components, and every bundled case gives the same
     // verdict there.

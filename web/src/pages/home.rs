@@ -184,6 +184,10 @@ pub fn Home(
                     <ul class="records">
                         {items.into_iter().map(|r| record_line(app, r)).collect_view()}
                     </ul>
+                    // Responses waiting to upload are tried at once, whatever their backoff.
+                    {(g == Group::Complete).then(|| view! {
+                        <button class="upload-now" on:click=move |_| app.upload_now()>{t(Key::UploadNow, &lang())}</button>
+                    })}
                 }).collect_view()}
             </section>
             <section class="storage">

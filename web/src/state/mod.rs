@@ -3,6 +3,6 @@
 
 pub mod answers;
 pub mod pages;
+pub mod queue;
 pub mod record;
 pub mod store;
-pub mod upload;

@@ -63,7 +63,7 @@ pub struct Settings {
     #[serde(default)]
     pub device_id: Option<String>,
     /// The team token the server refused (`""`: uploads without one), for which the
-    /// upload queue stops ([`super::upload::stopped`]); cleared when a link is opened.
+    /// upload queue stops ([`super::queue::stopped`]); cleared when a link is opened.
     #[serde(default)]
     pub refused: Option<String>,
 }
