@@ -1,4 +1,4 @@
-//! The per-answer checks: type, required, bounds, lengths, patterns, choices,
+//! The per-answer rules: type, required, bounds, lengths, patterns, choices,
 //! selections, identifiers, locations, repeat rows and constraints.
 
 use std::collections::HashSet;
