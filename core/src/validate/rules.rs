@@ -319,11 +319,7 @@ fn check_value(
         }
         (T::SelectOne | T::Likert, Stored::Text(s)) => {
             if let Err(reason) = choice_allowed(env, ctx, f, s) {
-                push(
-                    Problem::new(Code::Choice, here())
-                        .with("value", shorten(s, 100))
-                        .with("reason", reason),
-                );
+                push(not_allowed(Problem::new(Code::Choice, here()), env, id, s, reason));
             }
         }
         (T::SelectMultiple | T::Rank, Stored::Choices { items, .. }) => {
@@ -336,11 +332,7 @@ fn check_value(
                             .with("reason", "duplicate"),
                     );
                 } else if let Err(reason) = choice_allowed(env, ctx, f, name) {
-                    push(
-                        Problem::new(Code::Choice, here())
-                            .with("value", shorten(name, 100))
-                            .with("reason", reason),
-                    );
+                    push(not_allowed(Problem::new(Code::Choice, here()), env, id, name, reason));
                 }
             }
             let list = env.form.choices_of(id);
@@ -348,9 +340,10 @@ fn check_value(
                 if items.len() > 1
                     && let Some(exclusive) = items
                         .iter()
-                        .find(|n| list.and_then(|l| l.get(n)).is_some_and(|c| c.exclusive))
+                        .find_map(|n| list.and_then(|l| l.get(n)).filter(|c| c.exclusive))
                 {
-                    push(Problem::new(Code::Exclusive, here()).with("choice", exclusive.as_str()));
+                    let problem = Problem::new(Code::Exclusive, here());
+                    push(with_label(problem.with("choice", exclusive.name.as_str()), exclusive));
                 }
                 let n = items.len() as u32;
                 let few = rules.min_selected.is_some_and(|m| n < m);
@@ -406,5 +399,23 @@ fn check_value(
             }
         }
         _ => {}
+    }
+}
+
+/// `problem` with the choice's label in Tianye's two message languages (`label_zh`,
+/// `label_en`): a message shows the words the volunteer saw, not the choice's code.
+fn with_label(problem: Problem, choice: &crate::schema::Choice) -> Problem {
+    problem
+        .with("label_zh", choice.label.get("zh", "en"))
+        .with("label_en", choice.label.get("en", "zh"))
+}
+
+/// A `choice` problem for `name`, which is not allowed for `reason`; a choice of the
+/// list (one filtered out here) is also named by its label.
+fn not_allowed(problem: Problem, env: &Env, id: FieldId, name: &str, reason: &str) -> Problem {
+    let problem = problem.with("value", shorten(name, 100)).with("reason", reason);
+    match env.form.choices_of(id).and_then(|l| l.get(name)) {
+        Some(choice) => with_label(problem, choice),
+        None => problem,
     }
 }
