@@ -85,9 +85,10 @@ fn template(
         C::Length if has("min") => ("至少 {min} 个字", "Must be at least {min} characters long"),
         C::Length => ("最多 {max} 个字", "Must be at most {max} characters long"),
         C::Pattern => ("格式不符合要求", "Does not match the required format"),
-        C::Choice if param_str(params, "reason") == "filtered" => {
-            ("“{value}”不在当前可选的选项中", "“{value}” is not among the choices offered here")
-        }
+        C::Choice if param_str(params, "reason") == "filtered" => (
+            "“{label_zh}”不在当前可选的选项中",
+            "“{label_en}” is not among the choices offered here",
+        ),
         C::Choice => ("“{value}”不是可选的选项", "“{value}” is not one of the choices"),
         C::Count
             if param_str(params, "of") == "rows"
@@ -113,8 +114,8 @@ fn template(
         C::Count if has("min") => ("至少选择 {min} 项", "Select at least {min} options"),
         C::Count => ("最多选择 {max} 项", "Select at most {max} options"),
         C::Exclusive => (
-            "“{choice}”不能与其他选项同时选择",
-            "“{choice}” cannot be selected together with other options",
+            "“{label_zh}”不能与其他选项同时选择",
+            "“{label_en}” cannot be selected together with other options",
         ),
         C::UnknownField => {
             ("问卷中没有可回答的“{name}”", "The questionnaire has no question named “{name}”")
@@ -435,7 +436,7 @@ mod tests {
         let p = params(json!({
             "min": 1, "max": 9, "value": "x", "name": "n", "first": "f", "type": "t", "property": "p",
             "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
-            "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "accuracy": 50,
+            "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3

@@ -259,7 +259,7 @@ impl Session {
                 match segment {
                     Segment::Lit(s) => out.push_str(s),
                     Segment::Ref(id) => {
-                        out.push_str(&eval(env, ctx, &crate::expr::Node::Field(*id)).to_str());
+                        out.push_str(&eval(env, ctx, &crate::form::Node::Field(*id)).to_str());
                     }
                 }
             }

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use tianye_core::Form;
 use tianye_core::case::Case;
+use tianye_core::{Code, Form};
 
 #[test]
 fn every_bundled_case_gives_exactly_its_expected_result() {
@@ -49,4 +49,52 @@ fn every_bundled_case_gives_exactly_its_expected_result() {
     }
     assert!(failures.is_empty(), "{} case mismatches:\n{}", failures.len(), failures.join("\n"));
     assert!(ran >= 24);
+}
+
+/// A choice in a message (an exclusive one chosen with others, one the choice filter
+/// leaves out) is named by its label in the message's language, never by its code;
+/// the code stays in the params.
+#[test]
+fn choice_messages_show_the_choice_label() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../questionnaires");
+    let table = [
+        (
+            "lbc_household",
+            "13-exclusive-filtered-guardian-away-count.json",
+            "guardian",
+            "“父亲”不在当前可选的选项中",
+            "“Father” is not among the choices offered here",
+        ),
+        (
+            "lbc_household",
+            "13-exclusive-filtered-guardian-away-count.json",
+            "help_needed",
+            "“暂不需要”不能与其他选项同时选择",
+            "“None needed for now” cannot be selected together with other options",
+        ),
+        (
+            "lbc_record_card",
+            "09-exclusive-hardship-and-too-much-help.json",
+            "hardship",
+            "“无特殊困难”不能与其他选项同时选择",
+            "“No special hardship” cannot be selected together with other options",
+        ),
+    ];
+    for (questionnaire, case, path, zh, en) in table {
+        let dir = root.join(questionnaire);
+        let form = Form::from_json(&std::fs::read_to_string(dir.join("form.json")).unwrap())
+            .unwrap_or_else(|e| panic!("{questionnaire}: {e}"));
+        let case = Case::from_json(&std::fs::read_to_string(dir.join("cases").join(case)).unwrap())
+            .unwrap_or_else(|e| panic!("{questionnaire}/{case}: {e}"));
+        let report = form.validate(&case.response, &tianye_core::Options::default());
+        let problem = report
+            .problems
+            .iter()
+            .find(|p| p.path == path && matches!(p.code, Code::Exclusive | Code::Choice))
+            .unwrap_or_else(|| panic!("{questionnaire}: no choice problem at {path}"));
+        assert_eq!(problem.message("zh"), zh, "{questionnaire}");
+        assert_eq!(problem.message("en"), en, "{questionnaire}");
+        let code = problem.params.get("choice").or_else(|| problem.params.get("value"));
+        assert!(code.is_some_and(|c| !c.as_str().unwrap_or("").is_empty()), "{questionnaire}");
+    }
 }

@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use super::ast::BinOp;
-use super::compiled::{Agg, Func, Node, Set};
 use super::datetime::{DAY_MS, Date, DateTime, Time, format};
 use super::value::{EMPTY, Value, equals};
+use crate::form::node::{Agg, Func, Node, Set};
 use crate::form::{FieldId, Form, MAX_REPEAT_DEPTH, ScopeId, Segment, Template};
 use crate::instance::{Instance, Row};
 use crate::schema::Choice;

@@ -1,12 +1,11 @@
 //! The logic language: XLSForm's expressions (a subset of XPath 1.0 with ODK's
 //! functions), in stages that each own one module:
 //!
-//! text → [`lex`] → tokens → [`parse`] → [`Expr`] (with byte spans) → `check`
-//! (references, types, arity, repeats) → compiled expression → `eval`.
+//! text → [`lex`] → tokens → [`parse`] → [`Expr`] (with byte spans); the form's
+//! `typecheck` (references, types, arity, repeats) turns an `Expr` into a compiled
+//! `form::Node`, which `eval` evaluates.
 
 mod ast;
-pub(crate) mod check;
-mod compiled;
 mod datetime;
 mod error;
 pub(crate) mod eval;
@@ -19,8 +18,6 @@ mod token;
 mod value;
 
 pub use ast::{BinOp, Expr, ExprKind};
-pub(crate) use compiled::Node;
-pub use compiled::is_unsupported_function;
 pub use datetime::{DAY_MS, Date, DateTime, Time};
 pub use error::Error;
 pub use lexer::{is_identifier, lex};

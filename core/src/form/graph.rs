@@ -5,7 +5,7 @@
 //! count. An edge `a → b` means `b` reads `a`; `keep` says how many of `a`'s row indices
 //! pick the rows of `b` to recompute when `a` changes (see [`crate::session`]).
 
-use super::FieldId;
+use super::id::FieldId;
 
 /// The four nodes of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,46 +4,27 @@
 //!
 //! [`Form::compile`] runs every static check at once and returns all errors together.
 
-mod build;
+mod compile;
 mod graph;
+mod id;
+pub(crate) mod node;
 mod template;
+pub(crate) mod typecheck;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::expr::{Date, DateTime, Node, Time};
+use crate::Diagnostic;
+use crate::expr::{Date, DateTime, Time};
 use crate::schema::{Choice, ItemType, MetaKind, Questionnaire};
-use crate::{Diagnostic, LoadError};
 
 pub(crate) use graph::{Graph, NodeKind, node as graph_node, split as graph_split};
+pub use id::{FieldId, ScopeId};
+pub(crate) use node::Node;
+pub use node::is_unsupported_function;
 pub use template::{Segment, Template};
 
 /// Deepest nesting of repeats inside repeats.
 pub const MAX_REPEAT_DEPTH: usize = 8;
-
-/// Index of a field in a [`Form`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FieldId(pub(crate) u32);
-
-impl FieldId {
-    /// The index, for tables keyed by field.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// Index of a scope: 0 is the questionnaire's root, each repeat defines one more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ScopeId(pub(crate) u32);
-
-impl ScopeId {
-    /// The root scope (answers outside every repeat).
-    pub const ROOT: ScopeId = ScopeId(0);
-
-    /// The index, for tables keyed by scope.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
 
 /// Where answers live: the root, or the rows of one repeat.
 #[derive(Debug, Clone)]
@@ -297,20 +278,6 @@ pub struct Form {
 }
 
 impl Form {
-    /// Checks `questionnaire` and compiles it: names, properties, choice lists, bounds,
-    /// patterns, every expression (references, functions, arity, types, repeats) and
-    /// the dependency graph (cycles). Every error is reported at once.
-    pub fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
-        build::compile(questionnaire)
-    }
-
-    /// Parses and compiles a questionnaire from JSON.
-    pub fn from_json(text: &str) -> Result<Form, LoadError> {
-        let questionnaire =
-            Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
-        Form::compile(questionnaire)
-    }
-
     /// The questionnaire this form was compiled from.
     pub fn questionnaire(&self) -> &Questionnaire {
         &self.questionnaire

@@ -3,7 +3,7 @@
 use crate::expr::Span;
 use crate::schema::Text;
 
-use super::FieldId;
+use super::id::FieldId;
 
 /// A piece of an interpolated text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,9 @@
 //! as empty. A draft may be incomplete (missing answers are not problems); a complete
 //! response must have no problems.
 
-mod checks;
 mod ids;
 mod meta;
+mod rules;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -209,7 +209,7 @@ pub(crate) fn check_instance(
     status: Status,
     report: &mut Report,
 ) {
-    checks::check_all(form, inst, clock, status, report);
+    rules::check_all(form, inst, clock, status, report);
 }
 
 /// Relevance and calculated values for a response (see [`Form::evaluate`]).

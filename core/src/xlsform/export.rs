@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::aliases::language_header;
-use super::build::{is_dynamic, literal, quote};
+use super::builder::{is_dynamic, literal, quote};
 use super::error::Error;
 use super::workbook::{Sheet, Workbook, number_text};
 use super::{Options, RawMap, build_lenient, raw_fields, raw_text};

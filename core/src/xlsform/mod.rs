@@ -4,7 +4,7 @@
 //!
 //! The stages, one module each: [`workbook`] (xlsx, xls, ods, csv and markdown →
 //! rows of text cells), `aliases` (pyxform's spellings), `sheets` (header rows →
-//! typed columns), `build` (rows → questionnaire), `export` (questionnaire → rows →
+//! typed columns), `builder` (rows → questionnaire), `export` (questionnaire → rows →
 //! xlsx) and [`error`] (findings with sheet, row and column).
 //!
 //! ```
@@ -22,7 +22,7 @@
 //! What maps to what, and what is not supported, is documented in `core/XLSFORM.md`.
 
 mod aliases;
-mod build;
+mod builder;
 pub mod error;
 mod export;
 mod sheets;
@@ -132,14 +132,14 @@ impl Import {
 /// Imports an XLSForm workbook. On success, the questionnaire comes with the warnings;
 /// on failure, every error is reported at once (with the warnings).
 pub fn import(book: &Workbook, options: &Options) -> Result<Import, Error> {
-    let built = build::build(book, options);
+    let built = builder::build(book, options);
     let mut findings = built.findings;
     if options.strict {
         for f in &mut findings {
             f.severity = Severity::Error;
         }
     }
-    if build::has_errors(&findings) {
+    if builder::has_errors(&findings) {
         return Err(Error::Invalid { findings });
     }
     Ok(Import { questionnaire: built.questionnaire, findings, origins: built.origins })
@@ -169,5 +169,5 @@ pub(crate) fn raw_text(map: &RawMap) -> String {
 
 /// Builds whatever can be built, ignoring errors (for export's round-trip check).
 pub(crate) fn build_lenient(book: &Workbook, options: &Options) -> Questionnaire {
-    build::build(book, options).questionnaire
+    builder::build(book, options).questionnaire
 }

@@ -701,7 +701,7 @@ impl<'o> Builder<'o> {
                 let mut bad = Vec::new();
                 ast.walk(&mut |node| {
                     if let ExprKind::Call { name, .. } = &node.kind
-                        && crate::expr::is_unsupported_function(name)
+                        && crate::form::is_unsupported_function(name)
                     {
                         let start = node.span.start as usize;
                         bad.push((name.clone(), Span::new(start, start + name.len())));

@@ -1,4 +1,4 @@
-//! The per-answer checks: type, required, bounds, lengths, patterns, choices,
+//! The per-answer rules: type, required, bounds, lengths, patterns, choices,
 //! selections, identifiers, locations, repeat rows and constraints.
 
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use crate::expr::{DateTime, num_to_string};
 use crate::form::{Bound, Cond, Field, FieldId, Form, ScopeId};
 use crate::instance::{Cell, Clock, Instance, Row, Stored};
 use crate::response::{Status, preview, shorten};
-use crate::schema::ItemType;
+use crate::schema::{Choice, ItemType};
 
 pub(super) fn check_all(
     form: &Form,
@@ -245,14 +245,21 @@ fn compare(value: &Stored, bound: Bound, env: &Env<'_>) -> Option<std::cmp::Orde
     }
 }
 
-fn choice_allowed(env: &Env<'_>, ctx: &Ctx<'_>, f: &Field, name: &str) -> Result<(), &'static str> {
+/// Whether `name` may be chosen here; if not, the choice the filter left out, or
+/// `None` for a name not in the list.
+fn choice_allowed<'a>(
+    env: &Env<'a>,
+    ctx: &Ctx<'_>,
+    f: &Field,
+    name: &str,
+) -> Result<(), Option<&'a Choice>> {
     let Some(list) = f.choices.map(|i| &env.form.choice_lists()[i]) else { return Ok(()) };
-    let Some(choice) = list.get(name) else { return Err("unknown") };
+    let Some(choice) = list.get(name) else { return Err(None) };
     if let Some(filter) = &f.choice_filter {
         let mut c = *ctx;
         c.choice = Some(choice);
         if !eval(env, &c, filter).to_bool() {
-            return Err("filtered");
+            return Err(Some(choice));
         }
     }
     Ok(())
@@ -318,12 +325,8 @@ fn check_value(
             }
         }
         (T::SelectOne | T::Likert, Stored::Text(s)) => {
-            if let Err(reason) = choice_allowed(env, ctx, f, s) {
-                push(
-                    Problem::new(Code::Choice, here())
-                        .with("value", shorten(s, 100))
-                        .with("reason", reason),
-                );
+            if let Err(filtered) = choice_allowed(env, ctx, f, s) {
+                push(not_allowed(Problem::new(Code::Choice, here()), s, filtered));
             }
         }
         (T::SelectMultiple | T::Rank, Stored::Choices { items, .. }) => {
@@ -335,12 +338,8 @@ fn check_value(
                             .with("value", shorten(name, 100))
                             .with("reason", "duplicate"),
                     );
-                } else if let Err(reason) = choice_allowed(env, ctx, f, name) {
-                    push(
-                        Problem::new(Code::Choice, here())
-                            .with("value", shorten(name, 100))
-                            .with("reason", reason),
-                    );
+                } else if let Err(filtered) = choice_allowed(env, ctx, f, name) {
+                    push(not_allowed(Problem::new(Code::Choice, here()), name, filtered));
                 }
             }
             let list = env.form.choices_of(id);
@@ -348,9 +347,10 @@ fn check_value(
                 if items.len() > 1
                     && let Some(exclusive) = items
                         .iter()
-                        .find(|n| list.and_then(|l| l.get(n)).is_some_and(|c| c.exclusive))
+                        .find_map(|n| list.and_then(|l| l.get(n)).filter(|c| c.exclusive))
                 {
-                    push(Problem::new(Code::Exclusive, here()).with("choice", exclusive.as_str()));
+                    let problem = Problem::new(Code::Exclusive, here());
+                    push(with_label(problem.with("choice", exclusive.name.as_str()), exclusive));
                 }
                 let n = items.len() as u32;
                 let few = rules.min_selected.is_some_and(|m| n < m);
@@ -406,5 +406,23 @@ fn check_value(
             }
         }
         _ => {}
+    }
+}
+
+/// `problem` with the choice's label in Tianye's two message languages (`label_zh`,
+/// `label_en`): a message shows the words the volunteer saw, not the choice's code.
+fn with_label(problem: Problem, choice: &Choice) -> Problem {
+    problem
+        .with("label_zh", choice.label.get("zh", "en"))
+        .with("label_en", choice.label.get("en", "zh"))
+}
+
+/// A `choice` problem for `name`: not in the list, or `filtered` out here (then also
+/// named by its label).
+fn not_allowed(problem: Problem, name: &str, filtered: Option<&Choice>) -> Problem {
+    let problem = problem.with("value", shorten(name, 100));
+    match filtered {
+        Some(choice) => with_label(problem.with("reason", "filtered"), choice),
+        None => problem.with("reason", "unknown"),
     }
 }

@@ -5,12 +5,12 @@
 
 use std::borrow::Cow;
 
-use super::ast::{BinOp, Expr, ExprKind};
-use super::compiled::{self, Agg, Func, Node, Set};
-use super::value::{Value, str_to_num};
-use super::{Error, Span};
+use super::node::{self as compiled, Agg, Func, Node, Set};
+use super::{FieldId, Form, ScopeId};
 use crate::Code;
-use crate::form::{FieldId, Form, ScopeId};
+use crate::expr::{BinOp, Expr, ExprKind};
+use crate::expr::{Error, Span};
+use crate::expr::{Value, str_to_num};
 use crate::schema::{ItemType, MetaKind};
 
 /// What an expression is for; decides what `.` and bare names mean.
@@ -493,7 +493,7 @@ impl Checker<'_> {
             Func::Regex => {
                 let (subject, _) = self.scalar(at, &args[0]);
                 if let ExprKind::String(pattern) = &args[1].kind {
-                    return match regex_lite::Regex::new(&crate::form::anchored_pattern(pattern)) {
+                    return match regex_lite::Regex::new(&super::anchored_pattern(pattern)) {
                         Ok(re) => (Node::Regex(Box::new(subject), Box::new(re)), Ty::Bool),
                         Err(e) => {
                             self.errors.push(

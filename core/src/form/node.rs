@@ -1,9 +1,9 @@
 //! Compiled expressions: references resolved to fields, functions to [`Func`],
 //! repeat references to [`Set`]s. Produced by the checker, run by the evaluator.
 
-use super::ast::BinOp;
-use super::value::Value;
-use crate::form::{FieldId, ScopeId};
+use super::id::{FieldId, ScopeId};
+use crate::expr::BinOp;
+use crate::expr::Value;
 
 /// A compiled expression.
 #[derive(Debug, Clone)]

@@ -4,17 +4,34 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::graph::{self, Edge, Graph, NodeKind};
+use super::node::Node;
 use super::template::{self, Template};
+use super::typecheck::{self as check, Dep, Purpose};
 use super::{
     Bound, ChoiceList, Cond, Field, FieldId, Form, MAX_REPEAT_DEPTH, Rules, Scope, ScopeId,
     anchored_pattern,
 };
-use crate::expr::check::{self, Dep, Purpose};
-use crate::expr::{self, Date, DateTime, Node, Time};
+use crate::expr::{self, Date, DateTime, Time};
 use crate::schema::{Bound as RawBound, Condition, Invalid, Item, ItemType, Questionnaire, Text};
 use crate::{Code, Diagnostic, LoadError, Severity};
 
-pub(super) fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
+impl Form {
+    /// Checks `questionnaire` and compiles it: names, properties, choice lists, bounds,
+    /// patterns, every expression (references, functions, arity, types, repeats) and
+    /// the dependency graph (cycles). Every error is reported at once.
+    pub fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
+        compile(questionnaire)
+    }
+
+    /// Parses and compiles a questionnaire from JSON.
+    pub fn from_json(text: &str) -> Result<Form, LoadError> {
+        let questionnaire =
+            Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
+        Form::compile(questionnaire)
+    }
+}
+
+fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
     let mut b = Builder { diags: Vec::new(), sources: Vec::new() };
     let mut form = Form {
         questionnaire,
