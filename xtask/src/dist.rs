@@ -58,8 +58,15 @@ fn build(inputs: &Fingerprint) -> Result<()> {
     bind_and_optimize(&wasm, &out, "tianye")?;
     for entry in std::fs::read_dir(root().join("web/static"))? {
         let path = entry?.path();
-        if path.file_name().is_some_and(|n| n != "sw.js") {
-            std::fs::copy(&path, out.join(path.file_name().expect("file")))?;
+        let to = out.join(path.file_name().expect("file"));
+        if path.extension().is_some_and(|e| e == "css") {
+            let css = std::fs::read_to_string(&path)?;
+            std::fs::write(
+                &to,
+                strip_css_comments(&css).with_context(|| path.display().to_string())?,
+            )?;
+        } else if path.file_name().is_some_and(|n| n != "sw.js") {
+            std::fs::copy(&path, to)?;
         }
     }
     let mut shell = vec![
@@ -417,5 +424,40 @@ mod tests {
                (memory.fill (i32.const 0) (i32.const 0) (i32.const 8))))",
         )
         .expect("sign extension and bulk memory are within the floor");
+    }
+}
+
+/// A style sheet without its comments, which are for whoever edits `web/static/` and
+/// would otherwise ship to every phone (0.6 KiB gzip). Refuses a sheet with `/*` or
+/// `*/` inside a string, where dropping "comments" would change a value.
+fn strip_css_comments(css: &str) -> Result<String> {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        let before = &rest[..start];
+        if before.matches('"').count() % 2 == 1 || before.matches('\'').count() % 2 == 1 {
+            bail!("a `/*` inside a string: comments cannot be stripped safely");
+        }
+        out.push_str(before);
+        let end = rest[start + 2..].find("*/").context("a comment is not closed")?;
+        rest = &rest[start + 2 + end + 2..];
+    }
+    if rest.contains("*/") {
+        bail!("a `*/` outside a comment");
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod css_tests {
+    use super::strip_css_comments;
+
+    #[test]
+    fn comments_go_and_everything_else_stays() {
+        let css = "/* a */.x { content: \"▸ \"; } /* b\n c */\n.y{}";
+        assert_eq!(strip_css_comments(css).unwrap(), ".x { content: \"▸ \"; } \n.y{}");
+        assert!(strip_css_comments(".x { content: \"/* no */\"; }").is_err());
+        assert!(strip_css_comments("/* open").is_err());
     }
 }
