@@ -96,6 +96,30 @@ fn path_and_code(problem: &Value) -> Found {
     (text("path"), text("code"))
 }
 
+/// A problem's location as data (`field`, `rows`) says what its `path` says: the item
+/// `m_dob` in row 2 of `member` is `member[2].m_dob`. An answer to no item
+/// (`unknown_field`), `meta.…` and the response as a whole have none.
+fn assert_location_is_the_path(problem: &Value) {
+    let path = problem["path"].as_str().unwrap_or_default();
+    if path.is_empty() || path.starts_with("meta.") || problem["code"] == "unknown_field" {
+        assert!(problem.get("field").is_none(), "{problem}");
+        return;
+    }
+    let rows: Vec<Value> = path
+        .split('[')
+        .skip(1)
+        .map(|part| Value::from(part.split(']').next().unwrap().parse::<u64>().unwrap()))
+        .collect();
+    // A repeat's own problem (`member`, `member[1].trip`) is the repeat in its holder's row.
+    let field = path.rsplit('.').next().unwrap();
+    assert_eq!(problem["field"], field, "{problem}");
+    let given_rows = problem.get("rows").cloned().unwrap_or(Value::Array(Vec::new()));
+    assert_eq!(given_rows, Value::Array(rows), "{problem}");
+    for key in ["message", "message_zh", "message_en"] {
+        assert!(problem[key].as_str().is_some_and(|m| !m.is_empty()), "{key}: {problem}");
+    }
+}
+
 /// Runs `tianye validate --json FORM CASES…`: its exit code, and each case's problems
 /// (sorted, duplicates kept), in the order of `cases`.
 pub(crate) fn validate_json(form: &Path, cases: &[PathBuf]) -> (i32, Vec<Vec<Found>>) {
@@ -115,6 +139,7 @@ pub(crate) fn validate_json(form: &Path, cases: &[PathBuf]) -> (i32, Vec<Vec<Fou
                 assert_eq!(file.as_str(), case.to_str(), "lines in the order of the files");
             }
             let problems = line["problems"].as_array().unwrap_or_else(|| panic!("{line}"));
+            problems.iter().for_each(assert_location_is_the_path);
             let mut found: Vec<Found> = problems.iter().map(path_and_code).collect();
             found.sort();
             found

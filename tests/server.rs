@@ -79,7 +79,13 @@ fn upload_status_codes_with_their_bodies() {
     let problems = reply["problems"].as_array().unwrap();
     assert!(problems.iter().any(|p| p["path"] == "hh_size" && p["code"] == "range"), "{reply}");
     assert!(problems.iter().any(|p| p["path"] == "village" && p["code"] == "required"), "{reply}");
-    assert!(problems.iter().all(|p| p["message_zh"].is_string() && p["message_en"].is_string()));
+    // The core's one problem shape: the location as data, the message in both languages.
+    for p in problems {
+        assert_eq!(p["field"], p["path"], "outside every repeat the path is the name: {p}");
+        assert!(p.get("rows").is_none(), "{p}");
+        let (zh, en) = (p["message_zh"].as_str().unwrap(), p["message_en"].as_str().unwrap());
+        assert_eq!(p["message"], format!("{zh} / {en}"), "{p}");
+    }
 
     // 422 for a draft, listing what it still lacks.
     let mut draft = household_response(&new_instance_id(), "1", 1);

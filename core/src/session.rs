@@ -16,32 +16,12 @@ use serde_json::Value as Json;
 
 use crate::expr::eval::{Ctx, Env, eval, render};
 use crate::expr::{DateTime, Value};
+pub use crate::form::Loc;
 use crate::form::{Cond, FieldId, Form, NodeKind, ScopeId, Segment, graph_node, graph_split};
 use crate::instance::{self, Cell, Clock, Instance, Reading, Row, common_prefix, compute};
 use crate::response::{Answers, Meta, Status};
 use crate::schema::{Choice, ItemType, Text};
 use crate::validate::{Problem, Report};
-
-/// Where a value is: a field, and the row indices of the repeats around it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Loc {
-    /// The field.
-    pub field: FieldId,
-    /// One row index per enclosing repeat, outermost first.
-    pub rows: Vec<u32>,
-}
-
-impl Loc {
-    /// A field outside every repeat.
-    pub fn top(field: FieldId) -> Loc {
-        Loc { field, rows: Vec::new() }
-    }
-
-    /// A field in the row at `rows`.
-    pub fn new(field: FieldId, rows: Vec<u32>) -> Loc {
-        Loc { field, rows }
-    }
-}
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -366,9 +346,8 @@ impl Session {
 
     /// The problems of the answer at `loc` (what the form app shows next to it).
     pub fn problems_at(&self, loc: &Loc, status: Status) -> Vec<Problem> {
-        let here = self.path(loc);
         let mut report = self.report(status);
-        report.problems.retain(|p| p.path == here);
+        report.problems.retain(|p| p.loc.as_ref() == Some(loc));
         report.problems
     }
 

@@ -112,7 +112,7 @@ impl Engine {
         }
         Ok(to_js(&View {
             valid: report.is_valid(),
-            problems: report.views(lang),
+            problems: report.views(&self.form, lang),
             cleared: &report.cleared,
             values: &report.values,
             answers: &report.answers,

@@ -352,3 +352,44 @@ fn the_device_s_user_name_fills_the_enumerator_question() {
         assert_eq!(s.answer(&Loc::top(id)), want, "{name:?}");
     }
 }
+
+/// A problem carries its location as data: the session finds a field's problems by it,
+/// and every output writes the field's name and rows beside the path, with the message
+/// in both languages.
+#[test]
+fn problems_carry_their_location_and_one_output_shape() {
+    let form = nested();
+    let mut s = Session::start(Arc::clone(&form), Meta::default(), now());
+    let [n, age, name] = ["n", "m_age", "m_name"].map(|f| form.lookup(f).unwrap());
+    s.set_answer(&Loc::top(n), &json!(3)).unwrap();
+    s.set_answer(&Loc::new(age, vec![1]), &json!(150)).unwrap();
+    let report = s.report(Status::Complete);
+    let constraint = report.problems.iter().find(|p| p.code.as_str() == "constraint").unwrap();
+    assert_eq!(constraint.path, "m[1].m_age");
+    assert_eq!(constraint.loc, Some(Loc::new(age, vec![1])));
+
+    // Each row's problems are its own: row 1's age, every row's missing name.
+    let at = |loc: Loc| s.problems_at(&loc, Status::Complete);
+    assert_eq!(at(Loc::new(age, vec![1])).len(), 1);
+    assert!(at(Loc::new(age, vec![0])).is_empty());
+    for row in 0..3 {
+        let here = at(Loc::new(name, vec![row]));
+        assert_eq!(here.len(), 1, "row {row}: {here:?}");
+        assert_eq!(here[0].path, format!("m[{row}].m_name"));
+    }
+    // Every problem with an answer has its location.
+    assert!(report.problems.iter().all(|p| p.loc.is_some()), "{:?}", report.problems);
+
+    let view = serde_json::to_value(constraint.view(&form, "en")).unwrap();
+    assert_eq!(view["code"], "constraint");
+    assert_eq!(view["path"], "m[1].m_age");
+    assert_eq!(view["field"], "m_age");
+    assert_eq!(view["rows"], json!([1]));
+    assert_eq!(view["message"], view["message_en"]);
+    assert_ne!(view["message_zh"], view["message_en"]);
+    let both = constraint.view(&form, "zh/en");
+    assert_eq!(both.message, format!("{} / {}", both.message_zh, both.message_en));
+    let whole = tianye_core::Problem::new(tianye_core::Code::InstanceId, "").view(&form, "zh");
+    let whole = serde_json::to_value(whole).unwrap();
+    assert!(whole.get("field").is_none() && whole.get("rows").is_none(), "{whole}");
+}

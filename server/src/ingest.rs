@@ -11,7 +11,8 @@
 //! most [`MAX_LISTED_PROBLEMS`] of them with their total.
 
 use serde_json::{Value, json};
-use tianye_core::{Diagnostic, Lang, Options, Problem, Response, Status};
+use tianye_core::validate::ProblemView;
+use tianye_core::{Diagnostic, Lang, Options, Response, Status};
 
 use crate::canonical::content_hash;
 use crate::error::{ApiCode, ApiError, ApiReply};
@@ -43,8 +44,8 @@ pub enum Rejection {
         /// The response's `instance_id`.
         instance_id: String,
         /// The problems validation kept, validated as complete (an answer lists the
-        /// first [`MAX_LISTED_PROBLEMS`]).
-        problems: Vec<Problem>,
+        /// first [`MAX_LISTED_PROBLEMS`]), messages in both languages.
+        problems: Vec<ProblemView>,
         /// How many problems there are in all.
         count: usize,
     },
@@ -53,8 +54,8 @@ pub enum Rejection {
         /// The response's `instance_id`.
         instance_id: String,
         /// The problems validation kept (an answer lists the first
-        /// [`MAX_LISTED_PROBLEMS`]).
-        problems: Vec<Problem>,
+        /// [`MAX_LISTED_PROBLEMS`]), messages in both languages.
+        problems: Vec<ProblemView>,
         /// How many problems there are in all.
         count: usize,
     },
@@ -64,25 +65,15 @@ pub enum Rejection {
 /// `truncated` whether some were left out, so no answer is much larger than the upload.
 pub const MAX_LISTED_PROBLEMS: usize = 100;
 
+/// A refusal's `message` is in both languages; `message_zh` and `message_en` are each one.
+const LISTED_LANG: &str = "zh/en";
+
 /// The text of a value from the upload as an answer quotes it: at most 100 characters.
 fn quoted(text: &str) -> String {
     match text.char_indices().nth(100) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),
     }
-}
-
-/// A problem as the API writes it: path, code, message in both languages, params.
-pub fn problem_json(p: &Problem) -> Value {
-    let (zh, en) = (p.message("zh"), p.message("en"));
-    json!({
-        "path": p.path,
-        "code": p.code,
-        "message": format!("{zh} / {en}"),
-        "message_zh": zh,
-        "message_en": en,
-        "params": p.params,
-    })
 }
 
 impl From<Rejection> for ApiError {
@@ -140,12 +131,12 @@ impl From<Rejection> for ApiError {
 }
 
 /// A refusal listing at most [`MAX_LISTED_PROBLEMS`] of the `count` problems.
-fn listed(e: ApiError, instance_id: &str, problems: &[Problem], count: usize) -> ApiError {
+fn listed(e: ApiError, instance_id: &str, problems: &[ProblemView], count: usize) -> ApiError {
     let shown = &problems[..problems.len().min(MAX_LISTED_PROBLEMS)];
     e.with("instance_id", quoted(instance_id))
         .with("count", count)
         .with("truncated", count > shown.len())
-        .with("problems", shown.iter().map(problem_json).collect::<Vec<_>>())
+        .with("problems", json!(shown))
 }
 
 /// Who is uploading.
@@ -187,7 +178,7 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
         return Err(Rejection::NotComplete {
             instance_id: complete.instance_id,
             count: report.problem_count,
-            problems: report.problems,
+            problems: report.views(&fv.form, LISTED_LANG),
         });
     }
     let report = fv.form.validate(&response, &options);
@@ -195,7 +186,7 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
         return Err(Rejection::Invalid {
             instance_id: response.instance_id,
             count: report.problem_count,
-            problems: report.problems,
+            problems: report.views(&fv.form, LISTED_LANG),
         });
     }
     Ok(NewSubmission {

@@ -107,11 +107,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let report = form.validate(&response, &options);
         invalid |= !report.is_valid();
         if args.json {
-            let problems: Vec<_> = report
-                .problems
-                .iter()
-                .map(|p| json!({"path": p.path, "code": p.code, "message": p.message(&args.lang)}))
-                .collect();
+            let problems = report.views(form, &args.lang);
             println!(
                 "{}",
                 json!({

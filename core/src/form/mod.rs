@@ -18,7 +18,7 @@ use crate::expr::{Date, DateTime, Time};
 use crate::schema::{Choice, ItemType, MetaKind, Questionnaire};
 
 pub(crate) use graph::{Graph, NodeKind, node as graph_node, split as graph_split};
-pub use id::{FieldId, ScopeId};
+pub use id::{FieldId, Loc, ScopeId};
 pub(crate) use node::Node;
 pub use node::is_unsupported_function;
 pub use template::{Segment, Template};

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::expr::DateTime;
-use crate::form::{FieldId, Form, NodeKind, graph_split};
+use crate::form::{FieldId, Form, Loc, NodeKind, graph_split};
 use crate::i18n::{self, Lang, Params};
 use crate::instance::{self, Cell, Clock, Instance, Reading};
 use crate::response::{Answers, Response, Status};
@@ -29,9 +29,12 @@ pub use ids::{check_id_number, check_phone, is_email};
 pub struct Problem {
     /// What is wrong.
     pub code: Code,
-    /// Where: names and 0-based row indices, `member[2].m_dob`; empty for the response
-    /// as a whole.
+    /// Where, for people: names and 0-based row indices, `member[2].m_dob`; empty for the
+    /// response as a whole.
     pub path: String,
+    /// Where, for programs: the field and its rows. `None` for problems with the response
+    /// as a whole (its meta, its questionnaire, its JSON).
+    pub loc: Option<Loc>,
     /// Values for the message (`min`, `max`, `value`, …).
     pub params: Params,
     /// The questionnaire's own message for this problem (`constraints[].message`,
@@ -42,7 +45,7 @@ pub struct Problem {
 impl Problem {
     /// A problem with `code` at `path`.
     pub fn new(code: Code, path: impl Into<String>) -> Self {
-        Problem { code, path: path.into(), params: Params::new(), custom_message: None }
+        Problem { code, path: path.into(), loc: None, params: Params::new(), custom_message: None }
     }
 
     /// Adds a message param.
@@ -60,29 +63,52 @@ impl Problem {
         }
     }
 
-    /// The problem as output: path, code, message in `lang`, params.
-    pub fn view(&self, lang: &str) -> ProblemView {
+    /// The problem as every output writes it (CLI, server, browser API): see
+    /// [`ProblemView`]. `lang` chooses `message`; `zh/en` gives both, Chinese first.
+    pub fn view(&self, form: &Form, lang: &str) -> ProblemView {
+        let (message_zh, message_en) = (self.message("zh"), self.message("en"));
+        let message = match lang {
+            "zh" => message_zh.clone(),
+            "en" => message_en.clone(),
+            "zh/en" => format!("{message_zh} / {message_en}"),
+            other => self.message(other),
+        };
         ProblemView {
-            path: self.path.clone(),
             code: self.code,
-            message: self.message(lang),
+            path: self.path.clone(),
+            field: self.loc.as_ref().map(|l| form.field(l.field).name.clone()),
+            rows: self.loc.as_ref().map(|l| l.rows.clone()).unwrap_or_default(),
             params: self.params.clone(),
+            message,
+            message_zh,
+            message_en,
         }
     }
 }
 
-/// A problem as written in JSON output.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A problem as JSON, the one shape of every output:
+/// `{"code", "path", "field", "rows", "params", "message", "message_zh", "message_en"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ProblemView {
-    /// Where.
-    pub path: String,
-    /// Stable code.
+    /// Stable code (`value.required`).
     pub code: Code,
-    /// Message in the requested language.
-    pub message: String,
-    /// Message params.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Where, for people (`member[2].m_dob`); empty for the response as a whole.
+    pub path: String,
+    /// Where, as data: the item's name, absent for the response as a whole …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// … and one 0-based row index per repeat around it, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<u32>,
+    /// Values for the message.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: Params,
+    /// The message in the language asked for.
+    pub message: String,
+    /// The message in Chinese.
+    pub message_zh: String,
+    /// The message in English.
+    pub message_en: String,
 }
 
 /// The rows a value sits in, as (repeat, index) steps from the root.
@@ -195,9 +221,9 @@ impl Report {
         self.problem_count == 0
     }
 
-    /// The problems with messages in `lang`.
-    pub fn views(&self, lang: &str) -> Vec<ProblemView> {
-        self.problems.iter().map(|p| p.view(lang)).collect()
+    /// The problems as output, with `message` in `lang` (see [`Problem::view`]).
+    pub fn views(&self, form: &Form, lang: &str) -> Vec<ProblemView> {
+        self.problems.iter().map(|p| p.view(form, lang)).collect()
     }
 }
 

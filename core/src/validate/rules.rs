@@ -7,7 +7,7 @@ use super::{Problem, Report, RowPath};
 use crate::Code;
 use crate::expr::eval::{Ctx, Env, eval, render};
 use crate::expr::{DateTime, num_to_string};
-use crate::form::{Bound, Cond, Field, FieldId, Form, ScopeId};
+use crate::form::{Bound, Cond, Field, FieldId, Form, Loc, ScopeId};
 use crate::instance::{Cell, Clock, Instance, Row, Stored};
 use crate::response::{Status, preview, shorten};
 use crate::schema::{Choice, ItemType};
@@ -50,10 +50,12 @@ fn walk<'a>(
             }
             continue;
         }
+        let first_new = report.problems.len();
         match f.kind {
             ItemType::Group | ItemType::Note | ItemType::Matrix => {}
             ItemType::Repeat => {
                 check_rows(env, &ctx, id, f, cell, path, status, report);
+                locate_new(report, first_new, id, path);
                 let rows = row.rows(slot);
                 let row_scope = f.row_scope.expect("repeats have a row scope");
                 let mut child = indices.to_vec();
@@ -65,7 +67,23 @@ fn walk<'a>(
                     path.pop();
                 }
             }
-            _ => check_answer(env, &ctx.with_current(id), id, f, cell, path, status, report),
+            _ => {
+                check_answer(env, &ctx.with_current(id), id, f, cell, path, status, report);
+                locate_new(report, first_new, id, path);
+            }
+        }
+    }
+}
+
+/// Gives the problems kept since `first_new` (all about field `id` in the row at `path`)
+/// their location.
+fn locate_new(report: &mut Report, first_new: usize, id: FieldId, path: &RowPath) {
+    if let Some(new) = report.problems.get_mut(first_new..)
+        && !new.is_empty()
+    {
+        let loc = Loc::new(id, path.indices());
+        for p in new {
+            p.loc = Some(loc.clone());
         }
     }
 }
