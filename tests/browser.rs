@@ -1914,29 +1914,29 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
         seed_valid_household(&b, &old_id).await;
         go_home(&b).await;
 
-        // The coordinator publishes version 2026.3, which renames the household code.
+        // The coordinator publishes version 2026.4, which renames the household code.
         site.stop_server();
         let newer = original
-            .replacen("\"version\": \"2026.2\"", "\"version\": \"2026.3\"", 1)
+            .replacen("\"version\": \"2026.3\"", "\"version\": \"2026.4\"", 1)
             .replace("\"zh\": \"户编号\"", "\"zh\": \"户编码\"");
-        assert!(newer.contains("2026.3") && newer.contains("户编码"), "the edit applies");
+        assert!(newer.contains("2026.4") && newer.contains("户编码"), "the edit applies");
         std::fs::write(&form_path, newer).unwrap();
         site.start_server();
         b.reload().await;
-        b.wait_text("button.start[data-form='lbc_household']", "v2026.3").await;
+        b.wait_text("button.start[data-form='lbc_household']", "v2026.4").await;
         // The phone keeps the new version as soon as it sees it listed…
         b.wait(
-            "2026.3 kept on the phone",
-            "return localStorage.getItem('tianye.v1.q.lbc_household@2026.3') !== null;",
+            "2026.4 kept on the phone",
+            "return localStorage.getItem('tianye.v1.q.lbc_household@2026.4') !== null;",
         )
         .await;
         // …so in the village, offline, new responses still answer it, and the bundled
-        // 2026.2 is not offered beside it.
+        // 2026.3 is not offered beside it.
         b.set_offline(true).await;
         b.reload().await;
         b.wait_visible(".home .offline").await;
         // The list comes from the phone's copy of the server's last one, just after.
-        b.wait_text("button.start[data-form='lbc_household']", "v2026.3").await;
+        b.wait_text("button.start[data-form='lbc_household']", "v2026.4").await;
         let offered = b
             .js(
                 "return [...document.querySelectorAll(\"button.start[data-form='lbc_household']\")]
@@ -1944,26 +1944,26 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
                 vec![],
             )
             .await;
-        assert_eq!(offered, json!(["v2026.3"]), "offered offline");
+        assert_eq!(offered, json!(["v2026.4"]), "offered offline");
 
-        // The draft still answers 2026.2: it opens on that version, says so, and keeps
+        // The draft still answers 2026.3: it opens on that version, says so, and keeps
         // its answers.
-        b.wait_text(&format!("li.record[data-id='{old_id}']"), "v2026.2").await;
+        b.wait_text(&format!("li.record[data-id='{old_id}']"), "v2026.3").await;
         open_draft(&b, &old_id).await;
-        b.wait_text(".form-screen .bar .badge", "v2026.2").await;
+        b.wait_text(".form-screen .bar .badge", "v2026.3").await;
         b.wait_text(".form-screen .notice", "此答卷使用问卷的旧版本").await;
         expect_shown(&b, &[("enumerator_name", json!("周晓雯")), ("hh_code", json!("XS03-012"))])
             .await;
         let label = b.wait_text("label[for='q-hh_code-input']", "户").await;
         assert!(label.contains("户编号"), "the old version's label: {label}");
 
-        // A new response answers 2026.3.
+        // A new response answers 2026.4.
         go_home(&b).await;
         // Its answers were set behind the app's back, with no line for the list: opened,
         // the draft got one.
         b.wait_text(&format!("li.record[data-id='{old_id}'] .summary"), "旺溪村").await;
         let new_id = new_household(&b).await;
-        b.wait_text(".form-screen .bar .badge", "v2026.3").await;
+        b.wait_text(".form-screen .bar .badge", "v2026.4").await;
         b.wait_text("label[for='q-hh_code-input']", "户编码").await;
         assert_ne!(new_id, old_id);
         b.set_offline(false).await;
@@ -1978,7 +1978,7 @@ fn a_draft_on_an_older_version_opens_on_its_own_version_and_uploads() {
         let stored = site.stored();
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert_eq!(stored[0]["instance_id"], json!(old_id));
-        assert_eq!(stored[0]["questionnaire"]["version"], json!("2026.2"), "{}", stored[0]);
+        assert_eq!(stored[0]["questionnaire"]["version"], json!("2026.3"), "{}", stored[0]);
         b.close().await;
     });
 }
@@ -2331,7 +2331,7 @@ fn a_server_list_that_never_comes_does_not_hold_up_a_new_household() {
         )
         .await;
         let badge = b.wait_text("button.start[data-form='lbc_household'] .badge", "v").await;
-        assert_eq!(badge, "v2026.2");
+        assert_eq!(badge, "v2026.3");
         let id = new_household(&b).await;
         assert!(!id.is_empty());
         release_requests(&b).await;

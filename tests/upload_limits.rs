@@ -67,7 +67,7 @@ impl Drop for Watcher {
 /// An `lbc_household` response (complete, consent given) with `answers` added.
 fn household(answers: &str) -> String {
     format!(
-        r#"{{"instance_id": "{}", "questionnaire": {{"id": "lbc_household", "version": "2026.2"}}, "status": "complete", "answers": {{"consent": "yes", {answers}}}, "meta": {{}}}}"#,
+        r#"{{"instance_id": "{}", "questionnaire": {{"id": "lbc_household", "version": "2026.3"}}, "status": "complete", "answers": {{"consent": "yes", {answers}}}, "meta": {{}}}}"#,
         new_instance_id()
     )
 }

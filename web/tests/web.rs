@@ -45,7 +45,7 @@ fn record(id: &str, updated: &str, answers: Value) -> Record {
     serde_json::from_value(json!({
         "response": {
             "instance_id": id,
-            "questionnaire": {"id": "lbc_household", "version": "2026.2"},
+            "questionnaire": {"id": "lbc_household", "version": "2026.3"},
             "status": "draft",
             "answers": answers,
             "meta": {"started_at": updated, "updated_at": updated}
@@ -143,7 +143,7 @@ fn two_prefixes_keep_two_stores_apart() {
     settings.token = Some("team-a".into());
     a.put_settings(&settings).unwrap();
     assert_eq!(b.settings().token, None);
-    a.put_questionnaire("lbc_household", "2026.2", "{}").unwrap();
+    a.put_questionnaire("lbc_household", "2026.3", "{}").unwrap();
     assert_eq!(a.cached_questionnaires().len(), 1);
     assert!(b.cached_questionnaires().is_empty());
     b.delete("lbc_household", "x");
@@ -169,7 +169,7 @@ fn a_storage_key_changed_elsewhere_names_what_it_touched() {
         (Some("portal-a.tianye.v1.settings"), Some(Elsewhere::Settings)),
         (None, Some(Elsewhere::Everything)),
         (Some("portal-a.tianye.v1.index"), None),
-        (Some("portal-a.tianye.v1.q.lbc_household@2026.2"), None),
+        (Some("portal-a.tianye.v1.q.lbc_household@2026.3"), None),
         (Some("portal-b.tianye.v1.r.lbc_household.0f3a-77"), None),
         (Some("tianye.v1.settings"), None),
     ];
@@ -248,10 +248,10 @@ async fn the_list_says_when_the_app_is_ready_to_work_offline() {
     clear(P);
     let listing = |id: &str, from_server: bool| Listing {
         id: id.into(),
-        version: "2026.2".into(),
+        version: "2026.3".into(),
         title: serde_json::from_value::<Text>(json!({"zh": "入户调查", "en": "Household"}))
             .unwrap(),
-        url: format!("/api/v1/questionnaires/{id}?version=2026.2"),
+        url: format!("/api/v1/questionnaires/{id}?version=2026.3"),
         from_server,
     };
     let host = new_host();
@@ -271,7 +271,7 @@ async fn the_list_says_when_the_app_is_ready_to_work_offline() {
     tick().await;
     assert!(said().starts_with("正在准备离线使用"), "{}", said());
     // The questionnaire fetched and kept: ready.
-    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.2", LBC)).unwrap();
+    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.3", LBC)).unwrap();
     app.forms_pending.set(false);
     tick().await;
     assert!(said().starts_with("已可离线使用"), "{}", said());
@@ -299,9 +299,9 @@ async fn a_questionnaire_that_cannot_be_downloaded_says_so_and_starts_nothing() 
     // Nothing listens there (and browsers refuse the port): the request fails at once.
     let listing = Listing {
         id: "lbc_household".into(),
-        version: "2026.2".into(),
+        version: "2026.3".into(),
         title: serde_json::from_value::<Text>(json!({"zh": "入户调查"})).unwrap(),
-        url: "http://127.0.0.1:9/api/v1/questionnaires/lbc_household?version=2026.2".into(),
+        url: "http://127.0.0.1:9/api/v1/questionnaires/lbc_household?version=2026.3".into(),
         from_server: true,
     };
     app.catalog.set(vec![listing.clone()]);
@@ -312,7 +312,7 @@ async fn a_questionnaire_that_cannot_be_downloaded_says_so_and_starts_nothing() 
     assert_eq!(app.opening.get_untracked(), None);
     assert!(app.records.get_untracked().is_empty());
     // Kept on the device since (a later visit with signal), it starts at once.
-    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.2", LBC)).unwrap();
+    app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.3", LBC)).unwrap();
     app.start(listing).await;
     assert_eq!(app.records.get_untracked().len(), 1);
     clear(P);
@@ -1014,7 +1014,7 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
         new_host()
     };
     let store = Store::new(PREFIX);
-    store.put_questionnaire("lbc_household", "2026.2", LBC).unwrap();
+    store.put_questionnaire("lbc_household", "2026.3", LBC).unwrap();
     let mut sent = record("f", "2026-07-01T09:00:00+08:00", json!({}));
     store.put(&sent).unwrap();
     let slot = Rc::new(Cell::new(None));
