@@ -327,11 +327,20 @@ export function convertForm(form) {
         q.html = q.title;
         delete q.title;
         break;
+      case 'meta':
+        // SurveyJS has no device metadata: a hidden question the host fills, as ODK
+        // Collect fills `username`.
+        q.type = 'text';
+        q.visible = false;
+        delete q.title;
+        break;
       default:
         throw new Error(`${it.name}: no SurveyJS question for type ${it.type}`);
     }
     if (it.default === 'today()') q.defaultValueExpression = 'today()';
-    else if (it.default != null) q.defaultValue = it.default;
+    else if (typeof it.default === 'string' && it.default.includes('${')) {
+      q.defaultValueExpression = translate(it.default, ctx, info);
+    } else if (it.default != null) q.defaultValue = it.default;
     for (const c of it.constraints ?? []) {
       validators.push({
         type: 'expression',
