@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use tianye_tests::server::temp_dir;
-use tianye_tests::{bundled_forms, repo, tianye_bin};
+use tianye_tests::{bundled_forms, repo, test_forms, tianye_bin};
 
 fn tianye(args: &[&str]) -> (i32, String, String) {
     let out =
@@ -203,7 +203,9 @@ fn bundled_questionnaires_check_clean() {
 fn validate_reports_exactly_the_problems_each_bundled_case_expects() {
     let mut mismatches = Vec::new();
     let mut compared = 0;
-    for form in bundled_forms() {
+    let test_forms = test_forms();
+    assert!(!test_forms.is_empty(), "the test questionnaires");
+    for form in bundled_forms().into_iter().chain(test_forms) {
         let cases = bundled_cases(&form);
         assert!(!cases.is_empty(), "{}: no cases", form.display());
         let (code, found) = validate_json(&form, &cases);
@@ -216,7 +218,7 @@ fn validate_reports_exactly_the_problems_each_bundled_case_expects() {
         assert_eq!(code, i32::from(any), "{}: exit code", form.display());
     }
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
-    assert!(compared >= 24, "only {compared} cases compared");
+    assert!(compared >= 33, "only {compared} cases compared");
 
     // The comparison fails for a case that expects the wrong thing: a copy of a case
     // with a problem left out of its expectation, and one with a problem added.

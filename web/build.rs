@@ -1,19 +1,24 @@
-//! Lists the bundled questionnaires and their cases for the in-browser case test
+//! Lists the bundled questionnaires (`questionnaires/`), the test questionnaires
+//! (`tests/fixtures/questionnaires/`) and their cases for the in-browser case test
 //! (`tests/cases.rs`), which embeds them with `include_str!`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../questionnaires");
-    println!("cargo:rerun-if-changed={}", root.display());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::from(
-        "/// A case file's name and text.\npub type CaseText = (&'static str, &'static str);\n/// (questionnaire, its JSON, its cases) for every bundled questionnaire.\npub const BUNDLED: &[(&str, &str, &[CaseText])] = &[\n",
+        "/// A case file's name and text.\npub type CaseText = (&'static str, &'static str);\n/// (questionnaire, its JSON, its cases) for every bundled and test questionnaire.\npub const BUNDLED: &[(&str, &str, &[CaseText])] = &[\n",
     );
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    dirs.sort();
+    let mut dirs = Vec::new();
+    for root in [repo.join("questionnaires"), repo.join("tests/fixtures/questionnaires")] {
+        println!("cargo:rerun-if-changed={}", root.display());
+        let mut found: Vec<_> = std::fs::read_dir(&root)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        found.sort();
+        dirs.extend(found);
+    }
     for dir in dirs {
         let form = dir.join("form.json");
         if !form.is_file() {

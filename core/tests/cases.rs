@@ -1,22 +1,33 @@
-//! Runs every case of every bundled questionnaire (`questionnaires/*/cases/*.json`):
-//! each must give exactly its expected problems, values and cleared answers.
+//! Runs every case of every bundled questionnaire (`questionnaires/*/cases/*.json`) and
+//! of the test questionnaires (`tests/fixtures/questionnaires/*`, which cover what the
+//! bundled ones do not: nested rosters, time bounds, …): each must give exactly its
+//! expected problems, values and cleared answers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tianye_core::case::Case;
 use tianye_core::{Code, Form};
 
-#[test]
-fn every_bundled_case_gives_exactly_its_expected_result() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../questionnaires");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
+/// The questionnaire folders below `root`, sorted.
+fn folders(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 3, "expected the three bundled questionnaires in {}", root.display());
+    dirs
+}
+
+#[test]
+fn every_case_gives_exactly_its_expected_result() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bundled = folders(&root.join("questionnaires"));
+    assert!(bundled.len() >= 3, "expected the three bundled questionnaires");
+    let fixtures = folders(&root.join("tests/fixtures/questionnaires"));
+    assert!(!fixtures.is_empty(), "expected the test questionnaires");
+    let dirs = bundled.into_iter().chain(fixtures);
     let mut failures = Vec::new();
     let mut ran = 0;
     for dir in dirs {
@@ -48,7 +59,7 @@ fn every_bundled_case_gives_exactly_its_expected_result() {
         }
     }
     assert!(failures.is_empty(), "{} case mismatches:\n{}", failures.len(), failures.join("\n"));
-    assert!(ran >= 24);
+    assert!(ran >= 33, "{ran} cases");
 }
 
 /// A choice in a message (an exclusive one chosen with others, one the choice filter

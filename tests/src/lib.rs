@@ -16,7 +16,18 @@ pub fn repo() -> PathBuf {
 
 /// The bundled questionnaires: `questionnaires/<id>/form.json`, sorted.
 pub fn bundled_forms() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join("questionnaires"))
+    forms_below(&repo().join("questionnaires"))
+}
+
+/// The test questionnaires: `tests/fixtures/questionnaires/<id>/form.json`, sorted. They
+/// cover what the bundled ones do not (nested rosters, time bounds, hidden and Likert
+/// items) and have cases like them.
+pub fn test_forms() -> Vec<PathBuf> {
+    forms_below(&repo().join("tests/fixtures/questionnaires"))
+}
+
+fn forms_below(root: &std::path::Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root)
         .map(|dir| {
             dir.flatten().map(|e| e.path().join("form.json")).filter(|p| p.is_file()).collect()
         })

@@ -1,4 +1,4 @@
-//! Every bundled case, validated by the engine compiled to WebAssembly and run in
+//! Every case of the bundled and the test questionnaires, validated by the engine compiled to WebAssembly and run in
 //! Chromium: the browser gives exactly the verdict the server and the CLI give (the
 //! native harness is `core/tests/cases.rs`).
 //!
@@ -17,7 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/bundled_cases.rs"));
 
 #[wasm_bindgen_test]
 fn every_bundled_case_gives_its_expected_verdict_in_the_browser() {
-    assert!(BUNDLED.len() >= 3, "the three bundled questionnaires");
+    assert!(BUNDLED.len() >= 4, "the three bundled questionnaires and the test ones");
     let mut failures = Vec::new();
     let mut ran = 0;
     for (name, form, cases) in BUNDLED {
@@ -28,6 +28,6 @@ fn every_bundled_case_gives_its_expected_verdict_in_the_browser() {
             failures.extend(case.check(&form).into_iter().map(|m| format!("{name}/{file}: {m}")));
         }
     }
-    assert!(ran >= 24, "{ran} cases");
+    assert!(ran >= 33, "{ran} cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
