@@ -156,7 +156,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         &std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap(),
     )
     .unwrap();
-    next["version"] = json!("2026.3");
+    next["version"] = json!("2026.4");
     next["items"].as_array_mut().unwrap().push(json!({
         "type": "text", "name": "followup_note", "label": {"zh": "回访备注", "en": "Follow-up note"}
     }));
@@ -178,7 +178,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
                 .map(|c| {
                     let mut c = c.clone();
                     c["instance_id"] = json!(new_instance_id());
-                    c["questionnaire"]["version"] = json!("2026.3");
+                    c["questionnaire"]["version"] = json!("2026.4");
                     c["answers"]["followup_note"] = json!("九月回访：孩子住校");
                     c
                 })
@@ -216,12 +216,12 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         let main = read_csv(&std::fs::read(&csv_path).unwrap());
         check_table(&main, None, &answers_by_id);
         if id == "lbc_household" {
-            // Both versions in one table: the new question's column, filled for 2026.3 only.
+            // Both versions in one table: the new question's column, filled for 2026.4 only.
             let col = main[0].iter().position(|h| h == "followup_note").expect("new column");
             let version = main[0].iter().position(|h| h == "version").unwrap();
             for row in &main[1..] {
                 let filled = !row[col].is_empty();
-                assert_eq!(filled, row[version] == "2026.3", "{row:?}");
+                assert_eq!(filled, row[version] == "2026.4", "{row:?}");
             }
         }
         let is_rows = |v: &Value| {
@@ -628,4 +628,129 @@ fn strings_not_formulas<R: std::io::Read + std::io::Seek>(wb: &mut Xlsx<R>) {
     let kid = wb.worksheet_range("kid").expect("kid sheet");
     let knames: Vec<&Data> = kid.rows().skip(1).map(|r| &r[2]).collect();
     assert!(knames.contains(&&Data::String("-2+3".to_owned())), "{knames:?}");
+}
+
+/// A two-level nested roster (each child's check in each school term, the test
+/// questionnaire `term_checks`) exported as CSV: the inner table's `parent_row` names the
+/// outer row, so the nesting rebuilt from the three tables is exactly the cleaned answers;
+/// a child with no checks has no inner rows, and a hidden item has its column.
+#[test]
+fn nested_rosters_are_rebuilt_from_parent_row() {
+    let form = repo().join("tests/fixtures/questionnaires/term_checks/form.json");
+    let data = temp_dir("tianye-export-nested");
+    let dir = data.path().to_str().unwrap();
+    let forms_dir = temp_dir("tianye-export-nested-forms");
+    std::fs::create_dir_all(forms_dir.path().join("term_checks")).unwrap();
+    std::fs::copy(&form, forms_dir.path().join("term_checks/form.json")).unwrap();
+    let server = Server::start(data.path(), &["--forms", forms_dir.path().to_str().unwrap()]);
+    let token = team_token(data.path(), "龙回一队");
+    let http = client();
+
+    let first = valid_cases(&form).into_iter().next().expect("a valid term_checks case");
+    // Three children: none, two and one checks, so inner rows of the third child must
+    // not be read as the second's.
+    let term = |name: &str, h: f64, w: f64| json!({"t_name": name, "t_time": "10:00", "t_height": h, "t_weight": w});
+    let mut second = first.clone();
+    second["instance_id"] = json!(new_instance_id());
+    second["answers"]["n_children"] = json!(3);
+    second["answers"]["child"] = json!([
+        {"c_name": "王小丫", "c_dob": "2021-02-01", "c_terms": 0, "term": []},
+        {"c_name": "王大宝", "c_dob": "2014-06-10", "c_terms": 2,
+         "term": [term("2025 秋", 140.0, 33.5), term("2026 春", 143.0, 35.0)]},
+        {"c_name": "王二宝", "c_dob": "2016-09-30", "c_terms": 1, "term": [term("2026 春", 126.0, 24.0)]}
+    ]);
+    for response in [&first, &second] {
+        let (status, reply) = upload(&http, &server.url, Some(&token), &response.to_string());
+        assert_eq!(status, 201, "{reply}");
+    }
+
+    let (code, out, err) =
+        tianye(&["export", "--data", dir, "term_checks", "--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let cleaned: HashMap<String, Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|l| (l["instance_id"].as_str().unwrap().to_owned(), l["answers"].clone()))
+        .collect();
+    assert_eq!(cleaned.len(), 2);
+
+    let csv_path = data.path().join("term_checks.csv");
+    export_file(dir, "term_checks", "csv", &csv_path);
+    let main = read_csv(&std::fs::read(&csv_path).unwrap());
+    let child = read_csv(&std::fs::read(data.path().join("term_checks-child.csv")).unwrap());
+    let term_table = read_csv(&std::fs::read(data.path().join("term_checks-term.csv")).unwrap());
+    assert_eq!(&term_table[0][..3], ["instance_id", "parent_row", "row"], "{:?}", term_table[0]);
+    assert_eq!(&child[0][..2], ["instance_id", "row"], "{:?}", child[0]);
+
+    // The hidden item is a column of the main table, with each response's value.
+    let variant = main[0].iter().position(|h| h == "form_variant").expect("hidden column");
+    assert!(main[1..].iter().all(|r| r[variant] == "B"), "{main:?}");
+
+    // Rebuild each response's children, and each child's checks, from the keys alone.
+    let col = |t: &Table, name: &str| t[0].iter().position(|h| h == name).unwrap();
+    let record = |t: &Table, row: &[String], skip: &[&str]| -> serde_json::Map<String, Value> {
+        t[0].iter()
+            .zip(row)
+            .filter(|(h, v)| !skip.contains(&h.as_str()) && !v.is_empty())
+            .map(|(h, v)| (h.clone(), Value::String(v.clone())))
+            .collect()
+    };
+    let mut rebuilt: BTreeMap<String, Vec<serde_json::Map<String, Value>>> = BTreeMap::new();
+    for row in &child[1..] {
+        let n: usize = row[col(&child, "row")].parse().unwrap();
+        let list = rebuilt.entry(row[0].clone()).or_default();
+        assert_eq!(list.len() + 1, n, "child rows in order, numbered from 1: {row:?}");
+        list.push(record(&child, row, &["instance_id", "row", "term"]));
+    }
+    for row in &term_table[1..] {
+        let parent: usize = row[col(&term_table, "parent_row")].parse().expect("a child's row");
+        let n: usize = row[col(&term_table, "row")].parse().unwrap();
+        let owner = &mut rebuilt.get_mut(&row[0]).expect("a known response")[parent - 1];
+        let terms = owner.entry("term").or_insert_with(|| json!([]));
+        let terms = terms.as_array_mut().unwrap();
+        assert_eq!(terms.len() + 1, n, "check rows numbered from 1 within their child: {row:?}");
+        terms.push(Value::Object(record(&term_table, row, &["instance_id", "parent_row", "row"])));
+    }
+    for (id, answers) in &cleaned {
+        let children = answers["child"].as_array().unwrap();
+        let got = &rebuilt[id];
+        assert_eq!(got.len(), children.len(), "{id}");
+        for (c, (want, got)) in children.iter().zip(got).enumerate() {
+            let want_terms = want["term"].as_array().unwrap();
+            let got_terms = got.get("term").and_then(Value::as_array).cloned().unwrap_or_default();
+            assert_eq!(got_terms.len(), want_terms.len(), "{id} child {c}");
+            for (w, g) in want_terms.iter().zip(&got_terms) {
+                for (k, v) in w.as_object().unwrap() {
+                    assert_eq!(
+                        g[k].as_str().unwrap_or_default(),
+                        expected_text(Some(v)),
+                        "{id} child {c} {k}"
+                    );
+                }
+            }
+            for (k, v) in want.as_object().unwrap().iter().filter(|(k, _)| *k != "term") {
+                let cell = got.get(k).and_then(Value::as_str).unwrap_or_default();
+                assert_eq!(cell, expected_text(Some(v)), "{id} child {c} {k}");
+            }
+            // The outer row counts its inner rows.
+            let count = &child[1 + rebuilt_index(&child, id, c)][col(&child, "term")];
+            assert_eq!(count, &want_terms.len().to_string(), "{id} child {c}");
+        }
+    }
+    let inner_rows: usize = cleaned
+        .values()
+        .flat_map(|a| a["child"].as_array().unwrap())
+        .map(|c| c["term"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(term_table.len() - 1, inner_rows);
+    assert_eq!(inner_rows, 6, "3 checks in each response");
+}
+
+/// The index (among the data rows) of response `id`'s row `c` (from 0) in a repeat table.
+fn rebuilt_index(table: &Table, id: &str, c: usize) -> usize {
+    let row = table[0].iter().position(|h| h == "row").unwrap();
+    table[1..]
+        .iter()
+        .position(|r| r[0] == id && r[row] == (c + 1).to_string())
+        .unwrap_or_else(|| panic!("no row {} of {id}", c + 1))
 }
