@@ -205,3 +205,111 @@ fn conditional_rules_are_the_computed_ones() {
     assert!(conditional("school") && conditional("guardian"));
     assert!(!conditional("age") && !conditional("name") && !conditional("note"));
 }
+
+/// Every rule at its bounds, one row per answer: the value exactly at a bound passes, one
+/// step beyond fails with the rule's code and the params its message shows (each
+/// problem's code and params are what the form app and the server say).
+#[test]
+fn each_rule_at_its_bounds_with_its_params() {
+    let f = form(
+        json!([
+            {"type": "integer", "name": "n", "label": "n", "min": 2, "max": 5},
+            {"type": "decimal", "name": "d", "label": "d", "min": 0.5},
+            {"type": "text", "name": "t", "label": "t", "min_length": 2, "max_length": 3},
+            {"type": "select_multiple", "name": "s", "label": "s", "choices": "abc",
+             "min_selected": 2, "max_selected": 2},
+            {"type": "date", "name": "day", "label": "day", "min": "2026-01-01", "max": "today"},
+            {"type": "time", "name": "at", "label": "at", "min": "08:00", "max": "18:00"},
+            {"type": "datetime", "name": "when", "label": "when", "min": "2026-03-01T08:00:00+08:00", "max": "now"},
+            {"type": "rating", "name": "stars", "label": "stars", "scale": 4},
+            {"type": "repeat", "name": "r", "label": "r", "min_rows": 1, "max_rows": 2,
+             "items": [{"type": "text", "name": "r_t", "label": "r_t"}]}
+        ]),
+        json!({"abc": [{"name": "a", "label": "A"}, {"name": "b", "label": "B"}, {"name": "c", "label": "C"}]}),
+    );
+    let row = json!({"r_t": "x"});
+    // (answer name, value, the problem's code and params, or none)
+    let table: Vec<(&str, Value, Option<(&str, Value)>)> = vec![
+        ("n", json!(2), None),
+        ("n", json!(5), None),
+        ("n", json!(1), Some(("range", json!({"min": "2", "max": "5"})))),
+        ("n", json!(6), Some(("range", json!({"min": "2", "max": "5"})))),
+        ("n", json!(2.5), Some(("type", json!({"expected": "integer", "value": "2.5"})))),
+        ("d", json!(0.5), None),
+        ("d", json!(0.49), Some(("range", json!({"min": "0.5"})))),
+        ("d", json!("x"), Some(("type", json!({"expected": "number", "value": "x"})))),
+        ("t", json!("ab"), None),
+        ("t", json!("abc"), None),
+        ("t", json!("a"), Some(("length", json!({"length": 1, "min": 2, "max": 3})))),
+        ("t", json!("abcd"), Some(("length", json!({"length": 4, "min": 2, "max": 3})))),
+        ("t", json!(7), Some(("type", json!({"expected": "text", "value": "7"})))),
+        ("s", json!(["a", "b"]), None),
+        ("s", json!(["a"]), Some(("count", json!({"of": "selections", "min": 2, "max": 2})))),
+        (
+            "s",
+            json!(["a", "b", "c"]),
+            Some(("count", json!({"of": "selections", "min": 2, "max": 2}))),
+        ),
+        ("s", json!("a"), Some(("type", json!({"expected": "choices", "value": "a"})))),
+        ("day", json!("2026-01-01"), None),
+        ("day", json!("2026-07-01"), None),
+        (
+            "day",
+            json!("2025-12-31"),
+            Some(("range", json!({"min": "2026-01-01", "max": "2026-07-01"}))),
+        ),
+        (
+            "day",
+            json!("2026-07-02"),
+            Some(("range", json!({"min": "2026-01-01", "max": "2026-07-01"}))),
+        ),
+        (
+            "day",
+            json!("2026-02-30"),
+            Some(("type", json!({"expected": "date", "value": "2026-02-30"}))),
+        ),
+        ("at", json!("08:00"), None),
+        ("at", json!("18:00"), None),
+        ("at", json!("07:59"), Some(("range", json!({"min": "08:00", "max": "18:00"})))),
+        (
+            "when",
+            json!("2026-03-01T07:59:00+08:00"),
+            Some(("range", json!({"min": "2026-03-01 08:00", "max": "2026-07-01 10:00"}))),
+        ),
+        ("at", json!("18:01"), Some(("range", json!({"min": "08:00", "max": "18:00"})))),
+        ("at", json!("25:00"), Some(("type", json!({"expected": "time", "value": "25:00"})))),
+        ("when", json!("2026-03-01T00:00:00Z"), None),
+        ("when", json!("2026-07-01T10:00:00+08:00"), None),
+        (
+            "when",
+            json!("2026-07-01T10:01:00+08:00"),
+            Some(("range", json!({"min": "2026-03-01 08:00", "max": "2026-07-01 10:00"}))),
+        ),
+        ("stars", json!(1), None),
+        ("stars", json!(4), None),
+        ("stars", json!(0), Some(("range", json!({"min": 1, "max": 4})))),
+        ("stars", json!(5), Some(("range", json!({"min": 1, "max": 4})))),
+        ("r", json!([row]), None),
+        ("r", json!([row, row]), None),
+        ("r", json!([]), Some(("count", json!({"of": "rows", "min": 1})))),
+        ("r", json!([row, row, row]), Some(("count", json!({"of": "rows", "max": 2, "count": 3})))),
+        ("r", json!("x"), Some(("type", json!({"expected": "rows", "value": "\"x\""})))),
+    ];
+    let mut wrong = Vec::new();
+    for (name, value, want) in table {
+        let r = respond("complete", json!({ name: value.clone() }));
+        let report = f.validate(&r, &Options::default());
+        let got: Vec<(String, Value)> = report
+            .problems
+            .iter()
+            .filter(|p| p.path == name && p.code != Code::Required)
+            .map(|p| (p.code.as_str().to_owned(), serde_json::to_value(&p.params).unwrap()))
+            .collect();
+        let want: Vec<(String, Value)> =
+            want.into_iter().map(|(code, params)| (code.to_owned(), params)).collect();
+        if got != want {
+            wrong.push(format!("{name} = {value}: want {want:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

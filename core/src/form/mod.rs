@@ -86,11 +86,33 @@ impl Bound {
     pub fn display(self, today: Date, now: DateTime) -> String {
         match self {
             Bound::Number(n) => crate::expr::num_to_string(n),
-            Bound::Time(t) => t.to_string(),
-            Bound::DateTime(dt) => dt.to_string(),
-            Bound::Now => now.to_string(),
+            Bound::Time(t) => human_time(&t.to_string()),
+            Bound::DateTime(dt) => human_time(&dt.to_string()),
+            Bound::Now => human_time(&now.to_string()),
             other => other.date(today).map(|d| d.to_string()).unwrap_or_default(),
         }
+    }
+}
+
+/// An ISO time or date-time as a message shows it to a volunteer: `2026-03-01 08:00`,
+/// seconds only when there are some, the offset only when it is not Beijing time's.
+fn human_time(iso: &str) -> String {
+    let (date, rest) = match iso.split_once('T') {
+        Some((date, rest)) => (Some(date), rest),
+        None => (None, iso),
+    };
+    let split = rest.find(['+', '-', 'Z']).unwrap_or(rest.len());
+    let (clock, offset) = rest.split_at(split);
+    let clock = clock.strip_suffix(".000").unwrap_or(clock);
+    let clock = clock.strip_suffix(":00").filter(|c| c.len() == 5).unwrap_or(clock);
+    let offset = match offset {
+        "" | "+08:00" => String::new(),
+        "Z" => " UTC".to_owned(),
+        other => format!(" UTC{other}"),
+    };
+    match date {
+        Some(date) => format!("{date} {clock}{offset}"),
+        None => format!("{clock}{offset}"),
     }
 }
 

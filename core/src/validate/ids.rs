@@ -90,11 +90,29 @@ mod tests {
 
     #[test]
     fn phones() {
-        for ok in ["13812345678", "+86 138-1234-5678", "8619912345678", "15000000000"] {
+        for ok in [
+            "13812345678",
+            "+86 138-1234-5678",
+            "8619912345678",
+            "15000000000",
+            "13000000000",
+            "19999999999",
+            "+8613812345678",
+        ] {
             assert!(check_phone(ok), "{ok}");
         }
-        for bad in ["12812345678", "1381234567", "138123456789", "0731-8888888", "1381234567x", ""]
-        {
+        for bad in [
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "0731-8888888",
+            "1381234567x",
+            "",
+            "23812345678",
+            "86138123456",
+            "+8613812345678 9",
+            "138_1234_5678",
+        ] {
             assert!(!check_phone(bad), "{bad}");
         }
     }
@@ -111,6 +129,26 @@ mod tests {
         assert_eq!(check_id_number("99010519491231002X", today), Err("region"));
         assert_eq!(check_id_number("110105194913310026", today), Err("birth_date"));
         assert_eq!(check_id_number("110105203012310023", today), Err("birth_date"));
+        // At each bound: the first and last province codes and their neighbours; born on
+        // 1900-01-01 and in 1899; born today and tomorrow; 29 February in a leap year
+        // and in 1900, which is not one; eighteen characters that are not 18 bytes.
+        let bounds = [
+            ("11010519000101001X", Ok(())),
+            ("110105189912310015", Err("birth_date")),
+            ("83010520060701001X", Ok(())),
+            ("840105200607010011", Err("region")),
+            ("100105200607010019", Err("region")),
+            ("650105200607010016", Ok(())),
+            ("11010520260701001X", Ok(())),
+            ("110105202607020015", Err("birth_date")),
+            ("110105200002290013", Ok(())),
+            ("110105190002290017", Err("birth_date")),
+            ("11010519491231002中", Err("format")),
+            ("1101051949123100X2", Err("format")),
+        ];
+        for (id, want) in bounds {
+            assert_eq!(check_id_number(id, today), want, "{id}");
+        }
     }
 
     #[test]
@@ -121,6 +159,27 @@ mod tests {
         for bad in
             ["a@b", "@b.cn", "a@.cn", "a..b@c.cn", "a@b.c1", "a b@c.cn", "a@-b.cn", "李@例子.中国"]
         {
+            assert!(!is_email(bad), "{bad}");
+        }
+        // At each length bound (RFC 5321: 254 in all, 64 before the @, 63 per label) and
+        // the shortest top-level domain; dots and hyphens at the ends of their parts.
+        let longest = format!(
+            "{}@{}.{}.{}.cn",
+            "a".repeat(64),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(58)
+        );
+        assert_eq!(longest.len(), 254);
+        assert!(is_email(&longest));
+        let one_over = longest.replace(".d", ".dd");
+        assert_eq!(one_over.len(), 255);
+        assert!(!is_email(&one_over), "every part within its bound, too long in all");
+        assert!(is_email(&format!("{}@b.cn", "a".repeat(64))));
+        assert!(!is_email(&format!("{}@b.cn", "a".repeat(65))));
+        assert!(is_email(&format!("a@{}.cn", "b".repeat(63))));
+        assert!(!is_email(&format!("a@{}.cn", "b".repeat(64))));
+        for bad in ["a@b.c", ".a@b.cn", "a.@b.cn", "a@b-.cn", "a@b.cn-", "a@b..cn", "a@b@c.cn"] {
             assert!(!is_email(bad), "{bad}");
         }
     }
