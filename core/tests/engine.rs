@@ -206,6 +206,9 @@ fn conditional_rules_are_the_computed_ones() {
     assert!(!conditional("age") && !conditional("name") && !conditional("note"));
 }
 
+/// (answer name, value, the problem's code and params, or none)
+type BoundCase = (&'static str, Value, Option<(&'static str, Value)>);
+
 /// Every rule at its bounds, one row per answer: the value exactly at a bound passes, one
 /// step beyond fails with the rule's code and the params its message shows (each
 /// problem's code and params are what the form app and the server say).
@@ -228,8 +231,7 @@ fn each_rule_at_its_bounds_with_its_params() {
         json!({"abc": [{"name": "a", "label": "A"}, {"name": "b", "label": "B"}, {"name": "c", "label": "C"}]}),
     );
     let row = json!({"r_t": "x"});
-    // (answer name, value, the problem's code and params, or none)
-    let table: Vec<(&str, Value, Option<(&str, Value)>)> = vec![
+    let table: Vec<BoundCase> = vec![
         ("n", json!(2), None),
         ("n", json!(5), None),
         ("n", json!(1), Some(("range", json!({"min": "2", "max": "5"})))),
