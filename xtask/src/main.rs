@@ -7,11 +7,13 @@
 //! cargo xtask ci         fmt --check, clippy -D warnings, then test (what .ci/run does)
 //! cargo xtask bench      the benchmarks whose figures README reports (--peers: beside SurveyJS, Enketo, ODK, pyxform)
 //! cargo xtask codegen    regenerate core/schema/questionnaire.schema.json (--check: fail if stale)
+//! cargo xtask mutants    how many mutants of the rules the core's tests catch (hours; not in CI)
 //! ```
 
 mod demo_link;
 mod dist;
 mod fingerprint;
+mod mutants;
 mod peers;
 mod setup;
 mod tasks;
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         "setup" => setup::all(),
         "dist" => dist::dist(),
         "size" => dist::size(true, rest.iter().any(|a| a == "--floor")),
+        "mutants" => mutants::mutants(rest),
         _ => {
             eprintln!("xtask: 没有这个任务 / no such task: {task}\n");
             eprint!("{}", include_str!("usage.txt"));
