@@ -46,9 +46,14 @@ pub(crate) struct Phone {
 
 impl Phone {
     pub(crate) async fn open(lang: &'static str) -> Phone {
+        Phone::open_with(lang, &repo().join("questionnaires"), "lbc_household").await
+    }
+
+    /// As [`Phone::open`], with the questionnaires of the folder `forms`, once the one
+    /// called `first` is offered.
+    pub(crate) async fn open_with(lang: &'static str, forms: &Path, first: &str) -> Phone {
         let data = temp_dir("tianye-phone-data");
         let token = team_token(data.path(), "石门一队");
-        let forms = repo().join("questionnaires");
         let web = browser::dist();
         let server = Server::start(
             data.path(),
@@ -57,7 +62,7 @@ impl Phone {
         let profile = temp_dir("tianye-phone-profile");
         let b = Browser::launch(profile.path()).await;
         b.goto(&format!("http://{}/#team={token}", server.addr())).await;
-        b.wait_visible("button.start[data-form='lbc_household']").await;
+        b.wait_visible(&format!("button.start[data-form='{first}']")).await;
         let p = Phone { _data: data, _profile: profile, _server: server, b, lang };
         p.narrow().await;
         if lang == "en" {
@@ -101,9 +106,11 @@ impl Phone {
     /// item `first` shows).
     pub(crate) async fn reopen_on(&self, answers: &Value, page: usize, first: &str) {
         let b = &self.b;
+        // `#/r/FORM/ID`
         let hash = b.js("return location.hash;", vec![]).await;
-        let id = hash.as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
-        let key = format!("tianye.v1.r.lbc_household.{id}");
+        let parts: Vec<&str> = hash.as_str().unwrap_or_default().split('/').collect();
+        let [_, "r", form, id] = parts[..] else { panic!("not a response's hash: {hash}") };
+        let key = format!("tianye.v1.r.{form}.{id}");
         let text = b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
         let mut record: Value =
             serde_json::from_str(text.as_str().expect("the record")).expect("JSON");

@@ -54,3 +54,7 @@ mod upload_now;
 
 // The embedding API's events: onSubmit, tianye-submit, tianye-change.
 mod portal_events;
+
+// Corners no other browser test reaches: a roster inside a roster, the location button
+// granted and refused (issue 29).
+mod corners;

@@ -69,6 +69,9 @@ pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
     }
 }
 
+/// How long the location button waits for a position (a cold GPS takes tens of seconds).
+const GEO_TIMEOUT_MS: u32 = 60_000;
+
 /// A location from the device (`navigator.geolocation`), or typed in.
 pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
     let value = current(st, &loc);
@@ -98,11 +101,12 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
     let locate = {
         let loc = loc.clone();
         move |_| {
+            let say = move |key: Key| status.set(t(key, &st.app.lang_untracked()).to_owned());
             let Some(geo) = window().navigator().geolocation().ok() else {
-                status.set("—".into());
+                say(Key::GeoUnsupported);
                 return;
             };
-            status.set(t(Key::Loading, &st.app.lang_untracked()).to_owned());
+            say(Key::Locating);
             let loc = loc.clone();
             let ok = Closure::once_into_js(move |p: web_sys::Position| {
                 let c = p.coords();
@@ -112,11 +116,24 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
                 );
                 status.set(String::new());
             });
-            let err =
-                Closure::once_into_js(move |e: web_sys::PositionError| status.set(e.message()));
-            let _ = geo.get_current_position_with_error_callback(
+            // The browser's own message is in its language and names no way out.
+            let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+                say(match e.code() {
+                    web_sys::PositionError::PERMISSION_DENIED => Key::GeoDenied,
+                    web_sys::PositionError::TIMEOUT => Key::GeoTimeout,
+                    _ => Key::GeoUnavailable,
+                })
+            });
+            // The GPS, not the network's guess; a fresh fix; a limit, or a phone without
+            // a fix would say "locating" for ever.
+            let options = web_sys::PositionOptions::new();
+            options.set_enable_high_accuracy(true);
+            options.set_maximum_age(0);
+            options.set_timeout(GEO_TIMEOUT_MS);
+            let _ = geo.get_current_position_with_error_callback_and_options(
                 ok.unchecked_ref(),
                 Some(err.unchecked_ref()),
+                &options,
             );
         }
     };
@@ -124,7 +141,7 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
     view! {
         <div class="geo" id=id>
             <button type="button" on:click=locate>{move || t(Key::LocateMe, &lang())}</button>
-            <span class="status">{move || status.get()}</span>
+            <span class="status" role="status">{move || status.get()}</span>
             <label>{move || t(Key::Latitude, &lang())}<input inputmode="decimal" prop:value=field("lat") on:change=move |ev| lat_set("lat", event_target_value(&ev)) on:blur={let p = path.clone(); move |_| st.leave(&p)}/></label>
             <label>{move || t(Key::Longitude, &lang())}<input inputmode="decimal" prop:value=field("lon") on:change=move |ev| lon_set("lon", event_target_value(&ev))/></label>
             <label>{move || t(Key::Accuracy, &lang())}<input inputmode="decimal" prop:value=field("accuracy") on:change=move |ev| acc_set("accuracy", event_target_value(&ev))/></label>
