@@ -3,7 +3,7 @@
 //! signal came back must not wait for them.
 //!
 //! - U1 a response queued while the server is stopped, its backoff grown: once the
-//!   server is back, a tap on "现在上传 / Upload now" in the list sends it within
+//!   server is back, a tap on "现在上传" (in English, "Upload now") in the list sends it within
 //!   seconds, and the server stores it once;
 //! - U2 the same, with the phone's network gone and back: the browser's `online` event
 //!   sends it at once, with no tap.
@@ -93,6 +93,10 @@ fn upload_now_sends_a_queued_response_at_once_whatever_its_backoff() {
 
         let words = b.wait_text(".responses button.upload-now", "现在上传").await;
         assert_eq!(words, "现在上传");
+        // In English too, in one language only.
+        b.click(".home .bar button.link").await;
+        let words = b.wait_text(".responses button.upload-now", "Upload now").await;
+        assert_eq!(words, "Upload now");
         b.click(".responses button.upload-now").await;
         uploaded_at_once(&b, &site, &id).await;
         // Nothing is left waiting: the button goes with the group.

@@ -122,7 +122,7 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
                     web_sys::PositionError::PERMISSION_DENIED => Key::GeoDenied,
                     web_sys::PositionError::TIMEOUT => Key::GeoTimeout,
                     _ => Key::GeoUnavailable,
-                })
+                });
             });
             // The GPS, not the network's guess; a fresh fix; a limit, or a phone without
             // a fix would say "locating" for ever.
