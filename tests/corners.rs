@@ -12,15 +12,9 @@
 use serde_json::{Value, json};
 use tianye_tests::repo;
 
-use crate::phone_day::Phone;
+use crate::phone_day::{Phone, SET_AND_LEAVE};
 
 const FORM: &str = "term_checks";
-
-/// Sets an input as typing then leaving it would (`input`, `change`, `blur`).
-const SET_VALUE: &str = "
-const e = document.getElementById(arguments[0]); e.focus(); e.value = arguments[1];
-e.dispatchEvent(new Event('input', {bubbles: true}));
-e.dispatchEvent(new Event('change', {bubbles: true})); e.blur();";
 
 /// The titles of the row cards of the roster whose box has DOM id `arguments[0]`.
 const CARD_TITLES: &str = "
@@ -50,7 +44,7 @@ impl Phone {
     }
 
     async fn set(&self, id: &str, value: &str) {
-        self.b.js(SET_VALUE, vec![json!(id), json!(value)]).await;
+        self.b.js(SET_AND_LEAVE, vec![json!(id), json!(value)]).await;
     }
 
     async fn titles(&self, roster: &str) -> Value {

@@ -131,6 +131,17 @@ fn valid_cases(form: &Path) -> Vec<Value> {
     out
 }
 
+/// The cleaned answers of every submission to questionnaire `id` in the data folder
+/// `dir`, by `instance_id`, as `tianye export --format jsonl` writes them.
+fn cleaned_answers(dir: &str, id: &str) -> HashMap<String, Value> {
+    let (code, out, err) = tianye(&["export", "--data", dir, id, "--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|l| (l["instance_id"].as_str().unwrap().to_owned(), l["answers"].clone()))
+        .collect()
+}
+
 /// `tianye export --data DIR FORM --format FORMAT -o PATH`, which must succeed.
 fn export_file(dir: &str, form: &str, format: &str, path: &std::path::Path) {
     let (code, _, err) =
@@ -191,14 +202,7 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
         }
 
         // JSON Lines: the cleaned answers, which the tables must reproduce.
-        let (code, out, err) =
-            tianye(&["export", "--data", dir, id, "--format", "jsonl", "-o", "-"]);
-        assert_eq!(code, 0, "{err}");
-        let answers_by_id: HashMap<String, Value> = out
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .map(|l| (l["instance_id"].as_str().unwrap().to_owned(), l["answers"].clone()))
-            .collect();
+        let answers_by_id = cleaned_answers(dir, id);
         assert_eq!(answers_by_id.len(), cases.len());
         for case in &cases {
             let got = &answers_by_id[case["instance_id"].as_str().unwrap()];
@@ -664,14 +668,7 @@ fn nested_rosters_are_rebuilt_from_parent_row() {
         assert_eq!(status, 201, "{reply}");
     }
 
-    let (code, out, err) =
-        tianye(&["export", "--data", dir, "term_checks", "--format", "jsonl", "-o", "-"]);
-    assert_eq!(code, 0, "{err}");
-    let cleaned: HashMap<String, Value> = out
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .map(|l| (l["instance_id"].as_str().unwrap().to_owned(), l["answers"].clone()))
-        .collect();
+    let cleaned = cleaned_answers(dir, "term_checks");
     assert_eq!(cleaned.len(), 2);
 
     let csv_path = data.path().join("term_checks.csv");

@@ -16,17 +16,11 @@
 
 use serde_json::{Value, json};
 
-use crate::phone_day::{Phone, five_members};
+use crate::phone_day::{Phone, SET_AND_LEAVE, five_members};
 
 /// The page of `lbc_household` holding the father's questions, and its last page.
 const CHILD_PAGE: usize = 4;
 const LAST_PAGE: usize = 8;
-
-/// The date input, as the browser's picker sets it, then left.
-const PICK_DATE: &str = "
-const e = document.getElementById(arguments[0]); e.focus(); e.value = arguments[1];
-e.dispatchEvent(new Event('input', {bubbles: true}));
-e.dispatchEvent(new Event('change', {bubbles: true})); e.blur();";
 
 /// The question's box: [shown as a problem, its messages, the focused element's id,
 /// on screen].
@@ -107,7 +101,8 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
             assert!(!p.first_problem_button().await, "no problem, no button to the first");
 
             // F2: a departure date in the future, left: the problem shows.
-            b.js(PICK_DATE, vec![json!("q-father_away_since-input"), json!("2027-02-16")]).await;
+            b.js(SET_AND_LEAVE, vec![json!("q-father_away_since-input"), json!("2027-02-16")])
+                .await;
             b.wait("the departure date's problem", "return document.getElementById('q-father_away_since').classList.contains('invalid');").await;
             let shown = p.departure().await;
             assert!(!shown[1].as_str().unwrap_or_default().is_empty(), "{shown}");
@@ -158,7 +153,8 @@ fn problems_stay_shown_until_fixed_and_mark_complete_goes_to_the_first() {
             );
 
             // Fixed: the problem goes, and the button with it.
-            b.js(PICK_DATE, vec![json!("q-father_away_since-input"), json!("2016-02-20")]).await;
+            b.js(SET_AND_LEAVE, vec![json!("q-father_away_since-input"), json!("2016-02-20")])
+                .await;
             b.wait("the problem gone", "return !document.getElementById('q-father_away_since').classList.contains('invalid');").await;
             b.wait(
                 "no button to a problem",

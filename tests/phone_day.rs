@@ -34,6 +34,13 @@ const ROSTER_MAX_PX: f64 = 1280.0;
 const ROSTER_PAGE: usize = 2;
 const EDUCATION_PAGE: usize = 6;
 
+/// Sets an input's value as typing (or a date picker) then leaving it would: focus,
+/// `input`, `change`, blur. Arguments: the input's DOM id, the value.
+pub(crate) const SET_AND_LEAVE: &str = "
+const e = document.getElementById(arguments[0]); e.focus(); e.value = arguments[1];
+e.dispatchEvent(new Event('input', {bubbles: true}));
+e.dispatchEvent(new Event('change', {bubbles: true})); e.blur();";
+
 /// A server with the bundled questionnaires and the built app, and a phone on its team
 /// link at 360 × 640 CSS px, in `lang`.
 pub(crate) struct Phone {
