@@ -13,6 +13,8 @@ pub mod json;
 pub mod order;
 pub mod response;
 pub mod schema;
+#[cfg(feature = "seal")]
+pub mod seal;
 pub mod session;
 pub mod synthetic;
 pub mod validate;
