@@ -58,3 +58,6 @@ mod portal_events;
 // Corners no other browser test reaches: a roster inside a roster, the location button
 // granted and refused (issue 29).
 mod corners;
+
+// Sealed records from the command line: tianye keygen and tianye seal (issue 21).
+mod sealed;

@@ -10,6 +10,8 @@
 //! tianye import-responses FILE         import a backup file of responses
 //! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
 //! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
+//! tianye keygen -o DIR                 a researcher's key pair for sealed records
+//! tianye seal --key PUBLIC.pem FORM RESPONSE...   seal complete responses (one envelope a line)
 //!
 //! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
 //! .csv, .md).
@@ -54,6 +56,10 @@ enum Command {
     Export(commands::export::Args),
     /// 导入答卷备份文件 / Import a file of responses (the web app's backup), validated like uploads.
     ImportResponses(commands::import_responses::Args),
+    /// 生成研究者密钥对，用于加密答卷 / Make a researcher's key pair for sealed records.
+    Keygen(commands::keygen::Args),
+    /// 把已完成的答卷封存给研究者的公钥 / Seal complete responses to a researcher's public key (one envelope per line).
+    Seal(commands::seal::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +86,8 @@ fn main() -> ExitCode {
         Command::Token(args) => commands::token::run(&args),
         Command::Export(args) => commands::export::run(&args),
         Command::ImportResponses(args) => commands::import_responses::run(&args),
+        Command::Keygen(args) => commands::keygen::run(&args),
+        Command::Seal(args) => commands::seal::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -31,7 +31,8 @@ pub(crate) struct Args {
     now: Option<String>,
 }
 
-fn now_utc8() -> DateTime {
+/// Now, in Beijing time.
+pub(crate) fn now_utc8() -> DateTime {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -41,7 +42,7 @@ fn now_utc8() -> DateTime {
 /// Reads a response file: a bare response, or a test case with a `response` key. The
 /// file is read as the server reads an upload (a duplicate key, deep nesting or a
 /// document too fragmented to read is an error naming where).
-fn read_response(path: &Path) -> Result<Response, String> {
+pub(crate) fn read_response(path: &Path) -> Result<Response, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取 / cannot read: {e}"))?;
     let render = |d: &Diagnostic| {
         let place = d.position.map(|(l, c)| format!("{l}:{c}")).unwrap_or_default();

@@ -1,0 +1,145 @@
+//! Sealed records from the command line (issue 21; the format: `core/ENCRYPTION.md`):
+//! `tianye keygen` writes a key pair only its owner can read, never over an old one, its
+//! private key encrypted with the passphrase; `tianye seal` turns each complete, valid
+//! response into one envelope line that opens with the private key to exactly that
+//! response, refuses drafts and responses with problems, and keeps no answer in the
+//! clear.
+
+use std::process::Command;
+
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use serde_json::Value;
+use tianye_core::Response;
+use tianye_core::seal::{Envelope, PublicKey, open};
+use tianye_tests::server::{temp_dir, tianye};
+use tianye_tests::{repo, tianye_bin};
+
+#[test]
+fn keygen_writes_a_private_key_its_owner_alone_reads_and_never_overwrites_it() {
+    let dir = temp_dir("tianye-keygen");
+    let keys = dir.path().join("keys");
+    let secret = dir.path().join("passphrase");
+    std::fs::write(&secret, "田野 survey 2026\n").unwrap();
+    let (code, out, err) = tianye(&[
+        "keygen",
+        "-o",
+        keys.to_str().unwrap(),
+        "--passphrase-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let pem = std::fs::read_to_string(keys.join("private.pem")).unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "{pem}");
+    let private = RsaPrivateKey::from_pkcs8_encrypted_pem(&pem, "田野 survey 2026").unwrap();
+    assert!(RsaPrivateKey::from_pkcs8_encrypted_pem(&pem, "another passphrase").is_err());
+    // The one line printed is the questionnaire's public_key, the same key as public.pem.
+    let line = out.lines().last().unwrap();
+    let public = PublicKey::parse(line).unwrap();
+    assert_eq!(
+        PublicKey::parse(&std::fs::read_to_string(keys.join("public.pem")).unwrap()).unwrap(),
+        public
+    );
+    assert_eq!(std::fs::read_to_string(keys.join("public-key.txt")).unwrap().trim(), line);
+    assert_eq!(PublicKey::from_rsa(private.to_public_key()).unwrap(), public);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&keys.join("private.pem")), 0o600);
+        assert_eq!(mode(&keys), 0o700);
+    }
+
+    // Asked again: refused, the key kept.
+    let (code, _, err) = tianye(&["keygen", "-o", keys.to_str().unwrap(), "--no-passphrase"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("不会覆盖") && err.contains("not overwritten"), "{err}");
+    assert_eq!(std::fs::read_to_string(keys.join("private.pem")).unwrap(), pem);
+
+    // A short passphrase, and none to be had from a terminal: clear errors, no key.
+    std::fs::write(&secret, "short\n").unwrap();
+    let other = dir.path().join("other");
+    let (code, _, err) = tianye(&[
+        "keygen",
+        "-o",
+        other.to_str().unwrap(),
+        "--passphrase-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("至少") && err.contains("at least"), "{err}");
+    let out = Command::new("setsid")
+        .arg(tianye_bin())
+        .args(["keygen", "-o", other.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("setsid");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--passphrase-file"), "{err}");
+    assert!(!other.join("private.pem").exists());
+}
+
+#[test]
+fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
+    let dir = temp_dir("tianye-seal");
+    let keys = dir.path().join("keys");
+    let (code, _, err) = tianye(&["keygen", "-o", keys.to_str().unwrap(), "--no-passphrase"]);
+    assert_eq!(code, 0, "{err}");
+    let private =
+        RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(keys.join("private.pem")).unwrap())
+            .unwrap();
+    let form = repo().join("questionnaires/lbc_record_card/form.json");
+    let cases: Vec<_> = {
+        let mut c: Vec<_> = std::fs::read_dir(form.parent().unwrap().join("cases"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        c.sort();
+        c
+    };
+    let public = keys.join("public.pem");
+    let mut args = vec!["seal", "--key", public.to_str().unwrap(), form.to_str().unwrap()];
+    args.extend(cases.iter().map(|c| c.to_str().unwrap()));
+    let (code, out, err) = tianye(&args);
+
+    // The valid complete cases are sealed, in order; the others are named and refused.
+    let mut want = Vec::new();
+    for case in &cases {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+        let valid = case["expected"]["problems"].as_array().is_some_and(Vec::is_empty);
+        if valid && case["response"]["status"] == "complete" {
+            want.push(serde_json::from_value::<Response>(case["response"].clone()).unwrap());
+        }
+    }
+    assert!(want.len() >= 2 && want.len() < cases.len(), "{} of {}", want.len(), cases.len());
+    assert_eq!(code, 1, "some refused: {err}");
+    assert!(err.contains("未封存") && err.contains("not sealed"), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), want.len(), "{out}");
+    for (line, response) in lines.iter().zip(&want) {
+        let envelope = Envelope::from_json(line).unwrap();
+        assert_eq!(&open(&envelope, &private).unwrap(), response);
+        // No answer text in the clear: no name, place or note (short codes such as
+        // `g4` may turn up in base64 by chance).
+        for value in response.answers.values().filter_map(Value::as_str) {
+            if !value.is_ascii() {
+                assert!(!line.contains(value), "{value} in the clear");
+            }
+        }
+    }
+
+    // A key that is no key: a clear error naming the file.
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "hello").unwrap();
+    let (code, _, err) = tianye(&[
+        "seal",
+        "--key",
+        bad.to_str().unwrap(),
+        form.to_str().unwrap(),
+        cases[0].to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.pem") && err.contains("not a usable public key"), "{err}");
+}
