@@ -130,6 +130,24 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
         }
     }
 
+    // A questionnaire names the key by its one line; tianye check reads it, and refuses
+    // one that is no key, naming where.
+    let mut q: Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
+    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap();
+    q["encryption"] = serde_json::json!({"public_key": line.trim()});
+    let sealed_form = dir.path().join("sealed.json");
+    std::fs::write(&sealed_form, q.to_string()).unwrap();
+    let (code, out, err) = tianye(&["check", "--strict", sealed_form.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    q["encryption"]["public_key"] = Value::from(&line.trim()[..200]);
+    std::fs::write(&sealed_form, q.to_string()).unwrap();
+    let (code, _, err) = tianye(&["check", sealed_form.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("schema.encryption_key") && err.contains("encryption.public_key"),
+        "{err}"
+    );
+
     // A key that is no key: a clear error naming the file.
     let bad = dir.path().join("bad.pem");
     std::fs::write(&bad, "hello").unwrap();

@@ -123,6 +123,9 @@ codes! {
     InvalidValue = "schema.invalid_value",
     /// `default_language` is not one of `languages`, or a text uses an undeclared language.
     Language = "schema.language",
+    /// `encryption.public_key` is no usable RSA public key (not base64 of one, or under
+    /// 2048 bits): nothing could be sealed with it.
+    EncryptionKey = "schema.encryption_key",
 
     // ---- Errors in an expression ----
     /// A character that cannot start any token.

@@ -222,6 +222,10 @@ fn template(
         C::InvalidValue => {
             ("属性 {property} 的值无效：{detail}", "Invalid value for {property}: {detail}")
         }
+        C::EncryptionKey => (
+            "encryption.public_key 不是可用的 RSA 公钥（应为一行 base64，至少 2048 位；可用 tianye keygen 生成）",
+            "encryption.public_key is no usable RSA public key (one line of base64, 2048 bits at least; tianye keygen makes one)",
+        ),
         C::Language => (
             "语言“{language}”未在 languages 中声明",
             "The language “{language}” is not listed in languages",

@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::response::{FormRef, Response, Status};
+use crate::schema::Questionnaire;
+use crate::{Code, Diagnostic};
 
 /// The envelope format's name, in every envelope's `sealed` field.
 pub const FORMAT: &str = "tianye-sealed-1";
@@ -160,6 +162,18 @@ impl PublicKey {
     pub fn id(&self) -> String {
         format!("sha256:{}", hex(&Sha256::digest(&self.spki)))
     }
+}
+
+/// The questionnaire's `encryption.public_key`, if it has one, checked: an error naming
+/// it when it is no usable key (a form app could seal nothing with it).
+pub fn check_questionnaire_key(q: &Questionnaire) -> Option<Diagnostic> {
+    let key = &q.encryption.as_ref()?.public_key;
+    let error = PublicKey::parse(key).err()?;
+    let mut d = Diagnostic::error(Code::EncryptionKey, "encryption.public_key");
+    if let KeyError::TooSmall(bits) = error {
+        d = d.with("bits", bits);
+    }
+    Some(d)
 }
 
 /// The additional data AES-GCM authenticates with the ciphertext: the format, the

@@ -27,6 +27,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         match &loaded.form {
             Ok(form) => {
                 let q = form.questionnaire();
+                if let Some(bad_key) = tianye_core::seal::check_questionnaire_key(q) {
+                    eprintln!("{}", loaded.render(&path, std::slice::from_ref(&bad_key)));
+                    eprintln!("✗ {}: 1 个错误 / error(s)", path.display());
+                    problems = true;
+                    continue;
+                }
                 let warnings = form.warnings();
                 let count = warnings.len() + loaded.import_warnings().len();
                 if count > 0 {

@@ -13,7 +13,7 @@ pub use item::{
     Bound, Condition, Constraint, DEFAULT_MAX_ROWS, Item, ItemType, MAX_ROWS_IN_RESPONSE,
     MatrixRow, MetaKind,
 };
-pub use questionnaire::Questionnaire;
+pub use questionnaire::{Encryption, Questionnaire};
 pub use text::{Text, Translations};
 
 impl Questionnaire {

@@ -42,6 +42,21 @@ pub struct Questionnaire {
     /// Choice lists by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub choice_lists: BTreeMap<String, Vec<Choice>>,
+    /// Sealed records: complete responses are encrypted to this researcher's public key
+    /// (`core/ENCRYPTION.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+}
+
+/// Whom a questionnaire's complete responses are sealed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Encryption {
+    /// The researcher's RSA public key (3072 bits recommended, 2048 at least): the
+    /// base64 of its SubjectPublicKeyInfo on one line, as `tianye keygen` prints it and
+    /// as ODK's `public_key` setting holds it.
+    pub public_key: String,
 }
 
 fn default_languages() -> Vec<String> {
@@ -65,6 +80,7 @@ impl Questionnaire {
             default_language: default_language(),
             items: Vec::new(),
             choice_lists: BTreeMap::new(),
+            encryption: None,
         }
     }
 
