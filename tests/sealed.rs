@@ -161,3 +161,128 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.pem") && err.contains("not a usable public key"), "{err}");
 }
+
+/// `tianye keygen` into `dir/NAME`; its private key and the public key's one line.
+fn keys_in(dir: &std::path::Path, name: &str) -> (RsaPrivateKey, String) {
+    let keys = dir.join(name);
+    let (code, _, err) = tianye(&["keygen", "-o", keys.to_str().unwrap(), "--no-passphrase"]);
+    assert_eq!(code, 0, "{err}");
+    let private =
+        RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(keys.join("private.pem")).unwrap())
+            .unwrap();
+    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap().trim().to_owned();
+    (private, line)
+}
+
+/// `tianye seal` of one case file with the key at `keys/public.pem`: its envelope line.
+fn sealed_line(keys: &std::path::Path, form: &std::path::Path, case: &std::path::Path) -> String {
+    let public = keys.join("public.pem");
+    let (code, out, err) = tianye(&[
+        "seal",
+        "--key",
+        public.to_str().unwrap(),
+        form.to_str().unwrap(),
+        case.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+#[test]
+fn the_server_keeps_envelopes_of_a_sealed_questionnaire_and_no_plain_text() {
+    use tianye_tests::server::{Server, client, get, team_token, upload};
+    let dir = temp_dir("tianye-sealed-server");
+    let (_, line) = keys_in(dir.path(), "keys");
+    keys_in(dir.path(), "other");
+    // The record card, sealed to the researcher's key; the household, not.
+    let forms = dir.path().join("forms");
+    let card = repo().join("questionnaires/lbc_record_card/form.json");
+    let mut q: Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
+    q["encryption"] = serde_json::json!({"public_key": line});
+    std::fs::create_dir_all(forms.join("lbc_record_card")).unwrap();
+    let sealed_form = forms.join("lbc_record_card/form.json");
+    std::fs::write(&sealed_form, q.to_string()).unwrap();
+    std::fs::create_dir_all(forms.join("lbc_household")).unwrap();
+    let household = repo().join("questionnaires/lbc_household/form.json");
+    std::fs::copy(&household, forms.join("lbc_household/form.json")).unwrap();
+
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = Server::start(&data, &["--forms", forms.to_str().unwrap()]);
+    let token = team_token(&data, "龙回一队");
+    let http = client();
+    let case = repo().join("questionnaires/lbc_record_card/cases/01-valid-both-parents-away.json");
+    let plain: Value = serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+    let name = plain["response"]["answers"]["child_name"].as_str().unwrap().to_owned();
+
+    // Stored once; the same envelope again is a duplicate; another sealing of the same
+    // response (a new key and IV) is other content under the same id.
+    let envelope = sealed_line(&dir.path().join("keys"), &sealed_form, &case);
+    let (status, reply) = upload(&http, &server.url, Some(&token), &envelope);
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(upload(&http, &server.url, Some(&token), &envelope).0, 200);
+    let again = sealed_line(&dir.path().join("keys"), &sealed_form, &case);
+    assert_eq!(upload(&http, &server.url, Some(&token), &again).0, 409);
+
+    // The plain response is refused, whatever it says.
+    let (status, reply) = upload(&http, &server.url, Some(&token), &plain["response"].to_string());
+    assert_eq!(
+        (status, reply["code"].as_str()),
+        (422, Some("submission.must_be_sealed")),
+        "{reply}"
+    );
+
+    // Sealed to another key, or for a questionnaire that seals nothing: refused.
+    let other = sealed_line(&dir.path().join("other"), &sealed_form, &case);
+    let (status, reply) = upload(&http, &server.url, Some(&token), &other);
+    assert_eq!(
+        (status, reply["code"].as_str()),
+        (422, Some("submission.sealed_wrongly")),
+        "{reply}"
+    );
+    let household_case =
+        repo().join("questionnaires/lbc_household/cases/01-valid-both-parents-away.json");
+    let to_household = sealed_line(&dir.path().join("keys"), &household, &household_case);
+    let (status, reply) = upload(&http, &server.url, Some(&token), &to_household);
+    assert_eq!(
+        (status, reply["code"].as_str()),
+        (422, Some("submission.sealed_wrongly")),
+        "{reply}"
+    );
+
+    // A ciphertext altered, or an envelope missing a field: refused as broken.
+    let mut altered: Value = serde_json::from_str(&again).unwrap();
+    let text = altered["ciphertext"].as_str().unwrap().to_owned();
+    let flipped =
+        if text.starts_with('A') { text.replacen('A', "B", 1) } else { format!("A{}", &text[1..]) };
+    altered["ciphertext"] = Value::from(flipped);
+    altered["instance_id"] = Value::from("0b6c9f2e-4d1a-4e8b-9c3f-7a5d2e1b8c41");
+    let (status, reply) = upload(&http, &server.url, Some(&token), &altered.to_string());
+    assert_eq!((status, reply["code"].as_str()), (400, Some("submission.seal_broken")), "{reply}");
+    let mut cut: Value = serde_json::from_str(&again).unwrap();
+    cut.as_object_mut().unwrap().remove("wrapped_key");
+    let (status, reply) = upload(&http, &server.url, Some(&token), &cut.to_string());
+    assert_eq!((status, reply["code"].as_str()), (400, Some("submission.seal_broken")), "{reply}");
+
+    // Counted in the overview.
+    let admin = server.admin_token.clone().unwrap();
+    let (status, body) = get(&http, &format!("{}/api/v1/admin/overview", server.url), Some(&admin));
+    assert_eq!(status, 200);
+    let overview = String::from_utf8_lossy(&body).into_owned();
+    assert!(overview.contains("lbc_record_card"), "{overview}");
+
+    // The child's name is nowhere in the server's files: the database, its WAL, its
+    // journal.
+    drop(server);
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        files += 1;
+        assert!(
+            !bytes.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{name} in {}",
+            entry.path().display()
+        );
+    }
+    assert!(files >= 1);
+}

@@ -226,6 +226,25 @@ pub fn seal(response: &Response, key: &PublicKey, rng: &mut impl CryptoRngCore) 
     }
 }
 
+/// Checks, without a key, that an envelope is whole: its IV, wrapped key and ciphertext
+/// are base64 of the right sizes, and the ciphertext is the one sealed (its digest). The
+/// server does this before it stores an envelope.
+pub fn check_digest(envelope: &Envelope) -> Result<(), OpenError> {
+    let decode = |field: &str, text: &str| {
+        BASE64.decode(text).map_err(|_| OpenError::Malformed(format!("{field} is not base64")))
+    };
+    let iv = decode("iv", &envelope.iv)?;
+    let wrapped = decode("wrapped_key", &envelope.wrapped_key)?;
+    let ciphertext = decode("ciphertext", &envelope.ciphertext)?;
+    if iv.len() != 12 || wrapped.len() < 256 || ciphertext.len() < 16 {
+        return Err(OpenError::Malformed("a field cut short".to_owned()));
+    }
+    if envelope.digest != format!("sha256:{}", hex(&Sha256::digest(&ciphertext))) {
+        return Err(OpenError::CiphertextAltered);
+    }
+    Ok(())
+}
+
 /// Opens `envelope` with the researcher's private key: the response sealed in it.
 pub fn open(envelope: &Envelope, private: &RsaPrivateKey) -> Result<Response, OpenError> {
     if envelope.sealed != FORMAT {

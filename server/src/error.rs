@@ -64,6 +64,16 @@ api_codes! {
     /// The response is a draft (422).
     SubmissionNotComplete = ("submission.not_complete", UNPROCESSABLE_ENTITY,
         "答卷尚未标记为完成（status 应为 complete），未保存", "The response is not marked complete (status must be \"complete\") and was not stored"),
+    /// A plain response to a questionnaire whose responses must be sealed (422).
+    SubmissionMustBeSealed = ("submission.must_be_sealed", UNPROCESSABLE_ENTITY,
+        "问卷 {id} 的答卷须加密上传，未保存（请更新应用后重新打开此问卷）", "Responses to questionnaire {id} must be sealed; this one was not stored (update the app and open the questionnaire again)"),
+    /// A sealed response to a questionnaire that names no key, or another key (422).
+    SubmissionSealedWrongly = ("submission.sealed_wrongly", UNPROCESSABLE_ENTITY,
+        "这份加密答卷与问卷 {id} 的公钥不符，未保存", "This sealed response does not match the public key of questionnaire {id}; it was not stored"),
+    /// A sealed response whose envelope is incomplete or whose ciphertext does not match
+    /// its digest (400).
+    SubmissionSealBroken = ("submission.seal_broken", BAD_REQUEST,
+        "加密答卷不完整或已损坏（{detail}），未保存", "The sealed response is incomplete or damaged ({detail}); it was not stored"),
     /// The body is not well-formed JSON (400).
     JsonSyntax = ("json.syntax", BAD_REQUEST,
         "请求内容不是有效的 JSON（第 {line} 行第 {column} 列）：{detail}", "The body is not valid JSON (line {line}, column {column}): {detail}"),

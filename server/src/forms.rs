@@ -161,6 +161,10 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
     let form = Form::from_json(&text).map_err(|e| {
         invalid(e.diagnostics.iter().map(|d| d.render(&file)).collect::<Vec<_>>().join("\n"))
     })?;
+    // A key no form app could seal with is refused like any error in the file.
+    if let Some(d) = tianye_core::seal::check_questionnaire_key(form.questionnaire()) {
+        return Err(invalid(d.render(&file)));
+    }
     Ok((text, form))
 }
 

@@ -11,6 +11,8 @@
 //! most [`MAX_LISTED_PROBLEMS`] of them with their total.
 
 use serde_json::{Value, json};
+use tianye_core::response::FormRef;
+use tianye_core::seal::{self, Envelope, PublicKey};
 use tianye_core::validate::ProblemView;
 use tianye_core::{Diagnostic, Lang, Options, Response, Status};
 
@@ -48,6 +50,21 @@ pub enum Rejection {
         problems: Vec<ProblemView>,
         /// How many problems there are in all.
         count: usize,
+    },
+    /// A plain response to a questionnaire whose responses must be sealed.
+    MustBeSealed {
+        /// The questionnaire's id.
+        id: String,
+    },
+    /// A sealed response to a questionnaire that names no key, or another one.
+    SealedWrongly {
+        /// The questionnaire's id.
+        id: String,
+    },
+    /// An envelope with a field missing, or a ciphertext that is not the one sealed.
+    SealBroken {
+        /// What is wrong.
+        detail: String,
     },
     /// A complete response with problems.
     Invalid {
@@ -126,6 +143,15 @@ impl From<Rejection> for ApiError {
             Rejection::Invalid { instance_id, problems, count } => {
                 listed(ApiError::new(ApiCode::SubmissionInvalid), &instance_id, &problems, count)
             }
+            Rejection::MustBeSealed { id } => {
+                ApiError::new(ApiCode::SubmissionMustBeSealed).with("id", quoted(&id))
+            }
+            Rejection::SealedWrongly { id } => {
+                ApiError::new(ApiCode::SubmissionSealedWrongly).with("id", quoted(&id))
+            }
+            Rejection::SealBroken { detail } => {
+                ApiError::new(ApiCode::SubmissionSealBroken).with("detail", quoted(&detail))
+            }
         }
     }
 }
@@ -156,6 +182,9 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
     // line, column and path of what does not fit.
     let value = tianye_core::json::parse_value(raw).map_err(Rejection::Malformed)?;
     let content_hash = content_hash(&value);
+    if value.get("sealed").is_some() {
+        return prepare_sealed(catalog, value, raw, content_hash, who);
+    }
     let response = Response::from_value(value).map_err(|_| {
         let d = Response::from_json(raw)
             .err()
@@ -170,6 +199,9 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
             Rejection::UnknownQuestionnaire { id }
         });
     };
+    if fv.form.questionnaire().encryption.is_some() {
+        return Err(Rejection::MustBeSealed { id });
+    }
     let options = Options { now: Some(now_utc8()), lang: String::new() };
     if response.status == Status::Draft {
         let mut complete = response;
@@ -200,6 +232,57 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
         raw: raw.to_owned(),
         meta: serde_json::to_string(&response.meta).unwrap_or_else(|_| "{}".into()),
         answers: Value::Object(report.answers).to_string(),
+    })
+}
+
+/// A sealed response: the server cannot read it, so it checks what it can (its
+/// questionnaire seals to the key it names, it is complete, its ciphertext is the one
+/// sealed) and stores the envelope as it came. Its answers stay empty: only an export
+/// with the researcher's key reads them.
+fn prepare_sealed(
+    catalog: &Catalog,
+    value: Value,
+    raw: &str,
+    content_hash: [u8; 32],
+    who: &Uploader,
+) -> Result<NewSubmission, Rejection> {
+    let broken = |detail: String| Rejection::SealBroken { detail };
+    let envelope: Envelope = serde_json::from_value(value).map_err(|e| broken(e.to_string()))?;
+    if envelope.sealed != seal::FORMAT {
+        return Err(broken(format!("format {}", envelope.sealed)));
+    }
+    let FormRef { id, version } = envelope.questionnaire.clone();
+    let Some(fv) = catalog.get(&id, &version) else {
+        return Err(if catalog.knows(&id) {
+            Rejection::UnknownVersion { id, version }
+        } else {
+            Rejection::UnknownQuestionnaire { id }
+        });
+    };
+    let key = fv
+        .form
+        .questionnaire()
+        .encryption
+        .as_ref()
+        .and_then(|e| PublicKey::parse(&e.public_key).ok());
+    if key.is_none_or(|key| key.id() != envelope.key) {
+        return Err(Rejection::SealedWrongly { id });
+    }
+    if envelope.status != Status::Complete {
+        return Err(broken("status".to_owned()));
+    }
+    seal::check_digest(&envelope).map_err(|e| broken(e.to_string()))?;
+    Ok(NewSubmission {
+        instance_id: envelope.instance_id.clone(),
+        form_id: id,
+        version,
+        team: who.team.clone(),
+        token_id: who.token_id,
+        received_at: now_utc(),
+        content_hash,
+        raw: raw.to_owned(),
+        meta: json!({"submitted_at": envelope.submitted_at}).to_string(),
+        answers: "{}".to_owned(),
     })
 }
 
