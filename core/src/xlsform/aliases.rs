@@ -241,14 +241,21 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
         }
     }
     // Selects: `select_one L`, `select one L`, `select1 L`, `select all that apply L`,
-    // `rank L`, with `or_other` / `or specify other` after the list.
-    const SELECTS: [(&str, Option<SelectKind>); 12] = [
+    // `rank L`, with `or_other` / `or specify other` after the list; also pyxform's
+    // older spellings (`select one from L`, `select all that apply from L`,
+    // `add select one prompt using L`). The longer spellings come first: `select one
+    // from file` before `select one from` before `select one`.
+    const SELECTS: [(&str, Option<SelectKind>); 16] = [
         ("select_one_from_file", None),
         ("select_multiple_from_file", None),
         ("select one from file", None),
         ("select multiple from file", None),
         ("select_one_external", None),
         ("select one external", None),
+        ("add select one prompt using", Some(SelectKind::One)),
+        ("add select multiple prompt using", Some(SelectKind::Multiple)),
+        ("select all that apply from", Some(SelectKind::Multiple)),
+        ("select one from", Some(SelectKind::One)),
         ("select_one", Some(SelectKind::One)),
         ("select one", Some(SelectKind::One)),
         ("select1", Some(SelectKind::One)),
@@ -274,6 +281,10 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
             _ => return TypeCell::Unknown(raw.trim().to_owned()),
         };
         return TypeCell::Select { kind, list: (*list).to_owned(), or_other };
+    }
+    // `osm L`: an OpenStreetMap feature tagged with the list L of the `osm` sheet.
+    if lower_words.strip_prefix("osm ").is_some_and(|list| !list.contains(' ')) {
+        return TypeCell::Unsupported("osm".to_owned());
     }
     if let Some(t) = basic_type(&lower) {
         return t;
@@ -311,9 +322,15 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
         "start" | "start time" | "get start time" => meta(MetaKind::Start),
         "end" | "end time" | "get end time" => meta(MetaKind::End),
         "today" | "get today" => meta(MetaKind::Today),
-        "deviceid" | "device id" | "get device id" | "imei" => meta(MetaKind::Deviceid),
-        "username" => meta(MetaKind::Username),
-        "phonenumber" | "phone number" | "get phone number" => meta(MetaKind::Phonenumber),
+        // The `uri:` spellings are the same values written as URIs in ODK's instance
+        // (`uri:deviceid` → `collect:…`); Tianye's meta items hold the plain value.
+        "deviceid" | "device id" | "get device id" | "imei" | "uri:deviceid" => {
+            meta(MetaKind::Deviceid)
+        }
+        "username" | "uri:username" => meta(MetaKind::Username),
+        "phonenumber" | "phone number" | "get phone number" | "uri:phonenumber" => {
+            meta(MetaKind::Phonenumber)
+        }
         _ => None,
     }
 }
@@ -354,6 +371,9 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "subscriber id",
     "get subscriber id",
     "email",
+    "uri:email",
+    "uri:simserial",
+    "uri:subscriberid",
     "trigger",
     "osm",
     "percentage",

@@ -201,6 +201,11 @@ impl<'o> Builder<'o> {
     // ---- choices ----
 
     fn choices(&mut self, t: &Table<'_, ChoiceKey>) {
+        // An empty `choices` sheet (a template's, or headers only) holds no lists: pyxform
+        // ignores it, and so does Tianye, whatever its headers.
+        if t.rows.is_empty() {
+            return;
+        }
         sheets::report_unsupported(t, &ChoiceKey::Unsupported, &mut self.findings);
         let (Some(list_col), Some(name_col)) =
             (t.column(&ChoiceKey::ListName), t.column(&ChoiceKey::Name))
