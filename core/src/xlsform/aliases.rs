@@ -212,6 +212,10 @@ pub(crate) enum TypeCell {
         list: String,
         or_other: bool,
     },
+    /// A value ODK reads from the device that Tianye does not record (`simserial`,
+    /// `subscriberid`, the device's `email`): kept as an empty hidden field, so that
+    /// expressions reading it still work as they would on a device without one.
+    Unrecorded(String),
     /// A select without its list name (`select_one`).
     SelectWithoutList,
     /// An XLSForm type Tianye does not support.
@@ -328,6 +332,10 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
             meta(MetaKind::Deviceid)
         }
         "username" | "uri:username" => meta(MetaKind::Username),
+        "simserial" | "sim id" | "get sim id" | "uri:simserial" | "subscriberid"
+        | "subscriber id" | "get subscriber id" | "uri:subscriberid" | "email" | "uri:email" => {
+            Some(TypeCell::Unrecorded(lower.to_owned()))
+        }
         "phonenumber" | "phone number" | "get phone number" | "uri:phonenumber" => {
             meta(MetaKind::Phonenumber)
         }
@@ -364,16 +372,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "start-geopoint",
     "xml-external",
     "csv-external",
-    "simserial",
-    "sim id",
-    "get sim id",
-    "subscriberid",
-    "subscriber id",
-    "get subscriber id",
-    "email",
-    "uri:email",
-    "uri:simserial",
-    "uri:subscriberid",
     "trigger",
     "osm",
     "percentage",

@@ -156,10 +156,25 @@ impl<'o> Builder<'o> {
             let row = t.rows.first()?;
             Some((row.get(col.index)?.to_owned(), Place::cell(t.name, row.number, &col.letter)))
         };
-        let id = get(SettingKey::FormId)
-            .map(|(v, _)| v)
-            .or_else(|| self.options.form_id.as_deref().map(identifier))
-            .unwrap_or_else(|| "form".to_owned());
+        let id = match get(SettingKey::FormId) {
+            // pyxform takes any form_id (`Spec test`); Tianye's ids are identifiers.
+            Some((written, place)) => {
+                let mut chars = written.chars();
+                let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let id = if valid { written.clone() } else { identifier(&written) };
+                if !valid {
+                    self.warn(
+                        Finding::warning(Code::XlsformInvalidValue, place)
+                            .with("column", "form_id")
+                            .with("value", written)
+                            .with("detail", format!("问卷编号只能用英文字母、数字、_ 和 -，已改为 {id} / a form id is ASCII letters, digits, _ and -: it is now {id}")),
+                    );
+                }
+                id
+            }
+            None => self.options.form_id.as_deref().map_or_else(|| "form".to_owned(), identifier),
+        };
         let title = get(SettingKey::FormTitle).map_or_else(|| id.clone(), |(v, _)| v);
         let version = get(SettingKey::Version).map_or_else(|| "1".to_owned(), |(v, _)| v);
         let mut q = Questionnaire::new(id, version, Text::Plain(title));
@@ -359,6 +374,14 @@ impl<'o> Builder<'o> {
                 );
                 return;
             }
+            TypeCell::Unrecorded(name) => {
+                self.warn(
+                    Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
+                        .with("type", name.clone())
+                        .with("kept", ItemType::Hidden.as_str()),
+                );
+                ItemType::Hidden
+            }
             TypeCell::Begin(Container::Group) => ItemType::Group,
             TypeCell::Begin(Container::Repeat) => ItemType::Repeat,
             TypeCell::Basic(k) => *k,
@@ -429,6 +452,17 @@ impl<'o> Builder<'o> {
                 SurveyKey::RequiredMessage => item.required_message = text,
                 _ => constraint_message = text,
             }
+        }
+
+        // A note that only shows a picture, sound or video (pyxform takes media for a
+        // label): Tianye shows no media, so there is nothing left to show.
+        if kind == ItemType::Note
+            && item.label.is_none()
+            && item.hint.is_none()
+            && sheets::media_in(t, row)
+        {
+            self.warn(Finding::warning(Code::XlsformSkippedRow, Place::row(t.name, row.number)));
+            return;
         }
 
         // Expressions.

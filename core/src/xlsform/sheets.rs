@@ -178,3 +178,14 @@ pub(crate) fn report_unsupported<K: PartialEq>(
         }
     }
 }
+
+/// Whether `row` of the survey has a media cell (`image`, `audio`, `video`,
+/// `big-image`, `media::…`, in any language).
+pub(crate) fn media_in(table: &Table<'_, SurveyKey>, row: &Row) -> bool {
+    table.columns.iter().filter(|c| c.key == SurveyKey::Unsupported).any(|c| {
+        let (name, _, tokens) = aliases::split_header(&c.header);
+        let media = ["image", "big-image", "audio", "video"].contains(&name.as_str())
+            || (name == "media" && tokens.len() > 1);
+        media && row.get(c.index).is_some()
+    })
+}

@@ -11,6 +11,8 @@ use tianye_core::{Item, Questionnaire, Severity};
 
 struct Case {
     fixture: &'static str,
+    /// The questionnaire's id.
+    id: &'static str,
     /// `name type [list] [meta=kind] [relevant=expr]`, in form order.
     items: &'static [&'static str],
     /// `list: name name …`.
@@ -21,6 +23,7 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        id: "form",
         fixture: "older_select_spellings.md",
         items: &[
             "owns select_one yes_no",
@@ -36,12 +39,17 @@ const CASES: &[Case] = &[
         warnings: &[],
     },
     Case {
+        id: "form",
         fixture: "uri_meta.md",
         items: &[
             "device meta meta=deviceid",
             "enumerator meta meta=username",
             "phone meta meta=phonenumber",
+            "email hidden",
+            "sim hidden",
+            "subscriber hidden",
             "village text",
+            "show note",
         ],
         lists: &[],
         warnings: &[
@@ -51,6 +59,7 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        id: "form",
         fixture: "osm.md",
         items: &["village text"],
         lists: &[],
@@ -60,7 +69,24 @@ const CASES: &[Case] = &[
             "xlsform.unsupported_type survey!A4",
         ],
     },
-    Case { fixture: "empty_choices_sheet.md", items: &["test text"], lists: &[], warnings: &[] },
+    Case {
+        id: "form",
+        fixture: "empty_choices_sheet.md",
+        items: &["test text"],
+        lists: &[],
+        warnings: &[],
+    },
+    Case {
+        id: "Spec_test",
+        fixture: "media_note_and_form_id.md",
+        items: &["village text"],
+        lists: &[],
+        warnings: &[
+            "xlsform.invalid_value settings!B2",
+            "xlsform.skipped_row survey!2",
+            "xlsform.unsupported_column survey!D1",
+        ],
+    },
 ];
 
 fn fixture(name: &str) -> String {
@@ -108,6 +134,7 @@ fn x11_forms_pyxform_accepts_load_with_their_meaning() {
             )
         });
         let q = &import.questionnaire;
+        assert_eq!(q.id, case.id, "{}: id", case.fixture);
         let items: Vec<String> = q.all_items().map(summary).collect();
         assert_eq!(items, case.items, "{}: items", case.fixture);
         assert_eq!(lists(q), case.lists, "{}: choice lists", case.fixture);
