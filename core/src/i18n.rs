@@ -212,6 +212,11 @@ fn template(
             ("没有名为“{list}”的选项列表", "There is no choice list named “{list}”")
         }
         C::EmptyChoiceList => ("选项列表“{list}”是空的", "The choice list “{list}” has no choices"),
+        #[cfg(feature = "xlsform")]
+        C::DuplicateChoice if has("setting") => (
+            "选项列表“{list}”中选项“{name}”重复：若是有意的（如级联选择中不同上级下的同名选项），请在 settings 表把 {setting} 设为 yes",
+            "The choice list “{list}” has “{name}” twice: if that is intended (the same name under different parents of a cascade), set {setting} to yes on the settings sheet",
+        ),
         C::DuplicateChoice => {
             ("选项列表“{list}”中选项“{name}”重复", "The choice list “{list}” has “{name}” twice")
         }

@@ -62,6 +62,8 @@ pub(crate) enum SettingKey {
     FormId,
     Version,
     DefaultLanguage,
+    /// `allow_choice_duplicates`: a list may name a choice twice (a cascade).
+    AllowChoiceDuplicates,
     Tianye,
     Unsupported,
 }
@@ -171,6 +173,7 @@ pub(crate) fn setting_key(name: &str) -> SettingKey {
         "form_id" | "set_form_id" | "id_string" => SettingKey::FormId,
         "version" => SettingKey::Version,
         "default_language" => SettingKey::DefaultLanguage,
+        "allow_choice_duplicates" => SettingKey::AllowChoiceDuplicates,
         "tianye" => SettingKey::Tianye,
         _ => SettingKey::Unsupported,
     }

@@ -63,6 +63,8 @@ struct Builder<'o> {
     /// List name → row of its first choice.
     list_rows: HashMap<String, u32>,
     survey_sheet: String,
+    /// Settings `allow_choice_duplicates` is yes.
+    allow_choice_duplicates: bool,
 }
 
 /// An open group or repeat.
@@ -117,6 +119,7 @@ impl<'o> Builder<'o> {
             choice_lists: BTreeMap::new(),
             list_rows: HashMap::new(),
             survey_sheet: sheets.survey.as_ref().map_or("survey", |t| t.name).to_owned(),
+            allow_choice_duplicates: false,
         }
     }
 
@@ -177,6 +180,8 @@ impl<'o> Builder<'o> {
         };
         let title = get(SettingKey::FormTitle).map_or_else(|| id.clone(), |(v, _)| v);
         let version = get(SettingKey::Version).map_or_else(|| "1".to_owned(), |(v, _)| v);
+        self.allow_choice_duplicates = get(SettingKey::AllowChoiceDuplicates)
+            .is_some_and(|(v, _)| aliases::yes_no(&v) == Some(true));
         let mut q = Questionnaire::new(id, version, Text::Plain(title));
         if self.translated {
             let mut langs = self.langs.clone();
@@ -239,6 +244,8 @@ impl<'o> Builder<'o> {
             }
             return;
         };
+        // (list, name) → the indexes of the choices of that name in the list.
+        let mut seen: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for row in t.rows {
             let Some(list) = row.get(list_col.index) else {
                 self.warn(Finding::warning(
@@ -278,17 +285,30 @@ impl<'o> Builder<'o> {
                 choice = self.apply_patch(choice, patch, &place, &[]);
             }
             let entries = self.choice_lists.entry(list.to_owned()).or_default();
-            if entries.iter().any(|c| c.name == choice.name) {
+            let place = Place::cell(t.name, row.number, &name_col.letter);
+            let namesakes = seen.entry((list.to_owned(), name.to_owned())).or_default();
+            if !self.allow_choice_duplicates && !namesakes.is_empty() {
                 self.findings.push(
-                    Finding::error(
-                        Code::DuplicateChoice,
-                        Place::cell(t.name, row.number, &name_col.letter),
-                    )
-                    .with("list", list)
-                    .with("name", name),
+                    Finding::error(Code::DuplicateChoice, place)
+                        .with("list", list)
+                        .with("name", name)
+                        .with("setting", "allow_choice_duplicates"),
                 );
                 continue;
             }
+            // Allowed, a repeated name must differ from its namesakes in some column
+            // a choice filter can tell them apart by; the very same choice again adds
+            // nothing (ODK would show it twice).
+            if namesakes.iter().any(|&i| entries[i].attributes == choice.attributes) {
+                self.findings.push(
+                    Finding::warning(Code::XlsformInvalidValue, place)
+                        .with("column", name_col.header.clone())
+                        .with("value", name)
+                        .with("detail", "与前面的同名选项各列都相同，选项筛选无法区分，已略过 / the same as an earlier choice of this name in every filter column; left out"),
+                );
+                continue;
+            }
+            namesakes.push(entries.len());
             entries.push(choice);
             self.list_rows.entry(list.to_owned()).or_insert(row.number);
         }

@@ -87,6 +87,13 @@ const CASES: &[Case] = &[
             "xlsform.unsupported_column survey!D1",
         ],
     },
+    Case {
+        id: "cascade",
+        fixture: "choice_duplicates_allowed.md",
+        items: &["state select_one states", "county select_one counties"],
+        lists: &["counties: king pierce king cameron", "states: texas washington"],
+        warnings: &["xlsform.invalid_value choices!B8"],
+    },
 ];
 
 fn fixture(name: &str) -> String {
@@ -167,4 +174,44 @@ fn x11_rows_after_sixty_one_empty_rows_are_not_part_of_the_form() {
     let names: Vec<&str> = import.questionnaire.all_items().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["a", "b"], "a gap of 60 empty rows is inside the form, 61 ends it");
     assert!(import.findings.is_empty(), "{:?}", import.findings);
+}
+
+#[test]
+fn x11_a_name_repeated_under_two_parents_is_valid_under_either() {
+    let book = Workbook::from_markdown(&fixture("choice_duplicates_allowed.md"));
+    let form = tianye_core::Form::compile(
+        xlsform::import(&book, &Options::default()).unwrap().questionnaire,
+    )
+    .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let problems = |state: &str, county: &str| -> Vec<String> {
+        let response: tianye_core::Response = serde_json::from_value(serde_json::json!({
+            "instance_id": "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60",
+            "questionnaire": {"id": "cascade", "version": "1"},
+            "status": "complete",
+            "answers": {"state": state, "county": county},
+            "meta": {"submitted_at": "2026-07-01T10:00:00+08:00"}
+        }))
+        .unwrap();
+        let report = form.validate(&response, &tianye_core::Options::default());
+        report.problems.iter().map(|p| format!("{} {}", p.path, p.code.as_str())).collect()
+    };
+    assert_eq!(problems("texas", "king"), Vec::<String>::new(), "king of texas");
+    assert_eq!(problems("washington", "king"), Vec::<String>::new(), "king of washington");
+    assert_eq!(problems("texas", "cameron"), Vec::<String>::new());
+    let wrong = problems("washington", "cameron");
+    assert_eq!(wrong.len(), 1, "cameron is not in washington: {wrong:?}");
+}
+
+#[test]
+fn x11_a_repeated_choice_name_without_the_setting_says_which_setting_allows_it() {
+    let book = Workbook::from_markdown(&fixture("choice_duplicates_refused.md"));
+    let Err(error) = xlsform::import(&book, &Options::default()) else {
+        panic!("refused, as pyxform refuses it");
+    };
+    let found: Vec<String> =
+        error.findings().iter().map(|f| format!("{} {}", f.code.as_str(), f.place)).collect();
+    assert_eq!(found, ["schema.duplicate_choice choices!B5"]);
+    let message = error.findings()[0].render("form.md");
+    assert!(message.contains("allow_choice_duplicates"), "{message}");
+    assert!(message.contains("重复"), "Chinese first: {message}");
 }
