@@ -196,6 +196,10 @@ fn x11_a_name_repeated_under_two_parents_is_valid_under_either() {
         report.problems.iter().map(|p| format!("{} {}", p.path, p.code.as_str())).collect()
     };
     assert_eq!(problems("texas", "king"), Vec::<String>::new(), "king of texas");
+    // Exported, the form says so again, and comes back the same.
+    let exported = xlsform::export(form.questionnaire());
+    let again = xlsform::import(&exported, &Options::default()).expect("the export imports");
+    assert_eq!(&again.questionnaire, form.questionnaire());
     assert_eq!(problems("washington", "king"), Vec::<String>::new(), "king of washington");
     assert_eq!(problems("texas", "cameron"), Vec::<String>::new());
     let wrong = problems("washington", "cameron");
