@@ -321,7 +321,10 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
         "note" | "add note prompt" | "q note" => basic(T::Note),
         "calculate" | "add calculate prompt" | "q calculate" => basic(T::Calculate),
         "hidden" => basic(T::Hidden),
-        "acknowledge" | "add acknowledge prompt" | "q acknowledge" => basic(T::Acknowledge),
+        // pyxform's `trigger` is the same control as `acknowledge` (an "OK" to tap).
+        "acknowledge" | "add acknowledge prompt" | "q acknowledge" | "trigger" => {
+            basic(T::Acknowledge)
+        }
         "geopoint" | "gps" | "location" | "add location prompt" | "q geopoint" | "q location" => {
             basic(T::Geopoint)
         }
@@ -375,7 +378,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "start-geopoint",
     "xml-external",
     "csv-external",
-    "trigger",
     "osm",
     "percentage",
     "number of days in last month",

@@ -94,6 +94,13 @@ const CASES: &[Case] = &[
         lists: &["counties: king pierce king cameron", "states: texas washington"],
         warnings: &["xlsform.invalid_value choices!B8"],
     },
+    Case {
+        id: "form",
+        fixture: "trigger.md",
+        items: &["my_trigger acknowledge", "my_output note"],
+        lists: &[],
+        warnings: &[],
+    },
 ];
 
 fn fixture(name: &str) -> String {
