@@ -379,6 +379,10 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
             "“{column}”列的值“{value}”无效：{detail}",
             "Invalid value “{value}” in the “{column}” column: {detail}",
         ),
+        C::XlsformSkippedRow if has("kind") => (
+            "“begin {kind} {name}”中没有留下任何题目，此组已略过",
+            "Nothing to ask is left inside “begin {kind} {name}”; the {kind} is left out",
+        ),
         C::XlsformSkippedRow => (
             "这一行没有 type、name 或 label，已略过",
             "This row has no type, name or label; it is skipped",

@@ -670,7 +670,7 @@ impl<'o> Builder<'o> {
     /// Finishes an open group: a `tianye` matrix becomes a matrix item; the patch is
     /// applied; the item joins its parent.
     fn close(&mut self, frame: Frame, stack: &mut [Frame], top: &mut Vec<Item>) {
-        let Frame { mut item, patch, origin, .. } = frame;
+        let Frame { mut item, patch, origin, kind, .. } = frame;
         if let Some((mut map, place)) = patch {
             if map.get("type").is_some_and(|t| t.get() == "\"matrix\"")
                 && item.kind == ItemType::Group
@@ -689,6 +689,19 @@ impl<'o> Builder<'o> {
                 map.remove("type");
             }
             item = self.apply_map(item, map, &place, &["items"]);
+        }
+        // A group left with nothing to ask (its rows were all media, or none): pyxform
+        // takes it; Tianye leaves it out and says so.
+        if item.kind.is_container() && item.items.is_empty() {
+            self.warn(
+                Finding::warning(
+                    Code::XlsformSkippedRow,
+                    Place::row(&self.survey_sheet, origin.row),
+                )
+                .with("kind", kind.as_str())
+                .with("name", item.name.clone()),
+            );
+            return;
         }
         self.origins.items.insert(item.name.clone(), origin);
         push(stack, top, item);

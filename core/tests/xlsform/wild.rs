@@ -101,6 +101,17 @@ const CASES: &[Case] = &[
         lists: &[],
         warnings: &[],
     },
+    Case {
+        id: "form",
+        fixture: "media_only_group.md",
+        items: &["village text"],
+        lists: &[],
+        warnings: &[
+            "xlsform.skipped_row survey!3",
+            "xlsform.unsupported_type survey!A4",
+            "xlsform.unsupported_type survey!A5",
+        ],
+    },
 ];
 
 fn fixture(name: &str) -> String {
