@@ -119,3 +119,33 @@ fn exported_bundled_questionnaires_check_and_validate_like_the_json() {
     assert!(compared >= 48, "only {compared} verdicts compared with their cases");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 22: XLSForms from the wild that pyxform 4.5.0 converts load through the real
+/// `tianye import` (the idioms of `core/tests/fixtures/xlsform/wild/`), and the one
+/// pyxform refuses is refused with the same advice, Chinese first.
+#[test]
+fn import_takes_what_pyxform_accepts_from_the_wild() {
+    let dir = repo().join("core/tests/fixtures/xlsform/wild");
+    let out = temp_dir("wild");
+    let mut fixtures: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 8, "{fixtures:?}");
+    for form in &fixtures {
+        let name = form.file_name().unwrap().to_string_lossy().into_owned();
+        let json = out.join(name.replace(".md", ".json"));
+        let (code, _, stderr) =
+            tianye(&["import", form.to_str().unwrap(), "-o", json.to_str().unwrap()]);
+        if name == "choice_duplicates_refused.md" {
+            assert_eq!(code, 1, "{name}: {stderr}");
+            assert!(stderr.contains("error[schema.duplicate_choice]"), "{stderr}");
+            let (zh, en) = stderr.split_once(" / ").expect("bilingual");
+            assert!(zh.contains("allow_choice_duplicates") && zh.contains("重复"), "{stderr}");
+            assert!(en.contains("set allow_choice_duplicates to yes"), "{stderr}");
+            continue;
+        }
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let (code, _, stderr) = tianye(&["check", json.to_str().unwrap()]);
+        assert_eq!(code, 0, "{name}: the imported questionnaire checks: {stderr}");
+    }
+}

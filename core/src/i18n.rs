@@ -212,6 +212,11 @@ fn template(
             ("没有名为“{list}”的选项列表", "There is no choice list named “{list}”")
         }
         C::EmptyChoiceList => ("选项列表“{list}”是空的", "The choice list “{list}” has no choices"),
+        #[cfg(feature = "xlsform")]
+        C::DuplicateChoice if has("setting") => (
+            "选项列表“{list}”中选项“{name}”重复：若是有意的（如级联选择中不同上级下的同名选项），请在 settings 表把 {setting} 设为 yes",
+            "The choice list “{list}” has “{name}” twice: if that is intended (the same name under different parents of a cascade), set {setting} to yes on the settings sheet",
+        ),
         C::DuplicateChoice => {
             ("选项列表“{list}”中选项“{name}”重复", "The choice list “{list}” has “{name}” twice")
         }
@@ -265,6 +270,36 @@ fn template(
             "“{name}”: bare names are only for choice filters, naming a choice column",
         ),
 
+        // XLSForm findings are made, and rendered, only where the importer is built.
+        C::XlsformUnreadable
+        | C::XlsformMissingSheet
+        | C::XlsformMissingColumn
+        | C::XlsformDuplicateColumn
+        | C::XlsformMissingType
+        | C::XlsformMissingName
+        | C::XlsformDuplicateName
+        | C::XlsformUnclosedGroup
+        | C::XlsformUnmatchedEnd
+        | C::XlsformUnknownChoiceList
+        | C::XlsformUnsupportedType
+        | C::XlsformUnsupportedColumn
+        | C::XlsformUnsupportedFunction
+        | C::XlsformUnsupportedSheet
+        | C::XlsformUnsupportedSetting
+        | C::XlsformUnsupportedAppearance
+        | C::XlsformUnsupportedParameter
+        | C::XlsformInvalidValue
+        | C::XlsformSkippedRow
+        | C::XlsformMissingCalculation => xlsform_template(code, has),
+    }
+}
+
+/// The messages of XLSForm import findings (`xlsform.*`).
+#[cfg(feature = "xlsform")]
+#[allow(clippy::too_many_lines)]
+fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'static str) {
+    use Code as C;
+    match code {
         C::XlsformUnreadable => {
             ("无法读取 {format} 文件：{detail}", "Cannot read the {format} file: {detail}")
         }
@@ -312,6 +347,10 @@ fn template(
             "choices 表中没有名为“{list}”的选项列表：请在 choices 表添加 list_name 为 {list} 的行，或改正列表名",
             "The choices sheet has no list named “{list}”: add rows with list_name {list}, or correct the name",
         ),
+        C::XlsformUnsupportedType if has("kept") => (
+            "田野不记录“{type}”，此行改为一个空的 {kept} 字段（读取它的表达式得到空值）",
+            "Tianye does not record “{type}”; the row is kept as an empty {kept} field (expressions reading it get an empty value)",
+        ),
         C::XlsformUnsupportedType => (
             "田野不支持题型“{type}”，此行已略过",
             "Tianye does not support the type “{type}”; the row is left out",
@@ -344,6 +383,10 @@ fn template(
             "“{column}”列的值“{value}”无效：{detail}",
             "Invalid value “{value}” in the “{column}” column: {detail}",
         ),
+        C::XlsformSkippedRow if has("kind") => (
+            "“begin {kind} {name}”中没有留下任何题目，此组已略过",
+            "Nothing to ask is left inside “begin {kind} {name}”; the {kind} is left out",
+        ),
         C::XlsformSkippedRow => (
             "这一行没有 type、name 或 label，已略过",
             "This row has no type, name or label; it is skipped",
@@ -352,7 +395,15 @@ fn template(
             "calculate 行“{name}”没有 calculation：请填写计算表达式",
             "The calculate row “{name}” has no calculation: fill in the expression",
         ),
+        _ => ("XLSForm 导入问题", "XLSForm import problem"),
     }
+}
+
+/// Builds without the importer (the browser's) never make XLSForm findings: one
+/// generic text keeps their messages out of the download.
+#[cfg(not(feature = "xlsform"))]
+fn xlsform_template(_code: Code, _has: &dyn Fn(&str) -> bool) -> (&'static str, &'static str) {
+    ("XLSForm 导入问题", "XLSForm import problem")
 }
 
 fn fill(template: &str, params: &Params, lang: Lang) -> String {
@@ -442,7 +493,7 @@ mod tests {
             "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
-            "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group",
+            "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3
         }));
         for code in Code::ALL {

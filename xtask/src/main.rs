@@ -8,8 +8,10 @@
 //! cargo xtask bench      the benchmarks whose figures README reports (--peers: beside SurveyJS, Enketo, ODK, pyxform)
 //! cargo xtask codegen    regenerate core/schema/questionnaire.schema.json (--check: fail if stale)
 //! cargo xtask mutants    how many mutants of the rules the core's tests catch (hours; not in CI)
+//! cargo xtask corpus DIR import every XLSForm under DIR beside pyxform's verdict
 //! ```
 
+mod corpus;
 mod demo_link;
 mod dist;
 mod fingerprint;
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         "ci" => tasks::ci(rest),
         "bench" => tasks::bench(rest),
         "codegen" => tasks::codegen(rest),
+        "corpus" => corpus::corpus(rest),
         "setup" => setup::all(),
         "dist" => dist::dist(),
         "size" => dist::size(true, rest.iter().any(|a| a == "--floor")),

@@ -341,7 +341,7 @@ fn npm_ci(peers: &Path) -> Result<()> {
 
 /// A Python that has pyxform of the pinned version: `python3` when it has it, else a
 /// venv in `target/tools/pyxform-venv` (made and filled on first use).
-fn pyxform_python() -> Result<PathBuf> {
+pub(crate) fn pyxform_python() -> Result<PathBuf> {
     let check = format!(
         "import pyxform, sys; sys.exit(0 if pyxform.__version__ == '{}' else 1)",
         setup::PYXFORM

@@ -252,12 +252,32 @@ impl Builder {
                 );
             }
             let mut by_name = HashMap::default();
+            // The later choices of each repeated name.
+            let mut repeats: HashMap<&str, Vec<usize>> = HashMap::default();
             for (i, choice) in choices.iter().enumerate() {
                 let invalid = choice.invalid_values();
                 if !invalid.is_empty() {
                     self.diags.extend(validation_diagnostics(invalid, &item, &format!("[{i}].")));
                 }
-                if by_name.insert(choice.name.clone(), i).is_some() {
+                // A name may come back only with other attributes: the same village
+                // name under two townships of a cascade (XLSForm's
+                // allow_choice_duplicates). The index keeps the first.
+                let repeated = match by_name.get(&choice.name) {
+                    None => {
+                        by_name.insert(choice.name.clone(), i);
+                        false
+                    }
+                    Some(&first) => {
+                        let later: &mut Vec<usize> =
+                            repeats.entry(choice.name.as_str()).or_default();
+                        let same = std::iter::once(first)
+                            .chain(later.iter().copied())
+                            .any(|j| choices[j].attributes == choice.attributes);
+                        later.push(i);
+                        same
+                    }
+                };
+                if repeated {
                     self.push(
                         Diagnostic::error(Code::DuplicateChoice, item.as_str())
                             .in_property(format!("[{i}]"))

@@ -273,14 +273,20 @@ fn choice_allowed<'a>(
 ) -> Result<(), Option<&'a Choice>> {
     let Some(list) = f.choices.map(|i| &env.form.choice_lists()[i]) else { return Ok(()) };
     let Some(choice) = list.get(name) else { return Err(None) };
-    if let Some(filter) = &f.choice_filter {
+    let Some(filter) = &f.choice_filter else { return Ok(()) };
+    let offered = |choice: &Choice| {
         let mut c = *ctx;
         c.choice = Some(choice);
-        if !eval(env, &c, filter).to_bool() {
-            return Err(Some(choice));
-        }
+        eval(env, &c, filter).to_bool()
+    };
+    // A name a cascade repeats (one village name in two townships) is allowed when
+    // any of its choices is offered.
+    if offered(choice)
+        || list.choices.iter().any(|c| c.name == name && !std::ptr::eq(c, choice) && offered(c))
+    {
+        return Ok(());
     }
-    Ok(())
+    Err(Some(choice))
 }
 
 fn check_value(

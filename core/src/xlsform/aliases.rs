@@ -62,6 +62,8 @@ pub(crate) enum SettingKey {
     FormId,
     Version,
     DefaultLanguage,
+    /// `allow_choice_duplicates`: a list may name a choice twice (a cascade).
+    AllowChoiceDuplicates,
     Tianye,
     Unsupported,
 }
@@ -171,6 +173,7 @@ pub(crate) fn setting_key(name: &str) -> SettingKey {
         "form_id" | "set_form_id" | "id_string" => SettingKey::FormId,
         "version" => SettingKey::Version,
         "default_language" => SettingKey::DefaultLanguage,
+        "allow_choice_duplicates" => SettingKey::AllowChoiceDuplicates,
         "tianye" => SettingKey::Tianye,
         _ => SettingKey::Unsupported,
     }
@@ -212,6 +215,10 @@ pub(crate) enum TypeCell {
         list: String,
         or_other: bool,
     },
+    /// A value ODK reads from the device that Tianye does not record (`simserial`,
+    /// `subscriberid`, the device's `email`): kept as an empty hidden field, so that
+    /// expressions reading it still work as they would on a device without one.
+    Unrecorded(String),
     /// A select without its list name (`select_one`).
     SelectWithoutList,
     /// An XLSForm type Tianye does not support.
@@ -241,14 +248,21 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
         }
     }
     // Selects: `select_one L`, `select one L`, `select1 L`, `select all that apply L`,
-    // `rank L`, with `or_other` / `or specify other` after the list.
-    const SELECTS: [(&str, Option<SelectKind>); 12] = [
+    // `rank L`, with `or_other` / `or specify other` after the list; also pyxform's
+    // older spellings (`select one from L`, `select all that apply from L`,
+    // `add select one prompt using L`). The longer spellings come first: `select one
+    // from file` before `select one from` before `select one`.
+    const SELECTS: [(&str, Option<SelectKind>); 16] = [
         ("select_one_from_file", None),
         ("select_multiple_from_file", None),
         ("select one from file", None),
         ("select multiple from file", None),
         ("select_one_external", None),
         ("select one external", None),
+        ("add select one prompt using", Some(SelectKind::One)),
+        ("add select multiple prompt using", Some(SelectKind::Multiple)),
+        ("select all that apply from", Some(SelectKind::Multiple)),
+        ("select one from", Some(SelectKind::One)),
         ("select_one", Some(SelectKind::One)),
         ("select one", Some(SelectKind::One)),
         ("select1", Some(SelectKind::One)),
@@ -274,6 +288,10 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
             _ => return TypeCell::Unknown(raw.trim().to_owned()),
         };
         return TypeCell::Select { kind, list: (*list).to_owned(), or_other };
+    }
+    // `osm L`: an OpenStreetMap feature tagged with the list L of the `osm` sheet.
+    if lower_words.strip_prefix("osm ").is_some_and(|list| !list.contains(' ')) {
+        return TypeCell::Unsupported("osm".to_owned());
     }
     if let Some(t) = basic_type(&lower) {
         return t;
@@ -303,7 +321,10 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
         "note" | "add note prompt" | "q note" => basic(T::Note),
         "calculate" | "add calculate prompt" | "q calculate" => basic(T::Calculate),
         "hidden" => basic(T::Hidden),
-        "acknowledge" | "add acknowledge prompt" | "q acknowledge" => basic(T::Acknowledge),
+        // pyxform's `trigger` is the same control as `acknowledge` (an "OK" to tap).
+        "acknowledge" | "add acknowledge prompt" | "q acknowledge" | "trigger" => {
+            basic(T::Acknowledge)
+        }
         "geopoint" | "gps" | "location" | "add location prompt" | "q geopoint" | "q location" => {
             basic(T::Geopoint)
         }
@@ -311,9 +332,19 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
         "start" | "start time" | "get start time" => meta(MetaKind::Start),
         "end" | "end time" | "get end time" => meta(MetaKind::End),
         "today" | "get today" => meta(MetaKind::Today),
-        "deviceid" | "device id" | "get device id" | "imei" => meta(MetaKind::Deviceid),
-        "username" => meta(MetaKind::Username),
-        "phonenumber" | "phone number" | "get phone number" => meta(MetaKind::Phonenumber),
+        // The `uri:` spellings are the same values written as URIs in ODK's instance
+        // (`uri:deviceid` → `collect:…`); Tianye's meta items hold the plain value.
+        "deviceid" | "device id" | "get device id" | "imei" | "uri:deviceid" => {
+            meta(MetaKind::Deviceid)
+        }
+        "username" | "uri:username" => meta(MetaKind::Username),
+        "simserial" | "sim id" | "get sim id" | "uri:simserial" | "subscriberid"
+        | "subscriber id" | "get subscriber id" | "uri:subscriberid" | "email" | "uri:email" => {
+            Some(TypeCell::Unrecorded(lower.to_owned()))
+        }
+        "phonenumber" | "phone number" | "get phone number" | "uri:phonenumber" => {
+            meta(MetaKind::Phonenumber)
+        }
         _ => None,
     }
 }
@@ -347,14 +378,6 @@ const UNSUPPORTED_TYPES: &[&str] = &[
     "start-geopoint",
     "xml-external",
     "csv-external",
-    "simserial",
-    "sim id",
-    "get sim id",
-    "subscriberid",
-    "subscriber id",
-    "get subscriber id",
-    "email",
-    "trigger",
     "osm",
     "percentage",
     "number of days in last month",

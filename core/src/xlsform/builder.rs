@@ -63,6 +63,8 @@ struct Builder<'o> {
     /// List name → row of its first choice.
     list_rows: HashMap<String, u32>,
     survey_sheet: String,
+    /// Settings `allow_choice_duplicates` is yes.
+    allow_choice_duplicates: bool,
 }
 
 /// An open group or repeat.
@@ -117,6 +119,7 @@ impl<'o> Builder<'o> {
             choice_lists: BTreeMap::new(),
             list_rows: HashMap::new(),
             survey_sheet: sheets.survey.as_ref().map_or("survey", |t| t.name).to_owned(),
+            allow_choice_duplicates: false,
         }
     }
 
@@ -156,12 +159,29 @@ impl<'o> Builder<'o> {
             let row = t.rows.first()?;
             Some((row.get(col.index)?.to_owned(), Place::cell(t.name, row.number, &col.letter)))
         };
-        let id = get(SettingKey::FormId)
-            .map(|(v, _)| v)
-            .or_else(|| self.options.form_id.as_deref().map(identifier))
-            .unwrap_or_else(|| "form".to_owned());
+        let id = match get(SettingKey::FormId) {
+            // pyxform takes any form_id (`Spec test`); Tianye's ids are identifiers.
+            Some((written, place)) => {
+                let mut chars = written.chars();
+                let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let id = if valid { written.clone() } else { identifier(&written) };
+                if !valid {
+                    self.warn(
+                        Finding::warning(Code::XlsformInvalidValue, place)
+                            .with("column", "form_id")
+                            .with("value", written)
+                            .with("detail", format!("问卷编号只能用英文字母、数字、_ 和 -，已改为 {id} / a form id is ASCII letters, digits, _ and -: it is now {id}")),
+                    );
+                }
+                id
+            }
+            None => self.options.form_id.as_deref().map_or_else(|| "form".to_owned(), identifier),
+        };
         let title = get(SettingKey::FormTitle).map_or_else(|| id.clone(), |(v, _)| v);
         let version = get(SettingKey::Version).map_or_else(|| "1".to_owned(), |(v, _)| v);
+        self.allow_choice_duplicates = get(SettingKey::AllowChoiceDuplicates)
+            .is_some_and(|(v, _)| aliases::yes_no(&v) == Some(true));
         let mut q = Questionnaire::new(id, version, Text::Plain(title));
         if self.translated {
             let mut langs = self.langs.clone();
@@ -201,6 +221,11 @@ impl<'o> Builder<'o> {
     // ---- choices ----
 
     fn choices(&mut self, t: &Table<'_, ChoiceKey>) {
+        // An empty `choices` sheet (a template's, or headers only) holds no lists: pyxform
+        // ignores it, and so does Tianye, whatever its headers.
+        if t.rows.is_empty() {
+            return;
+        }
         sheets::report_unsupported(t, &ChoiceKey::Unsupported, &mut self.findings);
         let (Some(list_col), Some(name_col)) =
             (t.column(&ChoiceKey::ListName), t.column(&ChoiceKey::Name))
@@ -219,6 +244,8 @@ impl<'o> Builder<'o> {
             }
             return;
         };
+        // (list, name) → the indexes of the choices of that name in the list.
+        let mut seen: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for row in t.rows {
             let Some(list) = row.get(list_col.index) else {
                 self.warn(Finding::warning(
@@ -258,17 +285,30 @@ impl<'o> Builder<'o> {
                 choice = self.apply_patch(choice, patch, &place, &[]);
             }
             let entries = self.choice_lists.entry(list.to_owned()).or_default();
-            if entries.iter().any(|c| c.name == choice.name) {
+            let place = Place::cell(t.name, row.number, &name_col.letter);
+            let namesakes = seen.entry((list.to_owned(), name.to_owned())).or_default();
+            if !self.allow_choice_duplicates && !namesakes.is_empty() {
                 self.findings.push(
-                    Finding::error(
-                        Code::DuplicateChoice,
-                        Place::cell(t.name, row.number, &name_col.letter),
-                    )
-                    .with("list", list)
-                    .with("name", name),
+                    Finding::error(Code::DuplicateChoice, place)
+                        .with("list", list)
+                        .with("name", name)
+                        .with("setting", "allow_choice_duplicates"),
                 );
                 continue;
             }
+            // Allowed, a repeated name must differ from its namesakes in some column
+            // a choice filter can tell them apart by; the very same choice again adds
+            // nothing (ODK would show it twice).
+            if namesakes.iter().any(|&i| entries[i].attributes == choice.attributes) {
+                self.findings.push(
+                    Finding::warning(Code::XlsformInvalidValue, place)
+                        .with("column", name_col.header.clone())
+                        .with("value", name)
+                        .with("detail", "与前面的同名选项各列都相同，选项筛选无法区分，已略过 / the same as an earlier choice of this name in every filter column; left out"),
+                );
+                continue;
+            }
+            namesakes.push(entries.len());
             entries.push(choice);
             self.list_rows.entry(list.to_owned()).or_insert(row.number);
         }
@@ -354,6 +394,14 @@ impl<'o> Builder<'o> {
                 );
                 return;
             }
+            TypeCell::Unrecorded(name) => {
+                self.warn(
+                    Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
+                        .with("type", name.clone())
+                        .with("kept", ItemType::Hidden.as_str()),
+                );
+                ItemType::Hidden
+            }
             TypeCell::Begin(Container::Group) => ItemType::Group,
             TypeCell::Begin(Container::Repeat) => ItemType::Repeat,
             TypeCell::Basic(k) => *k,
@@ -424,6 +472,17 @@ impl<'o> Builder<'o> {
                 SurveyKey::RequiredMessage => item.required_message = text,
                 _ => constraint_message = text,
             }
+        }
+
+        // A note that only shows a picture, sound or video (pyxform takes media for a
+        // label): Tianye shows no media, so there is nothing left to show.
+        if kind == ItemType::Note
+            && item.label.is_none()
+            && item.hint.is_none()
+            && sheets::media_in(t, row)
+        {
+            self.warn(Finding::warning(Code::XlsformSkippedRow, Place::row(t.name, row.number)));
+            return;
         }
 
         // Expressions.
@@ -611,7 +670,7 @@ impl<'o> Builder<'o> {
     /// Finishes an open group: a `tianye` matrix becomes a matrix item; the patch is
     /// applied; the item joins its parent.
     fn close(&mut self, frame: Frame, stack: &mut [Frame], top: &mut Vec<Item>) {
-        let Frame { mut item, patch, origin, .. } = frame;
+        let Frame { mut item, patch, origin, kind, .. } = frame;
         if let Some((mut map, place)) = patch {
             if map.get("type").is_some_and(|t| t.get() == "\"matrix\"")
                 && item.kind == ItemType::Group
@@ -630,6 +689,19 @@ impl<'o> Builder<'o> {
                 map.remove("type");
             }
             item = self.apply_map(item, map, &place, &["items"]);
+        }
+        // A group left with nothing to ask (its rows were all media, or none): pyxform
+        // takes it; Tianye leaves it out and says so.
+        if item.kind.is_container() && item.items.is_empty() {
+            self.warn(
+                Finding::warning(
+                    Code::XlsformSkippedRow,
+                    Place::row(&self.survey_sheet, origin.row),
+                )
+                .with("kind", kind.as_str())
+                .with("name", item.name.clone()),
+            );
+            return;
         }
         self.origins.items.insert(item.name.clone(), origin);
         push(stack, top, item);

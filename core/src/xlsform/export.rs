@@ -91,7 +91,8 @@ impl Workbook {
 #[derive(Default)]
 struct Patches {
     items: HashMap<String, RawMap>,
-    choices: HashMap<(String, String), RawMap>,
+    /// By list and position in it (a cascade may repeat a name).
+    choices: HashMap<(String, usize), RawMap>,
     settings: RawMap,
 }
 
@@ -115,17 +116,20 @@ impl Patches {
             }
         }
         for (list, choices) in &want.choice_lists {
-            for choice in choices {
-                let back = got
-                    .choice_lists
-                    .get(list)
-                    .and_then(|l| l.iter().find(|c| c.name == choice.name));
+            let got_list = got.choice_lists.get(list);
+            for (i, choice) in choices.iter().enumerate() {
+                // The choice at the same place, else the first of its name.
+                let back = got_list.and_then(|l| {
+                    l.get(i)
+                        .filter(|c| c.name == choice.name)
+                        .or_else(|| l.iter().find(|c| c.name == choice.name))
+                });
                 let d = match back {
                     Some(b) => diff(choice, b, &[]),
                     None => diff(choice, &Choice::new(choice.name.clone(), ""), &[]),
                 };
                 if !d.is_empty() {
-                    p.choices.insert((list.clone(), choice.name.clone()), d);
+                    p.choices.insert((list.clone(), i), d);
                 }
             }
         }
@@ -255,7 +259,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
         attributes.sort();
         attributes.dedup();
         for (list, items) in &q.choice_lists {
-            for choice in items {
+            for (i, choice) in items.iter().enumerate() {
                 let mut r = choices.row();
                 r.set("list_name", list.as_str());
                 r.set("name", choice.name.as_str());
@@ -263,7 +267,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
                 for (k, v) in &choice.attributes {
                     r.set(k, v.as_str());
                 }
-                if let Some(p) = patches.choices.get(&(list.clone(), choice.name.clone())) {
+                if let Some(p) = patches.choices.get(&(list.clone(), i)) {
                     r.set("tianye", raw_text(p));
                 }
             }
@@ -284,12 +288,29 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
     if translated || q.default_language != "zh" {
         r.set("default_language", language_header(&q.default_language));
     }
+    // A cascade repeating a name (one village name in two townships) needs pyxform's
+    // permission.
+    let repeats_a_name = q.choice_lists.values().any(|list| {
+        let mut names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        names.windows(2).any(|pair| pair[0] == pair[1])
+    });
+    if repeats_a_name {
+        r.set("allow_choice_duplicates", "yes");
+    }
     if !patches.settings.is_empty() {
         r.set("tianye", raw_text(&patches.settings));
     }
     book.sheets.push(settings.sheet(
         "settings",
-        &["form_title", "form_id", "version", "default_language", "tianye"],
+        &[
+            "form_title",
+            "form_id",
+            "version",
+            "default_language",
+            "allow_choice_duplicates",
+            "tianye",
+        ],
         &q.languages,
     ));
     book

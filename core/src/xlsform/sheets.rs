@@ -144,7 +144,20 @@ fn table<'w, K: Clone + PartialEq>(
             lang: lang.map(|l| aliases::language_code(&l)),
         });
     }
-    Table { name: &sheet.name, columns, header_row: header.number, rows }
+    Table { name: &sheet.name, columns, header_row: header.number, rows: before_gap(rows) }
+}
+
+/// pyxform stops reading a sheet at a run of more than this many empty rows: what
+/// follows is not part of the form (ODK never sees it), so it is not Tianye's either.
+const MAX_EMPTY_RUN: u32 = 60;
+
+/// The rows up to the first run of more than [`MAX_EMPTY_RUN`] empty rows.
+fn before_gap(rows: &[Row]) -> &[Row] {
+    let end = rows
+        .windows(2)
+        .position(|pair| pair[1].number.saturating_sub(pair[0].number + 1) > MAX_EMPTY_RUN)
+        .map_or(rows.len(), |i| i + 1);
+    &rows[..end]
 }
 
 /// Warns once for each unsupported column that holds any value.
@@ -164,4 +177,15 @@ pub(crate) fn report_unsupported<K: PartialEq>(
             );
         }
     }
+}
+
+/// Whether `row` of the survey has a media cell (`image`, `audio`, `video`,
+/// `big-image`, `media::…`, in any language).
+pub(crate) fn media_in(table: &Table<'_, SurveyKey>, row: &Row) -> bool {
+    table.columns.iter().filter(|c| c.key == SurveyKey::Unsupported).any(|c| {
+        let (name, _, tokens) = aliases::split_header(&c.header);
+        let media = ["image", "big-image", "audio", "video"].contains(&name.as_str())
+            || (name == "media" && tokens.len() > 1);
+        media && row.get(c.index).is_some()
+    })
 }

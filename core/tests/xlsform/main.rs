@@ -13,6 +13,7 @@
 //! - X8 export, and Tianye → XLSForm → Tianye round trips
 //! - X9 agreement with pyxform on a corpus of forms
 //! - X10 no input makes the importer panic
+//! - X11 what pyxform accepts loads: idioms from XLSForms in the wild
 
 mod common;
 
@@ -27,3 +28,4 @@ mod sheets; // X1
 mod sources; // xlsx, csv and markdown readers
 mod types; // X2
 mod unsupported; // X6
+mod wild; // X11
