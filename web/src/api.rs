@@ -365,3 +365,31 @@ pub fn secure_context() -> bool {
         .and_then(|v| v.as_bool())
         .unwrap_or(true)
 }
+
+/// Runs `f` in the browser's next idle period (`requestIdleCallback`), giving it the
+/// ms left in that period, or once `at_latest_ms` have passed (then with 0 left). Where
+/// there is no idle callback (Safari), `f` runs after `at_latest_ms`, with all the time
+/// it needs.
+pub fn when_idle(at_latest_ms: f64, f: impl FnOnce(f64) + 'static) {
+    thread_local! {
+        // Asked once: the name crossing to JavaScript costs more than the call.
+        static HAS_IDLE_CALLBACK: bool =
+            web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"requestIdleCallback".into()).unwrap_or(false));
+    }
+    let wait = at_latest_ms.max(1.0);
+    if HAS_IDLE_CALLBACK.with(|has| *has)
+        && let Some(window) = web_sys::window()
+    {
+        let f = Closure::once_into_js(move |deadline: web_sys::IdleDeadline| {
+            f(if deadline.did_timeout() { 0.0 } else { deadline.time_remaining() });
+        });
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(wait as u32);
+        let _ = window.request_idle_callback_with_options(f.unchecked_ref(), &options);
+    } else {
+        leptos::prelude::set_timeout(
+            move || f(f64::INFINITY),
+            std::time::Duration::from_secs_f64(wait / 1000.0),
+        );
+    }
+}

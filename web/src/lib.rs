@@ -17,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod embed;
+pub mod form_state;
 pub mod i18n;
 pub mod pages;
 pub mod state;

@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use super::{current, hidden, input_id, label, label_id, path_of};
+use crate::form_state::{FormState, dom_id};
 use crate::i18n::{Key, t};
-use crate::pages::form::{FormState, dom_id};
 
 /// The choices offered at `loc` (filtered) now, as (name, label in `lang`).
 fn labelled(st: FormState, loc: &Loc, lang: &str) -> Vec<(String, String)> {

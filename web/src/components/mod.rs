@@ -12,8 +12,8 @@ use tianye_core::form::{Field, Template};
 use tianye_core::schema::ItemType;
 use tianye_core::{FieldId, Loc, Session};
 
+use crate::form_state::{FormState, dom_id};
 use crate::i18n::{Key, t};
-use crate::pages::form::{FormState, dom_id};
 
 /// The view of item `id` in the row at `rows`.
 pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
@@ -337,4 +337,16 @@ fn note(st: FormState, loc: Loc) -> impl IntoView {
     let label = label(st, &loc);
     let id = dom_id(st, &loc);
     view! { <p class="note" id=id class:hidden=hidden>{label}</p> }
+}
+
+/// The button switching the app and the questionnaire between Chinese and English, in the
+/// form's and the review's title bars.
+pub(crate) fn language_switch(st: FormState) -> impl IntoView {
+    let app = st.app;
+    let switch = move |_| {
+        app.toggle_lang();
+        st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
+        st.rev.update(|r| *r += 1);
+    };
+    view! { <button class="link" on:click=switch>{move || t(Key::Language, &app.lang())}</button> }
 }

@@ -10,8 +10,8 @@ use wasm_bindgen::prelude::Closure;
 
 use super::text::shown_text;
 use super::{current, input_id, path_of};
+use crate::form_state::FormState;
 use crate::i18n::{Key, t};
-use crate::pages::form::FormState;
 
 /// Date, time and date-time pickers (the browser's own).
 pub(crate) fn temporal(st: FormState, loc: Loc) -> impl IntoView {

@@ -14,8 +14,8 @@ use tianye_core::Loc;
 use tianye_core::schema::ItemType;
 
 use super::{field_view, hidden, label, messages, problem_list};
+use crate::form_state::{FormState, dom_id};
 use crate::i18n::{Key, t};
-use crate::pages::form::{FormState, dom_id};
 use crate::state::answers::{answer_text, row_title};
 
 pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {

@@ -9,7 +9,7 @@ use tianye_core::schema::ItemType;
 use wasm_bindgen::JsCast;
 
 use super::{input_id, path_of};
-use crate::pages::form::FormState;
+use crate::form_state::FormState;
 
 /// The JSON answer for what was typed: numbers for numeric questions when the text is
 /// a number (else the text itself, which the engine reports as a `type` problem, so

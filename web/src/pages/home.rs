@@ -197,7 +197,7 @@ pub fn Home(
                     let n = app.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
                     (n > 0).then(|| view! {
                         <button class="delete-uploaded" on:click=move |_| {
-                            if crate::pages::form::confirm(Key::ConfirmDeleteAllUploaded, app) { app.delete_uploaded(); }
+                            if crate::form_state::confirm(Key::ConfirmDeleteAllUploaded, app) { app.delete_uploaded(); }
                         }>{move || t(Key::DeleteUploaded, &lang())} " (" {n} ")"</button>
                     })
                 }}
@@ -278,7 +278,7 @@ fn record_line(app: App, r: Record) -> impl IntoView {
             </button>
             {deletable.map(|ask| view! {
                 <button class="link danger" on:click=move |_| {
-                    if crate::pages::form::confirm(ask, app) { app.delete(&form, &id); }
+                    if crate::form_state::confirm(ask, app) { app.delete(&form, &id); }
                 }>{move || t(Key::Delete, &lang())}</button>
             })}
         </li>

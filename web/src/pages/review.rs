@@ -5,9 +5,10 @@ use tianye_core::Loc;
 use tianye_core::schema::ItemType;
 
 use crate::app::Route;
+use crate::components::language_switch;
+use crate::form_state::FormState;
 use crate::i18n::{Key, t};
-use crate::pages::form::{FormState, language_switch};
-use crate::state::answers::{answer_text, row_title};
+use crate::state::answers::{answer_text, problem_place, row_title};
 use crate::state::record::Record;
 
 /// One line of the review: a question's label and answer, indented by depth.
@@ -92,31 +93,6 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
         walk(s, form.top_level(), &[], lang, 0, &mut out);
     });
     out
-}
-
-/// Where the problem at `path` (`member[2].m_dob`) is, in words: the titles of the rows
-/// holding it and its label (`刘思雨 · 出生日期`); the path itself when it names no item.
-pub fn problem_place(s: &tianye_core::Session, path: &str, lang: &str) -> String {
-    let Some(loc) = s.locate(path) else { return path.to_owned() };
-    let form = s.form();
-    let mut repeats = Vec::new();
-    let mut at = form.field(loc.field).parent;
-    while let Some(id) = at {
-        if form.field(id).kind == ItemType::Repeat {
-            repeats.push(id);
-        }
-        at = form.field(id).parent;
-    }
-    repeats.reverse();
-    let mut parts: Vec<String> = repeats
-        .iter()
-        .zip(1..)
-        .filter(|&(_, depth)| depth <= loc.rows.len())
-        .map(|(&id, depth)| row_title(s, &Loc::new(id, loc.rows[..depth].to_vec()), lang))
-        .collect();
-    let label = s.label(&loc, lang);
-    parts.push(if label.trim().is_empty() { path.to_owned() } else { label });
-    parts.join(" · ")
 }
 
 /// The review screen.

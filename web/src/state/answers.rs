@@ -98,3 +98,28 @@ pub fn summary(s: &Session) -> Text {
         Text::PerLanguage(LINE_LANGUAGES.into_iter().zip([zh, en]).collect())
     }
 }
+
+/// Where the problem at `path` (`member[2].m_dob`) is, in words: the titles of the rows
+/// holding it and its label (`刘思雨 · 出生日期`); the path itself when it names no item.
+pub fn problem_place(s: &Session, path: &str, lang: &str) -> String {
+    let Some(loc) = s.locate(path) else { return path.to_owned() };
+    let form = s.form();
+    let mut repeats = Vec::new();
+    let mut at = form.field(loc.field).parent;
+    while let Some(id) = at {
+        if form.field(id).kind == ItemType::Repeat {
+            repeats.push(id);
+        }
+        at = form.field(id).parent;
+    }
+    repeats.reverse();
+    let mut parts: Vec<String> = repeats
+        .iter()
+        .zip(1..)
+        .filter(|&(_, depth)| depth <= loc.rows.len())
+        .map(|(&id, depth)| row_title(s, &Loc::new(id, loc.rows[..depth].to_vec()), lang))
+        .collect();
+    let label = s.label(&loc, lang);
+    parts.push(if label.trim().is_empty() { path.to_owned() } else { label });
+    parts.join(" · ")
+}
