@@ -26,6 +26,25 @@ pub(crate) struct Loaded {
     pub(crate) xlsform: Option<(Vec<Finding>, Origins)>,
 }
 
+/// The questionnaire at `path` for a command that cannot go on without it: the form, or
+/// — its errors printed — exit code 2 (unusable input). A file that cannot be read is an
+/// error.
+pub(crate) fn form_or_exit(path: &Path) -> anyhow::Result<Result<Form, std::process::ExitCode>> {
+    let loaded = load(path);
+    match loaded.form {
+        Ok(form) => Ok(Ok(form)),
+        Err(FormError::Io(e)) => anyhow::bail!("{}: 无法读取 / cannot read: {e}", path.display()),
+        Err(FormError::Invalid(ref e)) => {
+            eprintln!("{}", loaded.render(path, &e.diagnostics));
+            Ok(Err(std::process::ExitCode::from(2)))
+        }
+        Err(FormError::Xlsform(e)) => {
+            eprintln!("{}", render_findings(path, e.findings()));
+            Ok(Err(std::process::ExitCode::from(2)))
+        }
+    }
+}
+
 /// Expands directories into the `form.json` files below them (sorted); files are kept
 /// as given.
 pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {

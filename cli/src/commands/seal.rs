@@ -13,7 +13,7 @@ use tianye_core::seal::{self, PublicKey};
 use tianye_core::{Options, Status};
 
 use super::validate::{now_utc8, read_response};
-use crate::load::{self, FormError};
+use crate::load;
 
 /// Arguments of `tianye seal`.
 #[derive(clap::Args)]
@@ -35,21 +35,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let key = PublicKey::parse(&text).map_err(|e| {
         anyhow::anyhow!("{}: 不是可用的公钥 / not a usable public key: {e}", args.key.display())
     })?;
-    let loaded = load::load(&args.form);
-    let form = match loaded.form {
-        Ok(ref form) => form,
-        Err(FormError::Io(e)) => {
-            anyhow::bail!("{}: 无法读取 / cannot read: {e}", args.form.display())
-        }
-        Err(FormError::Invalid(ref e)) => {
-            eprintln!("{}", loaded.render(&args.form, &e.diagnostics));
-            return Ok(ExitCode::from(2));
-        }
-        Err(FormError::Xlsform(e)) => {
-            eprintln!("{}", load::render_findings(&args.form, e.findings()));
-            return Ok(ExitCode::from(2));
-        }
+    let form = match load::form_or_exit(&args.form)? {
+        Ok(form) => form,
+        Err(code) => return Ok(code),
     };
+    let form = &form;
     let options = Options { now: Some(now_utc8()), lang: "zh".to_owned() };
     let mut refused = false;
     for path in &args.responses {

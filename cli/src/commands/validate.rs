@@ -7,7 +7,7 @@ use serde_json::json;
 use tianye_core::expr::DateTime;
 use tianye_core::{Diagnostic, Options, Response};
 
-use crate::load::{self, FormError};
+use crate::load;
 
 /// Arguments of `tianye validate`.
 #[derive(clap::Args)]
@@ -64,21 +64,11 @@ pub(crate) fn read_response(path: &Path) -> Result<Response, String> {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = load::load(&args.form);
-    let form = match loaded.form {
-        Ok(ref form) => form,
-        Err(FormError::Io(e)) => {
-            anyhow::bail!("{}: 无法读取 / cannot read: {e}", args.form.display())
-        }
-        Err(FormError::Invalid(ref e)) => {
-            eprintln!("{}", loaded.render(&args.form, &e.diagnostics));
-            return Ok(ExitCode::from(2));
-        }
-        Err(FormError::Xlsform(e)) => {
-            eprintln!("{}", load::render_findings(&args.form, e.findings()));
-            return Ok(ExitCode::from(2));
-        }
+    let form = match load::form_or_exit(&args.form)? {
+        Ok(form) => form,
+        Err(code) => return Ok(code),
     };
+    let form = &form;
     let now = match &args.now {
         Some(text) => Some(
             DateTime::parse(text)
