@@ -226,53 +226,63 @@ pub fn seal(response: &Response, key: &PublicKey, rng: &mut impl CryptoRngCore) 
     }
 }
 
-/// Checks, without a key, that an envelope is whole: its IV, wrapped key and ciphertext
-/// are base64 of the right sizes, and the ciphertext is the one sealed (its digest). The
-/// server does this before it stores an envelope.
-pub fn check_digest(envelope: &Envelope) -> Result<(), OpenError> {
+/// An envelope's IV, wrapped key and ciphertext, decoded.
+struct Parts {
+    iv: Vec<u8>,
+    wrapped: Vec<u8>,
+    ciphertext: Vec<u8>,
+}
+
+/// Decodes an envelope's binary fields, checking without a key that it is whole: base64
+/// of the right sizes (a wrapped key of at least a 2048-bit key's), and the ciphertext
+/// the one sealed (its digest).
+fn whole(envelope: &Envelope) -> Result<Parts, OpenError> {
+    if envelope.sealed != FORMAT {
+        return Err(OpenError::Malformed(format!("format {:?}", envelope.sealed)));
+    }
     let decode = |field: &str, text: &str| {
         BASE64.decode(text).map_err(|_| OpenError::Malformed(format!("{field} is not base64")))
     };
-    let iv = decode("iv", &envelope.iv)?;
-    let wrapped = decode("wrapped_key", &envelope.wrapped_key)?;
-    let ciphertext = decode("ciphertext", &envelope.ciphertext)?;
-    if iv.len() != 12 || wrapped.len() < 256 || ciphertext.len() < 16 {
-        return Err(OpenError::Malformed("a field cut short".to_owned()));
+    let parts = Parts {
+        iv: decode("iv", &envelope.iv)?,
+        wrapped: decode("wrapped_key", &envelope.wrapped_key)?,
+        ciphertext: decode("ciphertext", &envelope.ciphertext)?,
+    };
+    if parts.iv.len() != 12 {
+        return Err(OpenError::Malformed(format!("an IV of {} bytes", parts.iv.len())));
     }
-    if envelope.digest != format!("sha256:{}", hex(&Sha256::digest(&ciphertext))) {
+    if parts.wrapped.len() < 256 {
+        return Err(OpenError::Malformed(format!(
+            "a wrapped key of {} bytes",
+            parts.wrapped.len()
+        )));
+    }
+    if parts.ciphertext.len() < 16 {
+        return Err(OpenError::Malformed("a ciphertext shorter than its tag".to_owned()));
+    }
+    if envelope.digest != format!("sha256:{}", hex(&Sha256::digest(&parts.ciphertext))) {
         return Err(OpenError::CiphertextAltered);
     }
-    Ok(())
+    Ok(parts)
+}
+
+/// Checks, without a key, that an envelope is whole (see [`open`] for what else opening
+/// checks). The server does this before it stores an envelope.
+pub fn check_digest(envelope: &Envelope) -> Result<(), OpenError> {
+    whole(envelope).map(drop)
 }
 
 /// Opens `envelope` with the researcher's private key: the response sealed in it.
 pub fn open(envelope: &Envelope, private: &RsaPrivateKey) -> Result<Response, OpenError> {
-    if envelope.sealed != FORMAT {
-        return Err(OpenError::Malformed(format!("format {:?}", envelope.sealed)));
-    }
     let public = PublicKey::from_rsa(private.to_public_key())
         .map_err(|e| OpenError::WrongKey(e.to_string()))?;
     if envelope.key != public.id() {
         return Err(OpenError::WrongKey(envelope.key.clone()));
     }
-    let decode = |field: &str, text: &str| {
-        BASE64.decode(text).map_err(|_| OpenError::Malformed(format!("{field} is not base64")))
-    };
-    let ciphertext = decode("ciphertext", &envelope.ciphertext)?;
-    let wrapped = decode("wrapped_key", &envelope.wrapped_key)?;
-    let iv = decode("iv", &envelope.iv)?;
-    if iv.len() != 12 {
-        return Err(OpenError::Malformed(format!("an IV of {} bytes", iv.len())));
-    }
+    let Parts { iv, wrapped, ciphertext } = whole(envelope)?;
     use rsa::traits::PublicKeyParts;
     if wrapped.len() != private.size() {
         return Err(OpenError::Malformed(format!("a wrapped key of {} bytes", wrapped.len())));
-    }
-    if ciphertext.len() < 16 {
-        return Err(OpenError::Malformed("a ciphertext shorter than its tag".to_owned()));
-    }
-    if envelope.digest != format!("sha256:{}", hex(&Sha256::digest(&ciphertext))) {
-        return Err(OpenError::CiphertextAltered);
     }
     let aes_key =
         private.decrypt(Oaep::new::<Sha256>(), &wrapped).map_err(|_| OpenError::KeyMismatch)?;
