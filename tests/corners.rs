@@ -208,9 +208,9 @@ fn the_location_button_stores_a_granted_position_and_says_a_refusal() {
             .await;
             b.click("#q-home_gps button").await;
             let said = b
-                .wait_text("#q-home_gps .status", p.says("没有定位权限", "No permission to locate"))
+                .wait_text("#q-home_gps .status", p.says("未获定位权限", "Location not allowed"))
                 .await;
-            assert!(said.contains(p.says("手动填写", "type the latitude")), "{said}");
+            assert!(said.contains(p.says("手动填写", "type it in")), "{said}");
             assert_eq!(said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), lang == "zh");
             assert_eq!(p.stored().await["home_gps"]["lat"], json!(27.2861), "kept");
             p.shot("location-refused").await;

@@ -227,6 +227,11 @@ fn template(
         C::InvalidValue => {
             ("属性 {property} 的值无效：{detail}", "Invalid value for {property}: {detail}")
         }
+        // Only the native check of a questionnaire's key (`seal`) makes this finding;
+        // the browser keeps a short text.
+        #[cfg(not(feature = "seal"))]
+        C::EncryptionKey => ("公钥无效", "Invalid public key"),
+        #[cfg(feature = "seal")]
         C::EncryptionKey => (
             "encryption.public_key 不是可用的 RSA 公钥（应为一行 base64，至少 2048 位；可用 tianye keygen 生成）",
             "encryption.public_key is no usable RSA public key (one line of base64, 2048 bits at least; tianye keygen makes one)",

@@ -87,11 +87,8 @@ keys! {
     DownloadFailed => "问卷没有下载下来：没有网络或信号太弱。请到信号好的地方再点一次。", "The questionnaire did not download: no network, or too weak a signal. Tap it again where the signal is better.";
     NotFound => "找不到这份答卷或问卷", "This response or questionnaire was not found";
     LocateMe => "获取当前位置", "Get my location";
-    Locating => "正在定位…（在室外更快）", "Locating… (faster outdoors)";
-    GeoDenied => "没有定位权限：请在浏览器设置里允许本网站使用位置，或手动填写经纬度", "No permission to locate: allow this site to use the location in the browser's settings, or type the latitude and longitude";
-    GeoUnavailable => "无法定位：请到开阔处再试，或手动填写经纬度", "No position: try again in the open, or type the latitude and longitude";
-    GeoTimeout => "定位超时：请到开阔处再试，或手动填写经纬度", "Locating took too long: try again in the open, or type the latitude and longitude";
-    GeoUnsupported => "此浏览器不能定位：请手动填写经纬度", "This browser cannot locate: type the latitude and longitude";
+    GeoDenied => "未获定位权限：请在设置里允许，或手动填写", "Location not allowed: allow it in settings, or type it in";
+    GeoUnavailable => "无法定位：请到室外再试，或手动填写", "No position: try outdoors, or type it in";
     Latitude => "纬度", "Latitude";
     Longitude => "经度", "Longitude";
     Accuracy => "精度（米）", "Accuracy (m)";

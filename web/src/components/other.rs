@@ -103,10 +103,10 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
         move |_| {
             let say = move |key: Key| status.set(t(key, &st.app.lang_untracked()).to_owned());
             let Some(geo) = window().navigator().geolocation().ok() else {
-                say(Key::GeoUnsupported);
+                say(Key::GeoUnavailable);
                 return;
             };
-            say(Key::Locating);
+            say(Key::Loading);
             let loc = loc.clone();
             let ok = Closure::once_into_js(move |p: web_sys::Position| {
                 let c = p.coords();
@@ -118,17 +118,16 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
             });
             // The browser's own message is in its language and names no way out.
             let err = Closure::once_into_js(move |e: web_sys::PositionError| {
-                say(match e.code() {
-                    web_sys::PositionError::PERMISSION_DENIED => Key::GeoDenied,
-                    web_sys::PositionError::TIMEOUT => Key::GeoTimeout,
-                    _ => Key::GeoUnavailable,
+                say(if e.code() == web_sys::PositionError::PERMISSION_DENIED {
+                    Key::GeoDenied
+                } else {
+                    Key::GeoUnavailable
                 });
             });
-            // The GPS, not the network's guess; a fresh fix; a limit, or a phone without
-            // a fix would say "locating" for ever.
+            // The GPS, not the network's guess (a fresh fix: maximumAge is 0 unless set);
+            // a limit, or a phone without a fix would say "locating" for ever.
             let options = web_sys::PositionOptions::new();
             options.set_enable_high_accuracy(true);
-            options.set_maximum_age(0);
             options.set_timeout(GEO_TIMEOUT_MS);
             let _ = geo.get_current_position_with_error_callback_and_options(
                 ok.unchecked_ref(),
