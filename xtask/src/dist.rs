@@ -63,7 +63,9 @@ fn build(inputs: &Fingerprint) -> Result<()> {
             let css = std::fs::read_to_string(&path)?;
             std::fs::write(
                 &to,
-                strip_css_comments(&css).with_context(|| path.display().to_string())?,
+                join_css_lines(
+                    &strip_css_comments(&css).with_context(|| path.display().to_string())?,
+                ),
             )?;
         } else if path.file_name().is_some_and(|n| n != "sw.js") {
             std::fs::copy(&path, to)?;
@@ -449,9 +451,35 @@ fn strip_css_comments(css: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The style sheet's line breaks and indentation dropped where CSS needs no space: after
+/// `{`, `}`, `;` and `,`, and before `}`; any other line break becomes one space. (A CSS
+/// string cannot hold a raw line break, so no value changes.)
+fn join_css_lines(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    for line in css.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let glued = out.is_empty() || out.ends_with(['{', '}', ';', ',']) || line.starts_with('}');
+        if !glued {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod css_tests {
-    use super::strip_css_comments;
+    use super::{join_css_lines, strip_css_comments};
+
+    #[test]
+    fn lines_join_where_css_needs_no_space() {
+        let css =
+            ".a,\n.b {\n  color: red;\n  font: 16px/1.5\n    serif;\n}\n\n.c .d { x: \"a b\" }\n";
+        assert_eq!(
+            join_css_lines(css),
+            ".a,.b {color: red;font: 16px/1.5 serif;}.c .d { x: \"a b\" }\n"
+        );
+    }
 
     #[test]
     fn comments_go_and_everything_else_stays() {
