@@ -155,10 +155,10 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
     let owner = Owner::new();
     let app = owner.with(|| App::new(config));
     if let Some(token) = token {
-        app.token.set(Some(token));
+        app.settings.token.set(Some(token));
     }
     if let Some(lang) = language {
-        app.lang.set(lang);
+        app.settings.lang.set(lang);
     }
     if let Some(name) = enumerator {
         app.set_enumerator(&name);

@@ -21,7 +21,6 @@ pub mod form_state;
 pub mod i18n;
 pub mod pages;
 pub mod state;
-pub mod uploads;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;

@@ -259,7 +259,7 @@ async fn the_list_says_when_the_app_is_ready_to_work_offline() {
     let host = new_host();
     let app = App::new(Config { prefix: P.into(), ..Config::default() });
     leptos::mount::mount_to(host.clone(), move || view! { <Home app=app/> }).forget();
-    app.catalog.set(vec![listing("lbc_household", true)]);
+    app.catalogue.listings.set(vec![listing("lbc_household", true)]);
     tick().await;
     assert_eq!(count(&host, ".offline-ready"), 0, "embedded, or no secure context");
     let said = || query(&host, ".offline-ready").text_content().unwrap_or_default();
@@ -269,21 +269,21 @@ async fn the_list_says_when_the_app_is_ready_to_work_offline() {
     assert!(said().starts_with("正在准备离线使用"), "{}", said());
     assert_eq!(count(&host, ".offline-ready.preparing"), 1);
     app.shell_kept.set(Some(true));
-    app.forms_pending.set(true);
+    app.catalogue.forms_pending.set(true);
     tick().await;
     assert!(said().starts_with("正在准备离线使用"), "{}", said());
     // The questionnaire fetched and kept: ready.
     app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.3", LBC)).unwrap();
-    app.forms_pending.set(false);
+    app.catalogue.forms_pending.set(false);
     tick().await;
     assert!(said().starts_with("已可离线使用"), "{}", said());
     assert_eq!(count(&host, ".offline-ready.ready"), 1);
     // A bundled questionnaire is among the service worker's files: nothing more to keep.
-    app.catalog.update(|c| c.push(listing("lbc_record_card", false)));
+    app.catalogue.listings.update(|c| c.push(listing("lbc_record_card", false)));
     tick().await;
     assert!(said().starts_with("已可离线使用"), "{}", said());
     // A new one the server lists, not yet kept: not ready again.
-    app.catalog.update(|c| c.push(listing("lbc_quarterly_screening", true)));
+    app.catalogue.listings.update(|c| c.push(listing("lbc_quarterly_screening", true)));
     tick().await;
     assert!(said().starts_with("正在准备离线使用"), "{}", said());
     host.remove();
@@ -306,17 +306,17 @@ async fn a_questionnaire_that_cannot_be_downloaded_says_so_and_starts_nothing() 
         url: "http://127.0.0.1:9/api/v1/questionnaires/lbc_household?version=2026.3".into(),
         from_server: true,
     };
-    app.catalog.set(vec![listing.clone()]);
+    app.catalogue.listings.set(vec![listing.clone()]);
     app.start(listing.clone()).await;
     let notice = app.notice.get_untracked().unwrap_or_default();
     assert!(notice.starts_with("问卷没有下载下来"), "{notice}");
     assert!(notice.contains("did not download"), "{notice}");
-    assert_eq!(app.opening.get_untracked(), None);
-    assert!(app.records.get_untracked().is_empty());
+    assert_eq!(app.catalogue.opening.get_untracked(), None);
+    assert!(app.responses.records.get_untracked().is_empty());
     // Kept on the device since (a later visit with signal), it starts at once.
     app.store.with_value(|s| s.put_questionnaire("lbc_household", "2026.3", LBC)).unwrap();
     app.start(listing).await;
-    assert_eq!(app.records.get_untracked().len(), 1);
+    assert_eq!(app.responses.records.get_untracked().len(), 1);
     clear(P);
 }
 
@@ -1082,7 +1082,7 @@ async fn the_form_follows_the_upload_queue_and_other_tabs() {
     until(1000, || host.text_content().filter(|text| text.contains("另一个标签页里删除"))).await;
     assert!(host.text_content().unwrap_or_default().contains("另一个标签页里删除"));
     assert!(store.get("lbc_household", "f").is_none());
-    assert!(app.records.get_untracked().is_empty(), "the list follows too");
+    assert!(app.responses.records.get_untracked().is_empty(), "the list follows too");
     host.remove();
     clear(PREFIX);
 }
@@ -1102,7 +1102,7 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
         Upload::Queued { attempts: 0, next_at: 0.0, last_error: None },
     );
     let (host, app) = app_without_server(PREFIX);
-    assert!(app.records.get_untracked()[0].due(f64::MAX), "this tab's copy is due");
+    assert!(app.responses.records.get_untracked()[0].due(f64::MAX), "this tab's copy is due");
     let mut changed = queued.clone();
     changed.response.status = Status::Draft;
     changed.upload = Upload::Draft;
@@ -1116,7 +1116,7 @@ async fn the_upload_queue_sends_only_what_is_stored_as_due() {
         "left as the other tab stored it"
     );
     assert_eq!(
-        app.records.get_untracked(),
+        app.responses.records.get_untracked(),
         vec![changed.clone()],
         "this tab's list takes the stored copy"
     );
@@ -1146,7 +1146,7 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
     let sending = put_complete(&store, "s", "XS03-020", Upload::Uploading);
     let release = hold_lock(&store.upload_lock()).await;
     let (host, app) = app_without_server(PREFIX);
-    assert_eq!(app.records.get_untracked(), vec![sending.clone()], "shown as being sent");
+    assert_eq!(app.responses.records.get_untracked(), vec![sending.clone()], "shown as being sent");
     app.kick_uploads();
     sleep(300).await;
     assert_eq!(store.get("lbc_household", "s"), Some(sending.clone()), "left to the other tab");
@@ -1161,7 +1161,7 @@ async fn the_upload_queue_waits_for_another_tab_and_resumes_a_send_cut_off() {
         "{:?}",
         tried.upload
     );
-    assert_eq!(app.records.get_untracked(), vec![tried], "the list follows");
+    assert_eq!(app.responses.records.get_untracked(), vec![tried], "the list follows");
     assert_eq!(lock_until(&store.upload_lock(), (0, 0)).await, (0, 0), "let go once done");
     host.remove();
     clear(PREFIX);

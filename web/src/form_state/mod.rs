@@ -86,7 +86,7 @@ impl FormState {
         };
         // A save still due when the form closes is made before its state goes.
         Owner::on_cleanup(move || st.persist_if_due());
-        st.session.update_value(|s| s.set_language(&app.lang.get_untracked()));
+        st.session.update_value(|s| s.set_language(&app.settings.lang.get_untracked()));
         // A record saved by an older build, or imported, gets the list's line in words.
         let summary = st.session.with_value(crate::state::answers::summary);
         if st.record.with_value(|r| r.summary != summary) {
@@ -124,7 +124,7 @@ impl FormState {
 
     /// The text `key` in the language shown.
     fn says(&self, key: Key) -> String {
-        t(key, &self.app.lang.get_untracked()).to_owned()
+        t(key, &self.app.settings.lang.get_untracked()).to_owned()
     }
 
     /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
@@ -283,7 +283,7 @@ impl FormState {
 
 /// Asks the user a yes/no question.
 pub fn confirm(key: Key, app: App) -> bool {
-    let lang = app.lang.get_untracked();
+    let lang = app.settings.lang.get_untracked();
     web_sys::window().and_then(|w| w.confirm_with_message(t(key, &lang)).ok()).unwrap_or(false)
 }
 

@@ -61,7 +61,7 @@ pub fn FormPage(
     // does not undo the server's answer.
     let (this_form, this_id) = (form_id.clone(), id.clone());
     Effect::new(move |_| {
-        let upload = app.records.with(|list| {
+        let upload = app.responses.records.with(|list| {
             list.iter().find(|r| r.is(&this_form, &this_id)).map(|r| r.upload.clone())
         });
         if let (Some(st), Some(upload)) = (state.get_value(), upload) {
@@ -76,7 +76,7 @@ pub fn FormPage(
     // so that nothing typed here writes over what was typed there. A save put off here
     // (an empty row added within the last 100 ms) is dropped with the old copy.
     Effect::new(move |seen: Option<()>| {
-        let mine = app.changed_elsewhere.with(|changed| {
+        let mine = app.sync.changed_elsewhere.with(|changed| {
             changed.iter().any(|(form, response)| *form == form_id && *response == id)
         });
         if seen.is_none() || !mine {
@@ -144,7 +144,7 @@ pub fn page_view(st: FormState) -> impl IntoView {
     let app = st.app;
     view! {
         <For
-            each=move || [(st.page.get(), app.lang.get())]
+            each=move || [(st.page.get(), app.settings.lang.get())]
             key=|shown| shown.clone()
             children=move |(i, _)| {
                 let items =
@@ -217,8 +217,13 @@ fn Pages(st: FormState) -> impl IntoView {
         let form_id = form.questionnaire().id.clone();
         let version = version.clone();
         move || {
-            app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version != version))
-                && !app.catalog.with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
+            app.catalogue
+                .listings
+                .with(|c| c.iter().any(|l| l.id == form_id && l.version != version))
+                && !app
+                    .catalogue
+                    .listings
+                    .with(|c| c.iter().any(|l| l.id == form_id && l.version == version))
         }
     };
     view! {

@@ -50,7 +50,9 @@ pub fn backup_json(
 
 /// The backup file's text for what `app` holds ([`backup_json`]).
 pub fn backup_of(app: App) -> String {
-    app.records.with(|r| app.unreadable.with(|u| backup_json(r, u, app.token.get_untracked())))
+    app.responses.records.with(|r| {
+        app.responses.unreadable.with(|u| backup_json(r, u, app.settings.token.get_untracked()))
+    })
 }
 
 /// Saves the backup ([`backup_of`]) as a file named with today's date, so the backups
@@ -69,7 +71,7 @@ pub fn save_backup_file(app: App) {
 pub fn copy_backup(app: App) {
     let text = backup_of(app);
     if api::copy_text(&text) {
-        let n = app.records.with(|list| list.iter().filter(|r| !r.is_uploaded()).count());
+        let n = app.responses.records.with(|list| list.iter().filter(|r| !r.is_uploaded()).count());
         app.notice.set(Some(both(Key::BackupCopied).replace("{n}", &n.to_string())));
     } else {
         app.copy_by_hand.set(Some(text));
@@ -90,7 +92,7 @@ pub fn Home(
     let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
     let groups = move || {
         let q = api::lowercase(query.get().trim());
-        app.records.with(|list| {
+        app.responses.records.with(|list| {
             Group::ALL
                 .iter()
                 .map(|g| {
@@ -117,7 +119,7 @@ pub fn Home(
                 <button class="link" on:click=move |_| app.toggle_lang()>{move || t(Key::Language, &lang())}</button>
             </header>
             <p class="notice offline" class:hidden=move || app.online.get()>{move || t(Key::Offline, &lang())}</p>
-            <p class="notice" class:hidden=move || app.token.with(Option::is_some) || app.config.with_value(|c| c.fixed.is_some())>{move || t(Key::NoToken, &lang())}</p>
+            <p class="notice" class:hidden=move || app.settings.token.with(Option::is_some) || app.config.with_value(|c| c.fixed.is_some())>{move || t(Key::NoToken, &lang())}</p>
             // The app on its own page, reached over plain http (a server's LAN address):
             // no service worker, so it would not open in the village.
             {(!api::secure_context() && app.config.with_value(|c| c.use_hash)).then(|| view! {
@@ -129,7 +131,7 @@ pub fn Home(
                 <label class="who">
                     <span>{move || t(Key::Enumerator, &lang())}</span>
                     // Saved on `change` (leaving the box): never while an input method composes.
-                    <input class="enumerator" autocomplete="name" prop:value=move || app.enumerator.get().unwrap_or_default()
+                    <input class="enumerator" autocomplete="name" prop:value=move || app.settings.enumerator.get().unwrap_or_default()
                         placeholder=move || t(Key::EnumeratorHint, &lang())
                         on:change=move |ev| app.set_enumerator(&event_target_value(&ev)) />
                 </label>
@@ -137,12 +139,12 @@ pub fn Home(
             <section class="catalog">
                 <h2>{move || t(Key::Questionnaires, &lang())}</h2>
                 <ul>
-                    {move || app.catalog.get().into_iter().map(|l| {
+                    {move || app.catalogue.listings.get().into_iter().map(|l| {
                         let title = l.title.clone();
                         let version = l.version.clone();
                         let id = l.id.clone();
                         let which = l.key();
-                        let opening = move || app.opening.with(|o| o.as_ref() == Some(&which));
+                        let opening = move || app.catalogue.opening.with(|o| o.as_ref() == Some(&which));
                         let (busy, word) = (opening.clone(), opening.clone());
                         view! {
                             <li>
@@ -170,7 +172,7 @@ pub fn Home(
                         <span class=format!("count {}", g.css_name())>{t(group_key(g), &lang())} ": " {n}</span>
                     }).collect_view()}
                 </p>
-                {move || app.unreadable.with(|bad| (!bad.is_empty()).then(|| {
+                {move || app.responses.unreadable.with(|bad| (!bad.is_empty()).then(|| {
                     let which: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.key, b.error)).collect();
                     view! {
                         <div class="unreadable" role="alert">
@@ -194,7 +196,7 @@ pub fn Home(
                 <button on:click=move |_| save_backup_file(app)>{move || t(Key::SaveFile, &lang())}</button>
                 <button class="copy-backup" on:click=move |_| copy_backup(app)>{move || t(Key::CopyText, &lang())}</button>
                 {move || {
-                    let n = app.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
+                    let n = app.responses.records.with(|l| l.iter().filter(|r| r.group() == Group::Uploaded).count());
                     (n > 0).then(|| view! {
                         <button class="delete-uploaded" on:click=move |_| {
                             if crate::form_state::confirm(Key::ConfirmDeleteAllUploaded, app) { app.delete_uploaded(); }

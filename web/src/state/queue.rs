@@ -3,7 +3,7 @@
 //! the response ([`after`]), when to wake up again ([`next_wake`]), what "upload now"
 //! does, and when to stop trying: the server refused the team link this
 //! device holds ([`stopped`]). A response is marked sent only when the server
-//! acknowledged it. The browser part (`crate::uploads`) only performs what these decide.
+//! acknowledged it. The browser part (`crate::app::uploads`) only performs what these decide.
 
 use tianye_core::response::Status;
 

@@ -13,6 +13,21 @@ use crate::state::queue::{self, Outcome};
 use crate::state::record::{Record, Upload};
 use crate::state::store::Store;
 
+/// Whether this tab's upload queue is at work.
+#[derive(Clone, Copy)]
+pub struct UploadLoop {
+    /// Whether the queue is at work (a round, or waiting for the lock).
+    pub(crate) running: StoredValue<bool>,
+    /// Whether "upload now" was asked for and the queue has not yet begun that round.
+    pub(crate) hurry: StoredValue<bool>,
+}
+
+impl UploadLoop {
+    pub(crate) fn new() -> UploadLoop {
+        UploadLoop { running: StoredValue::new(false), hurry: StoredValue::new(false) }
+    }
+}
+
 impl App {
     /// Sends due complete responses one by one; reschedules itself for the next retry.
     /// The queue holds this store's Web Lock while it works, so two tabs never send at
@@ -20,10 +35,10 @@ impl App {
     /// Holding it, the queue first puts back a send that was cut off (a tab closed or
     /// crashed while its request was out: the browser let go of its lock).
     pub fn kick_uploads(self) {
-        if self.gone() || self.uploading.get_value() {
+        if self.gone() || self.uploads.running.get_value() {
             return;
         }
-        self.uploading.set_value(true);
+        self.uploads.running.set_value(true);
         let lock = self.store.with_value(Store::upload_lock);
         leptos::task::spawn_local(async move {
             api::exclusively(&lock, move |held| async move {
@@ -35,7 +50,7 @@ impl App {
             .await;
             // An embedded form unmounted meanwhile has nothing left to schedule.
             if !self.gone() {
-                self.uploading.set_value(false);
+                self.uploads.running.set_value(false);
                 schedule_next_upload(self);
             }
         });
@@ -45,7 +60,7 @@ impl App {
     /// waiting, whatever its backoff, until one fails ([`queue::next_due`] in a hurry).
     /// Asked while the queue is at work, it goes on so once that round is over.
     pub fn upload_now(self) {
-        self.hurry.set_value(true);
+        self.uploads.hurry.set_value(true);
         self.kick_uploads();
     }
 }
@@ -54,7 +69,7 @@ impl App {
 /// storage). Called holding the queue's lock, when no tab is sending: any left so was
 /// cut off. The server stores a response once, so sending it again is safe.
 fn requeue_interrupted_uploads(app: App) {
-    let cut_off: Vec<(String, String)> = app.records.with_untracked(|list| {
+    let cut_off: Vec<(String, String)> = app.responses.records.with_untracked(|list| {
         list.iter().filter(|r| r.upload == Upload::Uploading).map(Record::ids).collect()
     });
     for (form, id) in cut_off {
@@ -74,11 +89,11 @@ fn schedule_next_upload(app: App) {
     if !api::online() || app.queue_stopped_untracked() {
         return;
     }
-    if app.hurry.get_value() {
+    if app.uploads.hurry.get_value() {
         app.kick_uploads();
         return;
     }
-    let wait = app.records.with_untracked(|list| queue::next_wake(list, api::now_ms()));
+    let wait = app.responses.records.with_untracked(|list| queue::next_wake(list, api::now_ms()));
     if let Some(wait) = wait {
         set_timeout(move || app.kick_uploads(), Duration::from_millis(wait as u64));
     }
@@ -86,14 +101,15 @@ fn schedule_next_upload(app: App) {
 
 async fn upload_due(app: App) {
     // Taken for this round: a tap during it starts another ([`schedule_next_upload`]).
-    let hurry = app.hurry.try_update_value(std::mem::take).unwrap_or_default();
+    let hurry = app.uploads.hurry.try_update_value(std::mem::take).unwrap_or_default();
     loop {
         // A refused link sends nothing more: not at the next response, nor at load.
         if app.gone() || !api::online() || app.queue_stopped_untracked() {
             return;
         }
         let now = api::now_ms();
-        let Some((form, id)) = app.records.with_untracked(|list| queue::next_due(list, now, hurry))
+        let Some((form, id)) =
+            app.responses.records.with_untracked(|list| queue::next_due(list, now, hurry))
         else {
             return;
         };
@@ -110,7 +126,7 @@ async fn upload_due(app: App) {
         let attempts = queue::begin(&mut record);
         app.save(&record);
         let (endpoint, token) =
-            (app.config.with_value(|c| c.endpoint.clone()), app.token.get_untracked());
+            (app.config.with_value(|c| c.endpoint.clone()), app.settings.token.get_untracked());
         let body = serde_json::to_string(&record.response).unwrap_or_default();
         let answer = app
             .request(
