@@ -545,6 +545,29 @@ async fn relevance_hides_and_shows_a_question() {
     host.remove();
 }
 
+/// The problems are validated once per change, however many views ask for them; a
+/// change (an answer, a row, the language) validates again, and what it finds follows
+/// the answers.
+#[wasm_bindgen_test]
+async fn the_problems_are_validated_once_per_change() {
+    let (host, st) = mount("t-report.", json!({"consent": "yes"}), &["g_household"]);
+    tick().await;
+    let first = st.all_problems();
+    assert!(Arc::ptr_eq(&first, &st.all_problems()), "asked again: the same report");
+    let n_away = Loc::top(st.form().lookup("n_away").unwrap());
+    st.set(&n_away, &json!(2));
+    let after = st.all_problems();
+    assert!(!Arc::ptr_eq(&first, &after), "an answer: validated again");
+    assert!(Arc::ptr_eq(&after, &st.all_problems()));
+    // Answering "no" to consent leaves nothing of the household to answer.
+    let consent = Loc::top(st.form().lookup("consent").unwrap());
+    st.set(&consent, &json!("no"));
+    let fresh =
+        st.session.with_value(|s| s.report(tianye_core::response::Status::Complete).problems);
+    assert_eq!(st.all_problems().to_vec(), fresh, "the report follows the answers");
+    host.remove();
+}
+
 /// The review has the language switch too: the titles, the problems and the answers'
 /// labels follow it.
 #[wasm_bindgen_test]

@@ -345,7 +345,7 @@ pub(crate) fn language_switch(st: FormState) -> impl IntoView {
     let app = st.app;
     let switch = move |_| {
         app.toggle_lang();
-        st.session.update_value(|s| s.set_language(&app.settings.lang.get_untracked()));
+        st.edit(|s| s.set_language(&app.settings.lang.get_untracked()));
         st.rev.update(|r| *r += 1);
     };
     view! { <button class="link" on:click=switch>{move || t(Key::Language, &app.lang())}</button> }

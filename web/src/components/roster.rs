@@ -44,7 +44,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
     let add_loc = loc.clone();
     // The paths of the response's problems as the roster is shown, for which rows open.
     let problems: Arc<Vec<String>> =
-        Arc::new(st.all_problems().into_iter().map(|p| p.path).collect());
+        Arc::new(st.all_problems().iter().map(|p| p.path.clone()).collect());
     let can_add = move || !counted && max_rows.is_none_or(|m| count.get() < m);
     view! {
         <section class="roster" id=id class:hidden=hidden>

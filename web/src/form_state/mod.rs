@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::response::Status;
 use tianye_core::schema::ItemType;
-use tianye_core::{Changes, FieldId, Form, Loc, Session};
+use tianye_core::{Changes, FieldId, Form, Loc, Problem, Session};
 
 use self::watch::Deps;
 use crate::api;
@@ -41,6 +41,9 @@ pub struct FormState {
     pub rev: RwSignal<u64>,
     /// What each field's view depends on.
     deps: StoredValue<Deps>,
+    /// The problems of the session as it stands, once validated (see
+    /// [`FormState::all_problems`]); `None` after a change.
+    report: StoredValue<Option<Arc<[Problem]>>>,
     /// Paths of questions the user has left (their problems are shown).
     pub touched: RwSignal<HashSet<String>>,
     /// Show every problem (after review or a failed "mark complete").
@@ -76,6 +79,7 @@ impl FormState {
             record: StoredValue::new(record),
             rev: RwSignal::new(0),
             deps: StoredValue::new(Deps::new(form.fields().len())),
+            report: StoredValue::new(None),
             touched: RwSignal::new(HashSet::new()),
             show_all: RwSignal::new(false),
             page: RwSignal::new(page),
@@ -86,7 +90,7 @@ impl FormState {
         };
         // A save still due when the form closes is made before its state goes.
         Owner::on_cleanup(move || st.persist_if_due());
-        st.session.update_value(|s| s.set_language(&app.settings.lang.get_untracked()));
+        st.edit(|s| s.set_language(&app.settings.lang.get_untracked()));
         // A record saved by an older build, or imported, gets the list's line in words.
         let summary = st.session.with_value(crate::state::answers::summary);
         if st.record.with_value(|r| r.summary != summary) {
@@ -94,6 +98,13 @@ impl FormState {
             st.record.with_value(|r| app.save(r));
         }
         st
+    }
+
+    /// Changes the session: every change goes through here, so that the report
+    /// validated before it is dropped.
+    pub fn edit<R>(&self, change: impl FnOnce(&mut Session) -> R) -> Option<R> {
+        self.report.set_value(None);
+        self.session.try_update_value(change)
     }
 
     /// The questionnaire.
@@ -136,7 +147,7 @@ impl FormState {
             self.rev.update(|r| *r += 1);
             return;
         }
-        let changes = self.session.try_update_value(|s| s.set_answer(loc, value));
+        let changes = self.edit(|s| s.set_answer(loc, value));
         let Some(Ok(changes)) = changes else { return };
         if changes.changes.is_empty() {
             return;
@@ -168,7 +179,7 @@ impl FormState {
             if !confirm(Key::ConfirmExcessRows, self.app) {
                 continue;
             }
-            let removed = self.session.try_update_value(|s| {
+            let removed = self.edit(|s| {
                 let mut all = Changes::default();
                 while s.row_count(&repeat) > wanted {
                     let last = s.row_count(&repeat) - 1;
@@ -200,7 +211,7 @@ impl FormState {
         if !self.editable() {
             return;
         }
-        if let Some(Ok((_, changes))) = self.session.try_update_value(|s| s.add_row(loc)) {
+        if let Some(Ok((_, changes))) = self.edit(|s| s.add_row(loc)) {
             self.notify(&changes, false);
             self.rev.update(|r| *r += 1);
             self.persist_when_idle();
@@ -217,7 +228,7 @@ impl FormState {
         }
         // Removing the last row moves no other row up.
         let last = self.session.with_value(|s| index + 1 >= s.row_count(loc));
-        if let Some(Ok(changes)) = self.session.try_update_value(|s| s.remove_row(loc, index)) {
+        if let Some(Ok(changes)) = self.edit(|s| s.remove_row(loc, index)) {
             self.notify(&changes, !last);
             self.changed();
         }

@@ -2,6 +2,7 @@
 //! going to a problem's page and box.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -30,13 +31,13 @@ impl FormState {
     /// Recomputes the problems, and notifies the questions whose problems shown (those
     /// left, or all of them with `show_all`) changed.
     pub fn refresh_problems(&self) {
-        let report = self.session.with_value(|s| s.report(Status::Complete));
+        let report = self.all_problems();
         let all = self.show_all.get_untracked();
         let mut shown: HashMap<String, Vec<Problem>> = HashMap::new();
         self.touched.with_untracked(|touched| {
-            for p in report.problems {
+            for p in report.iter() {
                 if all || touched.contains(&p.path) {
-                    shown.entry(p.path.clone()).or_default().push(p);
+                    shown.entry(p.path.clone()).or_default().push(p.clone());
                 }
             }
         });
@@ -78,17 +79,17 @@ impl FormState {
     pub fn leave_page(&self) {
         let here = self.page.get_untracked();
         let form = self.form();
+        let report = self.all_problems();
         let left: Vec<String> = self.session.with_value(|s| {
-            s.report(Status::Complete)
-                .problems
-                .into_iter()
+            report
+                .iter()
                 .filter(|p| {
                     s.locate(&p.path).is_some_and(|loc| {
                         self.pages.with_value(|pages| page_of(&form, pages, loc.field))
                             == Some(here)
                     })
                 })
-                .map(|p| p.path)
+                .map(|p| p.path.clone())
                 .collect()
         });
         if left.is_empty() {
@@ -101,16 +102,23 @@ impl FormState {
         self.refresh_problems();
     }
 
-    /// Every problem of the response as it stands, in questionnaire order.
-    pub fn all_problems(&self) -> Vec<Problem> {
-        self.session.with_value(|s| s.report(Status::Complete).problems)
+    /// Every problem of the response as it stands, in questionnaire order: validated
+    /// once per change ([`FormState::edit`] drops the report), however many views ask.
+    pub fn all_problems(&self) -> Arc<[Problem]> {
+        if let Some(report) = self.report.get_value() {
+            return report;
+        }
+        let report: Arc<[Problem]> =
+            self.session.with_value(|s| s.report(Status::Complete).problems).into();
+        self.report.set_value(Some(Arc::clone(&report)));
+        report
     }
 
     /// Goes to the page of the first problem and scrolls to it.
     pub fn goto_first_problem(&self) {
         self.show_all.set(true);
         self.refresh_problems();
-        let Some(first) = self.all_problems().into_iter().next() else {
+        let Some(first) = self.all_problems().first().cloned() else {
             self.app.notice.set(Some(self.says(Key::NoProblems)));
             return;
         };

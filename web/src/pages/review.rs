@@ -138,7 +138,7 @@ pub fn ReviewPage(
                     {move || t(if problems().is_empty() { Key::NoProblems } else { Key::HasProblems }, &lang())}
                 </p>
                 <ul>
-                    {move || problems().into_iter().map(|p| {
+                    {move || problems().iter().map(|p| {
                         let path = p.path.clone();
                         let message = p.message(&lang());
                         let place = st.session.with_value(|s| problem_place(s, &p.path, &lang()));
