@@ -13,8 +13,8 @@
 // words per signal, not data.
 #![allow(clippy::large_types_passed_by_value)]
 
-pub mod api;
 pub mod app;
+pub mod browser;
 pub mod components;
 pub mod embed;
 pub mod form_state;
@@ -119,7 +119,7 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     }));
     // `visibilitychange` bubbles from the document to the window.
     listeners.push(window_event_listener_untyped("visibilitychange", move |_| {
-        if api::page_shown() {
+        if browser::page_shown() {
             app.take_in_changes_elsewhere();
         }
     }));
@@ -127,7 +127,7 @@ pub fn connect(app: App) -> Vec<WindowListenerHandle> {
     // signal, and keeping storage must not wait for it.
     leptos::task::spawn_local(app.load_catalog());
     leptos::task::spawn_local(async move {
-        let kept = api::persist_storage().await;
+        let kept = browser::persist_storage().await;
         let _ = app.persisted.try_set(Some(kept));
     });
     app.kick_uploads();
@@ -170,8 +170,8 @@ pub fn start() {
     }
     // Whether the app will open offline: once the service worker has kept its files
     // and controls the page (`index.html` registers it after this).
-    app.shell_kept.set(api::service_worker_controls());
-    api::on_service_worker_control(move || app.shell_kept.set(Some(true)));
+    app.shell_kept.set(browser::service_worker_controls());
+    browser::on_service_worker_control(move || app.shell_kept.set(Some(true)));
     leptos::mount::mount_to_body(move || view! { <Root app=app/> });
     // The app owns the page: its listeners stay as long as the page.
     drop(connect(app));

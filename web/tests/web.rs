@@ -1204,13 +1204,13 @@ async fn without_web_locks_a_send_left_uploading_is_queued_again_at_start() {
         "Object.defineProperty(navigator, 'locks', {value: undefined, configurable: true});",
     )
     .unwrap();
-    let hidden = !tianye_web::api::has_web_locks();
+    let hidden = !tianye_web::browser::has_web_locks();
     let (host, app) = app_without_server(PREFIX);
     let at_start = store.get("lbc_household", "n").map(|r| r.upload);
     app.kick_uploads();
     let tried = tried_once(&store, "n").await;
     js_sys::eval("delete navigator.locks;").unwrap();
-    assert!(hidden && tianye_web::api::has_web_locks(), "hidden, then the browser's own again");
+    assert!(hidden && tianye_web::browser::has_web_locks(), "hidden, then the browser's own again");
     assert!(matches!(at_start, Some(Upload::Queued { attempts: 0, .. })), "{at_start:?}");
     assert_eq!(tried.expect("sent, unguarded").response, sending.response);
     host.remove();

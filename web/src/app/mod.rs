@@ -18,7 +18,7 @@ pub use self::route::Route;
 pub use self::settings::DeviceSettings;
 pub use self::sync::CrossTab;
 pub use self::uploads::UploadLoop;
-use crate::api;
+use crate::browser;
 use crate::i18n::{Key, both};
 use crate::state::store::{Store, StoreError};
 
@@ -39,7 +39,7 @@ pub struct Config {
     pub on_submit: Option<js_sys::Function>,
     /// Called with the answers after each change.
     pub on_change: Option<js_sys::Function>,
-    /// How long a request may take, in ms ([`api::REQUEST_TIMEOUT_MS`] when unset).
+    /// How long a request may take, in ms ([`browser::REQUEST_TIMEOUT_MS`] when unset).
     pub timeout_ms: Option<u32>,
     /// Put before every DOM id the form makes (`portal-household-q-child_name`), so two
     /// forms embedded in one page keep their labels and links apart; empty for the app.
@@ -92,7 +92,7 @@ impl App {
         // Without Web Locks, a response left "uploading" counts as cut off when the app
         // starts (another tab may in fact be sending it: the server stores it once).
         // With them, the queue puts it back when it holds the lock ([`App::kick_uploads`]).
-        if !api::has_web_locks() {
+        if !browser::has_web_locks() {
             for r in &mut records {
                 if r.requeue_interrupted_upload() {
                     let _ = store.put(r);
@@ -111,7 +111,7 @@ impl App {
             warning: RwSignal::new(None),
             notice: RwSignal::new(None),
             copy_by_hand: RwSignal::new(None),
-            online: RwSignal::new(api::online()),
+            online: RwSignal::new(browser::online()),
             used: RwSignal::new(0),
             persisted: RwSignal::new(None),
             shell_kept: RwSignal::new(None),
@@ -126,16 +126,17 @@ impl App {
         }
     }
 
-    /// Sends a request with this app's time limit (see [`api::request`]).
+    /// Sends a request with this app's time limit (see [`browser::request`]).
     pub(crate) async fn request(
         self,
         method: &str,
         url: &str,
         token: Option<&str>,
         body: Option<&str>,
-    ) -> api::Answer {
-        let timeout = self.config.with_value(|c| c.timeout_ms).unwrap_or(api::REQUEST_TIMEOUT_MS);
-        api::request(method, url, token, body, timeout).await
+    ) -> browser::Answer {
+        let timeout =
+            self.config.with_value(|c| c.timeout_ms).unwrap_or(browser::REQUEST_TIMEOUT_MS);
+        browser::request(method, url, token, body, timeout).await
     }
 
     /// Whether this app's state is gone: an embedded form unmounted disposes it, and

@@ -7,7 +7,7 @@ use tianye_core::Session;
 use tianye_core::response::{FormRef, Meta, Response, Status};
 
 use super::{App, Listing, Route};
-use crate::api;
+use crate::browser;
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::Unreadable;
 
@@ -64,17 +64,17 @@ impl App {
             }
         };
         let meta = Meta {
-            started_at: Some(api::now_iso()),
-            updated_at: Some(api::now_iso()),
+            started_at: Some(browser::now_iso()),
+            updated_at: Some(browser::now_iso()),
             enumerator: self.settings.enumerator.get_untracked(),
             device_id: Some(self.device_id()),
             ..Meta::default()
         };
-        let session = Session::start(Arc::clone(&form), meta.clone(), api::now());
+        let session = Session::start(Arc::clone(&form), meta.clone(), browser::now());
         let q = form.questionnaire();
         let record = Record {
             response: Response {
-                instance_id: api::uuid(),
+                instance_id: browser::uuid(),
                 questionnaire: FormRef { id: q.id.clone(), version: q.version.clone() },
                 status: Status::Draft,
                 answers: session.answers(),

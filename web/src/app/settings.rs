@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{App, Route};
-use crate::api;
+use crate::browser;
 use crate::i18n::{Key, both};
 use crate::state::queue::{refused_token, stopped};
 use crate::state::record::Group;
@@ -90,7 +90,7 @@ impl App {
         if let Some(id) = self.store.with_value(|s| s.settings().device_id) {
             return id;
         }
-        let id = format!("tianye:{}", api::uuid());
+        let id = format!("tianye:{}", browser::uuid());
         self.update_settings(|s| s.device_id = Some(id.clone()));
         id
     }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{App, Route};
-use crate::api;
+use crate::browser;
 use crate::state::record::Upload;
 use crate::state::store::Elsewhere;
 
@@ -39,7 +39,7 @@ impl App {
                 pending.push(what);
             }
         });
-        if api::page_shown() {
+        if browser::page_shown() {
             self.take_in_changes_elsewhere();
         }
     }
@@ -85,7 +85,7 @@ impl App {
             .responses
             .records
             .with_untracked(|list| list.iter().any(|r| r.upload == Upload::Uploading));
-        if sent_elsewhere && api::has_web_locks() {
+        if sent_elsewhere && browser::has_web_locks() {
             self.kick_uploads();
         }
         if !changed.is_empty() {

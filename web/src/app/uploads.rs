@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::api;
 use crate::app::App;
+use crate::browser;
 use crate::state::queue::{self, Outcome};
 use crate::state::record::{Record, Upload};
 use crate::state::store::Store;
@@ -41,7 +41,7 @@ impl App {
         self.uploads.running.set_value(true);
         let lock = self.store.with_value(Store::upload_lock);
         leptos::task::spawn_local(async move {
-            api::exclusively(&lock, move |held| async move {
+            browser::exclusively(&lock, move |held| async move {
                 if held && !self.gone() {
                     requeue_interrupted_uploads(self);
                 }
@@ -86,14 +86,15 @@ fn requeue_interrupted_uploads(app: App) {
 fn schedule_next_upload(app: App) {
     // Offline, the browser's `online` event starts the next attempt: no timer should
     // wake the phone meanwhile. Stopped by a refused link, opening a new link does.
-    if !api::online() || app.queue_stopped_untracked() {
+    if !browser::online() || app.queue_stopped_untracked() {
         return;
     }
     if app.uploads.hurry.get_value() {
         app.kick_uploads();
         return;
     }
-    let wait = app.responses.records.with_untracked(|list| queue::next_wake(list, api::now_ms()));
+    let wait =
+        app.responses.records.with_untracked(|list| queue::next_wake(list, browser::now_ms()));
     if let Some(wait) = wait {
         set_timeout(move || app.kick_uploads(), Duration::from_millis(wait as u64));
     }
@@ -104,10 +105,10 @@ async fn upload_due(app: App) {
     let hurry = app.uploads.hurry.try_update_value(std::mem::take).unwrap_or_default();
     loop {
         // A refused link sends nothing more: not at the next response, nor at load.
-        if app.gone() || !api::online() || app.queue_stopped_untracked() {
+        if app.gone() || !browser::online() || app.queue_stopped_untracked() {
             return;
         }
-        let now = api::now_ms();
+        let now = browser::now_ms();
         let Some((form, id)) =
             app.responses.records.with_untracked(|list| queue::next_due(list, now, hurry))
         else {
@@ -142,7 +143,13 @@ async fn upload_due(app: App) {
         if matches!(outcome, Outcome::LinkRefused { .. }) && !app.gone() {
             app.refuse_link(token.as_deref());
         }
-        let upload = queue::after(outcome, attempts, api::now_ms(), api::random(), api::now_iso());
+        let upload = queue::after(
+            outcome,
+            attempts,
+            browser::now_ms(),
+            browser::random(),
+            browser::now_iso(),
+        );
         let retry = matches!(upload, Upload::Queued { .. });
         // The answer is about the copy that went out. Changed meanwhile (in another tab,
         // which had not yet seen it was being sent), the response keeps its new state:

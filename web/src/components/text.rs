@@ -151,7 +151,7 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
     let typing = view! { <{..}
         on:compositionstart=move |_| composing.set_value(true)
         on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
-        on:input=move |ev| if !composing.get_value() && !crate::api::is_composing(&ev) { commit_input(event_target_value(&ev)); }
+        on:input=move |ev| if !composing.get_value() && !crate::browser::is_composing(&ev) { commit_input(event_target_value(&ev)); }
         on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
     /> };
     if multiline {

@@ -17,8 +17,8 @@ use tianye_core::schema::ItemType;
 use tianye_core::{Changes, FieldId, Form, Loc, Problem, Session};
 
 use self::watch::Deps;
-use crate::api;
 use crate::app::App;
+use crate::browser;
 use crate::i18n::{Key, t};
 use crate::state::pages::{Page, pages};
 use crate::state::record::{Record, Upload};
@@ -70,7 +70,7 @@ impl FormState {
             Arc::clone(&form),
             &record.response.answers,
             record.response.meta.clone(),
-            api::now(),
+            browser::now(),
         );
         let page = record.page.min(pages(&form).len().saturating_sub(1));
         let st = FormState {
@@ -273,7 +273,7 @@ impl FormState {
         self.refresh_problems();
         let record = self.record.try_update_value(|r| {
             r.response.status = Status::Complete;
-            r.response.meta.submitted_at = Some(api::now_iso());
+            r.response.meta.submitted_at = Some(browser::now_iso());
             r.response.meta.updated_at = r.response.meta.submitted_at.clone();
             r.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
             r.clone()
@@ -283,7 +283,7 @@ impl FormState {
             return false;
         }
         if let Some(f) = self.app.config.with_value(|c| c.on_submit.clone())
-            && let Some(v) = api::to_js(&record.response)
+            && let Some(v) = browser::to_js(&record.response)
         {
             let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
         }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use tianye_core::response::Status;
 
 use super::FormState;
-use crate::api;
+use crate::browser;
 use crate::state::record::Upload;
 
 /// The latest a save put off until the browser is idle is made (browsers without
@@ -35,7 +35,7 @@ impl FormState {
             return;
         }
         self.save_due.set_value(true);
-        self.save_when_idle(api::clock_ms() + SAVE_DUE_AT_LATEST.as_secs_f64() * 1000.0);
+        self.save_when_idle(browser::clock_ms() + SAVE_DUE_AT_LATEST.as_secs_f64() * 1000.0);
     }
 
     /// Makes the save put off by [`FormState::persist_when_idle`] in the next idle period
@@ -43,9 +43,9 @@ impl FormState {
     /// clock) has come.
     pub(super) fn save_when_idle(&self, due_at: f64) {
         let st = *self;
-        api::when_idle(due_at - api::clock_ms(), move |time_remaining| {
+        browser::when_idle(due_at - browser::clock_ms(), move |time_remaining| {
             let Some(cost) = st.save_cost.try_get_value() else { return };
-            if time_remaining >= cost || api::clock_ms() >= due_at {
+            if time_remaining >= cost || browser::clock_ms() >= due_at {
                 st.persist_if_due();
             } else {
                 st.save_when_idle(due_at);
@@ -63,13 +63,13 @@ impl FormState {
     /// Saves the answers at once. Editing a completed or rejected response makes it a
     /// draft again until it is marked complete.
     pub fn persist(&self) {
-        let started = api::clock_ms();
+        let started = browser::clock_ms();
         self.save_due.set_value(false);
         let (answers, summary) =
             self.session.with_value(|s| (s.answers(), crate::state::answers::summary(s)));
         let updated = self.record.try_update_value(|r| {
             r.response.answers = answers;
-            r.response.meta.updated_at = Some(api::now_iso());
+            r.response.meta.updated_at = Some(browser::now_iso());
             if r.response.status == Status::Complete && !r.is_uploaded() {
                 r.response.status = Status::Draft;
                 r.response.meta.submitted_at = None;
@@ -83,13 +83,13 @@ impl FormState {
             self.record.with_value(|record| {
                 self.app.save(record);
                 if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
-                    && let Some(v) = api::to_js(&record.response)
+                    && let Some(v) = browser::to_js(&record.response)
                 {
                     let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
                 }
             });
         }
-        self.save_cost.try_set_value(api::clock_ms() - started);
+        self.save_cost.try_set_value(browser::clock_ms() - started);
     }
 
     /// Drops a save put off until idle: the record is being replaced by another tab's

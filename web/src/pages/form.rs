@@ -6,8 +6,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use tianye_core::Form;
 
-use crate::api;
 use crate::app::{App, Route};
+use crate::browser;
 use crate::components::{items_view, language_switch};
 use crate::form_state::FormState;
 use crate::i18n::{Key, t};
@@ -104,11 +104,11 @@ pub fn FormPage(
             }
             // A window beside the other keeps its place: the box it was in gets the
             // focus back, with the caret where it was, once the form is built again.
-            let focus = api::focus_now();
+            let focus = browser::focus_now();
             state.set_value(None);
             loaded.set(Some(reloaded));
             if let Some(focus) = focus {
-                request_animation_frame(move || api::restore_focus(&focus));
+                request_animation_frame(move || browser::restore_focus(&focus));
             }
         }
     });

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api;
 use crate::app::{App, Route};
+use crate::browser;
 use crate::i18n::{Key, both, t};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{STORAGE_LIMIT_CHARS, Unreadable};
@@ -40,7 +40,7 @@ pub fn backup_json(
     }
     let responses = records.iter().filter(|r| !r.is_uploaded()).map(|r| &r.response).collect();
     serde_json::to_string(&Backup {
-        exported_at: api::now_iso(),
+        exported_at: browser::now_iso(),
         team_token,
         responses,
         unreadable,
@@ -60,8 +60,8 @@ pub fn backup_of(app: App) -> String {
 pub fn save_backup_file(app: App) {
     let text = backup_of(app);
     let name =
-        format!("tianye-backup-{}.json", api::now_iso().chars().take(10).collect::<String>());
-    let _ = api::download(&name, &text);
+        format!("tianye-backup-{}.json", browser::now_iso().chars().take(10).collect::<String>());
+    let _ = browser::download(&name, &text);
 }
 
 /// Copies the backup's text ([`backup_of`]) for browsers that do not save a file a page
@@ -70,7 +70,7 @@ pub fn save_backup_file(app: App) {
 /// reads. Where the browser will not copy either, the text is shown to copy by hand.
 pub fn copy_backup(app: App) {
     let text = backup_of(app);
-    if api::copy_text(&text) {
+    if browser::copy_text(&text) {
         let n = app.responses.records.with(|list| list.iter().filter(|r| !r.is_uploaded()).count());
         app.notice.set(Some(both(Key::BackupCopied).replace("{n}", &n.to_string())));
     } else {
@@ -91,7 +91,7 @@ pub fn Home(
     // Share of the limit used, in %; from 80 % on the list says to make room.
     let percent = move || (app.used.get() * 100 + STORAGE_LIMIT_CHARS / 2) / STORAGE_LIMIT_CHARS;
     let groups = move || {
-        let q = api::lowercase(query.get().trim());
+        let q = browser::lowercase(query.get().trim());
         app.responses.records.with(|list| {
             Group::ALL
                 .iter()
@@ -103,7 +103,7 @@ pub fn Home(
                             q.is_empty()
                                 || r.summary
                                     .variants()
-                                    .any(|(_, line)| api::lowercase(line).contains(&q))
+                                    .any(|(_, line)| browser::lowercase(line).contains(&q))
                         })
                         .cloned()
                         .collect();
@@ -122,7 +122,7 @@ pub fn Home(
             <p class="notice" class:hidden=move || app.settings.token.with(Option::is_some) || app.config.with_value(|c| c.fixed.is_some())>{move || t(Key::NoToken, &lang())}</p>
             // The app on its own page, reached over plain http (a server's LAN address):
             // no service worker, so it would not open in the village.
-            {(!api::secure_context() && app.config.with_value(|c| c.use_hash)).then(|| view! {
+            {(!browser::secure_context() && app.config.with_value(|c| c.use_hash)).then(|| view! {
                 <p class="notice insecure" role="alert">{move || t(Key::NotSecure, &lang())}</p>
             })}
             // The box inside its label, with no id: two forms embedded in one portal
@@ -165,7 +165,7 @@ pub fn Home(
                 <h2>{move || t(Key::MyResponses, &lang())}</h2>
                 <input type="search" class="search" aria-label=move || t(Key::Search, &lang()) placeholder=move || t(Key::Search, &lang())
                     // Searched once a Chinese word is chosen, not by its pinyin on the way.
-                    on:input=move |ev| if !api::is_composing(&ev) { query.set(event_target_value(&ev)); }
+                    on:input=move |ev| if !browser::is_composing(&ev) { query.set(event_target_value(&ev)); }
                     on:compositionend=move |ev| query.set(event_target_value(&ev)) />
                 <p class="counts">
                     {move || app.counts().into_iter().map(|(g, n)| view! {
@@ -250,7 +250,7 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         // that changes).
         Upload::Queued { last_error: Some(e), .. } if app.queue_stopped() => e.clone(),
         Upload::Queued { last_error: Some(e), next_at, .. } => {
-            let secs = ((next_at - api::now_ms()) / 1000.0).max(0.0).round();
+            let secs = ((next_at - browser::now_ms()) / 1000.0).max(0.0).round();
             format!("{e} · {} {secs} s", t(Key::Retry, &lang()))
         }
         Upload::Uploaded { at } => format!(

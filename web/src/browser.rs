@@ -1,4 +1,5 @@
-//! Talking to the collection server and the browser: fetch, time, ids, downloads.
+//! The browser, wrapped: requests to the collection server, time, ids, downloads, the
+//! clipboard, Web Locks, focus, idle callbacks. Nothing here decides anything.
 
 use std::future::Future;
 
