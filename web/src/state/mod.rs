@@ -2,6 +2,7 @@
 //! pages of a form and answers in words. Components only wire signals to these.
 
 pub mod answers;
+pub mod open;
 pub mod pages;
 pub mod queue;
 pub mod record;
