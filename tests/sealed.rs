@@ -286,3 +286,255 @@ fn the_server_keeps_envelopes_of_a_sealed_questionnaire_and_no_plain_text() {
     }
     assert!(files >= 1);
 }
+
+/// The record card sealed to the key whose one line is `line`, beside the unsealed
+/// household, in `dir/forms`: the forms folder and the sealed questionnaire's file.
+fn sealed_forms(dir: &std::path::Path, line: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let forms = dir.join("forms");
+    let card = repo().join("questionnaires/lbc_record_card/form.json");
+    let mut q: Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
+    q["encryption"] = serde_json::json!({"public_key": line});
+    std::fs::create_dir_all(forms.join("lbc_record_card")).unwrap();
+    let sealed_form = forms.join("lbc_record_card/form.json");
+    std::fs::write(&sealed_form, q.to_string()).unwrap();
+    std::fs::create_dir_all(forms.join("lbc_household")).unwrap();
+    let household = repo().join("questionnaires/lbc_household/form.json");
+    std::fs::copy(&household, forms.join("lbc_household/form.json")).unwrap();
+    (forms, sealed_form)
+}
+
+/// The record card's cases: (file, response) of every one, sorted.
+fn card_cases() -> Vec<(std::path::PathBuf, Value)> {
+    let dir = repo().join("questionnaires/lbc_record_card/cases");
+    let mut cases: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    cases.sort();
+    cases
+        .into_iter()
+        .map(|p| {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (p, case)
+        })
+        .collect()
+}
+
+#[test]
+fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
+    use rsa::rand_core::OsRng;
+    use tianye_core::seal::seal;
+    use tianye_tests::server::{Server, client, get, read_csv, team_token, upload};
+    let dir = temp_dir("tianye-sealed-export");
+    // The researcher's key, with a passphrase given by file (as a script gives it).
+    let keys = dir.path().join("keys");
+    let secret = dir.path().join("passphrase");
+    std::fs::write(&secret, "田野 survey 2026\n").unwrap();
+    let (code, _, err) = tianye(&[
+        "keygen",
+        "-o",
+        keys.to_str().unwrap(),
+        "--passphrase-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let private_pem = keys.join("private.pem");
+    let private = RsaPrivateKey::from_pkcs8_encrypted_pem(
+        &std::fs::read_to_string(&private_pem).unwrap(),
+        "田野 survey 2026",
+    )
+    .unwrap();
+    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap().trim().to_owned();
+    let public = PublicKey::parse(&line).unwrap();
+    keys_in(dir.path(), "other");
+    let (forms, sealed_form) = sealed_forms(dir.path(), &line);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = Server::start(&data, &["--forms", forms.to_str().unwrap()]);
+    let token = team_token(&data, "龙回一队");
+    let http = client();
+
+    // Every valid complete case, sealed by `tianye seal` and uploaded.
+    let cases = card_cases();
+    let valid: Vec<&Value> = cases
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| {
+            c["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+                && c["response"]["status"] == "complete"
+        })
+        .collect();
+    let public_pem = keys.join("public.pem");
+    let mut args =
+        vec!["seal", "--key", public_pem.to_str().unwrap(), sealed_form.to_str().unwrap()];
+    let files: Vec<String> = cases.iter().map(|(p, _)| p.to_str().unwrap().to_owned()).collect();
+    args.extend(files.iter().map(String::as_str));
+    let (_, out, _) = tianye(&args);
+    let envelopes: Vec<&str> = out.lines().collect();
+    assert_eq!(envelopes.len(), valid.len());
+    for envelope in &envelopes {
+        assert_eq!(upload(&http, &server.url, Some(&token), envelope).0, 201);
+    }
+
+    // A complete response with problems, sealed elsewhere (the server cannot check it):
+    // stored, opened, its problems listed.
+    let (_, flawed) = cases
+        .iter()
+        .find(|(_, c)| {
+            c["response"]["status"] == "complete"
+                && c["expected"]["problems"].as_array().is_some_and(|p| !p.is_empty())
+        })
+        .unwrap();
+    let flawed: Response = serde_json::from_value(flawed["response"].clone()).unwrap();
+    let flawed_line = serde_json::to_string(&seal(&flawed, &public, &mut OsRng)).unwrap();
+    assert_eq!(upload(&http, &server.url, Some(&token), &flawed_line).0, 201);
+
+    // Two envelopes damaged in ways the server cannot see without the key: a clear
+    // instance id changed, a wrapped key taken from another record.
+    let mut moved: Value = serde_json::from_str(envelopes[0]).unwrap();
+    let moved_id = tianye_tests::server::new_instance_id();
+    moved["instance_id"] = Value::from(moved_id.as_str());
+    assert_eq!(upload(&http, &server.url, Some(&token), &moved.to_string()).0, 201);
+    let mut swapped = seal(
+        &Response { instance_id: tianye_tests::server::new_instance_id(), ..flawed.clone() },
+        &public,
+        &mut OsRng,
+    );
+    let swapped_id = swapped.instance_id.clone();
+    swapped.wrapped_key = Envelope::from_json(envelopes[1]).unwrap().wrapped_key;
+    let swapped_line = serde_json::to_string(&swapped).unwrap();
+    assert_eq!(upload(&http, &server.url, Some(&token), &swapped_line).0, 201);
+    let stored = envelopes.len() + 3;
+
+    // The server's own export: tables refused, envelopes only.
+    let admin = server.admin_token.clone().unwrap();
+    let url = |file: &str| format!("{}/api/v1/questionnaires/lbc_record_card/{file}", server.url);
+    for file in ["export.csv", "export.xlsx", "export.zip"] {
+        let (status, body) = get(&http, &url(file), Some(&admin));
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((status, body["code"].as_str()), (409, Some("export.sealed")), "{body}");
+        assert!(body["message"].as_str().unwrap().contains("--key"), "{body}");
+    }
+    let (status, body) = get(&http, &url("export.jsonl"), Some(&admin));
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(text.lines().count(), stored);
+    assert!(text.lines().all(|l| Envelope::from_json(l).is_ok()), "{text}");
+    // The overview counts them as sealed, and marks the questionnaire.
+    let (_, body) = get(&http, &format!("{}/api/v1/admin/overview", server.url), Some(&admin));
+    let overview: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(overview["sealed"], stored, "{overview}");
+    let card = overview["questionnaires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "lbc_record_card");
+    assert_eq!(card.unwrap()["sealed"], true, "{overview}");
+    drop(server);
+
+    let data_arg = data.to_str().unwrap();
+    let export = |extra: &[&str]| {
+        let mut args = vec!["export", "--data", data_arg, "lbc_record_card"];
+        args.extend_from_slice(extra);
+        tianye(&args)
+    };
+    // Without the key: tables refused, telling what to do; JSON Lines gives the
+    // envelopes, one a line, with a note, and no child's name.
+    let (code, _, err) = export(&["--format", "csv", "-o", "-"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("已加密") && err.contains("--key") && err.contains("jsonl"), "{err}");
+    let (code, out, err) = export(&["--format", "jsonl", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("加密信封") && err.contains("envelope"), "{err}");
+    assert_eq!(out.lines().count(), stored);
+    for l in out.lines() {
+        assert_eq!(
+            open(&Envelope::from_json(l).unwrap(), &private).is_ok(),
+            !l.contains(&moved_id) && !l.contains(&swapped_id)
+        );
+    }
+    for case in &valid {
+        let name = case["response"]["answers"]["child_name"].as_str().unwrap();
+        assert!(!out.contains(name), "{name} in the clear");
+    }
+
+    // With the key: every sealed record opened, validated, written; the two damaged
+    // ones named with their reasons (Chinese first), left out; exit code 1.
+    let key_args =
+        ["--key", private_pem.to_str().unwrap(), "--passphrase-file", secret.to_str().unwrap()];
+    let out_jsonl = dir.path().join("card.jsonl");
+    let mut args = vec!["--format", "jsonl", "-o", out_jsonl.to_str().unwrap()];
+    args.extend_from_slice(&key_args);
+    let (code, _, err) = export(&args);
+    assert_eq!(code, 1, "{err}");
+    let named = |id: &str| {
+        err.lines().find(|l| l.contains(id)).unwrap_or_else(|| panic!("{id} not named: {err}"))
+    };
+    assert!(
+        named(&moved_id).contains("明文字段") && named(&moved_id).contains("clear fields"),
+        "{err}"
+    );
+    assert!(
+        named(&swapped_id).contains("包裹的密钥") && named(&swapped_id).contains("wrapped key"),
+        "{err}"
+    );
+    assert!(err.contains(&flawed.instance_id) && err.contains("个问题"), "{err}");
+    assert!(
+        err.contains("2 份加密答卷无法打开")
+            && err.contains("2 sealed response(s) could not be opened"),
+        "{err}"
+    );
+    let written = std::fs::read_to_string(&out_jsonl).unwrap();
+    let lines: Vec<Value> = written.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), valid.len() + 1);
+    for (line, case) in lines.iter().zip(&valid) {
+        let response = &case["response"];
+        assert_eq!(line["instance_id"], response["instance_id"]);
+        assert_eq!(line["meta"], response["meta"]);
+        assert_eq!(line["team"], "龙回一队");
+        let cleared = case["expected"]["cleared"].as_array().cloned().unwrap_or_default();
+        for (name, value) in response["answers"].as_object().unwrap() {
+            if cleared.iter().any(|c| c == name) {
+                assert_eq!(line["answers"].get(name), None, "{name} cleared");
+                continue;
+            }
+            assert_eq!(&line["answers"][name], value, "{name} of {}", response["instance_id"]);
+        }
+    }
+
+    // The tables too: one row per opened record, the names typed.
+    let out_csv = dir.path().join("card.csv");
+    let mut args = vec!["--format", "csv", "-o", out_csv.to_str().unwrap()];
+    args.extend_from_slice(&key_args);
+    let (code, _, err) = export(&args);
+    assert_eq!(code, 1, "{err}");
+    let rows = read_csv(&std::fs::read(&out_csv).unwrap());
+    assert_eq!(rows.len(), 1 + valid.len() + 1);
+    let column = rows[0].iter().position(|h| h == "child_name").unwrap();
+    for (row, case) in rows[1..].iter().zip(&valid) {
+        assert_eq!(row[column], case["response"]["answers"]["child_name"].as_str().unwrap());
+    }
+
+    // Another researcher's key opens nothing, and says so for each record.
+    let other = dir.path().join("other/private.pem");
+    let (code, out, err) =
+        export(&["--format", "jsonl", "-o", "-", "--key", other.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.matches("另一把公钥").count(), stored, "{err}");
+    // A wrong passphrase, or a file that is no key: a clear error, nothing written.
+    std::fs::write(&secret, "not the passphrase\n").unwrap();
+    let (code, _, err) = export(&[
+        "--format",
+        "jsonl",
+        "-o",
+        "-",
+        "--key",
+        private_pem.to_str().unwrap(),
+        "--passphrase-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("口令错误") && err.contains("wrong passphrase"), "{err}");
+    let (code, _, err) =
+        export(&["--format", "jsonl", "-o", "-", "--key", secret.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not an RSA private key"), "{err}");
+}

@@ -6,7 +6,7 @@
 //! tianye schema                        print the JSON Schema of the questionnaire format
 //! tianye serve [--data DIR] [--bind ADDR] [--forms DIR]   run the collection server
 //! tianye token create|list|revoke      team upload tokens and admin tokens
-//! tianye export FORM_ID --format F     export submissions (csv, xlsx, jsonl, codebook)
+//! tianye export FORM_ID --format F [--key PRIVATE.pem]   export submissions (csv, xlsx, jsonl, codebook)
 //! tianye import-responses FILE         import a backup file of responses
 //! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire
 //! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
@@ -22,6 +22,7 @@
 mod commands;
 mod help;
 mod load;
+mod private_key;
 
 use std::process::ExitCode;
 

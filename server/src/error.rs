@@ -129,6 +129,10 @@ api_codes! {
     /// An export table that the questionnaire does not have (404).
     UnknownTable = ("export.unknown_table", NOT_FOUND,
         "问卷 {id} 没有数据表 {table}", "Questionnaire {id} has no table {table}"),
+    /// A table export of a questionnaire whose responses are sealed: only the
+    /// researcher's key reads them (409).
+    ExportSealed = ("export.sealed", CONFLICT,
+        "问卷 {id} 的答卷已加密，服务器无法读取：请用 export.jsonl 下载加密信封，再在研究者电脑上用 tianye export --key 私钥导出", "Responses to questionnaire {id} are sealed and the server cannot read them: download their envelopes with export.jsonl, then export them with tianye export --key on the researcher's computer"),
     /// No such endpoint (404).
     NotFound = ("api.not_found", NOT_FOUND,
         "没有这个接口：{path}", "No such endpoint: {path}"),

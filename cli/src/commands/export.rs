@@ -1,6 +1,12 @@
 //! `tianye export`: submissions of one questionnaire as CSV, XLSX or JSON Lines, or
 //! its codebook.
 //!
+//! Sealed submissions (`core/ENCRYPTION.md`) are opened here, on the researcher's
+//! machine, with `--key`: each is validated by the engine (its problems listed, as
+//! `validate` lists them) and written like any other; one that does not open is named
+//! with the reason, left out, and the exit code is 1. Without a key, JSON Lines writes
+//! their envelopes and the tables are refused: they would have empty answer columns.
+//!
 //! Every file written is readable by its owner only (`0600`), whatever the umask: it
 //! holds children's records. CSV text that a spreadsheet would run as a formula gets a
 //! leading `'` unless `--raw-csv` is given.
@@ -12,9 +18,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tianye_server::export::{
-    CsvCells, CsvSink, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx, export_jsonl,
-    export_tables, table_path,
+    CsvCells, CsvSink, ExportOptions, Layout, Opening, XlsxSink, codebook_csv, codebook_xlsx,
+    export_jsonl_with, export_tables_with, sealed, table_path,
 };
+use tianye_server::store::SubmissionRow;
 use tianye_server::store::private::create_private_file;
 use tianye_server::{Catalog, SqliteStore};
 
@@ -49,6 +56,63 @@ pub(crate) struct Args {
     /// formula).
     #[arg(long)]
     raw_csv: bool,
+    /// 研究者的私钥（tianye keygen 生成的 private.pem）：在本机打开加密答卷 / The
+    /// researcher's private key (the private.pem of tianye keygen): opens sealed responses
+    /// on this machine.
+    #[arg(long, value_name = "PRIVATE.pem")]
+    key: Option<PathBuf>,
+    /// 从文件第一行读取私钥口令，不在终端询问（用于脚本）/ Read the private key's
+    /// passphrase from the first line of FILE instead of asking on the terminal (for
+    /// scripts).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    passphrase_file: Option<PathBuf>,
+}
+
+/// What opening the sealed rows came to.
+#[derive(Default)]
+struct Tally {
+    /// Rows that did not open (named on standard error).
+    failed: std::cell::Cell<u64>,
+    /// Opened rows in which the engine finds problems (listed on standard error).
+    with_problems: std::cell::Cell<u64>,
+}
+
+/// Opens each sealed row with `private`, validating it with its version of the
+/// questionnaire; rows not sealed pass as they are.
+fn opener<'a>(
+    catalog: &'a Catalog,
+    id: &'a str,
+    private: &'a rsa::RsaPrivateKey,
+    tally: &'a Tally,
+) -> Box<Opening<'a>> {
+    Box::new(move |row: SubmissionRow| {
+        if row.envelope.is_none() {
+            return Some(row);
+        }
+        let instance = row.instance_id.clone();
+        let fail = |why: String| {
+            tally.failed.set(tally.failed.get() + 1);
+            eprintln!("✗ 答卷 / response {instance}: 无法打开 / cannot open: {why}");
+            None
+        };
+        let Some(fv) = catalog.get(id, &row.version) else {
+            return fail(format!("没有问卷版本 {0} / no questionnaire version {0}", row.version));
+        };
+        let opened = match sealed::open_row(row, private, &fv.form) {
+            Ok(opened) => opened,
+            Err(e) => return fail(sealed::describe(&e)),
+        };
+        let report = &opened.report;
+        if !report.is_valid() {
+            tally.with_problems.set(tally.with_problems.get() + 1);
+            eprintln!("! 答卷 / response {instance}: {} 个问题 / problem(s)", report.problem_count);
+            for p in &report.problems {
+                let path = if p.path.is_empty() { "(答卷 / response)" } else { &p.path };
+                eprintln!("    {path} [{}] {} / {}", p.code, p.message("zh"), p.message("en"));
+            }
+        }
+        Some(opened.row)
+    })
 }
 
 /// A file written under a temporary name and renamed into place when complete, so a
@@ -99,6 +163,29 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         );
     }
     let layout = Layout::new(id, catalog.versions(id));
+    let seals = sealed::seals(catalog.versions(id));
+    let private = match &args.key {
+        Some(path) => Some(crate::private_key::read(path, args.passphrase_file.as_deref())?),
+        None => None,
+    };
+    let tally = Tally::default();
+    let mut open = private.as_ref().map(|key| opener(&catalog, id, key, &tally));
+    if seals && open.is_none() {
+        match args.format.as_str() {
+            "csv" | "xlsx" => anyhow::bail!(
+                "问卷 {id} 的答卷已加密：请用 --key 私钥导出，或用 --format jsonl 导出加密信封 / responses to {id} are sealed: export them with --key PRIVATE.pem, or their envelopes with --format jsonl"
+            ),
+            "jsonl" => eprintln!(
+                "提示 / note: 问卷 {id} 的答卷已加密，每行是一个加密信封；用 --key 私钥导出可读的答卷 / responses to {id} are sealed: each line is an envelope; export them with --key PRIVATE.pem to read them"
+            ),
+            _ => {}
+        }
+    }
+    if open.is_some() && !seals {
+        eprintln!(
+            "提示 / note: 问卷 {id} 不加密答卷，--key 未使用 / questionnaire {id} seals no responses: --key is not used"
+        );
+    }
     let options = ExportOptions { labels: args.labels, lang: args.lang.clone() };
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let cells = if args.raw_csv { CsvCells::Raw } else { CsvCells::Neutralised };
@@ -127,7 +214,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 (0..layout.tables.len()).map(|_| None).collect();
             outputs[0] = Some(Box::new(BufWriter::new(stdout.lock())));
             let mut sink = CsvSink::with_cells(outputs, cells)?;
-            let n = export_tables(&store, &layout, &options, &mut sink)?;
+            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
             sink.finish()?;
             if layout.tables.len() > 1 {
                 eprintln!(
@@ -146,7 +233,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 outputs.push(Some(Box::new(w)));
             }
             let mut sink = CsvSink::with_cells(outputs, cells)?;
-            let n = export_tables(&store, &layout, &options, &mut sink)?;
+            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
             sink.finish()?;
             for p in pending {
                 written.push(p.path.clone());
@@ -156,7 +243,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         "xlsx" => {
             let mut sink = XlsxSink::new(&layout)?;
-            let n = export_tables(&store, &layout, &options, &mut sink)?;
+            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
             let (p, mut w) = Pending::create(&output)?;
             sink.save(&mut w)?;
             w.flush()?;
@@ -167,11 +254,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         "jsonl" if to_stdout => {
             let stdout = std::io::stdout();
-            Some(export_jsonl(&store, id, &mut BufWriter::new(stdout.lock()))?)
+            Some(export_jsonl_with(
+                &store,
+                id,
+                &mut BufWriter::new(stdout.lock()),
+                open.as_deref_mut(),
+            )?)
         }
         "jsonl" => {
             let (p, mut w) = Pending::create(&output)?;
-            let n = export_jsonl(&store, id, &mut w)?;
+            let n = export_jsonl_with(&store, id, &mut w, open.as_deref_mut())?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());
@@ -202,6 +294,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     for path in written {
         eprintln!("  {}", path.display());
+    }
+    let (failed, with_problems) = (tally.failed.get(), tally.with_problems.get());
+    if with_problems > 0 {
+        eprintln!(
+            "{with_problems} 份打开的答卷有问题（已导出，见上）/ {with_problems} opened response(s) have problems (exported, listed above)"
+        );
+    }
+    if failed > 0 {
+        eprintln!(
+            "✗ {failed} 份加密答卷无法打开，未导出（见上）/ {failed} sealed response(s) could not be opened and were not exported (listed above)"
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

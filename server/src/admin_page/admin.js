@@ -36,6 +36,12 @@ const TEXT = {
   csv_zip_one: ["CSV 压缩包（1 个表）", "CSV zip (1 table)"],
   tables: ["数据表：", "Tables: "],
   codebook: ["编码表", "Codebook"],
+  sealed: ["其中已加密 {n} 份", "{n} of them sealed"],
+  envelopes: ["加密信封（JSONL）", "Sealed envelopes (JSONL)"],
+  sealed_note: [
+    "已加密：服务器无法读取。下载加密信封后，在研究者电脑上用 tianye export --key 私钥导出。",
+    "Sealed: the server cannot read them. Download the envelopes, then export them with tianye export --key on the researcher's computer.",
+  ],
   chart: ["每日答卷数（北京时间）", "Submissions per day (Beijing time)"],
   no_data: ["还没有答卷。", "No submissions yet."],
 };
@@ -130,13 +136,14 @@ function chart(days) {
   box.scrollLeft = box.scrollWidth; // the latest days first in view
 }
 
-function exportLinks(td, id, tables) {
+function exportLinks(td, id, tables, sealed) {
   const n = tables.length;
-  const links = [
+  // Sealed responses: only their envelopes, for the researcher's key (tables refused).
+  const links = sealed ? [["export.jsonl", `${id}.jsonl`, t("envelopes")]] : [
     ["export.zip", `${id}-csv.zip`, n === 1 ? t("csv_zip_one") : t("csv_zip", n)],
     ["export.xlsx", `${id}.xlsx`, "XLSX"],
-    ["codebook.xlsx", `${id}-codebook.xlsx`, t("codebook")],
   ];
+  links.push(["codebook.xlsx", `${id}-codebook.xlsx`, t("codebook")]);
   for (const [file, name, label] of links) {
     const a = document.createElement("a");
     a.href = "#"; a.className = "dl"; a.textContent = label; a.dataset.file = file;
@@ -145,12 +152,13 @@ function exportLinks(td, id, tables) {
   }
   const list = document.createElement("small");
   list.className = "tables";
-  list.textContent = t("tables") + tables.join(", ");
+  list.textContent = sealed ? t("sealed_note") : t("tables") + tables.join(", ");
   td.appendChild(list);
 }
 
 function render(body) {
-  $("total").textContent = body.total;
+  const sealed = body.sealed ? t("sealed", body.sealed) : "";
+  $("total").textContent = body.total + (!sealed ? "" : lang === "en" ? ` (${sealed})` : `（${sealed}）`);
   chart(body.by_day);
   const forms = new Map((body.questionnaires || []).map((q) => [q.id, q]));
   // Every questionnaire version with submissions, then each questionnaire with none.
@@ -172,7 +180,7 @@ function render(body) {
     name.append(title, " ", id);
     cell(row, t("version"), v.version, "short");
     cell(row, t("submissions"), v.count, "n short");
-    exportLinks(cell(row, t("export"), undefined, "links"), v.id, q.tables || [v.id]);
+    exportLinks(cell(row, t("export"), undefined, "links"), v.id, q.tables || [v.id], q.sealed);
   }
   const tt = $("by-team").tBodies[0]; tt.replaceChildren();
   for (const team of body.by_team) {

@@ -187,7 +187,7 @@ pub fn csv_zip(
             (0..layout.tables.len()).map(|_| None).collect();
         outputs[t] = Some(&mut zip);
         let mut sink = CsvSink::with_cells(outputs, cells)?;
-        let (n, last) = export_tables_upto(store, layout, options, &mut sink, upto)?;
+        let (n, last) = export_tables_upto(store, layout, options, &mut sink, upto, None)?;
         sink.finish()?;
         if t == 0 {
             // The main table is written first; the repeat tables stop where it stopped.

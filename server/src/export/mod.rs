@@ -17,6 +17,9 @@
 //!   submissions.
 //! - The CSV export also comes as one zip archive of every table, the codebook and a
 //!   README on how the tables join ([`csv_zip`]).
+//! - A sealed submission (`core/ENCRYPTION.md`) is read only with the researcher's key,
+//!   on the researcher's machine: the tables take it opened (see [`sealed`]), never with
+//!   empty answer columns; without a key JSON Lines writes its envelope as it is.
 //! - CSV text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //!   `@`, tab or carriage return) gets a leading `'` unless [`CsvCells::Raw`] is
 //!   asked for; numbers stay numbers ([`neutralise`]). XLSX cells are typed (text is
@@ -25,6 +28,7 @@
 mod archive;
 mod codebook;
 pub mod layout;
+pub mod sealed;
 mod sinks;
 
 use std::io::Write;
@@ -94,6 +98,14 @@ pub enum ExportError {
     TooManyRows {
         /// The table.
         table: String,
+    },
+    /// A sealed submission met by an export that has no key to open it.
+    #[error(
+        "答卷 {instance_id} 已加密，只能用研究者的私钥导出（tianye export --key），或导出为 JSON Lines（加密信封）/ response {instance_id} is sealed: export it with the researcher's private key (tianye export --key), or as JSON Lines (its envelope)"
+    )]
+    Sealed {
+        /// The response.
+        instance_id: String,
     },
     /// A stored row could not be read back.
     #[error("答卷 {instance_id} 的数据损坏 / damaged data for response {instance_id}: {detail}")]
@@ -302,19 +314,38 @@ pub fn export_tables(
     options: &ExportOptions,
     sink: &mut dyn Sink,
 ) -> Result<u64, ExportError> {
-    export_tables_upto(store, layout, options, sink, i64::MAX).map(|(n, _)| n)
+    export_tables_upto(store, layout, options, sink, i64::MAX, None).map(|(n, _)| n)
+}
+
+/// What an export does with each stored row before writing it: opens a sealed one (see
+/// [`sealed::open_row`]), giving the row to write, or `None` to leave it out.
+pub type Opening<'a> = dyn FnMut(SubmissionRow) -> Option<SubmissionRow> + 'a;
+
+/// [`export_tables`] with each row passed through `open`, if given, first: the export of
+/// a sealed questionnaire with the researcher's key. Returns the number of submissions
+/// written.
+pub fn export_tables_with(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    sink: &mut dyn Sink,
+    open: Option<&mut Opening<'_>>,
+) -> Result<u64, ExportError> {
+    export_tables_upto(store, layout, options, sink, i64::MAX, open).map(|(n, _)| n)
 }
 
 /// [`export_tables`] over the submissions stored up to `upto` (their `seq`, which only
 /// grows: submissions are never changed or removed), so that passes made one after
 /// another over the same store write the same submissions. Returns the number written
-/// and the last `seq` written (`None` when there was none).
+/// and the last `seq` written (`None` when there was none). Without `open`, a sealed
+/// row is an error ([`ExportError::Sealed`]): its answer columns would be empty.
 fn export_tables_upto(
     store: &dyn Store,
     layout: &Layout,
     options: &ExportOptions,
     sink: &mut dyn Sink,
     upto: i64,
+    mut open: Option<&mut Opening<'_>>,
 ) -> Result<(u64, Option<i64>), ExportError> {
     for (t, table) in layout.tables.iter().enumerate() {
         if sink.wants(t) {
@@ -329,6 +360,16 @@ fn export_tables_upto(
         if sub.seq > upto {
             return Ok(());
         }
+        let sub = match (&mut open, &sub.envelope) {
+            (Some(open), _) => match open(sub) {
+                Some(opened) => opened,
+                None => return Ok(()),
+            },
+            (None, Some(_)) => {
+                return Err(Box::new(ExportError::Sealed { instance_id: sub.instance_id }));
+            }
+            (None, None) => sub,
+        };
         written += 1;
         last = Some(sub.seq);
         let meta = parse_object(&sub.meta, &sub)?;
@@ -360,14 +401,56 @@ fn export_tables_upto(
 
 /// Writes every submission of `form_id` as one JSON object per line:
 /// `{"instance_id", "questionnaire": {"id", "version"}, "team", "received_at", "meta",
-/// "answers"}` with the cleaned answers.
+/// "answers"}` with the cleaned answers; a sealed one as its envelope, on one line (it
+/// has `sealed`, which no other line has).
 pub fn export_jsonl(
     store: &dyn Store,
     form_id: &str,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    jsonl(store, form_id, out, None)
+}
+
+/// [`export_jsonl`] with each row passed through `open`, if given, first (see
+/// [`export_tables_with`]).
+pub fn export_jsonl_with(
+    store: &dyn Store,
+    form_id: &str,
+    out: &mut dyn Write,
+    open: Option<&mut Opening<'_>>,
+) -> Result<u64, ExportError> {
+    jsonl(store, form_id, out, open)
+}
+
+fn jsonl(
+    store: &dyn Store,
+    form_id: &str,
+    out: &mut dyn Write,
+    mut open: Option<&mut Opening<'_>>,
+) -> Result<u64, ExportError> {
     let id = Value::String(form_id.to_owned()).to_string();
+    let mut skipped = 0;
     let mut each = |sub: SubmissionRow| -> Result<(), BoxError> {
+        let sub = match (&mut open, &sub.envelope) {
+            (Some(open), _) => match open(sub) {
+                Some(opened) => opened,
+                None => {
+                    skipped += 1;
+                    return Ok(());
+                }
+            },
+            (None, Some(envelope)) => {
+                // As uploaded, but on one line whatever its layout.
+                let envelope: Value =
+                    serde_json::from_str(envelope).map_err(|e| ExportError::Damaged {
+                        instance_id: sub.instance_id.clone(),
+                        detail: e.to_string(),
+                    })?;
+                writeln!(out, "{envelope}")?;
+                return Ok(());
+            }
+            (None, None) => sub,
+        };
         // meta and answers are JSON written by the server; they go out as they are.
         writeln!(
             out,
@@ -383,7 +466,7 @@ pub fn export_jsonl(
     };
     let n = store.scan_submissions(form_id, &mut each)?;
     out.flush()?;
-    Ok(n)
+    Ok(n - skipped)
 }
 
 /// The file of table `table` when the main table goes to `main`: the main table's

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -19,7 +19,7 @@ use crate::auth;
 use crate::error::{ApiCode, ApiError};
 use crate::export::{
     CsvCells, CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
-    csv_zip, export_jsonl, export_tables,
+    csv_zip, export_jsonl, export_tables, sealed,
 };
 use crate::store::TokenKind;
 
@@ -79,6 +79,8 @@ fn streamed(
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
+/// The header telling that an export's lines are sealed envelopes.
+const SEALED: &str = "tianye-sealed";
 const ZIP: &str = "application/zip";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -117,6 +119,10 @@ pub(super) async fn export(
     let options = ExportOptions { labels: flag(&query, "labels")?, lang };
     let cells = if flag(&query, "raw")? { CsvCells::Raw } else { CsvCells::Neutralised };
     let layout = Layout::new(&id, state.catalog.versions(&id));
+    let seals = sealed::seals(state.catalog.versions(&id));
+    if seals && matches!(file.as_str(), "export.csv" | "export.zip" | "export.xlsx") {
+        return Err(ApiError::new(ApiCode::ExportSealed).with("id", id));
+    }
     let store = state.store.clone();
     let response = match file.as_str() {
         "export.csv" => {
@@ -154,9 +160,17 @@ pub(super) async fn export(
             Ok(())
         }),
         "export.jsonl" => {
-            streamed("application/x-ndjson; charset=utf-8", &format!("{id}.jsonl"), move |out| {
-                export_jsonl(store.as_ref(), &id, out).map(|_| ())
-            })
+            let mut response = streamed(
+                "application/x-ndjson; charset=utf-8",
+                &format!("{id}.jsonl"),
+                move |out| export_jsonl(store.as_ref(), &id, out).map(|_| ()),
+            );
+            if seals {
+                // Each sealed line is an envelope (it has `sealed`), for `tianye export
+                // --key`; the admin page says so beside the link.
+                response.headers_mut().insert(SEALED, HeaderValue::from_static("envelopes"));
+            }
+            response
         }
         "codebook.csv" => streamed(CSV, &format!("{id}-codebook.csv"), move |out| {
             codebook_csv(&layout, out, cells)
@@ -177,7 +191,8 @@ pub(super) async fn export(
 
 /// `GET /api/v1/admin/overview`: submissions per questionnaire version, per team, per
 /// day (UTC+8), and each questionnaire's title (`zh`, `en`), versions and export
-/// tables (the main table first, then each repeat's).
+/// tables (the main table first, then each repeat's); `sealed` counts the sealed
+/// submissions, and marks each version and questionnaire that seals.
 pub(super) async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -208,11 +223,29 @@ pub(super) async fn overview(
                 "current_version": state.catalog.current(id).map(|v| v.version()),
                 "versions": versions.iter().map(|v| v.version()).collect::<Vec<_>>(),
                 "tables": layout.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+                "sealed": sealed::seals(versions),
             })
         })
         .collect();
     let mut body = serde_json::to_value(&overview).unwrap_or_default();
+    // Each version says whether its responses are sealed (stored as envelopes the
+    // server cannot read), and the total counts the sealed submissions.
+    let mut sealed_total = 0;
+    if let Some(Value::Array(versions)) = body.get_mut("by_version") {
+        for v in versions {
+            let (id, version) = (v["form_id"].as_str(), v["version"].as_str());
+            let seals = state
+                .catalog
+                .get(id.unwrap_or_default(), version.unwrap_or_default())
+                .is_some_and(|fv| fv.form.questionnaire().encryption.is_some());
+            if seals {
+                sealed_total += v["count"].as_u64().unwrap_or(0);
+            }
+            v["sealed"] = Value::Bool(seals);
+        }
+    }
     if let Value::Object(map) = &mut body {
+        map.insert("sealed".into(), Value::from(sealed_total));
         map.insert("questionnaires".into(), Value::Array(questionnaires));
     }
     Ok(Json(body))

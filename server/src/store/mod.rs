@@ -203,8 +203,12 @@ pub struct SubmissionRow {
     pub received_at: String,
     /// The response's `meta`, as JSON.
     pub meta: String,
-    /// The cleaned answers, as JSON.
+    /// The cleaned answers, as JSON (`{}` for a sealed submission: the server cannot
+    /// read them).
     pub answers: String,
+    /// For a sealed submission, its envelope as uploaded (`core/ENCRYPTION.md`): what an
+    /// export opens with the researcher's key, or writes as it is without one.
+    pub envelope: Option<String>,
 }
 
 /// Counts for the overview page.

@@ -464,7 +464,12 @@ impl Store for SqliteStore {
             let mut n = 0;
             {
                 let mut st = tx.prepare(
-                    "SELECT seq, instance_id, version, team, received_at, meta, answers
+                    // Only an envelope has a top-level `sealed` (ingest sends any upload
+                    // with one down the sealed path), and its answers are stored as `{}`,
+                    // so no other row's raw text is parsed.
+                    "SELECT seq, instance_id, version, team, received_at, meta, answers,
+                            CASE WHEN answers = '{}' AND json_extract(raw, '$.sealed') IS NOT NULL
+                                 THEN raw END
                      FROM submissions WHERE form_id = ?1 ORDER BY seq",
                 )?;
                 let mut rows = st.query(params![form_id])?;
@@ -477,6 +482,7 @@ impl Store for SqliteStore {
                         received_at: r.get(4)?,
                         meta: r.get(5)?,
                         answers: r.get(6)?,
+                        envelope: r.get(7)?,
                     };
                     each(row).map_err(StoreError::Callback)?;
                     n += 1;
