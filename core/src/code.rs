@@ -162,6 +162,9 @@ codes! {
     NoContext = "expr.no_context",
     /// A bare name (`county`) outside a choice filter, or one naming no choice attribute.
     BareName = "expr.bare_name",
+    /// A location step names no child of where it stands (`${member}/m_incme`,
+    /// `count(${member}[m_agee < 16])`).
+    UnknownChild = "expr.unknown_child",
 
     // ---- Errors and warnings while importing an XLSForm ----
     /// The file cannot be read as the workbook format its name says (a corrupt .xlsx,

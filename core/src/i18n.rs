@@ -274,6 +274,9 @@ fn template(
             "“{name}”：只有选项筛选条件可以直接使用选项的列名",
             "“{name}”: bare names are only for choice filters, naming a choice column",
         ),
+        C::UnknownChild => {
+            ("“{parent}”下没有名为“{name}”的题目", "“{parent}” has no item named “{name}”")
+        }
 
         // XLSForm findings are made, and rendered, only where the importer is built.
         C::XlsformUnreadable
@@ -477,6 +480,7 @@ fn expected_name(key: &str, lang: Lang) -> &str {
         "close_paren" => ("“)”", "“)”"),
         "close_bracket" => ("“]”", "“]”"),
         "comma_or_paren" => ("“,”或“)”", "“,” or “)”"),
+        "step" => ("“/”后的名称、“.”或“..”", "a name, “.” or “..” after “/”"),
         _ => return key,
     };
     if lang == Lang::Zh { zh } else { en }
@@ -499,7 +503,8 @@ mod tests {
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
-            "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3
+            "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
+            "parent": "member"
         }));
         for code in Code::ALL {
             let zh = message(*code, &p, Lang::Zh);

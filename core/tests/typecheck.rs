@@ -84,6 +84,14 @@ fn valid_expressions_pass() {
         "regex(${in_group}, '^[\\u4e00-\\u9fa5]+$')",
         "id-sex('11010519491231002X')",
         "count(${member}[position() = 1])",
+        "count(${member}[m_age < 16])",
+        "count(${member}[./m_age >= 16 and m_age < 60])",
+        "sum(${member}[m_age > 16]/m_age)",
+        "max(${member}/m_age)",
+        "count(${member}[count(trip[t_days > 3]) > 0])",
+        "sum(${member}/trip/t_days)",
+        "count(${member}[../age > m_age])",
+        "sum(${m_age}[../m_age > 3])",
     ] {
         assert_eq!(errors(calc(expr)), vec![], "{expr}");
     }
@@ -109,6 +117,47 @@ fn reference_errors() {
         one(inside),
         (Code::RepeatOutside, "r2/c2".into(), "calculation".into(), "${v_date}".into())
     );
+}
+
+#[test]
+fn path_errors_name_the_parent_and_the_child() {
+    let unknown = |expr: &str| {
+        let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(calc(expr)),
+            "choice_lists": {"sex": [{"name": "m", "label": "男"}], "help": [{"name": "money", "label": "钱"}]}});
+        let e = Form::from_json(&q.to_string()).unwrap_err();
+        let d = &e.diagnostics[0];
+        (d.code, d.params["parent"].clone(), d.params["name"].clone())
+    };
+    assert_eq!(
+        unknown("count(${member}[m_agee < 16])"),
+        (Code::UnknownChild, json!("member"), json!("m_agee"))
+    );
+    assert_eq!(
+        unknown("sum(${member}/income)"),
+        (Code::UnknownChild, json!("member"), json!("income"))
+    );
+    assert_eq!(
+        unknown("sum(${member}[m_age > 1]/t_days)"),
+        (Code::UnknownChild, json!("member"), json!("t_days"))
+    );
+    assert_eq!(
+        one(calc("count(${member}[m_agee < 16])")),
+        (Code::UnknownChild, "c".into(), "calculation".into(), "m_agee".into())
+    );
+    assert_eq!(
+        one(calc("sum(${member}/m_ag)")),
+        (Code::UnknownChild, "c".into(), "calculation".into(), "${member}/m_ag".into())
+    );
+    // A set of rows or values where one value is needed.
+    assert_eq!(one(calc("${member}/m_age + 1")).0, Code::RepeatOutside);
+    assert_eq!(one(calc("${member}[m_age > 1]/m_age + 1")).0, Code::ExprType);
+    assert_eq!(one(calc("count(${member}[trip > 1])")).0, Code::ExprType);
+    // Types still checked at the end of a path.
+    assert_eq!(one(calc("count(${member}[m_age + 'x' > 1])")).0, Code::ExprType);
+    // Bare names stay refused outside a [condition] and a choice filter.
+    assert_eq!(one(calc("m_age")).0, Code::BareName);
+    // Into a nested repeat after a [condition]: not supported, said so.
+    assert_eq!(one(calc("sum(${member}[m_age > 1]/trip/t_days)")).0, Code::Unsupported);
 }
 
 #[test]

@@ -39,6 +39,8 @@ pub(crate) struct Ctx<'a> {
     /// The answer being checked and its row, for `current()`: kept when a predicate's
     /// candidate rows replace the context.
     origin: Option<(FieldId, &'a Row)>,
+    /// The row the expression stands in, for `current()/../x` inside predicates.
+    home: Option<&'a Row>,
     /// `position()` inside a predicate (1-based; 0 outside).
     position: u32,
     /// The choice a choice filter is deciding on.
@@ -58,6 +60,7 @@ impl<'a> Ctx<'a> {
             position: 0,
             choice: None,
             origin: None,
+            home: None,
         };
         let mut row = &env.inst.root;
         ctx.rows[0] = Some(row);
@@ -66,6 +69,7 @@ impl<'a> Ctx<'a> {
             ctx.rows[d + 1] = Some(row);
             ctx.path[d] = index;
         }
+        ctx.home = ctx.rows[ctx.depth];
         (path.len() >= s.depth).then_some(ctx)
     }
 
@@ -104,6 +108,17 @@ pub(crate) fn eval<'a>(env: &Env<'a>, ctx: &Ctx<'a>, node: &'a Node) -> Value<'a
             Some((field, row)) => {
                 let slot = env.form.field(field).slot;
                 if row.relevant[slot] { row.cells[slot].value() } else { EMPTY }
+            }
+            None => EMPTY,
+        },
+        Node::HomeField(field) => match ctx.home {
+            Some(row) => {
+                let slot = env.form.field(*field).slot;
+                if row.relevant.get(slot) == Some(&true) {
+                    row.cells.get(slot).map_or(EMPTY, super::super::instance::Cell::value)
+                } else {
+                    EMPTY
+                }
             }
             None => EMPTY,
         },

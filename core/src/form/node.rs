@@ -17,6 +17,9 @@ pub(crate) enum Node {
     /// `current()`: the answer being checked, even inside a `[condition]` whose rows
     /// replace the context.
     Origin,
+    /// `current()/../x` inside a `[condition]`: field `x` of the row the expression
+    /// stands in, even while a candidate row of the same repeat is the context.
+    HomeField(FieldId),
     /// `position(..)`: 1-based index of the context's row in this repeat scope.
     RowPosition(ScopeId),
     /// `position()` inside a predicate.
