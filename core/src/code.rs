@@ -150,7 +150,7 @@ codes! {
     /// arithmetic, `selected()` on a number.
     ExprType = "expr.type",
     /// A literal compared with or selected from a choice question names no choice of
-    /// its list.
+    /// its list (a warning: the test is always false, as in ODK).
     UnknownChoice = "expr.unknown_choice",
     /// A field inside a repeat used from outside that repeat without an aggregate
     /// (`count`, `sum`, `min`, `max`, …).

@@ -261,8 +261,8 @@ fn template(
         ),
         C::ExprType => ("类型不对：{detail}", "Wrong type: {detail}"),
         C::UnknownChoice => (
-            "“{value}”不是 {name} 的选项（列表 {list}）",
-            "“{value}” is not a choice of {name} (list {list})",
+            "“{value}”不是 {name} 的选项（列表 {list}），这个比较总是为假",
+            "“{value}” is not a choice of {name} (list {list}), so this test is always false",
         ),
         C::RepeatOutside => (
             "“{name}”在重复组 {repeat} 内，在组外使用须用 count、sum、max 等汇总函数",

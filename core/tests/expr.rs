@@ -357,3 +357,11 @@ fn evaluation_follows_javarosa() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_literal_naming_no_choice_tests_false() {
+    let a = json!({"sex": "f", "help": ["a", "c"]});
+    assert_eq!(eval("selected(${help}, 'stud')", a.clone()), json!(false));
+    assert_eq!(eval("${sex} = 'female'", a.clone()), json!(false));
+    assert_eq!(eval("${sex} != 'female'", a), json!(true));
+}

@@ -183,11 +183,32 @@ fn type_errors() {
     );
     assert_eq!(one(calc("${help} * 2")).0, Code::ExprType);
     assert_eq!(one(calc("selected(${age}, 'x')")).0, Code::ExprType);
+}
+
+#[test]
+fn literals_naming_no_choice_warn_and_test_false() {
+    let warnings = |expr: &str| {
+        let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(calc(expr)),
+            "choice_lists": {"sex": [{"name": "m", "label": "男"}], "help": [{"name": "money", "label": "钱"}]}});
+        let form = Form::from_json(&q.to_string()).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        form.warnings()
+            .iter()
+            .map(|d| {
+                let text =
+                    d.source.as_deref().zip(d.span).map(|(s, span)| s[span.range()].to_owned());
+                (d.code, d.item.clone(), text.unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        one(calc("${sex} = 'male'")),
-        (Code::UnknownChoice, "c".into(), "calculation".into(), "'male'".into())
+        warnings("${sex} = 'male'"),
+        [(Code::UnknownChoice, "c".to_owned(), "'male'".to_owned())]
     );
-    assert_eq!(one(calc("selected(${help}, 'food')")).0, Code::UnknownChoice);
+    assert_eq!(
+        warnings("selected(${help}, 'food')"),
+        [(Code::UnknownChoice, "c".to_owned(), "'food'".to_owned())]
+    );
+    assert_eq!(warnings("selected(${help}, 'money')"), []);
 }
 
 #[test]

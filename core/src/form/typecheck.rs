@@ -349,7 +349,9 @@ impl<'f> Checker<'f> {
                 ExprKind::Ref(n) => n.clone(),
                 _ => ".".to_owned(),
             };
-            self.errors.push(
+            // A warning, not an error: pyxform accepts the form and ODK's engines
+            // evaluate the test to false, which is what the evaluator does too.
+            self.warnings.push(
                 Error::new(Code::UnknownChoice, other.span)
                     .with("value", value)
                     .with("name", name)
