@@ -256,7 +256,11 @@ fn evaluation_follows_javarosa() {
         ("7 div 2", &a, json!(3.5)),
         ("7 mod 3", &a, json!(1)),
         ("-7 mod 3", &a, json!(-1)),
-        ("1 div 0", &a, json!(null)),
+        ("1 div 0", &a, json!("Infinity")),
+        ("-1 div 0", &a, json!("-Infinity")),
+        ("${age} div 0", &a, json!("Infinity")),
+        ("0 div 0", &a, json!(null)),
+        ("string(1 div 0)", &a, json!("Infinity")),
         ("1 div 0 > 5", &a, json!(true)),
         ("0 div 0 = 0 div 0", &a, json!(false)),
         ("number('3,5') * 2", &a, json!(7)),
@@ -364,4 +368,34 @@ fn a_literal_naming_no_choice_tests_false() {
     assert_eq!(eval("selected(${help}, 'stud')", a.clone()), json!(false));
     assert_eq!(eval("${sex} = 'female'", a.clone()), json!(false));
     assert_eq!(eval("${sex} != 'female'", a), json!(true));
+}
+
+#[test]
+fn an_infinite_calculation_is_kept_and_read_back_as_a_number() {
+    let q = json!({
+        "id": "e", "version": "1", "title": "e",
+        "items": [
+            {"type": "integer", "name": "a", "label": "a"},
+            {"type": "integer", "name": "zero", "label": "z"},
+            {"type": "calculate", "name": "ratio", "calculation": "${a} div ${zero}"},
+            {"type": "calculate", "name": "big", "calculation": "${ratio} > 5"},
+            {"type": "calculate", "name": "nan", "calculation": "${zero} div ${zero}"}
+        ]
+    });
+    let form = Form::from_json(&q.to_string()).unwrap();
+    for (a, ratio, big) in
+        [(3, json!("Infinity"), json!(true)), (-3, json!("-Infinity"), json!(false))]
+    {
+        let response: Response = serde_json::from_value(json!({
+            "instance_id": "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60",
+            "questionnaire": {"id": "e", "version": "1"},
+            "status": "draft",
+            "answers": {"a": a, "zero": 0},
+        }))
+        .unwrap();
+        let report = form.validate(&response, &Options::default());
+        assert_eq!(report.values["ratio"], ratio);
+        assert_eq!(report.values["big"], big);
+        assert_eq!(report.values["nan"], Value::Null);
+    }
 }
