@@ -163,8 +163,8 @@ fn path_errors_name_the_parent_and_the_child() {
 #[test]
 fn function_errors() {
     assert_eq!(
-        one(calc("pulldata('a', 'b', 'c', 'd')")),
-        (Code::Unsupported, "c".into(), "calculation".into(), "pulldata".into())
+        one(calc("once('a')")),
+        (Code::Unsupported, "c".into(), "calculation".into(), "once".into())
     );
     assert_eq!(one(calc("frobnicate(1)")).0, Code::UnknownFunction);
     assert_eq!(one(calc("if(1, 2)")), (Code::Arity, "c".into(), "calculation".into(), "if".into()));
@@ -185,21 +185,42 @@ fn type_errors() {
     assert_eq!(one(calc("selected(${age}, 'x')")).0, Code::ExprType);
 }
 
+/// The warnings for `extra` items added to the base questionnaire (which must load):
+/// (code, item, spanned text).
+fn warnings_of(extra: Value) -> Vec<(Code, String, String)> {
+    let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(extra.clone()),
+        "choice_lists": {"sex": [{"name": "m", "label": "男", "attributes": {"county": "a"}}], "help": [{"name": "money", "label": "钱"}]}});
+    let form = Form::from_json(&q.to_string()).unwrap_or_else(|e| panic!("{extra}: {e}"));
+    form.warnings()
+        .iter()
+        .map(|d| {
+            let text = d.source.as_deref().zip(d.span).map(|(s, span)| s[span.range()].to_owned());
+            (d.code, d.item.clone(), text.unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn what_pyxform_passes_loads_with_a_warning_naming_it() {
+    let w = |expr: &str| warnings_of(calc(expr));
+    let one = |code: Code, text: &str| vec![(code, "c".to_owned(), text.to_owned())];
+    assert_eq!(w("pulldata('fruits', 'name', 'id', ${age})"), one(Code::Unsupported, "pulldata"));
+    assert_eq!(
+        w("count(${member}[preceding-sibling::x])"),
+        one(Code::Unsupported, "preceding-sibling::x")
+    );
+    assert_eq!(w("../ancestor::node()/age"), one(Code::Unsupported, "../ancestor::node()"));
+    // A note reads as its value (empty unless given one), as in ODK.
+    let note = json!([{"type": "note", "name": "nt", "label": "x"}, {"type": "calculate", "name": "c", "calculation": "if(${nt} = ${nt}, 1, 0)"}]);
+    assert_eq!(warnings_of(note), []);
+    // In a choice filter, a bare name that is no column of the list reads as empty.
+    let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = yes"}]);
+    assert_eq!(warnings_of(filter), [(Code::BareName, "s".to_owned(), "yes".to_owned())]);
+}
+
 #[test]
 fn literals_naming_no_choice_warn_and_test_false() {
-    let warnings = |expr: &str| {
-        let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(calc(expr)),
-            "choice_lists": {"sex": [{"name": "m", "label": "男"}], "help": [{"name": "money", "label": "钱"}]}});
-        let form = Form::from_json(&q.to_string()).unwrap_or_else(|e| panic!("{expr}: {e}"));
-        form.warnings()
-            .iter()
-            .map(|d| {
-                let text =
-                    d.source.as_deref().zip(d.span).map(|(s, span)| s[span.range()].to_owned());
-                (d.code, d.item.clone(), text.unwrap_or_default())
-            })
-            .collect::<Vec<_>>()
-    };
+    let warnings = |expr: &str| warnings_of(calc(expr));
     assert_eq!(
         warnings("${sex} = 'male'"),
         [(Code::UnknownChoice, "c".to_owned(), "'male'".to_owned())]

@@ -515,7 +515,8 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
         | Func::Sum
         | Func::Position
         | Func::ChoiceName
-        | Func::Current => EMPTY,
+        | Func::Current
+        | Func::Pulldata => EMPTY,
     }
 }
 

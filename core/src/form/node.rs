@@ -157,13 +157,13 @@ funcs! {
     IdBirthDate = "id-birth-date" (1, 1),
     IdSex = "id-sex" (1, 1),
     Current = "current" (0, 0),
+    Pulldata = "pulldata" (4, 4),
 }
 
 /// ODK functions Tianye does not support; the checker names them as unsupported
 /// rather than unknown.
 pub(crate) const UNSUPPORTED_FUNCS: &[&str] = &[
     "once",
-    "pulldata",
     "indexed-repeat",
     "instance",
     "uuid",

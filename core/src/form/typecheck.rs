@@ -218,21 +218,27 @@ impl<'f> Checker<'f> {
         }
     }
 
-    /// Looks up `${name}`, reporting unknown names and items without a value.
+    /// Looks up `${name}`, reporting unknown names.
     fn resolve(&mut self, name: &str, span: Span) -> Option<FieldId> {
-        let Some(id) = self.form.lookup(name) else {
+        let id = self.form.lookup(name);
+        if id.is_none() {
             self.errors.push(Error::new(Code::UnknownRef, span).with("name", name));
-            return None;
-        };
-        let kind = self.form.field(id).kind;
-        if matches!(kind, ItemType::Group | ItemType::Note | ItemType::Matrix) {
+        }
+        id
+    }
+
+    /// Whether item `id` holds no value (a group or a matrix), reporting it. A note
+    /// reads as its value, which is empty unless it has a default, as in ODK.
+    fn has_no_value(&mut self, id: FieldId, span: Span) -> bool {
+        let f = self.form.field(id);
+        let none = matches!(f.kind, ItemType::Group | ItemType::Matrix);
+        if none {
             self.errors.push(type_error(
                 span,
-                format!("${{{name}}} is a {} and has no value", kind.as_str()),
+                format!("{} is a {} and has no value", f.name, f.kind.as_str()),
             ));
-            return None;
         }
-        Some(id)
+        none
     }
 
     /// An expression that must give one value.
@@ -284,9 +290,11 @@ impl<'f> Checker<'f> {
                     {
                         (Node::ChoiceAttr(name.clone()), Ty::Str)
                     } else {
-                        self.errors
+                        // ODK reads a child the choice does not have as empty: the
+                        // form loads, and the author is told.
+                        self.warnings
                             .push(Error::new(Code::BareName, span).with("name", name.as_str()));
-                        fail
+                        (Node::Lit(EMPTY), Ty::Str)
                     }
                 }
                 _ => {
@@ -464,14 +472,10 @@ impl<'f> Checker<'f> {
 
     /// The rows of repeat `id`, or field `id`'s values across the rows holding it.
     fn field_set(&mut self, at: Scope, id: FieldId, span: Span) -> Option<Set> {
-        let f = self.form.field(id);
-        if matches!(f.kind, ItemType::Group | ItemType::Note | ItemType::Matrix) {
-            self.errors.push(type_error(
-                span,
-                format!("{} is a {} and has no value", f.name, f.kind.as_str()),
-            ));
+        if self.has_no_value(id, span) {
             return None;
         }
+        let f = self.form.field(id);
         let (scope, value, anchor) = match f.row_scope {
             Some(rows) => (rows, None, f.scope),
             None => (f.scope, Some(id), f.scope),
@@ -499,15 +503,11 @@ impl<'f> Checker<'f> {
         from_current: bool,
     ) -> (Node, Ty) {
         let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
-        let f = self.form.field(id);
-        let name = f.name.as_str();
-        if matches!(f.kind, ItemType::Group | ItemType::Note | ItemType::Matrix) {
-            self.errors.push(type_error(
-                span,
-                format!("{name} is a {} and has no value", f.kind.as_str()),
-            ));
+        if self.has_no_value(id, span) {
             return fail;
         }
+        let f = self.form.field(id);
+        let name = f.name.as_str();
         if f.row_scope.is_some() {
             self.errors.push(type_error(
                 span,
@@ -605,6 +605,14 @@ impl<'f> Checker<'f> {
                 };
                 (self.step(Some(node), step, span), false)
             }
+            ExprKind::Child { step, .. }
+                if step
+                    .split_once("::")
+                    .is_some_and(|(axis, _)| !matches!(axis, "child" | "self" | "parent")) =>
+            {
+                self.warnings.push(unsupported(span, &format!("{step} (XPath axis)")));
+                (Walk::Unsupported, false)
+            }
             ExprKind::Child { base, step } => match self.place(at, base) {
                 (Walk::To(from), from_current) => (self.step(from, step, span), from_current),
                 other => other,
@@ -645,7 +653,7 @@ impl<'f> Checker<'f> {
                 }
             }
             _ => {
-                self.warnings.push(unsupported(span, &format!("the XPath axis {axis}::")));
+                self.warnings.push(unsupported(span, &format!("{step} (XPath axis)")));
                 return Walk::Unsupported;
             }
         };
@@ -736,6 +744,18 @@ impl<'f> Checker<'f> {
                 };
             }
             Func::Position => return self.position(at, args, span),
+            Func::Pulldata => {
+                // The form loads and the value is empty until choice files bring the
+                // CSV it reads; the warning names the call.
+                for arg in args {
+                    self.scalar(at, arg);
+                }
+                self.warnings.push(unsupported(
+                    name_span,
+                    "pulldata() (its value is empty: the CSV lookup is not loaded)",
+                ));
+                return (Node::Lit(EMPTY), Ty::Any);
+            }
             Func::ChoiceName => return self.choice_name(at, args, span),
             Func::Regex => {
                 let (subject, _) = self.scalar(at, &args[0]);

@@ -55,7 +55,7 @@ fn x6_unsupported_functions_are_errors_at_their_span() {
     let md = r"
 | survey |           |      |       |                                           |
 |        | type      | name | label | calculation                               |
-|        | calculate | a    |       | pulldata('hh', 'size', 'id', ${b})        |
+|        | calculate | a    |       | random()                                  |
 |        | calculate | c    |       | once(today())                             |
 |        | calculate | d    |       | indexed-repeat(${m}, ${r}, 1)             |
 |        | text      | b    | B     |                                           |
