@@ -140,7 +140,10 @@ fn try_eval(expr: &str, inner: &str, answers: Value) -> Result<Value, String> {
                     {"type": "decimal", "name": "m_income", "label": "i"}
                 ]},
                 {"type": "repeat", "name": "trip", "label": "t", "items": [
-                    {"type": "integer", "name": "t_days", "label": "d", "constraints": [{"expr": inner}]}
+                    {"type": "integer", "name": "t_days", "label": "d", "constraints": [{"expr": inner}]},
+                    {"type": "repeat", "name": "stop", "label": "s", "items": [
+                        {"type": "text", "name": "s_place", "label": "p"}
+                    ]}
                 ]}
             ]},
             {"type": "calculate", "name": "c", "calculation": expr}
@@ -231,7 +234,7 @@ fn evaluation_follows_javarosa() {
         "age": 12, "income": 1500.5, "name": " 王 芳 ", "dob": "2014-03-01", "t": "08:30",
         "sex": "f", "help": ["a", "c"], "id": "11010519491231002X", "hidden_text": "secret",
         "m": [
-            {"m_age": 40, "m_name": "王大", "m_sex": "male", "m_income": 3000, "trip": [{"t_days": 30}, {"t_days": 5}]},
+            {"m_age": 40, "m_name": "王大", "m_sex": "male", "m_income": 3000, "trip": [{"t_days": 30}, {"t_days": 5, "stop": [{"s_place": "长沙"}, {"s_place": "广州"}]}]},
             {"m_age": 9, "m_name": "王小", "m_sex": "female", "trip": [{"t_days": 2}]},
             {"m_age": 15, "m_sex": "female", "m_income": 200.5},
             {"m_age": 38, "m_name": "李芳", "m_sex": "female", "m_income": 1500}
@@ -340,6 +343,14 @@ fn evaluation_follows_javarosa() {
         ("max(${m_age})", &e, json!(null)),
         ("sum(${m_age})", &e, json!(0)),
         ("max(1, 'x', 7)", &a, json!(7)),
+        // indexed-repeat(), one to three repeats deep.
+        ("indexed-repeat(${m_age}, ${m}, 2)", &a, json!(9)),
+        ("indexed-repeat(${m_name}, ${m}, 1 + 3)", &a, json!("李芳")),
+        ("indexed-repeat(${m_age}, ${m}, 9)", &a, json!(null)),
+        ("indexed-repeat(${t_days}, ${m}, 1, ${trip}, 2)", &a, json!(5)),
+        ("indexed-repeat(${t_days}, ${m}, 2, ${trip}, 2)", &a, json!(null)),
+        ("indexed-repeat(${s_place}, ${m}, 1, ${trip}, 2, ${stop}, 2)", &a, json!("广州")),
+        ("indexed-repeat(${m_income}, ${m}, 3) * 2", &a, json!(401)),
         // What pyxform passes and Tianye cannot run yet reads empty (with a warning).
         ("pulldata('fruits', 'name', 'id', ${age})", &a, json!(null)),
         ("concat('x', pulldata('fruits', 'name', 'id', 1))", &a, json!("x")),
@@ -402,4 +413,47 @@ fn an_infinite_calculation_is_kept_and_read_back_as_a_number() {
         assert_eq!(report.values["big"], big);
         assert_eq!(report.values["nan"], Value::Null);
     }
+}
+
+#[test]
+fn indexed_repeat_reads_another_row_from_inside_a_repeat() {
+    let q = json!({
+        "id": "e", "version": "1", "title": "e",
+        "items": [
+            {"type": "repeat", "name": "m", "label": "m", "items": [
+                {"type": "integer", "name": "m_age", "label": "a"},
+                {"type": "calculate", "name": "first_age", "calculation": "indexed-repeat(${m_age}, ${m}, 1)"},
+                {"type": "calculate", "name": "prev_age", "calculation": "indexed-repeat(${m_age}, ${m}, position(..) - 1)"},
+                {"type": "calculate", "name": "older", "calculation": "count(${m}[m_age > current()/../m_age])"}
+            ]},
+            {"type": "repeat", "name": "visit", "label": "v", "items": [
+                {"type": "calculate", "name": "same_row_age", "calculation": "indexed-repeat(${m_age}, ${m}, position(..))"}
+            ]}
+        ]
+    });
+    let form = Form::from_json(&q.to_string()).unwrap();
+    let response: Response = serde_json::from_value(json!({
+        "instance_id": "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60",
+        "questionnaire": {"id": "e", "version": "1"},
+        "status": "draft",
+        "answers": {"m": [{"m_age": 40}, {"m_age": 9}, {"m_age": 15}], "visit": [{}, {}]},
+    }))
+    .unwrap();
+    let v = form.validate(&response, &Options::default()).values;
+    let got: Vec<(&str, &Value)> = [
+        "m[0].first_age",
+        "m[2].first_age",
+        "m[0].prev_age",
+        "m[2].prev_age",
+        "m[0].older",
+        "m[1].older",
+        "m[2].older",
+        "visit[1].same_row_age",
+    ]
+    .into_iter()
+    .map(|k| (k, &v[k]))
+    .collect();
+    let want =
+        [json!(40), json!(40), json!(null), json!(9), json!(0), json!(2), json!(1), json!(9)];
+    assert_eq!(got.iter().map(|(_, v)| (*v).clone()).collect::<Vec<_>>(), want, "{got:?}");
 }

@@ -216,6 +216,18 @@ fn what_pyxform_passes_loads_with_a_warning_naming_it() {
     // In a choice filter, a bare name that is no column of the list reads as empty.
     let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = yes"}]);
     assert_eq!(warnings_of(filter), [(Code::BareName, "s".to_owned(), "yes".to_owned())]);
+    // current()/../x in a choice filter: the select's sibling.
+    let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = current()/../age"}]);
+    assert_eq!(warnings_of(filter), []);
+}
+
+#[test]
+fn indexed_repeat_is_checked() {
+    assert_eq!(errors(calc("indexed-repeat(${t_days}, ${member}, 1, ${trip}, 2)")), vec![]);
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${visit}, 1)")).3, "${visit}");
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${member})")).0, Code::Arity);
+    assert_eq!(one(calc("indexed-repeat(${member}, ${member}, 1)")).0, Code::ExprType);
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${member}, 'x' + 1)")).0, Code::ExprType);
 }
 
 #[test]

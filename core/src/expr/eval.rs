@@ -146,6 +146,19 @@ pub(crate) fn eval<'a>(env: &Env<'a>, ctx: &Ctx<'a>, node: &'a Node) -> Value<'a
         Node::Bin(op, lhs, rhs) => binary(env, ctx, *op, lhs, rhs),
         Node::Call(func, args) => call(env, ctx, *func, args),
         Node::Agg(agg, set, extra) => aggregate(env, ctx, *agg, set, extra),
+        Node::Indexed(set, indices) => {
+            let want: Vec<(usize, f64)> =
+                indices.iter().map(|(d, n)| (*d, eval(env, ctx, n).to_num())).collect();
+            let mut out = EMPTY;
+            let mut found = false;
+            visit(env, ctx, set, &mut |c| {
+                if !found && want.iter().all(|&(d, i)| f64::from(c.path[d - 1]) + 1.0 == i) {
+                    found = true;
+                    out = set.value.map_or(EMPTY, |f| read(env, c, f));
+                }
+            });
+            out
+        }
         Node::Regex(subject, re) => Value::Bool(re.is_match(&eval(env, ctx, subject).to_str())),
         Node::ChoiceLabel(value, list) => {
             let v = eval(env, ctx, value);
@@ -516,7 +529,8 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
         | Func::Position
         | Func::ChoiceName
         | Func::Current
-        | Func::Pulldata => EMPTY,
+        | Func::Pulldata
+        | Func::IndexedRepeat => EMPTY,
     }
 }
 

@@ -416,7 +416,7 @@ impl<'f> Checker<'f> {
         match &expr.kind {
             ExprKind::Ref(name) => {
                 let id = self.resolve(name, expr.span)?;
-                self.field_set(at, id, expr.span)
+                self.field_set(at, id, expr.span, usize::MAX)
             }
             ExprKind::Child { base, step } if has_filter(base) => {
                 let mut set = self.set(at, base)?;
@@ -441,7 +441,7 @@ impl<'f> Checker<'f> {
                 Some(set)
             }
             ExprKind::Name(_) | ExprKind::Child { .. } => match self.place(at, expr) {
-                (Walk::To(Some(id)), _) => self.field_set(at, id, expr.span),
+                (Walk::To(Some(id)), _) => self.field_set(at, id, expr.span, usize::MAX),
                 (Walk::To(None), _) => {
                     self.errors.push(type_error(expr.span, "the root has no value"));
                     None
@@ -470,8 +470,9 @@ impl<'f> Checker<'f> {
         }
     }
 
-    /// The rows of repeat `id`, or field `id`'s values across the rows holding it.
-    fn field_set(&mut self, at: Scope, id: FieldId, span: Span) -> Option<Set> {
+    /// The rows of repeat `id`, or field `id`'s values across the rows holding it,
+    /// visited from the row at depth `limit` or the deepest row enclosing both.
+    fn field_set(&mut self, at: Scope, id: FieldId, span: Span, limit: usize) -> Option<Set> {
         if self.has_no_value(id, span) {
             return None;
         }
@@ -481,7 +482,7 @@ impl<'f> Checker<'f> {
             None => (f.scope, Some(id), f.scope),
         };
         let root = self.common(at.scope, anchor);
-        let root_depth = self.depth(root);
+        let root_depth = self.depth(root).min(limit);
         self.deps.push(Dep { field: id, keep: root_depth });
         // The rows of every repeat between the common scope and the visited one.
         let mut s = scope;
@@ -744,6 +745,7 @@ impl<'f> Checker<'f> {
                 };
             }
             Func::Position => return self.position(at, args, span),
+            Func::IndexedRepeat => return self.indexed_repeat(at, args, name_span),
             Func::Pulldata => {
                 // The form loads and the value is empty until choice files bring the
                 // CSV it reads; the warning names the call.
@@ -856,6 +858,56 @@ impl<'f> Checker<'f> {
             _ => Ty::Num,
         };
         (Node::Call(func, nodes), ty)
+    }
+
+    /// `indexed-repeat(${field}, ${repeat1}, i1[, ${repeat2}, i2[, ${repeat3}, i3]])`:
+    /// `field` in row `i1` of `repeat1` (and row `i2` of `repeat2` in it, …), whatever
+    /// row the expression stands in.
+    fn indexed_repeat(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {
+        let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        if args.len().is_multiple_of(2) {
+            self.errors.push(
+                Error::new(Code::Arity, span)
+                    .with("name", "indexed-repeat")
+                    .with("expected", "3, 5, 7")
+                    .with("found", args.len()),
+            );
+            return fail;
+        }
+        let mut refs = Vec::with_capacity(args.len());
+        for arg in std::iter::once(&args[0]).chain(args.iter().skip(1).step_by(2)) {
+            let ExprKind::Ref(name) = &arg.kind else {
+                self.errors.push(type_error(arg.span, "indexed-repeat() takes ${names} here"));
+                return fail;
+            };
+            let Some(id) = self.resolve(name, arg.span) else { return fail };
+            refs.push(id);
+        }
+        let field = refs[0];
+        let mut indices = Vec::with_capacity(refs.len() - 1);
+        let mut outer = usize::MAX;
+        for (i, &repeat) in refs.iter().enumerate().skip(1) {
+            let rows = self.form.field(repeat).row_scope;
+            let Some(rows) =
+                rows.filter(|&r| self.form.scope_contains(r, self.form.field(field).scope))
+            else {
+                self.errors.push(type_error(
+                    args[2 * i - 1].span,
+                    "indexed-repeat(): a repeat holding the field",
+                ));
+                return fail;
+            };
+            let depth = self.depth(rows);
+            outer = outer.min(depth - 1);
+            indices.push((depth, self.scalar(at, &args[2 * i]).0));
+        }
+        if self.form.field(field).row_scope.is_some() {
+            self.errors
+                .push(type_error(args[0].span, "indexed-repeat() reads a field, not a repeat"));
+            return fail;
+        }
+        let Some(set) = self.field_set(at, field, args[0].span, outer) else { return fail };
+        (Node::Indexed(Box::new(set), indices), self.field_type(field))
     }
 
     fn position(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {

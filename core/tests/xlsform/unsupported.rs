@@ -57,7 +57,7 @@ fn x6_unsupported_functions_are_errors_at_their_span() {
 |        | type      | name | label | calculation                               |
 |        | calculate | a    |       | random()                                  |
 |        | calculate | c    |       | once(today())                             |
-|        | calculate | d    |       | indexed-repeat(${m}, ${r}, 1)             |
+|        | calculate | d    |       | uuid()                                    |
 |        | text      | b    | B     |                                           |
 ";
     assert_eq!(
