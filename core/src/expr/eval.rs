@@ -374,25 +374,45 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
             Value::Bool(s.eq_ignore_ascii_case("true") || s == "1")
         }
         Func::Number => Value::Num(num(0)),
-        Func::Int => Value::Num(num(0).trunc()),
         Func::Round => Value::Num(round(num(0), if args.len() > 1 { num(1) } else { 0.0 })),
-        Func::Floor => Value::Num(num(0).floor()),
-        Func::Ceiling => Value::Num(num(0).ceil()),
-        Func::Abs => Value::Num(num(0).abs()),
         Func::Pow => Value::Num(num(0).powf(num(1))),
-        Func::Sqrt => Value::Num(num(0).sqrt()),
-        Func::Exp => Value::Num(num(0).exp()),
-        Func::Exp10 => Value::Num(10f64.powf(num(0))),
-        Func::Log => Value::Num(num(0).ln()),
-        Func::Log10 => Value::Num(num(0).log10()),
         Func::Pi => Value::Num(std::f64::consts::PI),
-        Func::Sin => Value::Num(num(0).sin()),
-        Func::Cos => Value::Num(num(0).cos()),
-        Func::Tan => Value::Num(num(0).tan()),
-        Func::Asin => Value::Num(num(0).asin()),
-        Func::Acos => Value::Num(num(0).acos()),
-        Func::Atan => Value::Num(num(0).atan()),
         Func::Atan2 => Value::Num(num(0).atan2(num(1))),
+        // Functions of one number share the argument's evaluation (smaller browser build).
+        Func::Int
+        | Func::Floor
+        | Func::Ceiling
+        | Func::Abs
+        | Func::Sqrt
+        | Func::Exp
+        | Func::Exp10
+        | Func::Log
+        | Func::Log10
+        | Func::Sin
+        | Func::Cos
+        | Func::Tan
+        | Func::Asin
+        | Func::Acos
+        | Func::Atan => {
+            let x = num(0);
+            Value::Num(match func {
+                Func::Int => x.trunc(),
+                Func::Floor => x.floor(),
+                Func::Ceiling => x.ceil(),
+                Func::Abs => x.abs(),
+                Func::Sqrt => x.sqrt(),
+                Func::Exp => x.exp(),
+                Func::Exp10 => 10f64.powf(x),
+                Func::Log => x.ln(),
+                Func::Log10 => x.log10(),
+                Func::Sin => x.sin(),
+                Func::Cos => x.cos(),
+                Func::Tan => x.tan(),
+                Func::Asin => x.asin(),
+                Func::Acos => x.acos(),
+                _ => x.atan(),
+            })
+        }
         Func::String => Value::Str(string(0)),
         Func::Concat => {
             let mut out = String::new();

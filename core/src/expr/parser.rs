@@ -5,9 +5,9 @@
 //! expr     := operand (binop operand)*          precedence climbing, see prec.rs
 //! operand  := '-' operand | postfix
 //! postfix  := primary ('[' expr ']' | '/' step)*
-//! step     := name | '.' | '..' | axis '::' (name | name '()')
+//! step     := name | '.' | '..' | axis '::' name ['()']
 //! primary  := number | string | ${name} | '.' | '..' | '(' expr ')'
-//!           | name '(' (expr (',' expr)*)? ')' | axis '::' name | name
+//!           | name '(' (expr (',' expr)*)? ')' | axis '::' name ['()'] | name
 //! binop    := or | and | = | != | < | <= | > | >= | + | - | * | div | mod
 //! ```
 
@@ -39,7 +39,6 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Error>> {
         let err = match token.tok {
             Tok::Slash | Tok::DoubleSlash => unsupported(token.span, "// (descendant paths)"),
             Tok::Pipe => unsupported(token.span, "| (node-set union)"),
-            Tok::ColonColon => unsupported(token.span, ":: (XPath axes)"),
             _ => Error::new(Code::UnexpectedToken, token.span)
                 .with("found", token.tok.describe())
                 .with("expected", "operator_or_end"),
@@ -181,11 +180,7 @@ impl<'a> Parser<'_, 'a> {
         match t.tok {
             Tok::Dot => Ok((".".to_owned(), t.span)),
             Tok::DotDot => Ok(("..".to_owned(), t.span)),
-            Tok::Name(axis) if self.peek().is_some_and(|n| n.tok == Tok::ColonColon) => {
-                self.pos += 1;
-                let (name, span) = self.axis_target()?;
-                Ok((format!("{axis}::{name}"), t.span.to(span)))
-            }
+            Tok::Name(name) if name.contains("::") => Ok(self.axis_step(name, t.span)),
             Tok::Name(name) if !self.peek().is_some_and(|n| n.tok == Tok::LParen) => {
                 Ok((name.to_owned(), t.span))
             }
@@ -197,28 +192,15 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 
-    /// What follows `axis::`: a name, or `node()`.
-    fn axis_target(&mut self) -> PResult<(String, Span)> {
-        match (self.next(), self.peek(), self.tokens.get(self.pos + 1).map(|t| t.tok)) {
-            (Some(Token { tok: Tok::Name(name), span }), Some(open), Some(Tok::RParen))
-                if open.tok == Tok::LParen =>
-            {
+    /// An axis step lexed as one name (`parent::node`), with `()` after it if there
+    /// (`parent::node()`).
+    fn axis_step(&mut self, name: &str, span: Span) -> (String, Span) {
+        match (self.peek(), self.tokens.get(self.pos + 1)) {
+            (Some(open), Some(close)) if open.tok == Tok::LParen && close.tok == Tok::RParen => {
                 self.pos += 2;
-                Ok((format!("{name}()"), span.to(self.tokens[self.pos - 1].span)))
+                (format!("{name}()"), span.to(close.span))
             }
-            (Some(Token { tok: Tok::Name(name), span }), next, _)
-                if !next.is_some_and(|n| n.tok == Tok::LParen) =>
-            {
-                Ok((name.to_owned(), span))
-            }
-            (Some(t), ..) => Err(Box::new(
-                Error::new(Code::UnexpectedToken, t.span)
-                    .with("found", t.tok.describe())
-                    .with("expected", "step"),
-            )),
-            (None, ..) => Err(Box::new(
-                Error::new(Code::UnexpectedEnd, self.end_span()).with("expected", "step"),
-            )),
+            _ => (name.to_owned(), span),
         }
     }
 
@@ -241,6 +223,11 @@ impl<'a> Parser<'_, 'a> {
                 self.depth -= 1;
                 // Parentheses only group; the node keeps its own kind but covers them.
                 return Ok(Expr::new(inner.kind, t.span.to(close)));
+            }
+            Tok::Name(name) if name.contains("::") => {
+                let (step, span) = self.axis_step(name, t.span);
+                let here = Expr::new(ExprKind::Current, t.span);
+                return Ok(Expr::new(ExprKind::Child { base: Box::new(here), step }, span));
             }
             Tok::Name(name) if self.peek().is_some_and(|n| n.tok == Tok::LParen) => {
                 self.pos += 1;
@@ -277,15 +264,6 @@ impl<'a> Parser<'_, 'a> {
                     t.span.to(close),
                 ));
             }
-            Tok::Name(axis) if self.peek().is_some_and(|n| n.tok == Tok::ColonColon) => {
-                self.pos += 1;
-                let (name, span) = self.axis_target()?;
-                let here = Expr::new(ExprKind::Current, t.span);
-                return Ok(Expr::new(
-                    ExprKind::Child { base: Box::new(here), step: format!("{axis}::{name}") },
-                    t.span.to(span),
-                ));
-            }
             Tok::Name(name) => ExprKind::Name(name.to_owned()),
             Tok::Slash | Tok::DoubleSlash => {
                 return Err(Box::new(unsupported(t.span, "XPath paths (write ${name})")));
@@ -295,7 +273,6 @@ impl<'a> Parser<'_, 'a> {
                 return Err(Box::new(unsupported(t.span, "XPath variables (write ${name})")));
             }
             Tok::Pipe => return Err(Box::new(unsupported(t.span, "| (node-set union)"))),
-            Tok::ColonColon => return Err(Box::new(unsupported(t.span, ":: (XPath axes)"))),
             other => {
                 return Err(Box::new(
                     Error::new(Code::UnexpectedToken, t.span)
