@@ -150,7 +150,7 @@ codes! {
     /// arithmetic, `selected()` on a number.
     ExprType = "expr.type",
     /// A literal compared with or selected from a choice question names no choice of
-    /// its list.
+    /// its list (a warning: the test is always false, as in ODK).
     UnknownChoice = "expr.unknown_choice",
     /// A field inside a repeat used from outside that repeat without an aggregate
     /// (`count`, `sum`, `min`, `max`, …).
@@ -162,6 +162,9 @@ codes! {
     NoContext = "expr.no_context",
     /// A bare name (`county`) outside a choice filter, or one naming no choice attribute.
     BareName = "expr.bare_name",
+    /// A location step names no child of where it stands (`${member}/m_incme`,
+    /// `count(${member}[m_agee < 16])`).
+    UnknownChild = "expr.unknown_child",
 
     // ---- Errors and warnings while importing an XLSForm ----
     /// The file cannot be read as the workbook format its name says (a corrupt .xlsx,

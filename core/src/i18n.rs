@@ -261,8 +261,8 @@ fn template(
         ),
         C::ExprType => ("类型不对：{detail}", "Wrong type: {detail}"),
         C::UnknownChoice => (
-            "“{value}”不是 {name} 的选项（列表 {list}）",
-            "“{value}” is not a choice of {name} (list {list})",
+            "“{value}”不是 {name} 的选项（列表 {list}），这个比较总是为假",
+            "“{value}” is not a choice of {name} (list {list}), so this test is always false",
         ),
         C::RepeatOutside => (
             "“{name}”在重复组 {repeat} 内，在组外使用须用 count、sum、max 等汇总函数",
@@ -274,6 +274,9 @@ fn template(
             "“{name}”：只有选项筛选条件可以直接使用选项的列名",
             "“{name}”: bare names are only for choice filters, naming a choice column",
         ),
+        C::UnknownChild => {
+            ("“{parent}”下没有名为“{name}”的题目", "“{parent}” has no item named “{name}”")
+        }
 
         // XLSForm findings are made, and rendered, only where the importer is built.
         C::XlsformUnreadable
@@ -308,46 +311,57 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
         C::XlsformUnreadable => {
             ("无法读取 {format} 文件：{detail}", "Cannot read the {format} file: {detail}")
         }
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingSheet if has("similar") => (
             "缺少“{sheet}”工作表（有一个名为“{similar}”的表，是否拼写有误？请改名为 {sheet}）",
             "There is no “{sheet}” sheet (there is one named “{similar}”: is it misspelt? Rename it to {sheet})",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingSheet => (
             "缺少“{sheet}”工作表：请添加名为 {sheet} 的工作表",
             "There is no “{sheet}” sheet: add a sheet named {sheet}",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingColumn => (
             "“{sheet}”表缺少“{column}”列：请在第一行添加这一列",
             "The “{sheet}” sheet has no “{column}” column: add it to the first row",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformDuplicateColumn => (
             "列名“{header}”出现了两次：请删除或改名其中一列",
             "The column “{header}” appears twice: remove or rename one of them",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingType => (
             "这一行有名称或标签，但没有 type：请填写题型，或清空整行",
             "This row has a name or label but no type: fill in the type, or clear the row",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingName => (
             "{type} 行没有 name：请在 name 列填写唯一的名称",
             "The {type} row has no name: give it a unique name in the name column",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformDuplicateName => (
             "名称“{name}”已在第 {first} 行使用：田野要求名称在整个问卷中唯一，请改名",
             "The name “{name}” is already used on row {first}: Tianye needs names unique in the whole form; rename one",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnclosedGroup => (
             "“begin {kind} {name}”没有对应的“end {kind}”：请在组末尾添加一行 end {kind}",
             "“begin {kind} {name}” has no matching “end {kind}”: add an “end {kind}” row where it ends",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnmatchedEnd if has("open") => (
             "“end {kind}”与第 {row} 行的“begin {open}”不匹配：请检查 begin/end 是否成对",
             "“end {kind}” does not match the “begin {open}” on row {row}: check that begin and end rows pair up",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnmatchedEnd => (
             "“end {kind}”前面没有对应的“begin {kind}”：请删除这一行或补上 begin {kind}",
             "“end {kind}” has no “begin {kind}” before it: remove the row or add the begin {kind}",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnknownChoiceList => (
             "choices 表中没有名为“{list}”的选项列表：请在 choices 表添加 list_name 为 {list} 的行，或改正列表名",
             "The choices sheet has no list named “{list}”: add rows with list_name {list}, or correct the name",
@@ -360,30 +374,37 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
             "田野不支持题型“{type}”，此行已略过",
             "Tianye does not support the type “{type}”; the row is left out",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedColumn => (
             "田野不支持“{column}”列，其内容已略过",
             "Tianye does not support the column “{column}”; its values are left out",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedFunction => (
             "田野不支持函数 {name}()：请改写表达式",
             "Tianye does not support the function {name}(): rewrite the expression",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedSheet => (
             "田野不支持“{sheet}”工作表，已略过",
             "Tianye does not support the “{sheet}” sheet; it is left out",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedSetting => (
             "田野不支持设置“{setting}”，已略过",
             "Tianye does not support the setting “{setting}”; it is left out",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedAppearance => (
             "田野的表单不支持外观“{appearance}”，已作为提示保留",
             "Tianye's form app does not render the appearance “{appearance}”; it is kept as a hint",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformUnsupportedParameter => (
             "{type} 题不支持参数“{parameter}”，已略过",
             "Questions of type {type} do not support the parameter “{parameter}”; it is left out",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformInvalidValue => (
             "“{column}”列的值“{value}”无效：{detail}",
             "Invalid value “{value}” in the “{column}” column: {detail}",
@@ -396,6 +417,7 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
             "这一行没有 type、name 或 label，已略过",
             "This row has no type, name or label; it is skipped",
         ),
+        #[cfg(feature = "xlsform")]
         C::XlsformMissingCalculation => (
             "calculate 行“{name}”没有 calculation：请填写计算表达式",
             "The calculate row “{name}” has no calculation: fill in the expression",
@@ -477,6 +499,7 @@ fn expected_name(key: &str, lang: Lang) -> &str {
         "close_paren" => ("“)”", "“)”"),
         "close_bracket" => ("“]”", "“]”"),
         "comma_or_paren" => ("“,”或“)”", "“,” or “)”"),
+        "step" => ("“/”后的名称、“.”或“..”", "a name, “.” or “..” after “/”"),
         _ => return key,
     };
     if lang == Lang::Zh { zh } else { en }
@@ -499,7 +522,8 @@ mod tests {
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
-            "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3
+            "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
+            "parent": "member"
         }));
         for code in Code::ALL {
             let zh = message(*code, &p, Lang::Zh);

@@ -690,7 +690,12 @@ fn default_cell(form: &Form, id: FieldId, v: Value<'_>) -> Option<Cell> {
             Json::Array(v.to_str().split_whitespace().map(|s| Json::String(s.to_owned())).collect())
         }
         (ItemType::Integer | ItemType::Decimal | ItemType::Range | ItemType::Rating, _) => {
-            crate::expr::num_to_json(v.to_num())
+            // An infinite default is no answer to a number question.
+            let n = v.to_num();
+            if !n.is_finite() {
+                return None;
+            }
+            crate::expr::num_to_json(n)
         }
         (ItemType::Hidden, Value::Num(n)) => crate::expr::num_to_json(*n),
         _ => Json::String(v.to_str().into_owned()),

@@ -84,6 +84,14 @@ fn valid_expressions_pass() {
         "regex(${in_group}, '^[\\u4e00-\\u9fa5]+$')",
         "id-sex('11010519491231002X')",
         "count(${member}[position() = 1])",
+        "count(${member}[m_age < 16])",
+        "count(${member}[./m_age >= 16 and m_age < 60])",
+        "sum(${member}[m_age > 16]/m_age)",
+        "max(${member}/m_age)",
+        "count(${member}[count(trip[t_days > 3]) > 0])",
+        "sum(${member}/trip/t_days)",
+        "count(${member}[../age > m_age])",
+        "sum(${m_age}[../m_age > 3])",
     ] {
         assert_eq!(errors(calc(expr)), vec![], "{expr}");
     }
@@ -112,10 +120,51 @@ fn reference_errors() {
 }
 
 #[test]
+fn path_errors_name_the_parent_and_the_child() {
+    let unknown = |expr: &str| {
+        let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(calc(expr)),
+            "choice_lists": {"sex": [{"name": "m", "label": "男"}], "help": [{"name": "money", "label": "钱"}]}});
+        let e = Form::from_json(&q.to_string()).unwrap_err();
+        let d = &e.diagnostics[0];
+        (d.code, d.params["parent"].clone(), d.params["name"].clone())
+    };
+    assert_eq!(
+        unknown("count(${member}[m_agee < 16])"),
+        (Code::UnknownChild, json!("member"), json!("m_agee"))
+    );
+    assert_eq!(
+        unknown("sum(${member}/income)"),
+        (Code::UnknownChild, json!("member"), json!("income"))
+    );
+    assert_eq!(
+        unknown("sum(${member}[m_age > 1]/t_days)"),
+        (Code::UnknownChild, json!("member"), json!("t_days"))
+    );
+    assert_eq!(
+        one(calc("count(${member}[m_agee < 16])")),
+        (Code::UnknownChild, "c".into(), "calculation".into(), "m_agee".into())
+    );
+    assert_eq!(
+        one(calc("sum(${member}/m_ag)")),
+        (Code::UnknownChild, "c".into(), "calculation".into(), "${member}/m_ag".into())
+    );
+    // A set of rows or values where one value is needed.
+    assert_eq!(one(calc("${member}/m_age + 1")).0, Code::RepeatOutside);
+    assert_eq!(one(calc("${member}[m_age > 1]/m_age + 1")).0, Code::ExprType);
+    assert_eq!(one(calc("count(${member}[trip > 1])")).0, Code::ExprType);
+    // Types still checked at the end of a path.
+    assert_eq!(one(calc("count(${member}[m_age + 'x' > 1])")).0, Code::ExprType);
+    // Bare names stay refused outside a [condition] and a choice filter.
+    assert_eq!(one(calc("m_age")).0, Code::BareName);
+    // Into a nested repeat after a [condition]: not supported, said so.
+    assert_eq!(one(calc("sum(${member}[m_age > 1]/trip/t_days)")).0, Code::Unsupported);
+}
+
+#[test]
 fn function_errors() {
     assert_eq!(
-        one(calc("pulldata('a', 'b', 'c', 'd')")),
-        (Code::Unsupported, "c".into(), "calculation".into(), "pulldata".into())
+        one(calc("once('a')")),
+        (Code::Unsupported, "c".into(), "calculation".into(), "once".into())
     );
     assert_eq!(one(calc("frobnicate(1)")).0, Code::UnknownFunction);
     assert_eq!(one(calc("if(1, 2)")), (Code::Arity, "c".into(), "calculation".into(), "if".into()));
@@ -134,11 +183,65 @@ fn type_errors() {
     );
     assert_eq!(one(calc("${help} * 2")).0, Code::ExprType);
     assert_eq!(one(calc("selected(${age}, 'x')")).0, Code::ExprType);
+}
+
+/// The warnings for `extra` items added to the base questionnaire (which must load):
+/// (code, item, spanned text).
+fn warnings_of(extra: Value) -> Vec<(Code, String, String)> {
+    let q = json!({"id": "t", "version": "1", "title": "t", "items": base_items(extra.clone()),
+        "choice_lists": {"sex": [{"name": "m", "label": "男", "attributes": {"county": "a"}}], "help": [{"name": "money", "label": "钱"}]}});
+    let form = Form::from_json(&q.to_string()).unwrap_or_else(|e| panic!("{extra}: {e}"));
+    form.warnings()
+        .iter()
+        .map(|d| {
+            let text = d.source.as_deref().zip(d.span).map(|(s, span)| s[span.range()].to_owned());
+            (d.code, d.item.clone(), text.unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn what_pyxform_passes_loads_with_a_warning_naming_it() {
+    let w = |expr: &str| warnings_of(calc(expr));
+    let one = |code: Code, text: &str| vec![(code, "c".to_owned(), text.to_owned())];
+    assert_eq!(w("pulldata('fruits', 'name', 'id', ${age})"), one(Code::Unsupported, "pulldata"));
     assert_eq!(
-        one(calc("${sex} = 'male'")),
-        (Code::UnknownChoice, "c".into(), "calculation".into(), "'male'".into())
+        w("count(${member}[preceding-sibling::x])"),
+        one(Code::Unsupported, "preceding-sibling::x")
     );
-    assert_eq!(one(calc("selected(${help}, 'food')")).0, Code::UnknownChoice);
+    assert_eq!(w("../ancestor::node()/age"), one(Code::Unsupported, "../ancestor::node()"));
+    // A note reads as its value (empty unless given one), as in ODK.
+    let note = json!([{"type": "note", "name": "nt", "label": "x"}, {"type": "calculate", "name": "c", "calculation": "if(${nt} = ${nt}, 1, 0)"}]);
+    assert_eq!(warnings_of(note), []);
+    // In a choice filter, a bare name that is no column of the list reads as empty.
+    let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = yes"}]);
+    assert_eq!(warnings_of(filter), [(Code::BareName, "s".to_owned(), "yes".to_owned())]);
+    // current()/../x in a choice filter: the select's sibling.
+    let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = current()/../age"}]);
+    assert_eq!(warnings_of(filter), []);
+}
+
+#[test]
+fn indexed_repeat_is_checked() {
+    assert_eq!(errors(calc("indexed-repeat(${t_days}, ${member}, 1, ${trip}, 2)")), vec![]);
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${visit}, 1)")).3, "${visit}");
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${member})")).0, Code::Arity);
+    assert_eq!(one(calc("indexed-repeat(${member}, ${member}, 1)")).0, Code::ExprType);
+    assert_eq!(one(calc("indexed-repeat(${m_age}, ${member}, 'x' + 1)")).0, Code::ExprType);
+}
+
+#[test]
+fn literals_naming_no_choice_warn_and_test_false() {
+    let warnings = |expr: &str| warnings_of(calc(expr));
+    assert_eq!(
+        warnings("${sex} = 'male'"),
+        [(Code::UnknownChoice, "c".to_owned(), "'male'".to_owned())]
+    );
+    assert_eq!(
+        warnings("selected(${help}, 'food')"),
+        [(Code::UnknownChoice, "c".to_owned(), "'food'".to_owned())]
+    );
+    assert_eq!(warnings("selected(${help}, 'money')"), []);
 }
 
 #[test]

@@ -87,7 +87,7 @@ pub enum ExprKind {
     Ref(String),
     /// `.`: the answer being checked.
     Current,
-    /// `..`: the enclosing row, only as `position(..)`.
+    /// `..`: the parent node: `position(..)`, or the start of a path (`../x`).
     Parent,
     /// A bare name: a choice's column in a choice filter.
     Name(String),
@@ -108,6 +108,15 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         /// Right operand.
         rhs: Box<Expr>,
+    },
+    /// `base/step`: a location step after `base`. `step` is a child's name, `.` or
+    /// `..`, or an axis step written out (`parent::x`): `${member}/m_income`,
+    /// `./m_age`, `../x`, `current()/../x`.
+    Child {
+        /// What the step starts from.
+        base: Box<Expr>,
+        /// The step as written.
+        step: String,
     },
     /// `base[predicate]`: the rows (or values) of `base` for which `predicate` holds.
     Filter {
@@ -131,6 +140,7 @@ impl Expr {
             ExprKind::Neg(e) => vec![e],
             ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             ExprKind::Filter { base, predicate } => vec![base, predicate],
+            ExprKind::Child { base, .. } => vec![base],
             _ => Vec::new(),
         }
     }
@@ -171,6 +181,9 @@ impl Expr {
                 base: Box::new(base.without_spans()),
                 predicate: Box::new(predicate.without_spans()),
             },
+            ExprKind::Child { base, step } => {
+                ExprKind::Child { base: Box::new(base.without_spans()), step: step.clone() }
+            }
             other => other.clone(),
         };
         Expr { kind, span: Span::default() }

@@ -39,6 +39,8 @@ pub(crate) struct Ctx<'a> {
     /// The answer being checked and its row, for `current()`: kept when a predicate's
     /// candidate rows replace the context.
     origin: Option<(FieldId, &'a Row)>,
+    /// The row the expression stands in, for `current()/../x` inside predicates.
+    home: Option<&'a Row>,
     /// `position()` inside a predicate (1-based; 0 outside).
     position: u32,
     /// The choice a choice filter is deciding on.
@@ -58,6 +60,7 @@ impl<'a> Ctx<'a> {
             position: 0,
             choice: None,
             origin: None,
+            home: None,
         };
         let mut row = &env.inst.root;
         ctx.rows[0] = Some(row);
@@ -66,6 +69,7 @@ impl<'a> Ctx<'a> {
             ctx.rows[d + 1] = Some(row);
             ctx.path[d] = index;
         }
+        ctx.home = ctx.rows[ctx.depth];
         (path.len() >= s.depth).then_some(ctx)
     }
 
@@ -107,6 +111,17 @@ pub(crate) fn eval<'a>(env: &Env<'a>, ctx: &Ctx<'a>, node: &'a Node) -> Value<'a
             }
             None => EMPTY,
         },
+        Node::HomeField(field) => match ctx.home {
+            Some(row) => {
+                let slot = env.form.field(*field).slot;
+                if row.relevant.get(slot) == Some(&true) {
+                    row.cells.get(slot).map_or(EMPTY, super::super::instance::Cell::value)
+                } else {
+                    EMPTY
+                }
+            }
+            None => EMPTY,
+        },
         Node::RowPosition(scope) => {
             let depth = env.form.scope(*scope).depth;
             if depth == 0 || depth > ctx.depth {
@@ -131,6 +146,19 @@ pub(crate) fn eval<'a>(env: &Env<'a>, ctx: &Ctx<'a>, node: &'a Node) -> Value<'a
         Node::Bin(op, lhs, rhs) => binary(env, ctx, *op, lhs, rhs),
         Node::Call(func, args) => call(env, ctx, *func, args),
         Node::Agg(agg, set, extra) => aggregate(env, ctx, *agg, set, extra),
+        Node::Indexed(set, indices) => {
+            let want: Vec<(usize, f64)> =
+                indices.iter().map(|(d, n)| (*d, eval(env, ctx, n).to_num())).collect();
+            let mut out = EMPTY;
+            let mut found = false;
+            visit(env, ctx, set, &mut |c| {
+                if !found && want.iter().all(|&(d, i)| f64::from(c.path[d - 1]) + 1.0 == i) {
+                    found = true;
+                    out = set.value.map_or(EMPTY, |f| read(env, c, f));
+                }
+            });
+            out
+        }
         Node::Regex(subject, re) => Value::Bool(re.is_match(&eval(env, ctx, subject).to_str())),
         Node::ChoiceLabel(value, list) => {
             let v = eval(env, ctx, value);
@@ -346,25 +374,45 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
             Value::Bool(s.eq_ignore_ascii_case("true") || s == "1")
         }
         Func::Number => Value::Num(num(0)),
-        Func::Int => Value::Num(num(0).trunc()),
         Func::Round => Value::Num(round(num(0), if args.len() > 1 { num(1) } else { 0.0 })),
-        Func::Floor => Value::Num(num(0).floor()),
-        Func::Ceiling => Value::Num(num(0).ceil()),
-        Func::Abs => Value::Num(num(0).abs()),
         Func::Pow => Value::Num(num(0).powf(num(1))),
-        Func::Sqrt => Value::Num(num(0).sqrt()),
-        Func::Exp => Value::Num(num(0).exp()),
-        Func::Exp10 => Value::Num(10f64.powf(num(0))),
-        Func::Log => Value::Num(num(0).ln()),
-        Func::Log10 => Value::Num(num(0).log10()),
         Func::Pi => Value::Num(std::f64::consts::PI),
-        Func::Sin => Value::Num(num(0).sin()),
-        Func::Cos => Value::Num(num(0).cos()),
-        Func::Tan => Value::Num(num(0).tan()),
-        Func::Asin => Value::Num(num(0).asin()),
-        Func::Acos => Value::Num(num(0).acos()),
-        Func::Atan => Value::Num(num(0).atan()),
         Func::Atan2 => Value::Num(num(0).atan2(num(1))),
+        // Functions of one number share the argument's evaluation (smaller browser build).
+        Func::Int
+        | Func::Floor
+        | Func::Ceiling
+        | Func::Abs
+        | Func::Sqrt
+        | Func::Exp
+        | Func::Exp10
+        | Func::Log
+        | Func::Log10
+        | Func::Sin
+        | Func::Cos
+        | Func::Tan
+        | Func::Asin
+        | Func::Acos
+        | Func::Atan => {
+            let x = num(0);
+            Value::Num(match func {
+                Func::Int => x.trunc(),
+                Func::Floor => x.floor(),
+                Func::Ceiling => x.ceil(),
+                Func::Abs => x.abs(),
+                Func::Sqrt => x.sqrt(),
+                Func::Exp => x.exp(),
+                Func::Exp10 => 10f64.powf(x),
+                Func::Log => x.ln(),
+                Func::Log10 => x.log10(),
+                Func::Sin => x.sin(),
+                Func::Cos => x.cos(),
+                Func::Tan => x.tan(),
+                Func::Asin => x.asin(),
+                Func::Acos => x.acos(),
+                _ => x.atan(),
+            })
+        }
         Func::String => Value::Str(string(0)),
         Func::Concat => {
             let mut out = String::new();
@@ -500,7 +548,9 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
         | Func::Sum
         | Func::Position
         | Func::ChoiceName
-        | Func::Current => EMPTY,
+        | Func::Current
+        | Func::Pulldata
+        | Func::IndexedRepeat => EMPTY,
     }
 }
 

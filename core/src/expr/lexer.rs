@@ -106,10 +106,6 @@ impl<'a> Lexer<'a> {
                         self.push(Tok::Slash, start);
                     }
                 }
-                ':' if self.peek2() == Some(':') => {
-                    self.pos += 2;
-                    self.push(Tok::ColonColon, start);
-                }
                 '\'' | '"' => self.string(c),
                 '$' => self.reference(),
                 '.' => match self.peek2() {
@@ -139,12 +135,16 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A name, with at most one `prefix:` part (`jr:choice-name`).
+    /// A name, with at most one `prefix:` part (`jr:choice-name`), or an axis step
+    /// written as one name (`parent::node`, `preceding-sibling::x`).
     fn name(&mut self) -> &'a str {
         let start = self.pos;
         self.eat_name_chars();
         if self.peek() == Some(':') && self.peek2().is_some_and(is_name_start) {
             self.pos += 1;
+            self.eat_name_chars();
+        } else if self.src[self.pos..].starts_with("::") {
+            self.pos += 2;
             self.eat_name_chars();
         }
         &self.src[start..self.pos]

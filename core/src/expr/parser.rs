@@ -4,9 +4,10 @@
 //! ```text
 //! expr     := operand (binop operand)*          precedence climbing, see prec.rs
 //! operand  := '-' operand | postfix
-//! postfix  := primary ('[' expr ']')*
+//! postfix  := primary ('[' expr ']' | '/' step)*
+//! step     := name | '.' | '..' | axis '::' name ['()']
 //! primary  := number | string | ${name} | '.' | '..' | '(' expr ')'
-//!           | name '(' (expr (',' expr)*)? ')' | name
+//!           | name '(' (expr (',' expr)*)? ')' | axis '::' name ['()'] | name
 //! binop    := or | and | = | != | < | <= | > | >= | + | - | * | div | mod
 //! ```
 
@@ -36,9 +37,8 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Error>> {
     let expr = parser.expr().map_err(|e| vec![*e])?;
     if let Some(token) = parser.peek() {
         let err = match token.tok {
-            Tok::Slash | Tok::DoubleSlash => unsupported(token.span, "XPath paths (write ${name})"),
+            Tok::Slash | Tok::DoubleSlash => unsupported(token.span, "// (descendant paths)"),
             Tok::Pipe => unsupported(token.span, "| (node-set union)"),
-            Tok::ColonColon => unsupported(token.span, ":: (XPath axes)"),
             _ => Error::new(Code::UnexpectedToken, token.span)
                 .with("found", token.tok.describe())
                 .with("expected", "operator_or_end"),
@@ -145,6 +145,13 @@ impl<'a> Parser<'_, 'a> {
         }
         let mut expr = self.primary()?;
         while let Some(t) = self.peek() {
+            if t.tok == Tok::Slash {
+                self.pos += 1;
+                let (step, span) = self.step()?;
+                let span = expr.span.to(span);
+                expr = Expr::new(ExprKind::Child { base: Box::new(expr), step }, span);
+                continue;
+            }
             if t.tok != Tok::LBracket {
                 break;
             }
@@ -160,6 +167,41 @@ impl<'a> Parser<'_, 'a> {
             );
         }
         Ok(expr)
+    }
+
+    /// One location step after `/`: a name, `.`, `..` or `axis::name`.
+    fn step(&mut self) -> PResult<(String, Span)> {
+        let expected = "step";
+        let Some(t) = self.next() else {
+            return Err(Box::new(
+                Error::new(Code::UnexpectedEnd, self.end_span()).with("expected", expected),
+            ));
+        };
+        match t.tok {
+            Tok::Dot => Ok((".".to_owned(), t.span)),
+            Tok::DotDot => Ok(("..".to_owned(), t.span)),
+            Tok::Name(name) if name.contains("::") => Ok(self.axis_step(name, t.span)),
+            Tok::Name(name) if !self.peek().is_some_and(|n| n.tok == Tok::LParen) => {
+                Ok((name.to_owned(), t.span))
+            }
+            _ => Err(Box::new(
+                Error::new(Code::UnexpectedToken, t.span)
+                    .with("found", t.tok.describe())
+                    .with("expected", expected),
+            )),
+        }
+    }
+
+    /// An axis step lexed as one name (`parent::node`), with `()` after it if there
+    /// (`parent::node()`).
+    fn axis_step(&mut self, name: &str, span: Span) -> (String, Span) {
+        match (self.peek(), self.tokens.get(self.pos + 1)) {
+            (Some(open), Some(close)) if open.tok == Tok::LParen && close.tok == Tok::RParen => {
+                self.pos += 2;
+                (format!("{name}()"), span.to(close.span))
+            }
+            _ => (name.to_owned(), span),
+        }
     }
 
     fn primary(&mut self) -> PResult<Expr> {
@@ -181,6 +223,11 @@ impl<'a> Parser<'_, 'a> {
                 self.depth -= 1;
                 // Parentheses only group; the node keeps its own kind but covers them.
                 return Ok(Expr::new(inner.kind, t.span.to(close)));
+            }
+            Tok::Name(name) if name.contains("::") => {
+                let (step, span) = self.axis_step(name, t.span);
+                let here = Expr::new(ExprKind::Current, t.span);
+                return Ok(Expr::new(ExprKind::Child { base: Box::new(here), step }, span));
             }
             Tok::Name(name) if self.peek().is_some_and(|n| n.tok == Tok::LParen) => {
                 self.pos += 1;
@@ -226,7 +273,6 @@ impl<'a> Parser<'_, 'a> {
                 return Err(Box::new(unsupported(t.span, "XPath variables (write ${name})")));
             }
             Tok::Pipe => return Err(Box::new(unsupported(t.span, "| (node-set union)"))),
-            Tok::ColonColon => return Err(Box::new(unsupported(t.span, ":: (XPath axes)"))),
             other => {
                 return Err(Box::new(
                     Error::new(Code::UnexpectedToken, t.span)
@@ -272,6 +318,12 @@ mod tests {
             shape("count(${m}[${age} < 16][position() = 1])"),
             "count(${m}[${age} < 16][position() = 1])"
         );
+        assert_eq!(shape("sum(${m}[m_sex = 'f']/m_income)"), "sum(${m}[m_sex = 'f']/m_income)");
+        assert_eq!(shape("count(${m}[./m_age < 16])"), "count(${m}[./m_age < 16])");
+        assert_eq!(shape("current()/../x = ../y"), "current()/../x = ../y");
+        assert_eq!(shape("parent::node()/x"), "./parent::node()/x");
+        assert_eq!(shape("../preceding-sibling::a"), "../preceding-sibling::a");
+        assert_eq!(shape("${m}/g/m_age"), "${m}/g/m_age");
     }
 
     #[test]
@@ -291,6 +343,9 @@ mod tests {
         assert_eq!(err("${a} ${b}"), (Code::UnexpectedToken, 5, 9));
         assert_eq!(err("concat('a' 'b')"), (Code::UnexpectedToken, 11, 14));
         assert_eq!(err("/data/age > 3"), (Code::Unsupported, 0, 1));
+        assert_eq!(err("${a}/"), (Code::UnexpectedEnd, 5, 5));
+        assert_eq!(err("${a}/count(1)"), (Code::UnexpectedToken, 5, 10));
+        assert_eq!(err("${a}//b"), (Code::Unsupported, 4, 6));
         assert_eq!(err("${a} | ${b}"), (Code::Unsupported, 5, 6));
         assert_eq!(err("= 3"), (Code::UnexpectedToken, 0, 1));
         let deep = format!("{}1{}", "(".repeat(500), ")".repeat(500));

@@ -73,6 +73,15 @@ fn write_expr(out: &mut String, expr: &Expr) {
             write_expr(out, predicate);
             out.push(']');
         }
+        ExprKind::Child { base, step } => {
+            write_operand(
+                out,
+                base,
+                precedence(base) < 8 || matches!(base.kind, ExprKind::Number(_)),
+            );
+            out.push('/');
+            out.push_str(step);
+        }
     }
 }
 

@@ -11,8 +11,9 @@ pub enum Tok<'a> {
     String(&'a str),
     /// `${name}`: the name.
     Ref(&'a str),
-    /// A name: a function name, an operator word (`and`, `or`, `div`, `mod`) or a bare
-    /// choice column in a choice filter. May contain `-`, `.` and one `:` (`jr:choice-name`).
+    /// A name: a function name, an operator word (`and`, `or`, `div`, `mod`), a bare
+    /// choice column in a choice filter, or an axis step (`parent::node`). May contain
+    /// `-`, `.` and one `:` (`jr:choice-name`) or `::`.
     Name(&'a str),
     /// `(`
     LParen,
@@ -36,8 +37,6 @@ pub enum Tok<'a> {
     Pipe,
     /// `@` (unsupported attribute axis).
     At,
-    /// `::` (unsupported axis).
-    ColonColon,
     /// `$name` (unsupported XPath variable).
     Variable(&'a str),
     /// `=`
@@ -86,7 +85,6 @@ impl Tok<'_> {
             Tok::DoubleSlash => "//",
             Tok::Pipe => "|",
             Tok::At => "@",
-            Tok::ColonColon => "::",
             Tok::Eq => "=",
             Tok::Ne => "!=",
             Tok::Lt => "<",

@@ -82,11 +82,11 @@ impl Value<'_> {
     }
 
     /// The value as JSON, the way calculated values appear in reports: numbers as
-    /// numbers (NaN and infinities as `null`), dates as `YYYY-MM-DD`, empty as `null`.
+    /// numbers (infinities as the strings `"Infinity"` and `"-Infinity"`, as ODK
+    /// stores them), dates as `YYYY-MM-DD`, empty and NaN as `null`.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             v if v.is_empty() => serde_json::Value::Null,
-            Value::Num(n) if !n.is_finite() => serde_json::Value::Null,
             Value::Num(n) => num_to_json(*n),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             other => serde_json::Value::String(other.to_str().into_owned()),
@@ -94,9 +94,13 @@ impl Value<'_> {
     }
 }
 
-/// A finite number as JSON: whole numbers as integers, others as floats.
+/// A number as JSON: whole numbers as integers, others as floats; JSON has no
+/// infinities, so they are the strings ODK writes (`"Infinity"`, `"-Infinity"`), and
+/// NaN is `null`.
 pub fn num_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+    if n.is_infinite() {
+        serde_json::Value::String(num_to_string(n))
+    } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         serde_json::Value::from(n as i64)
     } else {
         serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
@@ -271,6 +275,8 @@ mod tests {
         assert!(!Value::Num(f64::NAN).to_bool());
         assert_eq!(Value::Date(Date::parse("1970-01-11").unwrap()).to_num(), 10.0);
         assert_eq!(Value::Num(7.0).to_json(), serde_json::json!(7));
-        assert_eq!(Value::Num(f64::INFINITY).to_json(), serde_json::Value::Null);
+        assert_eq!(Value::Num(f64::INFINITY).to_json(), serde_json::json!("Infinity"));
+        assert_eq!(Value::Num(f64::NEG_INFINITY).to_json(), serde_json::json!("-Infinity"));
+        assert_eq!(Value::Num(f64::NAN).to_json(), serde_json::Value::Null);
     }
 }

@@ -17,6 +17,9 @@ pub(crate) enum Node {
     /// `current()`: the answer being checked, even inside a `[condition]` whose rows
     /// replace the context.
     Origin,
+    /// `current()/../x` inside a `[condition]`: field `x` of the row the expression
+    /// stands in, even while a candidate row of the same repeat is the context.
+    HomeField(FieldId),
     /// `position(..)`: 1-based index of the context's row in this repeat scope.
     RowPosition(ScopeId),
     /// `position()` inside a predicate.
@@ -34,6 +37,9 @@ pub(crate) enum Node {
     /// An aggregate over the rows (or values) of a repeat, with extra leading args
     /// (`join`'s separator).
     Agg(Agg, Box<Set>, Vec<Node>),
+    /// `indexed-repeat(${field}, ${repeat}, i, …)`: the value in the first row of the
+    /// set whose index (1-based) in the repeat at each depth is the evaluated `i`.
+    Indexed(Box<Set>, Vec<(usize, Node)>),
     /// `regex(s, 'literal')` with the pattern compiled once.
     Regex(Box<Node>, Box<regex_lite::Regex>),
     /// `jr:choice-name(value, '${q}')`: index of the question's choice list.
@@ -154,14 +160,14 @@ funcs! {
     IdBirthDate = "id-birth-date" (1, 1),
     IdSex = "id-sex" (1, 1),
     Current = "current" (0, 0),
+    Pulldata = "pulldata" (4, 4),
+    IndexedRepeat = "indexed-repeat" (3, 7),
 }
 
 /// ODK functions Tianye does not support; the checker names them as unsupported
 /// rather than unknown.
 pub(crate) const UNSUPPORTED_FUNCS: &[&str] = &[
     "once",
-    "pulldata",
-    "indexed-repeat",
     "instance",
     "uuid",
     "random",

@@ -9,8 +9,8 @@ use super::node::{self as compiled, Agg, Func, Node, Set};
 use super::{FieldId, Form, ScopeId};
 use crate::Code;
 use crate::expr::{BinOp, Expr, ExprKind};
+use crate::expr::{EMPTY, Value, str_to_num};
 use crate::expr::{Error, Span};
-use crate::expr::{Value, str_to_num};
 use crate::schema::{ItemType, MetaKind};
 
 /// What an expression is for; decides what `.` and bare names mean.
@@ -76,14 +76,7 @@ pub(crate) fn check(form: &Form, at: Scope, expr: &Expr) -> Result<Checked, Vec<
         let kind = form.field(id).kind;
         !kind.is_container() && kind != ItemType::Note && at.purpose == Purpose::Answer
     });
-    let mut checker = Checker {
-        form,
-        owner,
-        deps: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        in_predicate: false,
-    };
+    let mut checker = Checker::new(form, owner, at);
     let (node, _) = checker.scalar(at, expr);
     if checker.errors.is_empty() {
         // Few per expression: keep the first of each, in reading order (no sort: the
@@ -107,14 +100,7 @@ pub(crate) fn resolve_text_ref(
     name: &str,
     span: Span,
 ) -> Result<(FieldId, Dep), Error> {
-    let mut checker = Checker {
-        form,
-        owner: None,
-        deps: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        in_predicate: false,
-    };
+    let mut checker = Checker::new(form, None, at);
     let expr = Expr::new(ExprKind::Ref(name.to_owned()), span);
     let (node, _) = checker.scalar(at, &expr);
     match (node, checker.errors.pop()) {
@@ -132,7 +118,38 @@ struct Checker<'f> {
     deps: Vec<Dep>,
     errors: Vec<Error>,
     warnings: Vec<Error>,
-    in_predicate: bool,
+    /// Where the whole expression stands: `current()` and the rows it reads.
+    home: Scope,
+    /// The `[condition]`s being checked, innermost last.
+    frames: Vec<Frame>,
+}
+
+/// A `[condition]` being checked.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    /// The candidate's node, what relative paths start from: the repeat (for its rows)
+    /// or the field whose values are filtered.
+    node: FieldId,
+    /// The visit's `root_depth`: rows at this depth and above are still the
+    /// expression's own while the candidates are visited.
+    root_depth: usize,
+}
+
+/// Where a location path stands: the root (`None`) or an item.
+type Place = Option<FieldId>;
+
+/// Where a location path leads.
+enum Walk {
+    /// To this place.
+    To(Place),
+    /// Nowhere: an error was recorded.
+    Failed,
+    /// To an axis Tianye cannot follow: a warning was recorded, the path reads empty.
+    Unsupported,
+}
+
+fn unsupported(span: Span, construct: &str) -> Error {
+    Error::new(Code::Unsupported, span).with("construct", construct)
 }
 
 fn type_error(span: Span, detail: impl Into<String>) -> Error {
@@ -140,10 +157,34 @@ fn type_error(span: Span, detail: impl Into<String>) -> Error {
 }
 
 fn is_set_syntax(expr: &Expr) -> bool {
-    matches!(expr.kind, ExprKind::Ref(_) | ExprKind::Filter { .. })
+    matches!(
+        expr.kind,
+        ExprKind::Ref(_) | ExprKind::Filter { .. } | ExprKind::Child { .. } | ExprKind::Name(_)
+    )
 }
 
-impl Checker<'_> {
+/// Whether a path has a `[condition]` before its last steps (`${member}[…]/m_income`).
+fn has_filter(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Filter { .. } => true,
+        ExprKind::Child { base, .. } => has_filter(base),
+        _ => false,
+    }
+}
+
+impl<'f> Checker<'f> {
+    fn new(form: &'f Form, owner: Option<FieldId>, home: Scope) -> Self {
+        Checker {
+            form,
+            owner,
+            deps: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            home,
+            frames: Vec::new(),
+        }
+    }
+
     fn depth(&self, scope: ScopeId) -> usize {
         self.form.scope(scope).depth
     }
@@ -177,21 +218,27 @@ impl Checker<'_> {
         }
     }
 
-    /// Looks up `${name}`, reporting unknown names and items without a value.
+    /// Looks up `${name}`, reporting unknown names.
     fn resolve(&mut self, name: &str, span: Span) -> Option<FieldId> {
-        let Some(id) = self.form.lookup(name) else {
+        let id = self.form.lookup(name);
+        if id.is_none() {
             self.errors.push(Error::new(Code::UnknownRef, span).with("name", name));
-            return None;
-        };
-        let kind = self.form.field(id).kind;
-        if matches!(kind, ItemType::Group | ItemType::Note | ItemType::Matrix) {
+        }
+        id
+    }
+
+    /// Whether item `id` holds no value (a group or a matrix), reporting it. A note
+    /// reads as its value, which is empty unless it has a default, as in ODK.
+    fn has_no_value(&mut self, id: FieldId, span: Span) -> bool {
+        let f = self.form.field(id);
+        let none = matches!(f.kind, ItemType::Group | ItemType::Matrix);
+        if none {
             self.errors.push(type_error(
                 span,
-                format!("${{{name}}} is a {} and has no value", kind.as_str()),
+                format!("{} is a {} and has no value", f.name, f.kind.as_str()),
             ));
-            return None;
         }
-        Some(id)
+        none
     }
 
     /// An expression that must give one value.
@@ -203,28 +250,7 @@ impl Checker<'_> {
             ExprKind::String(s) => (Node::Lit(Value::Str(Cow::Owned(s.clone()))), Ty::Str),
             ExprKind::Ref(name) => {
                 let Some(id) = self.resolve(name, span) else { return fail };
-                let f = self.form.field(id);
-                if let Some(rows) = f.row_scope {
-                    let _ = rows;
-                    self.errors.push(type_error(
-                        span,
-                        format!(
-                            "${{{name}}} is a repeat: use count(${{{name}}}) or a field inside it"
-                        ),
-                    ));
-                    return fail;
-                }
-                if !self.form.scope_contains(f.scope, at.scope) {
-                    let outer = self.outermost_repeat_outside(f.scope, at.scope);
-                    self.errors.push(
-                        Error::new(Code::RepeatOutside, span)
-                            .with("name", name.as_str())
-                            .with("repeat", self.form.field(outer).name.as_str()),
-                    );
-                    return fail;
-                }
-                self.deps.push(Dep { field: id, keep: self.depth(f.scope) });
-                (Node::Field(id), self.field_type(id))
+                self.field_value(at, id, span, false)
             }
             ExprKind::Current => match (at.purpose, at.item) {
                 (_, Some(id))
@@ -249,6 +275,10 @@ impl Checker<'_> {
                 );
                 fail
             }
+            ExprKind::Name(_) | ExprKind::Child { .. } if !self.frames.is_empty() => {
+                self.path_value(at, expr)
+            }
+            ExprKind::Child { .. } => self.path_value(at, expr),
             ExprKind::Name(name) => match at.purpose {
                 Purpose::ChoiceFilter(list) => {
                     if name == "name" {
@@ -260,9 +290,11 @@ impl Checker<'_> {
                     {
                         (Node::ChoiceAttr(name.clone()), Ty::Str)
                     } else {
-                        self.errors
+                        // ODK reads a child the choice does not have as empty: the
+                        // form loads, and the author is told.
+                        self.warnings
                             .push(Error::new(Code::BareName, span).with("name", name.as_str()));
-                        fail
+                        (Node::Lit(EMPTY), Ty::Str)
                     }
                 }
                 _ => {
@@ -325,7 +357,9 @@ impl Checker<'_> {
                 ExprKind::Ref(n) => n.clone(),
                 _ => ".".to_owned(),
             };
-            self.errors.push(
+            // A warning, not an error: pyxform accepts the form and ODK's engines
+            // evaluate the test to false, which is what the evaluator does too.
+            self.warnings.push(
                 Error::new(Code::UnknownChoice, other.span)
                     .with("value", value)
                     .with("name", name)
@@ -382,30 +416,46 @@ impl Checker<'_> {
         match &expr.kind {
             ExprKind::Ref(name) => {
                 let id = self.resolve(name, expr.span)?;
-                let f = self.form.field(id);
-                let (scope, value, anchor) = match f.row_scope {
-                    Some(rows) => (rows, None, f.scope),
-                    None => (f.scope, Some(id), f.scope),
-                };
-                let root = self.common(at.scope, anchor);
-                let root_depth = self.depth(root);
-                self.deps.push(Dep { field: id, keep: root_depth });
-                // The rows of every repeat between the common scope and the visited one.
-                let mut s = scope;
-                while self.depth(s) > root_depth {
-                    let repeat = self.form.scope(s).repeat.expect("non-root scope has a repeat");
-                    self.deps.push(Dep { field: repeat, keep: root_depth });
-                    s = self.form.scope(s).parent.expect("non-root scope has a parent");
-                }
-                Some(Set { scope, root_depth, value, predicates: Vec::new() })
+                self.field_set(at, id, expr.span, usize::MAX)
             }
+            ExprKind::Child { base, step } if has_filter(base) => {
+                let mut set = self.set(at, base)?;
+                let node = set.value.or(self.form.scope(set.scope).repeat)?;
+                let child = match self.step(Some(node), step, expr.span) {
+                    Walk::To(Some(child)) => child,
+                    Walk::To(None) | Walk::Failed | Walk::Unsupported => return None,
+                };
+                if child == node {
+                    return Some(set);
+                }
+                let c = self.form.field(child);
+                if c.scope != set.scope || c.row_scope.is_some() {
+                    self.errors.push(unsupported(
+                        expr.span,
+                        "a step after [condition] out of the row or into a nested repeat",
+                    ));
+                    return None;
+                }
+                self.deps.push(Dep { field: child, keep: set.root_depth });
+                set.value = Some(child);
+                Some(set)
+            }
+            ExprKind::Name(_) | ExprKind::Child { .. } => match self.place(at, expr) {
+                (Walk::To(Some(id)), _) => self.field_set(at, id, expr.span, usize::MAX),
+                (Walk::To(None), _) => {
+                    self.errors.push(type_error(expr.span, "the root has no value"));
+                    None
+                }
+                (Walk::Failed | Walk::Unsupported, _) => None,
+            },
             ExprKind::Filter { base, predicate } => {
                 let mut set = self.set(at, base)?;
                 let inner = Scope { scope: set.scope, item: set.value, purpose: Purpose::Plain };
+                let node = set.value.or(self.form.scope(set.scope).repeat)?;
                 let start = self.deps.len();
-                let was = std::mem::replace(&mut self.in_predicate, true);
+                self.frames.push(Frame { node, root_depth: set.root_depth });
                 let (node, _) = self.scalar(inner, predicate);
-                self.in_predicate = was;
+                self.frames.pop();
                 for dep in &mut self.deps[start..] {
                     dep.keep = dep.keep.min(set.root_depth);
                 }
@@ -416,6 +466,212 @@ impl Checker<'_> {
                 self.errors
                     .push(type_error(expr.span, "expected a repeat, or a field inside a repeat"));
                 None
+            }
+        }
+    }
+
+    /// The rows of repeat `id`, or field `id`'s values across the rows holding it,
+    /// visited from the row at depth `limit` or the deepest row enclosing both.
+    fn field_set(&mut self, at: Scope, id: FieldId, span: Span, limit: usize) -> Option<Set> {
+        if self.has_no_value(id, span) {
+            return None;
+        }
+        let f = self.form.field(id);
+        let (scope, value, anchor) = match f.row_scope {
+            Some(rows) => (rows, None, f.scope),
+            None => (f.scope, Some(id), f.scope),
+        };
+        let root = self.common(at.scope, anchor);
+        let root_depth = self.depth(root).min(limit);
+        self.deps.push(Dep { field: id, keep: root_depth });
+        // The rows of every repeat between the common scope and the visited one.
+        let mut s = scope;
+        while self.depth(s) > root_depth {
+            let repeat = self.form.scope(s).repeat.expect("non-root scope has a repeat");
+            self.deps.push(Dep { field: repeat, keep: root_depth });
+            s = self.form.scope(s).parent.expect("non-root scope has a parent");
+        }
+        Some(Set { scope, root_depth, value, predicates: Vec::new() })
+    }
+
+    /// The value of field `id`, read where `at` stands (or, for a path from
+    /// `current()`, where the whole expression stands).
+    fn field_value(
+        &mut self,
+        at: Scope,
+        id: FieldId,
+        span: Span,
+        from_current: bool,
+    ) -> (Node, Ty) {
+        let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        if self.has_no_value(id, span) {
+            return fail;
+        }
+        let f = self.form.field(id);
+        let name = f.name.as_str();
+        if f.row_scope.is_some() {
+            self.errors.push(type_error(
+                span,
+                format!("${{{name}}} is a repeat: use count(${{{name}}}) or a field inside it"),
+            ));
+            return fail;
+        }
+        let from = if from_current { self.home.scope } else { at.scope };
+        if !self.form.scope_contains(f.scope, from) {
+            let outer = self.outermost_repeat_outside(f.scope, from);
+            self.errors.push(
+                Error::new(Code::RepeatOutside, span)
+                    .with("name", name)
+                    .with("repeat", self.form.field(outer).name.as_str()),
+            );
+            return fail;
+        }
+        let depth = self.depth(f.scope);
+        self.deps.push(Dep { field: id, keep: depth });
+        let kept = self.frames.iter().map(|f| f.root_depth).min().unwrap_or(usize::MAX);
+        let node = if !from_current || depth <= kept {
+            Node::Field(id)
+        } else if f.scope == self.home.scope {
+            Node::HomeField(id)
+        } else {
+            self.errors.push(unsupported(
+                span,
+                "current()/.. reaching a row between the expression's row and the [condition]'s",
+            ));
+            return fail;
+        };
+        (node, self.field_type(id))
+    }
+
+    /// The value at the end of a location path (`m_age` or `./m_age` in a
+    /// `[condition]`, `../x`, `current()/../x`).
+    fn path_value(&mut self, at: Scope, expr: &Expr) -> (Node, Ty) {
+        match self.place(at, expr) {
+            (Walk::To(Some(id)), from_current) => self.field_value(at, id, expr.span, from_current),
+            (Walk::To(None), _) => {
+                self.errors.push(type_error(expr.span, "the root has no value"));
+                (Node::Lit(Value::Num(f64::NAN)), Ty::Any)
+            }
+            (Walk::Failed, _) => (Node::Lit(Value::Num(f64::NAN)), Ty::Any),
+            (Walk::Unsupported, _) => (Node::Lit(EMPTY), Ty::Any),
+        }
+    }
+
+    /// The node relative paths start from: the candidate of the innermost
+    /// `[condition]`, else the expression's own item (none in a choice filter, whose
+    /// bare names are choice columns).
+    fn context_node(&self, at: Scope) -> Option<FieldId> {
+        match self.frames.last() {
+            Some(frame) => Some(frame.node),
+            None if matches!(at.purpose, Purpose::ChoiceFilter(_)) => None,
+            None => at.item,
+        }
+    }
+
+    /// Follows a location path to the item it names, and whether it starts at
+    /// `current()`.
+    fn place(&mut self, at: Scope, expr: &Expr) -> (Walk, bool) {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Ref(name) => match self.form.lookup(name) {
+                Some(id) => (Walk::To(Some(id)), false),
+                None => {
+                    self.errors
+                        .push(Error::new(Code::UnknownRef, span).with("name", name.as_str()));
+                    (Walk::Failed, false)
+                }
+            },
+            ExprKind::Call { name, args } if name == "current" && args.is_empty() => {
+                match self.home.item {
+                    Some(id) => (Walk::To(Some(id)), true),
+                    None => {
+                        self.errors
+                            .push(Error::new(Code::NoContext, span).with("what", "current()"));
+                        (Walk::Failed, true)
+                    }
+                }
+            }
+            ExprKind::Current | ExprKind::Parent | ExprKind::Name(_) => {
+                let Some(node) = self.context_node(at) else {
+                    self.errors.push(
+                        Error::new(Code::NoContext, span).with("what", "node for a relative path"),
+                    );
+                    return (Walk::Failed, false);
+                };
+                let step = match &expr.kind {
+                    ExprKind::Current => ".",
+                    ExprKind::Parent => "..",
+                    ExprKind::Name(name) => name.as_str(),
+                    _ => unreachable!("matched above"),
+                };
+                (self.step(Some(node), step, span), false)
+            }
+            ExprKind::Child { step, .. }
+                if step
+                    .split_once("::")
+                    .is_some_and(|(axis, _)| !matches!(axis, "child" | "self" | "parent")) =>
+            {
+                self.warnings.push(unsupported(span, &format!("{step} (XPath axis)")));
+                (Walk::Unsupported, false)
+            }
+            ExprKind::Child { base, step } => match self.place(at, base) {
+                (Walk::To(from), from_current) => (self.step(from, step, span), from_current),
+                other => other,
+            },
+            _ => {
+                self.errors.push(type_error(span, "expected a path to an item"));
+                (Walk::Failed, false)
+            }
+        }
+    }
+
+    /// One location step from `from`: `.`, `..`, a child's name, or `axis::test`.
+    fn step(&mut self, from: Place, step: &str, span: Span) -> Walk {
+        let (axis, test) = step.split_once("::").unwrap_or(("child", step));
+        let name_of = |p: Place| p.map_or("/", |id| self.form.field(id).name.as_str());
+        let matches = |p: Place| test == "node()" || test == "*" || name_of(p) == test;
+        let target = match (axis, test) {
+            (_, ".") | ("self", _) => Some(from),
+            (_, "..") | ("parent", _) => match from {
+                Some(id) => Some(self.form.field(id).parent),
+                None => None,
+            },
+            ("child", name) => {
+                let children = match from {
+                    Some(id) => self.form.field(id).children.as_slice(),
+                    None => self.form.top_level(),
+                };
+                match children.iter().find(|&&c| self.form.field(c).name == name) {
+                    Some(&c) => return Walk::To(Some(c)),
+                    None => {
+                        self.errors.push(
+                            Error::new(Code::UnknownChild, span)
+                                .with("name", name)
+                                .with("parent", name_of(from)),
+                        );
+                        return Walk::Failed;
+                    }
+                }
+            }
+            _ => {
+                self.warnings.push(unsupported(span, &format!("{step} (XPath axis)")));
+                return Walk::Unsupported;
+            }
+        };
+        match target {
+            Some(p) if test == "." || test == ".." || matches(p) => Walk::To(p),
+            Some(p) => {
+                self.errors.push(
+                    Error::new(Code::UnknownChild, span)
+                        .with("name", test)
+                        .with("parent", name_of(p)),
+                );
+                Walk::Failed
+            }
+            None => {
+                self.errors
+                    .push(Error::new(Code::NoContext, span).with("what", "parent of the root"));
+                Walk::Failed
             }
         }
     }
@@ -489,6 +745,19 @@ impl Checker<'_> {
                 };
             }
             Func::Position => return self.position(at, args, span),
+            Func::IndexedRepeat => return self.indexed_repeat(at, args, name_span),
+            Func::Pulldata => {
+                // The form loads and the value is empty until choice files bring the
+                // CSV it reads; the warning names the call.
+                for arg in args {
+                    self.scalar(at, arg);
+                }
+                self.warnings.push(unsupported(
+                    name_span,
+                    "pulldata() (its value is empty: the CSV lookup is not loaded)",
+                ));
+                return (Node::Lit(EMPTY), Ty::Any);
+            }
             Func::ChoiceName => return self.choice_name(at, args, span),
             Func::Regex => {
                 let (subject, _) = self.scalar(at, &args[0]);
@@ -591,9 +860,59 @@ impl Checker<'_> {
         (Node::Call(func, nodes), ty)
     }
 
+    /// `indexed-repeat(${field}, ${repeat1}, i1[, ${repeat2}, i2[, ${repeat3}, i3]])`:
+    /// `field` in row `i1` of `repeat1` (and row `i2` of `repeat2` in it, …), whatever
+    /// row the expression stands in.
+    fn indexed_repeat(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {
+        let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        if args.len().is_multiple_of(2) {
+            self.errors.push(
+                Error::new(Code::Arity, span)
+                    .with("name", "indexed-repeat")
+                    .with("expected", "3, 5, 7")
+                    .with("found", args.len()),
+            );
+            return fail;
+        }
+        let mut refs = Vec::with_capacity(args.len());
+        for arg in std::iter::once(&args[0]).chain(args.iter().skip(1).step_by(2)) {
+            let ExprKind::Ref(name) = &arg.kind else {
+                self.errors.push(type_error(arg.span, "indexed-repeat() takes ${names} here"));
+                return fail;
+            };
+            let Some(id) = self.resolve(name, arg.span) else { return fail };
+            refs.push(id);
+        }
+        let field = refs[0];
+        let mut indices = Vec::with_capacity(refs.len() - 1);
+        let mut outer = usize::MAX;
+        for (i, &repeat) in refs.iter().enumerate().skip(1) {
+            let rows = self.form.field(repeat).row_scope;
+            let Some(rows) =
+                rows.filter(|&r| self.form.scope_contains(r, self.form.field(field).scope))
+            else {
+                self.errors.push(type_error(
+                    args[2 * i - 1].span,
+                    "indexed-repeat(): a repeat holding the field",
+                ));
+                return fail;
+            };
+            let depth = self.depth(rows);
+            outer = outer.min(depth - 1);
+            indices.push((depth, self.scalar(at, &args[2 * i]).0));
+        }
+        if self.form.field(field).row_scope.is_some() {
+            self.errors
+                .push(type_error(args[0].span, "indexed-repeat() reads a field, not a repeat"));
+            return fail;
+        }
+        let Some(set) = self.field_set(at, field, args[0].span, outer) else { return fail };
+        (Node::Indexed(Box::new(set), indices), self.field_type(field))
+    }
+
     fn position(&mut self, at: Scope, args: &[Expr], span: Span) -> (Node, Ty) {
         match args {
-            [] if self.in_predicate => (Node::PredPosition, Ty::Num),
+            [] if !self.frames.is_empty() => (Node::PredPosition, Ty::Num),
             [] => {
                 self.errors.push(
                     Error::new(Code::NoContext, span)

@@ -47,12 +47,13 @@ impl Stored {
         }
     }
 
-    /// A computed value as stored: `None` for empty, NaN and infinities.
+    /// A computed value as stored: `None` for empty and NaN (JavaRosa and Enketo
+    /// store nothing); infinities are kept, as ODK's engines all keep `Infinity`.
     pub(crate) fn from_value(value: Value<'_>) -> Option<Stored> {
         match value {
             Value::Str(s) if s.is_empty() => None,
             Value::Str(s) => Some(Stored::Text(s.into_owned())),
-            Value::Num(n) if !n.is_finite() => None,
+            Value::Num(n) if n.is_nan() => None,
             Value::Num(n) => Some(Stored::Num(n)),
             Value::Bool(b) => Some(Stored::Bool(b)),
             Value::Date(d) => Some(Stored::Date(d)),

@@ -55,9 +55,9 @@ fn x6_unsupported_functions_are_errors_at_their_span() {
     let md = r"
 | survey |           |      |       |                                           |
 |        | type      | name | label | calculation                               |
-|        | calculate | a    |       | pulldata('hh', 'size', 'id', ${b})        |
+|        | calculate | a    |       | random()                                  |
 |        | calculate | c    |       | once(today())                             |
-|        | calculate | d    |       | indexed-repeat(${m}, ${r}, 1)             |
+|        | calculate | d    |       | uuid()                                    |
 |        | text      | b    | B     |                                           |
 ";
     assert_eq!(
