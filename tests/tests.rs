@@ -61,3 +61,6 @@ mod corners;
 
 // Sealed records from the command line: tianye keygen and tianye seal (issue 21).
 mod sealed;
+
+// Sealed questionnaires from XLSForms, sealed records from backups (issue 21).
+mod sealed_import;

@@ -64,6 +64,9 @@ pub(crate) enum SettingKey {
     DefaultLanguage,
     /// `allow_choice_duplicates`: a list may name a choice twice (a cascade).
     AllowChoiceDuplicates,
+    /// `public_key`: the researcher's RSA public key, one line of base64 (ODK's encrypted
+    /// forms); complete responses are sealed to it.
+    PublicKey,
     Tianye,
     Unsupported,
 }
@@ -174,6 +177,7 @@ pub(crate) fn setting_key(name: &str) -> SettingKey {
         "version" => SettingKey::Version,
         "default_language" => SettingKey::DefaultLanguage,
         "allow_choice_duplicates" => SettingKey::AllowChoiceDuplicates,
+        "public_key" => SettingKey::PublicKey,
         "tianye" => SettingKey::Tianye,
         _ => SettingKey::Unsupported,
     }

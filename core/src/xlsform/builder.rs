@@ -14,8 +14,8 @@ use super::workbook::{Row, Workbook};
 use super::{ItemOrigin, Options, Origins, RawMap, raw_fields, raw_text};
 use crate::expr::{self, ExprKind, Span, Tok};
 use crate::schema::{
-    Bound, Choice, Condition, Constraint, Item, ItemType, MatrixRow, Questionnaire, Text,
-    Translations,
+    Bound, Choice, Condition, Constraint, Encryption, Item, ItemType, MatrixRow, Questionnaire,
+    Text, Translations,
 };
 use crate::{Code, Severity};
 
@@ -183,6 +183,14 @@ impl<'o> Builder<'o> {
         self.allow_choice_duplicates = get(SettingKey::AllowChoiceDuplicates)
             .is_some_and(|(v, _)| aliases::yes_no(&v) == Some(true));
         let mut q = Questionnaire::new(id, version, Text::Plain(title));
+        if let Some((key, place)) = get(SettingKey::PublicKey) {
+            q.encryption = Some(Encryption { public_key: key.trim().to_owned() });
+            // A key no form app could seal with is an error at its cell, as
+            // `tianye check` reports it in a JSON questionnaire.
+            if let Some(bad) = crate::seal::check_questionnaire_key(&q) {
+                self.warn(Finding::from_diagnostic(&bad, place));
+            }
+        }
         if self.translated {
             let mut langs = self.langs.clone();
             if !langs.contains(&self.default_lang) {

@@ -298,6 +298,9 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
     if repeats_a_name {
         r.set("allow_choice_duplicates", "yes");
     }
+    if let Some(encryption) = &q.encryption {
+        r.set("public_key", encryption.public_key.as_str());
+    }
     if !patches.settings.is_empty() {
         r.set("tianye", raw_text(&patches.settings));
     }
@@ -309,6 +312,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
             "version",
             "default_language",
             "allow_choice_duplicates",
+            "public_key",
             "tianye",
         ],
         &q.languages,

@@ -101,3 +101,23 @@ fn x8_export_is_standard_xlsform_where_it_can_be() {
         assert_eq!(a.rows, b.rows, "sheet {}", a.name);
     }
 }
+
+#[test]
+fn x8_a_sealed_questionnaire_exports_its_key_as_odk_s_public_key_setting() {
+    let (_, mut q) = tianye_questionnaires().remove(0);
+    let pem = std::fs::read_to_string(fixture("../seal/test-public.pem")).unwrap();
+    let line = tianye_core::seal::PublicKey::parse(&pem).unwrap().to_base64();
+    q.encryption = Some(tianye_core::schema::Encryption { public_key: line.clone() });
+    assert_same(&q, &round_trip(&q, Some(Format::Xlsx)), "sealed");
+    // In the standard column, where ODK reads it, and not in Tianye's own.
+    let book = xlsform::export(&q);
+    let settings = book.sheets.iter().find(|s| s.name == "settings").unwrap();
+    let cell = |row: usize, header: &str| {
+        let column = settings.rows[0].cells.iter().find(|c| c.value == header)?.column;
+        settings.rows[row].cells.iter().find(|c| c.column == column).map(|c| c.value.clone())
+    };
+    assert_eq!(cell(1, "public_key"), Some(line));
+    assert!(cell(1, "tianye").is_none_or(|patch| !patch.contains("encryption")));
+    let odk = xlsform::import(&book, &Options { extensions: false, ..Options::default() });
+    assert_eq!(odk.unwrap().questionnaire.encryption, q.encryption);
+}

@@ -109,3 +109,42 @@ fn x1_origins_record_row_and_column_of_each_property() {
     assert_eq!(age.columns["constraints[0]"], "E");
     assert_eq!(i.origins.items["nick"].columns["relevant"], "D");
 }
+
+/// A test key's PEM body on one line of base64: the DER, as `tianye keygen` prints it
+/// and ODK's `public_key` setting holds it.
+fn test_key_line(file: &str) -> String {
+    let pem = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal").join(file),
+    )
+    .unwrap();
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+fn with_public_key(key: &str) -> String {
+    format!(
+        "| survey | | | |\n| | type | name | label |\n| | text | a | A |\n\
+         | settings | | | |\n| | form_id | version | public_key |\n| | hh | 1 | {key} |\n"
+    )
+}
+
+#[test]
+fn x1_settings_public_key_seals_the_questionnaire_and_a_bad_one_is_refused_at_its_cell() {
+    use tianye_core::Severity;
+
+    use crate::common::codes;
+    let line = test_key_line("test-public.pem");
+    let i = import(&with_public_key(&line));
+    assert_eq!(i.questionnaire.encryption.as_ref().unwrap().public_key, line);
+    assert!(i.findings.is_empty(), "{:?}", i.findings);
+
+    // Not a key, or one too small to trust: the error `tianye check` gives a JSON
+    // questionnaire, at the settings cell.
+    for bad in [&line[..200], "hello", &test_key_line("small-public.pem")] {
+        let found = codes(&with_public_key(bad));
+        assert_eq!(
+            found,
+            [("schema.encryption_key".to_owned(), "settings!C2".to_owned(), Severity::Error)],
+            "{bad}"
+        );
+    }
+}
