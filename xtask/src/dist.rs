@@ -140,7 +140,7 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
 }
 
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, then `wasm-opt -Oz --converge` on the latter.
+/// `name_bg.wasm`, then `wasm-opt -Oz --converge --low-memory-unused` on the latter.
 fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
@@ -150,9 +150,18 @@ fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
         .arg(wasm))?;
     let raw = out.join(format!("{name}_bg.wasm"));
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
+    memory_starts_high(&raw)?;
     // `--converge` repeats the passes while they still shrink the module: about 1.2 KiB
-    // gzip less than one round, for some 12 s more.
-    run(Command::new(&wasm_opt).args(["-Oz", "--converge"]).arg(&raw).arg("-o").arg(&optimized))?;
+    // gzip less than one round, for some 12 s more. `--low-memory-unused` lets binaryen fold
+    // constant addresses into load/store offsets (about 3 KiB gzip): it must stay true that
+    // nothing lives below address 1024, which holds while rustc links the stack first (the
+    // 1 MiB shadow stack below the data, growing down from its top; `memory_starts_high`
+    // checks the built module).
+    run(Command::new(&wasm_opt)
+        .args(["-Oz", "--converge", "--low-memory-unused"])
+        .arg(&raw)
+        .arg("-o")
+        .arg(&optimized))?;
     std::fs::rename(&optimized, &raw)?;
     check_browser_floor(&wasm_opt, &raw)
 }
@@ -196,6 +205,37 @@ fn check_browser_floor(wasm_opt: &Path, wasm: &Path) -> Result<()> {
         beyond.join(", "),
         String::from_utf8_lossy(&out.stderr).trim()
     )
+}
+
+/// The lowest address `--low-memory-unused` lets binaryen assume is never read or written.
+const LOW_MEMORY_END: u64 = 1024;
+
+/// Fails unless every data segment of `wasm` lies at or above [`LOW_MEMORY_END`]: the
+/// promise `--low-memory-unused` makes to binaryen. A linker change that put data at
+/// address 0 would otherwise produce a module that reads the wrong bytes.
+fn memory_starts_high(wasm: &Path) -> Result<()> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        let wasmparser::Payload::DataSection(segments) = payload? else { continue };
+        for segment in segments {
+            let segment = segment?;
+            let wasmparser::DataKind::Active { offset_expr, .. } = segment.kind else { continue };
+            let start = match offset_expr.get_operators_reader().read()? {
+                wasmparser::Operator::I32Const { value } => u64::from(value.cast_unsigned()),
+                other => {
+                    bail!("{}: a data segment starts at {other:?}, not a constant", wasm.display())
+                }
+            };
+            if start < LOW_MEMORY_END {
+                bail!(
+                    "{}: a data segment starts at address {start}, below {LOW_MEMORY_END}; \
+                     `wasm-opt --low-memory-unused` would break the module",
+                    wasm.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn serde_json_list(items: &[String]) -> String {
@@ -426,6 +466,27 @@ mod tests {
                (memory.fill (i32.const 0) (i32.const 0) (i32.const 8))))",
         )
         .expect("sign extension and bulk memory are within the floor");
+    }
+
+    /// Assembles `wat` with the pinned wasm-opt and runs [`memory_starts_high`] on it.
+    fn low_memory_check(name: &str, wat: &str) -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("tianye-low-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let (text, module) = (dir.join("m.wat"), dir.join("m.wasm"));
+        std::fs::write(&text, wat)?;
+        run(Command::new(setup::wasm_opt()?).arg(&text).arg("-o").arg(&module))?;
+        let result = memory_starts_high(&module);
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    #[test]
+    fn data_below_1024_is_refused_before_low_memory_unused_is_promised() {
+        let low = low_memory_check("low", "(module (memory 1) (data (i32.const 16) \"x\"))");
+        let err = low.expect_err("data at 16 breaks the promise").to_string();
+        assert!(err.contains("address 16"), "{err}");
+        low_memory_check("high", "(module (memory 1) (data (i32.const 1048576) \"x\"))")
+            .expect("data above 1 MiB, as rustc links it");
     }
 }
 
