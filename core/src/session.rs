@@ -72,7 +72,7 @@ pub struct Changes {
 #[non_exhaustive]
 pub enum EditError {
     /// There is no such row.
-    #[error("no row {rows:?} for {field}")]
+    #[error("no row {} for {field}", .rows.iter().map(u32::to_string).collect::<Vec<_>>().join("/"))]
     NoSuchRow {
         /// The field's name.
         field: String,

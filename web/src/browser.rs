@@ -143,7 +143,13 @@ pub async fn request(
     match result {
         Ok(a) => a,
         Err(e) => {
-            Answer { status: 0, body: e.as_string().unwrap_or_else(|| format!("{e:?}")), timed_out }
+            // What the browser said (a TypeError's message for a network failure); the
+            // shell is built without Debug formatting, so it is read, not printed.
+            let body = e
+                .as_string()
+                .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+                .unwrap_or_default();
+            Answer { status: 0, body, timed_out }
         }
     }
 }

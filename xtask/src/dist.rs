@@ -121,6 +121,8 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
     // (a panic traps at once; the app has none on any input). These are unstable flags of
     // the pinned stable compiler, allowed by `RUSTC_BOOTSTRAP` for this build only;
     // together they take about 35 KiB gzip off the shell (see README, "Size").
+    // `-Zfmt-debug=none` makes every `Debug` impl print nothing (0.7 KiB): what the app
+    // shows or stores must never come from `{:?}`.
     // Without the WebAssembly features Rust enables by default that older browsers lack
     // (reference types, multi-value: Chrome 96 and 85): see [`BROWSER_FLOOR`].
     run(cargo().env("RUSTC_BOOTSTRAP", "1").args([
@@ -134,13 +136,14 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
         "-Z",
         "build-std-features=optimize_for_size",
         "--config",
-        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Ctarget-feature=-reference-types,-multivalue"]"#,
+        r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Zfmt-debug=none", "-Ctarget-feature=-reference-types,-multivalue"]"#,
     ]).args(args))?;
     Ok(setup::target_dir().join("wasm32-unknown-unknown/wasm-release").join(artifact))
 }
 
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, then `wasm-opt -Oz --converge --low-memory-unused` on the latter.
+/// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz --converge
+/// --low-memory-unused` on the latter.
 fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
@@ -148,6 +151,18 @@ fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
         .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
         .arg(out)
         .arg(wasm))?;
+    // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor.
+    let glue = out.join(format!("{name}.js"));
+    run(Command::new(setup::esbuild()?)
+        .arg(&glue)
+        .args([
+            "--minify",
+            "--format=esm",
+            "--target=chrome80,safari15,firefox79",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", glue.display()))
+        .arg("--allow-overwrite"))?;
     let raw = out.join(format!("{name}_bg.wasm"));
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
     memory_starts_high(&raw)?;

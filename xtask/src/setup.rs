@@ -92,6 +92,9 @@ pub(crate) const WASM_BINDGEN: &str = "0.2.130";
 /// load: see TOOLCHAIN notes).
 pub(crate) const BINARYEN: &str = "132.0.0";
 
+/// esbuild from npm, which minifies the JavaScript glue wasm-bindgen writes.
+pub(crate) const ESBUILD: &str = "0.28.2";
+
 /// Where tools installed for this repository live (inside `target/`, so `cargo clean`
 /// removes them and git ignores them).
 pub(crate) fn tools_dir() -> PathBuf {
@@ -133,6 +136,20 @@ pub(crate) fn wasm_opt() -> Result<PathBuf> {
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
         .arg(tools_dir())
         .arg(format!("binaryen@{BINARYEN}")))?;
+    Ok(exe)
+}
+
+/// esbuild of the pinned version.
+pub(crate) fn esbuild() -> Result<PathBuf> {
+    let exe = tools_dir().join("node_modules/.bin/esbuild");
+    if version_of(&exe).is_some_and(|v| v.trim() == ESBUILD) {
+        return Ok(exe);
+    }
+    std::fs::create_dir_all(tools_dir())?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(tools_dir())
+        .arg(format!("esbuild@{ESBUILD}")))?;
     Ok(exe)
 }
 
