@@ -12,6 +12,15 @@ pub fn both(key: Key) -> String {
     format!("{zh} / {en}")
 }
 
+/// An ISO time (any offset) as the app shows times, in Beijing time (UTC+8) to the
+/// minute: `2026-07-08 14:03`; a text that is no time is shown as it is.
+pub fn beijing_time(at: &str) -> String {
+    use tianye_core::expr::DateTime;
+    let Some(time) = DateTime::parse(at) else { return at.to_owned() };
+    let text = DateTime::from_utc_millis(time.utc_millis(), 8 * 60).to_string();
+    text.chars().take(16).collect::<String>().replace('T', " ")
+}
+
 macro_rules! keys {
     ($($name:ident => $zh:literal, $en:literal;)*) => {
         /// A text of the interface; each variant's texts are in the table below.
@@ -110,4 +119,20 @@ keys! {
     OfflinePreparing => "正在准备离线使用，请保持联网片刻", "Getting ready to work offline: stay online a moment";
     StorageKept => "浏览器已同意长期保存本机数据", "The browser keeps this data for good";
     StorageMayBeCleared => "浏览器在空间不足时可能清除本机数据：请及时上传，或“导出为文件”备份", "The browser may clear this data when space runs low: upload often, or save all as a file";
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_shown_in_beijing_time_to_the_minute() {
+        for (at, shown) in [
+            ("2026-07-08T06:03:59Z", "2026-07-08 14:03"),
+            ("2026-07-08T20:30:00.000Z", "2026-07-09 04:30"),
+            ("2026-07-08T14:03:00.000+08:00", "2026-07-08 14:03"),
+            ("2026-07-08T01:00:00-05:00", "2026-07-08 14:00"),
+            ("not a time", "not a time"),
+        ] {
+            assert_eq!(super::beijing_time(at), shown, "{at}");
+        }
+    }
 }

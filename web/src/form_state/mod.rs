@@ -117,6 +117,18 @@ impl FormState {
         self.session.with_value(|s| s.form().field(field).has_conditional_rules())
     }
 
+    /// The response's upload state as the queue has it now. Tracked: a view that reads it
+    /// follows the queue while the response is open (turns read-only when the server
+    /// acknowledges it, shows the server's problems when it refuses it).
+    pub fn upload(&self) -> Upload {
+        let (form, id) = self.record.with_value(Record::ids);
+        self.app
+            .responses
+            .records
+            .with(|list| list.iter().find(|r| r.is(&form, &id)).map(|r| r.upload.clone()))
+            .unwrap_or_else(|| self.record.with_value(|r| r.upload.clone()))
+    }
+
     /// Whether the response may still change: once the server has it, it is final (a
     /// changed copy under the same id would be refused as a conflict). While it is being
     /// sent it is held as it is: the server gets the copy that went out, and a change

@@ -15,14 +15,6 @@ use crate::pages::review::ReviewPage;
 use crate::state::answers::problem_place;
 use crate::state::record::{Record, Upload};
 
-/// The ISO time `at` in Beijing time (UTC+8) to the minute: `2026-07-08 14:03`.
-fn beijing_time(at: &str) -> String {
-    use tianye_core::expr::DateTime;
-    let Some(time) = DateTime::parse(at) else { return at.to_owned() };
-    let text = DateTime::from_utc_millis(time.utc_millis(), 8 * 60).to_string();
-    text.chars().take(16).collect::<String>().replace('T', " ")
-}
-
 /// The form screen for response `id` of questionnaire `form_id`.
 #[component]
 pub fn FormPage(
@@ -189,17 +181,20 @@ fn Pages(st: FormState) -> impl IntoView {
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
     };
-    // When the server received the response, once it has: then it is shown read-only
-    // (the queue's change while it is open is refused by `FormState::editable`).
-    let received = st.record.with_value(|r| match &r.upload {
-        Upload::Uploaded { at } => Some(beijing_time(at)),
-        _ => None,
-    });
-    let sent = received.is_some();
+    // The queue may move the response on while it is open: when the server has received
+    // it, it is shown read-only from then on (and `FormState::editable` refuses changes).
+    let upload = Memo::new(move |_| st.upload());
+    let received = move || {
+        upload.with(|u| match u {
+            Upload::Uploaded { at } => Some(crate::i18n::beijing_time(at)),
+            _ => None,
+        })
+    };
+    let sent = move || upload.with(|u| matches!(u, Upload::Uploaded { .. }));
     // The button to the first problem, shown only while there is one to go to.
     let no_problem_to_go_to = move || {
         st.rev.track();
-        sent || st.all_problems().is_empty()
+        sent() || st.all_problems().is_empty()
     };
     let to_review = move |_| {
         let (form_id, id) = st.record.with_value(Record::ids);
@@ -208,7 +203,7 @@ fn Pages(st: FormState) -> impl IntoView {
         app.go(Route::Form { form: form_id, id, review: true });
     };
     let server_problems = move || {
-        st.record.with_value(|r| match &r.upload {
+        upload.with(|u| match u {
             Upload::Rejected { message, problems, .. } => Some((message.clone(), problems.clone())),
             _ => None,
         })
@@ -250,7 +245,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || progress.get()>
                 <div style:width=move || format!("{}%", progress.get())></div>
             </div>
-            {received.map(|at| view! {
+            {move || received().map(|at| view! {
                 <p class="notice received" role="status">{move || t(Key::ReceivedAt, &lang())}<strong>{at}</strong></p>
             })}
             <main class="page">
@@ -262,7 +257,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 // "Next", or on the last page "review" (not for a response the server
                 // has); the one not shown is not `primary` either.
                 <button class=move || if step(true).is_some() { "primary" } else { "hidden" } on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
-                <button class=move || if sent || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
+                <button class=move || if sent() || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
             </nav>
         </div>
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::app::{App, Route};
 use crate::browser;
-use crate::i18n::{Key, both, t};
+use crate::i18n::{Key, beijing_time, both, t};
 use crate::state::record::{Group, Record, Upload};
 use crate::state::store::{STORAGE_LIMIT_CHARS, Unreadable};
 
@@ -233,16 +233,7 @@ fn record_line(app: App, r: Record) -> impl IntoView {
     let id = r.response.instance_id.clone();
     let title = r.title.clone();
     let version = r.response.questionnaire.version.clone();
-    let updated = r
-        .response
-        .meta
-        .updated_at
-        .clone()
-        .unwrap_or_default()
-        .chars()
-        .take(16)
-        .collect::<String>()
-        .replace('T', " ");
+    let updated = beijing_time(r.response.meta.updated_at.as_deref().unwrap_or_default());
     let line = r.summary.clone();
     let summary = move || line.get(&lang(), "zh").chars().take(60).collect::<String>();
     let status = match &r.upload {
@@ -253,11 +244,7 @@ fn record_line(app: App, r: Record) -> impl IntoView {
             let secs = ((next_at - browser::now_ms()) / 1000.0).max(0.0).round();
             format!("{e} · {} {secs} s", t(Key::Retry, &lang()))
         }
-        Upload::Uploaded { at } => format!(
-            "{} {}",
-            t(Key::Uploaded, &lang()),
-            at.chars().take(16).collect::<String>().replace('T', " ")
-        ),
+        Upload::Uploaded { at } => format!("{} {}", t(Key::Uploaded, &lang()), beijing_time(at)),
         Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),
         _ => String::new(),
     };
