@@ -104,6 +104,16 @@ pub fn FormPage(
             }
         }
     });
+    // Whether the server has the response: when that changes while its pages are open
+    // (the queue sent it), they are built again, read-only. (The review is left as it is:
+    // its "done" note stays, and a complete response's review has nothing to change.)
+    // (1 once it has: a number, as the app's other memos hold; a `Memo<bool>` would add
+    // its own copy of the memo code, 0.3 KiB.)
+    let uploaded = Memo::new(move |_| {
+        usize::from(
+            state.get_value().is_some_and(|st| matches!(st.upload(), Upload::Uploaded { .. })),
+        )
+    });
     move || match loaded.get() {
         None => view! { <p class="loading">{move || t(Key::Loading, &app.lang())}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
@@ -121,6 +131,8 @@ pub fn FormPage(
             if review() {
                 view! { <ReviewPage st=st/> }.into_any()
             } else {
+                // Read, not only tracked: a memo never read never learns its sources.
+                let _ = uploaded.get();
                 view! { <Pages st=st/> }.into_any()
             }
         }
@@ -181,20 +193,17 @@ fn Pages(st: FormState) -> impl IntoView {
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
     };
-    // The queue may move the response on while it is open: when the server has received
-    // it, it is shown read-only from then on (and `FormState::editable` refuses changes).
-    let upload = Memo::new(move |_| st.upload());
-    let received = move || {
-        upload.with(|u| match u {
-            Upload::Uploaded { at } => Some(crate::i18n::beijing_time(at)),
-            _ => None,
-        })
-    };
-    let sent = move || upload.with(|u| matches!(u, Upload::Uploaded { .. }));
+    // When the server received the response, once it has: then it is shown read-only.
+    // (FormPage builds this view again when the queue's upload lands while it is open.)
+    let received = untrack(|| match st.upload() {
+        Upload::Uploaded { at } => Some(crate::i18n::beijing_time(&at)),
+        _ => None,
+    });
+    let sent = received.is_some();
     // The button to the first problem, shown only while there is one to go to.
     let no_problem_to_go_to = move || {
         st.rev.track();
-        sent() || st.all_problems().is_empty()
+        sent || st.all_problems().is_empty()
     };
     let to_review = move |_| {
         let (form_id, id) = st.record.with_value(Record::ids);
@@ -202,11 +211,9 @@ fn Pages(st: FormState) -> impl IntoView {
         st.refresh_problems();
         app.go(Route::Form { form: form_id, id, review: true });
     };
-    let server_problems = move || {
-        upload.with(|u| match u {
-            Upload::Rejected { message, problems, .. } => Some((message.clone(), problems.clone())),
-            _ => None,
-        })
+    let server_problems = move || match st.upload() {
+        Upload::Rejected { message, problems, .. } => Some((message, problems)),
+        _ => None,
     };
     let old_version = {
         let form_id = form.questionnaire().id.clone();
@@ -245,7 +252,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || progress.get()>
                 <div style:width=move || format!("{}%", progress.get())></div>
             </div>
-            {move || received().map(|at| view! {
+            {received.map(|at| view! {
                 <p class="notice received" role="status">{move || t(Key::ReceivedAt, &lang())}<strong>{at}</strong></p>
             })}
             <main class="page">
@@ -257,7 +264,7 @@ fn Pages(st: FormState) -> impl IntoView {
                 // "Next", or on the last page "review" (not for a response the server
                 // has); the one not shown is not `primary` either.
                 <button class=move || if step(true).is_some() { "primary" } else { "hidden" } on:click=move |_| go(true)>{move || t(Key::Next, &lang())} " ›"</button>
-                <button class=move || if sent() || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
+                <button class=move || if sent || step(true).is_some() { "hidden" } else { "primary" } on:click=to_review>{move || t(Key::Review, &lang())}</button>
             </nav>
         </div>
     }

@@ -115,7 +115,7 @@ pub fn ReviewPage(
     };
     let done = RwSignal::new(false);
     // The server has it: it can no longer change, nor be marked complete again.
-    let uploaded = move || matches!(st.upload(), crate::state::record::Upload::Uploaded { .. });
+    let uploaded = untrack(|| matches!(st.upload(), crate::state::record::Upload::Uploaded { .. }));
     let complete = move |_| {
         if st.complete() {
             done.set(true);
