@@ -84,6 +84,7 @@ fn build(inputs: &Fingerprint) -> Result<()> {
         "./tianye-embed.js".to_owned(),
         "./questionnaires/index.json".to_owned(),
     ];
+    shell.extend(snippets(&out)?.into_iter().map(|f| format!("./{f}")));
     shell.extend(
         bundle_questionnaires(&out.join("questionnaires"))?
             .into_iter()
@@ -341,6 +342,30 @@ fn precompress(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The JavaScript modules wasm-bindgen wrote for the app's `inline_js` (`tianye.js`
+/// imports them), as paths under `out`: part of the shell, cached and measured with it.
+fn snippets(out: &Path) -> Result<Vec<String>> {
+    fn walk(dir: &Path, out: &Path, found: &mut Vec<String>) -> Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out, found)?;
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let rel = path.strip_prefix(out)?.to_string_lossy().replace('\\', "/");
+                found.push(rel);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    let dir = out.join("snippets");
+    if dir.is_dir() {
+        walk(&dir, out, &mut found)?;
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// Reports the app shell's size (gzip -9) next to its peers, and with `floor` the size of
 /// the engine built alone and of the least Leptos app on it; fails over budget when
 /// `strict`.
@@ -352,7 +377,10 @@ pub(crate) fn size(strict: bool, floor: bool) -> Result<()> {
     let mut total = 0usize;
     let mut total_br = 0usize;
     println!("| file | raw KiB | gzip -9 KiB | brotli KiB (as sent) |\n|---|---|---|---|");
-    for name in ["tianye_bg.wasm", "tianye.js", "style.css"] {
+    let mut files: Vec<String> =
+        ["tianye_bg.wasm", "tianye.js", "style.css"].map(str::to_owned).into();
+    files.extend(snippets(&out)?);
+    for name in &files {
         let path = out.join(name);
         let raw = std::fs::metadata(&path)?.len() as f64 / 1024.0;
         let gz = gzip_len(&path)?;
