@@ -538,3 +538,269 @@ fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not an RSA private key"), "{err}");
 }
+
+#[test]
+fn a_backup_of_envelopes_is_imported_sealed_and_opens_with_the_key() {
+    let dir = temp_dir("tianye-sealed-backup");
+    let (_, line) = keys_in(dir.path(), "keys");
+    let (forms, sealed_form) = sealed_forms(dir.path(), &line);
+    let keys = dir.path().join("keys");
+    // The app's backup of an encrypted questionnaire: one envelope per complete response.
+    let valid: Vec<Value> = card_cases()
+        .into_iter()
+        .filter(|(_, case)| {
+            case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+                && case["response"]["status"] == "complete"
+        })
+        .map(|(path, case)| {
+            let envelope: Value =
+                serde_json::from_str(&sealed_line(&keys, &sealed_form, &path)).unwrap();
+            (envelope, case)
+        })
+        .map(|(envelope, case)| serde_json::json!([envelope, case]))
+        .collect();
+    assert!(valid.len() >= 2, "the record card has valid cases");
+    let backup = serde_json::json!({
+        "exported_at": "2026-12-05T08:00:00Z",
+        "responses": valid.iter().map(|pair| pair[0].clone()).collect::<Vec<_>>(),
+    });
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = dir.path().join("backup.json");
+    std::fs::write(&file, backup.to_string()).unwrap();
+    let (data_arg, forms_arg) = (data.to_str().unwrap(), forms.to_str().unwrap());
+    let import = || {
+        tianye(&[
+            "import-responses",
+            file.to_str().unwrap(),
+            "--data",
+            data_arg,
+            "--forms",
+            forms_arg,
+            "--team",
+            "龙回一队",
+        ])
+    };
+    let (code, out, err) = import();
+    assert_eq!(code, 0, "{out}{err}");
+    // Imported again: each already stored, none twice.
+    let (code, again, err) = import();
+    assert_eq!(code, 0, "{again}{err}");
+    assert_ne!(out, again, "the second import finds them stored");
+
+    // Stored sealed: no child's name in the database or its WAL, nor in the export
+    // without the key.
+    let names: Vec<String> = valid
+        .iter()
+        .map(|pair| pair[1]["response"]["answers"]["child_name"].as_str().unwrap().to_owned())
+        .collect();
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        for name in &names {
+            assert!(
+                !bytes.windows(name.len()).any(|w| w == name.as_bytes()),
+                "{name} in {}",
+                entry.path().display()
+            );
+        }
+    }
+    let export = |extra: &[&str]| {
+        let mut args = vec!["export", "--data", data_arg, "lbc_record_card", "--format", "jsonl"];
+        args.extend_from_slice(&["-o", "-"]);
+        args.extend_from_slice(extra);
+        tianye(&args)
+    };
+    let (code, sealed, err) = export(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sealed.lines().count(), valid.len(), "{sealed}");
+    for name in &names {
+        assert!(!sealed.contains(name.as_str()), "{name} in the clear");
+    }
+
+    // With the key: each opens to its case's answers, once.
+    let private = keys.join("private.pem");
+    let (code, opened, err) = export(&["--key", private.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<Value> = opened.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), valid.len(), "{opened}");
+    for pair in &valid {
+        let response = &pair[1]["response"];
+        let line = lines.iter().find(|l| l["instance_id"] == response["instance_id"]).unwrap();
+        assert_eq!(line["team"], "龙回一队");
+        let cleared = pair[1]["expected"]["cleared"].as_array().cloned().unwrap_or_default();
+        for (name, value) in response["answers"].as_object().unwrap() {
+            if !cleared.iter().any(|c| c == name) {
+                assert_eq!(&line["answers"][name], value, "{name}");
+            }
+        }
+    }
+}
+
+/// A child's name no other text holds, typed into the phone.
+const MARKER: &str = "封存标记QX7";
+
+#[test]
+fn a_sealed_record_card_keeps_its_draft_and_leaves_no_plain_text_once_complete() {
+    use tianye_tests::browser::{self, Browser};
+    use tianye_tests::server::{Server, team_token};
+    browser::run(async {
+        let dir = temp_dir("tianye-sealed-phone");
+        let fixtures = repo().join("core/tests/fixtures/seal");
+        let pem = std::fs::read_to_string(fixtures.join("test-public.pem")).unwrap();
+        let line: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        // A version of its own: the app's bundled copy of 1.1 seals nothing.
+        let (forms, sealed_form) = sealed_forms(dir.path(), &line);
+        let mut q: Value =
+            serde_json::from_str(&std::fs::read_to_string(&sealed_form).unwrap()).unwrap();
+        q["version"] = Value::from("1.1-sealed");
+        std::fs::write(&sealed_form, q.to_string()).unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let token = team_token(&data, "龙回一队");
+        let web = browser::dist();
+        let server = Server::start(
+            &data,
+            &["--forms", forms.to_str().unwrap(), "--web", web.to_str().unwrap()],
+        );
+        let profile = temp_dir("tianye-sealed-profile");
+        let b = Browser::launch(profile.path()).await;
+        b.goto(&format!("{}/#team={token}", server.url)).await;
+        let start = "button.start[data-form='lbc_record_card']";
+        b.wait_text(start, "v1.1-sealed").await;
+        b.click(start).await;
+        let hash = b
+            .wait(
+                "the record card opened",
+                "return document.querySelector('.form-screen .page') && location.hash;",
+            )
+            .await;
+        let id = hash.as_str().unwrap().strip_prefix("#/r/lbc_record_card/").unwrap().to_owned();
+        let key = format!("tianye.v1.r.lbc_record_card.{id}");
+        let stored = async || -> String {
+            let v = b
+                .js("return localStorage.getItem(arguments[0]);", vec![Value::from(key.as_str())])
+                .await;
+            v.as_str().unwrap_or_default().to_owned()
+        };
+
+        // Case 01's answers but the name, set behind the app's back; the name typed.
+        let case =
+            repo().join("questionnaires/lbc_record_card/cases/01-valid-both-parents-away.json");
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+        let mut answers = case["response"]["answers"].clone();
+        answers.as_object_mut().unwrap().remove("child_name");
+        let mut record: Value = serde_json::from_str(&stored().await).unwrap();
+        record["response"]["answers"] = answers;
+        b.js(
+            "localStorage.setItem(arguments[0], arguments[1]);",
+            vec![Value::from(key.as_str()), Value::from(record.to_string())],
+        )
+        .await;
+        b.reload().await;
+        b.wait_visible("#q-child_name-input").await;
+        b.type_into("#q-child_name-input", MARKER).await;
+        b.blur().await;
+
+        // A draft: kept in plain text, and it reopens after a reload with the name.
+        let saved = format!(
+            "return (localStorage.getItem({}) || '').includes({});",
+            serde_json::to_string(&key).unwrap(),
+            serde_json::to_string(MARKER).unwrap()
+        );
+        b.wait("the draft saved with the name", &saved).await;
+        b.reload().await;
+        b.wait_visible("#q-child_name-input").await;
+        let shown =
+            b.js("return document.getElementById('q-child_name-input').value;", vec![]).await;
+        assert_eq!(shown, Value::from(MARKER));
+        let draft: Value = serde_json::from_str(&stored().await).unwrap();
+        assert_eq!(draft["response"]["status"], "draft");
+
+        // Completed where the page has no Web Crypto (as over plain http): said so, kept
+        // here complete and plain, not sent.
+        b.js("location.hash = location.hash + '/review';", vec![]).await;
+        b.wait_text(".review-problems", "没有问题").await;
+        b.js("Object.defineProperty(crypto, 'subtle', { get: () => undefined });", vec![]).await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait_text("div.notice[role=status]", "无法加密这份答卷").await;
+        let kept: Value = serde_json::from_str(&stored().await).unwrap();
+        assert_eq!(kept["response"]["status"], "complete");
+        assert_eq!(kept["upload"], "draft", "not queued: {}", kept["upload"]);
+        assert!(kept.get("sealed").is_none());
+        assert_eq!(kept["response"]["answers"]["child_name"], MARKER);
+
+        // Completed again with Web Crypto: sealed, the plain text gone, the envelope uploaded.
+        b.reload().await;
+        b.wait_text(".review-problems", "没有问题").await;
+        b.click(".review-screen .pager button.primary").await;
+        b.wait_visible(".review-screen .done").await;
+        let sealed_and_sent = format!(
+            "const r = JSON.parse(localStorage.getItem({})); return !!(r.sealed && r.upload.uploaded);",
+            serde_json::to_string(&key).unwrap()
+        );
+        b.wait("sealed and uploaded", &sealed_and_sent).await;
+        for (k, v) in b.local_storage().await {
+            assert!(
+                !v.as_str().unwrap_or_default().contains(MARKER),
+                "the name in localStorage {k}"
+            );
+        }
+        let record: Value = serde_json::from_str(&stored().await).unwrap();
+        // The envelope is kept as the text the browser made, and sent as it is.
+        let envelope: Value = serde_json::from_str(record["sealed"].as_str().unwrap()).unwrap();
+        assert_eq!(envelope["instance_id"], Value::from(id.as_str()));
+        assert_eq!(envelope["sealed"], "tianye-sealed-1");
+        assert_eq!(record["response"]["answers"], serde_json::json!({}));
+
+        // Listed as sealed; it cannot be opened again.
+        b.goto(&format!("{}/", server.url)).await;
+        let line = format!("li.record[data-id='{id}']");
+        b.wait_text(&format!("{line} .summary"), "已加密").await;
+        b.click(&format!("{line} button.open")).await;
+        b.wait_text(".error", "不能再打开修改").await;
+        b.close().await;
+
+        // Nowhere on the server: the database, its WAL, the export without the key.
+        drop(server);
+        for entry in std::fs::read_dir(&data).unwrap().flatten() {
+            let bytes = std::fs::read(entry.path()).unwrap_or_default();
+            assert!(
+                !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+                "the name in {}",
+                entry.path().display()
+            );
+        }
+        let data_arg = data.to_str().unwrap();
+        let export = |extra: &[&str]| {
+            let mut args = vec![
+                "export",
+                "--data",
+                data_arg,
+                "lbc_record_card",
+                "--format",
+                "jsonl",
+                "-o",
+                "-",
+            ];
+            args.extend_from_slice(extra);
+            tianye(&args)
+        };
+        let (code, out, err) = export(&[]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains(MARKER), "{out}");
+
+        // The researcher's key opens it to exactly the answers typed.
+        let private = fixtures.join("test-private.pem");
+        let (code, out, err) = export(&["--key", private.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let opened: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(opened["instance_id"], Value::from(id.as_str()));
+        assert_eq!(opened["answers"]["child_name"], Value::from(MARKER));
+        // Everything the draft held, and the values the form calculated on completion.
+        for (name, value) in draft["response"]["answers"].as_object().unwrap() {
+            assert_eq!(&opened["answers"][name], value, "{name}");
+        }
+        assert_eq!(opened["answers"]["child_dob"], "2016-09-12", "calculated from the ID");
+    });
+}

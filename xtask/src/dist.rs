@@ -151,11 +151,13 @@ fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
         .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
         .arg(out)
         .arg(wasm))?;
-    // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor.
+    // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor, with
+    // the `inline_js` modules it imports bundled in: one file for the shell to fetch and cache.
     let glue = out.join(format!("{name}.js"));
     run(Command::new(setup::esbuild()?)
         .arg(&glue)
         .args([
+            "--bundle",
             "--minify",
             "--format=esm",
             "--target=chrome80,safari15,firefox79",
@@ -163,6 +165,10 @@ fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
         ])
         .arg(format!("--outfile={}", glue.display()))
         .arg("--allow-overwrite"))?;
+    let snippets = out.join("snippets");
+    if snippets.exists() {
+        std::fs::remove_dir_all(&snippets)?;
+    }
     let raw = out.join(format!("{name}_bg.wasm"));
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
     memory_starts_high(&raw)?;

@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod responses;
 pub mod route;
+pub mod seal;
 pub mod settings;
 pub mod sync;
 pub mod uploads;

@@ -84,6 +84,7 @@ impl App {
             upload: Upload::Draft,
             summary: crate::state::answers::summary(&session),
             page: 0,
+            sealed: None,
         };
         if self.save(&record) {
             self.go(Route::Form {

@@ -128,7 +128,7 @@ async fn upload_due(app: App) {
         app.save(&record);
         let (endpoint, token) =
             (app.config.with_value(|c| c.endpoint.clone()), app.settings.token.get_untracked());
-        let body = serde_json::to_string(&record.response).unwrap_or_default();
+        let body = record.upload_body();
         let answer = app
             .request(
                 "POST",

@@ -283,11 +283,16 @@ impl FormState {
             return false;
         }
         self.refresh_problems();
+        // An encrypted questionnaire's response is queued once sealed ([`App::seal`]).
+        let key = self.form().questionnaire().encryption.as_ref().map(|e| e.public_key.clone());
         let record = self.record.try_update_value(|r| {
             r.response.status = Status::Complete;
             r.response.meta.submitted_at = Some(browser::now_iso());
             r.response.meta.updated_at = r.response.meta.submitted_at.clone();
-            r.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+            r.upload = match key {
+                Some(_) => Upload::Draft,
+                None => Upload::Queued { attempts: 0, next_at: 0.0, last_error: None },
+            };
             r.clone()
         });
         let Some(record) = record else { return false };
@@ -299,7 +304,10 @@ impl FormState {
         {
             let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
         }
-        self.app.kick_uploads();
+        match key {
+            Some(key) => self.app.seal(record, key),
+            None => self.app.kick_uploads(),
+        }
         true
     }
 }

@@ -37,7 +37,11 @@ pub fn FormPage(
             // nothing.
             let stored = || app.store.try_with_value(|s| s.get(&form_key, &id_key)).flatten();
             let not_found = || crate::i18n::both(Key::NotFound);
-            let version = stored().ok_or_else(not_found)?.response.questionnaire.version;
+            let record = stored().ok_or_else(not_found)?;
+            if record.sealed.is_some() {
+                return Err(crate::i18n::both(Key::SealedCannotOpen));
+            }
+            let version = record.response.questionnaire.version;
             let form = app.form(&form_key, &version).await?;
             // Read again: another tab may have changed it while the questionnaire came.
             Ok::<_, String>((form, stored().ok_or_else(not_found)?))

@@ -29,16 +29,30 @@ pub fn backup_json(
     unreadable: &[Unreadable],
     team_token: Option<String>,
 ) -> String {
+    // A sealed response is backed up as its envelope, which the import stores sealed.
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Kept<'a> {
+        Plain(&'a tianye_core::response::Response),
+        Sealed(serde_json::Value),
+    }
     #[derive(serde::Serialize)]
     struct Backup<'a> {
         exported_at: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         team_token: Option<String>,
-        responses: Vec<&'a tianye_core::response::Response>,
+        responses: Vec<Kept<'a>>,
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         unreadable: &'a [Unreadable],
     }
-    let responses = records.iter().filter(|r| !r.is_uploaded()).map(|r| &r.response).collect();
+    let responses = records
+        .iter()
+        .filter(|r| !r.is_uploaded())
+        .map(|r| match &r.sealed {
+            Some(envelope) => Kept::Sealed(serde_json::from_str(&envelope.0).unwrap_or_default()),
+            None => Kept::Plain(&r.response),
+        })
+        .collect();
     serde_json::to_string(&Backup {
         exported_at: browser::now_iso(),
         team_token,
@@ -234,8 +248,14 @@ fn record_line(app: App, r: Record) -> impl IntoView {
     let title = r.title.clone();
     let version = r.response.questionnaire.version.clone();
     let updated = beijing_time(r.response.meta.updated_at.as_deref().unwrap_or_default());
-    let line = r.summary.clone();
-    let summary = move || line.get(&lang(), "zh").chars().take(60).collect::<String>();
+    let (line, sealed) = (r.summary.clone(), r.sealed.is_some());
+    let summary = move || {
+        if sealed {
+            t(Key::Sealed, &lang()).to_owned()
+        } else {
+            line.get(&lang(), "zh").chars().take(60).collect::<String>()
+        }
+    };
     let status = match &r.upload {
         // No next try while a refused link stops the queue (the list is built again when
         // that changes).

@@ -293,6 +293,7 @@ mod tests {
             upload,
             summary: Text::default(),
             page: 0,
+            sealed: None,
         }
     }
 

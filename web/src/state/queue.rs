@@ -327,6 +327,7 @@ mod tests {
             upload,
             summary: tianye_core::schema::Text::default(),
             page: 0,
+            sealed: None,
         }
     }
 

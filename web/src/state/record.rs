@@ -106,12 +106,39 @@ pub struct Record {
     /// The page the enumerator was on, so the form reopens there.
     #[serde(default)]
     pub page: usize,
+    /// The envelope of a sealed response (core/ENCRYPTION.md): then `response` keeps no
+    /// answer, `summary` is empty, and the record cannot be opened again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<Envelope>,
 }
+
+/// A sealed response's envelope, the JSON text the browser made (core/ENCRYPTION.md),
+/// stored and uploaded verbatim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Envelope(pub String);
 
 impl Record {
     /// The questionnaire id and the response id, which name this record.
     pub fn ids(&self) -> (String, String) {
         (self.response.questionnaire.id.clone(), self.response.instance_id.clone())
+    }
+
+    /// Keeps `envelope` in place of the answers, which leave the device with it, and
+    /// queues it for upload: the plain text of a complete response is no longer stored.
+    pub fn keep_sealed(&mut self, envelope: Envelope) {
+        self.response.answers.clear();
+        self.summary = Text::default();
+        self.sealed = Some(envelope);
+        self.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+    }
+
+    /// What an upload sends: the envelope of a sealed response, else the response.
+    pub fn upload_body(&self) -> String {
+        match &self.sealed {
+            Some(envelope) => envelope.0.clone(),
+            None => serde_json::to_string(&self.response).unwrap_or_default(),
+        }
     }
 
     /// Whether the server has it (it then stays out of the backup file).
