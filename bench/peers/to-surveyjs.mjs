@@ -85,6 +85,8 @@ function parse(src) {
     } else if (tok.t === 'id') node = { k: 'attr', name: tok.v };
     else throw new Error(`unexpected '${tok.v}' in ${src}`);
     while (isOp('[')) { p++; const pred = or(); take(']'); node = { k: 'filter', e: node, pred }; }
+    // A step after a predicate, `${rows}[…]/field`: that field of the matching rows.
+    if (node.k === 'filter' && isOp('/')) { p++; node = { k: 'step', e: node, name: toks[p++].v }; }
     return node;
   };
   const mul = binary(primary, ['*', 'div', 'mod']);
@@ -157,13 +159,20 @@ function translate(src, ctx, info) {
         if (arg.k === 'filter') {
           const repeat = repeatOf(arg.e);
           const inner = { ...ctx, row: true };
-          const pred = translate(printBack(arg.pred), inner, info);
-          const counted = firstRef(arg.pred) ?? info.repeats.get(repeat)[0];
+          // A bare name in the predicate is the candidate row's field (XPath's context node).
+          const rowPred = rowRefs(arg.pred);
+          const pred = translate(printBack(rowPred), inner, info);
+          const counted = firstRef(rowPred) ?? info.repeats.get(repeat)[0];
           return `countInArray({${repeat}}, '${counted}', ${pred})`;
         }
         return `${pr(arg).slice(0, -1)}.length}`;
       }
       case 'sum': {
+        if (a[0].k === 'step') {
+          const repeat = repeatOf(a[0].e.e);
+          const pred = translate(printBack(rowRefs(a[0].e.pred)), { ...ctx, row: true }, info);
+          return `sumInArray({${repeat}}, '${a[0].name}', ${pred})`;
+        }
         const repeat = repeatOf(a[0]);
         if (!repeat) throw new Error(`sum() of a field outside a repeat in ${src}`);
         return `sumInArray({${repeat}}, '${a[0].name}')`;
@@ -187,8 +196,17 @@ function printBack(n) {
     case 'bin': return `${printBack(n.left)} ${n.op} ${printBack(n.right)}`;
     case 'call': return `${n.f}(${n.args.map(printBack).join(', ')})`;
     case 'filter': return `${printBack(n.e)}[${printBack(n.pred)}]`;
+    case 'step': return `${printBack(n.e)}/${n.name}`;
     default: throw new Error(`cannot print ${n.k}`);
   }
+}
+
+function rowRefs(n) {
+  if (n.k === 'attr') return { k: 'ref', name: n.name };
+  const out = { ...n };
+  for (const k of ['e', 'left', 'right', 'pred']) if (n[k]) out[k] = rowRefs(n[k]);
+  if (n.args) out.args = n.args.map(rowRefs);
+  return out;
 }
 
 function firstRef(n) {
