@@ -945,6 +945,7 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
         let problems = upload_state(&record).1["problems"].as_array().cloned().unwrap_or_default();
         assert_eq!(problems.len(), 1, "{record}");
         assert_eq!(problems[0]["path"], json!("hh_code"), "{record}");
+        assert_eq!(problems[0]["field"], json!("hh_code"), "where, as data: {record}");
         assert_eq!(problems[0]["code"], json!("pattern"), "{record}");
         // The list says why; opening it shows the server's message and its problems,
         // each linking to its question.
@@ -953,8 +954,13 @@ fn a_response_the_server_rejects_is_shown_with_its_problems() {
         b.click(&format!("li.record[data-id='{id}'] button.open")).await;
         let text = b.wait_text(".server-problems", "户编号").await;
         assert!(text.contains("服务器退回了这份答卷"), "{text}");
-        let message = problems[0]["message"].as_str().unwrap_or_default();
+        let message = problems[0]["message_zh"].as_str().unwrap_or_default();
         assert!(!message.is_empty() && text.contains(message), "message {message:?} not in {text}");
+        // In English, the server's English message.
+        b.click(".form-screen .bar button.link:last-child").await;
+        let english = problems[0]["message_en"].as_str().unwrap_or_default();
+        let text = b.wait_text(".server-problems", english).await;
+        assert!(!text.contains(message), "{text}");
         b.click(".server-problems li a").await;
         b.wait_visible("#q-hh_code-input").await;
         b.close().await;

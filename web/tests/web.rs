@@ -479,7 +479,7 @@ async fn a_problem_is_placed_by_its_row_title_and_label() {
         ("no_such[3].thing", "zh", "no_such[3].thing"),
         ("", "zh", ""),
     ] {
-        let got = st.session.with_value(|s| problem_place(s, path, lang));
+        let got = st.with_session(|s| problem_place(s, s.locate(path).as_ref(), path, lang));
         assert_eq!(got, want, "{path} in {lang}");
     }
     host.remove();
@@ -493,7 +493,7 @@ async fn the_summary_gives_the_answers_in_words_in_the_questionnaire_order() {
         "consent": "yes", "hh_size": 2, "member": [{"m_name": "王秀英"}, {"m_name": "刘思雨"}],
     });
     let (host, st) = mount("t-summary.", answers, &[]);
-    let lines = st.session.with_value(summary);
+    let lines = st.with_session(summary);
     let line = lines.get("zh", "zh");
     let at = |needle: &str| line.find(needle).unwrap_or_else(|| panic!("{needle} not in {line}"));
     // Choices by their labels, in the questionnaire's order.
@@ -518,7 +518,7 @@ async fn the_summary_gives_the_answers_in_words_in_the_questionnaire_order() {
 /// The list's line for a household response holding `answers`.
 fn summary_of(answers: serde_json::Value) -> Text {
     let (host, st) = mount("t-summary-plain.", answers, &[]);
-    let line = st.session.with_value(summary);
+    let line = st.with_session(summary);
     host.remove();
     line
 }
@@ -533,7 +533,7 @@ async fn relevance_hides_and_shows_a_question() {
     tick().await;
     assert!(!hidden(&host, "#q-away_provinces"), "n_away 2 shows the provinces");
     let n_away = Loc::top(st.form().lookup("n_away").unwrap());
-    assert_eq!(st.session.with_value(|s| s.answer(&n_away)), json!(2));
+    assert_eq!(st.with_session(|s| s.answer(&n_away)), json!(2));
     type_text(&host, "#q-n_away-input", "0");
     tick().await;
     assert!(hidden(&host, "#q-away_provinces"), "n_away 0 hides them again");
@@ -562,8 +562,7 @@ async fn the_problems_are_validated_once_per_change() {
     // Answering "no" to consent leaves nothing of the household to answer.
     let consent = Loc::top(st.form().lookup("consent").unwrap());
     st.set(&consent, &json!("no"));
-    let fresh =
-        st.session.with_value(|s| s.report(tianye_core::response::Status::Complete).problems);
+    let fresh = st.with_session(|s| s.report(tianye_core::response::Status::Complete).problems);
     assert_eq!(st.all_problems().to_vec(), fresh, "the report follows the answers");
     host.remove();
 }
@@ -625,7 +624,7 @@ async fn a_rating_is_a_group_of_radios_chosen_by_tap() {
     let names: Vec<String> = (1..=5).map(|n| star(n).name()).collect();
     assert!(names.iter().all(|n| !n.is_empty() && *n == names[0]), "one group: {names:?}");
     assert_eq!(checked(), Vec::<u32>::new());
-    let answer = || st.session.with_value(|s| s.answer(&Loc::top(stars)));
+    let answer = || st.with_session(|s| s.answer(&Loc::top(stars)));
     star(3).click();
     tick().await;
     assert_eq!((answer(), checked()), (json!(3), vec![3]));
@@ -756,17 +755,17 @@ async fn text_is_committed_on_input_but_not_during_composition() {
         let ev = web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap();
         input.dispatch_event(&ev).unwrap();
         tick().await;
-        assert_eq!(st.session.with_value(|s| s.answer(&name)), Value::Null, "{pinyin} committed");
+        assert_eq!(st.with_session(|s| s.answer(&name)), Value::Null, "{pinyin} committed");
         assert_eq!(input.value(), pinyin, "the box was changed under the input method");
     }
     input.set_value("王小明");
     input.dispatch_event(&composition("compositionend", "王小明")).unwrap();
     tick().await;
-    assert_eq!(st.session.with_value(|s| s.answer(&name)), json!("王小明"));
+    assert_eq!(st.with_session(|s| s.answer(&name)), json!("王小明"));
     // Plain typing commits at once, and is saved.
     type_text(&host, "#q-enumerator_name-input", "王小明丽");
     tick().await;
-    assert_eq!(st.session.with_value(|s| s.answer(&name)), json!("王小明丽"));
+    assert_eq!(st.with_session(|s| s.answer(&name)), json!("王小明丽"));
     let saved = Store::new("t-ime.").get("lbc_household", "m").expect("saved on change");
     assert_eq!(saved.response.answers["enumerator_name"], json!("王小明丽"));
     host.remove();
@@ -793,11 +792,11 @@ async fn a_text_area_waits_for_the_input_method_too() {
     area.dispatch_event(&web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
     tick().await;
-    assert_eq!(st.session.with_value(|s| s.answer(&remarks)), Value::Null);
+    assert_eq!(st.with_session(|s| s.answer(&remarks)), Value::Null);
     area.set_value("父母都不在家");
     area.dispatch_event(&event("compositionend")).unwrap();
     tick().await;
-    assert_eq!(st.session.with_value(|s| s.answer(&remarks)), json!("父母都不在家"));
+    assert_eq!(st.with_session(|s| s.answer(&remarks)), json!("父母都不在家"));
     assert_eq!(area.value(), "父母都不在家");
     host.remove();
 }
@@ -846,7 +845,7 @@ async fn lowering_the_count_asks_once_the_box_is_left_not_while_typing() {
     let rows = || count(&host, "#q-member .row-card");
     let name = |i: u32| {
         let loc = Loc::new(st.form().lookup("m_name").unwrap(), vec![i]);
-        st.session.with_value(|s| s.answer(&loc))
+        st.with_session(|s| s.answer(&loc))
     };
 
     // 5 → 12 passes through 1: nothing is asked, nothing removed, 7 rows added.

@@ -9,13 +9,13 @@ use tianye_core::Loc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::{current, hidden, input_id, label, label_id, path_of};
+use super::{current, hidden, input_id, label, label_id};
 use crate::form_state::{FormState, dom_id};
 use crate::i18n::{Key, t};
 
 /// The choices offered at `loc` (filtered) now, as (name, label in `lang`).
 fn labelled(st: FormState, loc: &Loc, lang: &str) -> Vec<(String, String)> {
-    st.session.with_value(|s| {
+    st.with_session(|s| {
         let fallback = s.form().default_language();
         s.choices(loc)
             .into_iter()
@@ -26,7 +26,7 @@ fn labelled(st: FormState, loc: &Loc, lang: &str) -> Vec<(String, String)> {
 
 /// The choices offered at `loc` now, as (name, label, chosen) in the current language.
 fn offered_now(st: FormState, loc: &Loc) -> Vec<(String, String, bool)> {
-    let answer = st.session.with_value(|s| s.answer(loc));
+    let answer = st.with_session(|s| s.answer(loc));
     labelled(st, loc, &st.app.lang_untracked())
         .into_iter()
         .map(|(name, label)| {
@@ -83,7 +83,7 @@ fn follow_answer(el: web_sys::Element, (st, loc): (FormState, Loc)) {
         if built.is_none() {
             return;
         }
-        let answer = st.session.with_value(|s| s.answer(&loc));
+        let answer = st.with_session(|s| s.answer(&loc));
         if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
             let want = answer.as_str().unwrap_or_default();
             if select.value() != want {
@@ -118,12 +118,12 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     let likert = f.kind == tianye_core::schema::ItemType::Likert
         || f.appearance.as_deref().is_some_and(|a| a.contains("likert"));
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let set = {
         let loc = loc.clone();
         move |v: Json| st.set(&loc, &v)
     };
-    let unanswered = st.session.with_value(|s| s.answer(&loc).is_null());
+    let unanswered = st.with_session(|s| s.answer(&loc).is_null());
     if minimal {
         let options = choice_list(st, &loc, true, move |choices| {
             view! {
@@ -134,7 +134,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
         return view! {
             <select id=id use:follow_answer=(st, loc)
                 on:change=move |ev| { let v = event_target_value(&ev); set(if v.is_empty() { Json::Null } else { json!(v) }); }
-                on:blur=move |_| st.leave(&path)
+                on:blur=move |_| st.leave(&here)
             >
                 {options}
             </select>
@@ -161,7 +161,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     view! {
         <div class="choices" class:likert=likert role="radiogroup" id=id aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| set(json!(event_target_value(&ev)))
-            on:focusout=move |_| st.leave(&path)
+            on:focusout=move |_| st.leave(&here)
         >
             {radios}
             <button type="button" class="link clear" hidden=unanswered on:click=move |_| set_clear(Json::Null)>
@@ -174,11 +174,11 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
 
 pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let toggle = {
         let loc = loc.clone();
         move |name: String, on: bool| {
-            let mut list: Vec<String> = st.session.with_value(|s| {
+            let mut list: Vec<String> = st.with_session(|s| {
                 s.answer(&loc)
                     .as_array()
                     .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
@@ -190,7 +190,7 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
             }
             // Keep the list's order, as the choices are shown.
             let order: Vec<String> =
-                st.session.with_value(|s| s.choices(&loc).iter().map(|c| c.name.clone()).collect());
+                st.with_session(|s| s.choices(&loc).iter().map(|c| c.name.clone()).collect());
             list.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(usize::MAX));
             st.set(&loc, &if list.is_empty() { Json::Null } else { json!(list) });
         }
@@ -212,7 +212,7 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     view! {
         <div class="choices" id=id role="group" aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| toggle(event_target_value(&ev), event_target_checked(&ev))
-            on:focusout=move |_| st.leave(&path)
+            on:focusout=move |_| st.leave(&here)
         >
             {boxes}
         </div>
@@ -226,8 +226,8 @@ pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
     let scale = st.form().field(loc.field).rules.scale.unwrap_or(5);
     let id = input_id(st, &loc);
     let name = format!("{id}-group");
-    let path = path_of(st, &loc);
-    let answer = st.session.with_value(|s| s.answer(&loc));
+    let here = loc.clone();
+    let answer = st.with_session(|s| s.answer(&loc));
     let set = {
         let loc = loc.clone();
         move |v: String| st.set(&loc, &v.parse::<u32>().map_or(Json::Null, |n| json!(n)))
@@ -235,7 +235,7 @@ pub(crate) fn rating(st: FormState, loc: Loc) -> impl IntoView {
     view! {
         <div class="rating" id=id role="radiogroup" aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| set(event_target_value(&ev))
-            on:focusout=move |_| st.leave(&path)
+            on:focusout=move |_| st.leave(&here)
         >
             {(1..=scale).map(|n| {
                 let v = n.to_string();

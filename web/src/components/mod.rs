@@ -91,7 +91,7 @@ fn follow_chunk(el: web_sys::Element, (st, locs): (FormState, Vec<Loc>)) {
         let mut hidden = true;
         for loc in &locs {
             st.track_relevance(loc);
-            hidden &= !st.session.with_value(|s| s.is_relevant(loc));
+            hidden &= !st.with_session(|s| s.is_relevant(loc));
         }
         let _ = el.class_list().toggle_with_force("hidden", hidden);
     });
@@ -107,7 +107,7 @@ pub(crate) fn hidden(
     let loc = loc.clone();
     move || {
         st.track_relevance(&loc);
-        !st.session.with_value(|s| s.is_relevant(&loc))
+        !st.with_session(|s| s.is_relevant(&loc))
     }
 }
 
@@ -129,11 +129,11 @@ fn text_view(
             if let Some(text) = pick(st.form().field(loc.field)) {
                 st.track_text(text, scope, &loc.rows);
             }
-            st.session.with_value(|s| read(s, &loc, &lang))
+            st.with_session(|s| read(s, &loc, &lang))
         })
         .into_any()
     } else {
-        st.session.with_value(|s| read(s, loc, &lang)).into_any()
+        st.with_session(|s| read(s, loc, &lang)).into_any()
     }
 }
 
@@ -162,29 +162,23 @@ fn label_id_of(question: &str) -> String {
     format!("{question}-label")
 }
 
-/// The problem path of `loc`.
-pub(crate) fn path_of(st: FormState, loc: &Loc) -> String {
-    st.session.with_value(|s| s.path(loc))
-}
-
 /// The answer at `loc`, re-read when the engine reports it changed.
 pub(crate) fn current(st: FormState, loc: &Loc) -> Signal<serde_json::Value> {
     let loc = loc.clone();
     Signal::derive(move || {
         st.track(&loc);
-        st.session.with_value(|s| s.answer(&loc))
+        st.with_session(|s| s.answer(&loc))
     })
 }
 
 /// The messages to show under the item at `loc`: once the user has left it, or all at
 /// once on review. Re-read only when the form reports the item's problems shown changed.
 pub(crate) fn messages(st: FormState, loc: &Loc) -> Signal<Vec<String>> {
-    let path = path_of(st, loc);
     let loc = loc.clone();
     let lang = st.app.lang_untracked();
     Signal::derive(move || {
         st.track_problems(&loc);
-        st.messages(&path, &lang)
+        st.messages(&loc, &lang)
     })
 }
 
@@ -201,13 +195,13 @@ pub(crate) fn problem_list(messages: Signal<Vec<String>>) -> impl IntoView {
 /// only when told): the `hidden` class when the engine reports its relevance changed,
 /// and the `invalid` class and the list of problems (its last child) when the problems
 /// shown under it change. One effect a question, touching the DOM only on a change.
-fn follow_question(el: web_sys::Element, (st, loc, path): (FormState, Loc, String)) {
+fn follow_question(el: web_sys::Element, (st, loc): (FormState, Loc)) {
     let lang = st.app.lang_untracked();
     let effect = RenderEffect::new(move |before: Option<(bool, Vec<String>)>| {
         st.track_relevance(&loc);
         st.track_problems(&loc);
-        let hidden = !st.session.with_value(|s| s.is_relevant(&loc));
-        let messages = st.messages(&path, &lang);
+        let hidden = !st.with_session(|s| s.is_relevant(&loc));
+        let messages = st.messages(&loc, &lang);
         let Some((was_hidden, was)) = before else { return (hidden, messages) };
         if hidden != was_hidden {
             let _ = el.class_list().toggle_with_force("hidden", hidden);
@@ -236,7 +230,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     let f = form.field(loc.field);
     let lang = st.app.lang_untracked();
     let hint_dynamic = f.hint.as_ref().is_some_and(Template::is_dynamic);
-    let hint = st.session.with_value(|s| s.hint(&loc, &lang));
+    let hint = st.with_session(|s| s.hint(&loc, &lang));
     // An empty hint that may fill in later keeps its (empty, unshown) paragraph.
     let hint = (hint_dynamic || !hint.is_empty()).then(|| {
         view! { <p class="q-hint">{text_view(st, &loc, |f| f.hint.as_ref(), Session::hint)}</p> }
@@ -250,18 +244,18 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
         Some(
             (move || {
                 st.track_rules(loc.field);
-                star(st.session.with_value(|s| s.is_required(&loc)))
+                star(st.with_session(|s| s.is_required(&loc)))
             })
             .into_any(),
         )
-    } else if st.session.with_value(|s| s.is_required(&loc)) {
+    } else if st.with_session(|s| s.is_required(&loc)) {
         Some(star(true).into_any())
     } else {
         None
     };
-    let path = path_of(st, &loc);
-    let messages = st.messages(&path, &lang);
-    let shown = st.session.with_value(|s| s.is_relevant(&loc));
+    let here = loc.clone();
+    let messages = st.messages(&here, &lang);
+    let shown = st.with_session(|s| s.is_relevant(&loc));
     let class = match (shown, messages.is_empty()) {
         (true, true) => "q",
         (true, false) => "q invalid",
@@ -277,7 +271,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     } else {
         let loc = loc.clone();
         Either::Right(move || {
-            if !st.session.with_value(|s| s.is_relevant(&loc)) {
+            if !st.with_session(|s| s.is_relevant(&loc)) {
                 // Re-run (and build the input) when it is shown; once built it stays.
                 st.track_relevance(&loc);
                 return None;
@@ -315,7 +309,7 @@ fn question(st: FormState, loc: Loc, input: fn(FormState, Loc) -> AnyView) -> An
     }
     parts.push(input.into_any());
     parts.push(problems);
-    view! { <div class=class id=id use:follow_question=(st, loc, path)>{parts}</div> }.into_any()
+    view! { <div class=class id=id use:follow_question=(st, loc)>{parts}</div> }.into_any()
 }
 
 fn group(st: FormState, loc: Loc) -> impl IntoView {
@@ -345,7 +339,7 @@ pub(crate) fn language_switch(st: FormState) -> impl IntoView {
     let app = st.app;
     let switch = move |_| {
         app.toggle_lang();
-        st.edit(|s| s.set_language(&app.settings.lang.get_untracked()));
+        st.set_language(&app.settings.lang.get_untracked());
         st.rev.update(|r| *r += 1);
     };
     view! { <button class="link" on:click=switch>{move || t(Key::Language, &app.lang())}</button> }

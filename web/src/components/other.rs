@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::text::shown_text;
-use super::{current, input_id, path_of};
+use super::{current, input_id};
 use crate::form_state::FormState;
 use crate::i18n::{Key, t};
 
@@ -23,7 +23,7 @@ pub(crate) fn temporal(st: FormState, loc: Loc) -> impl IntoView {
     };
     let value = current(st, &loc);
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let shown = move || {
         let v = shown_text(&value.get());
         // datetime-local shows no offset or seconds' fraction.
@@ -35,7 +35,7 @@ pub(crate) fn temporal(st: FormState, loc: Loc) -> impl IntoView {
                 let v = event_target_value(&ev);
                 st.set(&loc, &if v.is_empty() { Json::Null } else { json!(v) });
             }
-            on:blur=move |_| st.leave(&path)
+            on:blur=move |_| st.leave(&here)
         />
     }
 }
@@ -52,7 +52,7 @@ pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
         (text(num(rules.min, 1.0)), text(num(rules.max, 10.0)), text(rules.step.unwrap_or(1.0)));
     let value = current(st, &loc);
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let set_loc = loc.clone();
     view! {
         <div class="range">
@@ -62,7 +62,7 @@ pub(crate) fn range(st: FormState, loc: Loc) -> impl IntoView {
                     let v = event_target_value(&ev);
                     st.set(&set_loc, &super::text::typed_answer(ItemType::Range, &v));
                 }
-                on:blur=move |_| st.leave(&path)
+                on:blur=move |_| st.leave(&here)
             />
             <output>{move || shown_text(&value.get())}</output>
         </div>
@@ -76,7 +76,7 @@ const GEO_TIMEOUT_MS: u32 = 60_000;
 pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
     let value = current(st, &loc);
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let lang = move || st.app.lang();
     let status = RwSignal::new(String::new());
     let field = move |key: &'static str| {
@@ -86,7 +86,7 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
         let loc = loc.clone();
         move |key: &'static str, text: String| {
             let mut map =
-                st.session.with_value(|s| s.answer(&loc)).as_object().cloned().unwrap_or_default();
+                st.with_session(|s| s.answer(&loc)).as_object().cloned().unwrap_or_default();
             match super::text::typed_answer(ItemType::Decimal, &text) {
                 Json::Null => {
                     map.remove(key);
@@ -141,7 +141,7 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
         <div class="geo" id=id>
             <button type="button" on:click=locate>{move || t(Key::LocateMe, &lang())}</button>
             <span class="status" role="status">{move || status.get()}</span>
-            <label>{move || t(Key::Latitude, &lang())}<input inputmode="decimal" prop:value=field("lat") on:change=move |ev| lat_set("lat", event_target_value(&ev)) on:blur={let p = path.clone(); move |_| st.leave(&p)}/></label>
+            <label>{move || t(Key::Latitude, &lang())}<input inputmode="decimal" prop:value=field("lat") on:change=move |ev| lat_set("lat", event_target_value(&ev)) on:blur={let here = here.clone(); move |_| st.leave(&here)}/></label>
             <label>{move || t(Key::Longitude, &lang())}<input inputmode="decimal" prop:value=field("lon") on:change=move |ev| lon_set("lon", event_target_value(&ev))/></label>
             <label>{move || t(Key::Accuracy, &lang())}<input inputmode="decimal" prop:value=field("accuracy") on:change=move |ev| acc_set("accuracy", event_target_value(&ev))/></label>
         </div>
@@ -152,13 +152,13 @@ pub(crate) fn geopoint(st: FormState, loc: Loc) -> impl IntoView {
 pub(crate) fn acknowledge(st: FormState, loc: Loc) -> impl IntoView {
     let value = current(st, &loc);
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let lang = move || st.app.lang();
     view! {
         <label class="choice">
             <input type="checkbox" id=id prop:checked=move || value.with(|v| v.as_str() == Some("OK"))
                 on:change=move |ev| st.set(&loc, &if event_target_checked(&ev) { json!("OK") } else { Json::Null })
-                on:blur=move |_| st.leave(&path)
+                on:blur=move |_| st.leave(&here)
             />
             <span>{move || t(Key::Ok, &lang())}</span>
         </label>

@@ -35,16 +35,16 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
         let loc = loc.clone();
         Memo::new(move |_| {
             st.track(&loc);
-            st.session.with_value(|s| s.row_count(&loc))
+            st.with_session(|s| s.row_count(&loc))
         })
     };
     let lang = st.app.lang_untracked();
     let remove_text = t(Key::RemoveRow, &lang);
     let add_text = t(Key::AddRow, &lang);
     let add_loc = loc.clone();
-    // The paths of the response's problems as the roster is shown, for which rows open.
-    let problems: Arc<Vec<String>> =
-        Arc::new(st.all_problems().iter().map(|p| p.path.clone()).collect());
+    // Where the response's problems are as the roster is shown, for which rows open.
+    let problems: Arc<Vec<Loc>> =
+        Arc::new(st.all_problems().iter().filter_map(|p| p.loc.clone()).collect());
     let can_add = move || !counted && max_rows.is_none_or(|m| count.get() < m);
     view! {
         <section class="roster" id=id class:hidden=hidden>
@@ -58,7 +58,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let heading = {
                         let row_loc = row_loc.clone();
                         let lang = lang.clone();
-                        move || st.session.with_value(|s| row_title(s, &row_loc, &lang))
+                        move || st.with_session(|s| row_title(s, &row_loc, &lang))
                     };
                     // A row's title follows the answers its label shows; a number never
                     // changes.
@@ -79,7 +79,7 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let remove_loc = loc.clone();
                     let has_answers = {
                         let row_loc = row_loc.clone();
-                        move || st.session.with_value(|s| {
+                        move || st.with_session(|s| {
                             let form = s.form();
                             form.field(row_loc.field).children.iter().any(|&c| {
                                 !form.is_computed(c) && !s.answer(&Loc::new(c, row_loc.rows.clone())).is_null()
@@ -90,14 +90,10 @@ pub(crate) fn roster(st: FormState, loc: Loc) -> impl IntoView {
                     let locs: Vec<Loc> = children.iter().map(|&c| Loc::new(c, rows.clone())).collect();
                     // Open: a new row (nothing answered), or one with a problem (a
                     // question left unanswered is one) when the roster was shown.
-                    let open = !has_answers()
-                        || st.session.with_value(|s| {
-                            locs.first().is_some_and(|first| {
-                                let path = s.path(first);
-                                let row = path.rsplit_once('.').map_or("", |(row, _)| row);
-                                problems.iter().any(|p| p.strip_prefix(row).is_some_and(|p| p.starts_with('.')))
-                            })
-                        });
+                    let open = !has_answers() || {
+                        let form = st.form();
+                        problems.iter().any(|p| p.rows.starts_with(&rows) && inside(&form, p.field, loc.field))
+                    };
                     let line = {
                         let locs = locs.clone();
                         let lang = lang.clone();
@@ -143,7 +139,7 @@ fn summary_line(st: FormState, locs: &[Loc], lang: &str) -> String {
         if !first {
             continue;
         }
-        st.session.with_value(|s| {
+        st.with_session(|s| {
             let text = answer_text(s, loc, lang);
             if s.is_relevant(loc) && !text.is_empty() {
                 parts.push(if kind == ItemType::Calculate {
@@ -170,4 +166,20 @@ fn open_on_problems(el: web_sys::Element, (st, locs): (FormState, Vec<Loc>)) {
         }
     });
     Owner::on_cleanup(move || drop(effect));
+}
+
+/// Whether the item `field` is inside the repeat `repeat`, at any depth.
+fn inside(
+    form: &tianye_core::Form,
+    field: tianye_core::FieldId,
+    repeat: tianye_core::FieldId,
+) -> bool {
+    let mut at = form.field(field).parent;
+    while let Some(id) = at {
+        if id == repeat {
+            return true;
+        }
+        at = form.field(id).parent;
+    }
+    false
 }

@@ -8,7 +8,7 @@ use tianye_core::Loc;
 use tianye_core::schema::ItemType;
 use wasm_bindgen::JsCast;
 
-use super::{input_id, path_of};
+use super::input_id;
 use crate::form_state::FormState;
 
 /// The JSON answer for what was typed: numbers for numeric questions when the text is
@@ -86,7 +86,7 @@ fn follow_answer(el: web_sys::Element, (st, loc, kind): (FormState, Loc, ItemTyp
     let effect = RenderEffect::new(move |built: Option<()>| {
         st.track(&loc);
         st.track_rules(loc.field);
-        let read_only = st.session.with_value(|s| s.is_read_only(&loc));
+        let read_only = st.with_session(|s| s.is_read_only(&loc));
         if read_only || built.is_some() {
             if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
                 input.set_read_only(read_only);
@@ -97,7 +97,7 @@ fn follow_answer(el: web_sys::Element, (st, loc, kind): (FormState, Loc, ItemTyp
         if built.is_none() {
             return;
         }
-        let want = st.session.with_value(|s| shown_text(&s.answer(&loc)));
+        let want = st.with_session(|s| shown_text(&s.answer(&loc)));
         let shown = if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
             input.value()
         } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
@@ -131,14 +131,14 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
         _ => ("text", "text"),
     };
     let id = input_id(st, &loc);
-    let path = path_of(st, &loc);
+    let here = loc.clone();
     let composing = StoredValue::new(false);
-    let initial = st.session.with_value(|s| shown_text(&s.answer(&loc)));
+    let initial = st.with_session(|s| shown_text(&s.answer(&loc)));
     let commit = {
         let loc = loc.clone();
         move |text: String| {
             let value = typed_answer(kind, &text);
-            let current = st.session.with_value(|s| s.answer(&loc));
+            let current = st.with_session(|s| s.answer(&loc));
             if current != value {
                 st.set(&loc, &value);
             }
@@ -152,7 +152,7 @@ pub(crate) fn text_input(st: FormState, loc: Loc) -> impl IntoView {
         on:compositionstart=move |_| composing.set_value(true)
         on:compositionend=move |ev| { composing.set_value(false); commit_end(event_target_value(&ev)); }
         on:input=move |ev| if !composing.get_value() && !crate::browser::is_composing(&ev) { commit_input(event_target_value(&ev)); }
-        on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&path); }
+        on:blur=move |ev| { commit(event_target_value(&ev)); st.leave(&here); }
     /> };
     if multiline {
         view! { <textarea id=id use:follow_answer=follow rows="3" {..typing}>{initial}</textarea> }

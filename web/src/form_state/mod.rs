@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use serde_json::Value as Json;
-use tianye_core::response::Status;
 use tianye_core::schema::ItemType;
-use tianye_core::{Changes, FieldId, Form, Loc, Problem, Session};
+use tianye_core::{FieldId, Form, Loc, Session};
 
 use self::watch::Deps;
 use crate::app::App;
 use crate::browser;
 use crate::i18n::{Key, t};
+use crate::state::open::{Edit, Held, OpenResponse};
 use crate::state::pages::{Page, pages};
 use crate::state::record::{Record, Upload};
 
@@ -28,10 +28,10 @@ use crate::state::record::{Record, Upload};
 pub struct FormState {
     /// The app.
     pub app: App,
-    /// The engine's session for the response.
-    pub session: StoredValue<Session>,
-    /// The stored record.
-    pub record: StoredValue<Record>,
+    /// The response: the engine's session and the record, as plain Rust
+    /// ([`OpenResponse`]); read through [`FormState::with_session`] and
+    /// [`FormState::with_record`], changed through this type's methods.
+    open: StoredValue<OpenResponse>,
     /// Bumped after every change, for views that may depend on any answer (filtered
     /// choices, computed rules, progress, review). A question's own state and the texts
     /// showing answers follow [`FormState::track`] instead: with thousands of
@@ -41,20 +41,14 @@ pub struct FormState {
     pub rev: RwSignal<u64>,
     /// What each field's view depends on.
     deps: StoredValue<Deps>,
-    /// The problems of the session as it stands, once validated (see
-    /// [`FormState::all_problems`]); `None` after a change.
-    report: StoredValue<Option<Arc<[Problem]>>>,
-    /// Paths of questions the user has left (their problems are shown).
-    pub touched: RwSignal<HashSet<String>>,
+    /// The questions the user has left (their problems are shown).
+    pub touched: RwSignal<HashSet<Loc>>,
     /// Show every problem (after review or a failed "mark complete").
     pub show_all: RwSignal<bool>,
     /// The page shown.
     pub page: RwSignal<usize>,
     /// The pages.
     pub pages: StoredValue<Vec<Page>>,
-    /// Repeats whose count went below the rows holding answers, to ask about once the
-    /// user leaves the box: typing 12 over 5 passes through 1, which must not ask.
-    excess_rows: StoredValue<Vec<Loc>>,
     /// A save is put off until the browser is idle (see
     /// [`FormState::persist_when_idle`]).
     save_due: StoredValue<bool>,
@@ -66,83 +60,109 @@ pub struct FormState {
 impl FormState {
     /// Opens `record` with the compiled `form`.
     pub fn new(app: App, form: Arc<Form>, record: Record) -> FormState {
-        let session = Session::open(
-            Arc::clone(&form),
-            &record.response.answers,
-            record.response.meta.clone(),
-            browser::now(),
-        );
         let page = record.page.min(pages(&form).len().saturating_sub(1));
+        let lang = app.settings.lang.get_untracked();
+        let open = OpenResponse::open(Arc::clone(&form), record, browser::now(), &lang);
         let st = FormState {
             app,
-            session: StoredValue::new(session),
-            record: StoredValue::new(record),
+            open: StoredValue::new(open),
             rev: RwSignal::new(0),
             deps: StoredValue::new(Deps::new(form.fields().len())),
-            report: StoredValue::new(None),
             touched: RwSignal::new(HashSet::new()),
             show_all: RwSignal::new(false),
             page: RwSignal::new(page),
             pages: StoredValue::new(pages(&form)),
-            excess_rows: StoredValue::new(Vec::new()),
             save_due: StoredValue::new(false),
             save_cost: StoredValue::new(0.0),
         };
         // A save still due when the form closes is made before its state goes.
         Owner::on_cleanup(move || st.persist_if_due());
-        st.edit(|s| s.set_language(&app.settings.lang.get_untracked()));
         // A record saved by an older build, or imported, gets the list's line in words.
-        let summary = st.session.with_value(crate::state::answers::summary);
-        if st.record.with_value(|r| r.summary != summary) {
-            st.record.update_value(|r| r.summary = summary);
-            st.record.with_value(|r| app.save(r));
-        }
+        st.persist();
         st
     }
 
-    /// Changes the session: every change goes through here, so that the report
-    /// validated before it is dropped.
-    pub fn edit<R>(&self, change: impl FnOnce(&mut Session) -> R) -> Option<R> {
-        self.report.set_value(None);
-        self.session.try_update_value(change)
+    /// Reads the engine's session.
+    pub fn with_session<R>(&self, read: impl FnOnce(&Session) -> R) -> R {
+        self.open.with_value(|o| read(o.session()))
+    }
+
+    /// Reads the record as last saved (its upload state as the queue last set it).
+    pub fn with_record<R>(&self, read: impl FnOnce(&Record) -> R) -> R {
+        self.open.with_value(|o| read(o.record()))
+    }
+
+    /// Shows the questionnaire's texts in `lang`.
+    pub fn set_language(&self, lang: &str) {
+        self.open.update_value(|o| o.set_language(lang));
+    }
+
+    /// Takes in the stored copy's upload state and seal (see [`OpenResponse::follow`]).
+    pub fn follow(&self, stored: &Record) {
+        self.open.update_value(|o| o.follow(stored));
     }
 
     /// The questionnaire.
     pub fn form(&self) -> Arc<Form> {
-        self.session.with_value(|s| Arc::clone(s.form()))
+        self.with_session(|s| Arc::clone(s.form()))
     }
 
     /// Whether `field`'s `required` or `read_only` is computed (else they never change).
     pub fn has_conditional_rules(&self, field: FieldId) -> bool {
-        self.session.with_value(|s| s.form().field(field).has_conditional_rules())
+        self.with_session(|s| s.form().field(field).has_conditional_rules())
     }
 
     /// The response's upload state as the queue has it now. Tracked: a view that reads it
     /// follows the queue while the response is open (turns read-only when the server
     /// acknowledges it, shows the server's problems when it refuses it).
     pub fn upload(&self) -> Upload {
-        let (form, id) = self.record.with_value(Record::ids);
+        let (form, id) = self.with_record(Record::ids);
         self.app
             .responses
             .records
             .with(|list| list.iter().find(|r| r.is(&form, &id)).map(|r| r.upload.clone()))
-            .unwrap_or_else(|| self.record.with_value(|r| r.upload.clone()))
+            .unwrap_or_else(|| self.with_record(|r| r.upload.clone()))
     }
 
-    /// Whether the response may still change: once the server has it, it is final (a
-    /// changed copy under the same id would be refused as a conflict). While it is being
-    /// sent it is held as it is: the server gets the copy that went out, and a change
-    /// made meanwhile would be overwritten when the server answers.
-    pub fn editable(&self) -> bool {
-        let held = self.record.with_value(|r| match r.upload {
-            Upload::Uploaded { .. } => Some(Key::Uploaded),
-            Upload::Uploading => Some(Key::HeldWhileUploading),
-            _ => None,
-        });
-        if let Some(why) = held {
-            self.app.notice.set(Some(self.says(why)));
+    /// Says why the response may not change (see [`OpenResponse::held`]): once the
+    /// server has it, it is final (a changed copy under the same id would be refused as a
+    /// conflict); while it is being sent, the server gets the copy that went out; once
+    /// sealed, its plain answers are gone.
+    fn refused(&self, held: Held) {
+        let why = match held {
+            Held::Uploaded => Key::Uploaded,
+            Held::Uploading => Key::HeldWhileUploading,
+            Held::Sealed => Key::SealedCannotOpen,
+        };
+        self.app.notice.set(Some(self.says(why)));
+    }
+
+    /// Applies an edit of the model: what changed is shown (rows moved when
+    /// `rows_moved`) and saved, at once or, with `when_idle`, once the browser is idle;
+    /// a refused one is said. Whether it changed anything.
+    fn apply(
+        &self,
+        edit: impl FnOnce(&mut OpenResponse) -> Result<Edit, Held>,
+        rows_moved: bool,
+        when_idle: bool,
+    ) -> bool {
+        match self.open.try_update_value(edit) {
+            Some(Ok(edit)) if !edit.changes.changes.is_empty() => {
+                self.notify(&edit.changes, rows_moved);
+                self.rev.update(|r| *r += 1);
+                if when_idle {
+                    self.persist_when_idle();
+                } else {
+                    self.persist();
+                }
+                true
+            }
+            Some(Err(held)) => {
+                self.refused(held);
+                false
+            }
+            _ => false,
         }
-        held.is_none()
     }
 
     /// The text `key` in the language shown.
@@ -150,108 +170,61 @@ impl FormState {
         t(key, &self.app.settings.lang.get_untracked()).to_owned()
     }
 
-    /// Sets the answer at `loc`, recomputes, asks before dropping rows that hold answers,
-    /// and saves.
+    /// Sets the answer at `loc`, recomputes and saves; rows left beyond a lowered count
+    /// are asked about once the user leaves the box.
     pub fn set(&self, loc: &Loc, value: &Json) {
-        if !self.editable() {
+        let held = self.open.with_value(OpenResponse::held);
+        if held.is_some() {
             // Put the stored answer back in the box.
             self.notify_value(loc);
             self.rev.update(|r| *r += 1);
-            return;
         }
-        let changes = self.edit(|s| s.set_answer(loc, value));
-        let Some(Ok(changes)) = changes else { return };
-        if changes.changes.is_empty() {
-            return;
-        }
-        self.notify(&changes, false);
-        self.excess_rows.update_value(|pending| {
-            for excess in &changes.excess_rows {
-                if !pending.contains(&excess.repeat) {
-                    pending.push(excess.repeat.clone());
-                }
-            }
-        });
-        self.changed();
+        self.apply(|o| o.set(loc, value), false, false);
     }
 
     /// Asks, for each repeat whose count went below the rows holding answers while the
     /// user typed, whether to remove the rows beyond the count; removes them if so. Asked
     /// once the user has left the box, about the count as it then stands.
     fn settle_excess_rows(&self) {
-        let pending = self.excess_rows.try_update_value(std::mem::take).unwrap_or_default();
-        let mut removed_any = false;
-        for repeat in pending {
-            let (present, wanted) = self.session.with_value(|s| {
+        let pending = self.open.try_update_value(OpenResponse::take_excess_rows);
+        for repeat in pending.unwrap_or_default() {
+            let (present, wanted) = self.with_session(|s| {
                 let most = s.form().field(repeat.field).rules.max_rows.unwrap_or(u32::MAX);
                 let wanted = s.wanted_rows(&repeat).filter(|_| s.is_relevant(&repeat));
                 (s.row_count(&repeat), wanted.map(|w| w.min(most)))
             });
             let Some(wanted) = wanted.filter(|&w| present > w) else { continue };
-            if !confirm(Key::ConfirmExcessRows, self.app) {
-                continue;
+            if confirm(Key::ConfirmExcessRows, self.app) {
+                self.apply(|o| o.cut_rows(&repeat, wanted), false, false);
             }
-            let removed = self.edit(|s| {
-                let mut all = Changes::default();
-                while s.row_count(&repeat) > wanted {
-                    let last = s.row_count(&repeat) - 1;
-                    match s.remove_row(&repeat, last) {
-                        Ok(more) => all.changes.extend(more.changes),
-                        Err(_) => break,
-                    }
-                }
-                all
-            });
-            if let Some(removed) = removed {
-                self.notify(&removed, false);
-                removed_any = true;
-            }
-        }
-        if removed_any {
-            self.changed();
         }
     }
 
-    /// After any change: re-render and save.
-    pub fn changed(&self) {
-        self.rev.update(|r| *r += 1);
-        self.persist();
-    }
-
-    /// Adds a row to the repeat at `loc`.
+    /// Adds a row to the repeat at `loc` (saved once the browser is idle: it is empty).
     pub fn add_row(&self, loc: &Loc) {
-        if !self.editable() {
-            return;
-        }
-        if let Some(Ok((_, changes))) = self.edit(|s| s.add_row(loc)) {
-            self.notify(&changes, false);
-            self.rev.update(|r| *r += 1);
-            self.persist_when_idle();
-        }
+        self.apply(|o| o.add_row(loc), false, true);
     }
 
     /// Removes row `index` of the repeat at `loc`, asking first if it holds answers.
     pub fn remove_row(&self, loc: &Loc, index: u32, has_answers: bool) {
-        if !self.editable() {
+        if let Some(held) = self.open.with_value(OpenResponse::held) {
+            self.refused(held);
             return;
         }
         if has_answers && !confirm(Key::ConfirmRemoveRow, self.app) {
             return;
         }
         // Removing the last row moves no other row up.
-        let last = self.session.with_value(|s| index + 1 >= s.row_count(loc));
-        if let Some(Ok(changes)) = self.edit(|s| s.remove_row(loc, index)) {
-            self.notify(&changes, !last);
-            self.changed();
-        }
+        let last = self.with_session(|s| index + 1 >= s.row_count(loc));
+        self.apply(|o| o.remove_row(loc, index), !last, false);
     }
 
     /// Shows page `page` and remembers it, so the form reopens there after a reload.
     pub fn show_page(&self, page: usize) {
         self.settle_excess_rows();
         self.page.set(page);
-        if self.record.try_update_value(|r| r.page = page).is_some() {
-            self.record.with_value(|r| self.app.save(r));
+        if self.open.try_update_value(|o| o.set_page(page)) == Some(true) {
+            self.persist();
         }
     }
 
@@ -260,7 +233,7 @@ impl FormState {
     pub fn page_relevant(&self, i: usize) -> bool {
         self.pages.with_value(|pages| {
             pages.get(i).is_some_and(|p| {
-                self.session.with_value(|s| p.items.iter().any(|&id| shows_anything(s, id)))
+                self.with_session(|s| p.items.iter().any(|&id| shows_anything(s, id)))
             })
         })
     }
@@ -285,16 +258,12 @@ impl FormState {
         self.refresh_problems();
         // An encrypted questionnaire's response is queued once sealed ([`App::seal`]).
         let key = self.form().questionnaire().encryption.as_ref().map(|e| e.public_key.clone());
-        let record = self.record.try_update_value(|r| {
-            r.response.status = Status::Complete;
-            r.response.meta.submitted_at = Some(browser::now_iso());
-            r.response.meta.updated_at = r.response.meta.submitted_at.clone();
-            r.upload = match key {
-                Some(_) => Upload::Draft,
-                None => Upload::Queued { attempts: 0, next_at: 0.0, last_error: None },
-            };
-            r.clone()
+        let now = browser::now_iso();
+        let record = self.open.try_update_value(|o| {
+            o.complete(&now, key.is_none()).ok()?;
+            o.snapshot(&now)
         });
+        let record = record.flatten();
         let Some(record) = record else { return false };
         if !self.app.save(&record) {
             return false;

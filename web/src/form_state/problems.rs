@@ -6,23 +6,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use tianye_core::response::Status;
 use tianye_core::{Loc, Problem};
 use wasm_bindgen::JsCast;
 
 use super::{FormState, dom_id};
 use crate::app::Route;
 use crate::i18n::Key;
+use crate::state::open::OpenResponse;
 use crate::state::pages::page_of;
 use crate::state::record::Record;
 
 impl FormState {
-    /// The problems shown under the question at `path`, in language `lang` (without
+    /// The problems shown under the question at `loc`, in language `lang` (without
     /// tracking: see [`FormState::track_problems`]).
-    pub fn messages(&self, path: &str, lang: &str) -> Vec<String> {
+    pub fn messages(&self, loc: &Loc, lang: &str) -> Vec<String> {
         self.deps.with_value(|d| {
             d.shown_problems
-                .get(path)
+                .get(loc)
                 .map(|list| list.iter().map(|p| p.message(lang)).collect())
                 .unwrap_or_default()
         })
@@ -33,42 +33,40 @@ impl FormState {
     pub fn refresh_problems(&self) {
         let report = self.all_problems();
         let all = self.show_all.get_untracked();
-        let mut shown: HashMap<String, Vec<Problem>> = HashMap::new();
+        let mut shown: HashMap<Loc, Vec<Problem>> = HashMap::new();
         self.touched.with_untracked(|touched| {
             for p in report.iter() {
-                if all || touched.contains(&p.path) {
-                    shown.entry(p.path.clone()).or_default().push(p.clone());
+                if let Some(loc) = &p.loc
+                    && (all || touched.contains(loc))
+                {
+                    shown.entry(loc.clone()).or_default().push(p.clone());
                 }
             }
         });
         let before =
             self.deps.try_update_value(|d| std::mem::replace(&mut d.shown_problems, shown));
         let before = before.unwrap_or_default();
-        let changed: Vec<String> = self.deps.with_value(|d| {
+        let changed: Vec<Option<Loc>> = self.deps.with_value(|d| {
             let after = &d.shown_problems;
+            let differs = |(loc, list): (&Loc, &Vec<Problem>),
+                           other: &HashMap<Loc, Vec<Problem>>| {
+                (other.get(loc) != Some(list)).then(|| Some(loc.clone()))
+            };
             before
                 .iter()
-                .filter(|(path, list)| after.get(*path) != Some(*list))
-                .map(|(path, _)| path.clone())
-                .chain(
-                    after
-                        .iter()
-                        .filter(|(path, list)| before.get(*path) != Some(*list))
-                        .map(|(path, _)| path.clone()),
-                )
+                .filter_map(|entry| differs(entry, after))
+                .chain(after.iter().filter_map(|entry| differs(entry, &before)))
                 .collect()
         });
-        let locs: Vec<Option<Loc>> =
-            self.session.with_value(|s| changed.iter().map(|path| s.locate(path)).collect());
-        self.notify_problems(&locs);
+        self.notify_problems(&changed);
     }
 
-    /// The user left the question at `path`: show its problems from now on, and ask
+    /// The user left the question at `loc`: show its problems from now on, and ask
     /// about rows beyond a count lowered meanwhile.
-    pub fn leave(&self, path: &str) {
+    pub fn leave(&self, loc: &Loc) {
         self.settle_excess_rows();
         self.touched.update(|t| {
-            t.insert(path.to_owned());
+            t.insert(loc.clone());
         });
         self.refresh_problems();
     }
@@ -80,18 +78,13 @@ impl FormState {
         let here = self.page.get_untracked();
         let form = self.form();
         let report = self.all_problems();
-        let left: Vec<String> = self.session.with_value(|s| {
-            report
-                .iter()
-                .filter(|p| {
-                    s.locate(&p.path).is_some_and(|loc| {
-                        self.pages.with_value(|pages| page_of(&form, pages, loc.field))
-                            == Some(here)
-                    })
-                })
-                .map(|p| p.path.clone())
-                .collect()
-        });
+        let left: Vec<Loc> = report
+            .iter()
+            .filter_map(|p| p.loc.clone())
+            .filter(|loc| {
+                self.pages.with_value(|pages| page_of(&form, pages, loc.field)) == Some(here)
+            })
+            .collect();
         if left.is_empty() {
             return;
         }
@@ -103,41 +96,33 @@ impl FormState {
     }
 
     /// Every problem of the response as it stands, in questionnaire order: validated
-    /// once per change ([`FormState::edit`] drops the report), however many views ask.
+    /// once per change, however many views ask ([`OpenResponse::problems`]).
     pub fn all_problems(&self) -> Arc<[Problem]> {
-        if let Some(report) = self.report.get_value() {
-            return report;
-        }
-        let report: Arc<[Problem]> =
-            self.session.with_value(|s| s.report(Status::Complete).problems).into();
-        self.report.set_value(Some(Arc::clone(&report)));
-        report
+        self.open.with_value(OpenResponse::problems)
     }
 
     /// Goes to the page of the first problem and scrolls to it.
     pub fn goto_first_problem(&self) {
         self.show_all.set(true);
         self.refresh_problems();
-        let Some(first) = self.all_problems().first().cloned() else {
+        let report = self.all_problems();
+        let Some(first) = report.iter().find_map(|p| p.loc.as_ref()) else {
             self.app.notice.set(Some(self.says(Key::NoProblems)));
             return;
         };
-        self.goto_path(&first.path);
+        self.goto(first);
     }
 
-    /// Goes to the page showing `path`, scrolls to it and puts the focus in its box.
-    pub fn goto_path(&self, path: &str) {
+    /// Goes to the page showing `loc`, scrolls to it and puts the focus in its box.
+    pub fn goto(&self, loc: &Loc) {
         let form = self.form();
-        let target = self.session.with_value(|s| s.locate(path));
-        if let Some(loc) = target
-            && let Some(page) = self.pages.with_value(|p| page_of(&form, p, loc.field))
-        {
+        if let Some(page) = self.pages.with_value(|p| page_of(&form, p, loc.field)) {
             if self.app.route.with_untracked(|r| matches!(r, Route::Form { review: true, .. })) {
-                let (form_id, id) = self.record.with_value(Record::ids);
+                let (form_id, id) = self.with_record(Record::ids);
                 self.app.go(Route::Form { form: form_id, id, review: false });
             }
             self.show_page(page);
-            let dom = dom_id(*self, &loc);
+            let dom = dom_id(*self, loc);
             set_timeout(
                 move || {
                     // The box, or the first of its choices (a group of radios).

@@ -1,14 +1,14 @@
-//! Saving the open response: at once after an answer, when the browser is idle after
-//! an added row.
+//! The one saver of the open response: it writes the model's snapshot when it differs
+//! from the stored copy, at once after an answer, when the browser is idle after an
+//! added row, and on closing. Nothing else in the form writes the record.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
-use tianye_core::response::Status;
 
 use super::FormState;
 use crate::browser;
-use crate::state::record::Upload;
+use crate::state::open::OpenResponse;
 
 /// The latest a save put off until the browser is idle is made (browsers without
 /// `requestIdleCallback`, such as Safari, wait this long).
@@ -24,9 +24,7 @@ impl FormState {
     /// (complete, queued, rejected) is saved at once: the change makes it a draft again,
     /// and the list and the upload queue must know that now, not 100 ms later.
     pub(super) fn persist_when_idle(&self) {
-        let plain_draft = self.record.with_value(|r| {
-            r.response.status == Status::Draft && matches!(r.upload, Upload::Draft)
-        });
+        let plain_draft = self.open.with_value(OpenResponse::is_plain_draft);
         if !plain_draft {
             self.persist();
             return;
@@ -60,34 +58,22 @@ impl FormState {
         }
     }
 
-    /// Saves the answers at once. Editing a completed or rejected response makes it a
-    /// draft again until it is marked complete.
+    /// Saves the response at once if it differs from the stored copy. Editing a
+    /// completed or refused response makes it a draft again until it is marked complete
+    /// ([`OpenResponse::snapshot`]).
     pub fn persist(&self) {
         let started = browser::clock_ms();
         self.save_due.set_value(false);
-        let (answers, summary) =
-            self.session.with_value(|s| (s.answers(), crate::state::answers::summary(s)));
-        let updated = self.record.try_update_value(|r| {
-            r.response.answers = answers;
-            r.response.meta.updated_at = Some(browser::now_iso());
-            if r.response.status == Status::Complete && !r.is_uploaded() {
-                r.response.status = Status::Draft;
-                r.response.meta.submitted_at = None;
-            }
-            if !matches!(r.upload, Upload::Rejected { .. } | Upload::Uploaded { .. }) {
-                r.upload = Upload::Draft;
-            }
-            r.summary = summary;
-        });
-        if updated.is_some() {
-            self.record.with_value(|record| {
-                self.app.save(record);
-                if let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
-                    && let Some(v) = browser::to_js(&record.response)
-                {
-                    let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
-                }
-            });
+        let now = browser::now_iso();
+        let saved = self.open.try_update_value(|o| (o.has_new_answers(), o.snapshot(&now)));
+        let Some((answered, Some(record))) = saved else { return };
+        self.app.save(&record);
+        // The portal hears of changed answers (not of the page shown).
+        if answered
+            && let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
+            && let Some(v) = browser::to_js(&record.response)
+        {
+            let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
         }
         self.save_cost.try_set_value(browser::clock_ms() - started);
     }

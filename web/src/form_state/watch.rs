@@ -62,7 +62,7 @@ pub(super) struct Deps {
     /// Per field, notified when the problems shown under it change.
     problems: Vec<Watch>,
     /// The problems shown as of the last [`FormState::refresh_problems`], by path.
-    pub(super) shown_problems: HashMap<String, Vec<Problem>>,
+    pub(super) shown_problems: HashMap<Loc, Vec<Problem>>,
 }
 
 impl Deps {

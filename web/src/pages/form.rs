@@ -57,16 +57,12 @@ pub fn FormPage(
     // does not undo the server's answer.
     let (this_form, this_id) = (form_id.clone(), id.clone());
     Effect::new(move |_| {
-        let upload = app.responses.records.with(|list| {
-            list.iter().find(|r| r.is(&this_form, &this_id)).map(|r| r.upload.clone())
+        app.responses.records.with(|list| {
+            let stored = list.iter().find(|r| r.is(&this_form, &this_id));
+            if let (Some(st), Some(stored)) = (state.get_value(), stored) {
+                st.follow(stored);
+            }
         });
-        if let (Some(st), Some(upload)) = (state.get_value(), upload) {
-            st.record.update_value(|r| {
-                if r.upload != upload {
-                    r.upload = upload;
-                }
-            });
-        }
     });
     // Another tab changed this response: the form is built again from the stored copy,
     // so that nothing typed here writes over what was typed there. A save put off here
@@ -80,7 +76,7 @@ pub fn FormPage(
         }
         let mut stored = app.store.with_value(|s| s.get(&form_id, &id));
         if let Some(st) = state.get_value() {
-            if st.record.with_value(|r| Some(r) == stored.as_ref()) {
+            if st.with_record(|r| Some(r) == stored.as_ref()) {
                 return;
             }
             st.drop_due_save();
@@ -210,7 +206,7 @@ fn Pages(st: FormState) -> impl IntoView {
         sent || st.all_problems().is_empty()
     };
     let to_review = move |_| {
-        let (form_id, id) = st.record.with_value(Record::ids);
+        let (form_id, id) = st.with_record(Record::ids);
         st.show_all.set(true);
         st.refresh_problems();
         app.go(Route::Form { form: form_id, id, review: true });
@@ -246,9 +242,10 @@ fn Pages(st: FormState) -> impl IntoView {
                     <strong>{move || t(Key::ServerProblems, &lang())}</strong>
                     <p>{message}</p>
                     <ul>{problems.into_iter().map(|p| {
-                        let path = p.path.clone();
-                        let place = st.session.with_value(|s| problem_place(s, &p.path, &lang()));
-                        view! { <li class="problem"><a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{place}</a>": "{p.message}</li> }
+                        let here = p.loc(&st.form());
+                        let place = st.with_session(|s| problem_place(s, here.as_ref(), &p.path, &lang()));
+                        let message = p.message(&lang()).to_owned();
+                        view! { <li class="problem"><a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); if let Some(here) = &here { st.goto(here) } }>{place}</a>": "{message}</li> }
                     }).collect_view()}</ul>
                 </div>
             })}

@@ -13,7 +13,8 @@ use crate::state::record::Record;
 
 /// One line of the review: a question's label and answer, indented by depth.
 struct Line {
-    path: String,
+    /// The item to go to; none for a row's title.
+    loc: Option<Loc>,
     label: String,
     answer: String,
     depth: usize,
@@ -23,7 +24,7 @@ struct Line {
 fn lines(st: FormState, lang: &str) -> Vec<Line> {
     let form = st.form();
     let mut out = Vec::new();
-    st.session.with_value(|s| {
+    st.with_session(|s| {
         fn walk(
             s: &tianye_core::Session,
             ids: &[tianye_core::FieldId],
@@ -44,7 +45,7 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                 match f.kind {
                     ItemType::Group | ItemType::Matrix => {
                         out.push(Line {
-                            path: s.path(&loc),
+                            loc: Some(loc.clone()),
                             label: s.label(&loc, lang),
                             answer: String::new(),
                             depth,
@@ -59,7 +60,7 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                     }
                     ItemType::Repeat => {
                         out.push(Line {
-                            path: s.path(&loc),
+                            loc: Some(loc.clone()),
                             label: s.label(&loc, lang),
                             answer: String::new(),
                             depth,
@@ -70,7 +71,7 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                             r.push(i);
                             let title = row_title(s, &Loc::new(id, r.clone()), lang);
                             out.push(Line {
-                                path: String::new(),
+                                loc: None,
                                 label: title,
                                 answer: String::new(),
                                 depth: depth + 1,
@@ -81,7 +82,7 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
                     }
                     ItemType::Note => {}
                     _ => out.push(Line {
-                        path: s.path(&loc),
+                        loc: Some(loc.clone()),
                         label: s.label(&loc, lang),
                         answer: answer_text(s, &loc, lang),
                         depth,
@@ -110,7 +111,7 @@ pub fn ReviewPage(
         st.all_problems()
     };
     let back = move |_| {
-        let (form, id) = st.record.with_value(Record::ids);
+        let (form, id) = st.with_record(Record::ids);
         app.go(Route::Form { form, id, review: false });
     };
     let done = RwSignal::new(false);
@@ -139,12 +140,12 @@ pub fn ReviewPage(
                 </p>
                 <ul>
                     {move || problems().iter().map(|p| {
-                        let path = p.path.clone();
+                        let here = p.loc.clone();
                         let message = p.message(&lang());
-                        let place = st.session.with_value(|s| problem_place(s, &p.path, &lang()));
+                        let place = st.with_session(|s| problem_place(s, p.loc.as_ref(), &p.path, &lang()));
                         view! {
                             <li class="problem">
-                                <a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{place}</a>
+                                <a href="#" title=p.path.clone() on:click=move |ev| { ev.prevent_default(); if let Some(here) = &here { st.goto(here) } }>{place}</a>
                                 " — " {message}
                             </li>
                         }
@@ -155,7 +156,7 @@ pub fn ReviewPage(
                 <h2>{move || t(Key::Answers, &lang())}</h2>
                 <dl>
                     {move || { st.rev.track(); lines(st, &lang()) }.into_iter().map(|l| {
-                        let path = l.path.clone();
+                        let here = l.loc.clone();
                         let class = if l.heading { "heading" } else { "answer" };
                         let style = format!("padding-left: {}em", l.depth);
                         if l.heading {
@@ -164,7 +165,7 @@ pub fn ReviewPage(
                             let empty = l.answer.is_empty();
                             view! {
                                 <dt class=class style=style.clone()>
-                                    <a href="#" on:click=move |ev| { ev.prevent_default(); st.goto_path(&path); }>{l.label}</a>
+                                    <a href="#" on:click=move |ev| { ev.prevent_default(); if let Some(here) = &here { st.goto(here) } }>{l.label}</a>
                                 </dt>
                                 <dd style=style class:empty=empty>{if empty { t(Key::NotAnswered, &lang()).to_owned() } else { l.answer }}</dd>
                             }.into_any()

@@ -99,10 +99,10 @@ pub fn summary(s: &Session) -> Text {
     }
 }
 
-/// Where the problem at `path` (`member[2].m_dob`) is, in words: the titles of the rows
-/// holding it and its label (`刘思雨 · 出生日期`); the path itself when it names no item.
-pub fn problem_place(s: &Session, path: &str, lang: &str) -> String {
-    let Some(loc) = s.locate(path) else { return path.to_owned() };
+/// Where the problem at `loc` is, in words: the titles of the rows holding it and its
+/// label (`刘思雨 · 出生日期`); its `path` (`member[2].m_dob`) when it is at no item.
+pub fn problem_place(s: &Session, loc: Option<&Loc>, path: &str, lang: &str) -> String {
+    let Some(loc) = loc else { return path.to_owned() };
     let form = s.form();
     let mut repeats = Vec::new();
     let mut at = form.field(loc.field).parent;
@@ -119,7 +119,7 @@ pub fn problem_place(s: &Session, path: &str, lang: &str) -> String {
         .filter(|&(_, depth)| depth <= loc.rows.len())
         .map(|(&id, depth)| row_title(s, &Loc::new(id, loc.rows[..depth].to_vec()), lang))
         .collect();
-    let label = s.label(&loc, lang);
+    let label = s.label(loc, lang);
     parts.push(if label.trim().is_empty() { path.to_owned() } else { label });
     parts.join(" · ")
 }

@@ -23,6 +23,8 @@ pub enum Held {
     Uploaded,
     /// The response is being sent: the server gets the copy that went out.
     Uploading,
+    /// The response is sealed: its plain answers are gone from storage.
+    Sealed,
 }
 
 /// What an edit did.
@@ -86,10 +88,16 @@ impl OpenResponse {
     /// Why the response may not change now, if it may not.
     pub fn held(&self) -> Option<Held> {
         match self.record.upload {
+            _ if self.record.sealed.is_some() => Some(Held::Sealed),
             Upload::Uploaded { .. } => Some(Held::Uploaded),
             Upload::Uploading => Some(Held::Uploading),
             _ => None,
         }
+    }
+
+    /// Whether the answers changed since the last snapshot.
+    pub fn has_new_answers(&self) -> bool {
+        self.answers_changed
     }
 
     /// Whether the record differs from its stored copy.
@@ -169,11 +177,15 @@ impl OpenResponse {
         changed
     }
 
-    /// Takes in where the upload stands, as the queue stored it (it writes its own
-    /// copy: this one only follows).
-    pub fn follow_upload(&mut self, upload: &Upload) {
-        if self.record.upload != *upload {
-            self.record.upload = upload.clone();
+    /// Takes in where the upload stands and whether the response is sealed, as the
+    /// queue and the sealer stored them (they write their own copy: this one only
+    /// follows).
+    pub fn follow(&mut self, stored: &Record) {
+        if self.record.upload != stored.upload {
+            self.record.upload = stored.upload.clone();
+        }
+        if stored.sealed.is_some() && self.record.sealed.is_none() {
+            self.record.sealed.clone_from(&stored.sealed);
         }
     }
 
@@ -185,9 +197,10 @@ impl OpenResponse {
         )
     }
 
-    /// Marks the response complete at `now` (ISO time) and queues it for upload; with
-    /// problems, changes nothing and gives their number.
-    pub fn complete(&mut self, now: &str) -> Result<(), usize> {
+    /// Marks the response complete at `now` (ISO time) and, with `queue`, queues it for
+    /// upload (a response to be sealed is queued once sealed); with problems, changes
+    /// nothing and gives their number.
+    pub fn complete(&mut self, now: &str, queue: bool) -> Result<(), usize> {
         let left = self.problems().len();
         if left > 0 {
             return Err(left);
@@ -197,7 +210,11 @@ impl OpenResponse {
         r.response.status = Status::Complete;
         r.response.meta.submitted_at = Some(now.to_owned());
         r.response.meta.updated_at = Some(now.to_owned());
-        r.upload = Upload::Queued { attempts: 0, next_at: 0.0, last_error: None };
+        r.upload = if queue {
+            Upload::Queued { attempts: 0, next_at: 0.0, last_error: None }
+        } else {
+            Upload::Draft
+        };
         self.dirty = true;
         Ok(())
     }
@@ -355,13 +372,13 @@ mod tests {
         let mut o = open(json!({}), Upload::Draft);
         let left = o.problems().len();
         assert!(left > 0, "the name is required");
-        assert_eq!(o.complete(NOW), Err(left));
+        assert_eq!(o.complete(NOW, true), Err(left));
         assert!(!o.is_dirty() && o.record().response.status == Status::Draft);
         // One validation per edit: asked again, the same report.
         assert!(Arc::ptr_eq(&o.problems(), &o.problems()));
         o.set(&at(&o, "name", &[]), &json!("周晓雯")).expect("editable");
         assert_eq!(o.problems().len(), 0, "named: nothing left");
-        assert_eq!(o.complete(NOW), Ok(()));
+        assert_eq!(o.complete(NOW, true), Ok(()));
         let saved = o.snapshot(NOW).expect("dirty");
         assert_eq!(saved.response.status, Status::Complete);
         assert_eq!(saved.response.meta.submitted_at.as_deref(), Some(NOW));
@@ -392,7 +409,9 @@ mod tests {
             message: String::new(),
             problems: Vec::new(),
         };
-        o.follow_upload(&refused);
+        let mut stored = o.record().clone();
+        stored.upload = refused.clone();
+        o.follow(&stored);
         assert_eq!(o.held(), None);
         let n = at(&o, "n", &[]);
         assert!(o.set(&n, &json!(1)).expect("editable").dirty);
@@ -401,6 +420,23 @@ mod tests {
             refused,
             "still refused until completed"
         );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_response_to_be_sealed_is_not_queued_and_once_sealed_is_held() {
+        let mut o = open(json!({"name": "周晓雯"}), Upload::Draft);
+        assert_eq!(o.complete(NOW, false), Ok(()));
+        let saved = o.snapshot(NOW).expect("dirty");
+        assert_eq!(saved.response.status, Status::Complete);
+        assert_eq!(saved.upload, Upload::Draft, "queued by the sealer, not here");
+        // The sealer stored the envelope and queued it: followed, and held.
+        let mut sealed = saved.clone();
+        sealed.keep_sealed(crate::state::record::Envelope("{}".into()));
+        o.follow(&sealed);
+        assert_eq!(o.held(), Some(Held::Sealed));
+        let name = at(&o, "name", &[]);
+        assert_eq!(o.set(&name, &json!("改")).map(|e| e.dirty), Err(Held::Sealed));
+        assert!(o.snapshot(NOW).is_none(), "nothing to write over the envelope");
     }
 
     #[wasm_bindgen_test(unsupported = test)]

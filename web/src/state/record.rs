@@ -8,15 +8,41 @@ use tianye_core::schema::Text;
 /// A problem as the server reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerProblem {
-    /// Where (`member[2].m_dob`).
+    /// Where, for people (`member[2].m_dob`).
     #[serde(default)]
     pub path: String,
+    /// Where, as data: the item's name (none for the response as a whole) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// … and one 0-based row index per repeat around it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<u32>,
     /// Stable code.
     #[serde(default)]
     pub code: String,
-    /// Message.
+    /// The message in the questionnaire's first language (as the server chose it).
     #[serde(default)]
     pub message: String,
+    /// The message in Chinese (a server before these fields sends `message` alone) …
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_zh: String,
+    /// … and in English.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_en: String,
+}
+
+impl ServerProblem {
+    /// Where in `form` the problem is, if at an item it has.
+    pub fn loc(&self, form: &tianye_core::Form) -> Option<tianye_core::Loc> {
+        let field = form.lookup(self.field.as_deref()?)?;
+        Some(tianye_core::Loc::new(field, self.rows.clone()))
+    }
+
+    /// The message in `lang` (`en`, else Chinese), as the server wrote it.
+    pub fn message(&self, lang: &str) -> &str {
+        let text = if lang == "en" { &self.message_en } else { &self.message_zh };
+        if text.is_empty() { &self.message } else { text }
+    }
 }
 
 /// Where a complete response's upload stands. A response is never deleted by a
