@@ -722,7 +722,7 @@ fn a_sealed_record_card_keeps_its_draft_and_leaves_no_plain_text_once_complete()
         b.wait_text(".review-problems", "没有问题").await;
         b.js("Object.defineProperty(crypto, 'subtle', { get: () => undefined });", vec![]).await;
         b.click(".review-screen .pager button.primary").await;
-        b.wait_text("div.notice[role=status]", "无法加密这份答卷").await;
+        b.wait_text("div.notice[role=status]", "无法加密").await;
         let kept: Value = serde_json::from_str(&stored().await).unwrap();
         assert_eq!(kept["response"]["status"], "complete");
         assert_eq!(kept["upload"], "draft", "not queued: {}", kept["upload"]);
@@ -757,7 +757,7 @@ fn a_sealed_record_card_keeps_its_draft_and_leaves_no_plain_text_once_complete()
         let line = format!("li.record[data-id='{id}']");
         b.wait_text(&format!("{line} .summary"), "已加密").await;
         b.click(&format!("{line} button.open")).await;
-        b.wait_text(".error", "不能再打开修改").await;
+        b.wait_text(".error", "不能再修改").await;
         b.close().await;
 
         // Nowhere on the server: the database, its WAL, the export without the key.

@@ -120,8 +120,8 @@ keys! {
     StorageKept => "浏览器已同意长期保存本机数据", "The browser keeps this data for good";
     StorageMayBeCleared => "浏览器在空间不足时可能清除本机数据：请及时上传，或“导出为文件”备份", "The browser may clear this data when space runs low: upload often, or save all as a file";
     Sealed => "已加密", "sealed";
-    SealedCannotOpen => "这份答卷已加密，只有研究者能读取，不能再打开修改", "This response is sealed: only the researcher can read it, and it cannot be reopened for editing";
-    CannotSeal => "无法加密这份答卷：它已完成并保存在本机，但不会上传。请用 https 地址打开本应用，再重新标记完成", "This response could not be sealed: it is complete and kept on this device, but is not uploaded. Open the app over https and mark it complete again";
+    SealedCannotOpen => "答卷已加密，只有研究者能读取，不能再修改", "This response is sealed: only the researcher can read it, and it cannot be changed";
+    CannotSeal => "无法加密：答卷已完成，留在本机，未上传。请用 https 地址打开后再次标记完成", "Could not seal: the response is complete and kept here, not sent. Open the app over https and mark it complete again";
 }
 
 #[cfg(test)]

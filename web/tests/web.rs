@@ -241,6 +241,43 @@ async fn an_unreadable_record_is_named_kept_and_backed_up() {
     clear(PREFIX);
 }
 
+/// The backup holds a sealed response as its envelope, the JSON object the sealer made,
+/// beside the plain ones; an uploaded one is left out.
+#[wasm_bindgen_test]
+fn the_backup_holds_sealed_responses_as_their_envelopes() {
+    use tianye_web::state::record::{Envelope, Upload};
+    let plain = record("plain", "2026-07-01T09:00:00+08:00", json!({"hh_code": "A"}));
+    let envelope = r#"{"sealed":"tianye-sealed-1","instance_id":"s1","ciphertext":"AAEC"}"#;
+    let mut sealed = record("s1", "2026-07-01T10:00:00+08:00", json!({"hh_code": "秘密"}));
+    sealed.keep_sealed(Envelope(envelope.into()));
+    let mut sent = record("s2", "2026-07-01T11:00:00+08:00", json!({}));
+    sent.keep_sealed(Envelope(r#"{"instance_id":"s2"}"#.into()));
+    sent.upload = Upload::Uploaded { at: "2026-07-01T12:00:00+08:00".into() };
+    for (records, want) in [
+        (vec![sealed.clone(), plain.clone(), sent.clone()], vec!["plain", "s1"]),
+        (vec![sealed.clone()], vec!["s1"]),
+        (vec![sent.clone(), plain.clone()], vec!["plain"]),
+        (vec![], vec![]),
+    ] {
+        let text = backup_json(&records, &[], Some("tok".into()));
+        let backup: Value = serde_json::from_str(&text).expect(&text);
+        let ids: Vec<&str> = backup["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["instance_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, want, "{text}");
+        assert_eq!(backup["team_token"], json!("tok"));
+        assert!(!text.contains("秘密"), "{text}");
+        if want.contains(&"s1") {
+            let got =
+                backup["responses"].as_array().unwrap().iter().find(|r| r["instance_id"] == "s1");
+            assert_eq!(got, Some(&serde_json::from_str::<Value>(envelope).unwrap()));
+        }
+    }
+}
+
 /// The list says whether the app is ready to work offline: once the service worker
 /// keeps its files and this device every questionnaire the server lists; until then,
 /// to stay online; where no service worker can keep it, nothing.

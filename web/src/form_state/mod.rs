@@ -75,10 +75,17 @@ impl FormState {
             save_due: StoredValue::new(false),
             save_cost: StoredValue::new(0.0),
         };
-        // A save still due when the form closes is made before its state goes.
+        // A save still due when the form closes, or the page is hidden (a phone may end
+        // a hidden page without another event), is made then.
         Owner::on_cleanup(move || st.persist_if_due());
+        let hidden = window_event_listener_untyped("visibilitychange", move |_| {
+            if !browser::page_shown() {
+                st.persist_if_due();
+            }
+        });
+        Owner::on_cleanup(move || hidden.remove());
         // A record saved by an older build, or imported, gets the list's line in words.
-        st.persist();
+        let _ = st.persist();
         st
     }
 
@@ -259,15 +266,10 @@ impl FormState {
         // An encrypted questionnaire's response is queued once sealed ([`App::seal`]).
         let key = self.form().questionnaire().encryption.as_ref().map(|e| e.public_key.clone());
         let now = browser::now_iso();
-        let record = self.open.try_update_value(|o| {
-            o.complete(&now, key.is_none()).ok()?;
-            o.snapshot(&now)
-        });
-        let record = record.flatten();
-        let Some(record) = record else { return false };
-        if !self.app.save(&record) {
+        if self.open.try_update_value(|o| o.complete(&now, key.is_none())) != Some(Ok(())) {
             return false;
         }
+        let Some(record) = self.persist() else { return false };
         if let Some(f) = self.app.config.with_value(|c| c.on_submit.clone())
             && let Some(v) = browser::to_js(&record.response)
         {

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::FormState;
 use crate::browser;
 use crate::state::open::OpenResponse;
+use crate::state::record::Record;
 
 /// The latest a save put off until the browser is idle is made (browsers without
 /// `requestIdleCallback`, such as Safari, wait this long).
@@ -60,14 +61,14 @@ impl FormState {
 
     /// Saves the response at once if it differs from the stored copy. Editing a
     /// completed or refused response makes it a draft again until it is marked complete
-    /// ([`OpenResponse::snapshot`]).
-    pub fn persist(&self) {
+    /// ([`OpenResponse::snapshot`]). The record saved, if one was and the store took it.
+    pub fn persist(&self) -> Option<Record> {
         let started = browser::clock_ms();
         self.save_due.set_value(false);
         let now = browser::now_iso();
         let saved = self.open.try_update_value(|o| (o.has_new_answers(), o.snapshot(&now)));
-        let Some((answered, Some(record))) = saved else { return };
-        self.app.save(&record);
+        let Some((answered, Some(record))) = saved else { return None };
+        let kept = self.app.save(&record);
         // The portal hears of changed answers (not of the page shown).
         if answered
             && let Some(f) = self.app.config.with_value(|c| c.on_change.clone())
@@ -76,6 +77,7 @@ impl FormState {
             let _ = f.call1(&wasm_bindgen::JsValue::NULL, &v);
         }
         self.save_cost.try_set_value(browser::clock_ms() - started);
+        kept.then_some(record)
     }
 
     /// Drops a save put off until idle: the record is being replaced by another tab's

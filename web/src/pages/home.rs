@@ -29,37 +29,37 @@ pub fn backup_json(
     unreadable: &[Unreadable],
     team_token: Option<String>,
 ) -> String {
-    // A sealed response is backed up as its envelope, which the import stores sealed.
-    #[derive(serde::Serialize)]
-    #[serde(untagged)]
-    enum Kept<'a> {
-        Plain(&'a tianye_core::response::Response),
-        Sealed(serde_json::Value),
-    }
     #[derive(serde::Serialize)]
     struct Backup<'a> {
         exported_at: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         team_token: Option<String>,
-        responses: Vec<Kept<'a>>,
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         unreadable: &'a [Unreadable],
+        // Last, so that the envelopes can follow the plain responses in it.
+        responses: Vec<&'a tianye_core::response::Response>,
     }
-    let responses = records
-        .iter()
-        .filter(|r| !r.is_uploaded())
-        .map(|r| match &r.sealed {
-            Some(envelope) => Kept::Sealed(serde_json::from_str(&envelope.0).unwrap_or_default()),
-            None => Kept::Plain(&r.response),
-        })
-        .collect();
-    serde_json::to_string(&Backup {
+    let kept = || records.iter().filter(|r| !r.is_uploaded());
+    let responses = kept().filter(|r| r.sealed.is_none()).map(|r| &r.response).collect();
+    let mut text = serde_json::to_string(&Backup {
         exported_at: browser::now_iso(),
         team_token,
-        responses,
         unreadable,
+        responses,
     })
-    .unwrap_or_default()
+    .unwrap_or_default();
+    // A sealed response is backed up as its envelope, which the import stores sealed: the
+    // JSON text Web Crypto's sealer made, put into the array as it is (the text ends
+    // with that array and the object's brace).
+    for envelope in kept().filter_map(|r| r.sealed.as_ref()) {
+        text.truncate(text.len() - 2);
+        if !text.ends_with('[') {
+            text.push(',');
+        }
+        text.push_str(&envelope.0);
+        text.push_str("]}");
+    }
+    text
 }
 
 /// The backup file's text for what `app` holds ([`backup_json`]).
