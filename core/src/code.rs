@@ -213,6 +213,25 @@ codes! {
     XlsformSkippedRow = "xlsform.skipped_row",
     /// A calculate row without a calculation.
     XlsformMissingCalculation = "xlsform.missing_calculation",
+
+    // ---- Errors in a choice file (`choice_files`: choices from a CSV file) ----
+    /// A list of `choice_files` whose file was never read into `choice_lists` (the
+    /// questionnaire was loaded without its folder).
+    ChoiceFileNotLoaded = "choice_file.not_loaded",
+    /// The file named cannot be read (`villages.csv` is not in `media/`).
+    ChoiceFileMissing = "choice_file.missing",
+    /// A file name that is not a plain `.csv` name (`../x.csv`, `villages.txt`).
+    ChoiceFileName = "choice_file.invalid_file_name",
+    /// Not CSV in UTF-8 (a stray quote, bytes of another encoding).
+    ChoiceFileUnreadable = "choice_file.unreadable",
+    /// More than 32 MiB or 1,000,000 rows.
+    ChoiceFileTooLarge = "choice_file.too_large",
+    /// No `name` column, or no `label` / `label::<lang>` column.
+    ChoiceFileMissingColumn = "choice_file.missing_column",
+    /// A row whose name is empty or holds a space.
+    ChoiceFileBadName = "choice_file.invalid_name",
+    /// A name given twice with the same other columns.
+    ChoiceFileDuplicateName = "choice_file.duplicate_name",
 }
 
 impl Serialize for Code {

@@ -296,6 +296,15 @@ impl Builder {
             form.lists.push(ChoiceList { name, choices, index: by_name });
         }
         form.questionnaire.choice_lists = lists;
+        for (list, file) in &form.questionnaire.choice_files {
+            if !index.contains_key(list) {
+                self.push(
+                    Diagnostic::error(Code::ChoiceFileNotLoaded, format!("choice_files.{list}"))
+                        .with("list", list.as_str())
+                        .with("file", file.as_str()),
+                );
+            }
+        }
         index
     }
 
