@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tianye_core::xlsform::{self, Finding, Format, Origins};
-use tianye_core::{Diagnostic, Form, LoadError, Questionnaire};
+use tianye_core::{Diagnostic, Form, LoadError, Questionnaire, choice_file};
 
 /// Why a questionnaire could not be used.
 pub(crate) enum FormError {
@@ -94,20 +94,28 @@ pub(crate) fn import_xlsform(
     xlsform::import_bytes(&bytes, format, &options).map_err(FormError::Xlsform)
 }
 
-/// Loads and compiles one questionnaire file: JSON, or an XLSForm by its extension.
+/// Loads and compiles one questionnaire file: JSON, or an XLSForm by its extension,
+/// with its choice files (`media/FILE` or `FILE` beside it).
 pub(crate) fn load(path: &Path) -> Loaded {
     if let Some(format) = xlsform_format(path) {
         return match import_xlsform(path, format, false) {
             Err(e) => Loaded { form: Err(e), xlsform: None },
-            Ok(import) => {
-                let form = Form::compile(import.questionnaire).map_err(FormError::Invalid);
+            Ok(mut import) => {
+                let read = choice_file::reader_beside(path);
+                let errors = import.questionnaire.load_choice_files(read);
+                let form = if errors.is_empty() {
+                    Form::compile(import.questionnaire).map_err(FormError::Invalid)
+                } else {
+                    Err(FormError::Invalid(LoadError { diagnostics: errors }))
+                };
                 Loaded { form, xlsform: Some((import.findings, import.origins)) }
             }
         };
     }
     let form = match std::fs::read_to_string(path) {
         Err(e) => Err(FormError::Io(e)),
-        Ok(text) => Form::from_json(&text).map_err(FormError::Invalid),
+        Ok(text) => Form::from_json_with_files(&text, choice_file::reader_beside(path))
+            .map_err(FormError::Invalid),
     };
     Loaded { form, xlsform: None }
 }

@@ -12,9 +12,11 @@
 //! them over through [`Questionnaire::load_choice_files`].
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 use crate::schema::{Choice, Questionnaire, Text};
-use crate::{Code, Diagnostic};
+use crate::{Code, Diagnostic, Form, LoadError};
 
 /// The largest choice file read, in bytes; a reader stops after one byte more.
 pub const MAX_BYTES: u64 = 32 << 20;
@@ -30,6 +32,44 @@ pub fn valid_file_name(file: &str) -> bool {
         && file.to_ascii_lowercase().ends_with(".csv")
         && !file.starts_with('.')
         && file.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A reader of the choice files of the questionnaire at `form_path`: `media/FILE`
+/// beside it, else `FILE` beside it (next to an `.xlsx`), at most [`MAX_BYTES`] and one
+/// byte read. The one place that says where choice files are found, for every native
+/// loader (CLI, server, case harness).
+pub fn reader_beside(form_path: &Path) -> impl FnMut(&str) -> std::io::Result<Vec<u8>> + use<> {
+    let dir = form_path.parent().map_or_else(PathBuf::new, Path::to_owned);
+    move |file| {
+        let media = dir.join("media").join(file);
+        let path = if media.is_file() { media } else { dir.join(file) };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// Where the choice file `file` of the questionnaire at `form_path` is, if it is there.
+pub fn path_beside(form_path: &Path, file: &str) -> Option<PathBuf> {
+    let dir = form_path.parent()?;
+    [dir.join("media").join(file), dir.join(file)].into_iter().find(|p| p.is_file())
+}
+
+impl Form {
+    /// Parses a questionnaire from JSON, reads its choice files through `read` and
+    /// compiles it; the files' errors are reported as the compiler's are.
+    pub fn from_json_with_files(
+        text: &str,
+        read: impl FnMut(&str) -> std::io::Result<Vec<u8>>,
+    ) -> Result<Form, LoadError> {
+        let mut questionnaire =
+            Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
+        let diagnostics = questionnaire.load_choice_files(read);
+        if !diagnostics.is_empty() {
+            return Err(LoadError { diagnostics });
+        }
+        Form::compile(questionnaire)
+    }
 }
 
 impl Questionnaire {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tianye_core::Form;
+use tianye_core::{Form, choice_file};
 
 use crate::canonical::content_hash;
 use crate::store::{Registration, Store, StoreError};
@@ -126,8 +126,8 @@ fn xlsform_format(path: &Path) -> Option<tianye_core::xlsform::Format> {
     tianye_core::xlsform::Format::from_file_name(&path.file_name()?.to_string_lossy())
 }
 
-/// Reads a questionnaire file as the JSON the store keeps: JSON as it is, an XLSForm
-/// imported; `Err` carries the report (rendered at sheet, row and column for XLSForms).
+/// Reads a questionnaire file as the JSON the store keeps: JSON as it is (with its
+/// choice files' lists inlined), an XLSForm imported; `Err` carries the report (rendered at sheet, row and column for XLSForms).
 fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
     let file = path.display().to_string();
     let invalid = |report: String| CatalogError::Invalid { path: path.to_owned(), report };
@@ -141,9 +141,14 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
                 .map(|s| s.to_string_lossy().into_owned()),
             ..tianye_core::xlsform::Options::default()
         };
-        let import = tianye_core::xlsform::import_bytes(&bytes, format, &options).map_err(|e| {
-            invalid(e.findings().iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n"))
-        })?;
+        let mut import =
+            tianye_core::xlsform::import_bytes(&bytes, format, &options).map_err(|e| {
+                invalid(e.findings().iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n"))
+            })?;
+        let errors = import.questionnaire.load_choice_files(choice_file::reader_beside(path));
+        if !errors.is_empty() {
+            return Err(invalid(render(&errors, &file)));
+        }
         let text = serde_json::to_string_pretty(&import.questionnaire).unwrap_or_default();
         let form = Form::compile(import.questionnaire.clone()).map_err(|e| {
             invalid(
@@ -158,14 +163,24 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
-    let form = Form::from_json(&text).map_err(|e| {
-        invalid(e.diagnostics.iter().map(|d| d.render(&file)).collect::<Vec<_>>().join("\n"))
-    })?;
+    let form = Form::from_json_with_files(&text, choice_file::reader_beside(path))
+        .map_err(|e| invalid(render(&e.diagnostics, &file)))?;
+    // Choice files are inlined: the stored (and served) JSON holds their lists, so the
+    // form app needs nothing more and works offline; `choice_files` stays beside them.
+    let text = if form.questionnaire().choice_files.is_empty() {
+        text
+    } else {
+        serde_json::to_string_pretty(form.questionnaire()).unwrap_or_default()
+    };
     // A key no form app could seal with is refused like any error in the file.
     if let Some(d) = tianye_core::seal::check_questionnaire_key(form.questionnaire()) {
         return Err(invalid(d.render(&file)));
     }
     Ok((text, form))
+}
+
+fn render(diagnostics: &[tianye_core::Diagnostic], file: &str) -> String {
+    diagnostics.iter().map(|d| d.render(file)).collect::<Vec<_>>().join("\n")
 }
 
 /// The questionnaire files at or below `path`, sorted: `form.json`, or an XLSForm named

@@ -1,0 +1,127 @@
+//! Choice lists from CSV files (issue 22): `tianye check` and `tianye validate` read
+//! `media/FILE` beside a questionnaire, report each problem of a file with its code,
+//! file, row and column, and `tianye serve` serves the questionnaire with the list
+//! inlined. Fixture: `tests/fixtures/choice_files/villages` (township → village).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use tianye_tests::repo;
+use tianye_tests::server::{Server, client, get, temp_dir, tianye};
+
+fn fixture() -> PathBuf {
+    repo().join("tests/fixtures/choice_files/villages")
+}
+
+/// A copy of the fixture in `dir` whose `media/villages.csv` holds `csv` (no file when
+/// `None`); returns the copied form.json.
+fn copy_with(dir: &Path, csv: Option<&str>) -> PathBuf {
+    std::fs::create_dir_all(dir.join("media")).unwrap();
+    let form = dir.join("form.json");
+    std::fs::copy(fixture().join("form.json"), &form).unwrap();
+    if let Some(csv) = csv {
+        std::fs::write(dir.join("media/villages.csv"), csv).unwrap();
+    }
+    form
+}
+
+#[test]
+fn check_reads_the_file_beside_the_questionnaire() {
+    let form = fixture().join("form.json");
+    let (code, out, err) = tianye(&["check", "--strict", form.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn check_names_each_problem_of_a_file() {
+    let tmp = temp_dir("tianye-choice-files");
+    // (csv, the code, what the message must name besides the file)
+    let table: &[(Option<&str>, &str, &[&str])] = &[
+        (None, "choice_file.missing", &[]),
+        (Some("label::zh,township\n东村,t01\n"), "choice_file.missing_column", &["name"]),
+        (Some("name,township\nv1,t01\n"), "choice_file.missing_column", &["label"]),
+        (Some("name,label\nv1,东村\n,西村\n"), "choice_file.invalid_name", &["第 3 行", "row 3"]),
+        (
+            Some("name,label,township\nv1,东村,t01\nv2,西村,t01\nv1,东村,t01\n"),
+            "choice_file.duplicate_name",
+            &["第 4 行", "row 4", "v1"],
+        ),
+    ];
+    for (i, (csv, want, names)) in table.iter().enumerate() {
+        let form = copy_with(&tmp.path().join(i.to_string()), *csv);
+        let (code, out, err) = tianye(&["check", form.to_str().unwrap()]);
+        assert_eq!(code, 1, "{csv:?}: {out}{err}");
+        assert!(err.contains(&format!("error[{want}]")), "{csv:?}: {err}");
+        assert!(err.contains("villages.csv"), "{csv:?}: {err}");
+        for name in *names {
+            assert!(err.contains(name), "{csv:?} should name {name}: {err}");
+        }
+    }
+    // A choice_filter column the file lacks: ODK reads it as empty; the author is told.
+    let form = copy_with(&tmp.path().join("no-township"), Some("name,label\nv1,东村\n"));
+    let (code, _, err) = tianye(&["check", "--strict", form.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("warning[expr.bare_name]") && err.contains("township"), "{err}");
+    // A byte that is not UTF-8.
+    let form = copy_with(&tmp.path().join("latin1"), Some("name,label\n"));
+    std::fs::write(form.with_file_name("media/villages.csv"), b"name,label\nv1,\xe9\n").unwrap();
+    let (code, _, err) = tianye(&["check", form.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[choice_file.unreadable]") && err.contains("row 2"), "{err}");
+}
+
+#[test]
+fn validate_offers_only_the_villages_of_the_township() {
+    let tmp = temp_dir("tianye-choice-files-validate");
+    let form = fixture().join("form.json");
+    let response = |village: &str| {
+        json!({
+            "instance_id": "5f0c2a4e-8d1b-4c3e-9f6a-1b2c3d4e5f60",
+            "questionnaire": {"id": "village_list", "version": "1"},
+            "status": "complete",
+            "answers": {"township": "t02", "village": village},
+            "meta": {"submitted_at": "2026-07-01T10:00:00+08:00"}
+        })
+    };
+    for (village, want) in [("v0202", json!([])), ("v0101", json!([["village", "choice"]]))] {
+        let path = tmp.path().join(format!("{village}.json"));
+        std::fs::write(&path, response(village).to_string()).unwrap();
+        let (_, out, err) =
+            tianye(&["validate", "--json", form.to_str().unwrap(), path.to_str().unwrap()]);
+        let line: Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let found: Vec<Value> = line["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!([p["path"], p["code"]]))
+            .collect();
+        assert_eq!(Value::Array(found), want, "{village}: {line}");
+    }
+}
+
+#[test]
+fn serve_inlines_the_list_and_refuses_a_broken_file() {
+    let data = temp_dir("tianye-choice-files-serve");
+    let forms = temp_dir("tianye-choice-files-forms");
+    let dir = forms.path().join("village_list");
+    copy_with(&dir, None);
+    std::fs::copy(fixture().join("media/villages.csv"), dir.join("media/villages.csv")).unwrap();
+    let forms_arg = forms.path().to_str().unwrap();
+    let server = Server::start(data.path(), &["--forms", forms_arg]);
+    let (status, body) = get(&client(), &server.at("/api/v1/questionnaires/village_list"), None);
+    assert_eq!(status, 200);
+    let q: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(q["choice_files"], json!({"villages": "villages.csv"}));
+    let villages = q["choice_lists"]["villages"].as_array().expect("inlined");
+    assert_eq!(villages.len(), 4);
+    assert_eq!(
+        villages[2],
+        json!({"name": "v0201", "label": {"zh": "石桥村", "en": "Shiqiao"}, "attributes": {"township": "t02"}})
+    );
+    drop(server);
+
+    std::fs::write(dir.join("media/villages.csv"), "name\nv1\n").unwrap();
+    let err = Server::try_start(data.path(), &["--forms", forms_arg]).err().expect("must refuse");
+    assert!(err.contains("choice_file.missing_column") && err.contains("villages.csv"), "{err}");
+}
