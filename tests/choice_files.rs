@@ -125,3 +125,44 @@ fn serve_inlines_the_list_and_refuses_a_broken_file() {
     let err = Server::try_start(data.path(), &["--forms", forms_arg]).err().expect("must refuse");
     assert!(err.contains("choice_file.missing_column") && err.contains("villages.csv"), "{err}");
 }
+
+#[test]
+fn import_and_export_xlsform_carry_the_file_along() {
+    let tmp = temp_dir("tianye-choice-files-xlsform");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("villages.md"),
+        "| survey |\n| | type | name | label | choice_filter |\n\
+         | | select_one townships | township | 乡镇 | |\n\
+         | | select_one_from_file villages.csv | village | 村 | township = ${township} |\n\
+         | choices |\n| | list_name | name | label |\n\
+         | | townships | t01 | 城关镇 |\n| | townships | t02 | 石桥乡 |\n",
+    )
+    .unwrap();
+    std::fs::copy(fixture().join("media/villages.csv"), src.join("villages.csv")).unwrap();
+    let md = src.join("villages.md");
+    let (code, out, err) = tianye(&["check", "--strict", md.to_str().unwrap()]);
+    assert_eq!(code, 0, "the file beside the .md is read: {out}{err}");
+
+    let json = tmp.path().join("out/form.json");
+    std::fs::create_dir_all(json.parent().unwrap()).unwrap();
+    let (code, _, err) = tianye(&["import", md.to_str().unwrap(), "-o", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let q: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(q["choice_files"], json!({"villages.csv": "villages.csv"}));
+    assert!(q["choice_lists"].get("villages.csv").is_none(), "the list stays in its file");
+    let copied = std::fs::read(tmp.path().join("out/media/villages.csv")).unwrap();
+    assert_eq!(copied, std::fs::read(fixture().join("media/villages.csv")).unwrap());
+    let (code, out, err) = tianye(&["check", "--strict", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let xlsx = tmp.path().join("back/villages.xlsx");
+    std::fs::create_dir_all(xlsx.parent().unwrap()).unwrap();
+    let (code, _, err) =
+        tianye(&["export-xlsform", json.to_str().unwrap(), "-o", xlsx.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tmp.path().join("back/villages.csv").is_file(), "the file beside the workbook");
+    let (code, out, err) = tianye(&["check", "--strict", xlsx.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+}

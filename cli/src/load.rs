@@ -157,3 +157,27 @@ pub(crate) fn unreadable(e: &xlsform::Error) -> bool {
 pub(crate) fn questionnaire(form: &Form) -> &Questionnaire {
     form.questionnaire()
 }
+
+/// Copies the choice files of `questionnaire`, found beside the questionnaire file
+/// `from` (`media/FILE`, else `FILE`), into the folder `to`: `media/` beside an imported
+/// JSON, where every loader looks first, or the folder of an exported XLSForm, where
+/// ODK's tools look. A file already there is left alone.
+pub(crate) fn copy_choice_files(
+    questionnaire: &Questionnaire,
+    from: &Path,
+    to: &Path,
+) -> anyhow::Result<()> {
+    let to = if to.as_os_str().is_empty() { Path::new(".") } else { to };
+    for file in questionnaire.choice_files.values() {
+        let Some(source) = choice_file::path_beside(from, file) else { continue };
+        let target = to.join(file);
+        if source.canonicalize().ok() == target.canonicalize().ok() {
+            continue;
+        }
+        std::fs::create_dir_all(to)
+            .and_then(|()| std::fs::copy(&source, &target))
+            .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", target.display()))?;
+        eprintln!("✓ {} → {}", source.display(), target.display());
+    }
+    Ok(())
+}

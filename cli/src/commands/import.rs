@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tianye_core::{Form, LoadError, Questionnaire, choice_file};
+use tianye_core::{Form, LoadError, choice_file};
 
 use crate::load::{self, FormError, Loaded};
 
@@ -74,7 +74,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Some(path) => {
             std::fs::write(path, json)
                 .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", path.display()))?;
-            copy_choice_files(&questionnaire, &args.form, path)?;
+            let media = path.parent().unwrap_or(Path::new(".")).join("media");
+            load::copy_choice_files(&questionnaire, &args.form, &media)?;
             eprintln!(
                 "✓ {} → {}: {} 项 / items, {warnings} 条警告 / warnings",
                 args.form.display(),
@@ -85,22 +86,4 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         None => print!("{json}"),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Copies the choice files of `questionnaire`, found beside the XLSForm `from`, into
-/// `media/` beside the JSON written to `to`, where every loader looks first.
-fn copy_choice_files(questionnaire: &Questionnaire, from: &Path, to: &Path) -> anyhow::Result<()> {
-    let media = to.parent().unwrap_or(Path::new(".")).join("media");
-    for file in questionnaire.choice_files.values() {
-        let Some(source) = choice_file::path_beside(from, file) else { continue };
-        let target = media.join(file);
-        if source.canonicalize().ok() == target.canonicalize().ok() {
-            continue;
-        }
-        std::fs::create_dir_all(&media)
-            .and_then(|()| std::fs::copy(&source, &target))
-            .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", target.display()))?;
-        eprintln!("✓ {} → {}", source.display(), target.display());
-    }
-    Ok(())
 }
