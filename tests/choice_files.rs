@@ -119,6 +119,40 @@ fn serve_inlines_the_list_and_refuses_a_broken_file() {
         villages[2],
         json!({"name": "v0201", "label": {"zh": "石桥村", "en": "Shiqiao"}, "attributes": {"township": "t02"}})
     );
+
+    // The list names the file with its hash; the file is served with it as ETag.
+    let csv = std::fs::read(fixture().join("media/villages.csv")).unwrap();
+    let hash = sha256_hex(&csv);
+    let http = client();
+    let (_, body) = get(&http, &server.at("/api/v1/questionnaires"), None);
+    let list: Value = serde_json::from_slice(&body).unwrap();
+    let url = format!("/api/v1/questionnaires/village_list/media/villages.csv?sha256={hash}");
+    assert_eq!(
+        list["questionnaires"][0]["media"],
+        json!([{"file": "villages.csv", "sha256": hash, "size": csv.len(), "url": url}])
+    );
+    let mut res = http.get(server.at(&url)).header("Accept-Encoding", "gzip").call().unwrap();
+    let head = |res: &http::Response<ureq::Body>, name: &str| {
+        res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+    assert_eq!(head(&res, "etag"), Some(format!("\"{hash}\"")));
+    assert_eq!(head(&res, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"));
+    assert_eq!(head(&res, "content-encoding").as_deref(), Some("gzip"));
+    let gz = res.body_mut().read_to_vec().unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+    assert_eq!(plain, csv, "the bytes the questionnaire was checked with");
+    // Without the hash: revalidated, and 304 when the client has it.
+    let res = http
+        .get(server.at("/api/v1/questionnaires/village_list/media/villages.csv"))
+        .header("If-None-Match", format!("\"{hash}\""))
+        .call()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 304);
+    assert_eq!(head(&res, "cache-control").as_deref(), Some("no-cache"));
+    let (status, _) =
+        get(&http, &server.at("/api/v1/questionnaires/village_list/media/other.csv"), None);
+    assert_eq!(status, 404);
     drop(server);
 
     std::fs::write(dir.join("media/villages.csv"), "name\nv1\n").unwrap();
@@ -165,4 +199,13 @@ fn import_and_export_xlsform_carry_the_file_along() {
     assert!(tmp.path().join("back/villages.csv").is_file(), "the file beside the workbook");
     let (code, out, err) = tianye(&["check", "--strict", xlsx.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
