@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use tianye_tests::repo;
-use tianye_tests::server::{Server, client, get, temp_dir, tianye};
+use tianye_tests::server::{
+    Server, client, get, new_instance_id, read_csv, team_token, temp_dir, tianye, upload,
+};
 
 fn fixture() -> PathBuf {
     repo().join("tests/fixtures/choice_files/villages")
@@ -153,6 +155,34 @@ fn serve_inlines_the_list_and_refuses_a_broken_file() {
     let (status, _) =
         get(&http, &server.at("/api/v1/questionnaires/village_list/media/other.csv"), None);
     assert_eq!(status, 404);
+
+    // A response picking a village; the export labels it from the file's list.
+    let token = team_token(data.path(), "石桥一队");
+    let response = json!({
+        "instance_id": new_instance_id(),
+        "questionnaire": {"id": "village_list", "version": "1"},
+        "status": "complete",
+        "answers": {"township": "t02", "village": "v0202"},
+        "meta": {"submitted_at": "2026-07-01T10:00:00+08:00"}
+    });
+    let (status, reply) = upload(&http, &server.url, Some(&token), &response.to_string());
+    assert_eq!(status, 201, "{reply}");
+    let dir_arg = data.path().to_str().unwrap();
+    let (code, text, err) = tianye(&[
+        "export",
+        "--data",
+        dir_arg,
+        "village_list",
+        "--format",
+        "csv",
+        "--labels",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let table = read_csv(text.as_bytes());
+    let col = table[0].iter().position(|h| h == "village").expect("a village column");
+    assert_eq!(table[1][col], "柳河村", "{table:?}");
     drop(server);
 
     std::fs::write(dir.join("media/villages.csv"), "name\nv1\n").unwrap();
