@@ -299,11 +299,8 @@ fn template(
         | C::XlsformInvalidValue
         | C::XlsformSkippedRow
         | C::XlsformMissingCalculation => xlsform_template(code, has),
-        C::ChoiceFileNotLoaded => (
-            "选项列表“{list}”应从文件 {file} 读入，但未读入",
-            "The choice list “{list}” comes from the file {file}, which was not read",
-        ),
-        C::ChoiceFileMissing
+        C::ChoiceFileNotLoaded
+        | C::ChoiceFileMissing
         | C::ChoiceFileName
         | C::ChoiceFileUnreadable
         | C::ChoiceFileTooLarge
@@ -444,11 +441,16 @@ fn xlsform_template(_code: Code, _has: &dyn Fn(&str) -> bool) -> (&'static str, 
     ("XLSForm 导入问题", "XLSForm import problem")
 }
 
-/// The messages of choice-file errors (`choice_file.*`), made only where files are read.
+/// The messages of choice-file errors (`choice_file.*`), made only where files are read
+/// (and where a questionnaire is checked for lists not read from their files).
 #[cfg(feature = "choice-files")]
 fn choice_file_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'static str) {
     use Code as C;
     match code {
+        C::ChoiceFileNotLoaded => (
+            "选项列表“{list}”应从文件 {file} 读入，但未读入",
+            "The choice list “{list}” comes from the file {file}, which was not read",
+        ),
         C::ChoiceFileMissing => (
             "找不到选项文件 {file}（应在问卷旁的 media/ 文件夹或问卷同一文件夹中）：{detail}",
             "Cannot read the choice file {file} (looked for in media/ beside the questionnaire, then beside it): {detail}",

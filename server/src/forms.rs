@@ -182,7 +182,7 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form, Vec<MediaFile>), Cat
         if !errors.is_empty() {
             return Err(invalid(render(&errors, &file)));
         }
-        let text = serde_json::to_string_pretty(&import.questionnaire).unwrap_or_default();
+        let text = stored_json(&import.questionnaire);
         let form = Form::compile(import.questionnaire.clone()).map_err(|e| {
             invalid(
                 e.diagnostics
@@ -198,18 +198,26 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form, Vec<MediaFile>), Cat
         .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
     let form = Form::from_json_with_files(&text, read)
         .map_err(|e| invalid(render(&e.diagnostics, &file)))?;
-    // Choice files are inlined: the stored (and served) JSON holds their lists, so the
-    // form app needs nothing more and works offline; `choice_files` stays beside them.
     let text = if form.questionnaire().choice_files.is_empty() {
         text
     } else {
-        serde_json::to_string_pretty(form.questionnaire()).unwrap_or_default()
+        stored_json(form.questionnaire())
     };
     // A key no form app could seal with is refused like any error in the file.
     if let Some(d) = tianye_core::seal::check_questionnaire_key(form.questionnaire()) {
         return Err(invalid(d.render(&file)));
     }
     Ok((text, form, media))
+}
+
+/// The JSON stored and served for a questionnaire read with its choice files: their
+/// lists inlined and `choice_files` left out, so the form app (whose build reads no
+/// files and knows no `choice_files`) needs nothing more and works offline. The files
+/// themselves are served as media (`MediaFile`).
+fn stored_json(questionnaire: &tianye_core::Questionnaire) -> String {
+    let mut inlined = questionnaire.clone();
+    inlined.choice_files.clear();
+    serde_json::to_string_pretty(&inlined).unwrap_or_default()
 }
 
 fn render(diagnostics: &[tianye_core::Diagnostic], file: &str) -> String {

@@ -47,6 +47,8 @@ pub struct Questionnaire {
     /// `label` or `label::<lang>`, any others as attributes for `choice_filter`) into
     /// `choice_lists["villages"]` when the questionnaire is loaded (`core/XLSFORM.md`,
     /// "Choices from files"). Questions name the list in `choices` as any other.
+    /// Native builds only: the browser gets the lists inlined and this left out.
+    #[cfg(feature = "choice-files")]
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub choice_files: BTreeMap<String, String>,
     /// Sealed records: complete responses are encrypted to this researcher's public key
@@ -87,6 +89,7 @@ impl Questionnaire {
             default_language: default_language(),
             items: Vec::new(),
             choice_lists: BTreeMap::new(),
+            #[cfg(feature = "choice-files")]
             choice_files: BTreeMap::new(),
             encryption: None,
         }
