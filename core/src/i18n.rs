@@ -299,6 +299,7 @@ fn template(
         | C::XlsformInvalidValue
         | C::XlsformSkippedRow
         | C::XlsformMissingCalculation => xlsform_template(code, has),
+        #[cfg(feature = "choice-files")]
         C::ChoiceFileNotLoaded
         | C::ChoiceFileMissing
         | C::ChoiceFileName
@@ -485,12 +486,6 @@ fn choice_file_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str
         ),
         _ => ("选项文件有误", "Error in a choice file"),
     }
-}
-
-/// Builds that read no files (the browser's) never make these errors.
-#[cfg(not(feature = "choice-files"))]
-fn choice_file_template(_code: Code, _has: &dyn Fn(&str) -> bool) -> (&'static str, &'static str) {
-    ("选项文件有误", "Error in a choice file")
 }
 
 fn fill(template: &str, params: &Params, lang: Lang) -> String {
