@@ -10,6 +10,9 @@ mod readme;
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
 
+// Choice lists from CSV files beside a questionnaire: check, validate, serve (issue 22).
+mod choice_files;
+
 // `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
 mod server;
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tianye_core::xlsform::{self, Finding, Format, Origins};
-use tianye_core::{Diagnostic, Form, LoadError, Questionnaire};
+use tianye_core::{Diagnostic, Form, LoadError, Questionnaire, choice_file};
 
 /// Why a questionnaire could not be used.
 pub(crate) enum FormError {
@@ -94,20 +94,28 @@ pub(crate) fn import_xlsform(
     xlsform::import_bytes(&bytes, format, &options).map_err(FormError::Xlsform)
 }
 
-/// Loads and compiles one questionnaire file: JSON, or an XLSForm by its extension.
+/// Loads and compiles one questionnaire file: JSON, or an XLSForm by its extension,
+/// with its choice files (`media/FILE` or `FILE` beside it).
 pub(crate) fn load(path: &Path) -> Loaded {
     if let Some(format) = xlsform_format(path) {
         return match import_xlsform(path, format, false) {
             Err(e) => Loaded { form: Err(e), xlsform: None },
-            Ok(import) => {
-                let form = Form::compile(import.questionnaire).map_err(FormError::Invalid);
+            Ok(mut import) => {
+                let read = choice_file::reader_beside(path);
+                let errors = import.questionnaire.load_choice_files(read);
+                let form = if errors.is_empty() {
+                    Form::compile(import.questionnaire).map_err(FormError::Invalid)
+                } else {
+                    Err(FormError::Invalid(LoadError { diagnostics: errors }))
+                };
                 Loaded { form, xlsform: Some((import.findings, import.origins)) }
             }
         };
     }
     let form = match std::fs::read_to_string(path) {
         Err(e) => Err(FormError::Io(e)),
-        Ok(text) => Form::from_json(&text).map_err(FormError::Invalid),
+        Ok(text) => Form::from_json_with_files(&text, choice_file::reader_beside(path))
+            .map_err(FormError::Invalid),
     };
     Loaded { form, xlsform: None }
 }
@@ -148,4 +156,28 @@ pub(crate) fn unreadable(e: &xlsform::Error) -> bool {
 /// The questionnaire of a loaded form, for commands that write it out.
 pub(crate) fn questionnaire(form: &Form) -> &Questionnaire {
     form.questionnaire()
+}
+
+/// Copies the choice files of `questionnaire`, found beside the questionnaire file
+/// `from` (`media/FILE`, else `FILE`), into the folder `to`: `media/` beside an imported
+/// JSON, where every loader looks first, or the folder of an exported XLSForm, where
+/// ODK's tools look. A file already there is left alone.
+pub(crate) fn copy_choice_files(
+    questionnaire: &Questionnaire,
+    from: &Path,
+    to: &Path,
+) -> anyhow::Result<()> {
+    let to = if to.as_os_str().is_empty() { Path::new(".") } else { to };
+    for file in questionnaire.choice_files.values() {
+        let Some(source) = choice_file::path_beside(from, file) else { continue };
+        let target = to.join(file);
+        if source.canonicalize().ok() == target.canonicalize().ok() {
+            continue;
+        }
+        std::fs::create_dir_all(to)
+            .and_then(|()| std::fs::copy(&source, &target))
+            .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", target.display()))?;
+        eprintln!("✓ {} → {}", source.display(), target.display());
+    }
+    Ok(())
 }

@@ -6,29 +6,29 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! codes {
-    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+    ($($(#[$doc:meta])* $(@$feature:literal)? $variant:ident = $text:literal,)*) => {
         /// A stable code naming one kind of finding or error.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Code {
-            $($(#[$doc])* $variant,)*
+            $($(#[$doc])* $(#[cfg(feature = $feature)])? $variant,)*
         }
 
         impl Code {
             /// Every code, in declaration order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+            pub const ALL: &'static [Code] = &[$($(#[cfg(feature = $feature)])? Code::$variant,)*];
 
             /// The code as written in output, e.g. `expr.unknown_ref`.
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $(Code::$variant => $text,)*
+                    $($(#[cfg(feature = $feature)])? Code::$variant => $text,)*
                 }
             }
 
             /// The code written as `text`, if there is one.
             pub fn parse(text: &str) -> Option<Code> {
                 match text {
-                    $($text => Some(Code::$variant),)*
+                    $($(#[cfg(feature = $feature)])? $text => Some(Code::$variant),)*
                     _ => None,
                 }
             }
@@ -213,6 +213,27 @@ codes! {
     XlsformSkippedRow = "xlsform.skipped_row",
     /// A calculate row without a calculation.
     XlsformMissingCalculation = "xlsform.missing_calculation",
+
+    // ---- Errors in a choice file (`choice_files`: choices from a CSV file) ----
+    // Made only where files are read: `@"choice-files"` leaves them out of other
+    // builds (the browser's).
+    /// A list of `choice_files` whose file was never read into `choice_lists` (the
+    /// questionnaire was loaded without its folder).
+    @"choice-files" ChoiceFileNotLoaded = "choice_file.not_loaded",
+    /// The file named cannot be read (`villages.csv` is not in `media/`).
+    @"choice-files" ChoiceFileMissing = "choice_file.missing",
+    /// A file name that is not a plain `.csv` name (`../x.csv`, `villages.txt`).
+    @"choice-files" ChoiceFileName = "choice_file.invalid_file_name",
+    /// Not CSV in UTF-8 (a stray quote, bytes of another encoding).
+    @"choice-files" ChoiceFileUnreadable = "choice_file.unreadable",
+    /// More than 32 MiB or 1,000,000 rows.
+    @"choice-files" ChoiceFileTooLarge = "choice_file.too_large",
+    /// No `name` column, or no `label` / `label::<lang>` column.
+    @"choice-files" ChoiceFileMissingColumn = "choice_file.missing_column",
+    /// A row whose name is empty or holds a space.
+    @"choice-files" ChoiceFileBadName = "choice_file.invalid_name",
+    /// A name given twice with the same other columns.
+    @"choice-files" ChoiceFileDuplicateName = "choice_file.duplicate_name",
 }
 
 impl Serialize for Code {

@@ -299,6 +299,15 @@ fn template(
         | C::XlsformInvalidValue
         | C::XlsformSkippedRow
         | C::XlsformMissingCalculation => xlsform_template(code, has),
+        #[cfg(feature = "choice-files")]
+        C::ChoiceFileNotLoaded
+        | C::ChoiceFileMissing
+        | C::ChoiceFileName
+        | C::ChoiceFileUnreadable
+        | C::ChoiceFileTooLarge
+        | C::ChoiceFileMissingColumn
+        | C::ChoiceFileBadName
+        | C::ChoiceFileDuplicateName => choice_file_template(code, has),
     }
 }
 
@@ -433,6 +442,52 @@ fn xlsform_template(_code: Code, _has: &dyn Fn(&str) -> bool) -> (&'static str, 
     ("XLSForm 导入问题", "XLSForm import problem")
 }
 
+/// The messages of choice-file errors (`choice_file.*`), made only where files are read
+/// (and where a questionnaire is checked for lists not read from their files).
+#[cfg(feature = "choice-files")]
+fn choice_file_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'static str) {
+    use Code as C;
+    match code {
+        C::ChoiceFileNotLoaded => (
+            "选项列表“{list}”应从文件 {file} 读入，但未读入",
+            "The choice list “{list}” comes from the file {file}, which was not read",
+        ),
+        C::ChoiceFileMissing => (
+            "找不到选项文件 {file}（应在问卷旁的 media/ 文件夹或问卷同一文件夹中）：{detail}",
+            "Cannot read the choice file {file} (looked for in media/ beside the questionnaire, then beside it): {detail}",
+        ),
+        C::ChoiceFileName => (
+            "选项文件名“{file}”无效：须是 .csv 文件名，只含字母、数字、_、- 和 .",
+            "Invalid choice file name “{file}”: a .csv file name of letters, digits, _, - and .",
+        ),
+        C::ChoiceFileUnreadable if has("row") => (
+            "选项文件 {file} 第 {row} 行不是 UTF-8 编码的 CSV：{detail}",
+            "The choice file {file}, row {row}, is not CSV in UTF-8: {detail}",
+        ),
+        C::ChoiceFileUnreadable => (
+            "选项文件 {file} 不是 UTF-8 编码的 CSV：{detail}",
+            "The choice file {file} is not CSV in UTF-8: {detail}",
+        ),
+        C::ChoiceFileTooLarge => (
+            "选项文件 {file} 过大（{detail}）：最多 32 MiB、1,000,000 行",
+            "The choice file {file} is too large ({detail}): 32 MiB and 1,000,000 rows at most",
+        ),
+        C::ChoiceFileMissingColumn => (
+            "选项文件 {file} 缺少 {column} 列（第 1 行为表头：name、label 或 label::语言）",
+            "The choice file {file} has no {column} column (row 1 is the header: name, label or label::<lang>)",
+        ),
+        C::ChoiceFileBadName => (
+            "选项文件 {file} 第 {row} 行 {column} 列：选项名“{name}”为空或含空格",
+            "The choice file {file}, row {row}, column {column}: the name “{name}” is empty or holds a space",
+        ),
+        C::ChoiceFileDuplicateName => (
+            "选项文件 {file} 第 {row} 行 {column} 列：选项名“{name}”与第 {first_row} 行重复",
+            "The choice file {file}, row {row}, column {column}: the name “{name}” is already on row {first_row}",
+        ),
+        _ => ("选项文件有误", "Error in a choice file"),
+    }
+}
+
 fn fill(template: &str, params: &Params, lang: Lang) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -523,7 +578,7 @@ mod tests {
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
-            "parent": "member"
+            "parent": "member", "file": "villages.csv", "first_row": 2
         }));
         for code in Code::ALL {
             let zh = message(*code, &p, Lang::Zh);

@@ -3,6 +3,8 @@
 //! browser (WebAssembly), so every place gives the same verdict on the same answers.
 
 pub mod case;
+#[cfg(feature = "choice-files")]
+pub mod choice_file;
 mod code;
 pub mod diagnostic;
 pub mod expr;

@@ -32,7 +32,14 @@ fn every_case_gives_exactly_its_expected_result() {
     let mut ran = 0;
     for dir in dirs {
         let form_text = std::fs::read_to_string(dir.join("form.json")).unwrap();
-        let form = match Form::from_json(&form_text) {
+        #[cfg(feature = "choice-files")]
+        let form = Form::from_json_with_files(
+            &form_text,
+            tianye_core::choice_file::reader_beside(&dir.join("form.json")),
+        );
+        #[cfg(not(feature = "choice-files"))]
+        let form = Form::from_json(&form_text);
+        let form = match form {
             Ok(f) => f,
             Err(e) => {
                 failures.push(format!("{}: {}", dir.display(), e));

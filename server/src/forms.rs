@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tianye_core::Form;
+use tianye_core::{Form, choice_file};
 
 use crate::canonical::content_hash;
 use crate::store::{Registration, Store, StoreError};
@@ -25,6 +25,32 @@ pub struct FormVersion {
     pub seq: i64,
     /// Whether the version is among the files under `--forms` now.
     pub on_disk: bool,
+    /// The files it was read with (its choice files), for a version under `--forms`;
+    /// their lists are inlined in `json` as well.
+    pub media: Vec<MediaFile>,
+}
+
+/// A file read with a questionnaire (a choice file from `media/`), kept as read so it
+/// is served as what the questionnaire was checked with.
+#[derive(Debug)]
+pub struct MediaFile {
+    /// The file name, e.g. `villages.csv`.
+    pub name: String,
+    /// SHA-256 of the bytes, lowercase hex: the file's ETag.
+    pub sha256: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl MediaFile {
+    fn new(name: &str, bytes: Vec<u8>) -> Self {
+        let sha256 = crate::canonical::sha256(&bytes).iter().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        MediaFile { name: name.to_owned(), sha256, bytes }
+    }
 }
 
 impl FormVersion {
@@ -126,10 +152,17 @@ fn xlsform_format(path: &Path) -> Option<tianye_core::xlsform::Format> {
     tianye_core::xlsform::Format::from_file_name(&path.file_name()?.to_string_lossy())
 }
 
-/// Reads a questionnaire file as the JSON the store keeps: JSON as it is, an XLSForm
-/// imported; `Err` carries the report (rendered at sheet, row and column for XLSForms).
-fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
+/// Reads a questionnaire file as the JSON the store keeps: JSON as it is (with its
+/// choice files' lists inlined), an XLSForm imported; `Err` carries the report (rendered at sheet, row and column for XLSForms).
+fn read_questionnaire(path: &Path) -> Result<(String, Form, Vec<MediaFile>), CatalogError> {
     let file = path.display().to_string();
+    let mut media = Vec::new();
+    let mut read_file = choice_file::reader_beside(path);
+    let read = |name: &str| {
+        let bytes = read_file(name)?;
+        media.push(MediaFile::new(name, bytes.clone()));
+        Ok(bytes)
+    };
     let invalid = |report: String| CatalogError::Invalid { path: path.to_owned(), report };
     if let Some(format) = xlsform_format(path) {
         let bytes = std::fs::read(path)
@@ -141,10 +174,15 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
                 .map(|s| s.to_string_lossy().into_owned()),
             ..tianye_core::xlsform::Options::default()
         };
-        let import = tianye_core::xlsform::import_bytes(&bytes, format, &options).map_err(|e| {
-            invalid(e.findings().iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n"))
-        })?;
-        let text = serde_json::to_string_pretty(&import.questionnaire).unwrap_or_default();
+        let mut import =
+            tianye_core::xlsform::import_bytes(&bytes, format, &options).map_err(|e| {
+                invalid(e.findings().iter().map(|f| f.render(&file)).collect::<Vec<_>>().join("\n"))
+            })?;
+        let errors = import.questionnaire.load_choice_files(read);
+        if !errors.is_empty() {
+            return Err(invalid(render(&errors, &file)));
+        }
+        let text = stored_json(&import.questionnaire);
         let form = Form::compile(import.questionnaire.clone()).map_err(|e| {
             invalid(
                 e.diagnostics
@@ -154,18 +192,36 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form), CatalogError> {
                     .join("\n"),
             )
         })?;
-        return Ok((text, form));
+        return Ok((text, form, media));
     }
     let text = std::fs::read_to_string(path)
         .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
-    let form = Form::from_json(&text).map_err(|e| {
-        invalid(e.diagnostics.iter().map(|d| d.render(&file)).collect::<Vec<_>>().join("\n"))
-    })?;
+    let form = Form::from_json_with_files(&text, read)
+        .map_err(|e| invalid(render(&e.diagnostics, &file)))?;
+    let text = if form.questionnaire().choice_files.is_empty() {
+        text
+    } else {
+        stored_json(form.questionnaire())
+    };
     // A key no form app could seal with is refused like any error in the file.
     if let Some(d) = tianye_core::seal::check_questionnaire_key(form.questionnaire()) {
         return Err(invalid(d.render(&file)));
     }
-    Ok((text, form))
+    Ok((text, form, media))
+}
+
+/// The JSON stored and served for a questionnaire read with its choice files: their
+/// lists inlined and `choice_files` left out, so the form app (whose build reads no
+/// files and knows no `choice_files`) needs nothing more and works offline. The files
+/// themselves are served as media (`MediaFile`).
+fn stored_json(questionnaire: &tianye_core::Questionnaire) -> String {
+    let mut inlined = questionnaire.clone();
+    inlined.choice_files.clear();
+    serde_json::to_string_pretty(&inlined).unwrap_or_default()
+}
+
+fn render(diagnostics: &[tianye_core::Diagnostic], file: &str) -> String {
+    diagnostics.iter().map(|d| d.render(file)).collect::<Vec<_>>().join("\n")
 }
 
 /// The questionnaire files at or below `path`, sorted: `form.json`, or an XLSForm named
@@ -233,6 +289,7 @@ impl Catalog {
     ) -> Result<(Catalog, LoadNotes), CatalogError> {
         let mut notes = LoadNotes::default();
         let mut on_disk: HashMap<(String, String), PathBuf> = HashMap::new();
+        let mut media: HashMap<(String, String), Vec<MediaFile>> = HashMap::new();
         if let Some(dir) = forms {
             if !dir.exists() {
                 return Err(CatalogError::Missing(dir.to_owned()));
@@ -240,7 +297,7 @@ impl Catalog {
             // Check every file before storing any, so a broken one changes nothing.
             let mut checked = Vec::new();
             for path in questionnaire_files(dir) {
-                let (text, form) = read_questionnaire(&path)?;
+                let (text, form, files) = read_questionnaire(&path)?;
                 let q = form.questionnaire();
                 let key = (q.id.clone(), q.version.clone());
                 if let Some(first) = on_disk.get(&key) {
@@ -252,6 +309,7 @@ impl Catalog {
                     });
                 }
                 on_disk.insert(key.clone(), path.clone());
+                media.insert(key.clone(), files);
                 checked.push((path, key, text));
             }
             for (path, (id, version), text) in checked {
@@ -288,6 +346,7 @@ impl Catalog {
                 json: stored.json,
                 seq: stored.seq,
                 on_disk: on_disk.contains_key(&key),
+                media: media.remove(&key).unwrap_or_default(),
             });
             catalog.insert(version);
         }
@@ -298,7 +357,13 @@ impl Catalog {
     pub fn from_forms(forms: impl IntoIterator<Item = (Form, String)>) -> Catalog {
         let mut catalog = Catalog::default();
         for (seq, (form, json)) in forms.into_iter().enumerate() {
-            catalog.insert(Arc::new(FormVersion { form, json, seq: seq as i64, on_disk: true }));
+            catalog.insert(Arc::new(FormVersion {
+                form,
+                json,
+                seq: seq as i64,
+                on_disk: true,
+                media: Vec::new(),
+            }));
         }
         catalog
     }

@@ -2,7 +2,7 @@
 //! ODK Collect and KoboToolbox (pyxform converts it); importing it back gives the same
 //! questionnaire.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tianye_core::xlsform::{self, Format};
@@ -47,5 +47,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     std::fs::write(&args.output, bytes)
         .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", args.output.display()))?;
     eprintln!("✓ {} → {}", args.form.display(), args.output.display());
+    load::copy_choice_files(q, &args.form, args.output.parent().unwrap_or(Path::new(".")))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,10 @@
 //! `tianye import FORM.xlsx [-o FORM.json]`: convert an XLSForm into a Tianye
 //! questionnaire, after checking it as `tianye check` does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tianye_core::Form;
+use tianye_core::{Form, LoadError, choice_file};
 
 use crate::load::{self, FormError, Loaded};
 
@@ -40,8 +40,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Err(FormError::Invalid(_)) => unreachable!("import does not compile"),
     };
+    // Written out as imported: its choice files stay files (copied beside the output).
     let questionnaire = import.questionnaire.clone();
-    let compiled = Form::compile(import.questionnaire);
+    let mut resolved = import.questionnaire;
+    let file_errors = resolved.load_choice_files(choice_file::reader_beside(&args.form));
+    let compiled = if file_errors.is_empty() {
+        Form::compile(resolved)
+    } else {
+        Err(LoadError { diagnostics: file_errors })
+    };
     let loaded = Loaded {
         form: compiled.map_err(FormError::Invalid),
         xlsform: Some((import.findings, import.origins)),
@@ -67,6 +74,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Some(path) => {
             std::fs::write(path, json)
                 .map_err(|e| anyhow::anyhow!("{}: 无法写入 / cannot write: {e}", path.display()))?;
+            let media = path.parent().unwrap_or(Path::new(".")).join("media");
+            load::copy_choice_files(&questionnaire, &args.form, &media)?;
             eprintln!(
                 "✓ {} → {}: {} 项 / items, {warnings} 条警告 / warnings",
                 args.form.display(),

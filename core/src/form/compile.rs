@@ -296,6 +296,18 @@ impl Builder {
             form.lists.push(ChoiceList { name, choices, index: by_name });
         }
         form.questionnaire.choice_lists = lists;
+        // Only native loaders read files; the browser gets the lists inlined by the
+        // server, and a list missing there is reported where a question names it.
+        #[cfg(feature = "choice-files")]
+        for (list, file) in &form.questionnaire.choice_files {
+            if !index.contains_key(list) {
+                self.push(
+                    Diagnostic::error(Code::ChoiceFileNotLoaded, format!("choice_files.{list}"))
+                        .with("list", list.as_str())
+                        .with("file", file.as_str()),
+                );
+            }
+        }
         index
     }
 

@@ -42,6 +42,15 @@ pub struct Questionnaire {
     /// Choice lists by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub choice_lists: BTreeMap<String, Vec<Choice>>,
+    /// Choice lists read from CSV files beside the questionnaire, by list name:
+    /// `{"villages": "villages.csv"}` reads `media/villages.csv` (columns `name`,
+    /// `label` or `label::<lang>`, any others as attributes for `choice_filter`) into
+    /// `choice_lists["villages"]` when the questionnaire is loaded (`core/XLSFORM.md`,
+    /// "Choices from files"). Questions name the list in `choices` as any other.
+    /// Native builds only: the browser gets the lists inlined and this left out.
+    #[cfg(feature = "choice-files")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub choice_files: BTreeMap<String, String>,
     /// Sealed records: complete responses are encrypted to this researcher's public key
     /// (`core/ENCRYPTION.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +89,8 @@ impl Questionnaire {
             default_language: default_language(),
             items: Vec::new(),
             choice_lists: BTreeMap::new(),
+            #[cfg(feature = "choice-files")]
+            choice_files: BTreeMap::new(),
             encryption: None,
         }
     }

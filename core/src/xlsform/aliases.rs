@@ -218,6 +218,8 @@ pub(crate) enum TypeCell {
         kind: SelectKind,
         list: String,
         or_other: bool,
+        /// `select_one_from_file FILE`: `list` is a CSV file beside the form.
+        from_file: bool,
     },
     /// A value ODK reads from the device that Tianye does not record (`simserial`,
     /// `subscriberid`, the device's `email`): kept as an empty hidden field, so that
@@ -257,10 +259,10 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
     // `add select one prompt using L`). The longer spellings come first: `select one
     // from file` before `select one from` before `select one`.
     const SELECTS: [(&str, Option<SelectKind>); 16] = [
-        ("select_one_from_file", None),
-        ("select_multiple_from_file", None),
-        ("select one from file", None),
-        ("select multiple from file", None),
+        ("select_one_from_file", Some(SelectKind::One)),
+        ("select_multiple_from_file", Some(SelectKind::Multiple)),
+        ("select one from file", Some(SelectKind::One)),
+        ("select multiple from file", Some(SelectKind::Multiple)),
         ("select_one_external", None),
         ("select one external", None),
         ("add select one prompt using", Some(SelectKind::One)),
@@ -291,7 +293,8 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
             "or_other" | "or other" | "or specify other" => true,
             _ => return TypeCell::Unknown(raw.trim().to_owned()),
         };
-        return TypeCell::Select { kind, list: (*list).to_owned(), or_other };
+        let from_file = command.ends_with("file");
+        return TypeCell::Select { kind, list: (*list).to_owned(), or_other, from_file };
     }
     // `osm L`: an OpenStreetMap feature tagged with the list L of the `osm` sheet.
     if lower_words.strip_prefix("osm ").is_some_and(|list| !list.contains(' ')) {
@@ -481,19 +484,33 @@ mod tests {
         for t in ["select_one yn", "select one yn", "select1 yn", "select_one  yn"] {
             assert_eq!(
                 parse_type(t),
-                TypeCell::Select { kind: SelectKind::One, list: "yn".into(), or_other: false },
+                TypeCell::Select {
+                    kind: SelectKind::One,
+                    list: "yn".into(),
+                    or_other: false,
+                    from_file: false
+                },
                 "{t}"
             );
         }
         assert_eq!(
             parse_type("select all that apply Crops or_other"),
-            TypeCell::Select { kind: SelectKind::Multiple, list: "Crops".into(), or_other: true }
+            TypeCell::Select {
+                kind: SelectKind::Multiple,
+                list: "Crops".into(),
+                or_other: true,
+                from_file: false
+            }
         );
         assert_eq!(parse_type("select_one"), TypeCell::SelectWithoutList);
         assert_eq!(parse_type("dateTime"), TypeCell::Basic(ItemType::Datetime));
         assert_eq!(parse_type("imei"), TypeCell::Meta(MetaKind::Deviceid));
         assert_eq!(parse_type("audit"), TypeCell::Unsupported("audit".into()));
-        assert!(matches!(parse_type("select_one_from_file a.csv"), TypeCell::Unsupported(_)));
+        assert!(matches!(
+            parse_type("select_one_from_file a.csv"),
+            TypeCell::Select { kind: SelectKind::One, from_file: true, .. }
+        ));
+        assert!(matches!(parse_type("select_one_external a"), TypeCell::Unsupported(_)));
         assert_eq!(parse_type("integr"), TypeCell::Unknown("integr".into()));
     }
 

@@ -40,6 +40,7 @@ pub(crate) fn build(book: &Workbook, options: &Options) -> Built {
         q.items = b.survey(survey);
     }
     q.choice_lists = std::mem::take(&mut b.choice_lists);
+    q.choice_files = std::mem::take(&mut b.choice_files);
     b.origins.survey_sheet = b.survey_sheet.clone();
     sheets.choices.as_ref().map_or("choices", |t| t.name).clone_into(&mut b.origins.choices_sheet);
     Built { questionnaire: q, findings: b.findings, origins: b.origins }
@@ -60,6 +61,8 @@ struct Builder<'o> {
     /// `default_language` from settings, as a code.
     setting_lang: Option<String>,
     choice_lists: BTreeMap<String, Vec<Choice>>,
+    /// Lists of `select_one_from_file` questions: list name → file (the same text).
+    choice_files: BTreeMap<String, String>,
     /// List name → row of its first choice.
     list_rows: HashMap<String, u32>,
     survey_sheet: String,
@@ -117,6 +120,7 @@ impl<'o> Builder<'o> {
             langs,
             setting_lang,
             choice_lists: BTreeMap::new(),
+            choice_files: BTreeMap::new(),
             list_rows: HashMap::new(),
             survey_sheet: sheets.survey.as_ref().map_or("survey", |t| t.name).to_owned(),
             allow_choice_duplicates: false,
@@ -570,9 +574,14 @@ impl<'o> Builder<'o> {
 
         // Choice lists.
         let mut or_other_list = None;
-        if let TypeCell::Select { list, or_other, .. } = &parsed {
+        if let TypeCell::Select { list, or_other, from_file, .. } = &parsed {
             origin.columns.insert("choices".into(), type_col.letter.clone());
-            if self.choice_lists.contains_key(list) {
+            if *from_file {
+                // The list is named after its file, and read from it when the form is
+                // loaded (`choice_file`).
+                self.choice_files.insert(list.clone(), list.clone());
+                item.choices = Some(list.clone());
+            } else if self.choice_lists.contains_key(list) {
                 item.choices = Some(list.clone());
                 if *or_other {
                     or_other_list = Some(list.clone());

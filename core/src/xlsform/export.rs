@@ -23,11 +23,39 @@ use crate::schema::{Bound, Choice, Condition, Item, ItemType, MetaKind, Question
 
 /// The questionnaire as an XLSForm workbook (`survey`, `choices`, `settings`).
 pub fn export(q: &Questionnaire) -> Workbook {
+    let files_by_name;
+    let q = if q.choice_files.is_empty() {
+        q
+    } else {
+        files_by_name = lists_named_by_file(q);
+        &files_by_name
+    };
     let plain = Patches::default();
     let first = write(q, &plain);
     let back = build_lenient(&first, &Options::default());
     let patches = Patches::between(q, &back);
     if patches.is_empty() { first } else { write(q, &patches) }
+}
+
+/// `q` with each list of `choice_files` named after its file and left out of
+/// `choice_lists` (its file holds it): XLSForm's `select_one_from_file FILE` names the
+/// file, and importing the export gives back the same lists.
+fn lists_named_by_file(q: &Questionnaire) -> Questionnaire {
+    fn rename(items: &mut [Item], files: &std::collections::BTreeMap<String, String>) {
+        for item in items {
+            if let Some(file) = item.choices.as_ref().and_then(|l| files.get(l)) {
+                item.choices = Some(file.clone());
+            }
+            rename(&mut item.items, files);
+        }
+    }
+    let mut q = q.clone();
+    for list in q.choice_files.keys() {
+        q.choice_lists.remove(list);
+    }
+    rename(&mut q.items, &q.choice_files);
+    q.choice_files = q.choice_files.values().map(|f| (f.clone(), f.clone())).collect();
+    q
 }
 
 /// The questionnaire as the bytes of an .xlsx XLSForm.
@@ -339,6 +367,12 @@ fn write_item(q: &Questionnaire, item: &Item, patches: &Patches, out: &mut Rows)
                 appearance.push("field-list".into());
             }
             "begin group".to_owned()
+        }
+        T::SelectOne if q.choice_files.contains_key(&list) => {
+            format!("select_one_from_file {list}")
+        }
+        T::SelectMultiple if q.choice_files.contains_key(&list) => {
+            format!("select_multiple_from_file {list}")
         }
         T::SelectOne => format!("select_one {list}"),
         T::Likert => {

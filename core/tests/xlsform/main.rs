@@ -14,10 +14,12 @@
 //! - X9 agreement with pyxform on a corpus of forms
 //! - X10 no input makes the importer panic
 //! - X11 what pyxform accepts loads: idioms from XLSForms in the wild
+//! - X12 choice lists from CSV files (`select_one_from_file`)
 
 mod common;
 
 mod broken; // X7
+mod choice_files; // X12
 mod expressions; // X5
 mod fuzz; // X10
 mod groups; // X3

@@ -39,6 +39,10 @@ pub(crate) fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/api/v1/questionnaires", get(questionnaires::list).options(preflight))
         .route("/api/v1/questionnaires/{id}", get(questionnaires::one).options(preflight))
+        .route(
+            "/api/v1/questionnaires/{id}/media/{file}",
+            get(questionnaires::media).options(preflight),
+        )
         .route("/api/v1/submissions", post(submissions::create).options(preflight))
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()

@@ -1,11 +1,14 @@
-//! `GET /api/v1/questionnaires` and `GET /api/v1/questionnaires/{id}[?version=V]`.
+//! `GET /api/v1/questionnaires` (each current questionnaire with its media files and
+//! their SHA-256), `GET /api/v1/questionnaires/{id}[?version=V]` and
+//! `GET /api/v1/questionnaires/{id}/media/{file}[?sha256=H]`.
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -30,6 +33,12 @@ pub(super) async fn list(State(state): State<AppState>) -> Json<Value> {
                 "title": q.title,
                 "languages": q.languages,
                 "versions": versions,
+                "media": fv.media.iter().map(|m| json!({
+                    "file": m.name,
+                    "sha256": m.sha256,
+                    "size": m.bytes.len(),
+                    "url": format!("/api/v1/questionnaires/{}/media/{}?sha256={}", q.id, m.name, m.sha256),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -74,4 +83,48 @@ pub(super) async fn one(
         },
     };
     Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], found.json.clone()).into_response())
+}
+
+/// A media file of the current version of a questionnaire (its choice files), as read
+/// when the server started: ETag the SHA-256. Asked for with `?sha256=` equal to that
+/// hash (the URL the list gives), the answer never changes and is cached for a year;
+/// otherwise it is revalidated (`no-cache`, 304 on a matching `If-None-Match`). Text is
+/// gzipped by the API's compression when the client takes it.
+pub(super) async fn media(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path((id, name)) = path.map_err(|e| bad_path(&e))?;
+    let Query(query) = query.map_err(|e| bad_query(&e))?;
+    let Some(fv) = state.catalog.current(&id) else {
+        return Err(ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id));
+    };
+    let Some(file) = fv.media.iter().find(|m| m.name == name) else {
+        return Err(ApiError::new(ApiCode::NotFound)
+            .with("path", format!("/api/v1/questionnaires/{id}/media/{name}")));
+    };
+    let etag = format!("\"{}\"", file.sha256);
+    let cache = if query.get("sha256") == Some(&file.sha256) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let matches = headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag);
+    let head = [(ETAG, etag.clone()), (CACHE_CONTROL, cache.to_owned())];
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, head).into_response());
+    }
+    let kind = if name.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    Ok((head, [(CONTENT_TYPE, kind)], file.bytes.clone()).into_response())
 }
