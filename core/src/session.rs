@@ -101,7 +101,29 @@ pub struct Session {
 
 impl Session {
     /// Opens an existing response's answers (defaults are not applied: the answers are
-    /// what they are).
+    /// what they are). A form app keeps one session per open response: each answer set
+    /// recomputes only what depends on it and says what changed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tianye_core::expr::DateTime;
+    /// use tianye_core::{Answers, Form, Loc, Meta, Session};
+    ///
+    /// let form = Arc::new(Form::from_json(r#"{
+    ///   "id": "visit", "version": "1", "title": "入户",
+    ///   "items": [
+    ///     {"type": "integer", "name": "age", "label": "年龄"},
+    ///     {"type": "text", "name": "school", "label": "学校", "relevant": "${age} >= 6"}
+    ///   ]
+    /// }"#).unwrap());
+    /// let now = DateTime::parse("2026-12-05T10:00:00+08:00").unwrap();
+    /// let mut session = Session::open(Arc::clone(&form), &Answers::new(), Meta::default(), now);
+    /// let (age, school) = (session.locate("age").unwrap(), session.locate("school").unwrap());
+    /// assert!(!session.is_relevant(&school));
+    /// session.set_answer(&age, &serde_json::json!(9)).unwrap();
+    /// assert!(session.is_relevant(&school));
+    /// assert_eq!(session.answer(&age), serde_json::json!(9));
+    /// ```
     pub fn open(form: Arc<Form>, answers: &Answers, meta: Meta, now: DateTime) -> Session {
         let inst = instance::from_answers(&form, answers, Reading::All, &mut drop);
         let lang = form.default_language().to_owned();

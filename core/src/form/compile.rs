@@ -23,7 +23,21 @@ impl Form {
         compile(questionnaire)
     }
 
-    /// Parses and compiles a questionnaire from JSON.
+    /// Parses and compiles a questionnaire from JSON. A questionnaire that cannot run
+    /// is refused with every error at once, each naming its item and property:
+    ///
+    /// ```
+    /// use tianye_core::Form;
+    ///
+    /// let refused = Form::from_json(r#"{
+    ///   "id": "visit", "version": "1", "title": "入户",
+    ///   "items": [{"type": "integer", "name": "age", "label": "年龄",
+    ///              "relevant": "${agee} > 0"}]
+    /// }"#).expect_err("a reference to no item");
+    /// let error = &refused.diagnostics[0];
+    /// assert_eq!(error.code.as_str(), "expr.unknown_ref");
+    /// assert_eq!((error.item.as_str(), error.property.as_deref()), ("age", Some("relevant")));
+    /// ```
     pub fn from_json(text: &str) -> Result<Form, LoadError> {
         let questionnaire =
             Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;

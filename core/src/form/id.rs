@@ -1,6 +1,6 @@
 //! The indexes of a compiled form's fields and scopes, and the location of one value.
 
-/// Index of a field in a [`Form`].
+/// Index of a field in a [`Form`](crate::Form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldId(pub(crate) u32);
 
