@@ -160,8 +160,17 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
     let forms_dir = temp_dir("tianye-export-forms");
     for form in &forms {
         let name = form.parent().unwrap().file_name().unwrap();
-        std::fs::create_dir_all(forms_dir.path().join(name)).unwrap();
+        std::fs::create_dir_all(forms_dir.path().join(name).join("media")).unwrap();
         std::fs::copy(form, forms_dir.path().join(name).join("form.json")).unwrap();
+        // Its choice files (the screening register's villages).
+        let media = form.parent().unwrap().join("media");
+        for file in std::fs::read_dir(media).into_iter().flatten().flatten() {
+            std::fs::copy(
+                file.path(),
+                forms_dir.path().join(name).join("media").join(file.file_name()),
+            )
+            .unwrap();
+        }
     }
     let mut next: Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("questionnaires/lbc_household/form.json")).unwrap(),

@@ -1,6 +1,6 @@
 //! Lists the bundled questionnaires (`questionnaires/`), the test questionnaires
-//! (`tests/fixtures/questionnaires/`) and their cases for the in-browser case test
-//! (`tests/cases.rs`), which embeds them with `include_str!`.
+//! (`tests/fixtures/questionnaires/`), their choice files (`media/*.csv`) and their cases
+//! for the in-browser case test (`tests/cases.rs`), which embeds them with `include_str!`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::from(
-        "/// A case file's name and text.\npub type CaseText = (&'static str, &'static str);\n/// (questionnaire, its JSON, its cases) for every bundled and test questionnaire.\npub const BUNDLED: &[(&str, &str, &[CaseText])] = &[\n",
+        "/// A case file's (or a choice file's) name and text.\npub type CaseText = (&'static str, &'static str);\n/// (questionnaire, its JSON, its cases, its choice files) for every bundled and test\n/// questionnaire.\npub const BUNDLED: &[(&str, &str, &[CaseText], &[CaseText])] = &[\n",
     );
     let mut dirs = Vec::new();
     for root in [repo.join("questionnaires"), repo.join("tests/fixtures/questionnaires")] {
@@ -38,6 +38,20 @@ fn main() {
                 out,
                 "        ({file:?}, include_str!({:?})),",
                 case.display().to_string()
+            );
+        }
+        out.push_str("    ], &[\n");
+        let mut media: Vec<_> = std::fs::read_dir(dir.join("media"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        media.sort();
+        for file in media {
+            let name =
+                file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "        ({name:?}, include_str!({:?})),",
+                file.display().to_string()
             );
         }
         out.push_str("    ]),\n");

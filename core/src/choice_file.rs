@@ -73,6 +73,15 @@ impl Form {
 }
 
 impl Questionnaire {
+    /// This questionnaire as the browser takes it, once its choice files are loaded:
+    /// their lists written in and `choice_files` left out (the browser build reads no
+    /// files and knows no `choice_files`). What the server serves and the app bundles.
+    pub fn with_files_inlined(&self) -> Questionnaire {
+        let mut inlined = self.clone();
+        inlined.choice_files.clear();
+        inlined
+    }
+
     /// Reads every file of `choice_files` through `read` (given the file name) into
     /// `choice_lists`, replacing what a list held. Returns the errors, each naming the
     /// file (and the row and column where there is one); a list whose file has errors

@@ -11,7 +11,12 @@ use tianye_core::expr::DateTime;
 use tianye_core::response::Meta;
 use tianye_core::{Form, Loc, Options, Response, Session, Status};
 
+/// The bundled questionnaires (the screening register's villages come from a file, which
+/// only a build that reads files can load).
+#[cfg(feature = "choice-files")]
 const FORMS: [&str; 3] = ["lbc_household", "lbc_quarterly_screening", "lbc_record_card"];
+#[cfg(not(feature = "choice-files"))]
+const FORMS: [&str; 2] = ["lbc_household", "lbc_record_card"];
 
 fn now() -> DateTime {
     DateTime::parse("2026-07-01T10:00:00+08:00").unwrap()
@@ -25,9 +30,21 @@ fn questionnaire_dir(id: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../questionnaires").join(id)
 }
 
-/// The bundled questionnaire `id`'s `form.json` text.
+/// The bundled questionnaire `id`'s `form.json` text, its choice files written in as the
+/// server serves it.
 fn form_text(id: &str) -> String {
-    read(&questionnaire_dir(id).join("form.json"))
+    let path = questionnaire_dir(id).join("form.json");
+    let text = read(&path);
+    #[cfg(feature = "choice-files")]
+    {
+        let mut q = tianye_core::Questionnaire::from_json(&text).unwrap();
+        if !q.choice_files.is_empty() {
+            let errors = q.load_choice_files(tianye_core::choice_file::reader_beside(&path));
+            assert!(errors.is_empty(), "{errors:?}");
+            return serde_json::to_string(&q.with_files_inlined()).unwrap();
+        }
+    }
+    text
 }
 
 /// The responses of the bundled questionnaire `id`'s example cases, as JSON.

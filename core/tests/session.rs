@@ -18,7 +18,16 @@ fn now() -> DateTime {
 
 fn bundled(id: &str) -> Arc<Form> {
     let path = format!("{}/../questionnaires/{id}/form.json", env!("CARGO_MANIFEST_DIR"));
-    Arc::new(Form::from_json(&std::fs::read_to_string(path).unwrap()).unwrap())
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Its choice files, read from beside it as every loader does.
+    #[cfg(feature = "choice-files")]
+    let form = Form::from_json_with_files(
+        &text,
+        tianye_core::choice_file::reader_beside(std::path::Path::new(&path)),
+    );
+    #[cfg(not(feature = "choice-files"))]
+    let form = Form::from_json(&text);
+    Arc::new(form.unwrap())
 }
 
 /// A form exercising nested repeats, positions, aggregates across scopes, defaults,
@@ -271,6 +280,8 @@ proptest! {
         run(bundled("lbc_record_card"), &ops);
     }
 
+    // Its villages come from a file.
+    #[cfg(feature = "choice-files")]
     #[test]
     fn screening_incremental_equals_batch(ops in proptest::collection::vec(op(), 1..40)) {
         run(bundled("lbc_quarterly_screening"), &ops);

@@ -215,9 +215,7 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form, Vec<MediaFile>), Cat
 /// files and knows no `choice_files`) needs nothing more and works offline. The files
 /// themselves are served as media (`MediaFile`).
 fn stored_json(questionnaire: &tianye_core::Questionnaire) -> String {
-    let mut inlined = questionnaire.clone();
-    inlined.choice_files.clear();
-    serde_json::to_string_pretty(&inlined).unwrap_or_default()
+    serde_json::to_string_pretty(&questionnaire.with_files_inlined()).unwrap_or_default()
 }
 
 fn render(diagnostics: &[tianye_core::Diagnostic], file: &str) -> String {

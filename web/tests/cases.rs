@@ -20,8 +20,16 @@ fn every_bundled_case_gives_its_expected_verdict_in_the_browser() {
     assert!(BUNDLED.len() >= 4, "the three bundled questionnaires and the test ones");
     let mut failures = Vec::new();
     let mut ran = 0;
-    for (name, form, cases) in BUNDLED {
-        let form = Form::from_json(form).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (name, form, cases, files) in BUNDLED {
+        // A questionnaire's choice files, read as the server reads them from its folder.
+        let read = |file: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == file)
+                .map(|(_, text)| text.as_bytes().to_vec())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, file.to_owned()))
+        };
+        let form = Form::from_json_with_files(form, read).unwrap_or_else(|e| panic!("{name}: {e}"));
         for (file, text) in *cases {
             let case = Case::from_json(text).unwrap_or_else(|e| panic!("{name}/{file}: {e}"));
             ran += 1;

@@ -277,7 +277,7 @@ fn bundle_questionnaires(dir: &Path) -> Result<Vec<String>> {
         .collect();
     forms.sort();
     for form in forms {
-        let text = std::fs::read_to_string(&form)?;
+        let text = with_files_inlined(&form, std::fs::read_to_string(&form)?)?;
         let id = field(&text, "id").with_context(|| format!("{}: no id", form.display()))?;
         let version =
             field(&text, "version").with_context(|| format!("{}: no version", form.display()))?;
@@ -292,6 +292,25 @@ fn bundle_questionnaires(dir: &Path) -> Result<Vec<String>> {
         format!("{{\"questionnaires\": [\n  {}\n]}}\n", entries.join(",\n  ")),
     )?;
     Ok(files)
+}
+
+/// The questionnaire at `form` (its JSON `text`) as the app takes it: a questionnaire
+/// whose choice lists come from files gets them written in, as the server serves it
+/// (`Questionnaire::with_files_inlined`); any other is copied as it is.
+fn with_files_inlined(form: &Path, text: String) -> Result<String> {
+    use tianye_core::{Questionnaire, choice_file};
+    let name = form.display().to_string();
+    let mut questionnaire =
+        Questionnaire::from_json(&text).map_err(|d| anyhow::anyhow!("{}", d.render(&name)))?;
+    if questionnaire.choice_files.is_empty() {
+        return Ok(text);
+    }
+    let errors = questionnaire.load_choice_files(choice_file::reader_beside(form));
+    if !errors.is_empty() {
+        let rendered: Vec<String> = errors.iter().map(|d| d.render(&name)).collect();
+        bail!("{}", rendered.join("\n"));
+    }
+    Ok(serde_json::to_string_pretty(&questionnaire.with_files_inlined())?)
 }
 
 /// The string value of a top-level `"key": "value"` (the first occurrence).

@@ -5,8 +5,8 @@
 //! and `cargo xtask test` always rebuild.
 //!
 //! What must stay true: every file that can change what [`crate::dist`] produces is in
-//! [`INPUTS`] (or is a `questionnaires/*/form.json`, which the build bundles); otherwise a
-//! change to it would be served stale.
+//! [`INPUTS`] (or is a `questionnaires/*/form.json` or one of its `media/` files, which
+//! the build bundles); otherwise a change to it would be served stale.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -64,6 +64,16 @@ impl Fingerprint {
                     let key =
                         format!("questionnaires/{}/form.json", dir.file_name().to_string_lossy());
                     map.insert(key, file_hash(&form));
+                    // Its choice files, which the build writes into it.
+                    let media = dir.path().join("media");
+                    for file in std::fs::read_dir(&media).into_iter().flatten().flatten() {
+                        let key = format!(
+                            "questionnaires/{}/media/{}",
+                            dir.file_name().to_string_lossy(),
+                            file.file_name().to_string_lossy()
+                        );
+                        map.insert(key, file_hash(&file.path()));
+                    }
                 }
             }
         }
