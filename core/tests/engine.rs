@@ -315,3 +315,141 @@ fn each_rule_at_its_bounds_with_its_params() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The identifier checks through the validator: each way a resident ID number can be
+/// wrong is its own `id_number` problem whose `reason` param picks the message the
+/// enumerator reads (a wrong length, format, region code, birth date or check character
+/// each say which); a phone or e-mail problem quotes the value, cut at 100 characters.
+#[test]
+fn identifier_checks_name_each_failure_with_its_code_params_and_message() {
+    let f = form(
+        json!([
+            {"type": "phone", "name": "tel", "label": "tel"},
+            {"type": "id_number", "name": "id", "label": "id"},
+            {"type": "email", "name": "mail", "label": "mail"}
+        ]),
+        json!({}),
+    );
+    let long_phone = "1".repeat(150);
+    let quoted_phone = format!("{}…", "1".repeat(100));
+    // (answer name, value, the problem's code, params and message in Chinese and English,
+    // or none); the response is submitted on 2026-07-01, the last birth date an ID may hold.
+    type Expected = Option<(&'static str, Value, &'static str, &'static str)>;
+    let table: Vec<(&str, &str, Expected)> = vec![
+        ("tel", "13812345678", None),
+        ("tel", "+86 138-1234-5678", None),
+        (
+            "tel",
+            "12812345678",
+            Some((
+                "phone",
+                json!({"value": "12812345678"}),
+                "不是有效的手机号码（11 位数字，以 1 开头）",
+                "Not a valid mobile number (11 digits starting with 1)",
+            )),
+        ),
+        (
+            "tel",
+            &long_phone,
+            Some((
+                "phone",
+                json!({ "value": quoted_phone }),
+                "不是有效的手机号码（11 位数字，以 1 开头）",
+                "Not a valid mobile number (11 digits starting with 1)",
+            )),
+        ),
+        ("id", "11010519491231002X", None),
+        ("id", "11010519491231002x", None),
+        ("id", "11010520260701001X", None),
+        (
+            "id",
+            "1101051949123100",
+            Some((
+                "id_number",
+                json!({"reason": "length"}),
+                "身份证号码应为 18 位",
+                "An ID card number has 18 characters",
+            )),
+        ),
+        (
+            "id",
+            "11010519491231002Y",
+            Some((
+                "id_number",
+                json!({"reason": "format"}),
+                "身份证号码应为 17 位数字加一位数字或 X",
+                "An ID card number is 17 digits then a digit or X",
+            )),
+        ),
+        (
+            "id",
+            "99010519491231002X",
+            Some((
+                "id_number",
+                json!({"reason": "region"}),
+                "身份证号码的地区码无效",
+                "The region code of the ID card number is not valid",
+            )),
+        ),
+        (
+            "id",
+            "110105202607020015",
+            Some((
+                "id_number",
+                json!({"reason": "birth_date"}),
+                "身份证号码中的出生日期无效",
+                "The birth date in the ID card number is not valid",
+            )),
+        ),
+        (
+            "id",
+            "110105194912310021",
+            Some((
+                "id_number",
+                json!({"reason": "check_digit"}),
+                "身份证号码校验位不正确，请核对",
+                "The check character of the ID card number is wrong; please check it",
+            )),
+        ),
+        ("mail", "li.ming+survey@example.edu.cn", None),
+        (
+            "mail",
+            "a@b",
+            Some((
+                "email",
+                json!({"value": "a@b"}),
+                "不是有效的电子邮箱地址",
+                "Not a valid e-mail address",
+            )),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, value, want) in table {
+        let r = respond("complete", json!({ name: value }));
+        let report = f.validate(&r, &Options::default());
+        let got: Vec<(String, Value, String, String)> = report
+            .problems
+            .iter()
+            .filter(|p| p.path == name)
+            .map(|p| {
+                (
+                    p.code.as_str().to_owned(),
+                    serde_json::to_value(&p.params).unwrap(),
+                    tianye_core::i18n::message(p.code, &p.params, tianye_core::Lang::En),
+                    tianye_core::i18n::message(p.code, &p.params, tianye_core::Lang::Zh),
+                )
+            })
+            .collect();
+        let matches = match (&want, got.as_slice()) {
+            (None, []) => true,
+            (Some((code, params, zh, en)), [(got_code, got_params, got_en, got_zh)]) => {
+                got_code == code && got_params == params && got_zh == zh && got_en == en
+            }
+            _ => false,
+        };
+        if !matches {
+            wrong.push(format!("{name} = {value}: want {want:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
