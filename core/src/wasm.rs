@@ -29,6 +29,13 @@ struct DiagnosticView<'a> {
     severity: &'a str,
     item: &'a str,
     property: Option<&'a str>,
+    /// The expression text `span` points into.
+    source: Option<&'a str>,
+    span: Option<crate::expr::Span>,
+    /// 1-based, in the JSON text, for JSON errors.
+    line: Option<usize>,
+    column: Option<usize>,
+    params: &'a crate::i18n::Params,
     message_zh: String,
     message_en: String,
     rendered: String,
@@ -42,6 +49,11 @@ fn diagnostics(list: &[Diagnostic]) -> JsValue {
             severity: if d.severity == crate::Severity::Error { "error" } else { "warning" },
             item: &d.item,
             property: d.property.as_deref(),
+            source: d.source.as_deref(),
+            span: d.span,
+            line: d.position.map(|(line, _)| line),
+            column: d.position.map(|(_, column)| column),
+            params: &d.params,
             message_zh: d.message(Lang::Zh),
             message_en: d.message(Lang::En),
             rendered: d.render("questionnaire"),
@@ -78,7 +90,8 @@ fn options(lang: &str, now: Option<String>) -> Result<Options, JsValue> {
 #[wasm_bindgen]
 impl Engine {
     /// Loads and checks a questionnaire from its JSON text; throws an array of
-    /// diagnostics (`{code, item, property, message_zh, message_en, rendered}`).
+    /// diagnostics (`{code, severity, item, property, source, span, line, column, params,
+    /// message_zh, message_en, rendered}`; absent parts are `null`).
     #[wasm_bindgen(constructor)]
     pub fn new(questionnaire: &str) -> Result<Engine, JsValue> {
         Form::from_json(questionnaire)

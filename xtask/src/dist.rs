@@ -113,7 +113,7 @@ fn build(inputs: &Fingerprint) -> Result<()> {
 /// Builds for the browser with the size-tuned profile (`args`: the package, and more
 /// cargo arguments such as features or an example) and returns the path of `artifact`
 /// (`tianye_web.wasm`, `examples/floor.wasm`) in the target directory.
-fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
+pub(crate) fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
     setup::wasm_target()?;
     setup::rust_src()?;
     // The standard library rebuilt for size: `optimize_for_size` picks its small
@@ -144,7 +144,7 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
 /// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz --converge
 /// --low-memory-unused` on the latter.
-fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
+pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
     run(Command::new(bindgen.join("wasm-bindgen"))
@@ -317,7 +317,7 @@ fn title(text: &str) -> Option<String> {
     }
 }
 
-fn gzip_len(path: &Path) -> Result<usize> {
+pub(crate) fn gzip_len(path: &Path) -> Result<usize> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(gzip(&data)?.len())
 }

@@ -1,0 +1,79 @@
+// Validates every bundled case (questionnaires/*/cases and
+// tests/fixtures/questionnaires/*/cases under the repository `root`) with the package's
+// `Engine` and compares the problems (path + code, as a multiset) with the case's
+// `expected.problems` exactly, as core/src/case.rs does natively. Prints each mismatch;
+// returns how many cases ran and what differed.
+'use strict';
+const { readdirSync, readFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+function questionnaireDirs(root) {
+  const dirs = [];
+  for (const parent of ['questionnaires', 'tests/fixtures/questionnaires']) {
+    const at = join(root, parent);
+    for (const name of readdirSync(at).sort()) {
+      const dir = join(at, name);
+      if (existsSync(join(dir, 'form.json')) && existsSync(join(dir, 'cases'))) dirs.push(dir);
+    }
+  }
+  return dirs;
+}
+
+function runCases(Engine, root, label) {
+  const failures = [];
+  let ran = 0;
+  for (const dir of questionnaireDirs(root)) {
+    const engine = new Engine(readFileSync(join(dir, 'form.json'), 'utf8'));
+    for (const file of readdirSync(join(dir, 'cases')).filter((f) => f.endsWith('.json')).sort()) {
+      const where = `${dir.slice(root.length + 1)}/cases/${file}`;
+      const kase = JSON.parse(readFileSync(join(dir, 'cases', file), 'utf8'));
+      let report;
+      try {
+        report = engine.validate(kase.response, 'en');
+      } catch (e) {
+        failures.push(`${where}: validate threw ${JSON.stringify(e)}`);
+        continue;
+      }
+      ran += 1;
+      const got = report.problems.map((p) => `${p.path} ${p.code}`).sort();
+      const want = (kase.expected.problems || []).map((p) => `${p.path} ${p.code}`).sort();
+      const left = [...want];
+      for (const g of got) {
+        const i = left.indexOf(g);
+        if (i >= 0) left.splice(i, 1);
+        else {
+          const p = report.problems.find((q) => `${q.path} ${q.code}` === g);
+          failures.push(`${where}: unexpected problem ${g}: ${p.message}`);
+        }
+      }
+      for (const w of left) failures.push(`${where}: missing problem ${w}`);
+      if (report.valid !== (got.length === 0)) failures.push(`${where}: valid is ${report.valid} with ${got.length} problems`);
+    }
+  }
+  for (const f of failures) console.error(`${label}: ${f}`);
+  console.log(`${label}: ${ran} cases, ${failures.length} mismatches`);
+  return { ran, failures };
+}
+
+// A questionnaire whose `relevant` names an item that does not exist must throw an array
+// of diagnostics with the code, the item, the property and the span of the bad name.
+function loadErrorIsTyped(Engine, label) {
+  const broken = JSON.stringify({
+    id: 'broken', version: '1', title: 'broken',
+    items: [{ type: 'text', name: 'a', label: 'A', relevant: "${nowhere} = 'x'" }],
+  });
+  try {
+    new Engine(broken);
+  } catch (thrown) {
+    const d = Array.isArray(thrown) ? thrown.find((x) => x.severity === 'error') : undefined;
+    const ok = d !== undefined && typeof d.code === 'string' && d.code.length > 0 && d.item === 'a' &&
+      d.property === 'relevant' && d.span !== null && d.source !== null &&
+      d.source.slice(d.span.start, d.span.end).includes('nowhere') && d.message_zh.length > 0;
+    if (!ok) console.error(`${label}: the load error is not as typed: ${JSON.stringify(thrown)}`);
+    return ok;
+  }
+  console.error(`${label}: a questionnaire with an unknown reference loaded`);
+  return false;
+}
+
+module.exports = { runCases, loadErrorIsTyped };
