@@ -51,9 +51,7 @@ pub(crate) fn dist_unless_current() -> Result<()> {
 fn build(inputs: &Fingerprint) -> Result<()> {
     let wasm = build_wasm(&["-p", "tianye-web"], "tianye_web.wasm")?;
     let out = dist_dir();
-    if out.exists() {
-        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
-    }
+    clear_except_npm(&out)?;
     std::fs::create_dir_all(out.join("questionnaires"))?;
     bind_and_optimize(&wasm, &out, "tianye")?;
     for entry in std::fs::read_dir(root().join("web/static"))? {
@@ -108,6 +106,24 @@ fn build(inputs: &Fingerprint) -> Result<()> {
     fingerprint::record(&out, inputs)?;
     eprintln!("dist/ built ({build})");
     size(false, false)
+}
+
+/// Empties `dir` but for the npm package (`cargo xtask npm`'s, built separately).
+fn clear_except_npm(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n == crate::npm::DIR) {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("cannot clear {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Builds for the browser with the size-tuned profile (`args`: the package, and more
@@ -336,12 +352,15 @@ fn brotli(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Writes a `.br` (brotli 11) and a `.gz` (gzip -9) copy beside every text or wasm file
-/// under `dir`, which `tianye serve` sends to browsers that take them.
+/// under `dir` (but the npm package), which `tianye serve` sends to browsers that take them.
 fn precompress(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            precompress(&path)?;
+            // The npm package is not served.
+            if path.file_name().is_none_or(|n| n != crate::npm::DIR) {
+                precompress(&path)?;
+            }
             continue;
         }
         let compressible = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {

@@ -18,9 +18,12 @@ use crate::setup::{self, root, run};
 /// The package's version: the crates' (the workspace's) version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The package's directory under `dist/` (which the app's build leaves alone).
+pub(crate) const DIR: &str = "npm";
+
 /// The package's directory.
 fn npm_dir() -> PathBuf {
-    dist_dir().join("npm")
+    dist_dir().join(DIR)
 }
 
 /// The packed package, `dist/npm/tianye-core-<version>.tgz`.
