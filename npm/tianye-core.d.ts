@@ -41,13 +41,74 @@ export interface SurveyResponse {
   };
 }
 
+/** The code of a problem with a response (core/src/code.rs, "Findings about a response";
+ *  core/tests/npm_types.rs keeps this list whole). */
+export type ProblemCode =
+  | 'required'
+  | 'constraint'
+  | 'type'
+  | 'range'
+  | 'length'
+  | 'pattern'
+  | 'choice'
+  | 'count'
+  | 'exclusive'
+  | 'unknown_field'
+  | 'phone'
+  | 'id_number'
+  | 'email'
+  | 'geopoint'
+  | 'rank'
+  | 'questionnaire_mismatch'
+  | 'instance_id'
+  | 'meta.timestamp'
+  | 'meta.too_long'
+  | 'meta.control_char';
+
+/** The code of a finding about a questionnaire, or about JSON text that is no
+ *  questionnaire or response (core/src/code.rs: JSON, definition and expression errors). */
+export type DiagnosticCode =
+  | 'json.syntax'
+  | 'json.format'
+  | 'json.duplicate_key'
+  | 'json.too_deep'
+  | 'json.too_large'
+  | 'schema.invalid_name'
+  | 'schema.duplicate_name'
+  | 'schema.property_not_applicable'
+  | 'schema.missing_property'
+  | 'schema.unknown_choice_list'
+  | 'schema.empty_choice_list'
+  | 'schema.duplicate_choice'
+  | 'schema.invalid_bound'
+  | 'schema.invalid_pattern'
+  | 'schema.invalid_value'
+  | 'schema.language'
+  | 'schema.encryption_key'
+  | 'expr.unexpected_char'
+  | 'expr.unterminated_string'
+  | 'expr.bad_reference'
+  | 'expr.unexpected_token'
+  | 'expr.unexpected_end'
+  | 'expr.unsupported'
+  | 'expr.unknown_ref'
+  | 'expr.unknown_function'
+  | 'expr.arity'
+  | 'expr.type'
+  | 'expr.unknown_choice'
+  | 'expr.repeat_outside'
+  | 'expr.cycle'
+  | 'expr.no_context'
+  | 'expr.bare_name'
+  | 'expr.unknown_child';
+
 /** The language of `Problem.message`: Chinese, English, or both (`中文 / English`). */
 export type Lang = 'zh' | 'en' | 'zh/en';
 
 /** One problem with a response. */
 export interface Problem {
   /** Stable code: `required`, `constraint`, `type`, `range`, `choice`, `count`, … */
-  code: string;
+  code: ProblemCode;
   /** Where, for people (`member[2].m_dob`); empty for the response as a whole. */
   path: string;
   /** Where, as data: the item's name (absent for the response as a whole) … */
@@ -87,7 +148,7 @@ export interface Evaluation {
  *  warnings beside them); `Engine.warnings()` lists the warnings of one that loaded. */
 export interface Diagnostic {
   /** Stable code (`expr.unknown_ref`, `json.syntax`, …). */
-  code: string;
+  code: DiagnosticCode;
   severity: 'error' | 'warning';
   /** The item as group and item names joined by `/` (`household/member/m_age`); for JSON
    *  errors the JSON path (`items[3].type`); empty for the questionnaire itself. */

@@ -23,6 +23,9 @@ export async function check(questionnaire: string): Promise<string[]> {
   const rows: number[] = first?.rows ?? [];
   const relevant: boolean | undefined = engine.evaluate(JSON.stringify(response)).relevant['name'];
   const valid: boolean = report.valid;
+  // @ts-expect-error: no such code
+  const misspelt = first?.code === 'requird';
+  const required = first?.code === 'required';
   // @ts-expect-error: a problem has no `kind`
   report.problems[0].kind;
   // @ts-expect-error: the language is zh, en or zh/en
@@ -38,5 +41,5 @@ export async function check(questionnaire: string): Promise<string[]> {
   // @ts-expect-error: the constructor takes the questionnaire's JSON text
   new Engine({ id: 'q' });
   engine.free();
-  return [String(valid), String(relevant), rows.join(','), wrongStatus.status ?? '', String(wrongMessage), wrongRelevance];
+  return [String(misspelt), String(required), String(valid), String(relevant), rows.join(','), wrongStatus.status ?? '', String(wrongMessage), wrongRelevance];
 }

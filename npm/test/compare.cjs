@@ -1,11 +1,21 @@
 // Validates every bundled case (questionnaires/*/cases and
 // tests/fixtures/questionnaires/*/cases under the repository `root`) with the package's
-// `Engine` and compares the problems (path + code, as a multiset) with the case's
-// `expected.problems` exactly, as core/src/case.rs does natively. Prints each mismatch;
-// returns how many cases ran and what differed.
+// `Engine` and compares the problems with the case's `expected.problems` exactly
+// (verdict.cjs). Prints each mismatch; returns how many cases ran and what differed.
 'use strict';
 const { readdirSync, readFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
+const { differences } = require('./verdict.cjs');
+
+/** The bundled questionnaires with their cases: `[{dir, form, cases: [{file, case}]}]`. */
+function bundledCases(root) {
+  return questionnaireDirs(root).map((dir) => ({
+    dir: dir.slice(root.length + 1),
+    form: readFileSync(join(dir, 'form.json'), 'utf8'),
+    cases: readdirSync(join(dir, 'cases')).filter((f) => f.endsWith('.json')).sort()
+      .map((file) => ({ file, case: JSON.parse(readFileSync(join(dir, 'cases', file), 'utf8')) })),
+  }));
+}
 
 function questionnaireDirs(root) {
   const dirs = [];
@@ -22,11 +32,10 @@ function questionnaireDirs(root) {
 function runCases(Engine, root, label) {
   const failures = [];
   let ran = 0;
-  for (const dir of questionnaireDirs(root)) {
-    const engine = new Engine(readFileSync(join(dir, 'form.json'), 'utf8'));
-    for (const file of readdirSync(join(dir, 'cases')).filter((f) => f.endsWith('.json')).sort()) {
-      const where = `${dir.slice(root.length + 1)}/cases/${file}`;
-      const kase = JSON.parse(readFileSync(join(dir, 'cases', file), 'utf8'));
+  for (const { dir, form, cases } of bundledCases(root)) {
+    const engine = new Engine(form);
+    for (const { file, case: kase } of cases) {
+      const where = `${dir}/cases/${file}`;
       let report;
       try {
         report = engine.validate(kase.response, 'en');
@@ -35,19 +44,7 @@ function runCases(Engine, root, label) {
         continue;
       }
       ran += 1;
-      const got = report.problems.map((p) => `${p.path} ${p.code}`).sort();
-      const want = (kase.expected.problems || []).map((p) => `${p.path} ${p.code}`).sort();
-      const left = [...want];
-      for (const g of got) {
-        const i = left.indexOf(g);
-        if (i >= 0) left.splice(i, 1);
-        else {
-          const p = report.problems.find((q) => `${q.path} ${q.code}` === g);
-          failures.push(`${where}: unexpected problem ${g}: ${p.message}`);
-        }
-      }
-      for (const w of left) failures.push(`${where}: missing problem ${w}`);
-      if (report.valid !== (got.length === 0)) failures.push(`${where}: valid is ${report.valid} with ${got.length} problems`);
+      failures.push(...differences(report, kase.expected).map((d) => `${where}: ${d}`));
     }
   }
   for (const f of failures) console.error(`${label}: ${f}`);
@@ -76,4 +73,4 @@ function loadErrorIsTyped(Engine, label) {
   return false;
 }
 
-module.exports = { runCases, loadErrorIsTyped };
+module.exports = { runCases, loadErrorIsTyped, bundledCases };

@@ -132,8 +132,9 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Builds and packs the package, installs the tarball into a fresh Node project (a local
-/// tarball with no dependencies: no network), runs every bundled case through `import`
-/// and `require` (`npm/test/cases.{mjs,cjs}`), and type-checks `npm/test/check.ts` with
+/// tarball with no dependencies: no network), runs every bundled case through Node's
+/// `import` and `require` (`npm/test/cases.{mjs,cjs}`) and in headless Chromium from an
+/// esbuild bundle (`npm/test/browser-run.mjs`), and type-checks `npm/test/check.ts` with
 /// `tsc --noEmit --strict` against the installed types.
 pub(crate) fn test() -> Result<()> {
     let tsc = setup::tsc()?;
@@ -155,7 +156,15 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
         project.join("package.json"),
         "{\"name\": \"tianye-core-test\", \"private\": true, \"type\": \"module\"}\n",
     )?;
-    for file in ["cases.mjs", "cases.cjs", "compare.cjs", "check.ts"] {
+    for file in [
+        "cases.mjs",
+        "cases.cjs",
+        "compare.cjs",
+        "verdict.cjs",
+        "browser.mjs",
+        "browser-run.mjs",
+        "check.ts",
+    ] {
         copy(&root().join("npm/test").join(file), &project.join(file))?;
     }
     run(Command::new("npm")
@@ -167,6 +176,16 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
         if let Err(e) = run(Command::new("node").arg(script).arg(root()).current_dir(project)) {
             failed.push(e.to_string());
         }
+    }
+    setup::chromium()?;
+    if let Err(e) = run(Command::new("node")
+        .arg("browser-run.mjs")
+        .arg(root())
+        .arg(setup::esbuild()?)
+        .arg("chromium")
+        .current_dir(project))
+    {
+        failed.push(e.to_string());
     }
     if let Err(e) = run(Command::new(tsc)
         .args(["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext"])
