@@ -179,9 +179,11 @@ export declare class Engine {
   warnings(): Diagnostic[];
   /** Validates a response (an object or its JSON text). `now` (ISO date-time) judges
    *  `today()` when the response records no time.
-   *  @throws {Diagnostic[] | string} when the response is not a response at all. */
+   *  @throws {Diagnostic[]} when the response is not a response at all (`json.syntax`,
+   *  `json.format`); a string when `now` is no date-time. */
   validate(response: SurveyResponse | string, lang: Lang, now?: string): ValidationReport;
-  /** Relevance of every item and every calculated value for a response. */
+  /** Relevance of every item and every calculated value for a response.
+   *  @throws as `validate` does. */
   evaluate(response: SurveyResponse | string, now?: string): Evaluation;
   /** Frees the questionnaire's memory now rather than when the object is collected. */
   free(): void;

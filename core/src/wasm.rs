@@ -71,7 +71,13 @@ fn response_from(value: JsValue) -> Result<Response, JsValue> {
     let response: Result<Response, _> = if let Some(text) = value.as_string() {
         Response::from_json(&text).map_err(|d| diagnostics(&[*d]))
     } else {
-        serde_wasm_bindgen::from_value(value).map_err(|e| JsValue::from_str(&e.to_string()))
+        // The same finding as for JSON text that does not fit, so callers see one shape.
+        serde_wasm_bindgen::from_value(value).map_err(|e| {
+            let finding = Diagnostic::error(crate::Code::JsonFormat, "")
+                .with("detail", e.to_string())
+                .with("document", "response");
+            diagnostics(&[finding])
+        })
     };
     response
 }
@@ -105,7 +111,9 @@ impl Engine {
     }
 
     /// Validates a response (an object or JSON text). `lang` is `zh` or `en`; `now`
-    /// (ISO date-time) judges `today()` when the response records no time. Returns
+    /// (ISO date-time) judges `today()` when the response records no time. Throws an
+    /// array of diagnostics when the response is not a response (`json.syntax`,
+    /// `json.format`), a string when `now` is no time. Returns
     /// `{valid, problems: [{path, code, message, params}], cleared, values, answers}`.
     pub fn validate(
         &self,

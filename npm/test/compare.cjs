@@ -73,4 +73,20 @@ function loadErrorIsTyped(Engine, label) {
   return false;
 }
 
-module.exports = { runCases, loadErrorIsTyped, bundledCases };
+// A response object that is no response (no instance_id) must throw the diagnostics
+// JSON text that does not fit throws: `json.format`.
+function badResponseIsTyped(Engine, root, label) {
+  const engine = new Engine(bundledCases(root)[0].form);
+  try {
+    engine.validate({ questionnaire: { id: 'x', version: '1' } }, 'en');
+  } catch (thrown) {
+    const ok = Array.isArray(thrown) && thrown.length === 1 && thrown[0].code === 'json.format' &&
+      thrown[0].message_en.includes('instance_id');
+    if (!ok) console.error(`${label}: a bad response threw ${JSON.stringify(thrown)}`);
+    return ok;
+  }
+  console.error(`${label}: a response without instance_id was validated`);
+  return false;
+}
+
+module.exports = { runCases, loadErrorIsTyped, badResponseIsTyped, bundledCases };
