@@ -134,8 +134,9 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 /// Builds and packs the package, installs the tarball into a fresh Node project (a local
 /// tarball with no dependencies: no network), runs every bundled case through Node's
 /// `import` and `require` (`npm/test/cases.{mjs,cjs}`) and in headless Chromium from an
-/// esbuild bundle (`npm/test/browser-run.mjs`), and type-checks `npm/test/check.ts` with
-/// `tsc --noEmit --strict` against the installed types.
+/// esbuild bundle (`npm/test/browser-run.mjs`), and type-checks `npm/test/check.ts` and
+/// `check-require.cts` with `tsc --noEmit --strict` against the installed types, as Node
+/// and as a bundler resolves them.
 pub(crate) fn test() -> Result<()> {
     let tsc = setup::tsc()?;
     let packed = npm()?;
@@ -164,6 +165,7 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
         "browser.mjs",
         "browser-run.mjs",
         "check.ts",
+        "check-require.cts",
     ] {
         copy(&root().join("npm/test").join(file), &project.join(file))?;
     }
@@ -187,12 +189,15 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
     {
         failed.push(e.to_string());
     }
-    if let Err(e) = run(Command::new(tsc)
-        .args(["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext"])
-        .args(["--moduleResolution", "nodenext", "check.ts"])
-        .current_dir(project))
-    {
-        failed.push(e.to_string());
+    // Node's resolution (ESM and CommonJS) and a bundler's.
+    for resolution in [["nodenext", "nodenext"], ["preserve", "bundler"]] {
+        if let Err(e) = run(Command::new(tsc)
+            .args(["--noEmit", "--strict", "--target", "es2022", "--module", resolution[0]])
+            .args(["--moduleResolution", resolution[1], "check.ts", "check-require.cts"])
+            .current_dir(project))
+        {
+            failed.push(e.to_string());
+        }
     }
     if !failed.is_empty() {
         bail!(
