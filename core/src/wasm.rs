@@ -29,6 +29,13 @@ struct DiagnosticView<'a> {
     severity: &'a str,
     item: &'a str,
     property: Option<&'a str>,
+    /// The expression text `span` points into.
+    source: Option<&'a str>,
+    span: Option<crate::expr::Span>,
+    /// 1-based, in the JSON text, for JSON errors.
+    line: Option<usize>,
+    column: Option<usize>,
+    params: &'a crate::i18n::Params,
     message_zh: String,
     message_en: String,
     rendered: String,
@@ -42,6 +49,11 @@ fn diagnostics(list: &[Diagnostic]) -> JsValue {
             severity: if d.severity == crate::Severity::Error { "error" } else { "warning" },
             item: &d.item,
             property: d.property.as_deref(),
+            source: d.source.as_deref(),
+            span: d.span,
+            line: d.position.map(|(line, _)| line),
+            column: d.position.map(|(_, column)| column),
+            params: &d.params,
             message_zh: d.message(Lang::Zh),
             message_en: d.message(Lang::En),
             rendered: d.render("questionnaire"),
@@ -59,7 +71,13 @@ fn response_from(value: JsValue) -> Result<Response, JsValue> {
     let response: Result<Response, _> = if let Some(text) = value.as_string() {
         Response::from_json(&text).map_err(|d| diagnostics(&[*d]))
     } else {
-        serde_wasm_bindgen::from_value(value).map_err(|e| JsValue::from_str(&e.to_string()))
+        // The same finding as for JSON text that does not fit, so callers see one shape.
+        serde_wasm_bindgen::from_value(value).map_err(|e| {
+            let finding = Diagnostic::error(crate::Code::JsonFormat, "")
+                .with("detail", e.to_string())
+                .with("document", "response");
+            diagnostics(&[finding])
+        })
     };
     response
 }
@@ -78,7 +96,8 @@ fn options(lang: &str, now: Option<String>) -> Result<Options, JsValue> {
 #[wasm_bindgen]
 impl Engine {
     /// Loads and checks a questionnaire from its JSON text; throws an array of
-    /// diagnostics (`{code, item, property, message_zh, message_en, rendered}`).
+    /// diagnostics (`{code, severity, item, property, source, span, line, column, params,
+    /// message_zh, message_en, rendered}`; absent parts are `null`).
     #[wasm_bindgen(constructor)]
     pub fn new(questionnaire: &str) -> Result<Engine, JsValue> {
         Form::from_json(questionnaire)
@@ -92,7 +111,9 @@ impl Engine {
     }
 
     /// Validates a response (an object or JSON text). `lang` is `zh` or `en`; `now`
-    /// (ISO date-time) judges `today()` when the response records no time. Returns
+    /// (ISO date-time) judges `today()` when the response records no time. Throws an
+    /// array of diagnostics when the response is not a response (`json.syntax`,
+    /// `json.format`), a string when `now` is no time. Returns
     /// `{valid, problems: [{path, code, message, params}], cleared, values, answers}`.
     pub fn validate(
         &self,

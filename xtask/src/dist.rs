@@ -51,9 +51,7 @@ pub(crate) fn dist_unless_current() -> Result<()> {
 fn build(inputs: &Fingerprint) -> Result<()> {
     let wasm = build_wasm(&["-p", "tianye-web"], "tianye_web.wasm")?;
     let out = dist_dir();
-    if out.exists() {
-        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
-    }
+    clear_except_npm(&out)?;
     std::fs::create_dir_all(out.join("questionnaires"))?;
     bind_and_optimize(&wasm, &out, "tianye")?;
     for entry in std::fs::read_dir(root().join("web/static"))? {
@@ -110,10 +108,28 @@ fn build(inputs: &Fingerprint) -> Result<()> {
     size(false, false)
 }
 
+/// Empties `dir` but for the npm package (`cargo xtask npm`'s, built separately).
+fn clear_except_npm(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n == crate::npm::DIR) {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("cannot clear {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Builds for the browser with the size-tuned profile (`args`: the package, and more
 /// cargo arguments such as features or an example) and returns the path of `artifact`
 /// (`tianye_web.wasm`, `examples/floor.wasm`) in the target directory.
-fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
+pub(crate) fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
     setup::wasm_target()?;
     setup::rust_src()?;
     // The standard library rebuilt for size: `optimize_for_size` picks its small
@@ -144,7 +160,7 @@ fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
 /// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz --converge
 /// --low-memory-unused` on the latter.
-fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
+pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
     run(Command::new(bindgen.join("wasm-bindgen"))
@@ -336,7 +352,7 @@ fn title(text: &str) -> Option<String> {
     }
 }
 
-fn gzip_len(path: &Path) -> Result<usize> {
+pub(crate) fn gzip_len(path: &Path) -> Result<usize> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(gzip(&data)?.len())
 }
@@ -355,12 +371,15 @@ fn brotli(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Writes a `.br` (brotli 11) and a `.gz` (gzip -9) copy beside every text or wasm file
-/// under `dir`, which `tianye serve` sends to browsers that take them.
+/// under `dir` (but the npm package), which `tianye serve` sends to browsers that take them.
 fn precompress(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            precompress(&path)?;
+            // The npm package is not served.
+            if path.file_name().is_none_or(|n| n != crate::npm::DIR) {
+                precompress(&path)?;
+            }
             continue;
         }
         let compressible = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {

@@ -184,7 +184,8 @@ fn file_hash(path: &Path) -> String {
     }
 }
 
-/// Every file under `dir` (relative path → hash), except the record itself.
+/// Every file under `dir` (relative path → hash), except the record itself and the npm
+/// package (`npm/`, written by `cargo xtask npm`, not by the app's build).
 fn outputs(dir: &Path) -> BTreeMap<String, String> {
     fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -192,7 +193,9 @@ fn outputs(dir: &Path) -> BTreeMap<String, String> {
             let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
             let path = entry.path();
             if path.is_dir() {
-                walk(&path, &format!("{name}/"), out);
+                if name != crate::npm::DIR {
+                    walk(&path, &format!("{name}/"), out);
+                }
             } else if name != RECORD {
                 out.insert(name, file_hash(&path));
             }
@@ -414,6 +417,10 @@ mod tests {
         );
         std::fs::remove_file(dist.join("extra.js")).expect("remove");
         assert_eq!(freshness(&dist, &inputs), Freshness::Current);
+
+        // The npm package beside the app is not the app's build.
+        tree.write("dist/npm/package.json", "{}\n");
+        assert_eq!(freshness(&dist, &inputs), Freshness::Current, "dist/npm/ is not an output");
 
         // A build cut short after the outputs were cleared leaves no record.
         std::fs::remove_file(dist.join(RECORD)).expect("remove");

@@ -6,6 +6,7 @@
 //! cargo xtask test       every test (installs the wasm target and test tools)
 //! cargo xtask ci         fmt --check, clippy -D warnings, then test (what .ci/run does)
 //! cargo xtask bench      the benchmarks whose figures README reports (--peers: beside SurveyJS, Enketo, ODK, pyxform)
+//! cargo xtask npm      the engine as an npm package: dist/npm/tianye-core-<version>.tgz (--test: and its tests)
 //! cargo xtask codegen    regenerate core/schema/questionnaire.schema.json (--check: fail if stale)
 //! cargo xtask mutants    how many mutants of the rules the core's tests catch (hours; not in CI)
 //! cargo xtask corpus DIR import every XLSForm under DIR beside pyxform's verdict
@@ -16,6 +17,7 @@ mod demo_link;
 mod dist;
 mod fingerprint;
 mod mutants;
+mod npm;
 mod peers;
 mod setup;
 mod tasks;
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
         "corpus" => corpus::corpus(rest),
         "setup" => setup::all(),
         "dist" => dist::dist(),
+        "npm" if rest.iter().any(|a| a == "--test") => npm::test(),
+        "npm" => npm::npm().map(drop),
         "size" => dist::size(true, rest.iter().any(|a| a == "--floor")),
         "mutants" => mutants::mutants(rest),
         _ => {

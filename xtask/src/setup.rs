@@ -95,6 +95,9 @@ pub(crate) const BINARYEN: &str = "132.0.0";
 /// esbuild from npm, which minifies the JavaScript glue wasm-bindgen writes.
 pub(crate) const ESBUILD: &str = "0.28.2";
 
+/// TypeScript from npm, whose `tsc --strict` checks the npm package's types.
+pub(crate) const TYPESCRIPT: &str = "7.0.2";
+
 /// Where tools installed for this repository live (inside `target/`, so `cargo clean`
 /// removes them and git ignores them).
 pub(crate) fn tools_dir() -> PathBuf {
@@ -153,6 +156,20 @@ pub(crate) fn esbuild() -> Result<PathBuf> {
     Ok(exe)
 }
 
+/// `tsc` of the pinned TypeScript.
+pub(crate) fn tsc() -> Result<PathBuf> {
+    let exe = tools_dir().join("node_modules/.bin/tsc");
+    if version_of(&exe).is_some_and(|v| v.trim().ends_with(TYPESCRIPT)) {
+        return Ok(exe);
+    }
+    std::fs::create_dir_all(tools_dir())?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(tools_dir())
+        .arg(format!("typescript@{TYPESCRIPT}")))?;
+    Ok(exe)
+}
+
 /// Debian's Chromium and ChromeDriver, for the browser tests, and the Chinese font of
 /// Android phones (Noto Sans CJK): without a Chinese font, Chinese text is drawn as
 /// narrower boxes, and the layout checks at phone width (E9) measure the wrong page.
@@ -189,6 +206,8 @@ pub(crate) fn all() -> Result<()> {
     pyxform()?;
     wasm_bindgen()?;
     wasm_opt()?;
+    esbuild()?;
+    tsc()?;
     chromium()?;
     Ok(())
 }

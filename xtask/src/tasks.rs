@@ -76,6 +76,12 @@ pub(crate) fn test(_args: &[String]) -> Result<()> {
     if let Err(e) = wasm_tests() {
         failed.push(e.to_string());
     }
+    // The engine as an npm package: every bundled case through Node's `import` and
+    // `require`, and its types under `tsc --strict` (after the app's build: dist/npm/ is
+    // inside dist/).
+    if let Err(e) = crate::npm::test() {
+        failed.push(e.to_string());
+    }
     // The engine must build for the browser.
     run(cargo().args([
         "build",

@@ -1,0 +1,210 @@
+//! The engine as an npm package, `tianye-core`, in `dist/npm/`, and its tests.
+//!
+//! One size-tuned build of `tianye-core` with its `wasm` feature, bound and optimised as
+//! the app is ([`crate::dist::bind_and_optimize`]: wasm-bindgen `--target web`, esbuild,
+//! wasm-opt). Browsers and bundlers import that glue (`await init()` fetches the
+//! `.wasm`); Node imports or requires a small loader (`npm/node.mjs`, `npm/node.cjs`) that
+//! reads the same `.wasm` from disk, so the package holds one module. The types are
+//! hand-written (`npm/tianye-core.d.ts`), checked by `tsc --strict` in [`test`].
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::dist::{bind_and_optimize, build_wasm, dist_dir, gzip_len};
+use crate::setup::{self, root, run};
+
+/// The package's version: the crates' (the workspace's) version.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The package's directory under `dist/` (which the app's build leaves alone).
+pub(crate) const DIR: &str = "npm";
+
+/// The package's directory.
+fn npm_dir() -> PathBuf {
+    dist_dir().join(DIR)
+}
+
+/// The packed package, `dist/npm/tianye-core-<version>.tgz`.
+fn tarball() -> PathBuf {
+    npm_dir().join(format!("tianye-core-{VERSION}.tgz"))
+}
+
+/// `package.json`: `import` of browsers and bundlers gets the glue, Node's `import` and
+/// `require` get the loaders; the types are the same declarations as ESM and CommonJS.
+fn package_json() -> String {
+    format!(
+        r#"{{
+  "name": "tianye-core",
+  "version": "{VERSION}",
+  "description": "Tianye's questionnaire engine (XLSForm-compatible logic, validation) in WebAssembly: load a questionnaire, validate and evaluate responses in browsers and Node / 田野问卷引擎",
+  "license": "Apache-2.0",
+  "type": "module",
+  "sideEffects": ["./node.mjs", "./node.cjs"],
+  "exports": {{
+    ".": {{
+      "node": {{
+        "import": {{ "types": "./index.d.ts", "default": "./node.mjs" }},
+        "require": {{ "types": "./index.d.cts", "default": "./node.cjs" }}
+      }},
+      "import": {{ "types": "./index.d.ts", "default": "./tianye_core.js" }},
+      "require": {{ "types": "./index.d.cts", "default": "./node.cjs" }}
+    }},
+    "./tianye_core_bg.wasm": "./tianye_core_bg.wasm",
+    "./questionnaire.schema.json": "./questionnaire.schema.json",
+    "./package.json": "./package.json"
+  }},
+  "main": "./node.cjs",
+  "module": "./tianye_core.js",
+  "types": "./index.d.ts",
+  "files": [
+    "tianye_core.js",
+    "tianye_core.cjs",
+    "tianye_core_bg.wasm",
+    "node.mjs",
+    "node.cjs",
+    "index.d.ts",
+    "index.d.cts",
+    "questionnaire.schema.json",
+    "README.md",
+    "LICENSE"
+  ],
+  "engines": {{ "node": ">=18" }}
+}}
+"#
+    )
+}
+
+/// `cargo xtask npm`: builds the package into `dist/npm/`, packs it to
+/// `dist/npm/tianye-core-<version>.tgz` and prints the `.wasm`'s gzip size.
+pub(crate) fn npm() -> Result<PathBuf> {
+    let wasm = build_wasm(&["-p", "tianye-core", "--features", "wasm"], "tianye_core.wasm")?;
+    let out = npm_dir();
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out)?;
+    bind_and_optimize(&wasm, &out, "tianye_core")?;
+    // The same glue as CommonJS for `require` (its `import.meta.url` default, unused there,
+    // becomes empty: the loader always passes the module's bytes).
+    run(Command::new(setup::esbuild()?)
+        .arg(out.join("tianye_core.js"))
+        .args(["--format=cjs", "--target=node18", "--log-level=error"])
+        .arg(format!("--outfile={}", out.join("tianye_core.cjs").display())))?;
+    let sources = root().join("npm");
+    for (from, to) in [
+        ("node.mjs", "node.mjs"),
+        ("node.cjs", "node.cjs"),
+        ("tianye-core.d.ts", "index.d.ts"),
+        ("tianye-core.d.ts", "index.d.cts"),
+        ("README.md", "README.md"),
+        ("LICENSE", "LICENSE"),
+    ] {
+        copy(&sources.join(from), &out.join(to))?;
+    }
+    copy(
+        &root().join("core/schema/questionnaire.schema.json"),
+        &out.join("questionnaire.schema.json"),
+    )?;
+    std::fs::write(out.join("package.json"), package_json())?;
+    run(Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination", "."])
+        .current_dir(&out)
+        .stdout(std::process::Stdio::null()))?;
+    let packed = tarball();
+    if !packed.is_file() {
+        bail!("npm pack wrote no {}", packed.display());
+    }
+    let wasm_gz = gzip_len(&out.join("tianye_core_bg.wasm"))? as f64 / 1024.0;
+    let js_gz = gzip_len(&out.join("tianye_core.js"))? as f64 / 1024.0;
+    println!(
+        "npm 包 / npm package: {} — tianye_core_bg.wasm {wasm_gz:.1} KiB gzip -9, tianye_core.js {js_gz:.1} KiB",
+        packed.display()
+    );
+    Ok(packed)
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    std::fs::copy(from, to)
+        .map(drop)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
+}
+
+/// Builds and packs the package, installs the tarball into a fresh Node project (a local
+/// tarball with no dependencies: no network), runs every bundled case through Node's
+/// `import` and `require` (`npm/test/cases.{mjs,cjs}`) and in headless Chromium from an
+/// esbuild bundle (`npm/test/browser-run.mjs`), and type-checks `npm/test/check.ts` and
+/// `check-require.cts` with `tsc --noEmit --strict` against the installed types, as Node
+/// and as a bundler resolves them.
+pub(crate) fn test() -> Result<()> {
+    let tsc = setup::tsc()?;
+    let packed = npm()?;
+    let project = setup::target_dir().join("tmp").join(format!("npm-test-{}", std::process::id()));
+    if project.exists() {
+        std::fs::remove_dir_all(&project)?;
+    }
+    std::fs::create_dir_all(&project)?;
+    let result = test_in(&project, &packed, &tsc);
+    if result.is_ok() {
+        let _ = std::fs::remove_dir_all(&project);
+    }
+    result
+}
+
+fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
+    std::fs::write(
+        project.join("package.json"),
+        "{\"name\": \"tianye-core-test\", \"private\": true, \"type\": \"module\"}\n",
+    )?;
+    for file in [
+        "cases.mjs",
+        "cases.cjs",
+        "compare.cjs",
+        "verdict.cjs",
+        "browser.mjs",
+        "browser-run.mjs",
+        "check.ts",
+        "check-require.cts",
+    ] {
+        copy(&root().join("npm/test").join(file), &project.join(file))?;
+    }
+    run(Command::new("npm")
+        .args(["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"])
+        .arg(packed)
+        .current_dir(project))?;
+    let mut failed = Vec::new();
+    for script in ["cases.mjs", "cases.cjs"] {
+        if let Err(e) = run(Command::new("node").arg(script).arg(root()).current_dir(project)) {
+            failed.push(e.to_string());
+        }
+    }
+    setup::chromium()?;
+    if let Err(e) = run(Command::new("node")
+        .arg("browser-run.mjs")
+        .arg(root())
+        .arg(setup::esbuild()?)
+        .arg("chromium")
+        .current_dir(project))
+    {
+        failed.push(e.to_string());
+    }
+    // Node's resolution (ESM and CommonJS) and a bundler's.
+    for resolution in [["nodenext", "nodenext"], ["preserve", "bundler"]] {
+        if let Err(e) = run(Command::new(tsc)
+            .args(["--noEmit", "--strict", "--target", "es2022", "--module", resolution[0]])
+            .args(["--moduleResolution", resolution[1], "check.ts", "check-require.cts"])
+            .current_dir(project))
+        {
+            failed.push(e.to_string());
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the npm package's tests failed (project kept in {}):\n{}",
+            project.display(),
+            failed.join("\n")
+        );
+    }
+    Ok(())
+}
