@@ -11,10 +11,17 @@ const { differences } = require('./verdict.cjs');
 function bundledCases(root) {
   return questionnaireDirs(root).map((dir) => ({
     dir: dir.slice(root.length + 1),
-    form: readFileSync(join(dir, 'form.json'), 'utf8'),
+    form: served(root, dir) ?? readFileSync(join(dir, 'form.json'), 'utf8'),
     cases: readdirSync(join(dir, 'cases')).filter((f) => f.endsWith('.json')).sort()
       .map((file) => ({ file, case: JSON.parse(readFileSync(join(dir, 'cases', file), 'utf8')) })),
   }));
+}
+
+/** A questionnaire whose choice lists come from files, as the server serves it (the lists
+ * written in): `cargo xtask npm --test` writes these copies under `served/`. */
+function served(root, dir) {
+  const copy = join(process.cwd(), 'served', `${dir.slice(root.length + 1)}.json`);
+  return existsSync(copy) ? readFileSync(copy, 'utf8') : null;
 }
 
 function questionnaireDirs(root) {

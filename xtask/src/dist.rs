@@ -313,7 +313,7 @@ fn bundle_questionnaires(dir: &Path) -> Result<Vec<String>> {
 /// The questionnaire at `form` (its JSON `text`) as the app takes it: a questionnaire
 /// whose choice lists come from files gets them written in, as the server serves it
 /// (`Questionnaire::with_files_inlined`); any other is copied as it is.
-fn with_files_inlined(form: &Path, text: String) -> Result<String> {
+pub(crate) fn with_files_inlined(form: &Path, text: String) -> Result<String> {
     use tianye_core::{Questionnaire, choice_file};
     let name = form.display().to_string();
     let mut questionnaire =

@@ -152,6 +152,33 @@ pub(crate) fn test() -> Result<()> {
     result
 }
 
+/// Writes, under `project/served/`, each questionnaire whose choice lists come from files
+/// as the server serves it, the lists written in (`served/questionnaires/<id>.json`):
+/// the package, like the app, reads no files. The case runs take these copies.
+fn write_served(project: &Path) -> Result<()> {
+    for parent in ["questionnaires", "tests/fixtures/questionnaires"] {
+        let mut dirs: Vec<_> = std::fs::read_dir(root().join(parent))?.flatten().collect();
+        dirs.sort_by_key(std::fs::DirEntry::file_name);
+        for dir in dirs {
+            let form = dir.path().join("form.json");
+            if !form.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&form)?;
+            let served = crate::dist::with_files_inlined(&form, text.clone())?;
+            if served != text {
+                let to = project.join("served").join(parent);
+                std::fs::create_dir_all(&to)?;
+                std::fs::write(
+                    to.join(format!("{}.json", dir.file_name().to_string_lossy())),
+                    served,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
     std::fs::write(
         project.join("package.json"),
@@ -169,6 +196,7 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
     ] {
         copy(&root().join("npm/test").join(file), &project.join(file))?;
     }
+    write_served(project)?;
     run(Command::new("npm")
         .args(["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"])
         .arg(packed)
