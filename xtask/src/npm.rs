@@ -5,7 +5,7 @@
 //! wasm-opt). Browsers and bundlers import that glue (`await init()` fetches the
 //! `.wasm`); Node imports or requires a small loader (`npm/node.mjs`, `npm/node.cjs`) that
 //! reads the same `.wasm` from disk, so the package holds one module. The types are
-//! hand-written (`npm/tianye-core.d.ts`), checked by `tsc --strict` in [`test`].
+//! hand-written (`npm/tianye-core.d.ts`), checked by `tsc --strict` in [`test()`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
