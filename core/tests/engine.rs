@@ -768,3 +768,28 @@ fn a_report_locates_its_problems_and_keeps_what_was_given() {
     assert!(!report.is_valid());
     assert_eq!(report.answers["hh_size"], json!("三"), "a wrong answer is kept as given");
 }
+
+/// What the form app shows for a response: each item's relevance and each calculated
+/// value by path, a value of an item not relevant empty; and the problems as every
+/// output writes them, one view per problem.
+#[test]
+fn evaluation_and_views_say_what_the_form_app_shows() {
+    let f = household();
+    let a = valid_answers_with(|a| a["member"][2]["m_away"] = json!("maybe"));
+    let r = respond("complete", a);
+    let seen = f.evaluate(&r, &Options::default());
+    assert!(seen.relevant["member[0].m_where"]);
+    assert!(!seen.relevant["member[1].m_where"]);
+    assert!(seen.relevant["county"]);
+    assert_eq!(seen.values["member[2].m_age"], json!(9));
+    assert_eq!(seen.values["n_away"], json!(1));
+    assert!(!seen.values.contains_key("county"), "answers are not calculated values");
+    let report = f.validate(&r, &Options::default());
+    let views: Vec<(String, Option<String>, Vec<u32>, String)> =
+        report.views(&f, "en").into_iter().map(|v| (v.path, v.field, v.rows, v.message)).collect();
+    assert_eq!(views.len(), 1, "{views:?}");
+    assert_eq!(views[0].0, "member[2].m_away");
+    assert_eq!(views[0].1.as_deref(), Some("m_away"));
+    assert_eq!(views[0].2, vec![2]);
+    assert!(!views[0].3.is_empty());
+}

@@ -105,7 +105,7 @@ fn check_rows(
         Cell::Bad(v) => {
             report.push(
                 Problem::new(Code::Type, here)
-                    .with("expected", "rows")
+                    .with("expected", expected(f.kind))
                     .with("value", preview(v, 100)),
             );
             return;
