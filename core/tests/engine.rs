@@ -453,3 +453,343 @@ fn identifier_checks_name_each_failure_with_its_code_params_and_message() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// (status, answers, every problem expected: path, code, params)
+type ResponseCase = (&'static str, Value, Vec<(&'static str, &'static str, Value)>);
+
+/// Validates each response of `table` and lists those whose problems (path, code and
+/// params, all of them) are not the ones expected.
+fn wrong_verdicts(f: &Form, table: Vec<ResponseCase>) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (status, answers, want) in table {
+        let report = f.validate(&respond(status, answers.clone()), &Options::default());
+        let got: Vec<(String, String, Value)> = report
+            .problems
+            .iter()
+            .map(|p| {
+                let params = serde_json::to_value(&p.params).unwrap();
+                (p.path.clone(), p.code.as_str().to_owned(), params)
+            })
+            .collect();
+        let want: Vec<(String, String, Value)> = want
+            .into_iter()
+            .map(|(path, code, params)| (path.to_owned(), code.to_owned(), params))
+            .collect();
+        if got != want {
+            wrong.push(format!("{status} {answers}: want {want:?}, got {got:?}"));
+        }
+    }
+    wrong
+}
+
+/// Each kind of answer and each of its rules, one response a row: the wrong type names
+/// the kind expected; a range's step counts from its `min`; a rating without `scale` has
+/// five stars and whole ones only; a datetime against a date bound is judged from that
+/// day's midnight in the response's offset; a geopoint's latitude, longitude and
+/// accuracy are each checked, the accuracy limit inclusive; a text's pattern; a
+/// selection named twice; a ranking must order every choice offered, no more, no fewer.
+#[test]
+fn each_kind_of_answer_and_its_rules_with_their_params() {
+    let f = form(
+        json!([
+            {"type": "select_one", "name": "one", "label": "one", "choices": "abc"},
+            {"type": "likert", "name": "lk", "label": "lk", "choices": "abc"},
+            {"type": "range", "name": "rg", "label": "rg", "min": 1, "max": 9, "step": 2},
+            {"type": "range", "name": "half", "label": "half", "max": 3, "step": 0.5},
+            {"type": "rating", "name": "stars", "label": "stars"},
+            {"type": "datetime", "name": "dt", "label": "dt", "min": "2026-03-01"},
+            {"type": "datetime", "name": "dt_today", "label": "dt_today", "max": "today"},
+            {"type": "geopoint", "name": "gp", "label": "gp", "max_accuracy": 10},
+            {"type": "acknowledge", "name": "ack", "label": "ack"},
+            {"type": "text", "name": "code6", "label": "code6", "pattern": "[0-9]{6}"},
+            {"type": "select_multiple", "name": "sm", "label": "sm", "choices": "abn"},
+            {"type": "rank", "name": "rk", "label": "rk", "choices": "abc"}
+        ]),
+        json!({
+            "abc": [{"name": "a", "label": "A"}, {"name": "b", "label": "B"}, {"name": "c", "label": "C"}],
+            "abn": [{"name": "a", "label": "A"}, {"name": "b", "label": "B"},
+                    {"name": "n", "label": {"zh": "都不", "en": "None"}, "exclusive": true}]
+        }),
+    );
+    let range = |min: &str, max: &str| json!({"min": min, "max": max});
+    let geo_bad = || vec![("gp", "geopoint", json!({}))];
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"one": "a", "lk": "c"}), vec![]),
+        (
+            "complete",
+            json!({"one": 3}),
+            vec![("one", "type", json!({"expected": "choice", "value": "3"}))],
+        ),
+        (
+            "complete",
+            json!({"lk": ["a"]}),
+            vec![("lk", "type", json!({"expected": "choice", "value": "[\"a\"]"}))],
+        ),
+        (
+            "complete",
+            json!({"one": "z"}),
+            vec![("one", "choice", json!({"value": "z", "reason": "unknown"}))],
+        ),
+        ("complete", json!({"rg": 1}), vec![]),
+        ("complete", json!({"rg": 3}), vec![]),
+        ("complete", json!({"rg": 9}), vec![]),
+        ("complete", json!({"rg": 4}), vec![("rg", "range", json!({"min": "1", "step": "2"}))]),
+        ("complete", json!({"rg": 11}), vec![("rg", "range", range("1", "9"))]),
+        ("complete", json!({"rg": -1}), vec![("rg", "range", range("1", "9"))]),
+        (
+            "complete",
+            json!({"rg": "x"}),
+            vec![("rg", "type", json!({"expected": "number", "value": "x"}))],
+        ),
+        ("complete", json!({"half": 2.5}), vec![]),
+        ("complete", json!({"half": 0}), vec![]),
+        (
+            "complete",
+            json!({"half": 1.25}),
+            vec![("half", "range", json!({"min": "0", "step": "0.5"}))],
+        ),
+        ("complete", json!({"stars": 5}), vec![]),
+        ("complete", json!({"stars": 6}), vec![("stars", "range", json!({"min": 1, "max": 5}))]),
+        ("complete", json!({"stars": 2.5}), vec![("stars", "range", json!({"min": 1, "max": 5}))]),
+        (
+            "complete",
+            json!({"stars": true}),
+            vec![("stars", "type", json!({"expected": "number", "value": "true"}))],
+        ),
+        ("complete", json!({"dt": "2026-03-01T00:00:00+08:00"}), vec![]),
+        (
+            "complete",
+            json!({"dt": "2026-02-28T23:59:00+08:00"}),
+            vec![("dt", "range", json!({"min": "2026-03-01 00:00"}))],
+        ),
+        (
+            "complete",
+            json!({"dt": "x"}),
+            vec![("dt", "type", json!({"expected": "datetime", "value": "x"}))],
+        ),
+        ("complete", json!({"dt_today": "2026-07-01T00:00:00+08:00"}), vec![]),
+        (
+            "complete",
+            json!({"dt_today": "2026-07-01T00:01:00+08:00"}),
+            vec![("dt_today", "range", json!({"max": "2026-07-01"}))],
+        ),
+        ("complete", json!({"gp": "-90 -180"}), vec![]),
+        ("complete", json!({"gp": "90 180 0 10"}), vec![]),
+        ("complete", json!({"gp": {"lat": 30, "lon": 120, "accuracy": 0}}), vec![]),
+        ("complete", json!({"gp": "90.5 120"}), geo_bad()),
+        ("complete", json!({"gp": "-90.5 120"}), geo_bad()),
+        ("complete", json!({"gp": "30 180.5"}), geo_bad()),
+        ("complete", json!({"gp": "30 -180.5"}), geo_bad()),
+        ("complete", json!({"gp": "30 120 0 -1"}), geo_bad()),
+        ("complete", json!({"gp": "30 120 0 NaN"}), geo_bad()),
+        (
+            "complete",
+            json!({"gp": "30 120 0 10.5"}),
+            vec![(
+                "gp",
+                "geopoint",
+                json!({"reason": "accuracy", "accuracy": "10.5", "max_accuracy": "10"}),
+            )],
+        ),
+        (
+            "complete",
+            json!({"gp": 5}),
+            vec![("gp", "type", json!({"expected": "geopoint", "value": "5"}))],
+        ),
+        ("complete", json!({"ack": true}), vec![]),
+        (
+            "complete",
+            json!({"ack": "no"}),
+            vec![("ack", "type", json!({"expected": "acknowledge", "value": "no"}))],
+        ),
+        ("complete", json!({"code6": "123456"}), vec![]),
+        ("complete", json!({"code6": "12345"}), vec![("code6", "pattern", json!({}))]),
+        ("complete", json!({"sm": ["a", "b"]}), vec![]),
+        ("complete", json!({"sm": ["n"]}), vec![]),
+        (
+            "complete",
+            json!({"sm": ["a", "a"]}),
+            vec![("sm", "choice", json!({"value": "a", "reason": "duplicate"}))],
+        ),
+        (
+            "complete",
+            json!({"sm": ["a", "n"]}),
+            vec![(
+                "sm",
+                "exclusive",
+                json!({"choice": "n", "label_zh": "都不", "label_en": "None"}),
+            )],
+        ),
+        ("complete", json!({"rk": ["c", "a", "b"]}), vec![]),
+        ("complete", json!({"rk": ["a", "b"]}), vec![("rk", "rank", json!({}))]),
+        (
+            "complete",
+            json!({"rk": ["a", "b", "z"]}),
+            vec![
+                ("rk", "choice", json!({"value": "z", "reason": "unknown"})),
+                ("rk", "rank", json!({})),
+            ],
+        ),
+        (
+            "complete",
+            json!({"rk": ["a", "b", "c", "a"]}),
+            vec![
+                ("rk", "choice", json!({"value": "a", "reason": "duplicate"})),
+                ("rk", "rank", json!({})),
+            ],
+        ),
+        (
+            "complete",
+            json!({"rk": "a"}),
+            vec![("rk", "type", json!({"expected": "choices", "value": "a"}))],
+        ),
+    ];
+    let wrong = wrong_verdicts(&f, table);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A repeat's rows against `repeat_count` (exactly that many in a complete response; no
+/// more in a draft; a count that is not a number, or negative, sets no bound) and against
+/// `min_rows` (only a complete response needs them).
+#[test]
+fn a_repeats_rows_against_its_count_and_its_minimum() {
+    let f = form(
+        json!([
+            {"type": "integer", "name": "k", "label": "k"},
+            {"type": "repeat", "name": "rc", "label": "rc", "repeat_count": "${k}",
+             "items": [{"type": "text", "name": "rc_t", "label": "rc_t"}]}
+        ]),
+        json!({}),
+    );
+    let at_least_two = form(
+        json!([{"type": "repeat", "name": "mr", "label": "mr", "min_rows": 2,
+                "items": [{"type": "text", "name": "mr_t", "label": "mr_t"}]}]),
+        json!({}),
+    );
+    let rows = |n: usize| Value::Array(vec![json!({"rc_t": "x"}); n]);
+    let two = || json!({"of": "rows", "min": 2, "max": 2});
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"k": 2, "rc": rows(2)}), vec![]),
+        ("complete", json!({"k": 2, "rc": rows(3)}), vec![("rc", "count", two())]),
+        ("complete", json!({"k": 2, "rc": rows(1)}), vec![("rc", "count", two())]),
+        ("draft", json!({"k": 2, "rc": rows(1)}), vec![]),
+        ("draft", json!({"k": 2, "rc": rows(3)}), vec![("rc", "count", two())]),
+        ("complete", json!({"k": 0}), vec![]),
+        (
+            "complete",
+            json!({"k": 0, "rc": rows(1)}),
+            vec![("rc", "count", json!({"of": "rows", "min": 0, "max": 0}))],
+        ),
+        ("complete", json!({"k": -1, "rc": rows(3)}), vec![]),
+        ("complete", json!({"rc": rows(3)}), vec![]),
+    ];
+    let mut wrong = wrong_verdicts(&f, table);
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"mr": [{}, {}]}), vec![]),
+        ("complete", json!({"mr": [{}]}), vec![("mr", "count", json!({"of": "rows", "min": 2}))]),
+        ("draft", json!({"mr": [{}]}), vec![]),
+        ("draft", json!({"mr": [{}, {}, {}]}), vec![]),
+    ];
+    wrong.extend(wrong_verdicts(&at_least_two, table));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A cascade that repeats a name (one village name in two townships): the name may be
+/// chosen wherever any choice of that name is offered, and nowhere else, and a filtered
+/// choice is named by its label.
+#[test]
+fn a_name_a_cascade_repeats_is_allowed_where_any_of_its_choices_is_offered() {
+    let f = form(
+        json!([
+            {"type": "select_one", "name": "town", "label": "town", "choices": "town"},
+            {"type": "select_one", "name": "vil", "label": "vil", "choices": "village",
+             "choice_filter": "town = ${town}"}
+        ]),
+        json!({
+            "town": [{"name": "t1", "label": "一镇"}, {"name": "t2", "label": "二镇"}],
+            "village": [
+                {"name": "v1", "label": "东村", "attributes": {"town": "t1"}},
+                {"name": "v1", "label": "东村", "attributes": {"town": "t2"}},
+                {"name": "v2", "label": {"zh": "西村", "en": "West"}, "attributes": {"town": "t1"}}
+            ]
+        }),
+    );
+    let filtered =
+        || json!({"value": "v2", "reason": "filtered", "label_zh": "西村", "label_en": "West"});
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"town": "t1", "vil": "v1"}), vec![]),
+        ("complete", json!({"town": "t2", "vil": "v1"}), vec![]),
+        ("complete", json!({"town": "t1", "vil": "v2"}), vec![]),
+        ("complete", json!({"town": "t2", "vil": "v2"}), vec![("vil", "choice", filtered())]),
+        (
+            "complete",
+            json!({"town": "t2", "vil": "v9"}),
+            vec![("vil", "choice", json!({"value": "v9", "reason": "unknown"}))],
+        ),
+    ];
+    let wrong = wrong_verdicts(&f, table);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// What a report holds besides its problems: each problem's location as data (the field
+/// and its rows, none for the response as a whole); a response for another version of
+/// the questionnaire; a wrongly typed answer kept as given in `answers`.
+#[test]
+fn a_report_locates_its_problems_and_keeps_what_was_given() {
+    let f = household();
+    let a = valid_answers_with(|a| {
+        a["member"][2]["m_away"] = json!("maybe");
+        a["hh_size"] = json!("三");
+    });
+    let mut r = respond("complete", a);
+    r.questionnaire.version = "2".into();
+    let report = f.validate(&r, &Options::default());
+    let located: Vec<(String, &str, Option<String>, Vec<u32>)> = report
+        .problems
+        .iter()
+        .map(|p| {
+            let field = p.loc.as_ref().map(|l| f.field(l.field).name.clone());
+            let rows = p.loc.as_ref().map(|l| l.rows.clone()).unwrap_or_default();
+            (p.path.clone(), p.code.as_str(), field, rows)
+        })
+        .collect();
+    assert_eq!(
+        located,
+        vec![
+            (String::new(), "questionnaire_mismatch", None, vec![]),
+            ("hh_size".to_owned(), "type", Some("hh_size".to_owned()), vec![]),
+            ("member[2].m_away".to_owned(), "choice", Some("m_away".to_owned()), vec![2]),
+        ]
+    );
+    assert_eq!(
+        serde_json::to_value(&report.problems[0].params).unwrap(),
+        json!({"found": "t@2", "expected": "t@1"})
+    );
+    assert!(!report.is_valid());
+    assert_eq!(report.answers["hh_size"], json!("三"), "a wrong answer is kept as given");
+}
+
+/// What the form app shows for a response: each item's relevance and each calculated
+/// value by path, a value of an item not relevant empty; and the problems as every
+/// output writes them, one view per problem.
+#[test]
+fn evaluation_and_views_say_what_the_form_app_shows() {
+    let f = household();
+    let a = valid_answers_with(|a| a["member"][2]["m_away"] = json!("maybe"));
+    let r = respond("complete", a);
+    let seen = f.evaluate(&r, &Options::default());
+    assert!(seen.relevant["member[0].m_where"]);
+    assert!(!seen.relevant["member[1].m_where"]);
+    assert!(seen.relevant["county"]);
+    assert_eq!(seen.values["member[2].m_age"], json!(9));
+    assert_eq!(seen.values["n_away"], json!(1));
+    assert!(!seen.values.contains_key("county"), "answers are not calculated values");
+    let report = f.validate(&r, &Options::default());
+    let views: Vec<(String, Option<String>, Vec<u32>, String)> =
+        report.views(&f, "en").into_iter().map(|v| (v.path, v.field, v.rows, v.message)).collect();
+    assert_eq!(views.len(), 1, "{views:?}");
+    assert_eq!(views[0].0, "member[2].m_away");
+    assert_eq!(views[0].1.as_deref(), Some("m_away"));
+    assert_eq!(views[0].2, vec![2]);
+    assert!(!views[0].3.is_empty());
+}

@@ -46,7 +46,10 @@ pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     }
     let out = setup::target_dir().join("mutants");
     let mut cmd = Command::new(&exe);
-    cmd.args(["mutants", "--package", "tianye-core", "--no-shuffle", "--output"]).arg(&out);
+    // Every feature, so that every test target of the core runs (the bundled cases need
+    // `choice-files`: without it the unmutated baseline fails and nothing is measured).
+    cmd.args(["mutants", "--package", "tianye-core", "--all-features", "--no-shuffle", "--output"])
+        .arg(&out);
     for file in FILES {
         cmd.args(["--file", file]);
     }

@@ -105,7 +105,7 @@ fn check_rows(
         Cell::Bad(v) => {
             report.push(
                 Problem::new(Code::Type, here)
-                    .with("expected", "rows")
+                    .with("expected", expected(f.kind))
                     .with("value", preview(v, 100)),
             );
             return;
@@ -249,7 +249,11 @@ fn compare(value: &Stored, bound: Bound, env: &Env<'_>) -> Option<std::cmp::Orde
         (Stored::Time(t), Bound::Time(b)) => Some(t.millis.cmp(&b.millis)),
         (Stored::DateTime(dt), b) => {
             let bound_ms = match b {
-                Bound::DateTime(x) => x.utc_millis(),
+                // A bound written without an offset is a time where the response was
+                // made, as relative bounds are.
+                Bound::DateTime(x) => {
+                    DateTime { offset: x.offset.or(env.now.offset), ..x }.utc_millis()
+                }
                 Bound::Now => env.now.utc_millis(),
                 other => DateTime {
                     local_millis: i64::from(other.date(today)?.0) * crate::expr::DAY_MS,
