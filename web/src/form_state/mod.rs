@@ -41,8 +41,9 @@ pub struct FormState {
     pub rev: RwSignal<u64>,
     /// What each field's view depends on.
     deps: StoredValue<Deps>,
-    /// The questions the user has left (their problems are shown).
-    pub touched: RwSignal<HashSet<Loc>>,
+    /// The questions the user has left (their problems are shown). Not a signal: the
+    /// views follow the problems shown ([`FormState::refresh_problems`]), not this.
+    touched: StoredValue<HashSet<Loc>>,
     /// Show every problem (after review or a failed "mark complete").
     pub show_all: RwSignal<bool>,
     /// The page shown.
@@ -68,7 +69,7 @@ impl FormState {
             open: StoredValue::new(open),
             rev: RwSignal::new(0),
             deps: StoredValue::new(Deps::new(form.fields().len())),
-            touched: RwSignal::new(HashSet::new()),
+            touched: StoredValue::new(HashSet::new()),
             show_all: RwSignal::new(false),
             page: RwSignal::new(page),
             pages: StoredValue::new(pages(&form)),

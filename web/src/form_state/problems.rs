@@ -34,7 +34,7 @@ impl FormState {
         let report = self.all_problems();
         let all = self.show_all.get_untracked();
         let mut shown: HashMap<Loc, Vec<Problem>> = HashMap::new();
-        self.touched.with_untracked(|touched| {
+        self.touched.with_value(|touched| {
             for p in report.iter() {
                 if let Some(loc) = &p.loc
                     && (all || touched.contains(loc))
@@ -65,7 +65,7 @@ impl FormState {
     /// about rows beyond a count lowered meanwhile.
     pub fn leave(&self, loc: &Loc) {
         self.settle_excess_rows();
-        self.touched.update(|t| {
+        self.touched.update_value(|t| {
             t.insert(loc.clone());
         });
         self.refresh_problems();
@@ -91,7 +91,7 @@ impl FormState {
         self.app
             .notice
             .set(Some(self.says(Key::PageProblemsLeft).replace("{n}", &left.len().to_string())));
-        self.touched.update(|t| t.extend(left));
+        self.touched.update_value(|t| t.extend(left));
         self.refresh_problems();
     }
 
