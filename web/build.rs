@@ -3,7 +3,7 @@
 //! for the in-browser case test (`tests/cases.rs`), which embeds them with `include_str!`.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -13,11 +13,7 @@ fn main() {
     let mut dirs = Vec::new();
     for root in [repo.join("questionnaires"), repo.join("tests/fixtures/questionnaires")] {
         println!("cargo:rerun-if-changed={}", root.display());
-        let mut found: Vec<_> = std::fs::read_dir(&root)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        found.sort();
-        dirs.extend(found);
+        dirs.extend(sorted(&root));
     }
     for dir in dirs {
         let form = dir.join("form.json");
@@ -25,38 +21,43 @@ fn main() {
             continue;
         }
         println!("cargo:rerun-if-changed={}", dir.display());
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let _ = writeln!(out, "    ({name:?}, include_str!({:?}), &[", form.display().to_string());
-        let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        cases.sort();
-        for case in cases {
-            let file =
-                case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "        ({file:?}, include_str!({:?})),",
-                case.display().to_string()
-            );
-        }
+        let _ = writeln!(
+            out,
+            "    ({:?}, include_str!({:?}), &[",
+            name(&dir),
+            form.display().to_string()
+        );
+        embed_each(&mut out, &dir.join("cases"));
         out.push_str("    ], &[\n");
-        let mut media: Vec<_> = std::fs::read_dir(dir.join("media"))
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        media.sort();
-        for file in media {
-            let name =
-                file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "        ({name:?}, include_str!({:?})),",
-                file.display().to_string()
-            );
-        }
+        embed_each(&mut out, &dir.join("media"));
         out.push_str("    ]),\n");
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("bundled_cases.rs");
     std::fs::write(dest, out).expect("write bundled_cases.rs");
+}
+
+/// The entries of `dir`, sorted (none if it is not there).
+fn sorted(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// A path's last part.
+fn name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Writes `(name, include_str!(path)),` for each file in `dir`.
+fn embed_each(out: &mut String, dir: &Path) {
+    for file in sorted(dir) {
+        let _ = writeln!(
+            out,
+            "        ({:?}, include_str!({:?})),",
+            name(&file),
+            file.display().to_string()
+        );
+    }
 }
