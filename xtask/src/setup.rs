@@ -129,44 +129,32 @@ pub(crate) fn wasm_bindgen() -> Result<PathBuf> {
 
 /// wasm-opt of the pinned binaryen.
 pub(crate) fn wasm_opt() -> Result<PathBuf> {
-    let exe = tools_dir().join("node_modules/.bin/wasm-opt");
-    if version_of(&exe).is_some_and(|v| v.contains(BINARYEN.split('.').next().unwrap_or(BINARYEN)))
-    {
-        return Ok(exe);
-    }
-    std::fs::create_dir_all(tools_dir())?;
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
-        .arg(tools_dir())
-        .arg(format!("binaryen@{BINARYEN}")))?;
-    Ok(exe)
+    let major = BINARYEN.split('.').next().unwrap_or(BINARYEN);
+    npm_tool("wasm-opt", &format!("binaryen@{BINARYEN}"), |v| v.contains(major))
 }
 
 /// esbuild of the pinned version.
 pub(crate) fn esbuild() -> Result<PathBuf> {
-    let exe = tools_dir().join("node_modules/.bin/esbuild");
-    if version_of(&exe).is_some_and(|v| v.trim() == ESBUILD) {
-        return Ok(exe);
-    }
-    std::fs::create_dir_all(tools_dir())?;
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
-        .arg(tools_dir())
-        .arg(format!("esbuild@{ESBUILD}")))?;
-    Ok(exe)
+    npm_tool("esbuild", &format!("esbuild@{ESBUILD}"), |v| v.trim() == ESBUILD)
 }
 
 /// `tsc` of the pinned TypeScript.
 pub(crate) fn tsc() -> Result<PathBuf> {
-    let exe = tools_dir().join("node_modules/.bin/tsc");
-    if version_of(&exe).is_some_and(|v| v.trim().ends_with(TYPESCRIPT)) {
+    npm_tool("tsc", &format!("typescript@{TYPESCRIPT}"), |v| v.trim().ends_with(TYPESCRIPT))
+}
+
+/// The command `bin` of the npm package `package` (`name@version`), installed into
+/// [`tools_dir`] unless the one there already says a version that is `pinned`.
+fn npm_tool(bin: &str, package: &str, pinned: impl Fn(&str) -> bool) -> Result<PathBuf> {
+    let exe = tools_dir().join("node_modules/.bin").join(bin);
+    if version_of(&exe).is_some_and(|v| pinned(&v)) {
         return Ok(exe);
     }
     std::fs::create_dir_all(tools_dir())?;
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
         .arg(tools_dir())
-        .arg(format!("typescript@{TYPESCRIPT}")))?;
+        .arg(package))?;
     Ok(exe)
 }
 
