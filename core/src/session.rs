@@ -294,14 +294,26 @@ impl Session {
         let Some(list) = self.form.choices_of(loc.field) else { return Vec::new() };
         let Some(filter) = &f.choice_filter else { return list.choices.iter().collect() };
         self.with_ctx(f.scope, &loc.rows, |env, ctx| {
-            list.choices
-                .iter()
-                .filter(|c| {
-                    let mut ctx = ctx.with_current(loc.field);
-                    ctx.choice = Some(c);
-                    eval(env, &ctx, filter).to_bool()
-                })
-                .collect()
+            let ctx = ctx.with_current(loc.field);
+            let offered = |c: &&Choice| {
+                let mut ctx = ctx;
+                ctx.choice = Some(c);
+                eval(env, &ctx, filter).to_bool()
+            };
+            // A cascade (`township = ${township}`) tries only the choices of the
+            // township chosen; a key that is not a string (a number, compared as
+            // numbers) tries them all.
+            if let Some(index) = &f.choice_index
+                && let Value::Str(key) = eval(env, &ctx, &index.key)
+            {
+                return index
+                    .positions(&key)
+                    .iter()
+                    .map(|&i| &list.choices[i as usize])
+                    .filter(offered)
+                    .collect();
+            }
+            list.choices.iter().filter(offered).collect()
         })
         .unwrap_or_default()
     }

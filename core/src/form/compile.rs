@@ -370,6 +370,7 @@ impl Builder {
             calculation: None,
             default: None,
             choice_filter: None,
+            choice_index: None,
             repeat_count: None,
             meta: None,
             rules: Rules::default(),
@@ -837,6 +838,13 @@ impl Builder {
             f.calculation = calculation.map(|(n, _)| n);
             f.default = default.map(|(n, _)| n);
             f.repeat_count = repeat_count.map(|(n, _)| n);
+            f.choice_index = match (&choice_filter, f.choices) {
+                (Some(filter), Some(list)) => {
+                    super::choice_index::ChoiceIndex::plan(filter, &form.lists[list].choices)
+                        .map(Box::new)
+                }
+                _ => None,
+            };
             f.choice_filter = choice_filter;
             f.required = required;
             f.read_only = read_only;

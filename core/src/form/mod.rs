@@ -4,6 +4,7 @@
 //!
 //! [`Form::compile`] runs every static check at once and returns all errors together.
 
+mod choice_index;
 mod compile;
 mod graph;
 mod id;
@@ -189,6 +190,8 @@ pub struct Field {
     pub(crate) calculation: Option<Node>,
     pub(crate) default: Option<Node>,
     pub(crate) choice_filter: Option<Node>,
+    /// The choice filter's cascade equality indexed, when it has one.
+    pub(crate) choice_index: Option<Box<choice_index::ChoiceIndex>>,
     pub(crate) repeat_count: Option<Node>,
     pub(crate) meta: Option<MetaKind>,
     /// Type-specific rules.
