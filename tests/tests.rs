@@ -67,3 +67,7 @@ mod sealed;
 
 // Sealed questionnaires from XLSForms, sealed records from backups (issue 21).
 mod sealed_import;
+
+// Long choice lists in the app: 50,000 villages from a choice file, searched and
+// cascaded, Chinese input included (issue 22).
+mod big_lists;

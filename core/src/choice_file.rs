@@ -231,7 +231,7 @@ fn parse(bytes: &[u8], languages: &[String]) -> Result<Vec<Choice>, Vec<FileErro
         let mut name = "";
         let mut plain: Option<String> = None;
         let mut per_language: Vec<(String, String)> = Vec::new();
-        let mut attributes = BTreeMap::new();
+        let mut attributes = litemap::LiteMap::new();
         for (column, value) in columns.iter().zip(record.iter()) {
             let value = value.trim();
             match column {

@@ -304,7 +304,7 @@ impl Session {
             // township chosen; a key that is not a string (a number, compared as
             // numbers) tries them all.
             if let Some(index) = &f.choice_index
-                && let Value::Str(key) = eval(env, &ctx, &index.key)
+                && let Value::Str(key) = eval(env, &ctx, index.key(filter))
             {
                 return index
                     .positions(&key)

@@ -1,6 +1,8 @@
 //! Generated questionnaires for benchmarks and load tests: many questions of mixed
 //! types, with relevance chains, constraints and calculations.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use crate::Questionnaire;
@@ -104,6 +106,72 @@ pub fn switch_questionnaire(questions: usize, hidden: usize) -> Questionnaire {
         "choice_lists": {"yn": [{"name": "yes", "label": "是"}, {"name": "no", "label": "否"}]}
     });
     serde_json::from_value(q).expect("generated questionnaire fits the format")
+}
+
+/// A questionnaire with a village list of `villages` choices read from a choice file,
+/// and the file's CSV text (to write beside it as `media/villages.csv`): the big-list
+/// case of a province's administrative divisions.
+///
+/// The first page asks a household code; on the second, four questions cascade
+/// city → county → township → village (4 cities, 10 counties
+/// each, 25 townships each, and the villages spread evenly over the 1,000 townships,
+/// each filtered by `${…} = column`); a fifth, `any_village` (appearance
+/// `autocomplete`), offers every village, to be found by typing part of its name.
+/// Village labels are Chinese place names built from common syllables (many repeat,
+/// as real ones do), each with its number so that every label is different.
+#[cfg(feature = "choice-files")]
+pub fn village_questionnaire(villages: usize) -> (Questionnaire, String) {
+    const FIRST: [&str; 20] = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡",
+        "郭", "何", "高", "林", "罗",
+    ];
+    const SECOND: [&str; 10] = ["家", "坪", "湾", "岭", "冲", "坳", "塘", "桥", "山", "田"];
+    const LAST: [&str; 5] = ["村", "组", "寨", "屯", "庄"];
+    let township = |i: usize| format!("t{:04}", i % 1000);
+    let mut csv = String::from("name,label::zh,label::en,township\n");
+    for i in 0..villages {
+        let (a, b, c) = (FIRST[i % 20], SECOND[(i / 20) % 10], LAST[(i / 200) % 5]);
+        let _ = writeln!(csv, "v{i:06},{a}{b}{c}{i},Village {i},{}", township(i));
+    }
+    // (prefix, Chinese word, how many, the parent's column and prefix, children per parent)
+    let named = |prefix: &str, word: &str, n: usize, parent: Option<(&str, &str, usize)>| {
+        (0..n)
+            .map(|i| {
+                let mut c = json!({"name": format!("{prefix}{i:04}"),
+                    "label": {"zh": format!("{word}{i}"), "en": format!("{prefix}{i}")}});
+                if let Some((column, of, per)) = parent {
+                    c["attributes"] = json!({column: format!("{of}{:04}", i / per)});
+                }
+                c
+            })
+            .collect::<Vec<Value>>()
+    };
+    let q = json!({
+        "id": "villages", "version": "1", "title": {"zh": "村庄", "en": "Villages"},
+        "default_language": "zh",
+        "items": [
+          {"type": "group", "name": "start", "label": {"zh": "开始", "en": "Start"}, "items": [
+            {"type": "text", "name": "hh_code", "label": {"zh": "户编号", "en": "Household code"}}
+          ]},
+          {"type": "group", "name": "where", "label": {"zh": "地址", "en": "Where"}, "items": [
+            {"type": "select_one", "name": "any_village", "label": {"zh": "村（直接查找）", "en": "Village (search)"},
+             "choices": "villages.csv", "appearance": "autocomplete"},
+            {"type": "select_one", "name": "city", "label": {"zh": "市", "en": "City"}, "choices": "city"},
+            {"type": "select_one", "name": "county", "label": {"zh": "县", "en": "County"}, "choices": "county",
+             "choice_filter": "city = ${city}"},
+            {"type": "select_one", "name": "township", "label": {"zh": "乡镇", "en": "Township"}, "choices": "township",
+             "choice_filter": "county = ${county}"},
+            {"type": "select_one", "name": "village", "label": {"zh": "村", "en": "Village"}, "choices": "villages.csv",
+             "choice_filter": "township = ${township}"}
+        ]}],
+        "choice_lists": {
+            "city": named("c", "市", 4, None),
+            "county": named("k", "县", 40, Some(("city", "c", 10))),
+            "township": named("t", "镇", 1000, Some(("county", "k", 25)))
+        },
+        "choice_files": {"villages.csv": "villages.csv"}
+    });
+    (serde_json::from_value(q).expect("generated questionnaire fits the format"), csv)
 }
 
 #[cfg(test)]

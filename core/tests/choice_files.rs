@@ -100,3 +100,39 @@ fn a_filter_on_a_column_the_file_lacks_is_reported() {
     assert_eq!(w.item, "village");
     assert_eq!(w.params["name"], "county");
 }
+
+/// The generated province list (`synthetic::village_questionnaire`, the browser
+/// bench's big list): 50,000 villages from a file, cascaded city → county → township →
+/// village. Each level offers what its filter names (the last through the list's
+/// index), and a village outside the township chosen is a problem, as in any cascade.
+#[test]
+fn a_list_of_fifty_thousand_villages_cascades() {
+    use std::sync::Arc;
+    use tianye_core::{Loc, Session, response::Meta, synthetic};
+    let (mut q, csv) = synthetic::village_questionnaire(50_000);
+    assert!(q.load_choice_files(|_| Ok(csv.clone().into_bytes())).is_empty());
+    let form = Arc::new(Form::compile(q).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics)));
+    let now = tianye_core::expr::DateTime::parse("2026-07-01T10:00:00+08:00").unwrap();
+    let mut s = Session::start(Arc::clone(&form), Meta::default(), now);
+    let at = |name: &str| Loc::top(form.lookup(name).unwrap());
+    let names = |s: &Session, q: &str| -> Vec<String> {
+        s.choices(&at(q)).iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(names(&s, "any_village").len(), 50_000);
+    assert!(names(&s, "village").is_empty(), "nothing before a township is chosen");
+    s.set_answer(&at("city"), &json!("c0001")).unwrap();
+    assert_eq!(names(&s, "county"), (10..20).map(|i| format!("k{i:04}")).collect::<Vec<_>>());
+    s.set_answer(&at("county"), &json!("k0012")).unwrap();
+    assert_eq!(names(&s, "township"), (300..325).map(|i| format!("t{i:04}")).collect::<Vec<_>>());
+    s.set_answer(&at("township"), &json!("t0307")).unwrap();
+    let villages = names(&s, "village");
+    assert_eq!(villages.len(), 50);
+    assert_eq!(villages[..2], ["v000307", "v001307"]);
+    assert_eq!(villages[49], "v049307");
+    s.set_answer(&at("village"), &json!("v001307")).unwrap();
+    let draft = tianye_core::response::Status::Draft;
+    assert!(s.problems_at(&at("village"), draft).is_empty());
+    s.set_answer(&at("village"), &json!("v001308")).unwrap();
+    let problems = s.problems_at(&at("village"), draft);
+    assert_eq!(problems.iter().map(|p| p.code).collect::<Vec<_>>(), [Code::Choice]);
+}

@@ -23,6 +23,13 @@
 //! 4. tap → painted when adding the 100th row to a roster without a count (the add button
 //!    scrolled into view first, where the user taps it: the new card appears on screen).
 //!
+//! 5. a list of 50,000 villages from a choice file
+//!    (`tianye_core::synthetic::village_questionnaire`): tap → painted for the page
+//!    holding a searchable question over all of them (the first 50 shown), a keystroke
+//!    of its search (11 and 5,000 matches), and a township chosen in the city → county
+//!    → township → village cascade (its 50 villages appear); the app's memory
+//!    (WebAssembly and JavaScript heap) before and after opening the list is printed.
+//!
 //! 0. the floor: the least change that paints (a letter of the title, set from the script),
 //!    on the page of (4): what any change costs there before the app does anything.
 //!
@@ -325,6 +332,10 @@ async fn bench(opts: &Options) -> Figures {
         .expect("switch questionnaire");
     write_form(forms.path(), "switch", &switch);
     write_form(forms.path(), "roster100", &open_roster());
+    let (villages, csv) = tianye_core::synthetic::village_questionnaire(50_000);
+    write_form(forms.path(), "villages", &serde_json::to_value(villages).expect("villages"));
+    std::fs::create_dir_all(forms.path().join("villages/media")).unwrap();
+    std::fs::write(forms.path().join("villages/media/villages.csv"), csv).unwrap();
     let data = temp_dir("tianye-bench-data");
     let token = team_token(data.path(), "bench");
     let server = Server::start(
@@ -350,6 +361,9 @@ async fn bench(opts: &Options) -> Figures {
     }
     if opts.wants(4) {
         row_100(&b, &home, opts, &mut figures).await;
+    }
+    if opts.wants(5) {
+        village_list(&b, &home, opts, &mut figures).await;
     }
     b.close().await;
     drop(server);
@@ -480,6 +494,108 @@ async fn hide_400(b: &Browser, home: &str, opts: &Options, figures: &mut Figures
     }
     figures.add("(3) answer → painted, 1,000 questions, 400 hidden", hide, "< 100");
     figures.add("(3) answer → painted, 1,000 questions, 400 shown again", show, "< 100");
+}
+
+/// Keeps the app's WebAssembly memory in `window.__wasmMemory` when the module is
+/// instantiated, to read its size (the linear memory only grows: its high-water mark).
+const KEEP_WASM_MEMORY: &str = r"
+(() => {
+  const keep = (r) => { const i = r.instance || r; if (i.exports && i.exports.memory) window.__wasmMemory = i.exports.memory; return r; };
+  const streaming = WebAssembly.instantiateStreaming, plain = WebAssembly.instantiate;
+  if (streaming) WebAssembly.instantiateStreaming = (...a) => streaming.apply(WebAssembly, a).then(keep);
+  WebAssembly.instantiate = (...a) => plain.apply(WebAssembly, a).then(keep);
+})();
+";
+
+/// The app's memory now: WebAssembly linear memory and the JavaScript heap in use, MiB.
+async fn memory_mib(b: &Browser) -> (f64, f64) {
+    let v = b
+        .js(
+            "return [window.__wasmMemory ? __wasmMemory.buffer.byteLength : NaN, performance.memory.usedJSHeapSize];",
+            vec![],
+        )
+        .await;
+    let mib = |x: &Value| x.as_f64().unwrap_or(f64::NAN) / 1_048_576.0;
+    (mib(&v[0]), mib(&v[1]))
+}
+
+/// Ticks the box `arguments[1]` (a selector: the box is built anew by each change).
+const TICK: &str = "const i = document.querySelector(arguments[1]); i.checked = true; i.dispatchEvent(new Event('change', {bubbles: true}))";
+
+/// (5) a list of 50,000 villages from a choice file: the page with a searchable
+/// question over all of them, a keystroke of its search, and the township → village
+/// cascade; and the memory the list takes.
+async fn village_list(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
+    let runs = opts.runs;
+    eprintln!("(5) 50,000 villages");
+    b.throttle_cpu(1.0).await;
+    b.before_each_document(KEEP_WASM_MEMORY).await;
+    b.goto(home).await;
+    // A new document, so that the script above runs (the hash alone loads none).
+    b.reload().await;
+    b.wait_visible("button.start[data-form='villages']").await;
+    settle(b).await;
+    let before = memory_mib(b).await;
+    start_response(b, home, "villages", "#q-hh_code-input").await;
+    let pager = element(b, ".form-screen .pager").await;
+    let next = "document.querySelector('.form-screen .pager button.primary').click()";
+    let back = "document.querySelector('.form-screen .pager button').click()";
+    measure(b, next, &pager, Value::Null).await;
+    b.wait_visible("#q-any_village .find").await;
+    settle(b).await;
+    let after = memory_mib(b).await;
+    eprintln!(
+        "  memory: WebAssembly {:.1} → {:.1} MiB, JS heap {:.1} → {:.1} MiB",
+        before.0, after.0, before.1, after.1
+    );
+    measure(b, back, &pager, Value::Null).await;
+    settle(b).await;
+    b.throttle_cpu(THROTTLE).await;
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        ms.push(measure(b, next, &pager, Value::Null).await);
+        settle(b).await;
+        let shown = b.js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![]).await;
+        assert_eq!(shown, json!(50), "the first 50 of 50,000 villages");
+        measure(b, back, &pager, Value::Null).await;
+        settle(b).await;
+    }
+    figures.add("(5) tap → painted, the page with a 50,000-choice searchable question", ms, "< 50");
+    let m = memory_mib(b).await;
+    eprintln!("  memory after the page's runs: WebAssembly {:.1} MiB", m.0);
+    measure(b, next, &pager, Value::Null).await;
+    settle(b).await;
+    let search = element(b, "#q-any_village .find").await;
+    let (mut narrow, mut widen) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        narrow.push(measure(b, TYPE_VALUE, &search, json!("王家村1")).await);
+        settle(b).await;
+        let shown = b.js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![]).await;
+        assert_eq!(shown, json!(11), "王家村1000 and 王家村10000…王家村19000");
+        widen.push(measure(b, TYPE_VALUE, &search, json!("家")).await);
+        settle(b).await;
+    }
+    figures.add("(5) keystroke → painted, search of 50,000 labels, 11 match", narrow, "< 50");
+    figures.add("(5) keystroke → painted, search of 50,000 labels, 5,000 match", widen, "< 50");
+    let m = memory_mib(b).await;
+    eprintln!("  memory after the searches: WebAssembly {:.1} MiB", m.0);
+    b.throttle_cpu(1.0).await;
+    measure(b, TICK, &pager, json!("#q-city-input input[value='c0001']")).await;
+    settle(b).await;
+    measure(b, TICK, &pager, json!("#q-county-input input[value='k0012']")).await;
+    settle(b).await;
+    b.throttle_cpu(THROTTLE).await;
+    let mut ms = Vec::new();
+    for i in 0..runs {
+        let township = format!("#q-township-input input[value='t{:04}']", 300 + i % 2);
+        ms.push(measure(b, TICK, &pager, json!(township)).await);
+        settle(b).await;
+        let shown = b.js("return document.querySelectorAll('#q-village-input .choice').length;", vec![]).await;
+        assert_eq!(shown, json!(50), "a township's 50 villages");
+    }
+    figures.add("(5) tap → painted, a township chosen: its 50 of 50,000 villages", ms, "< 50");
+    let end = memory_mib(b).await;
+    eprintln!("  memory at the end: WebAssembly {:.1} MiB, JS heap {:.1} MiB", end.0, end.1);
 }
 
 /// Counts the page's calls of the DOM methods that build a view, from now on.

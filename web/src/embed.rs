@@ -118,7 +118,7 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<Mounted,
         return Err(JsValue::from_str("缺少 questionnaire / options.questionnaire is required"));
     };
     // Check it now, so a broken questionnaire fails here with the checker's messages.
-    if let Err(e) = tianye_core::Form::from_json(&fixed) {
+    if let Err(e) = tianye_core::Form::from_json_without_list_copy(&fixed) {
         let text: Vec<String> = e.diagnostics.iter().map(|d| d.render("questionnaire")).collect();
         return Err(JsValue::from_str(&text.join("\n")));
     }

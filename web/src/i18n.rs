@@ -53,6 +53,9 @@ keys! {
     Rejected => "被退回", "Rejected";
     Delete => "删除", "Delete";
     Clear => "清除", "Clear";
+    SearchChoices => "输入文字查找选项", "Type to find a choice";
+    NoMatch => "没有符合的选项", "No choice matches";
+    MoreMatches => "共 {n} 项符合，只列出前 {shown} 项：请再输入几个字", "{n} choices match; the first {shown} are listed: type more";
     NoChoicesYet => "暂无选项：请先回答上面的问题", "No choices yet: answer the questions above first";
     Close => "关闭", "Close";
     ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";

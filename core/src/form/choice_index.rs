@@ -31,83 +31,103 @@ impl Column {
     }
 }
 
-/// The choices of one list grouped by one column, and the expression whose value picks
-/// the group.
+/// The choices of one list grouped by one column, and where in the filter the
+/// expression whose value picks the group is.
 #[derive(Debug, Clone)]
 pub(crate) struct ChoiceIndex {
-    /// Evaluated in the question's context, without a choice: the column's value wanted.
-    pub(crate) key: Node,
-    /// Positions in the list of the choices with each value of the column.
-    by_value: HashMap<String, Vec<u32>>,
+    /// The way from the filter to the key: at each step, the left (`false`) or right
+    /// (`true`) operand of an `and`, and last of the equality.
+    key_path: Vec<bool>,
+    /// The group of each value of the column, in [`Self::groups`].
+    group_of: HashMap<String, usize>,
+    /// Positions in the list of the choices with one value of the column, in order.
+    groups: Vec<Vec<u32>>,
 }
 
 impl ChoiceIndex {
-    /// An index for `filter` over `choices`, when the filter is (or starts with, joined
-    /// by `and`) an equality between a column of the choice and an expression that does
-    /// not read the choice.
+    /// An index for `filter` over `choices`, when the filter is (or holds, joined by
+    /// `and`) an equality between a column of the choice and an answer or a literal.
     pub(crate) fn plan(filter: &Node, choices: &[Choice]) -> Option<ChoiceIndex> {
-        let (column, key) = equality(filter)?;
-        let mut by_value: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut key_path = Vec::new();
+        let column = equality(filter, &mut key_path)?;
+        let mut group_of: HashMap<String, usize> = HashMap::default();
+        let mut groups: Vec<Vec<u32>> = Vec::new();
         for (i, choice) in choices.iter().enumerate() {
             let position = u32::try_from(i).ok()?;
-            by_value.entry(column.of(choice).to_owned()).or_default().push(position);
+            let value = column.of(choice);
+            let group = if let Some(&g) = group_of.get(value) {
+                g
+            } else {
+                group_of.insert(value.to_owned(), groups.len());
+                groups.push(Vec::new());
+                groups.len() - 1
+            };
+            groups[group].push(position);
         }
-        Some(ChoiceIndex { key: key.clone(), by_value })
+        Some(ChoiceIndex { key_path, group_of, groups })
+    }
+
+    /// The expression of `filter` (the one the index was planned for) whose value the
+    /// column must equal: evaluated in the question's context, without a choice.
+    pub(crate) fn key<'f>(&self, filter: &'f Node) -> &'f Node {
+        let mut node = filter;
+        for &right in &self.key_path {
+            if let Node::Bin(_, lhs, rhs) = node {
+                node = if right { rhs } else { lhs };
+            }
+        }
+        node
     }
 
     /// Positions of the choices whose column equals `value` as a string (XPath's `=`
     /// between two strings), in list order.
     pub(crate) fn positions(&self, value: &str) -> &[u32] {
-        self.by_value.get(value).map_or(&[], Vec::as_slice)
+        self.group_of.get(value).map_or(&[], |&g| self.groups[g].as_slice())
     }
 }
 
-/// The column and the key of the first equality the filter needs to hold.
-fn equality(filter: &Node) -> Option<(Column, &Node)> {
+/// The column of the first equality the filter needs to hold, with the way to its
+/// key pushed onto `path`.
+fn equality(filter: &Node, path: &mut Vec<bool>) -> Option<Column> {
     let Node::Bin(op, lhs, rhs) = filter else { return None };
     match op {
-        BinOp::And => equality(lhs).or_else(|| equality(rhs)),
+        BinOp::And => {
+            for (right, side) in [(false, lhs), (true, rhs)] {
+                path.push(right);
+                if let Some(column) = equality(side, path) {
+                    return Some(column);
+                }
+                path.pop();
+            }
+            None
+        }
         BinOp::Eq => {
             let column = |n: &Node| match n {
                 Node::ChoiceName => Some(Column::Name),
                 Node::ChoiceAttr(key) => Some(Column::Attribute(key.clone())),
                 _ => None,
             };
-            match (column(lhs), column(rhs)) {
-                (Some(c), None) if !reads_choice(rhs) => Some((c, rhs)),
-                (None, Some(c)) if !reads_choice(lhs) => Some((c, lhs)),
-                _ => None,
-            }
+            let (column, right) = match (column(lhs), column(rhs)) {
+                (Some(c), None) if is_key(rhs) => (c, true),
+                (None, Some(c)) if is_key(lhs) => (c, false),
+                _ => return None,
+            };
+            path.push(right);
+            Some(column)
         }
         _ => None,
     }
 }
 
-/// Whether `node` reads the choice being decided on anywhere (counting, to be safe,
-/// readings inside the predicates of sets, where no choice is in context).
-fn reads_choice(node: &Node) -> bool {
-    let set_reads = |set: &super::node::Set| set.predicates.iter().any(reads_choice);
-    match node {
-        Node::ChoiceName | Node::ChoiceAttr(_) => true,
-        Node::Lit(_)
-        | Node::Field(_)
-        | Node::Current(_)
-        | Node::Origin
-        | Node::HomeField(_)
-        | Node::RowPosition(_)
-        | Node::PredPosition => false,
-        Node::Neg(inner) | Node::Regex(inner, _) | Node::ChoiceLabel(inner, _) => {
-            reads_choice(inner)
-        }
-        Node::Bin(_, lhs, rhs) => reads_choice(lhs) || reads_choice(rhs),
-        Node::Call(_, args) => args.iter().any(reads_choice),
-        Node::Agg(_, set, extra) => set_reads(set) || extra.iter().any(reads_choice),
-        Node::Indexed(set, indices) => set_reads(set) || indices.iter().any(|(_, n)| reads_choice(n)),
-    }
+/// Whether `node` can be a key: a value of the form, or a literal (never the choice
+/// being decided on). Cascades compare a column with one answer: `${township}`.
+fn is_key(node: &Node) -> bool {
+    matches!(node, Node::Field(_) | Node::Lit(_) | Node::HomeField(_) | Node::Origin)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Node;
     use crate::Form;
 
     /// Which filters get an index: an equality of a choice column with an expression of
@@ -123,6 +143,7 @@ mod tests {
             ("region = name", None),
             ("region != ${t}", None),
             ("starts-with(region, ${t})", None),
+            ("region = concat(${t}, '')", None),
         ];
         for (filter, key) in cases {
             let q = serde_json::json!({
@@ -142,6 +163,8 @@ mod tests {
             assert_eq!(index.is_some(), key.is_some(), "{filter}");
             if let (Some(index), Some(key)) = (index, key) {
                 assert_eq!(index.positions(key), [1], "{filter}");
+                let filter = form.field(form.lookup("pick").unwrap()).choice_filter.as_ref().unwrap();
+                assert!(matches!(index.key(filter), Node::Field(_)), "{filter:?}");
                 assert!(index.positions("nowhere").is_empty());
             }
         }

@@ -20,7 +20,17 @@ impl Form {
     /// patterns, every expression (references, functions, arity, types, repeats) and
     /// the dependency graph (cycles). Every error is reported at once.
     pub fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
-        compile(questionnaire)
+        compile(questionnaire, Lists::Kept)
+    }
+
+    /// As [`Form::from_json`], for a program that keeps no questionnaire but the form
+    /// (the form app): the choice lists move into the form ([`Form::choice_lists`])
+    /// rather than being copied, so [`Form::questionnaire`] has none. A province's
+    /// 50,000 villages are then held once, not twice.
+    pub fn from_json_without_list_copy(text: &str) -> Result<Form, LoadError> {
+        let questionnaire =
+            Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
+        compile(questionnaire, Lists::Moved)
     }
 
     /// Parses and compiles a questionnaire from JSON. A questionnaire that cannot run
@@ -45,7 +55,16 @@ impl Form {
     }
 }
 
-fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
+/// Whether the questionnaire a form keeps keeps its choice lists too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lists {
+    /// Copied into the form: [`Form::questionnaire`] is whole.
+    Kept,
+    /// Moved into the form: [`Form::questionnaire`] has none.
+    Moved,
+}
+
+fn compile(questionnaire: Questionnaire, lists: Lists) -> Result<Form, LoadError> {
     let mut b = Builder { diags: Vec::new(), sources: Vec::new() };
     let mut form = Form {
         questionnaire,
@@ -65,7 +84,7 @@ fn compile(questionnaire: Questionnaire) -> Result<Form, LoadError> {
         warnings: Vec::new(),
     };
     b.check_questionnaire(&form.questionnaire);
-    let list_index = b.build_lists(&mut form);
+    let list_index = b.build_lists(&mut form, lists);
     let items = std::mem::take(&mut form.questionnaire.items);
     let mut top = Vec::new();
     for item in &items {
@@ -251,13 +270,16 @@ impl Builder {
         }
     }
 
-    fn build_lists(&mut self, form: &mut Form) -> HashMap<String, usize> {
+    fn build_lists(&mut self, form: &mut Form, keep: Lists) -> HashMap<String, usize> {
         let mut index = HashMap::default();
         // Taken out and put back rather than cloned: a clone of the whole map is one
         // more instantiation in the browser build.
         let lists = std::mem::take(&mut form.questionnaire.choice_lists);
-        for (name, choices) in &lists {
-            let (name, choices) = (name.clone(), choices.clone());
+        let mut kept = std::collections::BTreeMap::new();
+        for (name, choices) in lists {
+            if keep == Lists::Kept {
+                kept.insert(name.clone(), choices.clone());
+            }
             let item = format!("choice_lists.{name}");
             if choices.is_empty() {
                 self.push(
@@ -309,7 +331,7 @@ impl Builder {
             index.insert(name.clone(), form.lists.len());
             form.lists.push(ChoiceList { name, choices, index: by_name });
         }
-        form.questionnaire.choice_lists = lists;
+        form.questionnaire.choice_lists = kept;
         // Only native loaders read files; the browser gets the lists inlined by the
         // server, and a list missing there is reported where a question names it.
         #[cfg(feature = "choice-files")]

@@ -1,6 +1,6 @@
 //! Choice lists shared by name between choice questions.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -24,8 +24,11 @@ pub struct Choice {
     pub exclusive: bool,
     /// Extra columns used by choice filters, e.g. `{"county": "c01"}` on a township so
     /// that `choice_filter: "county = ${county}"` offers the townships of one county.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, String>,
+    // One sorted vector: a tree map's node alone would take 272 bytes a choice in the
+    // browser, 13 MB for a province's 50,000 villages.
+    #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    #[cfg_attr(feature = "json-schema", schemars(with = "std::collections::BTreeMap<String, String>"))]
+    pub attributes: LiteMap<String, String>,
 }
 
 impl Choice {
@@ -35,7 +38,7 @@ impl Choice {
             name: name.into(),
             label: label.into(),
             exclusive: false,
-            attributes: BTreeMap::new(),
+            attributes: LiteMap::new(),
         }
     }
 }

@@ -101,7 +101,7 @@ impl App {
             .config
             .with_value(|c| (c.endpoint.clone(), c.bundled_index.clone(), c.fixed.clone()));
         if let Some(json) = fixed {
-            if let Ok(form) = Form::from_json(&json) {
+            if let Ok(form) = Form::from_json_without_list_copy(&json) {
                 let (id, version, title) = {
                     let q = form.questionnaire();
                     (q.id.clone(), q.version.clone(), q.title.clone())
@@ -307,7 +307,7 @@ impl App {
                 answer.body
             }
         };
-        let form = Form::from_json(&json).map_err(|e| e.to_string())?;
+        let form = Form::from_json_without_list_copy(&json).map_err(|e| e.to_string())?;
         if let Err(e) = self.store.with_value(|s| s.put_questionnaire(id, version, &json)) {
             self.report_store_error(&e);
         }

@@ -9,6 +9,7 @@ use tianye_core::Loc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
+use super::search_choice::Search;
 use super::{current, hidden, input_id, label, label_id};
 use crate::form_state::{FormState, dom_id};
 use crate::i18n::{Key, t};
@@ -48,21 +49,33 @@ fn is_chosen(answer: &Json, name: &str) -> bool {
 }
 
 /// The choices at `loc`, built by `build` from what is offered: once, or again after
-/// every change when the list is filtered by answers. A filtered list that offers
-/// nothing yet (a village before its township is chosen) says so, unless `inside` a
-/// drop-down, where the empty entry stands alone.
+/// every change when the list is filtered by answers or searched (then only the
+/// search's matches are built). A filtered list that offers nothing yet (a village
+/// before its township is chosen) says so, unless `inside` a drop-down, where the
+/// empty entry stands alone.
 fn choice_list<V: IntoView + 'static>(
     st: FormState,
     loc: &Loc,
     inside: bool,
+    search: Option<Search>,
     build: impl Fn(Vec<(String, String, bool)>) -> V + Send + Sync + 'static,
 ) -> AnyView {
-    if st.form().field(loc.field).has_choice_filter() {
+    let filtered = st.form().field(loc.field).has_choice_filter();
+    if filtered || search.is_some() {
         let loc = loc.clone();
         (move || {
-            st.rev.track();
-            let offered = offered_now(st, &loc);
-            if offered.is_empty() && !inside {
+            if filtered {
+                st.rev.track();
+            }
+            let offered = match search {
+                // The chosen ones come first: built again when the answer changes.
+                Some(search) => {
+                    st.track(&loc);
+                    search.offered(st, &loc)
+                }
+                None => offered_now(st, &loc),
+            };
+            if offered.is_empty() && !inside && !search.is_some_and(Search::typed) {
                 let text = t(Key::NoChoicesYet, &st.app.lang_untracked());
                 return Either::Right(view! { <p class="no-choices">{text}</p> });
             }
@@ -124,8 +137,9 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
         move |v: Json| st.set(&loc, &v)
     };
     let unanswered = st.with_session(|s| s.answer(&loc).is_null());
-    if minimal {
-        let options = choice_list(st, &loc, true, move |choices| {
+    let search = Search::of(st, &loc);
+    if minimal && search.is_none() {
+        let options = choice_list(st, &loc, true, None, move |choices| {
             view! {
                 <option value="" selected=unanswered>"—"</option>
                 {choices.into_iter().map(|(n, l, chosen)| view! { <option value=n selected=chosen>{l}</option> }).collect_view()}
@@ -142,7 +156,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
         .into_any();
     }
     let name = format!("{id}-group");
-    let radios = choice_list(st, &loc, false, move |choices| {
+    let radios = choice_list(st, &loc, false, search, move |choices| {
         choices
             .into_iter()
             .map(|(n, l, chosen)| {
@@ -159,6 +173,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
     let set_clear = set.clone();
     // One listener for the whole list: a radio's change and leaving the list bubble up.
     view! {
+        {search.map_or_else(|| ().into_any(), |s| s.input(st))}
         <div class="choices" class:likert=likert role="radiogroup" id=id aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| set(json!(event_target_value(&ev)))
             on:focusout=move |_| st.leave(&here)
@@ -168,6 +183,7 @@ pub(crate) fn select_one(st: FormState, loc: Loc) -> AnyView {
                 {clear}
             </button>
         </div>
+        {search.map_or_else(|| ().into_any(), Search::note)}
     }
     .into_any()
 }
@@ -195,7 +211,8 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
             st.set(&loc, &if list.is_empty() { Json::Null } else { json!(list) });
         }
     };
-    let boxes = choice_list(st, &loc, false, move |choices| {
+    let search = Search::of(st, &loc);
+    let boxes = choice_list(st, &loc, false, search, move |choices| {
         choices
             .into_iter()
             .map(|(n, l, chosen)| {
@@ -210,12 +227,14 @@ pub(crate) fn select_multiple(st: FormState, loc: Loc) -> impl IntoView {
     });
     // One listener for the whole list: a box's change and leaving the list bubble up.
     view! {
+        {search.map_or_else(|| ().into_any(), |s| s.input(st))}
         <div class="choices" id=id role="group" aria-labelledby=label_id(st, &loc) use:follow_answer=(st, loc)
             on:change=move |ev| toggle(event_target_value(&ev), event_target_checked(&ev))
             on:focusout=move |_| st.leave(&here)
         >
             {boxes}
         </div>
+        {search.map_or_else(|| ().into_any(), Search::note)}
     }
 }
 

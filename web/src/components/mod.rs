@@ -4,6 +4,7 @@
 mod choice;
 mod other;
 mod roster;
+mod search_choice;
 mod text;
 
 use leptos::either::Either;
