@@ -120,9 +120,7 @@ impl Engine {
     /// message_zh, message_en, rendered}`; absent parts are `null`).
     #[wasm_bindgen(constructor)]
     pub fn new(questionnaire: &str) -> Result<Engine, JsValue> {
-        Form::from_json(questionnaire)
-            .map(Engine::of)
-            .map_err(|e| diagnostics(&e.diagnostics))
+        Form::from_json(questionnaire).map(Engine::of).map_err(|e| diagnostics(&e.diagnostics))
     }
 
     /// The questionnaire's warnings.

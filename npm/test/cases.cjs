@@ -11,7 +11,7 @@ const root = process.argv[2];
 const json = compare.runJsonCases(Engine, root, 'require');
 const fromWorkbook = compare.runXlsformCases(xlsform.Engine, root, 'require xlsform');
 const typed = compare.loadErrorIsTyped(Engine, 'require') && compare.badResponseIsTyped(Engine, root, 'require') &&
-  compare.xlsformErrorIsTyped(xlsform.Engine, 'require xlsform');
+  compare.xlsformErrorIsTyped(xlsform.Engine, root, 'require xlsform');
 const passed = json.ran >= 33 && json.failures.length === 0 && fromWorkbook.ran === json.ran &&
   fromWorkbook.failures.length === 0 && typed;
 process.exitCode = passed ? 0 : 1;

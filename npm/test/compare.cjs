@@ -88,8 +88,9 @@ function runXlsformCases(Engine, root, label) {
 
 // A workbook whose `relevant` names an item that does not exist must throw an array of
 // findings with the code and the cell (sheet, row, column) and the span of the bad name;
-// bytes that are no workbook throw `xlsform.unreadable`.
-function xlsformErrorIsTyped(Engine, label) {
+// bytes that are no workbook throw `xlsform.unreadable`; the settings' `public_key` is
+// checked as natively (a researcher's key loads, a non-key is refused at its cell).
+function xlsformErrorIsTyped(Engine, root, label) {
   const markdown = [
     '| survey |      |      |       |                   |',
     '|        | type | name | label | relevant          |',
@@ -114,6 +115,24 @@ function xlsformErrorIsTyped(Engine, label) {
     const ok = Array.isArray(thrown) && thrown.length === 1 && thrown[0].code === 'xlsform.unreadable' &&
       thrown[0].params.format === 'xlsx' && thrown[0].sheet === '' && thrown[0].row === null;
     if (!ok) problems.push(`unreadable bytes threw ${JSON.stringify(thrown)}`);
+  }
+  const pem = readFileSync(join(root, 'core/tests/fixtures/seal/test-public.pem'), 'utf8');
+  const key = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const withKey = (k) => new TextEncoder().encode([
+    '| settings | form_id | public_key |', `|          | k       | ${k} |`,
+    '| survey   | type    | name | label |', '|          | text    | a    | A     |',
+  ].join('\n'));
+  try {
+    Engine.fromXlsform(withKey(key), 'markdown').free();
+  } catch (thrown) {
+    problems.push(`a workbook with the researcher's key threw ${JSON.stringify(thrown)}`);
+  }
+  try {
+    Engine.fromXlsform(withKey('bm90IGEga2V5'), 'markdown');
+    problems.push('a workbook whose public_key is no key loaded');
+  } catch (thrown) {
+    const ok = Array.isArray(thrown) && thrown.some((f) => f.code === 'schema.encryption_key' && f.cell === 'settings!B2');
+    if (!ok) problems.push(`a bad public_key threw ${JSON.stringify(thrown)}`);
   }
   for (const p of problems) console.error(`${label}: ${p}`);
   return problems.length === 0;

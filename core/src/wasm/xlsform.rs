@@ -74,10 +74,10 @@ fn unreadable(format: &str, detail: &str) -> Finding {
 /// The workbook's format: the one named (`xlsx`, `xls`, `ods`, `csv`, `markdown`), else
 /// what its first bytes say (a zip is xlsx unless it declares itself OpenDocument, an
 /// OLE file is xls, text starting with `|` or `#` is markdown, other text CSV).
-fn format_of(bytes: &[u8], named: Option<&str>) -> Result<Format, Finding> {
+fn format_of(bytes: &[u8], named: Option<&str>) -> Result<Format, Vec<Finding>> {
     if let Some(name) = named {
         return Format::from_file_name(&format!("workbook.{name}")).ok_or_else(|| {
-            unreadable(name, "未知格式，应为 xlsx、xls、ods、csv 或 markdown / unknown format: one of xlsx, xls, ods, csv, markdown")
+            vec![unreadable(name, "未知格式，应为 xlsx、xls、ods、csv 或 markdown / unknown format: one of xlsx, xls, ods, csv, markdown")]
         });
     }
     Ok(if bytes.starts_with(b"PK\x03\x04") {
@@ -103,14 +103,18 @@ fn load(bytes: &[u8], named: Option<&str>) -> Result<Engine, Vec<Finding>> {
             format!("文件超过 {} MiB / larger than {} MiB", MAX_BYTES >> 20, MAX_BYTES >> 20);
         return Err(vec![unreadable(named.unwrap_or("XLSForm"), &detail)]);
     }
-    let format = format_of(bytes, named).map_err(|f| vec![f])?;
+    let format = format_of(bytes, named)?;
     let xlsform::Import { mut questionnaire, findings: warnings, origins } =
         xlsform::import_bytes(bytes, format, &xlsform::Options::default())
             .map_err(|e| e.findings().to_vec())?;
-    let at_cell = |d: &crate::Diagnostic| Finding::from_diagnostic(d, origins.locate(d).unwrap_or_default());
+    let at_cell =
+        |d: &crate::Diagnostic| Finding::from_diagnostic(d, origins.locate(d).unwrap_or_default());
     // A page reads no files: lists from `select_one_from_file` cannot be loaded here.
     let missing = questionnaire.load_choice_files(|_| {
-        Err(io::Error::new(io::ErrorKind::NotFound, "浏览器中无法读取文件 / no files in the browser"))
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "浏览器中无法读取文件 / no files in the browser",
+        ))
     });
     let compiled = if missing.is_empty() {
         Form::compile(questionnaire).map_err(|e| e.diagnostics)
