@@ -11,7 +11,7 @@
 //!
 //! With the `xlsform` feature as well (the npm package's `tianye-core/xlsform` entry, a
 //! second, larger module), `Engine.fromXlsform(bytes)` loads an XLSForm workbook
-//! ([`xlsform`]).
+//! (`wasm/xlsform.rs`).
 
 use std::sync::Arc;
 
