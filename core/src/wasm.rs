@@ -8,6 +8,10 @@
 //! const report = engine.validate(response, 'zh');     // {valid, problems, cleared, values, answers}
 //! const state = engine.evaluate(response);            // {relevant: {path: bool}, values: {path: value}}
 //! ```
+//!
+//! With the `xlsform` feature as well (the npm package's `tianye-core/xlsform` entry, a
+//! second, larger module), `Engine.fromXlsform(bytes)` loads an XLSForm workbook
+//! (`wasm/xlsform.rs`).
 
 use std::sync::Arc;
 
@@ -17,10 +21,16 @@ use wasm_bindgen::prelude::*;
 use crate::expr::DateTime;
 use crate::{Diagnostic, Form, Lang, Options, Response};
 
+#[cfg(feature = "xlsform")]
+mod xlsform;
+
 /// A compiled questionnaire.
 #[wasm_bindgen]
 pub struct Engine {
     form: Arc<Form>,
+    /// The XLSForm import's warnings, each at its sheet, row and cell (none from JSON).
+    #[cfg(feature = "xlsform")]
+    import_warnings: Vec<crate::xlsform::Finding>,
 }
 
 #[derive(Serialize)]
@@ -93,6 +103,16 @@ fn options(lang: &str, now: Option<String>) -> Result<Options, JsValue> {
     Ok(Options { now, lang: lang.to_owned() })
 }
 
+impl Engine {
+    fn of(form: Form) -> Engine {
+        Engine {
+            form: Arc::new(form),
+            #[cfg(feature = "xlsform")]
+            import_warnings: Vec::new(),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Loads and checks a questionnaire from its JSON text; throws an array of
@@ -100,9 +120,7 @@ impl Engine {
     /// message_zh, message_en, rendered}`; absent parts are `null`).
     #[wasm_bindgen(constructor)]
     pub fn new(questionnaire: &str) -> Result<Engine, JsValue> {
-        Form::from_json(questionnaire)
-            .map(|form| Engine { form: Arc::new(form) })
-            .map_err(|e| diagnostics(&e.diagnostics))
+        Form::from_json(questionnaire).map(Engine::of).map_err(|e| diagnostics(&e.diagnostics))
     }
 
     /// The questionnaire's warnings.

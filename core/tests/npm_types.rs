@@ -1,7 +1,8 @@
 //! The npm package's TypeScript types (`npm/tianye-core.d.ts`) name every code the
 //! JavaScript API can give, and no other: `ProblemCode` for problems with a response,
-//! `DiagnosticCode` for findings about a questionnaire or a JSON document (the XLSForm
-//! and choice-file codes never reach JavaScript: the browser build has neither).
+//! `DiagnosticCode` for findings about a questionnaire or a JSON document, and (the
+//! `tianye-core/xlsform` entry's `npm/xlsform.d.ts`) `XlsformCode` for the XLSForm and
+//! choice-file findings, which only that entry's module can give.
 
 use std::collections::BTreeSet;
 
@@ -35,4 +36,17 @@ fn the_typescript_code_unions_are_exactly_the_codes_javascript_can_see() {
         .partition(|c| ["json.", "schema.", "expr."].iter().any(|p| c.starts_with(p)));
     assert_eq!(problems, want_problems, "ProblemCode");
     assert_eq!(diagnostics, want_diagnostics, "DiagnosticCode");
+}
+
+#[cfg(feature = "choice-files")]
+#[test]
+fn the_xlsform_entrys_code_union_is_exactly_the_xlsform_and_choice_file_codes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../npm/xlsform.d.ts");
+    let types = std::fs::read_to_string(path).expect("npm/xlsform.d.ts");
+    let want: BTreeSet<String> = Code::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .filter(|c| c.starts_with("xlsform.") || c.starts_with("choice_file."))
+        .collect();
+    assert_eq!(union(&types, "XlsformCode"), want, "XlsformCode");
 }

@@ -1,10 +1,12 @@
 // The package in a browser through a bundler: esbuild bundles browser.mjs for the
 // browser (`import` of tianye-core resolves to the browsers' glue, not Node's loader),
-// the bundle, the package's .wasm and every bundled case are served on 127.0.0.1, and
-// headless Chromium runs the page. Fails unless every case gives its expected problems.
+// the bundle, the package's two .wasm modules, every bundled case with the native
+// evaluations and each questionnaire's XLSForm workbook are served on 127.0.0.1, and
+// headless Chromium runs the page. Fails unless every case gives its expected problems and
+// the native evaluation, from the JSON and from the workbook alike.
 // Usage: node browser-run.mjs REPOSITORY_ROOT ESBUILD CHROMIUM
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
@@ -15,14 +17,21 @@ const site = join(process.cwd(), 'site');
 mkdirSync(site, { recursive: true });
 execFileSync(esbuild, ['browser.mjs', '--bundle', '--format=esm', '--platform=browser',
   '--target=chrome89', '--log-level=warning', `--outfile=${join(site, 'app.js')}`], { stdio: 'inherit' });
-copyFileSync(join('node_modules', 'tianye-core', 'tianye_core_bg.wasm'), join(site, 'tianye_core_bg.wasm'));
+for (const wasm of ['tianye_core_bg.wasm', 'tianye_core_xlsform_bg.wasm']) {
+  copyFileSync(join('node_modules', 'tianye-core', wasm), join(site, wasm));
+}
+copyFileSync('evaluations.json', join(site, 'evaluations.json'));
+cpSync('xlsform', join(site, 'xlsform'), { recursive: true });
 writeFileSync(join(site, 'cases.json'), JSON.stringify(bundledCases(root)));
 writeFileSync(join(site, 'index.html'),
   '<!doctype html><meta charset="utf-8"><pre id="verdict">pending</pre><script type="module" src="app.js"></script>\n');
 
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 const server = createServer((req, res) => {
-  const name = new URL(req.url, 'http://x').pathname.slice(1) || 'index.html';
+  const name = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1)) || 'index.html';
   try {
     const body = readFileSync(join(site, name.replaceAll('..', '')));
     res.writeHead(200, { 'content-type': types[extname(name)] || 'application/octet-stream' }).end(body);
@@ -46,5 +55,8 @@ server.close();
 const text = (dom.match(/<pre id="verdict">([\s\S]*?)<\/pre>/) || [, 'no verdict: the page did not run'])[1]
   .replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&').replaceAll('&quot;', '"');
 console.log(text.trimEnd());
-const counts = text.match(/^browser: (\d+) cases, (\d+) mismatches/);
-process.exitCode = counts && Number(counts[1]) >= 33 && counts[2] === '0' ? 0 : 1;
+const json = text.match(/^browser: (\d+) cases, (\d+) mismatches/m);
+const workbook = text.match(/^browser xlsform: (\d+) cases, (\d+) mismatches/m);
+const passed = json && workbook && Number(json[1]) >= 33 && json[2] === '0' && workbook[1] === json[1] &&
+  workbook[2] === '0';
+process.exitCode = passed ? 0 : 1;

@@ -1,9 +1,17 @@
-// The package through `require`: every bundled case gives its expected problems, a
-// broken questionnaire and a bad response throw typed diagnostics. Usage: node cases.cjs REPOSITORY_ROOT
+// The package through `require`: every bundled case gives its expected problems and the
+// native engine's evaluation, from the questionnaire's JSON and (`tianye-core/xlsform`)
+// from its XLSForm workbook; a broken questionnaire, a broken workbook and a bad response
+// throw typed findings. Usage: node cases.cjs REPOSITORY_ROOT
 'use strict';
 const { Engine } = require('tianye-core');
-const { runCases, loadErrorIsTyped, badResponseIsTyped } = require('./compare.cjs');
+const xlsform = require('tianye-core/xlsform');
+const compare = require('./compare.cjs');
 
-const { ran, failures } = runCases(Engine, process.argv[2], 'require');
-const typed = loadErrorIsTyped(Engine, 'require') && badResponseIsTyped(Engine, process.argv[2], 'require');
-process.exitCode = ran >= 33 && failures.length === 0 && typed ? 0 : 1;
+const root = process.argv[2];
+const json = compare.runJsonCases(Engine, root, 'require');
+const fromWorkbook = compare.runXlsformCases(xlsform.Engine, root, 'require xlsform');
+const typed = compare.loadErrorIsTyped(Engine, 'require') && compare.badResponseIsTyped(Engine, root, 'require') &&
+  compare.xlsformErrorIsTyped(xlsform.Engine, root, 'require xlsform');
+const passed = json.ran >= 33 && json.failures.length === 0 && fromWorkbook.ran === json.ran &&
+  fromWorkbook.failures.length === 0 && typed;
+process.exitCode = passed ? 0 : 1;

@@ -8,3 +8,11 @@ export function problemsOf(questionnaire: string, response: tianye.SurveyRespons
   engine.validate(response, 'de');
   return engine.validate(response, 'en').problems.map((p) => p.code);
 }
+
+import xlsform = require('tianye-core/xlsform');
+
+export function warningsOf(workbook: Uint8Array): xlsform.XlsformFinding[] {
+  // @ts-expect-error: the format is xlsx, xls, ods, csv or markdown
+  xlsform.Engine.fromXlsform(workbook, 'pdf');
+  return xlsform.Engine.fromXlsform(workbook, 'xlsx').importWarnings();
+}

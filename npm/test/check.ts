@@ -43,3 +43,34 @@ export async function check(questionnaire: string): Promise<string[]> {
   engine.free();
   return [String(misspelt), String(required), String(valid), String(relevant), rows.join(','), wrongStatus.status ?? '', String(wrongMessage), wrongRelevance];
 }
+
+// The XLSForm entry: an engine from a workbook's bytes, findings typed with their cell,
+// and an engine that is the default entry's `Engine` in all it shares.
+import initXlsform, { Engine as XlsformEngine, type XlsformFinding, type ValidationReport } from 'tianye-core/xlsform';
+
+export async function fromWorkbook(bytes: Uint8Array, response: SurveyResponse): Promise<string[]> {
+  await initXlsform();
+  let engine: XlsformEngine;
+  try {
+    engine = XlsformEngine.fromXlsform(bytes);
+  } catch (thrown) {
+    const findings = thrown as XlsformFinding[];
+    const row: number | null = findings[0]?.row ?? null;
+    // @ts-expect-error: a column is a letter
+    const wrongColumn: number | null = findings[0].column;
+    // @ts-expect-error: no such code
+    const misspelt = findings[0].code === 'xlsform.missing_shet';
+    return findings.map((f) => `${f.cell} ${f.code} ${row} ${f.span?.start ?? ''} ${wrongColumn} ${misspelt}`);
+  }
+  const same: Engine = engine;
+  const report: ValidationReport = same.validate(response, 'zh');
+  const warnings: XlsformFinding[] = engine.importWarnings();
+  XlsformEngine.fromXlsform(bytes, 'ods');
+  // @ts-expect-error: no such format
+  XlsformEngine.fromXlsform(bytes, 'docx');
+  // @ts-expect-error: the workbook's bytes, not its name
+  XlsformEngine.fromXlsform('form.xlsx');
+  // @ts-expect-error: the default entry has no XLSForm reader
+  Engine.fromXlsform(bytes);
+  return [String(report.valid), ...warnings.map((w) => `${w.sheet}!${w.column ?? ''}${w.row ?? ''}`)];
+}

@@ -1,17 +1,22 @@
-// Validates every bundled case (questionnaires/*/cases and
+// Validates and evaluates every bundled case (questionnaires/*/cases and
 // tests/fixtures/questionnaires/*/cases under the repository `root`) with the package's
-// `Engine` and compares the problems with the case's `expected.problems` exactly
-// (verdict.cjs). Prints each mismatch; returns how many cases ran and what differed.
+// `Engine`, made from the questionnaire's JSON or (the XLSForm entry) from its XLSForm
+// workbook, and compares the problems with the case's `expected.problems` exactly and the
+// evaluation with the native engine's (verdict.cjs). Prints each mismatch; returns how
+// many cases ran and what differed.
 'use strict';
 const { readdirSync, readFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
-const { differences } = require('./verdict.cjs');
+const { caseDifferences } = require('./verdict.cjs');
 
-/** The bundled questionnaires with their cases: `[{dir, form, cases: [{file, case}]}]`. */
+/** The bundled questionnaires with their cases: `[{dir, form, xlsform, cases: [{file,
+ *  case}]}]`, `xlsform` the workbook's path in the test project (`xlsform/<dir>.xlsx`,
+ *  written by `cargo xtask npm --test`). */
 function bundledCases(root) {
   return questionnaireDirs(root).map((dir) => ({
     dir: dir.slice(root.length + 1),
     form: served(root, dir) ?? readFileSync(join(dir, 'form.json'), 'utf8'),
+    xlsform: `xlsform/${dir.slice(root.length + 1)}.xlsx`,
     cases: readdirSync(join(dir, 'cases')).filter((f) => f.endsWith('.json')).sort()
       .map((file) => ({ file, case: JSON.parse(readFileSync(join(dir, 'cases', file), 'utf8')) })),
   }));
@@ -36,27 +41,101 @@ function questionnaireDirs(root) {
   return dirs;
 }
 
-function runCases(Engine, root, label) {
+/** What the native engine's `evaluate` gives for each case, by `<dir>/cases/<file>`. */
+function nativeEvaluations() {
+  return JSON.parse(readFileSync(join(process.cwd(), 'evaluations.json'), 'utf8'));
+}
+
+/** Runs every case with an engine made by `load(questionnaire)` (`new Engine(form)`, or
+ *  `Engine.fromXlsform` of its workbook). */
+function runCases(load, root, label) {
   const failures = [];
+  const native = nativeEvaluations();
   let ran = 0;
-  for (const { dir, form, cases } of bundledCases(root)) {
-    const engine = new Engine(form);
-    for (const { file, case: kase } of cases) {
-      const where = `${dir}/cases/${file}`;
-      let report;
+  for (const questionnaire of bundledCases(root)) {
+    let engine;
+    try {
+      engine = load(questionnaire);
+    } catch (e) {
+      failures.push(`${questionnaire.dir}: loading threw ${JSON.stringify(e)}`);
+      continue;
+    }
+    for (const { file, case: kase } of questionnaire.cases) {
+      const where = `${questionnaire.dir}/cases/${file}`;
       try {
-        report = engine.validate(kase.response, 'en');
+        failures.push(...caseDifferences(engine, kase, native[where], 'en').map((d) => `${where}: ${d}`));
       } catch (e) {
-        failures.push(`${where}: validate threw ${JSON.stringify(e)}`);
+        failures.push(`${where}: threw ${JSON.stringify(e)}`);
         continue;
       }
       ran += 1;
-      failures.push(...differences(report, kase.expected).map((d) => `${where}: ${d}`));
     }
   }
   for (const f of failures) console.error(`${label}: ${f}`);
   console.log(`${label}: ${ran} cases, ${failures.length} mismatches`);
   return { ran, failures };
+}
+
+/** Every case from the questionnaire's JSON (`Engine` of either entry). */
+function runJsonCases(Engine, root, label) {
+  return runCases(({ form }) => new Engine(form), root, label);
+}
+
+/** Every case from the questionnaire's XLSForm workbook (the XLSForm entry's `Engine`). */
+function runXlsformCases(Engine, root, label) {
+  return runCases(({ xlsform }) => Engine.fromXlsform(readFileSync(xlsform)), root, label);
+}
+
+// A workbook whose `relevant` names an item that does not exist must throw an array of
+// findings with the code and the cell (sheet, row, column) and the span of the bad name;
+// bytes that are no workbook throw `xlsform.unreadable`; the settings' `public_key` is
+// checked as natively (a researcher's key loads, a non-key is refused at its cell).
+function xlsformErrorIsTyped(Engine, root, label) {
+  const markdown = [
+    '| survey |      |      |       |                   |',
+    '|        | type | name | label | relevant          |',
+    "|        | text | a    | A     | ${nowhere} = 'x'  |",
+  ].join('\n');
+  const problems = [];
+  try {
+    Engine.fromXlsform(new TextEncoder().encode(markdown), 'markdown');
+    problems.push('a workbook with an unknown reference loaded');
+  } catch (thrown) {
+    const d = Array.isArray(thrown) ? thrown.find((x) => x.severity === 'error') : undefined;
+    const ok = d !== undefined && d.code === 'expr.unknown_ref' && d.sheet === 'survey' && d.row === 2 &&
+      d.column === 'D' && d.cell === 'survey!D2' && d.property === 'relevant' && d.span !== null &&
+      d.source !== null && d.source.slice(d.span.start, d.span.end).includes('nowhere') &&
+      d.message_zh.length > 0 && d.rendered.includes('survey!D2');
+    if (!ok) problems.push(`the load error is not as typed: ${JSON.stringify(thrown)}`);
+  }
+  try {
+    Engine.fromXlsform(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]));
+    problems.push('a cut-off zip loaded');
+  } catch (thrown) {
+    const ok = Array.isArray(thrown) && thrown.length === 1 && thrown[0].code === 'xlsform.unreadable' &&
+      thrown[0].params.format === 'xlsx' && thrown[0].sheet === '' && thrown[0].row === null;
+    if (!ok) problems.push(`unreadable bytes threw ${JSON.stringify(thrown)}`);
+  }
+  const pem = readFileSync(join(root, 'core/tests/fixtures/seal/test-public.pem'), 'utf8');
+  const key = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const withKey = (k) => new TextEncoder().encode([
+    '| settings | form_id | public_key |', `|          | k       | ${k} |`,
+    '| survey   | type    | name | label |', '|          | text    | a    | A     |',
+  ].join('\n'));
+  try {
+    Engine.fromXlsform(withKey(key), 'markdown').free();
+  } catch (thrown) {
+    problems.push(`a workbook with the researcher's key threw ${JSON.stringify(thrown)}`);
+  }
+  try {
+    Engine.fromXlsform(withKey('bm90IGEga2V5'), 'markdown');
+    problems.push('a workbook whose public_key is no key loaded');
+  } catch (thrown) {
+    const ok = Array.isArray(thrown) && thrown.some((f) => f.code === 'schema.encryption_key' && f.cell === 'settings!B2');
+    if (!ok) problems.push(`a bad public_key threw ${JSON.stringify(thrown)}`);
+  }
+  for (const p of problems) console.error(`${label}: ${p}`);
+  return problems.length === 0;
 }
 
 // A questionnaire whose `relevant` names an item that does not exist must throw an array
@@ -96,4 +175,7 @@ function badResponseIsTyped(Engine, root, label) {
   return false;
 }
 
-module.exports = { runCases, loadErrorIsTyped, badResponseIsTyped, bundledCases };
+module.exports = {
+  runJsonCases, runXlsformCases, loadErrorIsTyped, badResponseIsTyped, xlsformErrorIsTyped, bundledCases,
+  nativeEvaluations,
+};

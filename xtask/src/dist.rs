@@ -53,7 +53,7 @@ fn build(inputs: &Fingerprint) -> Result<()> {
     let out = dist_dir();
     clear_except_npm(&out)?;
     std::fs::create_dir_all(out.join("questionnaires"))?;
-    bind_and_optimize(&wasm, &out, "tianye")?;
+    bind_and_optimize(&wasm, &out, "tianye", Rounds::Converge)?;
     for entry in std::fs::read_dir(root().join("web/static"))? {
         let path = entry?.path();
         let to = out.join(path.file_name().expect("file"));
@@ -157,10 +157,19 @@ pub(crate) fn build_wasm(args: &[&str], artifact: &str) -> Result<PathBuf> {
     Ok(setup::target_dir().join("wasm32-unknown-unknown/wasm-release").join(artifact))
 }
 
+/// How many rounds of `wasm-opt -Oz` a module gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rounds {
+    /// Until they stop shrinking it (`--converge`): what the app ships.
+    Converge,
+    /// One: for a large optional module where further rounds cost more seconds than bytes.
+    One,
+}
+
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz --converge
+/// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz [--converge]
 /// --low-memory-unused` on the latter.
-pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<()> {
+pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rounds) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
     run(Command::new(bindgen.join("wasm-bindgen"))
@@ -195,7 +204,9 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str) -> Result<(
     // 1 MiB shadow stack below the data, growing down from its top; `memory_starts_high`
     // checks the built module).
     run(Command::new(&wasm_opt)
-        .args(["-Oz", "--converge", "--low-memory-unused"])
+        .arg("-Oz")
+        .args((rounds == Rounds::Converge).then_some("--converge"))
+        .arg("--low-memory-unused")
         .arg(&raw)
         .arg("-o")
         .arg(&optimized))?;
@@ -481,7 +492,7 @@ fn alone(args: &[&str], artifact: &str, name: &str) -> Result<usize> {
     let wasm = build_wasm(args, artifact)?;
     let out = setup::target_dir().join("size-floor");
     std::fs::create_dir_all(&out)?;
-    bind_and_optimize(&wasm, &out, name)?;
+    bind_and_optimize(&wasm, &out, name, Rounds::Converge)?;
     Ok(gzip_len(&out.join(format!("{name}_bg.wasm")))? + gzip_len(&out.join(format!("{name}.js")))?)
 }
 

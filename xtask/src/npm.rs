@@ -4,19 +4,28 @@
 //! the app is ([`crate::dist::bind_and_optimize`]: wasm-bindgen `--target web`, esbuild,
 //! wasm-opt). Browsers and bundlers import that glue (`await init()` fetches the
 //! `.wasm`); Node imports or requires a small loader (`npm/node.mjs`, `npm/node.cjs`) that
-//! reads the same `.wasm` from disk, so the package holds one module. The types are
+//! reads the same `.wasm` from disk, so the entry has one module. The types are
 //! hand-written (`npm/tianye-core.d.ts`), checked by `tsc --strict` in [`test()`].
+//!
+//! A second entry, `tianye-core/xlsform`, is the same engine built with the XLSForm
+//! reader as well (`Engine.fromXlsform(bytes)`): a second, larger module
+//! (`tianye_core_xlsform_bg.wasm`) that only its importers load, so the default entry's
+//! module stays as small as the app's engine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::dist::{bind_and_optimize, build_wasm, dist_dir, gzip_len};
+use crate::dist::{Rounds, bind_and_optimize, build_wasm, dist_dir, gzip_len};
 use crate::setup::{self, root, run};
 
 /// The package's version: the crates' (the workspace's) version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The XLSForm entry's module name: its glue `tianye_core_xlsform.js`, its
+/// `tianye_core_xlsform_bg.wasm`.
+const XLSFORM: &str = "tianye_core_xlsform";
 
 /// The package's directory under `dist/` (which the app's build leaves alone).
 pub(crate) const DIR: &str = "npm";
@@ -41,7 +50,7 @@ fn package_json() -> String {
   "description": "Tianye's questionnaire engine (XLSForm-compatible logic, validation) in WebAssembly: load a questionnaire, validate and evaluate responses in browsers and Node / 田野问卷引擎",
   "license": "Apache-2.0",
   "type": "module",
-  "sideEffects": ["./node.mjs", "./node.cjs"],
+  "sideEffects": ["./node.mjs", "./node.cjs", "./node-xlsform.mjs", "./node-xlsform.cjs"],
   "exports": {{
     ".": {{
       "node": {{
@@ -51,7 +60,16 @@ fn package_json() -> String {
       "import": {{ "types": "./index.d.ts", "default": "./tianye_core.js" }},
       "require": {{ "types": "./index.d.cts", "default": "./node.cjs" }}
     }},
+    "./xlsform": {{
+      "node": {{
+        "import": {{ "types": "./xlsform.d.ts", "default": "./node-xlsform.mjs" }},
+        "require": {{ "types": "./xlsform.d.cts", "default": "./node-xlsform.cjs" }}
+      }},
+      "import": {{ "types": "./xlsform.d.ts", "default": "./{XLSFORM}.js" }},
+      "require": {{ "types": "./xlsform.d.cts", "default": "./node-xlsform.cjs" }}
+    }},
     "./tianye_core_bg.wasm": "./tianye_core_bg.wasm",
+    "./{XLSFORM}_bg.wasm": "./{XLSFORM}_bg.wasm",
     "./questionnaire.schema.json": "./questionnaire.schema.json",
     "./package.json": "./package.json"
   }},
@@ -66,6 +84,13 @@ fn package_json() -> String {
     "node.cjs",
     "index.d.ts",
     "index.d.cts",
+    "{XLSFORM}.js",
+    "{XLSFORM}.cjs",
+    "{XLSFORM}_bg.wasm",
+    "node-xlsform.mjs",
+    "node-xlsform.cjs",
+    "xlsform.d.ts",
+    "xlsform.d.cts",
     "questionnaire.schema.json",
     "README.md",
     "LICENSE"
@@ -79,30 +104,43 @@ fn package_json() -> String {
 /// `cargo xtask npm`: builds the package into `dist/npm/`, packs it to
 /// `dist/npm/tianye-core-<version>.tgz` and prints the `.wasm`'s gzip size.
 pub(crate) fn npm() -> Result<PathBuf> {
-    let wasm = build_wasm(&["-p", "tianye-core", "--features", "wasm"], "tianye_core.wasm")?;
     let out = npm_dir();
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
     std::fs::create_dir_all(&out)?;
-    bind_and_optimize(&wasm, &out, "tianye_core")?;
-    // The same glue as CommonJS for `require` (its `import.meta.url` default, unused there,
-    // becomes empty: the loader always passes the module's bytes).
-    run(Command::new(setup::esbuild()?)
-        .arg(out.join("tianye_core.js"))
-        .args(["--format=cjs", "--target=node18", "--log-level=error"])
-        .arg(format!("--outfile={}", out.join("tianye_core.cjs").display())))?;
+    // Both builds leave the same artifact name: each is bound before the next is built.
+    // The XLSForm module gets one round of wasm-opt: `--converge` would take it 1.3 KiB
+    // (of 578) smaller for about a minute more of every test run.
+    for (features, name, rounds) in
+        [("wasm", "tianye_core", Rounds::Converge), ("wasm,xlsform", XLSFORM, Rounds::One)]
+    {
+        let wasm = build_wasm(&["-p", "tianye-core", "--features", features], "tianye_core.wasm")?;
+        bind_and_optimize(&wasm, &out, name, rounds)?;
+        // The same glue as CommonJS for `require` (its `import.meta.url` default, unused
+        // there, becomes empty: the loader always passes the module's bytes).
+        run(Command::new(setup::esbuild()?)
+            .arg(out.join(format!("{name}.js")))
+            .args(["--format=cjs", "--target=node18", "--log-level=error"])
+            .arg(format!("--outfile={}", out.join(format!("{name}.cjs")).display())))?;
+    }
     let sources = root().join("npm");
     for (from, to) in [
         ("node.mjs", "node.mjs"),
         ("node.cjs", "node.cjs"),
+        ("node-xlsform.mjs", "node-xlsform.mjs"),
+        ("node-xlsform.cjs", "node-xlsform.cjs"),
         ("tianye-core.d.ts", "index.d.ts"),
         ("tianye-core.d.ts", "index.d.cts"),
+        ("xlsform.d.ts", "xlsform.d.ts"),
         ("README.md", "README.md"),
         ("LICENSE", "LICENSE"),
     ] {
         copy(&sources.join(from), &out.join(to))?;
     }
+    // The CommonJS types of the XLSForm entry take the default entry's CommonJS types.
+    let types = std::fs::read_to_string(sources.join("xlsform.d.ts"))?;
+    std::fs::write(out.join("xlsform.d.cts"), types.replace("'./index.js'", "'./index.cjs'"))?;
     copy(
         &root().join("core/schema/questionnaire.schema.json"),
         &out.join("questionnaire.schema.json"),
@@ -116,11 +154,15 @@ pub(crate) fn npm() -> Result<PathBuf> {
     if !packed.is_file() {
         bail!("npm pack wrote no {}", packed.display());
     }
-    let wasm_gz = gzip_len(&out.join("tianye_core_bg.wasm"))? as f64 / 1024.0;
-    let js_gz = gzip_len(&out.join("tianye_core.js"))? as f64 / 1024.0;
+    let kib = |file: &str| -> Result<f64> { Ok(gzip_len(&out.join(file))? as f64 / 1024.0) };
     println!(
-        "npm 包 / npm package: {} — tianye_core_bg.wasm {wasm_gz:.1} KiB gzip -9, tianye_core.js {js_gz:.1} KiB",
-        packed.display()
+        "npm 包 / npm package: {} — tianye_core_bg.wasm {:.1} KiB gzip -9, tianye_core.js {:.1} KiB; \
+         XLSForm entry: {XLSFORM}_bg.wasm {:.1} KiB, {XLSFORM}.js {:.1} KiB",
+        packed.display(),
+        kib("tianye_core_bg.wasm")?,
+        kib("tianye_core.js")?,
+        kib(&format!("{XLSFORM}_bg.wasm"))?,
+        kib(&format!("{XLSFORM}.js"))?,
     );
     Ok(packed)
 }
@@ -152,10 +194,16 @@ pub(crate) fn test() -> Result<()> {
     result
 }
 
-/// Writes, under `project/served/`, each questionnaire whose choice lists come from files
-/// as the server serves it, the lists written in (`served/questionnaires/<id>.json`):
-/// the package, like the app, reads no files. The case runs take these copies.
-fn write_served(project: &Path) -> Result<()> {
+/// Writes what the case runs take beside the cases, for each bundled questionnaire under
+/// `project/`:
+/// - `served/<dir>.json`, when its choice lists come from files: the questionnaire as the
+///   server serves it, the lists written in (the package, like the app, reads no files);
+/// - `xlsform/<dir>.xlsx`: the questionnaire (as served) exported as an XLSForm workbook,
+///   which the XLSForm entry's runs load instead of the JSON;
+/// - `evaluations.json`: `{"<dir>/cases/<file>": evaluation}`, what the native engine's
+///   `evaluate` gives for each case's response, which every run must give exactly.
+fn write_native(project: &Path) -> Result<()> {
+    let mut evaluations = serde_json::Map::new();
     for parent in ["questionnaires", "tests/fixtures/questionnaires"] {
         let mut dirs: Vec<_> = std::fs::read_dir(root().join(parent))?.flatten().collect();
         dirs.sort_by_key(std::fs::DirEntry::file_name);
@@ -164,19 +212,51 @@ fn write_served(project: &Path) -> Result<()> {
             if !form.is_file() {
                 continue;
             }
+            let name = format!("{parent}/{}", dir.file_name().to_string_lossy());
             let text = std::fs::read_to_string(&form)?;
             let served = crate::dist::with_files_inlined(&form, text.clone())?;
             if served != text {
-                let to = project.join("served").join(parent);
-                std::fs::create_dir_all(&to)?;
-                std::fs::write(
-                    to.join(format!("{}.json", dir.file_name().to_string_lossy())),
-                    served,
-                )?;
+                write_in(project, &format!("served/{name}.json"), served.as_bytes())?;
+            }
+            let engine = tianye_core::Form::from_json(&served).map_err(|e| {
+                let rendered: Vec<String> = e.diagnostics.iter().map(|d| d.render(&name)).collect();
+                anyhow::anyhow!("{}", rendered.join("\n"))
+            })?;
+            let workbook = tianye_core::xlsform::export_xlsx(engine.questionnaire())
+                .with_context(|| format!("{name}: cannot export it as XLSForm"))?;
+            write_in(project, &format!("xlsform/{name}.xlsx"), &workbook)?;
+            let cases = dir.path().join("cases");
+            if !cases.is_dir() {
+                continue;
+            }
+            let mut files: Vec<_> = std::fs::read_dir(&cases)?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            for file in files {
+                let case_name = format!(
+                    "{name}/cases/{}",
+                    file.file_name().unwrap_or_default().to_string_lossy()
+                );
+                let case = tianye_core::case::Case::from_json(&std::fs::read_to_string(&file)?)
+                    .map_err(|d| anyhow::anyhow!("{}", d.render(&case_name)))?;
+                let evaluation = engine.evaluate(&case.response, &tianye_core::Options::default());
+                evaluations.insert(case_name, serde_json::to_value(evaluation)?);
             }
         }
     }
-    Ok(())
+    write_in(project, "evaluations.json", serde_json::to_string(&evaluations)?.as_bytes())
+}
+
+/// Writes `bytes` to `project/relative`, making its folders.
+fn write_in(project: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
+    let path = project.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
@@ -196,7 +276,7 @@ fn test_in(project: &Path, packed: &Path, tsc: &Path) -> Result<()> {
     ] {
         copy(&root().join("npm/test").join(file), &project.join(file))?;
     }
-    write_served(project)?;
+    write_native(project)?;
     run(Command::new("npm")
         .args(["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"])
         .arg(packed)
