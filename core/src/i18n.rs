@@ -170,6 +170,26 @@ fn template(
             "不能含换行、制表符等控制字符",
             "Must not hold control characters (line breaks, tabs and the like)",
         ),
+        C::AttachmentFormat => (
+            "附件应为含 file、sha256、size、media_type 四项的对象，文件名只用字母、数字、点、下划线和连字符：{value}",
+            "An attachment is an object of file, sha256, size and media_type, its file name made of letters, digits, dots, underscores and hyphens: {value}",
+        ),
+        C::AttachmentTooLarge => (
+            "文件 {file} 太大：{size} 字节，最多 {max} 字节",
+            "File {file} is too large: {size} bytes, at most {max} allowed",
+        ),
+        C::AttachmentMediaType => (
+            "文件 {file} 的类型 {media_type} 不适合此题（可用：{accept}）",
+            "File {file} of type {media_type} does not fit this question (accepted: {accept})",
+        ),
+        C::AttachmentDuplicateName => (
+            "两个回答用了同一个文件名 {file}，但内容不同",
+            "Two answers name the file {file} with different contents",
+        ),
+        C::AttachmentTooMany => (
+            "附件太多：{count} 个，最多 {max} 个",
+            "Too many attachments: {count}, at most {max}",
+        ),
 
         C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
         C::JsonFormat if param_str(params, "document") == "response" => {
