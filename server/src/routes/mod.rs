@@ -1,6 +1,7 @@
 //! The router: public API (with CORS), admin API and page (no CORS), the web app.
 
 mod admin;
+mod attachments;
 mod admin_page;
 mod headers;
 mod questionnaires;
@@ -44,6 +45,14 @@ pub(crate) fn router(state: AppState) -> Router {
             get(questionnaires::media).options(preflight),
         )
         .route("/api/v1/submissions", post(submissions::create).options(preflight))
+        .route(
+            "/api/v1/submissions/{instance_id}/attachments",
+            get(attachments::summary).options(preflight),
+        )
+        .route(
+            "/api/v1/submissions/{instance_id}/attachments/{file}",
+            post(attachments::upload).options(preflight),
+        )
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
