@@ -598,7 +598,8 @@ mod tests {
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
-            "parent": "member", "file": "villages.csv", "first_row": 2
+            "parent": "member", "file": "villages.csv", "first_row": 2,
+            "media_type": "image/gif", "accept": "image/jpeg"
         }));
         for code in Code::ALL {
             let zh = message(*code, &p, Lang::Zh);
@@ -607,6 +608,21 @@ mod tests {
             assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
             assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
         }
+    }
+
+    #[test]
+    fn attachment_problems_name_the_file() {
+        let p = params(json!({"file": "a.jpg", "size": 11_000_000, "max": 10_485_760}));
+        assert_eq!(
+            message(Code::AttachmentTooLarge, &p, Lang::En),
+            "File a.jpg is too large: 11000000 bytes, at most 10485760 allowed"
+        );
+        let p = params(json!({"file": "a.gif", "media_type": "image/gif",
+                              "accept": "image/jpeg, image/png, image/webp"}));
+        assert_eq!(
+            message(Code::AttachmentMediaType, &p, Lang::Zh),
+            "文件 a.gif 的类型 image/gif 不适合此题（可用：image/jpeg, image/png, image/webp）"
+        );
     }
 
     #[test]
