@@ -248,7 +248,7 @@ fn zip_entries(bytes: Vec<u8>) -> std::collections::BTreeMap<String, Vec<u8>> {
         let mut entry = archive.by_index(i).unwrap();
         let mut data = Vec::new();
         entry.read_to_end(&mut data).unwrap();
-        out.insert(entry.name().to_owned(), data);
+        out.insert(entry.name().expect("an entry name").into_owned(), data);
     }
     out
 }
