@@ -95,7 +95,10 @@ fn summary(agent: &ureq::Agent, server: &Server, token: &str, id: &str) -> (u16,
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode()
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
         & 0o777
 }
 
@@ -171,11 +174,8 @@ fn files_follow_their_response_each_once() {
 
     // The admin overview counts the response as waiting for files.
     let admin = server.admin_token.clone().unwrap();
-    let (status, body) = tianye_tests::server::get(
-        &agent,
-        &server.at("/api/v1/admin/overview"),
-        Some(&admin),
-    );
+    let (status, body) =
+        tianye_tests::server::get(&agent, &server.at("/api/v1/admin/overview"), Some(&admin));
     assert_eq!(status, 200);
     let overview: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(overview["waiting_for_files"], 1, "{overview}");
@@ -186,14 +186,21 @@ fn files_follow_their_response_each_once() {
     }
     let (_, body) = summary(&agent, &server, &token, &id);
     assert_eq!(body["attachments"], json!({"expected": 3, "received": 3, "missing": []}));
-    let (_, body) = tianye_tests::server::get(&agent, &server.at("/api/v1/admin/overview"), Some(&admin));
+    let (_, body) =
+        tianye_tests::server::get(&agent, &server.at("/api/v1/admin/overview"), Some(&admin));
     let overview: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(overview["waiting_for_files"], 0, "{overview}");
 }
 
 /// Sends a request head declaring `declared` bytes of body, then `sent` bytes, and
 /// reads the answer: (status line and body, how long it took).
-fn raw_post(server: &Server, token: &str, path: &str, declared: u64, sent: usize) -> (String, Duration) {
+fn raw_post(
+    server: &Server,
+    token: &str,
+    path: &str,
+    declared: u64,
+    sent: usize,
+) -> (String, Duration) {
     let start = Instant::now();
     let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -277,8 +284,11 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
     assert_eq!(status, 201);
 
     // Meanwhile the export marks the response as waiting for two files.
-    let (status, zipped) =
-        tianye_tests::server::get(&agent, &server.at("/api/v1/questionnaires/visit/export.zip"), Some(&admin));
+    let (status, zipped) = tianye_tests::server::get(
+        &agent,
+        &server.at("/api/v1/questionnaires/visit/export.zip"),
+        Some(&admin),
+    );
     assert_eq!(status, 200);
     let entries = zip_entries(zipped);
     let rows = main_table(&entries);
@@ -292,13 +302,18 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
     let (status, body) = upload(&agent, &server.url, Some(&token), &response);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["attachments"]["missing"], json!(["proof.pdf", "sheet.jpg"]));
-    for (name, data, want) in [("sig.png", &sig, 200), ("sheet.jpg", &photo, 201), ("proof.pdf", &pdf, 201)] {
+    for (name, data, want) in
+        [("sig.png", &sig, 200), ("sheet.jpg", &photo, 201), ("proof.pdf", &pdf, 201)]
+    {
         let (status, body) = send_file(&agent, &server, &token, &id, name, data);
         assert_eq!(status, want, "{name}: {body}");
     }
 
-    let (status, zipped) =
-        tianye_tests::server::get(&agent, &server.at("/api/v1/questionnaires/visit/export.zip"), Some(&admin));
+    let (status, zipped) = tianye_tests::server::get(
+        &agent,
+        &server.at("/api/v1/questionnaires/visit/export.zip"),
+        Some(&admin),
+    );
     assert_eq!(status, 200);
     let entries = zip_entries(zipped);
     let rows = main_table(&entries);

@@ -32,7 +32,8 @@ fn sealed_card(line: &str, path: &Path) -> Questionnaire {
                 children.retain(|i| !matches!(i["type"].as_str(), Some("image" | "signature")));
                 for child in children {
                     if let Some(inner) = child["items"].as_array_mut() {
-                        inner.retain(|i| !matches!(i["type"].as_str(), Some("image" | "signature")));
+                        inner
+                            .retain(|i| !matches!(i["type"].as_str(), Some("image" | "signature")));
                     }
                 }
             }

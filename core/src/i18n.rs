@@ -186,10 +186,9 @@ fn template(
             "两个回答用了同一个文件名 {file}，但内容不同",
             "Two answers name the file {file} with different contents",
         ),
-        C::AttachmentTooMany => (
-            "附件太多：{count} 个，最多 {max} 个",
-            "Too many attachments: {count}, at most {max}",
-        ),
+        C::AttachmentTooMany => {
+            ("附件太多：{count} 个，最多 {max} 个", "Too many attachments: {count}, at most {max}")
+        }
 
         C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
         C::JsonFormat if param_str(params, "document") == "response" => {

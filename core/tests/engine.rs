@@ -843,8 +843,16 @@ fn attachment_answers_and_their_problems() {
                        "accept": "image/jpeg, image/png, image/webp"}),
             )],
         ),
-        ("complete", json!({"sig": sig(), "doc": file("r.pdf", 'b', 5, "application/pdf")}), vec![]),
-        ("complete", json!({"sig": sig(), "doc": file("r.DOCX", 'b', 5, "application/zip")}), vec![]),
+        (
+            "complete",
+            json!({"sig": sig(), "doc": file("r.pdf", 'b', 5, "application/pdf")}),
+            vec![],
+        ),
+        (
+            "complete",
+            json!({"sig": sig(), "doc": file("r.DOCX", 'b', 5, "application/zip")}),
+            vec![],
+        ),
         (
             "complete",
             json!({"sig": sig(), "doc": file("r.txt", 'b', 5, "text/plain")}),
@@ -867,7 +875,11 @@ fn attachment_answers_and_their_problems() {
         (
             "complete",
             json!({"sig": {"file": "../s.png", "sha256": "e".repeat(64), "size": 1, "media_type": "image/png"}}),
-            vec![("sig", "attachment.format", json!({"value": format!("{{\"file\":\"../s.png\",\"media_type\":\"image/png\",\"sha256\":\"{}…", "e".repeat(46))}))],
+            vec![(
+                "sig",
+                "attachment.format",
+                json!({"value": format!("{{\"file\":\"../s.png\",\"media_type\":\"image/png\",\"sha256\":\"{}…", "e".repeat(46))}),
+            )],
         ),
         (
             "complete",
@@ -875,11 +887,7 @@ fn attachment_answers_and_their_problems() {
             vec![("sig", "attachment.format", json!({"value": "s.png"}))],
         ),
         // The same name twice: the same bytes are fine, other bytes are a problem.
-        (
-            "complete",
-            json!({"sig": sig(), "page": [{"sketch": sig()}]}),
-            vec![],
-        ),
+        ("complete", json!({"sig": sig(), "page": [{"sketch": sig()}]}), vec![]),
         (
             "complete",
             json!({"sig": sig(), "page": [{"sketch": file("s.png", 'f', 10, "image/png")}]}),
@@ -892,8 +900,9 @@ fn attachment_answers_and_their_problems() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
     // More than 50 files in one response.
-    let pages: Vec<Value> =
-        (0..51).map(|i| json!({"sketch": file(&format!("p{i}.png"), 'd', 1, "image/png")})).collect();
+    let pages: Vec<Value> = (0..51)
+        .map(|i| json!({"sketch": file(&format!("p{i}.png"), 'd', 1, "image/png")}))
+        .collect();
     let report =
         f.validate(&respond("complete", json!({"sig": sig(), "page": pages})), &Options::default());
     let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
@@ -901,7 +910,10 @@ fn attachment_answers_and_their_problems() {
     assert_eq!(report.problems[0].params["count"], 52);
 
     // In expressions the answer is its file name.
-    let r = f.evaluate(&respond("draft", json!({"photo": file("a.jpg", 'a', 1, "image/jpeg")})), &Options::default());
+    let r = f.evaluate(
+        &respond("draft", json!({"photo": file("a.jpg", 'a', 1, "image/jpeg")})),
+        &Options::default(),
+    );
     assert_eq!((r.relevant["seen"], r.relevant["why"]), (true, true), "{r:?}");
     let r = f.evaluate(&respond("draft", json!({})), &Options::default());
     assert_eq!((r.relevant["seen"], r.relevant["why"]), (false, false), "{r:?}");
@@ -909,9 +921,11 @@ fn attachment_answers_and_their_problems() {
     // The files a response names, each with where.
     let answers = json!({"sig": sig(), "page": [{"sketch": file("k.png", 'd', 3, "image/png")}, {"sketch": sig()}]});
     let named = tianye_core::response::attachment::attachments(&f, answers.as_object().unwrap());
-    let got: Vec<(&str, &str)> = named.iter().map(|n| (n.path.as_str(), n.attachment.file.as_str())).collect();
+    let got: Vec<(&str, &str)> =
+        named.iter().map(|n| (n.path.as_str(), n.attachment.file.as_str())).collect();
     assert_eq!(got, [("page[0].sketch", "k.png"), ("page[1].sketch", "s.png"), ("sig", "s.png")]);
-    let expected = tianye_core::response::attachment::expected_files(&f, answers.as_object().unwrap());
+    let expected =
+        tianye_core::response::attachment::expected_files(&f, answers.as_object().unwrap());
     let names: Vec<&str> = expected.iter().map(|a| a.file.as_str()).collect();
     assert_eq!(names, ["k.png", "s.png"]);
 }
@@ -921,7 +935,8 @@ fn attachment_answers_and_their_problems() {
 #[test]
 fn an_encrypted_questionnaire_refuses_attachment_questions() {
     let key = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seal/test-public.pem"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/seal/test-public.pem"),
     )
     .expect("the seal fixture's public key");
     let q = json!({"id": "t", "version": "1", "title": "t",

@@ -324,7 +324,9 @@ fn date_compared_with_text_warns() {
 /// text, measured, concatenated; arithmetic on it is as wrong as on any text.
 #[test]
 fn attachment_answers_are_file_names_in_expressions() {
-    for relevant in ["${photo} != ''", "string-length(${sig}) > 0", "concat(${photo}, ${sig}) = 'a'"] {
+    for relevant in
+        ["${photo} != ''", "string-length(${sig}) > 0", "concat(${photo}, ${sig}) = 'a'"]
+    {
         let extra = json!([
             {"type": "image", "name": "photo", "label": "照片"},
             {"type": "signature", "name": "sig", "label": "签名"},

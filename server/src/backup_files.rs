@@ -42,9 +42,7 @@ pub fn check_files_map(files: &Map<String, Value>) -> Result<(), String> {
                 ));
             }
             None => {
-                return Err(format!(
-                    "files.{key}: 应为 base64 文本 / must be base64 text"
-                ));
+                return Err(format!("files.{key}: 应为 base64 文本 / must be base64 text"));
             }
         }
     }

@@ -586,9 +586,10 @@ impl Builder {
             max_rows: item.max_rows,
             scale: item.scale.or((item.kind == ItemType::Rating).then_some(5)),
             max_accuracy: item.max_accuracy,
-            max_pixels: item
-                .max_pixels
-                .or(item.kind.is_picture().then_some(crate::response::attachment::DEFAULT_MAX_PIXELS)),
+            max_pixels: item.max_pixels.or(item
+                .kind
+                .is_picture()
+                .then_some(crate::response::attachment::DEFAULT_MAX_PIXELS)),
             accept: if item.accept.is_empty() && item.kind == ItemType::Audio {
                 vec!["audio/*".to_owned()]
             } else {

@@ -119,7 +119,9 @@ pub fn media_type_fits(kind: ItemType, accept: &[String], media_type: &str, file
         || accept.iter().any(|entry| {
             if let Some(ext) = entry.strip_prefix('.') {
                 file.len() > ext.len()
-                    && file.to_ascii_lowercase().ends_with(&format!(".{}", ext.to_ascii_lowercase()))
+                    && file
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", ext.to_ascii_lowercase()))
             } else if let Some(major) = entry.strip_suffix("/*") {
                 media_type.split_once('/').is_some_and(|(m, _)| m.eq_ignore_ascii_case(major))
             } else {

@@ -202,7 +202,11 @@ impl ItemType {
     pub fn is_attachment(self) -> bool {
         matches!(
             self,
-            ItemType::Image | ItemType::Signature | ItemType::Draw | ItemType::File | ItemType::Audio
+            ItemType::Image
+                | ItemType::Signature
+                | ItemType::Draw
+                | ItemType::File
+                | ItemType::Audio
         )
     }
 

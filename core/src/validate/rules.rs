@@ -431,8 +431,11 @@ fn check_value(
                 );
             }
             if !media_type_fits(kind, &rules.accept, &a.media_type, &a.file) {
-                let accept =
-                    if kind.is_picture() { PICTURE_TYPES.join(", ") } else { rules.accept.join(", ") };
+                let accept = if kind.is_picture() {
+                    PICTURE_TYPES.join(", ")
+                } else {
+                    rules.accept.join(", ")
+                };
                 push(
                     Problem::new(Code::AttachmentMediaType, here())
                         .with("file", a.file.as_str())

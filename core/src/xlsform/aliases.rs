@@ -340,8 +340,9 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
         }
         "range" => basic(T::Range),
         // `signature` and `draw` are `image` with that appearance (read in the builder).
-        "image" | "photo" | "add image prompt" | "add photo prompt" | "q picture"
-        | "q image" => basic(T::Image),
+        "image" | "photo" | "add image prompt" | "add photo prompt" | "q picture" | "q image" => {
+            basic(T::Image)
+        }
         "audio" | "add audio prompt" | "q audio" => basic(T::Audio),
         "file" | "add file prompt" => basic(T::File),
         "start" | "start time" | "get start time" => meta(MetaKind::Start),

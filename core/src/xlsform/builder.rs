@@ -586,7 +586,10 @@ impl<'o> Builder<'o> {
                     Finding::error(Code::XlsformInvalidValue, place_of(col))
                         .with("column", col.header.clone())
                         .with("value", format!("max-pixels={n}"))
-                        .with("detail", "应为 1 到 20000 的整数 / must be a whole number from 1 to 20000"),
+                        .with(
+                            "detail",
+                            "应为 1 到 20000 的整数 / must be a whole number from 1 to 20000",
+                        ),
                 );
             }
         }
@@ -873,7 +876,8 @@ impl<'o> Builder<'o> {
                 return out;
             };
             let key = key.to_lowercase();
-            let used = (kind == ItemType::Range && ["start", "end", "step"].contains(&key.as_str()))
+            let used = (kind == ItemType::Range
+                && ["start", "end", "step"].contains(&key.as_str()))
                 || (kind == ItemType::Image && key == "max-pixels");
             if !used {
                 self.warn(

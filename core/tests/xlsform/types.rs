@@ -233,7 +233,10 @@ fn x2_media_types_take_odk_s_names_appearances_and_parameters() {
     );
     assert_eq!(item(&i, "f").accept, ["application/pdf", ".doc"]);
     // `annotate` is not drawn on: kept as a hint, and reported.
-    assert_eq!(warnings_of(&i), [("xlsform.unsupported_appearance".to_owned(), "survey!D5".to_owned())]);
+    assert_eq!(
+        warnings_of(&i),
+        [("xlsform.unsupported_appearance".to_owned(), "survey!D5".to_owned())]
+    );
     // A max-pixels of 0 is no size: an error at its cell.
     let zero = r"
 | survey |       |      |       |              |

@@ -64,8 +64,8 @@ pub(super) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let checked = auth::authenticate(state.store.as_ref(), &headers, TokenKind::Team)
-        .and_then(|token| {
+    let checked =
+        auth::authenticate(state.store.as_ref(), &headers, TokenKind::Team).and_then(|token| {
             let files = team_files(&state, &instance_id, &token.team)?;
             let named = is_safe_file_name(&file).then(|| files.get(&file).cloned()).flatten();
             let stored = named.ok_or_else(|| {

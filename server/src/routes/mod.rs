@@ -1,8 +1,8 @@
 //! The router: public API (with CORS), admin API and page (no CORS), the web app.
 
 mod admin;
-mod attachments;
 mod admin_page;
+mod attachments;
 mod headers;
 mod questionnaires;
 mod submissions;
