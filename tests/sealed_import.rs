@@ -26,21 +26,23 @@ fn sealed_card(line: &str, path: &Path) -> Questionnaire {
     let mut q: Value = serde_json::from_str(&std::fs::read_to_string(card).unwrap()).unwrap();
     q["encryption"] = serde_json::json!({ "public_key": line });
     // Without its attachment questions: an encrypted questionnaire cannot hold them yet.
-    if let Some(items) = q["items"].as_array_mut() {
-        for group in items {
-            if let Some(children) = group["items"].as_array_mut() {
-                children.retain(|i| !matches!(i["type"].as_str(), Some("image" | "signature")));
-                for child in children {
-                    if let Some(inner) = child["items"].as_array_mut() {
-                        inner
-                            .retain(|i| !matches!(i["type"].as_str(), Some("image" | "signature")));
-                    }
-                }
+    without_file_items(&mut q["items"]);
+    std::fs::write(path, q.to_string()).unwrap();
+    serde_json::from_value(q).unwrap()
+}
+
+/// `items` without attachment questions, at any depth.
+fn without_file_items(items: &mut Value) {
+    if let Some(list) = items.as_array_mut() {
+        list.retain(|i| {
+            !matches!(i["type"].as_str(), Some("image" | "signature" | "draw" | "file" | "audio"))
+        });
+        for item in list {
+            if let Some(children) = item.get_mut("items") {
+                without_file_items(children);
             }
         }
     }
-    std::fs::write(path, q.to_string()).unwrap();
-    serde_json::from_value(q).unwrap()
 }
 
 fn read_questionnaire(path: &Path) -> Questionnaire {

@@ -6,9 +6,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use tianye_core::response::attachment::{MAX_SIZE, is_sha256_hex};
 
+use crate::store::files::sha256_hex;
 use crate::store::{AttachmentSummary, Store, StoreError};
 
 /// What became of one response's files.
@@ -69,8 +69,7 @@ pub fn attach(
                 continue;
             }
         };
-        let sha256 = Sha256::digest(&bytes);
-        let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = sha256_hex(&bytes);
         if bytes.len() as u64 != a.size || hex != a.sha256 {
             out.refused.push((
                 a.file.clone(),

@@ -18,13 +18,13 @@ use axum::http::header::CONNECTION;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tianye_core::response::attachment::{MAX_SIZE, is_safe_file_name};
 
 use super::submissions::{REFUSED_DRAIN_LIMIT, REFUSED_PACE, UPLOAD_PACE, read_body};
 use crate::AppState;
 use crate::auth;
 use crate::error::{ApiCode, ApiError};
+use crate::store::files::sha256_hex;
 use crate::store::{SubmissionFiles, TokenKind};
 
 /// The submission `instance_id` if the team `team` uploaded it, else `Err` with the
@@ -92,7 +92,7 @@ pub(super) async fn upload(
         Ok(bytes) => bytes,
         Err(unread) => return closing(unread.into_error(limit).into_response()),
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = sha256_hex(&bytes);
     let expected = &stored.attachment;
     let reply = |code: ApiCode| ApiError::new(code).with("instance_id", instance_id.as_str());
     if stored.received_at.is_some() {
@@ -154,13 +154,4 @@ pub(super) async fn summary(
 
 fn with_summary(reply: ApiError, files: SubmissionFiles) -> ApiError {
     reply.with("attachments", json!(files.summary()))
-}
-
-/// Lowercase hex digits of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }

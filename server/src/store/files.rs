@@ -11,6 +11,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::private;
 
+/// The SHA-256 of `bytes` as 64 lowercase hex digits, as answers name files.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
 /// The folder inside the data folder that holds attachments.
 pub const ATTACHMENTS_DIR: &str = "attachments";
 
