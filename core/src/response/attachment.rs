@@ -117,11 +117,12 @@ pub fn media_type_fits(kind: ItemType, accept: &[String], media_type: &str, file
     }
     accept.is_empty()
         || accept.iter().any(|entry| {
-            if let Some(ext) = entry.strip_prefix('.') {
-                file.len() > ext.len()
+            if entry.starts_with('.') {
+                // `.pdf`: the name ends so, in any case, and has more before it.
+                file.len() > entry.len()
                     && file
-                        .to_ascii_lowercase()
-                        .ends_with(&format!(".{}", ext.to_ascii_lowercase()))
+                        .get(file.len() - entry.len()..)
+                        .is_some_and(|end| end.eq_ignore_ascii_case(entry))
             } else if let Some(major) = entry.strip_suffix("/*") {
                 media_type.split_once('/').is_some_and(|(m, _)| m.eq_ignore_ascii_case(major))
             } else {
