@@ -63,7 +63,12 @@ export type ProblemCode =
   | 'instance_id'
   | 'meta.timestamp'
   | 'meta.too_long'
-  | 'meta.control_char';
+  | 'meta.control_char'
+  | 'attachment.format'
+  | 'attachment.too_large'
+  | 'attachment.media_type'
+  | 'attachment.duplicate_name'
+  | 'attachment.too_many';
 
 /** The code of a finding about a questionnaire, or about JSON text that is no
  *  questionnaire or response (core/src/code.rs: JSON, definition and expression errors). */

@@ -19,6 +19,10 @@ mod server;
 // Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
 mod export;
 
+// Photos, signatures and files after their response: upload answers, resume after a
+// restart, files on disk, the export zip's media, backups with files (issue 24).
+mod attachments;
+
 // SIGKILL of `tianye serve` under load: acknowledged submissions survive exactly once.
 mod crash;
 

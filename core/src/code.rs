@@ -84,6 +84,19 @@ codes! {
     /// A text in the response's `meta` holding a control character (a line break, a
     /// tab, `U+0000`…).
     MetaControlChar = "meta.control_char",
+    /// An answer to an `image`, `signature`, `draw`, `file` or `audio` question that is
+    /// not an attachment object `{"file", "sha256", "size", "media_type"}` of the right
+    /// form (an unsafe file name, a hash that is not 64 lowercase hex digits, …).
+    AttachmentFormat = "attachment.format",
+    /// A file larger than the 10 MiB allowed (params `max`, `size`, `file`).
+    AttachmentTooLarge = "attachment.too_large",
+    /// A file whose media type does not fit its question (a GIF for a photo, a text
+    /// file where only PDF is accepted).
+    AttachmentMediaType = "attachment.media_type",
+    /// Two answers of one response naming the same file with different contents.
+    AttachmentDuplicateName = "attachment.duplicate_name",
+    /// A response naming more than 50 files.
+    AttachmentTooMany = "attachment.too_many",
 
     // ---- Errors in a JSON document (a questionnaire, a response, a test case) ----
     /// The file is not well-formed JSON.

@@ -170,6 +170,25 @@ fn template(
             "不能含换行、制表符等控制字符",
             "Must not hold control characters (line breaks, tabs and the like)",
         ),
+        C::AttachmentFormat => (
+            "附件应为含 file、sha256、size、media_type 四项的对象，文件名只用字母、数字、点、下划线和连字符：{value}",
+            "An attachment is an object of file, sha256, size and media_type, its file name made of letters, digits, dots, underscores and hyphens: {value}",
+        ),
+        C::AttachmentTooLarge => (
+            "文件 {file} 太大：{size} 字节，最多 {max} 字节",
+            "File {file} is too large: {size} bytes, at most {max} allowed",
+        ),
+        C::AttachmentMediaType => (
+            "文件 {file} 的类型 {media_type} 不适合此题（可用：{accept}）",
+            "File {file} of type {media_type} does not fit this question (accepted: {accept})",
+        ),
+        C::AttachmentDuplicateName => (
+            "两个回答用了同一个文件名 {file}，但内容不同",
+            "Two answers name the file {file} with different contents",
+        ),
+        C::AttachmentTooMany => {
+            ("附件太多：{count} 个，最多 {max} 个", "Too many attachments: {count}, at most {max}")
+        }
 
         C::JsonSyntax => ("JSON 格式错误：{detail}", "Malformed JSON: {detail}"),
         C::JsonFormat if param_str(params, "document") == "response" => {
@@ -578,7 +597,8 @@ mod tests {
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
             "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
-            "parent": "member", "file": "villages.csv", "first_row": 2
+            "parent": "member", "file": "villages.csv", "first_row": 2,
+            "media_type": "image/gif", "accept": "image/jpeg"
         }));
         for code in Code::ALL {
             let zh = message(*code, &p, Lang::Zh);
@@ -587,6 +607,21 @@ mod tests {
             assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
             assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
         }
+    }
+
+    #[test]
+    fn attachment_problems_name_the_file() {
+        let p = params(json!({"file": "a.jpg", "size": 11_000_000, "max": 10_485_760}));
+        assert_eq!(
+            message(Code::AttachmentTooLarge, &p, Lang::En),
+            "File a.jpg is too large: 11000000 bytes, at most 10485760 allowed"
+        );
+        let p = params(json!({"file": "a.gif", "media_type": "image/gif",
+                              "accept": "image/jpeg, image/png, image/webp"}));
+        assert_eq!(
+            message(Code::AttachmentMediaType, &p, Lang::Zh),
+            "文件 a.gif 的类型 image/gif 不适合此题（可用：image/jpeg, image/png, image/webp）"
+        );
     }
 
     #[test]

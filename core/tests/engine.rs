@@ -793,3 +793,157 @@ fn evaluation_and_views_say_what_the_form_app_shows() {
     assert_eq!(views[0].2, vec![2]);
     assert!(!views[0].3.is_empty());
 }
+
+/// An attachment answer as the app writes it.
+fn file(name: &str, seed: char, size: u64, media_type: &str) -> Value {
+    json!({"file": name, "sha256": seed.to_string().repeat(64), "size": size, "media_type": media_type})
+}
+
+/// Attachment questions: the answer object read strictly (`attachment.format`), the 10
+/// MiB limit inclusive, media types by kind and `accept` (types, `type/*`, extensions),
+/// one content per file name across the response, repeats included, and an expression
+/// reading the answer as its file name.
+#[test]
+fn attachment_answers_and_their_problems() {
+    let f = form(
+        json!([
+            {"type": "image", "name": "photo", "label": "photo"},
+            {"type": "signature", "name": "sig", "label": "sig", "required": true},
+            {"type": "file", "name": "doc", "label": "doc", "accept": ["application/pdf", ".docx"]},
+            {"type": "audio", "name": "voice", "label": "voice"},
+            {"type": "note", "name": "seen", "label": "seen", "relevant": "${photo} != ''"},
+            {"type": "text", "name": "why", "label": "why", "relevant": "${photo} = 'a.jpg'"},
+            {"type": "repeat", "name": "page", "label": "page", "items": [
+                {"type": "draw", "name": "sketch", "label": "sketch"}
+            ]}
+        ]),
+        json!({}),
+    );
+    let max = 10 * 1024 * 1024;
+    let sig = || file("s.png", 'e', 10, "image/png");
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"sig": sig(), "photo": file("a.jpg", 'a', max, "image/jpeg")}), vec![]),
+        ("complete", json!({}), vec![("sig", "required", json!({}))]),
+        (
+            "complete",
+            json!({"sig": sig(), "photo": file("a.jpg", 'a', max + 1, "image/jpeg")}),
+            vec![(
+                "photo",
+                "attachment.too_large",
+                json!({"file": "a.jpg", "size": max + 1, "max": max}),
+            )],
+        ),
+        (
+            "complete",
+            json!({"sig": sig(), "photo": file("a.gif", 'a', 5, "image/gif")}),
+            vec![(
+                "photo",
+                "attachment.media_type",
+                json!({"file": "a.gif", "media_type": "image/gif",
+                       "accept": "image/jpeg, image/png, image/webp"}),
+            )],
+        ),
+        (
+            "complete",
+            json!({"sig": sig(), "doc": file("r.pdf", 'b', 5, "application/pdf")}),
+            vec![],
+        ),
+        (
+            "complete",
+            json!({"sig": sig(), "doc": file("r.DOCX", 'b', 5, "application/zip")}),
+            vec![],
+        ),
+        (
+            "complete",
+            json!({"sig": sig(), "doc": file("r.txt", 'b', 5, "text/plain")}),
+            vec![(
+                "doc",
+                "attachment.media_type",
+                json!({"file": "r.txt", "media_type": "text/plain", "accept": "application/pdf, .docx"}),
+            )],
+        ),
+        ("complete", json!({"sig": sig(), "voice": file("v.ogg", 'c', 5, "audio/ogg")}), vec![]),
+        (
+            "complete",
+            json!({"sig": sig(), "voice": file("v.mp4", 'c', 5, "video/mp4")}),
+            vec![(
+                "voice",
+                "attachment.media_type",
+                json!({"file": "v.mp4", "media_type": "video/mp4", "accept": "audio/*"}),
+            )],
+        ),
+        (
+            "complete",
+            json!({"sig": {"file": "../s.png", "sha256": "e".repeat(64), "size": 1, "media_type": "image/png"}}),
+            vec![(
+                "sig",
+                "attachment.format",
+                json!({"value": format!("{{\"file\":\"../s.png\",\"media_type\":\"image/png\",\"sha256\":\"{}…", "e".repeat(46))}),
+            )],
+        ),
+        (
+            "complete",
+            json!({"sig": "s.png"}),
+            vec![("sig", "attachment.format", json!({"value": "s.png"}))],
+        ),
+        // The same name twice: the same bytes are fine, other bytes are a problem.
+        ("complete", json!({"sig": sig(), "page": [{"sketch": sig()}]}), vec![]),
+        (
+            "complete",
+            json!({"sig": sig(), "page": [{"sketch": file("s.png", 'f', 10, "image/png")}]}),
+            vec![("page[0].sketch", "attachment.duplicate_name", json!({"file": "s.png"}))],
+        ),
+        // An empty answer is no answer.
+        ("draft", json!({"photo": "", "sig": null}), vec![]),
+    ];
+    let wrong = wrong_verdicts(&f, table);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // More than 50 files in one response.
+    let pages: Vec<Value> = (0..51)
+        .map(|i| json!({"sketch": file(&format!("p{i}.png"), 'd', 1, "image/png")}))
+        .collect();
+    let report =
+        f.validate(&respond("complete", json!({"sig": sig(), "page": pages})), &Options::default());
+    let codes: Vec<&str> = report.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["attachment.too_many"]);
+    assert_eq!(report.problems[0].params["count"], 52);
+
+    // In expressions the answer is its file name.
+    let r = f.evaluate(
+        &respond("draft", json!({"photo": file("a.jpg", 'a', 1, "image/jpeg")})),
+        &Options::default(),
+    );
+    assert_eq!((r.relevant["seen"], r.relevant["why"]), (true, true), "{r:?}");
+    let r = f.evaluate(&respond("draft", json!({})), &Options::default());
+    assert_eq!((r.relevant["seen"], r.relevant["why"]), (false, false), "{r:?}");
+
+    // The files a response names, each with where.
+    let answers = json!({"sig": sig(), "page": [{"sketch": file("k.png", 'd', 3, "image/png")}, {"sketch": sig()}]});
+    let named = tianye_core::response::attachment::attachments(&f, answers.as_object().unwrap());
+    let got: Vec<(&str, &str)> =
+        named.iter().map(|n| (n.path.as_str(), n.attachment.file.as_str())).collect();
+    assert_eq!(got, [("page[0].sketch", "k.png"), ("page[1].sketch", "s.png"), ("sig", "s.png")]);
+    let expected =
+        tianye_core::response::attachment::expected_files(&f, answers.as_object().unwrap());
+    let names: Vec<&str> = expected.iter().map(|a| a.file.as_str()).collect();
+    assert_eq!(names, ["k.png", "s.png"]);
+}
+
+/// An encrypted questionnaire cannot have attachment questions yet: its files would
+/// travel unsealed.
+#[test]
+fn an_encrypted_questionnaire_refuses_attachment_questions() {
+    let key = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/seal/test-public.pem"),
+    )
+    .expect("the seal fixture's public key");
+    let q = json!({"id": "t", "version": "1", "title": "t",
+        "encryption": {"public_key": key},
+        "items": [{"type": "image", "name": "photo", "label": "photo"}]});
+    let e = Form::from_json(&q.to_string()).expect_err("refused");
+    let found: Vec<(Code, String)> =
+        e.diagnostics.iter().map(|d| (d.code, d.item.clone())).collect();
+    assert_eq!(found, [(Code::InvalidValue, "photo".to_owned())]);
+}

@@ -319,3 +319,19 @@ fn date_compared_with_text_warns() {
     assert_eq!(form.warnings().len(), 1);
     assert_eq!(form.warnings()[0].code, Code::ExprType);
 }
+
+/// An attachment question reads as its file name, a string, as in ODK: compared with
+/// text, measured, concatenated; arithmetic on it is as wrong as on any text.
+#[test]
+fn attachment_answers_are_file_names_in_expressions() {
+    for relevant in
+        ["${photo} != ''", "string-length(${sig}) > 0", "concat(${photo}, ${sig}) = 'a'"]
+    {
+        let extra = json!([
+            {"type": "image", "name": "photo", "label": "照片"},
+            {"type": "signature", "name": "sig", "label": "签名"},
+            {"type": "note", "name": "n", "label": "n", "relevant": relevant}
+        ]);
+        assert_eq!(errors(extra), vec![], "{relevant}");
+    }
+}

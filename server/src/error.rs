@@ -58,6 +58,27 @@ api_codes! {
     /// The same `instance_id` with different content was stored before (409).
     SubmissionConflict = ("submission.conflict", CONFLICT,
         "已有 instance_id 相同但内容不同的答卷，未覆盖", "A response with this instance_id but different content is already stored; nothing was overwritten"),
+    /// No stored submission with this `instance_id` uploaded by this team (404).
+    SubmissionNotFound = ("submission.not_found", NOT_FOUND,
+        "没有这份答卷：{instance_id}（请先上传答卷，再上传它的附件）", "No such response: {instance_id} (upload the response first, then its files)"),
+    /// The attachment's bytes were stored now (201).
+    AttachmentCreated = ("attachment.created", CREATED,
+        "附件 {file} 已保存", "File {file} stored"),
+    /// The same bytes were stored under this name before (200).
+    AttachmentDuplicate = ("attachment.duplicate", OK,
+        "附件 {file} 此前已保存，内容相同", "File {file} was stored before with the same bytes"),
+    /// Other bytes are already stored under this name (409).
+    AttachmentConflict = ("attachment.conflict", CONFLICT,
+        "附件 {file} 已保存了不同的内容，未覆盖", "Other bytes are already stored as file {file}; nothing was overwritten"),
+    /// The bytes are not the ones the answer names: another length or SHA-256 (422).
+    AttachmentMismatch = ("attachment.mismatch", UNPROCESSABLE_ENTITY,
+        "附件 {file} 与答卷所记不符（应为 {expected_size} 字节、SHA-256 {expected_sha256}，收到 {size} 字节、{sha256}），未保存", "File {file} is not the one the response names (expected {expected_size} bytes with SHA-256 {expected_sha256}, got {size} bytes with {sha256}); not stored"),
+    /// The response's answers name no file of this name (404).
+    AttachmentNotNamed = ("attachment.not_named", NOT_FOUND,
+        "答卷 {instance_id} 的回答中没有文件 {file}", "The answers of response {instance_id} name no file {file}"),
+    /// Which of a response's files arrived (200).
+    AttachmentSummary = ("attachment.summary", OK,
+        "答卷 {instance_id} 的附件", "The files of response {instance_id}"),
     /// The response has problems for its questionnaire version (422).
     SubmissionInvalid = ("submission.invalid", UNPROCESSABLE_ENTITY,
         "答卷有 {count} 个问题，未保存", "The response has {count} problem(s) and was not stored"),

@@ -221,7 +221,9 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
             problems: report.views(&fv.form, LISTED_LANG),
         });
     }
+    let attachments = tianye_core::response::attachment::expected_files(&fv.form, &report.answers);
     Ok(NewSubmission {
+        attachments,
         content_hash,
         instance_id: response.instance_id,
         form_id: id,
@@ -280,6 +282,8 @@ fn prepare_sealed(
         raw: raw.to_owned(),
         meta: json!({"submitted_at": envelope.submitted_at}).to_string(),
         answers: "{}".to_owned(),
+        // An encrypted questionnaire has no attachment questions (the core refuses them).
+        attachments: Vec::new(),
     })
 }
 
@@ -312,7 +316,9 @@ pub fn outcome_reply(
         .with("received_at", received_at.as_str())
 }
 
-/// Validates and stores one response; resolves once it is durably committed.
+/// Validates and stores one response; resolves once it is durably committed. The
+/// answer carries the stored submission's `attachments` summary (which files it still
+/// awaits), so a client knows at once what to send next.
 pub async fn ingest(
     store: &dyn Store,
     catalog: &Catalog,
@@ -327,5 +333,15 @@ pub async fn ingest(
         .await
         .map_err(|_| ApiError::storage(&StoreError::Closed))?
         .map_err(|e| ApiError::storage(&e))?;
-    Ok(outcome_reply(&outcome, &instance_id, &form_id, &version))
+    let reply = outcome_reply(&outcome, &instance_id, &form_id, &version);
+    Ok(with_attachments(reply, store, &instance_id))
+}
+
+/// `reply` with the `attachments` summary of the stored submission `instance_id`
+/// (left out if the store cannot be read now: the client asks again with `GET`).
+pub fn with_attachments(reply: ApiReply, store: &dyn Store, instance_id: &str) -> ApiReply {
+    match store.submission_files(instance_id) {
+        Ok(Some(files)) => reply.with("attachments", json!(files.summary())),
+        _ => reply,
+    }
 }

@@ -16,6 +16,7 @@
 //! socket; [`serve`] opens the data directory, loads the questionnaires and serves.
 
 pub mod auth;
+pub mod backup_files;
 pub mod canonical;
 pub mod connections;
 pub mod error;

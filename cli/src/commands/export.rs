@@ -35,9 +35,11 @@ pub(crate) struct Args {
     data: PathBuf,
     /// 格式 / Format: csv（每个重复组另一个文件 / one more file per repeat group）,
     /// xlsx（每个重复组一个工作表 / one sheet per repeat group）, jsonl,
+    /// zip（各表 CSV、数据字典、说明和附件 media/ / every table's CSV, the codebook, a
+    /// README and the attachments in media/）,
     /// codebook（数据字典，按输出扩展名为 CSV 或 XLSX / data dictionary, CSV or XLSX by the
     /// output's extension）.
-    #[arg(long, value_parser = ["csv", "xlsx", "jsonl", "codebook"])]
+    #[arg(long, value_parser = ["csv", "xlsx", "jsonl", "codebook", "zip"])]
     format: String,
     /// 输出文件（默认 FORM_ID.扩展名；"-" 表示标准输出，仅 csv 主表、jsonl、CSV 数据字典）/
     /// Output file (default `FORM_ID.ext`; `-` for standard output: csv main table, jsonl,
@@ -172,7 +174,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut open = private.as_ref().map(|key| opener(&catalog, id, key, &tally));
     if seals && open.is_none() {
         match args.format.as_str() {
-            "csv" | "xlsx" => anyhow::bail!(
+            "csv" | "xlsx" | "zip" => anyhow::bail!(
                 "问卷 {id} 的答卷已加密：请用 --key 私钥导出，或用 --format jsonl 导出加密信封 / responses to {id} are sealed: export them with --key PRIVATE.pem, or their envelopes with --format jsonl"
             ),
             "jsonl" => eprintln!(
@@ -195,7 +197,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(default_name));
     let writes_csv = match args.format.as_str() {
-        "csv" => true,
+        "csv" | "zip" => true,
         "codebook" => {
             to_stdout || output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         }
@@ -246,6 +248,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
             let (p, mut w) = Pending::create(&output)?;
             sink.save(&mut w)?;
+            w.flush()?;
+            drop(w);
+            written.push(p.path.clone());
+            p.commit()?;
+            Some(n)
+        }
+        "zip" if to_stdout => anyhow::bail!(
+            "zip 不能写到标准输出，请用 -o 指定文件 / a zip cannot go to standard output: give a file with -o"
+        ),
+        "zip" => {
+            let (p, mut w) = Pending::create(&output)?;
+            let n = tianye_server::export::csv_zip(&store, &layout, &options, cells, &mut w)?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());

@@ -14,9 +14,10 @@ use tianye_server::{ApiError, Catalog, SqliteStore};
 /// Arguments of `tianye import-responses`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// 备份文件：{"exported_at", "responses": [...], "team_token"?, "unreadable"?} 或答卷数组 /
-    /// The backup file: `{"exported_at", "responses": [...], "team_token"?, "unreadable"?}`
-    /// (`unreadable`: records the phone could not read, `{key, error, text}`) or an array
+    /// 备份文件：{"exported_at", "responses": [...], "team_token"?, "unreadable"?, "files"?}
+    /// 或答卷数组 / The backup file: `{"exported_at", "responses": [...], "team_token"?,
+    /// "unreadable"?, "files"?}` (`unreadable`: records the phone could not read, `{key,
+    /// error, text}`; `files`: the attachments, `{"<sha256>": "<base64>"}`) or an array
     /// of responses.
     file: PathBuf,
     /// 数据目录 / Data directory.
@@ -65,8 +66,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             d.message(tianye_core::Lang::En)
         )
     })?;
-    let (responses, file_token, unreadable) = match doc {
-        Value::Array(items) => (items, None, Vec::new()),
+    let (responses, file_token, unreadable, files) = match doc {
+        Value::Array(items) => (items, None, Vec::new(), serde_json::Map::new()),
         Value::Object(mut map) => match map.remove("responses") {
             Some(Value::Array(items)) => (
                 items,
@@ -74,6 +75,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 match map.remove("unreadable") {
                     Some(Value::Array(bad)) => bad,
                     _ => Vec::new(),
+                },
+                match map.remove("files") {
+                    Some(Value::Object(files)) => files,
+                    None | Some(Value::Null) => serde_json::Map::new(),
+                    Some(_) => anyhow::bail!(
+                        "{}: \"files\" 应为对象 {{\"<sha256>\": \"<base64>\"}} / \"files\" must be an object {{\"<sha256>\": \"<base64>\"}}",
+                        args.file.display()
+                    ),
                 },
             ),
             _ => anyhow::bail!(
@@ -86,6 +95,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             args.file.display()
         ),
     };
+    tianye_server::backup_files::check_files_map(&files)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let store = SqliteStore::open(&args.data)
         .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
     let who = match (&args.team, file_token) {
@@ -116,6 +127,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // are committed together (group commit), and results are printed in file order.
     let mut pending = Vec::new();
     let (mut created, mut duplicate, mut conflict, mut rejected) = (0, 0, 0, 0);
+    let mut files_missing = 0;
     // Records the phone could not read (damaged, or written by a newer app) come with
     // their text: one whose text is a record of a response is imported as that response.
     let mut items: Vec<(String, Value)> = responses
@@ -166,10 +178,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         Outcome::Created { .. } => {
                             created += 1;
                             println!("✓ {label}: {zh} / {en}");
+                            files_missing += attach(&store, &instance_id, &files)?;
                         }
                         Outcome::Duplicate { .. } => {
                             duplicate += 1;
                             println!("= {label}: {zh} / {en}");
+                            files_missing += attach(&store, &instance_id, &files)?;
                         }
                         Outcome::Conflict { .. } => {
                             conflict += 1;
@@ -198,5 +212,34 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     println!(
         "共 {total} 份：新保存 {created}，已存在 {duplicate}，冲突 {conflict}，未保存 {rejected} / {total} response(s): {created} created, {duplicate} duplicate, {conflict} conflict, {rejected} rejected"
     );
-    Ok(ExitCode::from(u8::from(conflict + rejected > 0)))
+    if files_missing > 0 {
+        println!(
+            "有 {files_missing} 个附件尚未收到（备份中没有，或内容不符）/ {files_missing} file(s) not received yet (not in the backup, or not the bytes the answers name)"
+        );
+    }
+    Ok(ExitCode::from(u8::from(conflict + rejected + files_missing > 0)))
+}
+
+/// Stores the files of the stored response `instance_id` that `files` holds, prints
+/// what became of them, and returns how many of its files are still missing.
+fn attach(
+    store: &SqliteStore,
+    instance_id: &str,
+    files: &serde_json::Map<String, Value>,
+) -> anyhow::Result<usize> {
+    let attached = tianye_server::backup_files::attach(store, instance_id, files)?;
+    for (file, why) in &attached.refused {
+        println!("    ✗ {file}: [attachment.mismatch] {why}");
+    }
+    let Some(summary) = attached.summary.filter(|s| s.expected > 0) else { return Ok(0) };
+    let (got, of) = (summary.received, summary.expected);
+    if summary.missing.is_empty() {
+        println!("    附件 {got}/{of} 已收到 / files: {got} of {of} received");
+    } else {
+        let missing = summary.missing.join(", ");
+        println!(
+            "    附件 {got}/{of} 已收到，缺：{missing} / files: {got} of {of} received, missing: {missing}"
+        );
+    }
+    Ok(summary.missing.len())
 }

@@ -483,6 +483,17 @@ impl Builder {
             }
             found
         });
+        if item.kind.is_attachment() && form.questionnaire.encryption.is_some() {
+            // Sealed records would carry their files in the clear: refused until files
+            // are sealed too.
+            self.push(invalid(
+                &path,
+                "type",
+                "附件不能加密，加密问卷不能有附件题 / attachments are not sealed: an \
+                 encrypted questionnaire cannot have image, signature, draw, file or audio \
+                 questions",
+            ));
+        }
         let rules = self.rules(item, &path);
         {
             let f = &mut form.fields[id.index()];
@@ -598,8 +609,24 @@ impl Builder {
             max_rows: item.max_rows,
             scale: item.scale.or((item.kind == ItemType::Rating).then_some(5)),
             max_accuracy: item.max_accuracy,
+            max_pixels: item.max_pixels.or(item
+                .kind
+                .is_picture()
+                .then_some(crate::response::attachment::DEFAULT_MAX_PIXELS)),
+            accept: if item.accept.is_empty() && item.kind == ItemType::Audio {
+                vec!["audio/*".to_owned()]
+            } else {
+                item.accept.clone()
+            },
             ..Rules::default()
         };
+        if let Some(bad) = item.accept.iter().find(|e| !crate::schema::accept_entry_fits(e)) {
+            let detail = format!(
+                "not a media type (image/*, application/pdf) or an extension (.pdf): {}",
+                crate::response::shorten(bad, 100)
+            );
+            self.push(invalid(path, "accept", &detail));
+        }
         let applicable = item.inapplicable_properties();
         for (raw, property) in [(&item.min, "min"), (&item.max, "max")] {
             let Some(raw) = raw else { continue };

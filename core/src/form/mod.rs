@@ -255,6 +255,10 @@ pub struct Rules {
     pub scale: Option<u32>,
     /// Largest geopoint accuracy radius.
     pub max_accuracy: Option<f64>,
+    /// Pictures: the longest side in pixels (default 1,600).
+    pub max_pixels: Option<u32>,
+    /// Files: the media types or extensions accepted (`audio/*` for audio by default).
+    pub accept: Vec<String>,
 }
 
 impl Rules {

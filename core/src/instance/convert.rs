@@ -249,6 +249,12 @@ fn read_stored(form: &Form, field: FieldId, value: &Json) -> Result<Option<Store
             Some(g) => g,
             None => return bad(),
         },
+        (T::Image | T::Signature | T::Draw | T::File | T::Audio, value) => {
+            match crate::response::attachment::Attachment::from_json(value) {
+                Some(a) => Stored::File(Box::new(a)),
+                None => return bad(),
+            }
+        }
         (T::Geopoint, Json::String(s)) => match read_geopoint_text(s) {
             Some(g) => g,
             None => return bad(),
@@ -320,5 +326,6 @@ pub(crate) fn stored_to_json(stored: &Stored) -> Json {
             }
             Json::Object(map)
         }
+        Stored::File(a) => a.to_json(),
     }
 }

@@ -29,6 +29,8 @@ pub(crate) enum Stored {
     DateTime(DateTime),
     /// A location, and its XForms text `lat lon altitude accuracy`.
     Geo { lat: f64, lon: f64, altitude: Option<f64>, accuracy: Option<f64>, text: String },
+    /// A file an attachment question names; expressions read its file name.
+    File(Box<crate::response::attachment::Attachment>),
 }
 
 impl Stored {
@@ -44,6 +46,7 @@ impl Stored {
             Stored::Time(t) => Value::Time(*t),
             Stored::DateTime(d) => Value::DateTime(*d),
             Stored::Geo { text, .. } => Value::Str(Borrowed(text)),
+            Stored::File(a) => Value::Str(Borrowed(&a.file)),
         }
     }
 

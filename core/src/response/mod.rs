@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod attachment;
+
 /// The answers of a response: question name → value; a repeat's name → an array of
 /// rows, each an object of the same shape.
 pub type Answers = serde_json::Map<String, serde_json::Value>;

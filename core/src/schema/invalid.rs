@@ -100,6 +100,10 @@ impl Item {
         found.range("max_selected", self.max_selected, 1, None);
         found.positive("max_accuracy", self.max_accuracy);
         found.range("max_rows", self.max_rows, 1, Some(10000));
+        found.range("max_pixels", self.max_pixels, 1, Some(20000));
+        if self.accept.len() > 20 {
+            found.push("accept", Cow::Borrowed("length"), self.accept.clone());
+        }
         found.0
     }
 }
@@ -174,6 +178,8 @@ mod tests {
                 item.max_rows = numbers[(i + 1) % numbers.len()];
                 item.step = floats[i % floats.len()];
                 item.max_accuracy = floats[(i + 2) % floats.len()];
+                item.max_pixels = numbers[(i + 4) % numbers.len()].map(|n| n * 2);
+                item.accept = vec![".pdf".to_owned(); i * 3];
                 assert_eq!(sorted(item.invalid_values()), derived(item.validate()), "{item:?}");
             }
             let row = MatrixRow { name: name.into(), label: "r".into(), hint: None };

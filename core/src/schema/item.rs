@@ -68,6 +68,17 @@ pub enum ItemType {
     /// (XLSForm's metadata types `start`, `end`, `today`, `deviceid`, `username`,
     /// `phonenumber`).
     Meta,
+    /// A photo (camera or gallery), scaled down to `max_pixels` on its long side
+    /// (default 1,600). Answered with an attachment object (see [`crate::response::attachment`]).
+    Image,
+    /// A signature drawn on a pad (XLSForm: `image` with appearance `signature`).
+    Signature,
+    /// A free drawing on a pad (XLSForm: `image` with appearance `draw`).
+    Draw,
+    /// Any file, optionally limited by `accept` (MIME types or extensions).
+    File,
+    /// A sound recording (`accept` defaults to `audio/*`).
+    Audio,
 }
 
 /// What a `meta` item records; filled from the response's `meta` object.
@@ -91,7 +102,7 @@ pub enum MetaKind {
 
 impl ItemType {
     /// Every item type, in declaration order.
-    pub const ALL: [ItemType; 24] = [
+    pub const ALL: [ItemType; 29] = [
         ItemType::Group,
         ItemType::Repeat,
         ItemType::Note,
@@ -116,6 +127,11 @@ impl ItemType {
         ItemType::Geopoint,
         ItemType::Acknowledge,
         ItemType::Meta,
+        ItemType::Image,
+        ItemType::Signature,
+        ItemType::Draw,
+        ItemType::File,
+        ItemType::Audio,
     ];
 
     /// The `type` string of the questionnaire format.
@@ -145,12 +161,17 @@ impl ItemType {
             ItemType::Geopoint => "geopoint",
             ItemType::Acknowledge => "acknowledge",
             ItemType::Meta => "meta",
+            ItemType::Image => "image",
+            ItemType::Signature => "signature",
+            ItemType::Draw => "draw",
+            ItemType::File => "file",
+            ItemType::Audio => "audio",
         }
     }
 
     /// The `type` strings, in declaration order.
-    const NAMES: [&'static str; 24] = {
-        let mut names = [""; 24];
+    const NAMES: [&'static str; 29] = {
+        let mut names = [""; 29];
         let mut i = 0;
         while i < names.len() {
             names[i] = ItemType::ALL[i].as_str();
@@ -175,6 +196,23 @@ impl ItemType {
                 | ItemType::Calculate
                 | ItemType::Hidden
         )
+    }
+
+    /// Types answered with a file (an attachment object naming the file and its hash).
+    pub fn is_attachment(self) -> bool {
+        matches!(
+            self,
+            ItemType::Image
+                | ItemType::Signature
+                | ItemType::Draw
+                | ItemType::File
+                | ItemType::Audio
+        )
+    }
+
+    /// Types whose answer is a picture scaled to `max_pixels`.
+    pub fn is_picture(self) -> bool {
+        matches!(self, ItemType::Image | ItemType::Signature | ItemType::Draw)
     }
 
     /// Types whose answer is one or more names from a choice list.
@@ -368,6 +406,18 @@ pub struct Item {
     #[validate(range(exclusive_min = 0.0))]
     pub max_accuracy: Option<f64>,
 
+    /// `image`, `signature`, `draw`: the longest side, in pixels, a picture is scaled
+    /// down to before it is stored (1 to 20,000; default 1,600, ODK's `max-pixels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(range(min = 1, max = 20000))]
+    pub max_pixels: Option<u32>,
+    /// `file`, `audio`: the media types (`application/pdf`, `audio/*`) or extensions
+    /// (`.pdf`) a file may have (at most 20, each at most 100 characters); `audio`
+    /// without it takes `audio/*`, `file` without it takes any file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[validate(length(max = 20))]
+    pub accept: Vec<String>,
+
     /// `group` and `repeat`: the items inside.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Item>,
@@ -432,6 +482,8 @@ impl Item {
             max_selected: None,
             rows: Vec::new(),
             max_accuracy: None,
+            max_pixels: None,
+            accept: Vec::new(),
             items: Vec::new(),
             min_rows: None,
             max_rows: None,
@@ -454,7 +506,7 @@ impl Item {
         let question = k.is_question();
         let numeric = matches!(k, T::Integer | T::Decimal | T::Range | T::Rating);
         let temporal = matches!(k, T::Date | T::Time | T::Datetime);
-        let checks: [(&'static str, bool, bool); 27] = [
+        let checks: [(&'static str, bool, bool); 29] = [
             ("required", self.required.is_some(), question),
             ("required_message", self.required_message.is_some(), question),
             ("constraints", !self.constraints.is_empty(), question),
@@ -474,6 +526,8 @@ impl Item {
             ("max_selected", self.max_selected.is_some(), k == T::SelectMultiple),
             ("rows", !self.rows.is_empty(), k == T::Matrix),
             ("max_accuracy", self.max_accuracy.is_some(), k == T::Geopoint),
+            ("max_pixels", self.max_pixels.is_some(), k.is_picture()),
+            ("accept", !self.accept.is_empty(), matches!(k, T::File | T::Audio)),
             ("items", !self.items.is_empty(), k.is_container()),
             ("min_rows", self.min_rows.is_some(), k == T::Repeat),
             ("max_rows", self.max_rows.is_some(), k == T::Repeat),

@@ -43,6 +43,19 @@ fn validate_form_id(id: &str) -> Result<(), ValidationError> {
     if ok { Ok(()) } else { Err(ValidationError::new("form_id")) }
 }
 
+/// An `accept` list: each entry a media type (`image/*`, `application/pdf`) or an
+/// extension (`.pdf`), at most 100 characters, without spaces or commas.
+pub(crate) fn accept_entry_fits(entry: &str) -> bool {
+    let ok_chars = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-._*".contains(c))
+    };
+    entry.len() <= 100
+        && match entry.strip_prefix('.') {
+            Some(ext) => ok_chars(ext) && !ext.contains('*'),
+            None => entry.split_once('/').is_some_and(|(a, b)| ok_chars(a) && ok_chars(b)),
+        }
+}
+
 /// A value without whitespace (versions, choice names).
 fn validate_no_whitespace(text: &str) -> Result<(), ValidationError> {
     if text.contains(char::is_whitespace) {

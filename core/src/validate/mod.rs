@@ -5,6 +5,7 @@
 //! as empty. A draft may be incomplete (missing answers are not problems); a complete
 //! response must have no problems.
 
+mod files;
 mod ids;
 mod meta;
 mod rules;
@@ -236,6 +237,7 @@ pub(crate) fn check_instance(
     report: &mut Report,
 ) {
     rules::check_all(form, inst, clock, status, report);
+    files::check_files(form, inst, report);
 }
 
 /// Relevance and calculated values for a response (see [`Form::evaluate`]).

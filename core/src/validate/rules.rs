@@ -167,6 +167,7 @@ fn expected(kind: ItemType) -> &'static str {
         T::Geopoint => "geopoint",
         T::Acknowledge => "acknowledge",
         T::Repeat => "rows",
+        T::Image | T::Signature | T::Draw | T::File | T::Audio => "attachment",
         _ => "text",
     }
 }
@@ -197,11 +198,12 @@ fn check_answer(
                 serde_json::Value::String(s) => shorten(s, 100),
                 other => preview(other, 100),
             };
-            report.push(
-                Problem::new(Code::Type, here())
-                    .with("expected", expected(f.kind))
-                    .with("value", shown),
-            );
+            let problem = if f.kind.is_attachment() {
+                Problem::new(Code::AttachmentFormat, here())
+            } else {
+                Problem::new(Code::Type, here()).with("expected", expected(f.kind))
+            };
+            report.push(problem.with("value", shown));
             return;
         }
         Cell::Val(s) => s,
@@ -417,6 +419,30 @@ fn check_value(
         }
         (T::Email, Stored::Text(s)) if !super::is_email(s) => {
             push(Problem::new(Code::Email, here()).with("value", shorten(s, 100)));
+        }
+        (kind, Stored::File(a)) if kind.is_attachment() => {
+            use crate::response::attachment::{MAX_SIZE, PICTURE_TYPES, media_type_fits};
+            if a.size > MAX_SIZE {
+                push(
+                    Problem::new(Code::AttachmentTooLarge, here())
+                        .with("file", a.file.as_str())
+                        .with("size", a.size)
+                        .with("max", MAX_SIZE),
+                );
+            }
+            if !media_type_fits(kind, &rules.accept, &a.media_type, &a.file) {
+                let accept = if kind.is_picture() {
+                    PICTURE_TYPES.join(", ")
+                } else {
+                    rules.accept.join(", ")
+                };
+                push(
+                    Problem::new(Code::AttachmentMediaType, here())
+                        .with("file", a.file.as_str())
+                        .with("media_type", a.media_type.as_str())
+                        .with("accept", accept),
+                );
+            }
         }
         (T::Geopoint, Stored::Geo { lat, lon, accuracy, .. }) => {
             let accuracy_bad = accuracy.is_some_and(|a| a.is_nan() || a < 0.0);

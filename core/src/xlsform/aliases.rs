@@ -22,6 +22,8 @@ pub(crate) enum SurveyKey {
     RepeatCount,
     Appearance,
     Parameters,
+    /// `body::accept`: the file types a `file` question takes (ODK's column).
+    Accept,
     /// Tianye's own column: a JSON object of properties XLSForm cannot say.
     Tianye,
     /// A column XLSForm knows and Tianye does not support (media, `guidance_hint`, …),
@@ -135,6 +137,7 @@ pub(crate) fn survey_key(name: &str, tokens: &[String]) -> SurveyKey {
     };
     match name {
         // `bind::relevant`, `control::appearance`, `bind::jr:constraintMsg`, …
+        "body" if tokens.len() == 2 && tokens[1].eq_ignore_ascii_case("accept") => K::Accept,
         "bind" | "control" if tokens.len() >= 2 => {
             let inner = tokens[1].to_lowercase();
             match (name, inner.as_str()) {
@@ -336,6 +339,12 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
             basic(T::Geopoint)
         }
         "range" => basic(T::Range),
+        // `signature` and `draw` are `image` with that appearance (read in the builder).
+        "image" | "photo" | "add image prompt" | "add photo prompt" | "q picture" | "q image" => {
+            basic(T::Image)
+        }
+        "audio" | "add audio prompt" | "q audio" => basic(T::Audio),
+        "file" | "add file prompt" => basic(T::File),
         "start" | "start time" | "get start time" => meta(MetaKind::Start),
         "end" | "end time" | "get end time" => meta(MetaKind::End),
         "today" | "get today" => meta(MetaKind::Today),
@@ -358,20 +367,9 @@ fn basic_type(lower: &str) -> Option<TypeCell> {
 
 /// Types pyxform knows that Tianye does not support.
 const UNSUPPORTED_TYPES: &[&str] = &[
-    "photo",
-    "image",
-    "add image prompt",
-    "add photo prompt",
-    "q picture",
-    "q image",
-    "audio",
-    "add audio prompt",
-    "q audio",
     "video",
     "add video prompt",
     "q video",
-    "file",
-    "add file prompt",
     "barcode",
     "add barcode prompt",
     "q barcode",
@@ -506,6 +504,10 @@ mod tests {
         assert_eq!(parse_type("dateTime"), TypeCell::Basic(ItemType::Datetime));
         assert_eq!(parse_type("imei"), TypeCell::Meta(MetaKind::Deviceid));
         assert_eq!(parse_type("audit"), TypeCell::Unsupported("audit".into()));
+        assert_eq!(parse_type("image"), TypeCell::Basic(ItemType::Image));
+        assert_eq!(parse_type("add photo prompt"), TypeCell::Basic(ItemType::Image));
+        assert_eq!(parse_type("audio"), TypeCell::Basic(ItemType::Audio));
+        assert_eq!(parse_type("file"), TypeCell::Basic(ItemType::File));
         assert!(matches!(
             parse_type("select_one_from_file a.csv"),
             TypeCell::Select { kind: SelectKind::One, from_file: true, .. }
@@ -526,6 +528,8 @@ mod tests {
         let (name, _, tokens) = split_header("List Name");
         assert_eq!(choice_key(&name), ChoiceKey::ListName);
         assert_eq!(survey_key("jr:count", &tokens), SurveyKey::RepeatCount);
+        let (name, _, tokens) = split_header("body::accept");
+        assert_eq!(survey_key(&name, &tokens), SurveyKey::Accept);
     }
 
     #[test]

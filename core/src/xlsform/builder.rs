@@ -541,7 +541,8 @@ impl<'o> Builder<'o> {
         if let Some((raw, col)) = cell(SurveyKey::Appearance) {
             origin.columns.insert("appearance".into(), col.letter.clone());
             for word in raw.split_whitespace() {
-                if !aliases::APPEARANCES.contains(&word) {
+                let picture_kind = kind == ItemType::Image && matches!(word, "signature" | "draw");
+                if !aliases::APPEARANCES.contains(&word) && !picture_kind {
                     self.warn(
                         Finding::warning(Code::XlsformUnsupportedAppearance, place_of(col))
                             .with("appearance", word),
@@ -549,6 +550,7 @@ impl<'o> Builder<'o> {
                 }
             }
             item.appearance = Some(raw.split_whitespace().collect::<Vec<_>>().join(" "));
+            picture_kind(&mut item);
         }
 
         // Parameters.
@@ -570,6 +572,34 @@ impl<'o> Builder<'o> {
             item.max = Some(Bound::Number(params.get("end").copied().unwrap_or(10.0)));
             item.step = Some(params.get("step").copied().unwrap_or(1.0));
             rating(&mut item);
+        }
+        if item.kind.is_picture()
+            && let Some(&n) = params.get("max-pixels")
+        {
+            if n.fract() == 0.0 && (1.0..=20000.0).contains(&n) {
+                item.max_pixels = Some(n as u32);
+                if let Some((_, col)) = cell(SurveyKey::Parameters) {
+                    origin.columns.insert("max_pixels".into(), col.letter.clone());
+                }
+            } else if let Some((_, col)) = cell(SurveyKey::Parameters) {
+                self.warn(
+                    Finding::error(Code::XlsformInvalidValue, place_of(col))
+                        .with("column", col.header.clone())
+                        .with("value", format!("max-pixels={n}"))
+                        .with(
+                            "detail",
+                            "应为 1 到 20000 的整数 / must be a whole number from 1 to 20000",
+                        ),
+                );
+            }
+        }
+        if let Some((raw, col)) = cell(SurveyKey::Accept) {
+            origin.columns.insert("accept".into(), col.letter.clone());
+            item.accept = raw
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
 
         // Choice lists.
@@ -846,7 +876,9 @@ impl<'o> Builder<'o> {
                 return out;
             };
             let key = key.to_lowercase();
-            let used = kind == ItemType::Range && ["start", "end", "step"].contains(&key.as_str());
+            let used = (kind == ItemType::Range
+                && ["start", "end", "step"].contains(&key.as_str()))
+                || (kind == ItemType::Image && key == "max-pixels");
             if !used {
                 self.warn(
                     Finding::warning(Code::XlsformUnsupportedParameter, place.clone())
@@ -982,6 +1014,28 @@ fn condition(e: String) -> Condition {
     }
 }
 
+/// `image` with appearance `signature` or `draw` is Tianye's `signature` or `draw`
+/// (the word leaves the appearance); `annotate` stays an `image` (reported as an
+/// appearance the app does not render).
+fn picture_kind(item: &mut Item) {
+    let Some(app) = &item.appearance else { return };
+    if item.kind != ItemType::Image {
+        return;
+    }
+    let words: Vec<&str> = app.split_whitespace().collect();
+    let kind = if words.contains(&"signature") {
+        ItemType::Signature
+    } else if words.contains(&"draw") {
+        ItemType::Draw
+    } else {
+        return;
+    };
+    item.kind = kind;
+    let rest: Vec<&str> =
+        words.into_iter().filter(|w| !matches!(*w, "signature" | "draw")).collect();
+    item.appearance = (!rest.is_empty()).then(|| rest.join(" "));
+}
+
 /// Range `start=1 step=1 appearance=rating` is Tianye's rating of `end` stars.
 fn rating(item: &mut Item) {
     let Some(app) = &item.appearance else { return };
@@ -1070,6 +1124,8 @@ fn clear_property(item: &mut Item, prop: &str) {
         "max_selected" => item.max_selected = None,
         "rows" => item.rows.clear(),
         "max_accuracy" => item.max_accuracy = None,
+        "max_pixels" => item.max_pixels = None,
+        "accept" => item.accept.clear(),
         "min_rows" => item.min_rows = None,
         "max_rows" => item.max_rows = None,
         "repeat_count" => item.repeat_count = None,

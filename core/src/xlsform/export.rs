@@ -187,7 +187,7 @@ fn null() -> Box<RawValue> {
 }
 
 /// Column order of the `survey` sheet.
-const SURVEY_COLUMNS: [&str; 17] = [
+const SURVEY_COLUMNS: [&str; 18] = [
     "type",
     "name",
     "label",
@@ -204,6 +204,8 @@ const SURVEY_COLUMNS: [&str; 17] = [
     "repeat_count",
     "appearance",
     "parameters",
+    // `body::accept` (ranked by the part before `::`).
+    "body",
     "tianye",
 ];
 
@@ -399,6 +401,17 @@ fn write_item(q: &Questionnaire, item: &Item, patches: &Patches, out: &mut Rows)
             appearance.push("rating".into());
             "range".to_owned()
         }
+        T::Image | T::Signature | T::Draw => {
+            if let Some(n) = item.max_pixels {
+                parameters = format!("max-pixels={n}");
+            }
+            match item.kind {
+                T::Signature => appearance.push("signature".into()),
+                T::Draw => appearance.push("draw".into()),
+                _ => {}
+            }
+            "image".to_owned()
+        }
         T::Phone | T::IdNumber | T::Email => "text".to_owned(),
         T::Datetime => "dateTime".to_owned(),
         T::Meta => match item.meta.unwrap_or(MetaKind::Today) {
@@ -440,6 +453,7 @@ fn write_item(q: &Questionnaire, item: &Item, patches: &Patches, out: &mut Rows)
     r.set("repeat_count", item.repeat_count.as_deref().map(odk).unwrap_or_default());
     r.set("appearance", appearance.join(" "));
     r.set("parameters", parameters);
+    r.set("body::accept", item.accept.join(","));
     if !patch.is_empty() {
         r.set("tianye", raw_text(&patch));
     }

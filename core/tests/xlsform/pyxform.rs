@@ -87,6 +87,8 @@ fn pyxform_type(item: &Item) -> String {
         T::SelectMultiple => "select all that apply".to_owned(),
         T::Rating => "range".to_owned(),
         T::Datetime => "dateTime".to_owned(),
+        // ODK's signature and drawing are images with an appearance.
+        T::Signature | T::Draw => "image".to_owned(),
         T::Meta => serde_json::to_value(item.meta).unwrap().as_str().unwrap_or("").to_owned(),
         other => other.as_str().to_owned(),
     }

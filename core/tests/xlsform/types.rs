@@ -196,3 +196,56 @@ fn x2_notes_without_names_get_one() {
     let i = import("| survey | | |\n| | type | label |\n| | note | Hi |\n");
     assert_eq!(i.questionnaire.items[0].name, "generated_note_name_2");
 }
+
+#[test]
+fn x2_media_types_take_odk_s_names_appearances_and_parameters() {
+    let i = import(
+        r"
+| survey |       |       |       |                     |                 |                      |
+|        | type  | name  | label | appearance          | parameters      | body::accept         |
+|        | image | a     | A     |                     | max-pixels=1024 |                      |
+|        | image | b     | B     | signature           |                 |                      |
+|        | image | c     | C     | draw                | max-pixels=600  |                      |
+|        | image | d     | D     | annotate            |                 |                      |
+|        | photo | e     | E     |                     |                 |                      |
+|        | file  | f     | F     |                     |                 | application/pdf,.doc |
+|        | audio | g     | G     |                     |                 |                      |
+",
+    );
+    use ItemType as T;
+    let got: Vec<(ItemType, Option<u32>, Option<&str>)> = i
+        .questionnaire
+        .items
+        .iter()
+        .map(|i| (i.kind, i.max_pixels, i.appearance.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (T::Image, Some(1024), None),
+            (T::Signature, None, None),
+            (T::Draw, Some(600), None),
+            (T::Image, None, Some("annotate")),
+            (T::Image, None, None),
+            (T::File, None, None),
+            (T::Audio, None, None),
+        ]
+    );
+    assert_eq!(item(&i, "f").accept, ["application/pdf", ".doc"]);
+    // `annotate` is not drawn on: kept as a hint, and reported.
+    assert_eq!(
+        warnings_of(&i),
+        [("xlsform.unsupported_appearance".to_owned(), "survey!D5".to_owned())]
+    );
+    // A max-pixels of 0 is no size: an error at its cell.
+    let zero = r"
+| survey |       |      |       |              |
+|        | type  | name | label | parameters   |
+|        | image | h    | H     | max-pixels=0 |
+";
+    assert_eq!(crate::common::errors(zero), owned(&[("xlsform.invalid_value", "survey!D2")]));
+}
+
+fn warnings_of(i: &tianye_core::xlsform::Import) -> Vec<(String, String)> {
+    i.findings.iter().map(|f| (f.code.as_str().to_owned(), f.place.to_string())).collect()
+}

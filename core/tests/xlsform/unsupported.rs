@@ -10,7 +10,7 @@ const FORM: &str = r"
 | survey         |             |        |         |               |             |
 |                | type        | name   | label   | media::image  | guidance_hint |
 |                | text        | a      | A       | a.png         |             |
-|                | image       | photo  | Photo   |               |             |
+|                | video       | clip   | Clip    |               |             |
 |                | audit       | audit  |         |               |             |
 |                | barcode     | code   | Code    |               | scan it     |
 |                | integer     | b      | B       |               |             |

@@ -14,6 +14,7 @@ const TEXT = {
   token: ["管理员令牌", "Admin token"],
   show: ["查看", "Show"],
   total: ["答卷总数", "Total submissions"],
+  waiting: ["等待附件", "Waiting for files"],
   logout: ["退出", "Sign out"],
   zone: ["本页时间均为北京时间（UTC+8）。", "All times on this page are Beijing time (UTC+8)."],
   per_day: ["每日收到（北京时间）", "Received per day (Beijing time, UTC+8)"],
@@ -159,6 +160,7 @@ function exportLinks(td, id, tables, sealed) {
 function render(body) {
   const sealed = body.sealed ? t("sealed", body.sealed) : "";
   $("total").textContent = body.total + (!sealed ? "" : lang === "en" ? ` (${sealed})` : `（${sealed}）`);
+  $("waiting").textContent = body.waiting_for_files || 0;
   chart(body.by_day);
   const forms = new Map((body.questionnaires || []).map((q) => [q.id, q]));
   // Every questionnaire version with submissions, then each questionnaire with none.

@@ -70,7 +70,13 @@ pub fn csv_zip_names(layout: &Layout) -> Vec<String> {
 /// The archive's `README.txt`: each file, what one row of it is, and the keys that
 /// join it to the others; then how CSV cells are written. Lines end in CRLF, for
 /// Notepad.
-fn readme(layout: &Layout, names: &[String], cells: CsvCells, submissions: u64) -> String {
+fn readme(
+    layout: &Layout,
+    names: &[String],
+    cells: CsvCells,
+    submissions: u64,
+    media: u64,
+) -> String {
     let mut lines = vec![
         format!("田野数据导出 / Tianye export: {}", layout.form_id),
         format!("答卷份数 / Responses: {submissions}"),
@@ -118,6 +124,15 @@ fn readme(layout: &Layout, names: &[String], cells: CsvCells, submissions: u64) 
         "  Codebook: one row per column, with its question, choice codes and labels, relevance and checks."
             .to_owned(),
     );
+    if layout.variables.iter().any(|v| v.kind.is_attachment()) {
+        lines.push("media/".to_owned());
+        lines.push(format!(
+            "  附件（照片、签名、文件）共 {media} 个：media/答卷编号/文件名，与数据表中附件题的单元格一致；主表的 attachments_missing 列出尚未收到的附件。"
+        ));
+        lines.push(format!(
+            "  Attachments (photos, signatures, files), {media} in all: media/INSTANCE_ID/FILE, as the attachment questions' cells name them; the main table's attachments_missing lists files not received yet."
+        ));
+    }
     lines.push(String::new());
     match cells {
         CsvCells::Neutralised => {
@@ -198,12 +213,53 @@ pub fn csv_zip(
     let n = layout.tables.len();
     zip.start_file(names[n].as_str(), entry)?;
     codebook_csv(layout, &mut zip, cells)?;
+    let media = if layout.variables.iter().any(|v| v.kind.is_attachment()) {
+        write_media(store, layout, upto, &mut zip)?
+    } else {
+        0
+    };
     zip.start_file(names[n + 1].as_str(), entry)?;
     // With a BOM, as the CSV files: Windows' Notepad then reads it as UTF-8.
     zip.write_all(BOM)?;
-    zip.write_all(readme(layout, &names, cells, submissions).as_bytes())?;
+    zip.write_all(readme(layout, &names, cells, submissions, media).as_bytes())?;
     zip.finish()?.flush()?;
     Ok(submissions)
+}
+
+/// Writes every received file of the submissions up to `upto` as
+/// `media/<instance_id>/<file>`, streamed from disk (stored without compression: photos
+/// are compressed already). Returns how many.
+fn write_media<W: Write>(
+    store: &dyn Store,
+    layout: &Layout,
+    upto: i64,
+    zip: &mut ZipWriter<zip::write::StreamWriter<W>>,
+) -> Result<u64, ExportError> {
+    let entry = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .unix_permissions(0o600)
+        .last_modified_time(entry_time());
+    let files = store.files().clone();
+    let mut written = 0;
+    let mut each = |sub: crate::store::SubmissionRow| -> Result<(), crate::store::BoxError> {
+        if sub.seq > upto {
+            return Ok(());
+        }
+        for f in sub.files.iter().filter(|f| f.received_at.is_some()) {
+            let a = &f.attachment;
+            let mut source = files.open(&a.sha256).map_err(|e| ExportError::Damaged {
+                instance_id: sub.instance_id.clone(),
+                detail: format!("{}: {e}", a.file),
+            })?;
+            zip.start_file(super::media_path(&sub.instance_id, &a.file), entry)
+                .map_err(ExportError::from)?;
+            std::io::copy(&mut source, zip).map_err(ExportError::from)?;
+            written += 1;
+        }
+        Ok(())
+    };
+    store.scan_submissions(&layout.form_id, &mut each)?;
+    Ok(written)
 }
 
 #[cfg(test)]

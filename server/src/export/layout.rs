@@ -33,6 +33,9 @@ pub enum MetaColumn {
     SubmittedAt,
     /// When the server received it.
     ReceivedAt,
+    /// The files the answers name that have not arrived yet, by name, space-separated
+    /// (only in the main table of a questionnaire with attachment questions).
+    AttachmentsMissing,
 }
 
 impl MetaColumn {
@@ -59,6 +62,7 @@ impl MetaColumn {
             MetaColumn::StartedAt => "started_at",
             MetaColumn::SubmittedAt => "submitted_at",
             MetaColumn::ReceivedAt => "received_at",
+            MetaColumn::AttachmentsMissing => "attachments_missing",
         }
     }
 
@@ -73,6 +77,10 @@ impl MetaColumn {
             MetaColumn::StartedAt => ("开始填写时间（设备时间）", "Started at (device time)"),
             MetaColumn::SubmittedAt => ("完成时间（设备时间）", "Submitted at (device time)"),
             MetaColumn::ReceivedAt => ("服务器收到时间（UTC）", "Received by the server at (UTC)"),
+            MetaColumn::AttachmentsMissing => (
+                "尚未收到的附件（文件名，以空格分隔；空表示已全部收到）",
+                "Files not received yet (names, space-separated; empty when all arrived)",
+            ),
         }
     }
 }
@@ -342,6 +350,13 @@ impl Layout {
                         header: m.header().to_owned(),
                         source: Source::Meta(m),
                     }));
+                    if variables.iter().any(|v| v.kind.is_attachment()) {
+                        let m = MetaColumn::AttachmentsMissing;
+                        columns.push(Column {
+                            header: m.header().to_owned(),
+                            source: Source::Meta(m),
+                        });
+                    }
                 } else {
                     let keys: &[KeyColumn] = if path.len() > 1 {
                         &[KeyColumn::InstanceId, KeyColumn::ParentRow, KeyColumn::Row]

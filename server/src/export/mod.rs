@@ -211,6 +211,21 @@ fn value_cell(var: &Variable, value: Option<&Value>, options: &ExportOptions) ->
     }
 }
 
+/// An attachment answer as the tables write it: the file's place in the export's
+/// `media/` folder, `media/<instance_id>/<file>` (a file name is unique within its
+/// response only).
+fn attachment_cell(instance_id: &str, value: Option<&Value>) -> Cell {
+    match value.and_then(|v| v.get("file")).and_then(Value::as_str) {
+        Some(file) => Cell::Text(media_path(instance_id, file)),
+        None => Cell::Empty,
+    }
+}
+
+/// Where the export's archive holds file `file` of response `instance_id`.
+pub fn media_path(instance_id: &str, file: &str) -> String {
+    format!("media/{instance_id}/{file}")
+}
+
 fn selected_cell(value: Option<&Value>, choice: &str) -> Cell {
     match value {
         Some(Value::Array(items)) => {
@@ -274,6 +289,16 @@ fn cell(
             MetaColumn::StartedAt => meta_text(ctx.meta, "started_at"),
             MetaColumn::SubmittedAt => meta_text(ctx.meta, "submitted_at"),
             MetaColumn::ReceivedAt => Cell::Text(ctx.sub.received_at.clone()),
+            MetaColumn::AttachmentsMissing => {
+                let missing: Vec<&str> = ctx
+                    .sub
+                    .files
+                    .iter()
+                    .filter(|f| f.received_at.is_none())
+                    .map(|f| f.attachment.file.as_str())
+                    .collect();
+                Cell::Text(missing.join(" "))
+            }
         },
         Source::Key(k) => match k {
             KeyColumn::InstanceId => Cell::Text(ctx.sub.instance_id.clone()),
@@ -282,6 +307,9 @@ fn cell(
         },
         Source::Value(v) => {
             let var = &layout.variables[*v];
+            if var.kind.is_attachment() {
+                return attachment_cell(&ctx.sub.instance_id, obj.get(&var.name));
+            }
             value_cell(var, obj.get(&var.name), options)
         }
         Source::Selected(v, choice) => selected_cell(obj.get(&layout.variables[*v].name), choice),

@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_page;
+mod attachments;
 mod headers;
 mod questionnaires;
 mod submissions;
@@ -44,6 +45,14 @@ pub(crate) fn router(state: AppState) -> Router {
             get(questionnaires::media).options(preflight),
         )
         .route("/api/v1/submissions", post(submissions::create).options(preflight))
+        .route(
+            "/api/v1/submissions/{instance_id}/attachments",
+            get(attachments::summary).options(preflight),
+        )
+        .route(
+            "/api/v1/submissions/{instance_id}/attachments/{file}",
+            post(attachments::upload).options(preflight),
+        )
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))

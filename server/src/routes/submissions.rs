@@ -29,7 +29,7 @@ const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 /// How much of a refused client's body is read and dropped before its 401 or 403, so
 /// that a phone whose link was revoked reads the answer rather than a reset connection
 /// (a response is a few kilobytes, sent with its head).
-const REFUSED_DRAIN_LIMIT: usize = 64 * 1024;
+pub(super) const REFUSED_DRAIN_LIMIT: usize = 64 * 1024;
 
 /// The pace an upload's body must keep: after 10 s, at least 1 KiB a second on average
 /// (a phone on a weak 2G signal sends several times that).
@@ -59,7 +59,7 @@ impl Pace {
 }
 
 /// Why a body was not read whole.
-enum Unread {
+pub(super) enum Unread {
     /// It is over the limit (the rest was dropped, up to [`DRAIN_LIMIT`]).
     TooLarge,
     /// It fell behind the pace.
@@ -70,7 +70,7 @@ enum Unread {
 
 /// Reads the body, refusing more than `limit` bytes and dropping at most `drain` bytes
 /// past it, while it keeps `pace`.
-async fn read_body(
+pub(super) async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
@@ -108,7 +108,7 @@ async fn read_body(
 }
 
 impl Unread {
-    fn into_error(self, limit: usize) -> ApiError {
+    pub(super) fn into_error(self, limit: usize) -> ApiError {
         match self {
             Unread::TooLarge => ApiError::new(ApiCode::TooLarge).with("limit", limit),
             Unread::TooSlow(pace) => {

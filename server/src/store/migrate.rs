@@ -7,7 +7,10 @@ use super::StoreError;
 
 /// Every migration, by number. Append only: never edit or renumber a migration that
 /// has shipped.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_attachments.sql")),
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

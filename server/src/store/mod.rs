@@ -4,11 +4,14 @@
 //! backend. Another backend (PostgreSQL, for deployments that outgrow one machine)
 //! implements [`Store`]; nothing else in the server touches SQL.
 
+pub mod files;
 mod migrate;
 pub mod private;
 mod sqlite;
 
 use std::fmt;
+
+pub use tianye_core::response::attachment::Attachment;
 
 pub use sqlite::{DB_FILE, SqliteStore};
 
@@ -49,6 +52,9 @@ pub enum StoreError {
     /// A value read back from the database is not what was written (a damaged row).
     #[error("数据库中的数据损坏 / damaged data in the database: {0}")]
     Damaged(String),
+    /// An attachment file could not be written or read (disk full, I/O error).
+    #[error("无法读写附件文件 / cannot read or write an attachment file: {0}")]
+    Files(std::io::Error),
     /// A callback (an export writer) failed; the scan stopped.
     #[error("{0}")]
     Callback(BoxError),
@@ -77,6 +83,61 @@ pub struct NewSubmission {
     pub meta: String,
     /// The core's cleaned answers, as JSON.
     pub answers: String,
+    /// The files the cleaned answers name, each name once: expected until their bytes
+    /// arrive.
+    pub attachments: Vec<Attachment>,
+}
+
+/// One file a stored submission's answers name, and whether its bytes arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Name, hash, size and media type, as the answer gives them.
+    pub attachment: Attachment,
+    /// When the bytes arrived (UTC, RFC 3339); `None` while they are awaited.
+    pub received_at: Option<String>,
+}
+
+/// The files of one stored submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionFiles {
+    /// The team that uploaded the submission (only it may upload its files).
+    pub team: String,
+    /// Every file its answers name, by name.
+    pub files: Vec<StoredFile>,
+}
+
+/// How many of a submission's files arrived, and which are missing: the
+/// `attachments` object of the API's answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AttachmentSummary {
+    /// Files the answers name.
+    pub expected: usize,
+    /// Files whose bytes arrived.
+    pub received: usize,
+    /// The names of the files still awaited, by name.
+    pub missing: Vec<String>,
+}
+
+impl SubmissionFiles {
+    /// The summary: expected, received, missing.
+    pub fn summary(&self) -> AttachmentSummary {
+        let missing: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| f.received_at.is_none())
+            .map(|f| f.attachment.file.clone())
+            .collect();
+        AttachmentSummary {
+            expected: self.files.len(),
+            received: self.files.len() - missing.len(),
+            missing,
+        }
+    }
+
+    /// The file named `file`, if the answers name it.
+    pub fn get(&self, file: &str) -> Option<&StoredFile> {
+        self.files.iter().find(|f| f.attachment.file == file)
+    }
 }
 
 /// What became of a submission handed to [`Store::submit`].
@@ -206,6 +267,8 @@ pub struct SubmissionRow {
     /// The cleaned answers, as JSON (`{}` for a sealed submission: the server cannot
     /// read them).
     pub answers: String,
+    /// The files its answers name, by name, with whether each arrived.
+    pub files: Vec<StoredFile>,
     /// For a sealed submission, its envelope as uploaded (`core/ENCRYPTION.md`): what an
     /// export opens with the researcher's key, or writes as it is without one.
     pub envelope: Option<String>,
@@ -216,6 +279,9 @@ pub struct SubmissionRow {
 pub struct Overview {
     /// Every submission.
     pub total: u64,
+    /// Submissions still waiting for some of the files their answers name (not yet
+    /// complete on the server).
+    pub waiting_for_files: u64,
     /// Per questionnaire version.
     pub by_version: Vec<VersionCount>,
     /// Per team (every team with a token, and every team that uploaded).
@@ -312,4 +378,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts for the overview.
     fn overview(&self) -> Result<Overview, StoreError>;
+
+    /// The files the answers of submission `instance_id` name, with whether each
+    /// arrived; `None` when no such submission is stored.
+    fn submission_files(&self, instance_id: &str) -> Result<Option<SubmissionFiles>, StoreError>;
+
+    /// Stores `bytes` as file `file` of submission `instance_id` and records it
+    /// received. The caller has checked that the answers name `file` with exactly these
+    /// bytes' SHA-256 (`sha256`) and length. Returns whether it is recorded now (`false`:
+    /// it had arrived before). The bytes are durable on disk before the row says so.
+    fn store_attachment(
+        &self,
+        instance_id: &str,
+        file: &str,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<bool, StoreError>;
+
+    /// The attachment files on disk.
+    fn files(&self) -> &files::FileStore;
 }

@@ -17,10 +17,11 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
+use super::files::FileStore;
 use super::{
-    BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration, Revoke, Store,
-    StoreError, StoredForm, SubmissionRow, TeamCount, Token, TokenKind, VersionCount, migrate,
-    private,
+    Attachment, BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration,
+    Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
+    Token, TokenKind, VersionCount, migrate, private,
 };
 use crate::time::now_utc;
 
@@ -51,6 +52,7 @@ pub struct SqliteStore {
     writer: Option<JoinHandle<()>>,
     pool: Mutex<Vec<Connection>>,
     warnings: Vec<String>,
+    files: FileStore,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -129,6 +131,7 @@ impl SqliteStore {
             writer: Some(writer),
             pool: Mutex::new(Vec::new()),
             warnings,
+            files: FileStore::new(dir),
         })
     }
 
@@ -215,6 +218,10 @@ fn write_batch(
                  received_at, content_hash, raw, meta, answers)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
+        let mut expect = tx.prepare_cached(
+            "INSERT INTO attachments (instance_id, file, sha256, size, media_type)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         for job in batch {
             let s = &job.submission;
             tx.execute_batch("SAVEPOINT one")?;
@@ -240,6 +247,15 @@ fn write_batch(
                             s.meta,
                             s.answers,
                         ])?;
+                        for a in &s.attachments {
+                            expect.execute(params![
+                                s.instance_id,
+                                a.file,
+                                a.sha256,
+                                a.size as i64,
+                                a.media_type
+                            ])?;
+                        }
                         Outcome::Created { received_at: s.received_at.clone() }
                     }
                 })
@@ -469,8 +485,11 @@ impl Store for SqliteStore {
                     // so no other row's raw text is parsed.
                     "SELECT seq, instance_id, version, team, received_at, meta, answers,
                             CASE WHEN answers = '{}' AND json_extract(raw, '$.sealed') IS NOT NULL
-                                 THEN raw END
-                     FROM submissions WHERE form_id = ?1 ORDER BY seq",
+                                 THEN raw END,
+                            (SELECT json_group_array(json_array(a.file, a.sha256, a.size,
+                                                                a.media_type, a.received_at))
+                               FROM attachments a WHERE a.instance_id = s.instance_id)
+                     FROM submissions s WHERE form_id = ?1 ORDER BY seq",
                 )?;
                 let mut rows = st.query(params![form_id])?;
                 while let Some(r) = rows.next()? {
@@ -483,6 +502,7 @@ impl Store for SqliteStore {
                         meta: r.get(5)?,
                         answers: r.get(6)?,
                         envelope: r.get(7)?,
+                        files: files_from_json(&r.get::<_, String>(8)?)?,
                     };
                     each(row).map_err(StoreError::Callback)?;
                     n += 1;
@@ -558,8 +578,94 @@ impl Store for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?
             };
+            let waiting: i64 = tx.query_row(
+                "SELECT COUNT(DISTINCT instance_id) FROM attachments WHERE received_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
             tx.finish()?;
-            Ok(Overview { total: total as u64, by_version, by_team, by_day })
+            Ok(Overview {
+                total: total as u64,
+                waiting_for_files: waiting as u64,
+                by_version,
+                by_team,
+                by_day,
+            })
         })
     }
+
+    fn submission_files(&self, instance_id: &str) -> Result<Option<SubmissionFiles>, StoreError> {
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let team: Option<String> = tx
+                .query_row(
+                    "SELECT team FROM submissions WHERE instance_id = ?1",
+                    params![instance_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(team) = team else { return Ok(None) };
+            let files = {
+                let mut st = tx.prepare_cached(
+                    "SELECT file, sha256, size, media_type, received_at FROM attachments
+                     WHERE instance_id = ?1 ORDER BY file",
+                )?;
+                st.query_map(params![instance_id], |r| {
+                    Ok(StoredFile {
+                        attachment: Attachment {
+                            file: r.get(0)?,
+                            sha256: r.get(1)?,
+                            size: r.get::<_, i64>(2)? as u64,
+                            media_type: r.get(3)?,
+                        },
+                        received_at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            tx.finish()?;
+            Ok(Some(SubmissionFiles { team, files }))
+        })
+    }
+
+    fn store_attachment(
+        &self,
+        instance_id: &str,
+        file: &str,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<bool, StoreError> {
+        if !tianye_core::response::attachment::is_sha256_hex(sha256) {
+            return Err(StoreError::Damaged(format!("sha256 {sha256}")));
+        }
+        self.files.put(sha256, bytes).map_err(StoreError::Files)?;
+        let now = now_utc();
+        self.with_conn(|c| {
+            let changed = c.execute(
+                "UPDATE attachments SET received_at = ?4
+                 WHERE instance_id = ?1 AND file = ?2 AND sha256 = ?3 AND received_at IS NULL",
+                params![instance_id, file, sha256, now],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn files(&self) -> &FileStore {
+        &self.files
+    }
+}
+
+/// The files of a submission as the export's query gives them: a JSON array of
+/// `[file, sha256, size, media_type, received_at]`.
+fn files_from_json(text: &str) -> Result<Vec<StoredFile>, StoreError> {
+    type Raw = (String, String, u64, String, Option<String>);
+    let rows: Vec<Raw> =
+        serde_json::from_str(text).map_err(|e| StoreError::Damaged(format!("attachments: {e}")))?;
+    Ok(rows
+        .into_iter()
+        .map(|(file, sha256, size, media_type, received_at)| StoredFile {
+            attachment: Attachment { file, sha256, size, media_type },
+            received_at,
+        })
+        .collect())
 }

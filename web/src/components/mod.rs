@@ -47,6 +47,13 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
         ItemType::Acknowledge => {
             question(st, loc, |st, loc| other::acknowledge(st, loc).into_any())
         }
+        // The camera, the signature pad and the file picker are the web half of issue
+        // 24; until they land, an attachment question shows its label only.
+        ItemType::Image
+        | ItemType::Signature
+        | ItemType::Draw
+        | ItemType::File
+        | ItemType::Audio => note(st, loc).into_any(),
     }
 }
 

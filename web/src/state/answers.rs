@@ -7,7 +7,7 @@ use tianye_core::{FieldId, Loc, Session};
 use crate::i18n::{Key, t};
 
 /// The answer at `loc` as the review page shows it: choice labels, joined lists,
-/// locations; empty when unanswered.
+/// locations, an attachment's file name; empty when unanswered.
 pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
     let form = s.form();
     let value = s.answer(loc);
@@ -27,6 +27,10 @@ pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
         serde_json::Value::Object(map) if map.contains_key("lat") => {
             let n = |k: &str| map.get(k).map(ToString::to_string).unwrap_or_default();
             format!("{}, {} (±{} m)", n("lat"), n("lon"), n("accuracy"))
+        }
+        // A photo, a signature or a file: its name (the form shows no thumbnail yet).
+        serde_json::Value::Object(map) if map.contains_key("sha256") => {
+            map.get("file").and_then(|f| f.as_str()).unwrap_or_default().to_owned()
         }
         other => other.to_string(),
     }
