@@ -793,3 +793,84 @@ fn evaluation_and_views_say_what_the_form_app_shows() {
     assert_eq!(views[0].2, vec![2]);
     assert!(!views[0].3.is_empty());
 }
+
+/// A datetime bound written without an offset is a time where the response was made
+/// (here +08:00), as `today` and `now` are: 08:00 written bare is 00:00 UTC, so an answer
+/// at 08:00+08:00 or 00:30Z is within it and 07:59+08:00 is not.
+#[test]
+fn a_datetime_bound_without_an_offset_is_in_the_responses_offset() {
+    let f = form(
+        json!([{"type": "datetime", "name": "at", "label": "at", "min": "2026-03-01T08:00:00"}]),
+        json!({}),
+    );
+    let early = || vec![("at", "range", json!({"min": "2026-03-01 08:00"}))];
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"at": "2026-03-01T08:00:00+08:00"}), vec![]),
+        ("complete", json!({"at": "2026-03-01T00:30:00Z"}), vec![]),
+        ("complete", json!({"at": "2026-03-01T07:59:00+08:00"}), early()),
+        ("complete", json!({"at": "2026-02-28T23:59:00Z"}), early()),
+    ];
+    let wrong = wrong_verdicts(&f, table);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Repeats nest as deep as the format allows (`MAX_REPEAT_DEPTH`, eight): a row at the
+/// deepest level is validated and its calculations run, reading its own row, its
+/// position and the outermost answers.
+#[test]
+fn the_deepest_row_the_format_allows_is_checked_and_calculated() {
+    let depth = tianye_core::form::MAX_REPEAT_DEPTH;
+    let mut items = json!([
+        {"type": "integer", "name": "x", "label": "x", "max": 5},
+        {"type": "calculate", "name": "c", "calculation": "${x} + ${top} + position(..)"}
+    ]);
+    for level in (1..=depth).rev() {
+        items =
+            json!([{"type": "repeat", "name": format!("r{level}"), "label": "r", "items": items}]);
+    }
+    let mut all = vec![json!({"type": "integer", "name": "top", "label": "t"})];
+    all.extend(items.as_array().unwrap().iter().cloned());
+    let f = form(Value::Array(all), json!({}));
+    let mut row = json!({"x": 6});
+    let mut path = String::new();
+    for level in (1..=depth).rev() {
+        let name = format!("r{level}");
+        row = json!({ name: [{}, row] });
+        path = if path.is_empty() { format!("r{level}[1]") } else { format!("r{level}[1].{path}") };
+    }
+    let mut answers = row;
+    answers["top"] = json!(10);
+    let report = f.validate(&respond("complete", answers), &Options::default());
+    assert_eq!(report.values[&format!("{path}.c")], json!(18), "{:?}", report.values);
+    let problems: Vec<(String, &str)> =
+        report.problems.iter().map(|p| (p.path.clone(), p.code.as_str())).collect();
+    assert_eq!(problems, vec![(format!("{path}.x"), "range")]);
+}
+
+/// A questionnaire's message written without languages stays one text, its references
+/// filled in; one written per language keeps its languages.
+#[test]
+fn a_custom_message_keeps_the_shape_it_was_written_in() {
+    use tianye_core::Text;
+    let f = form(
+        json!([
+            {"type": "integer", "name": "n", "label": "n",
+             "constraints": [{"expr": ". < 3", "message": "${n} 太多 / too many"}]},
+            {"type": "integer", "name": "k", "label": "k",
+             "constraints": [{"expr": ". < 3", "message": {"zh": "${k} 太多", "en": "${k} too many"}}]}
+        ]),
+        json!({}),
+    );
+    let report = f.validate(&respond("complete", json!({"n": 4, "k": 5})), &Options::default());
+    let messages: Vec<Option<Text>> =
+        report.problems.iter().map(|p| p.custom_message.clone()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0], Some(Text::Plain("4 太多 / too many".to_owned())));
+    match &messages[1] {
+        Some(Text::PerLanguage(texts)) => {
+            assert_eq!(texts.get("zh").map(String::as_str), Some("5 太多"));
+            assert_eq!(texts.get("en").map(String::as_str), Some("5 too many"));
+        }
+        other => panic!("per language: {other:?}"),
+    }
+}

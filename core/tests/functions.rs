@@ -262,6 +262,9 @@ fn selections_at_their_edges() {
 fn dates_and_times_from_numbers_and_strings() {
     let table = [
         ("date(31)", json!("1970-02-01")),
+        ("date(today())", json!("2026-07-01")),
+        ("date(now())", json!("2026-07-01")),
+        ("date('2026-07-01T23:00:00+08:00')", json!("2026-07-01")),
         ("date(31.9)", json!("1970-02-01")),
         ("date(-1)", json!("1969-12-31")),
         ("date(1 div 0)", json!(null)),
