@@ -292,6 +292,7 @@ fn aggregates_over_rows() {
         ("concat(${m_name})", json!("王大王小李芳")),
         ("count(${m})", json!(3)),
         ("min(${m_age})", json!(9)),
+        ("max(${m_age}[position() > 1])", json!(15)),
         ("count(${gone})", json!(0)),
         ("sum(${g_x})", json!(0)),
         ("count(${m}[position() = 3])", json!(1)),
