@@ -496,6 +496,7 @@ fn each_kind_of_answer_and_its_rules_with_their_params() {
             {"type": "likert", "name": "lk", "label": "lk", "choices": "abc"},
             {"type": "range", "name": "rg", "label": "rg", "min": 1, "max": 9, "step": 2},
             {"type": "range", "name": "half", "label": "half", "max": 3, "step": 0.5},
+            {"type": "range", "name": "thirds", "label": "thirds", "min": 1, "max": 10, "step": 3},
             {"type": "rating", "name": "stars", "label": "stars"},
             {"type": "datetime", "name": "dt", "label": "dt", "min": "2026-03-01"},
             {"type": "datetime", "name": "dt_today", "label": "dt_today", "max": "today"},
@@ -540,6 +541,13 @@ fn each_kind_of_answer_and_its_rules_with_their_params() {
             "complete",
             json!({"rg": "x"}),
             vec![("rg", "type", json!({"expected": "number", "value": "x"}))],
+        ),
+        ("complete", json!({"thirds": 4}), vec![]),
+        ("complete", json!({"thirds": 10}), vec![]),
+        (
+            "complete",
+            json!({"thirds": 3}),
+            vec![("thirds", "range", json!({"min": "1", "step": "3"}))],
         ),
         ("complete", json!({"half": 2.5}), vec![]),
         ("complete", json!({"half": 0}), vec![]),
@@ -946,4 +954,85 @@ fn an_encrypted_questionnaire_refuses_attachment_questions() {
     let found: Vec<(Code, String)> =
         e.diagnostics.iter().map(|d| (d.code, d.item.clone())).collect();
     assert_eq!(found, [(Code::InvalidValue, "photo".to_owned())]);
+}
+
+/// A datetime bound written without an offset is a time where the response was made
+/// (here +08:00), as `today` and `now` are: 08:00 written bare is 00:00 UTC, so an answer
+/// at 08:00+08:00 or 00:30Z is within it and 07:59+08:00 is not.
+#[test]
+fn a_datetime_bound_without_an_offset_is_in_the_responses_offset() {
+    let f = form(
+        json!([{"type": "datetime", "name": "at", "label": "at", "min": "2026-03-01T08:00:00"}]),
+        json!({}),
+    );
+    let early = || vec![("at", "range", json!({"min": "2026-03-01 08:00"}))];
+    let table: Vec<ResponseCase> = vec![
+        ("complete", json!({"at": "2026-03-01T08:00:00+08:00"}), vec![]),
+        ("complete", json!({"at": "2026-03-01T00:30:00Z"}), vec![]),
+        ("complete", json!({"at": "2026-03-01T07:59:00+08:00"}), early()),
+        ("complete", json!({"at": "2026-02-28T23:59:00Z"}), early()),
+    ];
+    let wrong = wrong_verdicts(&f, table);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Repeats nest as deep as the format allows (`MAX_REPEAT_DEPTH`, eight): a row at the
+/// deepest level is validated and its calculations run, reading its own row, its
+/// position and the outermost answers.
+#[test]
+fn the_deepest_row_the_format_allows_is_checked_and_calculated() {
+    let depth = tianye_core::form::MAX_REPEAT_DEPTH;
+    let mut items = json!([
+        {"type": "integer", "name": "x", "label": "x", "max": 5},
+        {"type": "calculate", "name": "c", "calculation": "${x} + ${top} + position(..)"}
+    ]);
+    for level in (1..=depth).rev() {
+        items =
+            json!([{"type": "repeat", "name": format!("r{level}"), "label": "r", "items": items}]);
+    }
+    let mut all = vec![json!({"type": "integer", "name": "top", "label": "t"})];
+    all.extend(items.as_array().unwrap().iter().cloned());
+    let f = form(Value::Array(all), json!({}));
+    let mut row = json!({"x": 6});
+    let mut path = String::new();
+    for level in (1..=depth).rev() {
+        let name = format!("r{level}");
+        row = json!({ name: [{}, row] });
+        path = if path.is_empty() { format!("r{level}[1]") } else { format!("r{level}[1].{path}") };
+    }
+    let mut answers = row;
+    answers["top"] = json!(10);
+    let report = f.validate(&respond("complete", answers), &Options::default());
+    assert_eq!(report.values[&format!("{path}.c")], json!(18), "{:?}", report.values);
+    let problems: Vec<(String, &str)> =
+        report.problems.iter().map(|p| (p.path.clone(), p.code.as_str())).collect();
+    assert_eq!(problems, vec![(format!("{path}.x"), "range")]);
+}
+
+/// A questionnaire's message written without languages stays one text, its references
+/// filled in; one written per language keeps its languages.
+#[test]
+fn a_custom_message_keeps_the_shape_it_was_written_in() {
+    use tianye_core::Text;
+    let f = form(
+        json!([
+            {"type": "integer", "name": "n", "label": "n",
+             "constraints": [{"expr": ". < 3", "message": "${n} 太多 / too many"}]},
+            {"type": "integer", "name": "k", "label": "k",
+             "constraints": [{"expr": ". < 3", "message": {"zh": "${k} 太多", "en": "${k} too many"}}]}
+        ]),
+        json!({}),
+    );
+    let report = f.validate(&respond("complete", json!({"n": 4, "k": 5})), &Options::default());
+    let messages: Vec<Option<Text>> =
+        report.problems.iter().map(|p| p.custom_message.clone()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0], Some(Text::Plain("4 太多 / too many".to_owned())));
+    match &messages[1] {
+        Some(Text::PerLanguage(texts)) => {
+            assert_eq!(texts.get("zh").map(String::as_str), Some("5 太多"));
+            assert_eq!(texts.get("en").map(String::as_str), Some("5 too many"));
+        }
+        other => panic!("per language: {other:?}"),
+    }
 }
