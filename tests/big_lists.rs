@@ -82,7 +82,11 @@ fn fifty_thousand_villages_are_searched_in_chinese() {
 
         // Pinyin on the way is not searched; the word chosen is.
         compose(&p, id, "wangjiacun1", "王家村1").await;
-        b.wait("11 villages", "return document.querySelectorAll('#q-any_village .choice').length === 11;").await;
+        b.wait(
+            "11 villages",
+            "return document.querySelectorAll('#q-any_village .choice').length === 11;",
+        )
+        .await;
         let (list, note) = shown(&p, id).await;
         assert_eq!(list[0].0, "王家村1000");
         assert_eq!(list[1].0, "王家村10000");
@@ -91,10 +95,18 @@ fn fifty_thousand_villages_are_searched_in_chinese() {
         b.wait_text(&format!("#{id}"), "没有符合的选项").await;
 
         compose(&p, id, "", "王家村19").await;
-        b.wait("one village", "return document.querySelectorAll('#q-any_village .choice').length === 1;").await;
+        b.wait(
+            "one village",
+            "return document.querySelectorAll('#q-any_village .choice').length === 1;",
+        )
+        .await;
         b.click(&format!("#{id} input[value='v019000']")).await;
         compose(&p, id, "", "").await;
-        b.wait("the choice on top", "return document.querySelector('#q-any_village .choice input').checked;").await;
+        b.wait(
+            "the choice on top",
+            "return document.querySelector('#q-any_village .choice input').checked;",
+        )
+        .await;
         let (list, _) = shown(&p, id).await;
         assert_eq!(list[0], ("王家村19000".to_owned(), true), "the choice stays on top");
         assert_eq!(list.len(), 50, "the chosen one and the first 49 others");
@@ -105,7 +117,11 @@ fn fifty_thousand_villages_are_searched_in_chinese() {
         let (list, _) = shown(&p, id).await;
         assert_eq!(list[0], ("王家村19000".to_owned(), true), "kept across a reload");
         b.click(&format!("#{id} .clear")).await;
-        b.wait("no choice", "return !document.querySelector('#q-any_village .choice input:checked');").await;
+        b.wait(
+            "no choice",
+            "return !document.querySelector('#q-any_village .choice input:checked');",
+        )
+        .await;
     });
 }
 
@@ -115,7 +131,8 @@ fn the_cascade_offers_each_level_s_own_choices() {
         let (p, _forms) = villages_page().await;
         let b = &p.b;
         assert_eq!(
-            b.js("return document.querySelector('#q-village .no-choices').textContent;", vec![]).await,
+            b.js("return document.querySelector('#q-village .no-choices').textContent;", vec![])
+                .await,
             json!("暂无选项：请先回答上面的问题")
         );
         b.click("#q-city-input input[value='c0001']").await;

@@ -1,8 +1,6 @@
 //! Generated questionnaires for benchmarks and load tests: many questions of mixed
 //! types, with relevance chains, constraints and calculations.
 
-use std::fmt::Write as _;
-
 use serde_json::{Value, json};
 
 use crate::Questionnaire;
@@ -127,6 +125,7 @@ pub fn village_questionnaire(villages: usize) -> (Questionnaire, String) {
     ];
     const SECOND: [&str; 10] = ["家", "坪", "湾", "岭", "冲", "坳", "塘", "桥", "山", "田"];
     const LAST: [&str; 5] = ["村", "组", "寨", "屯", "庄"];
+    use std::fmt::Write as _;
     let township = |i: usize| format!("t{:04}", i % 1000);
     let mut csv = String::from("name,label::zh,label::en,township\n");
     for i in 0..villages {

@@ -555,7 +555,9 @@ async fn village_list(b: &Browser, home: &str, opts: &Options, figures: &mut Fig
     for _ in 0..runs {
         ms.push(measure(b, next, &pager, Value::Null).await);
         settle(b).await;
-        let shown = b.js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![]).await;
+        let shown = b
+            .js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![])
+            .await;
         assert_eq!(shown, json!(50), "the first 50 of 50,000 villages");
         measure(b, back, &pager, Value::Null).await;
         settle(b).await;
@@ -570,7 +572,9 @@ async fn village_list(b: &Browser, home: &str, opts: &Options, figures: &mut Fig
     for _ in 0..runs {
         narrow.push(measure(b, TYPE_VALUE, &search, json!("王家村1")).await);
         settle(b).await;
-        let shown = b.js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![]).await;
+        let shown = b
+            .js("return document.querySelectorAll('#q-any_village-input .choice').length;", vec![])
+            .await;
         assert_eq!(shown, json!(11), "王家村1000 and 王家村10000…王家村19000");
         widen.push(measure(b, TYPE_VALUE, &search, json!("家")).await);
         settle(b).await;
@@ -590,7 +594,9 @@ async fn village_list(b: &Browser, home: &str, opts: &Options, figures: &mut Fig
         let township = format!("#q-township-input input[value='t{:04}']", 300 + i % 2);
         ms.push(measure(b, TICK, &pager, json!(township)).await);
         settle(b).await;
-        let shown = b.js("return document.querySelectorAll('#q-village-input .choice').length;", vec![]).await;
+        let shown = b
+            .js("return document.querySelectorAll('#q-village-input .choice').length;", vec![])
+            .await;
         assert_eq!(shown, json!(50), "a township's 50 villages");
     }
     figures.add("(5) tap → painted, a township chosen: its 50 of 50,000 villages", ms, "< 50");

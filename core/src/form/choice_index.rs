@@ -163,7 +163,8 @@ mod tests {
             assert_eq!(index.is_some(), key.is_some(), "{filter}");
             if let (Some(index), Some(key)) = (index, key) {
                 assert_eq!(index.positions(key), [1], "{filter}");
-                let filter = form.field(form.lookup("pick").unwrap()).choice_filter.as_ref().unwrap();
+                let filter =
+                    form.field(form.lookup("pick").unwrap()).choice_filter.as_ref().unwrap();
                 assert!(matches!(index.key(filter), Node::Field(_)), "{filter:?}");
                 assert!(index.positions("nowhere").is_empty());
             }

@@ -27,7 +27,10 @@ pub struct Choice {
     // One sorted vector: a tree map's node alone would take 272 bytes a choice in the
     // browser, 13 MB for a province's 50,000 villages.
     #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
-    #[cfg_attr(feature = "json-schema", schemars(with = "std::collections::BTreeMap<String, String>"))]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "std::collections::BTreeMap<String, String>")
+    )]
     pub attributes: LiteMap<String, String>,
 }
 

@@ -40,8 +40,10 @@ impl Search {
             .as_deref()
             .is_some_and(|a| a.contains("search") || a.contains("autocomplete"));
         let long = f.choices.is_some_and(|i| form.choice_lists()[i].choices.len() > LONG_LIST);
-        (asked || long)
-            .then(|| Search { query: RwSignal::new(String::new()), note: RwSignal::new(String::new()) })
+        (asked || long).then(|| Search {
+            query: RwSignal::new(String::new()),
+            note: RwSignal::new(String::new()),
+        })
     }
 
     /// Whether something is typed (read without tracking).
@@ -59,7 +61,9 @@ impl Search {
             let fallback = s.form().default_language();
             let chosen: Vec<String> = match s.answer(loc) {
                 Json::String(v) => vec![v],
-                Json::Array(a) => a.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                Json::Array(a) => {
+                    a.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+                }
                 _ => Vec::new(),
             };
             let offered = s.choices(loc);
