@@ -13,7 +13,6 @@
 //! - A4 `tianye import-responses` of a backup whose `files` map holds the bytes.
 
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -98,13 +97,7 @@ fn summary(agent: &ureq::Agent, server: &Server, token: &str, id: &str) -> (u16,
     (status, serde_json::from_str(&text).unwrap())
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
-}
+use crate::private_files::mode;
 
 fn stored_path(data: &Path, bytes: &[u8]) -> PathBuf {
     let sha = hex(bytes);

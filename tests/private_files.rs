@@ -22,7 +22,8 @@ use tianye_tests::server::{
 };
 use tianye_tests::{repo, tianye_bin};
 
-fn mode(path: &Path) -> u32 {
+/// The permission bits of `path` (`0o600`…).
+pub(crate) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .permissions()
