@@ -54,6 +54,11 @@ fn expected_text(v: Option<&Value>) -> String {
             .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
             .collect::<Vec<_>>()
             .join(" "),
+        // An attachment: the file in the export's media folder (the instance id is
+        // prefixed by the caller).
+        Some(Value::Object(m)) if m.contains_key("sha256") => {
+            m["file"].as_str().unwrap_or_default().to_owned()
+        }
         Some(Value::Object(m)) => ["lat", "lon", "altitude", "accuracy"]
             .iter()
             .filter_map(|k| m.get(*k))
@@ -86,6 +91,18 @@ fn check_table(table: &Table, repeat: Option<&str>, answers_by_id: &HashMap<Stri
             {
                 continue;
             }
+            // No file was uploaded: every file the answers name is missing. (Top-level
+            // attachments only: the bundled questionnaires have none in rosters.)
+            if h == "attachments_missing" {
+                let names: Vec<&str> = answers
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .filter_map(|v| v.get("sha256").and(v.get("file")).and_then(Value::as_str))
+                    .collect();
+                assert_eq!(cell, &names.join(" "), "column {h} of {row:?}");
+                continue;
+            }
             let expected = match h.split_once('/') {
                 Some((q, choice)) => match obj.get(q) {
                     Some(Value::Array(items)) => {
@@ -96,6 +113,9 @@ fn check_table(table: &Table, repeat: Option<&str>, answers_by_id: &HashMap<Stri
                 None => match obj.get(h) {
                     Some(Value::Array(rows)) if rows.iter().all(Value::is_object) => {
                         rows.len().to_string()
+                    }
+                    Some(v) if v.get("sha256").is_some() => {
+                        format!("media/{}/{}", row[id_col], expected_text(Some(v)))
                     }
                     other => expected_text(other),
                 },

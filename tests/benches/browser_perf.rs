@@ -548,6 +548,16 @@ async fn village_list(b: &Browser, home: &str, opts: &Options, figures: &mut Fig
         "  memory: WebAssembly {:.1} → {:.1} MiB, JS heap {:.1} → {:.1} MiB",
         before.0, after.0, before.1, after.1
     );
+    // The app fetches the questionnaires it lacks a few seconds after the list.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let later = memory_mib(b).await;
+    let kept = b
+        .js("return Object.keys(localStorage).some(k => k.includes('.q.villages@'));", vec![])
+        .await;
+    eprintln!(
+        "  memory 5 s later: WebAssembly {:.1} MiB; the questionnaire kept on the device: {kept}",
+        later.0
+    );
     measure(b, back, &pager, Value::Null).await;
     settle(b).await;
     b.throttle_cpu(THROTTLE).await;

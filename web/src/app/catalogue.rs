@@ -186,6 +186,11 @@ impl App {
                             if self.gone() {
                                 return;
                             }
+                            // Opened meanwhile, and so kept: not fetched again (a
+                            // province's village list is megabytes).
+                            if self.store.with_value(|s| s.has_questionnaire(&l.id, &l.version)) {
+                                continue;
+                            }
                             let answer = self.request("GET", &l.url, None, None).await;
                             if answer.status == 200 && !self.gone() {
                                 let _ = self.store.with_value(|s| {
@@ -284,6 +289,7 @@ impl App {
             return Ok(f);
         }
         let cached = self.store.with_value(|s| s.questionnaire(id, version));
+        let fetched = cached.is_none();
         let json = match cached {
             Some(json) => json,
             None => {
@@ -308,7 +314,9 @@ impl App {
             }
         };
         let form = Form::from_json_without_list_copy(&json).map_err(|e| e.to_string())?;
-        if let Err(e) = self.store.with_value(|s| s.put_questionnaire(id, version, &json)) {
+        if fetched
+            && let Err(e) = self.store.with_value(|s| s.put_questionnaire(id, version, &json))
+        {
             self.report_store_error(&e);
         }
         let form = Arc::new(form);
