@@ -21,11 +21,11 @@ use sha2::{Digest, Sha256};
 use tianye_tests::repo;
 use tianye_tests::server::{Server, client, new_instance_id, team_token, temp_dir, tianye, upload};
 
-fn forms() -> PathBuf {
+pub(crate) fn forms() -> PathBuf {
     repo().join("tests/fixtures/attachments")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     Sha256::digest(bytes).iter().fold(String::new(), |mut out, b| {
         let _ = write!(out, "{b:02x}");
@@ -245,7 +245,7 @@ fn a_file_over_ten_mib_is_refused_unread() {
 }
 
 /// The admin export zip of `visit` as (name → bytes).
-fn zip_entries(bytes: Vec<u8>) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn zip_entries(bytes: Vec<u8>) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = std::collections::BTreeMap::new();
     for i in 0..archive.len() {
@@ -257,11 +257,13 @@ fn zip_entries(bytes: Vec<u8>) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn main_table(entries: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<Vec<String>> {
+pub(crate) fn main_table(
+    entries: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Vec<Vec<String>> {
     tianye_tests::server::read_csv(&entries["visit.csv"])
 }
 
-fn column(rows: &[Vec<String>], header: &str) -> usize {
+pub(crate) fn column(rows: &[Vec<String>], header: &str) -> usize {
     rows[0].iter().position(|h| h == header).unwrap_or_else(|| panic!("no {header}: {:?}", rows[0]))
 }
 

@@ -75,3 +75,6 @@ mod sealed_import;
 // Long choice lists in the app: 50,000 villages from a choice file, searched and
 // cascaded, Chinese input included (issue 22).
 mod big_lists;
+
+// Photos and signatures in the app: taken, kept offline, sent once, resumed (issue 24).
+mod attachments_app;

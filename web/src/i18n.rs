@@ -58,6 +58,16 @@ keys! {
     MoreMatches => "共 {n} 项符合，只列出前 {shown} 项：请再输入几个字", "{n} choices match; the first {shown} are listed: type more";
     NoChoicesYet => "暂无选项：请先回答上面的问题", "No choices yet: answer the questions above first";
     Close => "关闭", "Close";
+    RemoveFile => "移除", "Remove";
+    FileMissing => "这份答卷的一个文件已不在本机（存储被清除？），无法上传", "A file of this response is no longer on this device (storage cleared?) and cannot be uploaded";
+    FilesSent => "已发送 {sent}/{all} 个文件", "{sent} of {all} files sent";
+    Undo => "撤销", "Undo";
+    StorageShort => "本机存储空间快满了：拍照前请先上传答卷", "Storage on this device is nearly full: upload responses before taking pictures";
+    FileNotKept => "文件没有保存，请再试一次", "The file was not kept: try again";
+    FileTooLarge => "文件超过 10 MiB，不能上传：请换一个较小的文件", "The file is over 10 MiB and cannot be uploaded: choose a smaller one";
+    FileNoSpace => "本机存储空间不足，文件没有保存（已保存的都还在）：请先上传答卷", "Storage on this device is short: the file was not kept (nothing stored is lost). Upload responses first";
+    FileNeedsHttps => "只有通过 https 打开时才能保存照片和文件", "Photos and files can be kept only when the app is opened over https";
+    FileNotPicture => "这个文件不是浏览器能读的图片", "This file is not a picture the browser can read";
     ConfirmDelete => "确定删除这份草稿？删除后无法恢复。", "Delete this draft? This cannot be undone.";
     ConfirmDeleteUploaded => "这份答卷已在服务器上。删除本机上的副本？", "This response is on the server. Delete the copy on this device?";
     DeleteUploaded => "删除本机上已上传的答卷", "Delete uploaded responses from this device";

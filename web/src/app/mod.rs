@@ -4,6 +4,7 @@
 //! browser says.
 
 pub mod catalogue;
+pub mod files;
 pub mod responses;
 pub mod route;
 pub mod seal;

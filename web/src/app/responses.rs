@@ -85,6 +85,7 @@ impl App {
             summary: crate::state::answers::summary(&session),
             page: 0,
             sealed: None,
+            files_sent: Vec::new(),
         };
         if self.save(&record) {
             self.go(Route::Form {
@@ -147,8 +148,8 @@ impl App {
         self.delete_where(|r| r.is(form, id));
     }
 
-    /// Deletes the records `which` picks: the index is rewritten and the storage used
-    /// measured once, however many go. Each is checked again on its stored copy, which
+    /// Deletes the records `which` picks, with their files: the index is rewritten and
+    /// the storage used measured once, however many go. Each is checked again on its stored copy, which
     /// another tab may have changed (an uploaded response reopened there is a draft
     /// again, not to be deleted).
     fn delete_where(&self, which: impl Fn(&Record) -> bool) {
@@ -162,6 +163,7 @@ impl App {
         });
         let keys: Vec<(&str, &str)> = gone.iter().map(|(f, i)| (f.as_str(), i.as_str())).collect();
         self.store.with_value(|s| s.delete_all(&keys));
+        self.drop_files_of(&gone);
         self.responses.records.update(|list| {
             list.retain(|r| !gone.iter().any(|(form, id)| r.is(form, id)));
         });

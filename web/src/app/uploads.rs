@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::app::App;
 use crate::browser;
+use crate::i18n::{Key, both};
 use crate::state::queue::{self, Outcome};
 use crate::state::record::{Record, Upload};
 use crate::state::store::Store;
@@ -137,7 +138,13 @@ async fn upload_due(app: App) {
                 Some(&body),
             )
             .await;
-        let outcome = queue::outcome(answer.status, &answer.body, answer.timed_out);
+        let mut outcome = queue::outcome(answer.status, &answer.body, answer.timed_out);
+        if outcome == Outcome::Stored {
+            // Boxed: its steps stay out of the queue's own state machine.
+            let files: std::pin::Pin<Box<dyn Future<Output = Outcome>>> =
+                Box::pin(send_files(app, &record, &endpoint, token.as_deref()));
+            outcome = files.await;
+        }
         // Noted before the response is queued again (due at once): the queue must not
         // send it with that token.
         if matches!(outcome, Outcome::LinkRefused { .. }) && !app.gone() {
@@ -172,4 +179,38 @@ async fn upload_due(app: App) {
             return;
         }
     }
+}
+
+/// Sends the files of `record`, whose response the server has just acknowledged, that
+/// it has not acknowledged yet, one by one (ODK Central's attachment upload: each
+/// idempotent by name and content). Each acknowledged file is noted in the stored
+/// record at once, so the list counts them and a send cut off resumes with the next.
+/// [`Outcome::Stored`] once every file is there; else what stopped it.
+async fn send_files(app: App, record: &Record, endpoint: &str, token: Option<&str>) -> Outcome {
+    let (to_send, _) = record.files_to_send();
+    let (form, id) = record.ids();
+    for file in to_send {
+        let url = format!("{endpoint}/api/v1/submissions/{id}/attachments/{}", file.file);
+        let Some(answer) = app.send_file(&url, (&form, &id), &file, token).await else {
+            return Outcome::Rejected {
+                code: "attachment.missing".into(),
+                message: format!("{} ({})", both(Key::FileMissing), file.file),
+                problems: Vec::new(),
+            };
+        };
+        let outcome = queue::outcome(answer.status, &answer.body, answer.timed_out);
+        if outcome != Outcome::Stored {
+            return outcome;
+        }
+        if app.gone() {
+            return Outcome::Retry { reason: String::new() };
+        }
+        if let Some(mut now) = app.store.with_value(|s| s.get(&form, &id))
+            && now.response == record.response
+        {
+            now.files_sent.push(file.file);
+            app.save(&now);
+        }
+    }
+    Outcome::Stored
 }

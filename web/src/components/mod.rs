@@ -1,6 +1,7 @@
 //! One component per kind of question; [`field_view`] picks the right one. Every input
 //! has a label, works from the keyboard, and shows its problems once the user leaves it.
 
+mod attachment;
 mod choice;
 mod other;
 mod roster;
@@ -47,13 +48,11 @@ pub fn field_view(st: FormState, id: FieldId, rows: Vec<u32>) -> AnyView {
         ItemType::Acknowledge => {
             question(st, loc, |st, loc| other::acknowledge(st, loc).into_any())
         }
-        // The camera, the signature pad and the file picker are the web half of issue
-        // 24; until they land, an attachment question shows its label only.
         ItemType::Image
         | ItemType::Signature
         | ItemType::Draw
         | ItemType::File
-        | ItemType::Audio => note(st, loc).into_any(),
+        | ItemType::Audio => question(st, loc, attachment::attachment),
     }
 }
 

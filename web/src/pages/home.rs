@@ -71,11 +71,16 @@ pub fn backup_of(app: App) -> String {
 
 /// Saves the backup ([`backup_of`]) as a file named with today's date, so the backups
 /// of several days keep apart: from the list and from the storage-full warning alike.
+/// The files of the records in it go with it (`"files"`, base64 by SHA-256), read from
+/// this device's file store; a file that cannot be read leaves the rest saved.
 pub fn save_backup_file(app: App) {
     let text = backup_of(app);
+    let with_files: Vec<(String, String)> = app.responses.records.with_untracked(|list| {
+        list.iter().filter(|r| !r.is_uploaded() && !r.files().is_empty()).map(Record::ids).collect()
+    });
     let name =
         format!("tianye-backup-{}.json", browser::now_iso().chars().take(10).collect::<String>());
-    let _ = browser::download(&name, &text);
+    app.save_backup(&name, &text, &with_files);
 }
 
 /// Copies the backup's text ([`backup_of`]) for browsers that do not save a file a page
@@ -267,6 +272,16 @@ fn record_line(app: App, r: Record) -> impl IntoView {
         Upload::Uploaded { at } => format!("{} {}", t(Key::Uploaded, &lang()), beijing_time(at)),
         Upload::Rejected { message, problems, .. } => format!("{message} ({})", problems.len()),
         _ => String::new(),
+    };
+    // A complete response's files: how many the server has.
+    let (unsent, all) = r.files_to_send();
+    let status = if all > 0 && r.group() != Group::Draft && !r.is_uploaded() {
+        let sent = t(Key::FilesSent, &lang())
+            .replace("{sent}", &(all - unsent.len()).to_string())
+            .replace("{all}", &all.to_string());
+        format!("{sent} {status}")
+    } else {
+        status
     };
     // Drafts, and copies the server already has, may go; the rest is still to upload.
     let deletable = match r.group() {

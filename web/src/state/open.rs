@@ -311,6 +311,7 @@ mod tests {
             summary: Text::default(),
             page: 0,
             sealed: None,
+            files_sent: Vec::new(),
         }
     }
 

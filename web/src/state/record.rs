@@ -2,6 +2,7 @@
 //! where its upload stands.
 
 use serde::{Deserialize, Serialize};
+use tianye_core::response::attachment::Attachment;
 use tianye_core::response::{Response, Status};
 use tianye_core::schema::Text;
 
@@ -136,6 +137,10 @@ pub struct Record {
     /// answer, `summary` is empty, and the record cannot be opened again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sealed: Option<Envelope>,
+    /// The files its answers name that the server has acknowledged (sent after the
+    /// response itself, each once: an upload cut off resumes with the next).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files_sent: Vec<String>,
 }
 
 /// A sealed response's envelope, the JSON text the browser made (core/ENCRYPTION.md),
@@ -165,6 +170,34 @@ impl Record {
             Some(envelope) => envelope.0.clone(),
             None => serde_json::to_string(&self.response).unwrap_or_default(),
         }
+    }
+
+    /// The files its answers name, each once, in answer order: what goes to the server
+    /// after the response.
+    pub fn files(&self) -> Vec<Attachment> {
+        let mut out: Vec<Attachment> = Vec::new();
+        let mut rows: Vec<&serde_json::Map<String, serde_json::Value>> =
+            vec![&self.response.answers];
+        while let Some(answers) = rows.pop() {
+            for value in answers.values() {
+                if let Some(a) = Attachment::from_json(value) {
+                    if !out.iter().any(|o| o.file == a.file) {
+                        out.push(a);
+                    }
+                } else if let serde_json::Value::Array(list) = value {
+                    rows.extend(list.iter().filter_map(serde_json::Value::as_object));
+                }
+            }
+        }
+        out
+    }
+
+    /// The files not yet acknowledged by the server ([`Record::files`]), and how many
+    /// there are in all.
+    pub fn files_to_send(&self) -> (Vec<Attachment>, usize) {
+        let all = self.files();
+        let n = all.len();
+        (all.into_iter().filter(|a| !self.files_sent.contains(&a.file)).collect(), n)
     }
 
     /// Whether the server has it (it then stays out of the backup file).
