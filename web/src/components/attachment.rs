@@ -25,7 +25,7 @@ fn attach(el: web_sys::Element, (st, loc): (FormState, Loc)) {
     let form = st.form();
     let f = form.field(loc.field);
     let lang = st.app.lang_untracked();
-    let (form_id, id) = st.with_record(|r| r.ids());
+    let (form_id, id) = st.with_record(crate::state::record::Record::ids);
     // A file's name starts with the question's name (as a file name may: ASCII, not
     // from `_`) and its rows, from 1.
     let mut stem: String = f
@@ -36,7 +36,8 @@ fn attach(el: web_sys::Element, (st, loc): (FormState, Loc)) {
         .take(60)
         .collect();
     for row in &loc.rows {
-        stem.push_str(&format!("-{}", row + 1));
+        stem.push('-');
+        stem.push_str(&(row + 1).to_string());
     }
     if stem.is_empty() {
         stem.push('f');

@@ -328,7 +328,33 @@ mod tests {
             summary: tianye_core::schema::Text::default(),
             page: 0,
             sealed: None,
+            files_sent: Vec::new(),
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_files_to_send_are_those_the_answers_name_each_once_less_those_sent() {
+        let file = |name: &str| {
+            serde_json::json!({"file": name, "sha256": "ab".repeat(32), "size": 10, "media_type": "image/png"})
+        };
+        let mut r = record("r", "complete", Upload::Draft);
+        r.response.answers = serde_json::from_value(serde_json::json!({
+            "sig": file("sig-1.png"),
+            "name": "王芳",
+            "member": [{"m_photo": file("m_photo-1.png")}, {"m_photo": file("sig-1.png")}, {"m_note": "x"}],
+            // Not an attachment: a fifth field.
+            "odd": {"file": "x.png", "sha256": "ab".repeat(32), "size": 1, "media_type": "image/png", "more": 1},
+        }))
+        .unwrap();
+        let names = |list: Vec<tianye_core::response::attachment::Attachment>| {
+            let mut n: Vec<String> = list.into_iter().map(|a| a.file).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(r.files()), ["m_photo-1.png", "sig-1.png"]);
+        r.files_sent.push("sig-1.png".into());
+        let (unsent, all) = r.files_to_send();
+        assert_eq!((names(unsent), all), (vec!["m_photo-1.png".to_owned()], 2));
     }
 
     fn ids(id: &str) -> (String, String) {
