@@ -4,8 +4,10 @@
 //!
 //! - P1 a 12-megapixel photo chosen in the file input is kept scaled to 1,600 px on its
 //!   long side and shown; a signature drawn with pointer events is kept after the stroke;
-//!   both survive a reload; the response completed offline goes out once the phone is
-//!   online, with both files, each sent once; the export zip holds them byte for byte;
+//!   both survive a reload; the response completed offline is saved in the backup file
+//!   with both files (which `tianye import-responses` takes), and goes out once the
+//!   phone is online, with both files, each sent once; the export zip holds them byte
+//!   for byte;
 //! - P2 an upload cut off after the response and its first file (the second file's
 //!   request hangs, the server goes down, the page is reloaded) resumes when the server
 //!   is back with the file not yet sent: no file is sent twice, the response is stored
@@ -132,6 +134,37 @@ impl Visit {
             .js("return JSON.parse(sessionStorage.getItem('e2e.files') || '[]');", vec![])
             .await;
         v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    }
+
+    /// Saves the backup file from the list (into `dir`, as `backup.json`); its JSON.
+    async fn backup(&self, dir: &Path) -> Value {
+        let downloads = dir.join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        self.b
+            .cdp(
+                "Browser.setDownloadBehavior",
+                json!({"behavior": "allow", "downloadPath": downloads.to_str().unwrap()}),
+            )
+            .await;
+        self.b.click(".storage button").await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        // The browser may show the file before it has written all of it.
+        loop {
+            let file = std::fs::read_dir(&downloads)
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "json"));
+            let text = file.as_ref().map(|f| std::fs::read_to_string(f).unwrap_or_default());
+            if let Some(backup) =
+                text.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok())
+            {
+                std::fs::write(dir.join("backup.json"), text.unwrap()).unwrap();
+                return backup;
+            }
+            assert!(std::time::Instant::now() < deadline, "no whole backup file: {text:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The export zip of `visit`, from the command line (the server stopped or not).
@@ -280,6 +313,32 @@ fn a_photo_and_a_signature_reach_the_export_once() {
         v.b.wait_text(".review-problems", "没有问题").await;
         v.b.click(".review-screen .pager button.primary").await;
         v.b.wait_visible(".review-screen .done").await;
+        // Saved as a backup file meanwhile, the files go with it, and the server
+        // imports both.
+        v.b.js("location.hash = '#/';", vec![]).await;
+        crate::browser::wait_group(&v.b, &id, "complete").await;
+        let backup = v.backup(dir.path()).await;
+        let files = backup["files"].as_object().expect("the backup's files");
+        assert_eq!(files.len(), 2, "{:?}", files.keys());
+        for answer in [photo, sig] {
+            let text = files[answer["sha256"].as_str().unwrap()].as_str().unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(text).unwrap();
+            assert_eq!(hex(&bytes), answer["sha256"].as_str().unwrap());
+        }
+        let elsewhere = dir.path().join("imported");
+        let (code, out, err) = tianye(&[
+            "import-responses",
+            dir.path().join("backup.json").to_str().unwrap(),
+            "--data",
+            elsewhere.to_str().unwrap(),
+            "--team",
+            "石门一队",
+            "--forms",
+            forms().to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("2/2"), "{out}");
+
         v.b.set_offline(false).await;
         v.b.wait_for(
             "both files sent",
@@ -287,7 +346,6 @@ fn a_photo_and_a_signature_reach_the_export_once() {
             Duration::from_secs(30),
         )
         .await;
-        v.b.js("location.hash = '#/';", vec![]).await;
         crate::browser::wait_group(&v.b, &id, "uploaded").await;
         let log = v.file_log().await;
         let (photo_file, sig_file) =

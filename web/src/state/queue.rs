@@ -334,9 +334,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn the_files_to_send_are_those_the_answers_name_each_once_less_those_sent() {
-        let file = |name: &str| {
-            serde_json::json!({"file": name, "sha256": "ab".repeat(32), "size": 10, "media_type": "image/png"})
-        };
+        let file = |name: &str| serde_json::json!({"file": name, "sha256": "ab".repeat(32), "size": 10, "media_type": "image/png"});
         let mut r = record("r", "complete", Upload::Draft);
         r.response.answers = serde_json::from_value(serde_json::json!({
             "sig": file("sig-1.png"),
