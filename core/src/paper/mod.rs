@@ -149,12 +149,15 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// The skip instruction of `item`, if it has a relevance: a line of its own for a
+    /// section, else inline after the question's label.
     fn skip(&mut self, item: &Item, scope: Scope) {
         if let Some(relevant) = &item.relevant {
             let words = words::instruction(relevant, self.index, self.ph, scope);
-            self.raw("<p class=\"skip\">→ ");
+            let tag = if scope == Scope::Section { "p" } else { "span" };
+            let _ = write!(self.out, "<{tag} class=\"skip\">→ ");
             self.text(&words);
-            self.raw("</p>\n");
+            let _ = writeln!(self.out, "</{tag}>");
         }
     }
 
@@ -185,11 +188,10 @@ impl<'a> Page<'a> {
 
     fn note(&mut self, item: &'a Item) {
         let Some(label) = &item.label else { return };
-        self.raw("<div class=\"note\">\n");
-        self.skip(item, Scope::Question);
-        self.raw("<p>");
+        self.raw("<div class=\"note\">\n<p>");
         self.label(label);
         self.raw("</p>\n");
+        self.skip(item, Scope::Question);
         self.hint(item);
         self.raw("</div>\n");
     }
@@ -239,23 +241,27 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// A question: its label, skip instruction and answer on one line where they fit,
+    /// the hint under them.
     fn question(&mut self, item: &'a Item) {
-        self.raw("<div class=\"q\">\n");
-        self.skip(item, Scope::Question);
-        self.raw("<p class=\"label\">");
+        self.raw("<div class=\"q\">\n<span class=\"label\">");
         self.question_head(item);
-        self.raw("</p>\n");
-        self.hint(item);
+        self.raw("</span>\n");
+        self.skip(item, Scope::Question);
         if item.calculation.is_some() {
-            self.raw("<p class=\"a\">");
+            self.raw("<span class=\"a\">");
             self.raw(self.ph.computed);
-            self.raw("</p>\n");
+            self.raw("</span>\n");
         } else if item.kind == ItemType::Matrix {
+            self.hint(item);
             self.matrix(item);
         } else {
-            self.raw("<p class=\"a\">");
+            self.raw("<span class=\"a\">");
             self.answer(item, false);
-            self.raw("</p>\n");
+            self.raw("</span>\n");
+        }
+        if item.kind != ItemType::Matrix {
+            self.hint(item);
         }
         self.raw("</div>\n");
     }

@@ -120,12 +120,16 @@ impl Phrases {
     }
 
     pub(crate) fn is_choice(&self, q: &str, label: &str) -> String {
-        if self.zh { format!("{q}选“{label}”") } else { format!("{q} is “{label}”") }
+        if self.zh {
+            format!("{q}{}选“{label}”", gap(q))
+        } else {
+            format!("{q} is “{label}”")
+        }
     }
 
     pub(crate) fn is_not_choice(&self, q: &str, label: &str) -> String {
         if self.zh {
-            format!("{q}未选“{label}”")
+            format!("{q}{}未选“{label}”", gap(q))
         } else {
             format!("{q} is not “{label}”")
         }
@@ -133,19 +137,19 @@ impl Phrases {
 
     pub(crate) fn selected(&self, q: &str, label: &str, neg: bool) -> String {
         match (self.zh, neg) {
-            (true, false) => format!("{q}选“{label}”"),
-            (true, true) => format!("{q}未选“{label}”"),
+            (true, false) => format!("{q}{}选“{label}”", gap(q)),
+            (true, true) => format!("{q}{}未选“{label}”", gap(q)),
             (false, false) => format!("{q} includes “{label}”"),
             (false, true) => format!("{q} does not include “{label}”"),
         }
     }
 
     pub(crate) fn answered(&self, q: &str) -> String {
-        if self.zh { format!("{q}已填") } else { format!("{q} is answered") }
+        if self.zh { format!("{q}{}已填", gap(q)) } else { format!("{q} is answered") }
     }
 
     pub(crate) fn unanswered(&self, q: &str) -> String {
-        if self.zh { format!("{q}未填") } else { format!("{q} is not answered") }
+        if self.zh { format!("{q}{}未填", gap(q)) } else { format!("{q} is not answered") }
     }
 
     /// `q op value` in words, for the comparison operators.
@@ -170,11 +174,8 @@ impl Phrases {
         if !self.zh {
             return Some(format!("{q} {words} {value}"));
         }
-        // Chinese needs no spaces, except beside a name or a number written in ASCII.
-        let before =
-            if q.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') { " " } else { "" };
         let after = if value.starts_with('“') { "" } else { " " };
-        Some(format!("{q}{before}{words}{after}{value}"))
+        Some(format!("{q}{}{words}{after}{value}", gap(q)))
     }
 
     /// A range in words: "0–120", "≥ 16", "≤ 200".
@@ -222,4 +223,10 @@ impl Phrases {
             format!("One row each; {rows} rows, continue on a separate sheet if needed")
         }
     }
+}
+
+/// The space Chinese text needs after `q`: none, except after a name or a number written
+/// in ASCII ("n_away 大于 0", but "第 2 题大于 0").
+fn gap(q: &str) -> &'static str {
+    if q.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') { " " } else { "" }
 }

@@ -246,6 +246,7 @@ mod tests {
             ),
             // A computed value without a label is named by its name.
             ("${n_away} > 0", "仅当 n_away 大于 0 时回答", "Answer only if n_away is more than 0"),
+            ("${n_away} != ''", "仅当 n_away 已填时回答", "Answer only if n_away is answered"),
             // Too complex for words: printed as written, numbers for names.
             (
                 "count-selected(${hardship}) > 1 and ${age} + 1 > 2",
