@@ -16,7 +16,10 @@ use serde_json::Value;
 use tianye_tests::server::temp_dir;
 use tianye_tests::{bundled_forms, repo, tianye_bin};
 
-fn tianye(args: &[&str], env: &[(&str, Option<&str>)]) -> (i32, String) {
+/// Environment variables set (`Some`) or removed (`None`) for one run.
+type Env<'a> = &'a [(&'a str, Option<&'a str>)];
+
+fn tianye(args: &[&str], env: Env<'_>) -> (i32, String) {
     let mut cmd = Command::new(tianye_bin());
     cmd.args(args).current_dir(repo());
     for (key, value) in env {
@@ -352,7 +355,7 @@ fn bad_input_is_a_clear_error() {
     let out_s = out.to_str().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"id\": \"bad\",\n \"version\": 1,}").unwrap();
-    let cases: &[(&[&str], &[(&str, Option<&str>)], &str)] = &[
+    let cases: &[(&[&str], Env<'_>, &str)] = &[
         (&["print", bad.to_str().unwrap(), "-o", out_s], &[], "bad.json:2:"),
         (&["print", "missing.json", "-o", out_s], &[], "missing.json"),
         (&["print", household, "--lang", "fr", "-o", out_s], &[], "fr"),

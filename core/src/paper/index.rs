@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::schema::{Choice, Item, ItemType, Questionnaire};
 
-use super::phrases::Phrases;
+use super::phrases::{Phrases, quote};
 
 /// How the paper names one item.
 pub(crate) struct Subject {
@@ -43,7 +43,7 @@ impl<'q> Index<'q> {
             let named = |number: Option<String>| Subject {
                 reference: match &number {
                     Some(n) => ph.question(n),
-                    None if !label.trim().is_empty() => ph.quote(label.trim()),
+                    None if !label.trim().is_empty() => quote(label.trim()),
                     None => item.name.clone(),
                 },
                 number,

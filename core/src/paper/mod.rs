@@ -11,7 +11,8 @@
 //! - Choices are tick marks: ○ for one answer, □ for all that apply; text answers get
 //!   character boxes or lines sized by their length limit (18 boxes for a resident ID,
 //!   11 for a mobile phone); numbers their unit and range; dates `____年__月__日`.
-//! - Skip logic is written out from each `relevant` ([`words`]); none is dropped.
+//! - Skip logic is written out from each `relevant` in words ("仅当第 5 题选“是”时
+//!   回答"); an expression too complex for words is printed readably, never dropped.
 //! - Roster groups (repeats) are tables, one column per question, wrapped into several
 //!   tables when wide, with as many blank rows as a literal `repeat_count` says, else
 //!   [`Options::roster_rows`] (within the repeat's `min_rows`/`max_rows`).
@@ -374,7 +375,7 @@ impl<'a> Page<'a> {
             Some(Bound::Number(n)) => Some(group_digits(&num_to_string(*n))),
             _ => None,
         };
-        let range = self.ph.range(number(&item.min).as_deref(), number(&item.max).as_deref());
+        let range = phrases::range(number(&item.min).as_deref(), number(&item.max).as_deref());
         if !cell {
             self.line(8);
             if let Some(unit) = unit {
@@ -445,7 +446,8 @@ impl<'a> Page<'a> {
             self.raw("<dl class=\"codes\">\n");
             for column in coded {
                 self.raw("<dt>");
-                self.text(&self.index.number(&column.name).unwrap_or_default().to_owned());
+                let index = self.index;
+                self.text(index.number(&column.name).unwrap_or_default());
                 self.raw(". ");
                 if let Some(label) = &column.label {
                     self.label(label);
@@ -519,7 +521,7 @@ impl<'a> Page<'a> {
                             "____-__-__"
                         }),
                         ItemType::Time => {
-                            self.raw(if self.ph.zh { "　时　分" } else { "__:__" })
+                            self.raw(if self.ph.zh { "　时　分" } else { "__:__" });
                         }
                         _ => {}
                     }
@@ -644,7 +646,9 @@ mod tests {
 
     #[test]
     fn roster_rows_follow_the_count_and_bounds() {
-        let table: &[(Option<&str>, Option<u32>, Option<u32>, u32)] = &[
+        // (repeat_count, min_rows, max_rows, rows printed)
+        type Case<'a> = (Option<&'a str>, Option<u32>, Option<u32>, u32);
+        let table: &[Case<'_>] = &[
             (Some("4"), None, None, 4),
             (Some(" 3 "), Some(1), Some(2), 3),
             (Some("${hh_size}"), None, None, 6),

@@ -92,11 +92,6 @@ impl Phrases {
         if self.zh { format!("第 {number} 题") } else { format!("Q{number}") }
     }
 
-    /// A text between quotation marks.
-    pub(crate) fn quote(&self, s: &str) -> String {
-        format!("“{s}”")
-    }
-
     pub(crate) fn only_if(&self, condition: &str, scope: Scope) -> String {
         // Chinese needs no spaces, except beside a name or a number written in ASCII.
         let ascii = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -178,16 +173,6 @@ impl Phrases {
         Some(format!("{q}{}{words}{after}{value}", gap(q)))
     }
 
-    /// A range in words: "0–120", "≥ 16", "≤ 200".
-    pub(crate) fn range(&self, min: Option<&str>, max: Option<&str>) -> Option<String> {
-        match (min, max) {
-            (Some(a), Some(b)) => Some(format!("{a}–{b}")),
-            (Some(a), None) => Some(format!("≥ {a}")),
-            (None, Some(b)) => Some(format!("≤ {b}")),
-            (None, None) => None,
-        }
-    }
-
     /// "最多选 3 项" / "at most 3".
     pub(crate) fn selected_bounds(&self, min: Option<u32>, max: Option<u32>) -> Option<String> {
         Some(match (self.zh, min, max) {
@@ -229,4 +214,19 @@ impl Phrases {
 /// in ASCII ("n_away 大于 0", but "第 2 题大于 0").
 fn gap(q: &str) -> &'static str {
     if q.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') { " " } else { "" }
+}
+
+/// A text between quotation marks.
+pub(crate) fn quote(s: &str) -> String {
+    format!("“{s}”")
+}
+
+/// A range in words: "0–120", "≥ 16", "≤ 200".
+pub(crate) fn range(min: Option<&str>, max: Option<&str>) -> Option<String> {
+    match (min, max) {
+        (Some(a), Some(b)) => Some(format!("{a}–{b}")),
+        (Some(a), None) => Some(format!("≥ {a}")),
+        (None, Some(b)) => Some(format!("≤ {b}")),
+        (None, None) => None,
+    }
 }

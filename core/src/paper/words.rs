@@ -9,7 +9,7 @@
 use crate::expr::{BinOp, Expr, ExprKind, num_to_string, parse};
 
 use super::index::Index;
-use super::phrases::Phrases;
+use super::phrases::{Phrases, quote};
 
 /// Whether a condition is said of one question or of a whole section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +114,7 @@ fn condition(e: &Expr, neg: bool, index: &Index, ph: &Phrases) -> Option<Cond> {
                         _ => return None,
                     }
                 }
-                ExprKind::String(v) => ph.compare(s, op, &ph.quote(v))?,
+                ExprKind::String(v) => ph.compare(s, op, &quote(v))?,
                 ExprKind::Number(n) => ph.compare(s, op, &num_to_string(*n))?,
                 ExprKind::Neg(inner) => match inner.kind {
                     ExprKind::Number(n) => ph.compare(s, op, &num_to_string(-n))?,
@@ -197,8 +197,8 @@ mod tests {
     fn say(relevant: &str, lang: &str) -> String {
         let form = Form::from_json(FORM).expect("test form loads");
         let ph = Phrases::for_lang(lang);
-        let index = Index::new(form.questionnaire(), lang, &ph);
-        instruction(relevant, &index, &ph, Scope::Question)
+        let index = Index::new(form.questionnaire(), lang, ph);
+        instruction(relevant, &index, ph, Scope::Question)
     }
 
     #[test]
