@@ -64,6 +64,10 @@ const MAX_COLUMNS: usize = 6;
 /// is this short.
 const INLINE_CHOICES: usize = 3;
 
+/// The most choices a question prints; a longer list (a province's villages from a
+/// choice file) gets a line to write the name on, so the page stays a few pages long.
+pub const MAX_PRINTED_CHOICES: usize = 120;
+
 /// The page's style: A4, compact, Chinese fonts first.
 const STYLE: &str = include_str!("paper.css");
 
@@ -322,6 +326,13 @@ impl<'a> Page<'a> {
 
     fn choices(&mut self, item: &'a Item, mark: &str) {
         let list = item.choices.as_deref().map_or(&[][..], |l| self.index.choices(l));
+        if list.len() > MAX_PRINTED_CHOICES {
+            self.line(16);
+            self.raw("<span class=\"r\">");
+            self.text(&self.ph.write_name(list.len()));
+            self.raw("</span>");
+            return;
+        }
         for choice in list {
             self.raw("<span class=\"c\">");
             self.raw(mark);
@@ -493,6 +504,12 @@ impl<'a> Page<'a> {
                 self.raw(self.ph.close);
                 self.raw("</span>");
             }
+            let list_len = column.choices.as_deref().map_or(0, |l| self.index.choices(l).len());
+            if list_len > MAX_PRINTED_CHOICES {
+                self.raw("<span class=\"kind\">");
+                self.text(&self.ph.write_name(list_len));
+                self.raw("</span>");
+            }
             if column.calculation.is_some() {
                 self.raw(self.ph.computed);
             } else if !coded(column, self.index)
@@ -511,7 +528,11 @@ impl<'a> Page<'a> {
             let _ = write!(self.out, "<tr><td class=\"no\">{row}</td>");
             for column in columns {
                 self.raw("<td>");
-                if column.calculation.is_none() && !coded(column, self.index) {
+                let inline = column
+                    .choices
+                    .as_deref()
+                    .is_none_or(|l| self.index.choices(l).len() <= INLINE_CHOICES);
+                if column.calculation.is_none() && inline {
                     match column.kind {
                         ItemType::SelectOne | ItemType::Likert => self.choices(column, "○"),
                         ItemType::SelectMultiple => self.choices(column, "□"),
@@ -538,7 +559,9 @@ impl<'a> Page<'a> {
 /// a code from the list printed under the table.
 fn coded(item: &Item, index: &Index<'_>) -> bool {
     item.kind.uses_choices()
-        && item.choices.as_deref().is_some_and(|l| index.choices(l).len() > INLINE_CHOICES)
+        && item.choices.as_deref().is_some_and(|l| {
+            (INLINE_CHOICES + 1..=MAX_PRINTED_CHOICES).contains(&index.choices(l).len())
+        })
 }
 
 /// Whether the choices' own names are short enough to serve as codes on paper.
@@ -642,6 +665,30 @@ mod tests {
         assert!(!html.contains("<b>yes"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
         assert!(html.contains("a &amp; b <u class=\"blank\"></u> &lt;/p&gt;"), "{html}");
+    }
+
+    #[test]
+    fn long_choice_lists_become_a_line_to_write_on() {
+        let choices = |n: usize| {
+            (0..n).map(|i| format!(r#"{{"name": "v{i}", "label": "村{i}"}}"#)).collect::<Vec<_>>()
+        };
+        for (n, printed) in [(MAX_PRINTED_CHOICES, true), (MAX_PRINTED_CHOICES + 1, false)] {
+            let f = form(&format!(
+                r#"{{"id": "x", "version": "1", "title": "t",
+                    "items": [{{"type": "select_one", "name": "v", "label": "村", "choices": "l"}},
+                              {{"type": "repeat", "name": "r", "label": "r", "items": [
+                                {{"type": "select_one", "name": "rv", "label": "村", "choices": "l"}}]}}],
+                    "choice_lists": {{"l": [{}]}}}}"#,
+                choices(n).join(",")
+            ));
+            let html = render(&f, &Options::default());
+            let last = format!("村{}</span>", n - 1);
+            // Printed: once for the question, once in the roster's code list.
+            assert_eq!(html.matches(&last).count(), if printed { 2 } else { 0 }, "{n}");
+            // Else a line to write on, said in the question and the roster's column.
+            let write = if printed { 0 } else { 2 };
+            assert_eq!(html.matches(&format!("共 {n} 项")).count(), write, "{n}");
+        }
     }
 
     #[test]

@@ -200,6 +200,15 @@ impl Phrases {
         if self.zh { "____时____分" } else { "____ h ____ min" }
     }
 
+    /// What a question whose choices are too many to print asks for.
+    pub(crate) fn write_name(&self, n: usize) -> String {
+        if self.zh {
+            format!("（共 {n} 项，请写名称）")
+        } else {
+            format!("({n} choices: write the name)")
+        }
+    }
+
     /// How many blank rows a roster table has, and why.
     pub(crate) fn rows_note(&self, rows: u32) -> String {
         if self.zh {
