@@ -7,6 +7,10 @@ mod cli;
 // README's examples.
 mod readme;
 
+// `tianye print`: the questionnaire on paper, its labels, skip instructions, escaping and
+// PDF pages (issue 25).
+mod print;
+
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
 

@@ -12,6 +12,7 @@
 //! tianye export-xlsform FORM -o F.xlsx write a questionnaire as an XLSForm
 //! tianye keygen -o DIR                 a researcher's key pair for sealed records
 //! tianye seal --key PUBLIC.pem FORM RESPONSE...   seal complete responses (one envelope a line)
+//! tianye print FORM [--lang zh|en] -o F.html [--pdf]   the questionnaire on paper (A4)
 //!
 //! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
 //! .csv, .md).
@@ -61,6 +62,8 @@ enum Command {
     Keygen(commands::keygen::Args),
     /// 把已完成的答卷封存给研究者的公钥 / Seal complete responses to a researcher's public key (one envelope per line).
     Seal(commands::seal::Args),
+    /// 打印纸质问卷（A4 HTML 或 PDF）/ The questionnaire on paper: A4 HTML, or PDF through Chromium.
+    Print(commands::print::Args),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::ImportResponses(args) => commands::import_responses::run(&args),
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Seal(args) => commands::seal::run(&args),
+        Command::Print(args) => commands::print::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -43,6 +43,8 @@ pub mod i18n;
 mod instance;
 pub mod json;
 pub mod order;
+#[cfg(feature = "paper")]
+pub mod paper;
 pub mod response;
 pub mod schema;
 #[cfg(feature = "seal")]

@@ -22,6 +22,8 @@ pub(crate) use graph::{Graph, NodeKind, node as graph_node, split as graph_split
 pub use id::{FieldId, Loc, ScopeId};
 pub(crate) use node::Node;
 pub use node::is_unsupported_function;
+#[cfg(feature = "paper")]
+pub(crate) use template::find_refs;
 pub use template::{Segment, Template};
 
 /// Deepest nesting of repeats inside repeats.
