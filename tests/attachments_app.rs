@@ -3,7 +3,7 @@
 //! (a name, a guardian's signature, a photo of the health-check sheet):
 //!
 //! - P1 a 12-megapixel photo chosen in the file input is kept scaled to 1,600 px on its
-//!   long side and shown; a signature drawn with pointer events is kept after the stroke;
+//!   long side and shown (in the form and on the review); a signature drawn with pointer events is kept after the stroke;
 //!   both survive a reload; the response completed offline is saved in the backup file
 //!   with both files (which `tianye import-responses` takes), and goes out once the
 //!   phone is online, with both files, each sent once; the export zip holds them byte
@@ -311,12 +311,21 @@ fn a_photo_and_a_signature_reach_the_export_once() {
         v.b.set_offline(true).await;
         v.b.js("location.hash = location.hash + '/review';", vec![]).await;
         v.b.wait_text(".review-problems", "没有问题").await;
+        // The review shows both pictures.
+        v.b.wait(
+            "two thumbnails on the review",
+            "return [...document.querySelectorAll('.review-answers dd img.thumb')]
+                 .filter((i) => i.complete && i.naturalWidth > 0).length === 2;",
+        )
+        .await;
         v.b.click(".review-screen .pager button.primary").await;
         v.b.wait_visible(".review-screen .done").await;
         // Saved as a backup file meanwhile, the files go with it, and the server
         // imports both.
         v.b.js("location.hash = '#/';", vec![]).await;
         crate::browser::wait_group(&v.b, &id, "complete").await;
+        // The storage line counts the files too.
+        v.b.wait_text(".storage .use", "照片和文件另占").await;
         let backup = v.backup(dir.path()).await;
         let files = backup["files"].as_object().expect("the backup's files");
         assert_eq!(files.len(), 2, "{:?}", files.keys());

@@ -29,6 +29,11 @@
 //!    of its search (11 and 5,000 matches), and a township chosen in the city → county
 //!    → township → village cascade (its 50 villages appear); the app's memory
 //!    (WebAssembly and JavaScript heap) before and after opening the list is printed.
+//! 6. a 12-megapixel photo (4,000 × 3,000 JPEG, made by the browser's encoder) chosen in
+//!    the photo question of `tests/fixtures/attachments/visit`: from the file input's
+//!    `change` to its thumbnail decoded, which holds decoding, scaling to 1,600 px,
+//!    JPEG encoding, SHA-256, keeping it in IndexedDB and setting the answer ("work"
+//!    is the same time: most of it is off the main thread's script).
 //!
 //! 0. the floor: the least change that paints (a letter of the title, set from the script),
 //!    on the page of (4): what any change costs there before the app does anything.
@@ -332,6 +337,9 @@ async fn bench(opts: &Options) -> Figures {
         .expect("switch questionnaire");
     write_form(forms.path(), "switch", &switch);
     write_form(forms.path(), "roster100", &open_roster());
+    let visit = repo().join("tests/fixtures/attachments/visit/form.json");
+    let visit: Value = serde_json::from_str(&std::fs::read_to_string(visit).unwrap()).unwrap();
+    write_form(forms.path(), "visit", &visit);
     let (villages, csv) = tianye_core::synthetic::village_questionnaire(50_000);
     write_form(forms.path(), "villages", &serde_json::to_value(villages).expect("villages"));
     std::fs::create_dir_all(forms.path().join("villages/media")).unwrap();
@@ -364,6 +372,9 @@ async fn bench(opts: &Options) -> Figures {
     }
     if opts.wants(5) {
         village_list(&b, &home, opts, &mut figures).await;
+    }
+    if opts.wants(6) {
+        photo_12mp(&b, &home, opts, &mut figures).await;
     }
     b.close().await;
     drop(server);
@@ -696,4 +707,62 @@ async fn row_100(b: &Browser, home: &str, opts: &Options, figures: &mut Figures)
         settle(b).await;
     }
     figures.add("(0) the least painted change (a letter of the title), page of (4)", ms, "—");
+}
+
+/// (6) a 12-megapixel photo chosen → scaled, hashed, kept and its thumbnail shown.
+async fn photo_12mp(b: &Browser, home: &str, opts: &Options, figures: &mut Figures) {
+    eprintln!("(6) a 12-megapixel photo");
+    b.throttle_cpu(1.0).await;
+    start_response(b, home, "visit", "#q-child_name-input").await;
+    let data = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             const c = document.createElement('canvas'); c.width = 4000; c.height = 3000;
+             const g = c.getContext('2d'), gr = g.createLinearGradient(0, 0, 4000, 3000);
+             gr.addColorStop(0, '#c33'); gr.addColorStop(1, '#33c');
+             g.fillStyle = gr; g.fillRect(0, 0, 4000, 3000);
+             for (let i = 0; i < 400; i++) { g.fillStyle = `hsl(${i * 37 % 360},60%,50%)`;
+               g.fillRect(i * 97 % 4000, i * 61 % 3000, 180, 120); }
+             c.toBlob((b) => { const r = new FileReader();
+               r.onload = () => done(r.result.split(',')[1]); r.readAsDataURL(b); }, 'image/jpeg', 0.92);",
+            vec![],
+        )
+        .await;
+    let dir = temp_dir("tianye-bench-photo");
+    let path = dir.path().join("photo-12mp.jpg");
+    let bytes = base64_decode(data.as_str().expect("the JPEG"));
+    eprintln!("  the photo: {} KiB", bytes.len() / 1024);
+    std::fs::write(&path, bytes).unwrap();
+    let mut times = Vec::new();
+    for _ in 0..opts.runs {
+        b.js(
+            "window.__t0 = null; window.__t1 = null;
+             document.addEventListener('change', () => { window.__t0 = performance.now(); }, {capture: true, once: true});
+             new MutationObserver((_, o) => {
+               const i = document.querySelector('#q-sheet_photo img.thumb');
+               if (i) { o.disconnect(); i.addEventListener('load', () => { window.__t1 = performance.now(); }); }
+             }).observe(document.getElementById('q-sheet_photo'), {childList: true, subtree: true});",
+            vec![],
+        )
+        .await;
+        b.throttle_cpu(THROTTLE).await;
+        b.find("#q-sheet_photo-input")
+            .await
+            .send_keys(path.to_str().unwrap())
+            .await
+            .expect("chosen");
+        let ms = b.wait("the thumbnail", "return window.__t1 && window.__t1 - window.__t0;").await;
+        b.throttle_cpu(1.0).await;
+        let ms = ms.as_f64().expect("ms");
+        times.push(Timing { painted: ms, work: ms });
+        b.click("#q-sheet_photo .file button").await;
+        b.wait_visible("#q-sheet_photo-input").await;
+    }
+    figures.add("(6) a 12-MP photo chosen → scaled to 1,600 px, kept, thumbnail shown", times, "—");
+}
+
+/// Standard base64 (the browser's `readAsDataURL`) to bytes.
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).expect("base64")
 }

@@ -62,6 +62,7 @@ keys! {
     FileMissing => "这份答卷的一个文件已不在本机（存储被清除？），无法上传", "A file of this response is no longer on this device (storage cleared?) and cannot be uploaded";
     FilesSent => "已发送 {sent}/{all} 个文件", "{sent} of {all} files sent";
     Undo => "撤销", "Undo";
+    StorageFiles => "；照片和文件另占 {mb} MB", "; photos and files take {mb} MB more";
     StorageShort => "本机存储空间快满了：拍照前请先上传答卷", "Storage on this device is nearly full: upload responses before taking pictures";
     FileNotKept => "文件没有保存，请再试一次", "The file was not kept: try again";
     FileTooLarge => "文件超过 10 MiB，不能上传：请换一个较小的文件", "The file is over 10 MiB and cannot be uploaded: choose a smaller one";

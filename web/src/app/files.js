@@ -215,6 +215,25 @@ function h(tag, props, ...kids) {
   return e;
 }
 
+// Shows each picture the review list `dl` names (a `dd` holding a file name kept under
+// `base`) as a thumbnail before its name, again whenever the list is rebuilt.
+export function thumbs(dl, base) {
+  const run = async () => {
+    const keys = await tx('readonly', (s) => s.getAllKeys(range(base))).catch(() => []);
+    for (const dd of dl.querySelectorAll('dd')) {
+      const name = dd.textContent;
+      if (dd.firstElementChild || !/\.(jpg|png|webp)$/.test(name) || !keys.includes(base + name)) continue;
+      const b = await getFile(base + name);
+      if (!b) continue;
+      const img = h('img', { className: 'thumb', alt: '', src: URL.createObjectURL(b) });
+      img.onload = () => URL.revokeObjectURL(img.src);
+      dd.prepend(img, h('br'));
+    }
+  };
+  new MutationObserver(run).observe(dl, { childList: true });
+  run();
+}
+
 // Sends the file under `key` to `url` (POST, its bytes as they are, `type` their media
 // type) with the team link's `token` (or ''), given up after `ms`; resolves to `status`,
 // a line break and the answer's body: status 0 when the network failed or time ran

@@ -14,6 +14,8 @@ extern "C" {
     /// Builds an attachment question's input in `el` (see files.js).
     #[wasm_bindgen(js_name = attachUi)]
     pub(crate) fn attach_ui(el: &web_sys::Element, settings: &str, answer: &JsValue);
+    /// Shows the pictures the review list `dl` names as thumbnails (see files.js).
+    pub(crate) fn thumbs(dl: &web_sys::Element, base: &str);
     #[wasm_bindgen(js_name = dropFiles)]
     fn drop_files(bases: &str);
     #[wasm_bindgen(js_name = saveBackup)]

@@ -223,10 +223,22 @@ pub fn Home(
                     })
                 }}
                 <p class="use">
-                    {move || t(Key::StorageUse, &lang())
-                        .replace("{percent}", &percent().to_string())
-                        .replace("{kb}", &(app.used.get() * 2 / 1024).to_string())
-                        .replace("{limit}", &(STORAGE_LIMIT_CHARS * 2 / 1024 / 1024).to_string())}
+                    {move || {
+                        let used = t(Key::StorageUse, &lang())
+                            .replace("{percent}", &percent().to_string())
+                            .replace("{kb}", &(app.used.get() * 2 / 1024).to_string())
+                            .replace("{limit}", &(STORAGE_LIMIT_CHARS * 2 / 1024 / 1024).to_string());
+                        // The files the responses name, kept apart in IndexedDB.
+                        let files: u64 = app.responses.records.with(|l| {
+                            l.iter().flat_map(Record::files).map(|a| a.size).sum()
+                        });
+                        if files == 0 {
+                            used
+                        } else {
+                            let mb = format!("{:.1}", files as f64 / 1_048_576.0);
+                            format!("{used} {}", t(Key::StorageFiles, &lang()).replace("{mb}", &mb))
+                        }
+                    }}
                 </p>
                 {move || (percent() >= 80).then(|| view! {
                     <p class="nearly-full" role="alert">{move || t(Key::StorageNearlyFull, &lang())}</p>

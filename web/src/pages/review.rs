@@ -96,6 +96,13 @@ fn lines(st: FormState, lang: &str) -> Vec<Line> {
     out
 }
 
+/// Shows the pictures the review's list `el` names as thumbnails, from the phone's file
+/// store.
+fn review_thumbs(el: web_sys::Element, st: FormState) {
+    let (form, id) = st.with_record(crate::state::record::Record::ids);
+    crate::app::files::thumbs(&el, &st.app.files_of(&form, &id));
+}
+
 /// The review screen.
 #[component]
 pub fn ReviewPage(
@@ -154,7 +161,7 @@ pub fn ReviewPage(
             </section>
             <section class="review-answers">
                 <h2>{move || t(Key::Answers, &lang())}</h2>
-                <dl>
+                <dl use:review_thumbs=st>
                     {move || { st.rev.track(); lines(st, &lang()) }.into_iter().map(|l| {
                         let here = l.loc.clone();
                         let class = if l.heading { "heading" } else { "answer" };

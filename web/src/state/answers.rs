@@ -28,7 +28,8 @@ pub fn answer_text(s: &Session, loc: &Loc, lang: &str) -> String {
             let n = |k: &str| map.get(k).map(ToString::to_string).unwrap_or_default();
             format!("{}, {} (±{} m)", n("lat"), n("lon"), n("accuracy"))
         }
-        // A photo, a signature or a file: its name (the form shows no thumbnail yet).
+        // A photo, a signature or a file: its name (the review shows a picture's
+        // thumbnail beside it, from the phone's file store).
         serde_json::Value::Object(map) if map.contains_key("sha256") => {
             map.get("file").and_then(|f| f.as_str()).unwrap_or_default().to_owned()
         }
