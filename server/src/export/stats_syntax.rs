@@ -219,6 +219,9 @@ pub fn stata_quote(text: &str, max: usize) -> String {
     out
 }
 
+/// A single-choice column's codes by choice name, and its value labels in code order.
+type Codes = (HashMap<String, usize>, Vec<(usize, String)>);
+
 /// What the syntax needs to know of one column: its name and labels, and what the
 /// pass over the data saw in it.
 #[derive(Debug)]
@@ -227,7 +230,7 @@ struct ColumnPlan {
     label: String,
     /// A single-choice column: the choices' codes (position from 1) by name, and the
     /// labels in code order.
-    codes: Option<(HashMap<String, usize>, Vec<(usize, String)>)>,
+    codes: Option<Codes>,
     /// A multiple-choice option's 0/1 column.
     selected: bool,
     /// Codes to declare missing (SPSS): choices named as a negative number (`-99`
