@@ -378,7 +378,7 @@ fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
             .map(|l| l.strip_suffix("\x1b[0m").expect("colours reset at the end of a line"))
             .collect();
         let width = rows[0].chars().count();
-        assert!(width >= 21 + 8 && (width - 8 - 17) % 4 == 0, "width {width}");
+        assert!(width >= 21 + 8 && (width - 8 - 17).is_multiple_of(4), "width {width}");
         assert_eq!(rows.len(), width.div_ceil(2));
         assert!(rows.iter().all(|r| r.chars().count() == width));
         assert!(rows.iter().all(|r| r.chars().all(|c| " ▀▄█".contains(c))));
@@ -399,7 +399,7 @@ fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
     // IHDR: a square image, 8 pixels per module of a code at least 21 + 8 wide.
     let w = u32::from_be_bytes(png_bytes[16..20].try_into().unwrap());
     let h = u32::from_be_bytes(png_bytes[20..24].try_into().unwrap());
-    assert!(w == h && w % 8 == 0 && w / 8 >= 29, "{w}×{h}");
+    assert!(w == h && w.is_multiple_of(8) && w / 8 >= 29, "{w}×{h}");
     let svg_text = std::fs::read_to_string(&svg).unwrap();
     assert!(svg_text.starts_with("<?xml") && svg_text.trim_end().ends_with("</svg>"), "{svg_text}");
     assert_ne!(tokens[0], tokens[1]);

@@ -124,7 +124,7 @@ mod tests {
         for text in ["a", LINK, &"x".repeat(300)] {
             let code = encode(text).unwrap();
             let size = code.width() + 2 * QUIET_ZONE;
-            assert_eq!((code.width() - 17) % 4, 0, "a QR code's width is 17 + 4 × version");
+            assert!((code.width() - 17).is_multiple_of(4), "a QR code's width is 17 + 4 × version");
             let shown = terminal(&code);
             let lines: Vec<&str> = shown.lines().collect();
             assert_eq!(lines.len(), size.div_ceil(2), "{text}");
@@ -197,7 +197,7 @@ mod tests {
         let info = reader.next_frame(&mut pixels).unwrap();
         let side = (code.width() + 2 * QUIET_ZONE) * PNG_SCALE;
         assert_eq!((info.width as usize, info.height as usize), (side, side));
-        let black = pixels[..info.buffer_size()].iter().filter(|p| **p == 0).count();
+        let black: usize = pixels[..info.buffer_size()].iter().map(|&p| usize::from(p == 0)).sum();
         assert_eq!(black, dark_modules(&code) * PNG_SCALE * PNG_SCALE);
         assert!(pixels[..side * QUIET_ZONE * PNG_SCALE].iter().all(|p| *p == 255), "quiet zone");
     }
