@@ -343,3 +343,79 @@ fn a_mistyped_command_line_is_told_in_chinese_then_in_clap_s_english() {
         assert!(err.contains(english), "tianye {}: {err}", args.join(" "));
     }
 }
+
+#[test]
+fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
+    let data = temp_dir("tianye-cli-qr");
+    let dir = data.path().to_str().unwrap();
+    let png = data.path().join("link.png");
+    let svg = data.path().join("link.SVG");
+    let mut tokens = Vec::new();
+    for file in [&png, &svg] {
+        let (code, out, err) = tianye(&[
+            "token",
+            "create",
+            "--data",
+            dir,
+            "--team",
+            "石门一队",
+            "--url",
+            "http://192.168.1.10:8080",
+            "--qr",
+            "--qr-file",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        // The last line is still the token alone, and the link carries it.
+        let token = out.lines().last().unwrap().to_owned();
+        assert!(out.contains(&format!("/#team={token}")), "{out}");
+        // The code: lines of half blocks, black on bright white, as wide as a QR code
+        // (17 + 4 × version modules) plus a quiet zone of 4 on each side, and half as
+        // many lines.
+        let rows: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("\x1b[30;107m"))
+            .map(|l| l.strip_suffix("\x1b[0m").expect("colours reset at the end of a line"))
+            .collect();
+        let width = rows[0].chars().count();
+        assert!(width >= 21 + 8 && (width - 8 - 17).is_multiple_of(4), "width {width}");
+        assert_eq!(rows.len(), width.div_ceil(2));
+        assert!(rows.iter().all(|r| r.chars().count() == width));
+        assert!(rows.iter().all(|r| r.chars().all(|c| " ▀▄█".contains(c))));
+        assert!(
+            rows[1..rows.len() - 1].iter().all(|r| r.starts_with("    ") && r.ends_with("    "))
+        );
+        assert!(out.contains(file.to_str().unwrap()), "{out}");
+        assert_eq!(
+            crate::private_files::mode(file),
+            0o600,
+            "{}: it holds the token",
+            file.display()
+        );
+        tokens.push(token);
+    }
+    let png_bytes = std::fs::read(&png).unwrap();
+    assert!(png_bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    // IHDR: a square image, 8 pixels per module of a code at least 21 + 8 wide.
+    let w = u32::from_be_bytes(png_bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png_bytes[20..24].try_into().unwrap());
+    assert!(w == h && w.is_multiple_of(8) && w / 8 >= 29, "{w}×{h}");
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg_text.starts_with("<?xml") && svg_text.trim_end().ends_with("</svg>"), "{svg_text}");
+    assert_ne!(tokens[0], tokens[1]);
+    // Another extension is refused before any token is made.
+    let (code, _, err) = tianye(&[
+        "token",
+        "create",
+        "--data",
+        dir,
+        "--team",
+        "a",
+        "--qr-file",
+        data.path().join("link.jpg").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains(".png") && err.contains("link.jpg"), "{err}");
+    let (_, list, _) = tianye(&["token", "list", "--data", dir]);
+    assert_eq!(list.lines().filter(|l| l.contains("\tteam\t")).count(), 2, "{list}");
+}

@@ -469,7 +469,7 @@ fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
     // The server's own export: tables refused, envelopes only.
     let admin = server.admin_token.clone().unwrap();
     let url = |file: &str| format!("{}/api/v1/questionnaires/lbc_record_card/{file}", server.url);
-    for file in ["export.csv", "export.xlsx", "export.zip"] {
+    for file in ["export.csv", "export.xlsx", "export.zip", "export-spss.zip", "export-stata.zip"] {
         let (status, body) = get(&http, &url(file), Some(&admin));
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((status, body["code"].as_str()), (409, Some("export.sealed")), "{body}");
@@ -503,6 +503,15 @@ fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
     let (code, _, err) = export(&["--format", "csv", "-o", "-"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("已加密") && err.contains("--key") && err.contains("jsonl"), "{err}");
+    // SPSS and Stata are refused too, naming the way that works (CSV with the key).
+    for tool in ["spss", "stata"] {
+        let out =
+            std::env::temp_dir().join(format!("tianye-sealed-{tool}-{}.zip", std::process::id()));
+        let (code, _, err) = export(&["--format", tool, "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("已加密") && err.contains("SPSS") && err.contains("--key"), "{err}");
+        assert!(!out.exists(), "{tool}: nothing written");
+    }
     let (code, out, err) = export(&["--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("加密信封") && err.contains("envelope"), "{err}");

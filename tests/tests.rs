@@ -23,6 +23,9 @@ mod server;
 // Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
 mod export;
 
+// SPSS and Stata exports: names, labels, codes and value labels; PSPP reads them (issue 26).
+mod stats_export;
+
 // Photos, signatures and files after their response: upload answers, resume after a
 // restart, files on disk, the export zip's media, backups with files (issue 24).
 mod attachments;

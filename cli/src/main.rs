@@ -24,6 +24,7 @@ mod commands;
 mod help;
 mod load;
 mod private_key;
+mod qr;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! `tianye export`: submissions of one questionnaire as CSV, XLSX or JSON Lines, or
-//! its codebook.
+//! `tianye export`: submissions of one questionnaire as CSV, XLSX, JSON Lines, or a zip
+//! for SPSS or Stata (each table's CSV with a syntax file), or its codebook.
 //!
 //! Sealed submissions (`core/ENCRYPTION.md`) are opened here, on the researcher's
 //! machine, with `--key`: each is validated by the engine (its problems listed, as
@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tianye_server::export::{
-    CsvCells, CsvSink, ExportOptions, Layout, Opening, XlsxSink, codebook_csv, codebook_xlsx,
-    export_jsonl_with, export_tables_with, sealed, table_path,
+    CsvCells, CsvSink, ExportOptions, Layout, Opening, StatsTool, XlsxSink, codebook_csv,
+    codebook_xlsx, export_jsonl_with, export_tables_with, sealed, stats_zip, table_path,
 };
 use tianye_server::store::SubmissionRow;
 use tianye_server::store::private::create_private_file;
@@ -37,19 +37,25 @@ pub(crate) struct Args {
     /// xlsx（每个重复组一个工作表 / one sheet per repeat group）, jsonl,
     /// zip（各表 CSV、数据字典、说明和附件 media/ / every table's CSV, the codebook, a
     /// README and the attachments in media/）,
+    /// spss, stata（zip：各表 CSV 加 .sps 或 .do 语法文件，单选题为编码加值标签 / a zip of
+    /// every table's CSV with its .sps or .do syntax file, single choice as codes with value
+    /// labels）,
     /// codebook（数据字典，按输出扩展名为 CSV 或 XLSX / data dictionary, CSV or XLSX by the
     /// output's extension）.
-    #[arg(long, value_parser = ["csv", "xlsx", "jsonl", "codebook", "zip"])]
+    #[arg(long, value_parser = ["csv", "xlsx", "jsonl", "codebook", "zip", "spss", "stata"])]
     format: String,
     /// 输出文件（默认 FORM_ID.扩展名；"-" 表示标准输出，仅 csv 主表、jsonl、CSV 数据字典）/
     /// Output file (default `FORM_ID.ext`; `-` for standard output: csv main table, jsonl,
     /// CSV codebook only).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
-    /// 写选项标签而不是选项代码 / Write choice labels instead of choice names.
+    /// 写选项标签而不是选项代码（不用于 spss、stata：它们写编码和值标签）/ Write choice
+    /// labels instead of choice names (not for spss and stata: they write codes and value
+    /// labels).
     #[arg(long)]
     labels: bool,
-    /// 标签语言 / Language of labels.
+    /// 标签语言（spss、stata 的变量标签和值标签也用它）/ Language of labels (also of the
+    /// variable and value labels of spss and stata).
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
     /// CSV 单元格原样写出：以 = + - @、制表符或回车开头的文本不加 '（用 Excel、WPS
@@ -188,16 +194,32 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "提示 / note: 问卷 {id} 不加密答卷，--key 未使用 / questionnaire {id} seals no responses: --key is not used"
         );
     }
+    let stats = match args.format.as_str() {
+        "spss" => Some(StatsTool::Spss),
+        "stata" => Some(StatsTool::Stata),
+        _ => None,
+    };
+    if seals && stats.is_some() {
+        anyhow::bail!(
+            "问卷 {id} 的答卷已加密，暂不能导出为 SPSS 或 Stata：请用 --key 私钥导出 csv / responses to {id} are sealed and cannot be exported for SPSS or Stata yet: export csv with --key PRIVATE.pem"
+        );
+    }
+    if args.labels && stats.is_some() {
+        anyhow::bail!(
+            "--labels 不用于 spss、stata：数据写选项编码，语法文件给出值标签（语言用 --lang）/ --labels does not apply to spss and stata: the data holds choice codes and the syntax file their value labels (in the --lang language)"
+        );
+    }
     let options = ExportOptions { labels: args.labels, lang: args.lang.clone() };
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let cells = if args.raw_csv { CsvCells::Raw } else { CsvCells::Neutralised };
     let default_name = match args.format.as_str() {
         "codebook" => format!("{id}-codebook.xlsx"),
+        "spss" | "stata" => format!("{id}-{}.zip", args.format),
         ext => format!("{id}.{ext}"),
     };
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(default_name));
     let writes_csv = match args.format.as_str() {
-        "csv" | "zip" => true,
+        "csv" | "zip" | "spss" | "stata" => true,
         "codebook" => {
             to_stdout || output.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         }
@@ -260,6 +282,19 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "zip" => {
             let (p, mut w) = Pending::create(&output)?;
             let n = tianye_server::export::csv_zip(&store, &layout, &options, cells, &mut w)?;
+            w.flush()?;
+            drop(w);
+            written.push(p.path.clone());
+            p.commit()?;
+            Some(n)
+        }
+        "spss" | "stata" if to_stdout => anyhow::bail!(
+            "spss、stata 导出为 zip，不能写到标准输出，请用 -o 指定文件 / spss and stata exports are a zip and cannot go to standard output: give a file with -o"
+        ),
+        "spss" | "stata" => {
+            let tool = stats.unwrap_or(StatsTool::Spss);
+            let (p, mut w) = Pending::create(&output)?;
+            let n = stats_zip(tool, &store, &layout, &options, cells, &mut w)?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());

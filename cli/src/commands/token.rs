@@ -47,6 +47,15 @@ struct CreateArgs {
     /// 服务器对外地址，用于表单链接 / The server's address as teams reach it, for the link.
     #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// 在终端以二维码显示表单链接，供调查队用手机扫描 / Show the form link as a QR code in
+    /// the terminal, for the team to scan with a phone.
+    #[arg(long, conflicts_with = "admin")]
+    qr: bool,
+    /// 把表单链接的二维码写入文件（.png 或 .svg，仅本人可读：含令牌）/ Write the form
+    /// link's QR code to a file (.png or .svg; readable by its owner only: it holds the
+    /// token).
+    #[arg(long, value_name = "PATH", conflicts_with = "admin")]
+    qr_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -82,13 +91,33 @@ fn create(args: &CreateArgs) -> anyhow::Result<ExitCode> {
         }
         (TokenKind::Team, team)
     };
+    if let Some(path) = &args.qr_file {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if !matches!(ext.as_deref(), Some("png" | "svg")) {
+            anyhow::bail!(
+                "--qr-file 应以 .png 或 .svg 结尾：{0} / --qr-file must end in .png or .svg: {0}",
+                path.display()
+            );
+        }
+    }
     let store = open(&args.data)?;
     let token = generate_token().map_err(|e| anyhow::anyhow!("{e}"))?;
     let stored = store.create_token(kind, &team, &hash_token(&token))?;
     match kind {
         TokenKind::Team => {
             println!("调查队 / team: {team} (令牌编号 / token id {})", stored.id);
-            println!("表单链接 / form link: {}", team_link(&args.url, &token));
+            let link = team_link(&args.url, &token);
+            println!("表单链接 / form link: {link}");
+            if args.qr || args.qr_file.is_some() {
+                let code = crate::qr::encode(&link)?;
+                if args.qr {
+                    print!("{}", crate::qr::terminal(&code));
+                }
+                if let Some(path) = &args.qr_file {
+                    crate::qr::write_file(&code, path)?;
+                    println!("二维码 / QR code: {}", path.display());
+                }
+            }
         }
         TokenKind::Admin => {
             println!("管理员令牌 / admin token (令牌编号 / token id {})", stored.id);

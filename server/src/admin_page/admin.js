@@ -143,6 +143,8 @@ function exportLinks(td, id, tables, sealed) {
   const links = sealed ? [["export.jsonl", `${id}.jsonl`, t("envelopes")]] : [
     ["export.zip", `${id}-csv.zip`, n === 1 ? t("csv_zip_one") : t("csv_zip", n)],
     ["export.xlsx", `${id}.xlsx`, "XLSX"],
+    ["export-spss.zip", `${id}-spss.zip`, "SPSS"],
+    ["export-stata.zip", `${id}-stata.zip`, "Stata"],
   ];
   links.push(["codebook.xlsx", `${id}-codebook.xlsx`, t("codebook")]);
   for (const [file, name, label] of links) {

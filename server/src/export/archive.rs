@@ -157,7 +157,7 @@ fn readme(
 
 /// The time written on the archive's entries: now in Beijing time (UTC+8), as zip
 /// tools show an entry's time as it is, in no zone.
-fn entry_time() -> zip::DateTime {
+pub(super) fn entry_time() -> zip::DateTime {
     let now = crate::time::now_utc8();
     let (y, m, d) = now.date().ymd();
     let secs = now.millis_of_day() / 1000;

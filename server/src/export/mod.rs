@@ -1,5 +1,5 @@
 //! Exports for analysis: CSV (UTF-8 with a BOM, so Excel shows Chinese), XLSX, JSON
-//! Lines, and a codebook (data dictionary).
+//! Lines, SPSS and Stata (CSV with syntax files), and a codebook (data dictionary).
 //!
 //! - The main table has one row per submission: metadata columns (`instance_id`,
 //!   `version`, `team`, `enumerator`, `device_id`, `started_at`, `submitted_at`,
@@ -20,6 +20,8 @@
 //! - A sealed submission (`core/ENCRYPTION.md`) is read only with the researcher's key,
 //!   on the researcher's machine: the tables take it opened (see [`sealed`]), never with
 //!   empty answer columns; without a key JSON Lines writes its envelope as it is.
+//! - SPSS and Stata: a zip archive of each table's CSV with its `.sps` or `.do` syntax
+//!   file (names, labels, choice codes with value labels), see [`stats_zip`].
 //! - CSV text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //!   `@`, tab or carriage return) gets a leading `'` unless [`CsvCells::Raw`] is
 //!   asked for; numbers stay numbers ([`neutralise`]). XLSX cells are typed (text is
@@ -30,6 +32,7 @@ mod codebook;
 pub mod layout;
 pub mod sealed;
 mod sinks;
+mod stats_syntax;
 
 use std::io::Write;
 use std::path::Path;
@@ -40,6 +43,9 @@ pub use archive::{csv_zip, csv_zip_names};
 pub use codebook::{CODEBOOK_HEADERS, CSV_NOTE, codebook_csv, codebook_rows, codebook_xlsx};
 pub use layout::{Column, Layout, Source, Table};
 pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise};
+pub use stats_syntax::{
+    MAX_CODED_CHOICES, StatsTool, spss_quote, stata_quote, stats_zip, variable_names,
+};
 
 use crate::store::{BoxError, Store, StoreError, SubmissionRow};
 use layout::{KeyColumn, MetaColumn, Variable};

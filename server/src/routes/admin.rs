@@ -18,8 +18,8 @@ use crate::AppState;
 use crate::auth;
 use crate::error::{ApiCode, ApiError};
 use crate::export::{
-    CsvCells, CsvSink, ExportError, ExportOptions, Layout, XlsxSink, codebook_csv, codebook_xlsx,
-    csv_zip, export_jsonl, export_tables, sealed,
+    CsvCells, CsvSink, ExportError, ExportOptions, Layout, StatsTool, XlsxSink, codebook_csv,
+    codebook_xlsx, csv_zip, export_jsonl, export_tables, sealed, stats_zip,
 };
 use crate::store::TokenKind;
 
@@ -97,8 +97,10 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 /// `GET /api/v1/questionnaires/{id}/{file}` with `file` one of `export.csv`
 /// (`?table=REPEAT` for a repeat's table), `export.zip` (every table's CSV, the
 /// codebook and a README, see [`csv_zip`]), `export.xlsx`, `export.jsonl`,
-/// `codebook.csv`, `codebook.xlsx`; `?labels=1` writes choice labels, `?lang=en` picks
-/// their language. CSV text that a spreadsheet would run as a formula gets a leading
+/// `export-spss.zip`, `export-stata.zip` (every table's CSV with its `.sps` or `.do`
+/// syntax file, see [`stats_zip`]), `codebook.csv`, `codebook.xlsx`; `?labels=1` writes
+/// choice labels (not for SPSS and Stata, whose syntax labels the codes), `?lang=en`
+/// picks their language. CSV text that a spreadsheet would run as a formula gets a leading
 /// `'`; `?raw=1` writes CSV cells as they are (see [`CsvCells`]).
 pub(super) async fn export(
     State(state): State<AppState>,
@@ -120,7 +122,12 @@ pub(super) async fn export(
     let cells = if flag(&query, "raw")? { CsvCells::Raw } else { CsvCells::Neutralised };
     let layout = Layout::new(&id, state.catalog.versions(&id));
     let seals = sealed::seals(state.catalog.versions(&id));
-    if seals && matches!(file.as_str(), "export.csv" | "export.zip" | "export.xlsx") {
+    if seals
+        && matches!(
+            file.as_str(),
+            "export.csv" | "export.zip" | "export.xlsx" | "export-spss.zip" | "export-stata.zip"
+        )
+    {
         return Err(ApiError::new(ApiCode::ExportSealed).with("id", id));
     }
     let store = state.store.clone();
@@ -151,6 +158,12 @@ pub(super) async fn export(
         "export.zip" => streamed(ZIP, &format!("{id}-csv.zip"), move |out| {
             csv_zip(store.as_ref(), &layout, &options, cells, out).map(|_| ())
         }),
+        "export-spss.zip" | "export-stata.zip" => {
+            let tool = if file == "export-spss.zip" { StatsTool::Spss } else { StatsTool::Stata };
+            streamed(ZIP, &format!("{id}-{}.zip", tool.as_str()), move |out| {
+                stats_zip(tool, store.as_ref(), &layout, &options, cells, out).map(|_| ())
+            })
+        }
         "export.xlsx" => streamed(XLSX, &format!("{id}.xlsx"), move |out| {
             let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
             let mut sink = XlsxSink::new(&layout)?;
