@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::ast::BinOp;
 use super::datetime::{DAY_MS, Date, DateTime, Time, format};
+use super::math;
 use super::value::{EMPTY, Value, equals};
 use crate::form::node::{Agg, Func, Node, Set};
 use crate::form::{FieldId, Form, MAX_REPEAT_DEPTH, ScopeId, Segment, Template};
@@ -375,9 +376,9 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
         }
         Func::Number => Value::Num(num(0)),
         Func::Round => Value::Num(round(num(0), if args.len() > 1 { num(1) } else { 0.0 })),
-        Func::Pow => Value::Num(num(0).powf(num(1))),
+        Func::Pow => Value::Num(math::pow(num(0), num(1))),
         Func::Pi => Value::Num(std::f64::consts::PI),
-        Func::Atan2 => Value::Num(num(0).atan2(num(1))),
+        Func::Atan2 => Value::Num(math::atan2(num(0), num(1))),
         // Functions of one number share the argument's evaluation (smaller browser build).
         Func::Int
         | Func::Floor
@@ -401,16 +402,16 @@ fn call<'a>(env: &Env<'a>, ctx: &Ctx<'a>, func: Func, args: &'a [Node]) -> Value
                 Func::Ceiling => x.ceil(),
                 Func::Abs => x.abs(),
                 Func::Sqrt => x.sqrt(),
-                Func::Exp => x.exp(),
-                Func::Exp10 => 10f64.powf(x),
-                Func::Log => x.ln(),
-                Func::Log10 => x.log10(),
-                Func::Sin => x.sin(),
-                Func::Cos => x.cos(),
-                Func::Tan => x.tan(),
-                Func::Asin => x.asin(),
-                Func::Acos => x.acos(),
-                _ => x.atan(),
+                Func::Exp => math::exp(x),
+                Func::Exp10 => math::pow(10.0, x),
+                Func::Log => math::log(x),
+                Func::Log10 => math::log10(x),
+                Func::Sin => math::sin(x),
+                Func::Cos => math::cos(x),
+                Func::Tan => math::tan(x),
+                Func::Asin => math::asin(x),
+                Func::Acos => math::acos(x),
+                _ => math::atan(x),
             })
         }
         Func::String => Value::Str(string(0)),

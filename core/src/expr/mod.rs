@@ -10,6 +10,7 @@ mod datetime;
 mod error;
 pub(crate) mod eval;
 mod lexer;
+mod math;
 mod parser;
 mod prec;
 mod print;
