@@ -607,22 +607,30 @@ mod tests {
 
     #[test]
     fn every_code_has_both_languages_and_fills_its_slots() {
-        let p = params(json!({
+        let mut v = json!({
             "min": 1, "max": 9, "value": "x", "name": "n", "first": "f", "type": "t", "property": "p",
             "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
             "max_accuracy": 20, "repeat": "r", "key": "k", "size": 10, "length": 101, "count": 7,
-            "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden", "encrypted": "yes", "renamed": "a_4", "empty": "yes",
+            "format": "xlsx", "sheet": "survey", "column": "image", "header": "label", "kind": "group", "kept": "hidden",
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
             "parent": "member", "file": "villages.csv", "first_row": 2,
             "media_type": "image/gif", "accept": "image/jpeg"
-        }));
-        for code in Code::ALL {
-            let zh = message(*code, &p, Lang::Zh);
-            let en = message(*code, &p, Lang::En);
-            assert!(!zh.is_empty() && !en.is_empty(), "{code}");
-            assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
-            assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
+        });
+        let plain = params(v.clone());
+        // The variants chosen by a parameter's presence (an encrypted form's attachment,
+        // a renamed duplicate, a bare word read as empty) are filled too.
+        for (key, value) in [("encrypted", "yes"), ("renamed", "a_4"), ("empty", "yes")] {
+            v.as_object_mut().expect("an object").insert(key.into(), value.into());
+        }
+        for p in [plain, params(v)] {
+            for code in Code::ALL {
+                let zh = message(*code, &p, Lang::Zh);
+                let en = message(*code, &p, Lang::En);
+                assert!(!zh.is_empty() && !en.is_empty(), "{code}");
+                assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
+                assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
+            }
         }
     }
 

@@ -112,7 +112,9 @@ fn x8_a_sealed_questionnaire_exports_its_key_as_odk_s_public_key_setting() {
     // an encrypted XLSForm's are not recorded.
     fn no_attachments(items: &mut Vec<tianye_core::Item>) {
         items.retain(|i| !i.kind.is_attachment());
-        items.iter_mut().for_each(|i| no_attachments(&mut i.items));
+        for item in items.iter_mut() {
+            no_attachments(&mut item.items);
+        }
     }
     no_attachments(&mut q.items);
     tianye_core::Form::compile(q.clone()).expect("a valid sealed questionnaire");
