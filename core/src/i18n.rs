@@ -289,6 +289,10 @@ fn template(
         ),
         C::Cycle => ("循环依赖：{cycle}", "Circular dependency: {cycle}"),
         C::NoContext => ("此处没有{what}", "There is no {what} here"),
+        C::BareName if has("empty") => (
+            "“{name}”不是题目引用，按 ODK 的读法为空值：引用题目请写 ${{name}}，文字请加引号 '{name}'",
+            "“{name}” names no item: ODK reads it as empty; write ${{name}} for an item, or quote it ('{name}') for text",
+        ),
         C::BareName => (
             "“{name}”：只有选项筛选条件可以直接使用选项的列名",
             "“{name}”: bare names are only for choice filters, naming a choice column",
@@ -370,6 +374,11 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
             "The {type} row has no name: give it a unique name in the name column",
         ),
         #[cfg(feature = "xlsform")]
+        C::XlsformDuplicateName if has("renamed") => (
+            "名称“{name}”已在第 {first} 行使用：田野要求名称在整个问卷中唯一，此处改名为 {renamed}",
+            "The name “{name}” is already used on row {first}: Tianye needs names unique in the whole form, so this one is renamed {renamed}",
+        ),
+        #[cfg(feature = "xlsform")]
         C::XlsformDuplicateName => (
             "名称“{name}”已在第 {first} 行使用：田野要求名称在整个问卷中唯一，请改名",
             "The name “{name}” is already used on row {first}: Tianye needs names unique in the whole form; rename one",
@@ -393,6 +402,14 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
         C::XlsformUnknownChoiceList => (
             "choices 表中没有名为“{list}”的选项列表：请在 choices 表添加 list_name 为 {list} 的行，或改正列表名",
             "The choices sheet has no list named “{list}”: add rows with list_name {list}, or correct the name",
+        ),
+        C::XlsformUnsupportedType if has("encrypted") && has("kept") => (
+            "加密问卷的附件无法加密，田野不记录“{type}”题，此行改为一个空的 {kept} 字段（读取它的表达式得到空值）",
+            "Tianye cannot seal attachments, so an encrypted questionnaire does not record “{type}”; the row is kept as an empty {kept} field (expressions reading it get an empty value)",
+        ),
+        C::XlsformUnsupportedType if has("encrypted") => (
+            "加密问卷的附件无法加密，田野不记录“{type}”题，此行已略过",
+            "Tianye cannot seal attachments, so an encrypted questionnaire does not record “{type}”; the row is left out",
         ),
         C::XlsformUnsupportedType if has("kept") => (
             "田野不记录“{type}”，此行改为一个空的 {kept} 字段（读取它的表达式得到空值）",
@@ -590,7 +607,7 @@ mod tests {
 
     #[test]
     fn every_code_has_both_languages_and_fills_its_slots() {
-        let p = params(json!({
+        let mut v = json!({
             "min": 1, "max": 9, "value": "x", "name": "n", "first": "f", "type": "t", "property": "p",
             "list": "l", "detail": "d", "language": "fr", "found": "f", "expected": "integer",
             "construct": "c", "cycle": "a → b", "what": "w", "choice": "c", "label_zh": "c", "label_en": "c", "accuracy": 50,
@@ -599,13 +616,21 @@ mod tests {
             "setting": "style", "appearance": "quick", "parameter": "seed", "open": "repeat", "row": 3,
             "parent": "member", "file": "villages.csv", "first_row": 2,
             "media_type": "image/gif", "accept": "image/jpeg"
-        }));
-        for code in Code::ALL {
-            let zh = message(*code, &p, Lang::Zh);
-            let en = message(*code, &p, Lang::En);
-            assert!(!zh.is_empty() && !en.is_empty(), "{code}");
-            assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
-            assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
+        });
+        let plain = params(v.clone());
+        // The variants chosen by a parameter's presence (an encrypted form's attachment,
+        // a renamed duplicate, a bare word read as empty) are filled too.
+        for (key, value) in [("encrypted", "yes"), ("renamed", "a_4"), ("empty", "yes")] {
+            v.as_object_mut().expect("an object").insert(key.into(), value.into());
+        }
+        for p in [plain, params(v)] {
+            for code in Code::ALL {
+                let zh = message(*code, &p, Lang::Zh);
+                let en = message(*code, &p, Lang::En);
+                assert!(!zh.is_empty() && !en.is_empty(), "{code}");
+                assert!(!zh.replace("${", "").contains('{'), "{code}: unfilled slot in {zh}");
+                assert!(!en.replace("${", "").contains('{'), "{code}: unfilled slot in {en}");
+            }
         }
     }
 

@@ -154,8 +154,6 @@ fn path_errors_name_the_parent_and_the_child() {
     assert_eq!(one(calc("count(${member}[trip > 1])")).0, Code::ExprType);
     // Types still checked at the end of a path.
     assert_eq!(one(calc("count(${member}[m_age + 'x' > 1])")).0, Code::ExprType);
-    // Bare names stay refused outside a [condition] and a choice filter.
-    assert_eq!(one(calc("m_age")).0, Code::BareName);
     // Into a nested repeat after a [condition]: not supported, said so.
     assert_eq!(one(calc("sum(${member}[m_age > 1]/trip/t_days)")).0, Code::Unsupported);
 }
@@ -216,6 +214,21 @@ fn what_pyxform_passes_loads_with_a_warning_naming_it() {
     // In a choice filter, a bare name that is no column of the list reads as empty.
     let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = yes"}]);
     assert_eq!(warnings_of(filter), [(Code::BareName, "s".to_owned(), "yes".to_owned())]);
+    // Elsewhere a bare name is a child of the expression's own node, which has none:
+    // ODK reads it as empty (`${s} = yes` meant 'yes'), and so does Tianye, saying so.
+    assert_eq!(w("if(yes = '', 1, 0)"), one(Code::BareName, "yes"));
+    assert_eq!(w("m_age"), one(Code::BareName, "m_age"));
+    // A lookup in a secondary instance (a choice list, an attached file) reads empty,
+    // however it goes on: the warning names the instance() call.
+    assert_eq!(
+        w("instance('sex')/root/item[name = ${age}]/label"),
+        one(Code::Unsupported, "instance('sex')")
+    );
+    assert_eq!(w("count(instance('sex')/root/item)"), one(Code::Unsupported, "instance('sex')"));
+    assert_eq!(
+        w("concat('x', instance(\"places\"))"),
+        one(Code::Unsupported, "instance(\"places\")")
+    );
     // current()/../x in a choice filter: the select's sibling.
     let filter = json!([{"type": "select_one", "name": "s", "label": "s", "choices": "sex", "choice_filter": "county = current()/../age"}]);
     assert_eq!(warnings_of(filter), []);

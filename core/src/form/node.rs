@@ -168,7 +168,6 @@ funcs! {
 /// rather than unknown.
 pub(crate) const UNSUPPORTED_FUNCS: &[&str] = &[
     "once",
-    "instance",
     "uuid",
     "random",
     "randomize",

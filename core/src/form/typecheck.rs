@@ -241,10 +241,32 @@ impl<'f> Checker<'f> {
         none
     }
 
+    /// A path into a secondary instance (`instance('list')/root/item[name = ${x}]/label`,
+    /// ODK's lookup in a choice list or an attached file): the form loads, the path
+    /// reads empty, and the warning names it. Whether `expr` is one.
+    fn secondary_instance(&mut self, expr: &Expr) -> bool {
+        let mut root = expr;
+        loop {
+            match &root.kind {
+                ExprKind::Child { base, .. } | ExprKind::Filter { base, .. } => root = base,
+                ExprKind::Call { name, .. } if name == "instance" => break,
+                _ => return false,
+            }
+        }
+        self.warnings.push(unsupported(
+            root.span,
+            "instance() (a lookup in a secondary instance: its value is empty)",
+        ));
+        true
+    }
+
     /// An expression that must give one value.
     fn scalar(&mut self, at: Scope, expr: &Expr) -> (Node, Ty) {
         let span = expr.span;
         let fail = (Node::Lit(Value::Num(f64::NAN)), Ty::Any);
+        if self.secondary_instance(expr) {
+            return (Node::Lit(EMPTY), Ty::Any);
+        }
         match &expr.kind {
             ExprKind::Number(n) => (Node::Lit(Value::Num(*n)), Ty::Num),
             ExprKind::String(s) => (Node::Lit(Value::Str(Cow::Owned(s.clone()))), Ty::Str),
@@ -298,8 +320,15 @@ impl<'f> Checker<'f> {
                     }
                 }
                 _ => {
-                    self.errors.push(Error::new(Code::BareName, span).with("name", name.as_str()));
-                    fail
+                    // XPath reads a bare name as a child of the expression's own node,
+                    // which has none (`${sex} = female` for `'female'`): ODK loads the
+                    // form and the name reads empty; the author is told.
+                    self.warnings.push(
+                        Error::new(Code::BareName, span)
+                            .with("name", name.as_str())
+                            .with("empty", "yes"),
+                    );
+                    (Node::Lit(EMPTY), Ty::Str)
                 }
             },
             ExprKind::Neg(inner) => {
@@ -413,6 +442,9 @@ impl<'f> Checker<'f> {
 
     /// An expression giving the rows of a repeat, or a field's values across rows.
     fn set(&mut self, at: Scope, expr: &Expr) -> Option<Set> {
+        if self.secondary_instance(expr) {
+            return None;
+        }
         match &expr.kind {
             ExprKind::Ref(name) => {
                 let id = self.resolve(name, expr.span)?;

@@ -297,6 +297,10 @@ pub(crate) fn parse_type(raw: &str) -> TypeCell {
             _ => return TypeCell::Unknown(raw.trim().to_owned()),
         };
         let from_file = command.ends_with("file");
+        // ODK also reads choices from GeoJSON and XML files; Tianye reads CSV only.
+        if from_file && !list.to_lowercase().ends_with(".csv") {
+            return TypeCell::Unsupported(format!("{command} {list}"));
+        }
         return TypeCell::Select { kind, list: (*list).to_owned(), or_other, from_file };
     }
     // `osm L`: an OpenStreetMap feature tagged with the list L of the `osm` sheet.
@@ -512,6 +516,10 @@ mod tests {
             parse_type("select_one_from_file a.csv"),
             TypeCell::Select { kind: SelectKind::One, from_file: true, .. }
         ));
+        assert_eq!(
+            parse_type("select_one_from_file Buildings.geojson"),
+            TypeCell::Unsupported("select_one_from_file Buildings.geojson".into())
+        );
         assert!(matches!(parse_type("select_one_external a"), TypeCell::Unsupported(_)));
         assert_eq!(parse_type("integr"), TypeCell::Unknown("integr".into()));
     }

@@ -2,7 +2,7 @@
 //! turns each row into an [`Item`], checks names, lists and expressions, and records
 //! where every item and property came from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -33,6 +33,8 @@ pub(crate) fn build(book: &Workbook, options: &Options) -> Built {
     let sheets = sheets::read(book, &mut findings);
     let mut b = Builder::new(options, &sheets, findings);
     let mut q = b.settings(sheets.settings.as_ref());
+    b.encrypted = q.encryption.is_some();
+    b.referenced = referenced_names(sheets.survey.as_ref(), sheets.choices.as_ref());
     if let Some(choices) = &sheets.choices {
         b.choices(choices);
     }
@@ -68,6 +70,19 @@ struct Builder<'o> {
     survey_sheet: String,
     /// Settings `allow_choice_duplicates` is yes.
     allow_choice_duplicates: bool,
+    /// The questionnaire is sealed to a `public_key`: attachments, which Tianye cannot
+    /// seal, are not recorded.
+    encrypted: bool,
+    /// Every `${name}` written anywhere in the survey and choices sheets: a row Tianye
+    /// cannot ask is kept as an empty field when one of these names it, so that the
+    /// expressions reading it still load (and read empty).
+    referenced: HashSet<String>,
+    /// Choice names written with spaces (ODK takes them in a select_one) → the name
+    /// Tianye stores, spaces made `_`; quoted literals naming them follow.
+    renamed_choices: BTreeMap<String, String>,
+    /// (parent path, name) of every item as written: pyxform wants names unique among
+    /// siblings only, Tianye in the whole form.
+    siblings: HashSet<(String, String)>,
 }
 
 /// An open group or repeat.
@@ -124,6 +139,10 @@ impl<'o> Builder<'o> {
             list_rows: HashMap::new(),
             survey_sheet: sheets.survey.as_ref().map_or("survey", |t| t.name).to_owned(),
             allow_choice_duplicates: false,
+            encrypted: false,
+            referenced: HashSet::new(),
+            renamed_choices: BTreeMap::new(),
+            siblings: HashSet::new(),
         }
     }
 
@@ -266,7 +285,7 @@ impl<'o> Builder<'o> {
                 ));
                 continue;
             };
-            let Some(name) = row.get(name_col.index) else {
+            let Some(written) = row.get(name_col.index) else {
                 self.warn(
                     Finding::error(
                         Code::XlsformMissingName,
@@ -276,6 +295,22 @@ impl<'o> Builder<'o> {
                 );
                 continue;
             };
+            // A choice name is one word in Tianye (a select_multiple's answer is
+            // names joined by spaces); ODK takes spaces in a select_one's choices.
+            let spaced = written.split_whitespace().collect::<Vec<_>>().join("_");
+            let name = spaced.as_str();
+            if name != written {
+                self.renamed_choices.insert(written.to_owned(), spaced.clone());
+                self.warn(
+                    Finding::warning(
+                        Code::XlsformInvalidValue,
+                        Place::cell(t.name, row.number, &name_col.letter),
+                    )
+                    .with("column", name_col.header.clone())
+                    .with("value", written)
+                    .with("detail", format!("选项名不能有空格，已改为 {spaced}（表达式中的 '{written}' 也随之改写）/ a choice name holds no spaces: it is now {spaced} (and so is '{written}' in expressions)")),
+                );
+            }
             let labels: Vec<(&Column<ChoiceKey>, &str)> = t
                 .columns
                 .iter()
@@ -384,10 +419,9 @@ impl<'o> Builder<'o> {
                 return;
             }
             TypeCell::Unsupported(name) => {
-                self.warn(
-                    Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
-                        .with("type", name.clone()),
-                );
+                let warning = Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
+                    .with("type", name.clone());
+                self.left_out(t, row, type_col, warning, stack, top);
                 return;
             }
             TypeCell::Unknown(name) => {
@@ -422,6 +456,15 @@ impl<'o> Builder<'o> {
             TypeCell::Select { kind: SelectKind::Multiple, .. } => ItemType::SelectMultiple,
             TypeCell::Select { kind: SelectKind::Rank, .. } => ItemType::Rank,
         };
+        // An encrypted form's attachments: ODK seals the files too, Tianye cannot, so
+        // they are not recorded rather than sent in the clear.
+        if self.encrypted && kind.is_attachment() {
+            let warning = Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
+                .with("type", type_raw)
+                .with("encrypted", "yes");
+            self.left_out(t, row, type_col, warning, stack, top);
+            return;
+        }
 
         // Name.
         let name = match cell(SurveyKey::Name) {
@@ -436,11 +479,17 @@ impl<'o> Builder<'o> {
             }
         };
         let parent_path = stack.last().map(|f| f.path.clone());
+        let name_col = cell(SurveyKey::Name).map(|(_, c)| c);
+        let name = self.distinct_name(
+            name,
+            parent_path.as_deref().unwrap_or(""),
+            name_col.map(place_of).unwrap_or(Place::row(t.name, row.number)),
+            row.number,
+        );
         let path = match &parent_path {
             Some(p) => format!("{p}/{name}"),
             None => name.clone(),
         };
-        let name_col = cell(SurveyKey::Name).map(|(_, c)| c);
         self.check_name(
             &name,
             &path,
@@ -526,7 +575,7 @@ impl<'o> Builder<'o> {
             let src = if is_dynamic(raw, kind) {
                 self.expression(raw, place_of(col), &path, "default")
             } else {
-                literal(raw, kind)
+                literal(self.renamed_choices.get(raw).map_or(raw, String::as_str), kind)
             };
             item.default = Some(src);
         }
@@ -670,6 +719,59 @@ impl<'o> Builder<'o> {
         }
     }
 
+    /// A row Tianye cannot ask (its `warning` says why): left out, or — when some
+    /// `${name}` in the form names it — kept as an empty `hidden` field at its place,
+    /// so that the expressions reading it load and read empty, as they would on a
+    /// device that skipped the question.
+    fn left_out(
+        &mut self,
+        t: &Table<'_, SurveyKey>,
+        row: &Row,
+        type_col: &Column<SurveyKey>,
+        warning: Finding,
+        stack: &mut [Frame],
+        top: &mut Vec<Item>,
+    ) {
+        let name = t
+            .column(&SurveyKey::Name)
+            .and_then(|c| row.get(c.index))
+            .filter(|n| self.referenced.contains(*n) && expr::is_identifier(n))
+            .filter(|n| !self.names.contains_key(*n));
+        let Some(name) = name.map(str::to_owned) else {
+            self.warn(warning);
+            return;
+        };
+        self.warn(warning.with("kept", ItemType::Hidden.as_str()));
+        self.names.insert(name.clone(), row.number);
+        let mut origin = ItemOrigin { row: row.number, columns: BTreeMap::new() };
+        origin.columns.insert("type".into(), type_col.letter.clone());
+        self.origins.items.insert(name.clone(), origin);
+        push(stack, top, Item::new(ItemType::Hidden, name));
+    }
+
+    /// `name` as Tianye stores it: a name already used elsewhere in the form (not by a
+    /// sibling, which pyxform refuses too) becomes `NAME_ROW`, with a warning. No
+    /// `${name}` can mean the renamed item: pyxform refuses references to a name used
+    /// twice.
+    fn distinct_name(&mut self, name: String, parent: &str, place: Place, row: u32) -> String {
+        let sibling = !self.siblings.insert((parent.to_owned(), name.clone()));
+        let Some(&first) = self.names.get(&name) else { return name };
+        if sibling || !expr::is_identifier(&name) {
+            return name;
+        }
+        let mut renamed = format!("{name}_{row}");
+        while self.names.contains_key(&renamed) {
+            renamed.push('_');
+        }
+        self.warn(
+            Finding::warning(Code::XlsformDuplicateName, place)
+                .with("name", name)
+                .with("first", first)
+                .with("renamed", renamed.clone()),
+        );
+        renamed
+    }
+
     fn check_name(&mut self, name: &str, path: &str, place: Place, row: u32) {
         if !expr::is_identifier(name) {
             let mut f = Finding::error(Code::InvalidName, place.clone()).with("name", name);
@@ -799,7 +901,12 @@ impl<'o> Builder<'o> {
     /// findings at the cell with the span. Returns the text to store (trimmed, smart
     /// quotes made plain).
     fn expression(&mut self, raw: &str, place: Place, path: &str, property: &str) -> String {
-        let src = plain_quotes(raw.trim());
+        let mut src = plain_quotes(raw.trim());
+        for (written, stored) in &self.renamed_choices {
+            for q in ['\'', '"'] {
+                src = src.replace(&format!("{q}{written}{q}"), &format!("{q}{stored}{q}"));
+            }
+        }
         let finish = |mut f: Finding| {
             f.item = Some(path.to_owned());
             f.property = Some(property.to_owned());
@@ -992,6 +1099,24 @@ fn parse_object(raw: &str) -> Result<RawMap, String> {
         return Err("应为 JSON 对象 / must be a JSON object".to_owned());
     }
     serde_json::from_str::<RawMap>(raw).map_err(|e| e.to_string())
+}
+
+/// Every name written as `${name}` in any cell of the survey and choices sheets.
+fn referenced_names(
+    survey: Option<&Table<'_, SurveyKey>>,
+    choices: Option<&Table<'_, ChoiceKey>>,
+) -> HashSet<String> {
+    let rows = survey.map_or(&[][..], |t| t.rows).iter().chain(choices.map_or(&[][..], |t| t.rows));
+    let mut names = HashSet::new();
+    for cell in rows.flat_map(|r| &r.cells) {
+        let mut rest = cell.value.as_str();
+        while let Some((_, after)) = rest.split_once("${") {
+            let Some((name, tail)) = after.split_once('}') else { break };
+            names.insert(name.trim().to_owned());
+            rest = tail;
+        }
+    }
+    names
 }
 
 /// A questionnaire id from a file stem: ASCII letters, digits, `_` and `-`, starting

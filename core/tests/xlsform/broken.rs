@@ -5,7 +5,7 @@ use tianye_core::Code;
 use tianye_core::i18n::Lang;
 use tianye_core::xlsform::Options;
 
-use crate::common::{errors, findings_with, owned};
+use crate::common::{errors, findings_with, import, owned, warnings};
 
 #[test]
 fn x7_missing_survey_sheet_suggests_a_misspelling() {
@@ -19,18 +19,51 @@ fn x7_missing_survey_sheet_suggests_a_misspelling() {
 
 #[test]
 fn x7_duplicate_names_name_both_rows() {
+    // Siblings with one name: pyxform refuses them, and so does Tianye.
+    let md = r"
+| survey |             |      |       |
+|        | type        | name | label |
+|        | begin group | g    | G     |
+|        | text        | a    | A     |
+|        | integer     | a    | A2    |
+|        | end group   |      |       |
+";
+    assert_eq!(errors(md), owned(&[("xlsform.duplicate_name", "survey!B4")]));
+    let f = &findings_with(md, &Options::default())[0];
+    assert_eq!(f.params["first"], 3);
+    assert_eq!(f.item.as_deref(), Some("g/a"));
+}
+
+#[test]
+fn x7_a_name_used_again_in_another_group_is_renamed_with_a_warning() {
+    // pyxform wants names unique among siblings only (and refuses ${a} when a is used
+    // twice, so no reference can mean the second a); Tianye needs them unique in the
+    // whole form: the later one becomes NAME_ROW, and the warning names both rows.
     let md = r"
 | survey |             |      |       |
 |        | type        | name | label |
 |        | text        | a    | A     |
 |        | begin group | g    | G     |
 |        | integer     | a    | A2    |
+|        | begin group | h    | H     |
+|        | text        | a    | A3    |
+|        | end group   |      |       |
 |        | end group   |      |       |
 ";
-    assert_eq!(errors(md), owned(&[("xlsform.duplicate_name", "survey!B4")]));
-    let f = &findings_with(md, &Options::default())[0];
-    assert_eq!(f.params["first"], 2);
-    assert_eq!(f.item.as_deref(), Some("g/a"));
+    let i = import(md);
+    let names: Vec<&str> = i.questionnaire.all_items().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["a", "g", "a_4", "h", "a_6"]);
+    assert_eq!(
+        warnings(md),
+        owned(&[("xlsform.duplicate_name", "survey!B4"), ("xlsform.duplicate_name", "survey!B6")])
+    );
+    let f = &i.findings[0];
+    assert_eq!((f.params["first"].clone(), f.params["renamed"].clone()), (2.into(), "a_4".into()));
+    assert!(f.message(Lang::En).contains("renamed a_4"), "{}", f.message(Lang::En));
+    assert!(f.message(Lang::Zh).starts_with("名称“a”已在第 2 行使用"), "{}", f.message(Lang::Zh));
+    // Its cell is still found from the new name.
+    assert_eq!(i.origins.items["a_4"].row, 4);
+    tianye_core::Form::compile(i.questionnaire).expect("compiles");
 }
 
 #[test]

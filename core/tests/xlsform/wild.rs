@@ -112,6 +112,70 @@ const CASES: &[Case] = &[
             "xlsform.unsupported_type survey!A5",
         ],
     },
+    Case {
+        id: "form",
+        fixture: "unsupported_row_read_elsewhere.md",
+        items: &[
+            "code hidden",
+            "building hidden",
+            "typed text relevant=${code} = ''",
+            "where note",
+        ],
+        lists: &[],
+        warnings: &[
+            "xlsform.unsupported_type survey!A2",
+            "xlsform.unsupported_type survey!A3",
+            "xlsform.unsupported_type survey!A4",
+        ],
+    },
+    Case {
+        id: "sealed",
+        fixture: "encrypted_attachments.md",
+        items: &["house hidden", "why_none text relevant=${house} = ''"],
+        lists: &[],
+        warnings: &[
+            "xlsform.unsupported_type survey!A2",
+            "xlsform.unsupported_type survey!A4",
+            "xlsform.unsupported_type survey!A5",
+        ],
+    },
+    Case {
+        id: "form",
+        fixture: "instance_lookup.md",
+        items: &[
+            "crop select_one crops",
+            "crop_label calculate",
+            "old_area calculate",
+            "show note",
+        ],
+        lists: &["crops: rice maize"],
+        warnings: &[],
+    },
+    Case {
+        id: "form",
+        fixture: "bare_word_in_condition.md",
+        items: &["owns select_one yes_no", "area decimal relevant=${owns} = yes"],
+        lists: &["yes_no: yes no"],
+        warnings: &[],
+    },
+    Case {
+        id: "form",
+        fixture: "choice_names_with_spaces.md",
+        items: &[
+            "stay select_one stay",
+            "nights integer relevant=${stay} = 'camp_pitch'",
+            "host text relevant=selected(${stay}, \"with_family\")",
+        ],
+        lists: &["stay: camp_pitch with_family hotel"],
+        warnings: &["xlsform.invalid_value choices!B2", "xlsform.invalid_value choices!B3"],
+    },
+    Case {
+        id: "form",
+        fixture: "same_name_in_two_groups.md",
+        items: &["father group", "age integer", "mother group", "age_6 integer"],
+        lists: &[],
+        warnings: &["xlsform.duplicate_name survey!B6"],
+    },
 ];
 
 fn fixture(name: &str) -> String {
@@ -236,4 +300,47 @@ fn x11_a_repeated_choice_name_without_the_setting_says_which_setting_allows_it()
     let message = error.findings()[0].render("form.md");
     assert!(message.contains("allow_choice_duplicates"), "{message}");
     assert!(message.contains("重复"), "Chinese first: {message}");
+}
+
+/// The engine's side of the idioms above: what cannot run reads empty, with a warning
+/// at the cell (the instance() call, the bare word), and the default naming a choice
+/// with spaces follows its new name.
+#[test]
+fn x11_what_cannot_run_reads_empty_and_says_where() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "instance_lookup.md",
+            &[
+                "expr.unsupported survey!D3 instance('crops')",
+                "expr.unsupported survey!D4 instance(\"plots\")",
+            ],
+        ),
+        ("bare_word_in_condition.md", &["expr.bare_name survey!D3 yes"]),
+        ("unsupported_row_read_elsewhere.md", &[]),
+        ("encrypted_attachments.md", &[]),
+    ];
+    for (name, want) in cases {
+        let import =
+            xlsform::import(&Workbook::from_markdown(&fixture(name)), &Options::default()).unwrap();
+        let form = tianye_core::Form::compile(import.questionnaire.clone())
+            .unwrap_or_else(|e| panic!("{name}: {:?}", e.diagnostics));
+        let found: Vec<String> = form
+            .warnings()
+            .iter()
+            .map(|d| {
+                let text = d.source.as_deref().zip(d.span).map(|(s, sp)| &s[sp.range()]);
+                format!("{} {} {}", d.code.as_str(), import.locate(d).place, text.unwrap_or(""))
+            })
+            .collect();
+        assert_eq!(found, *want, "{name}");
+    }
+    let import = xlsform::import(
+        &Workbook::from_markdown(&fixture("choice_names_with_spaces.md")),
+        &Options::default(),
+    )
+    .unwrap();
+    let stay = import.questionnaire.all_items().next().unwrap();
+    assert_eq!(stay.default.as_deref(), Some("'camp_pitch'"));
+    let message = import.findings[0].render("f.md");
+    assert!(message.contains("camp_pitch") && message.contains("空格"), "{message}");
 }
