@@ -222,7 +222,9 @@ export function thumbs(dl, base) {
     const keys = await tx('readonly', (s) => s.getAllKeys(range(base))).catch(() => []);
     for (const dd of dl.querySelectorAll('dd')) {
       const name = dd.textContent;
-      if (dd.firstElementChild || !/\.(jpg|png|webp)$/.test(name) || !keys.includes(base + name)) continue;
+      // Marked before the wait: the observer may run this again meanwhile.
+      if (dd.dataset.thumb || !/\.(jpg|png|webp)$/.test(name) || !keys.includes(base + name)) continue;
+      dd.dataset.thumb = 1;
       const b = await getFile(base + name);
       if (!b) continue;
       const img = h('img', { className: 'thumb', alt: '', src: URL.createObjectURL(b) });
