@@ -188,20 +188,7 @@ impl Visit {
 /// A 4,000 × 3,000 JPEG (12 megapixels) made by the browser's own encoder, written to
 /// `dir`; its path.
 async fn twelve_megapixels(b: &Browser, dir: &Path) -> std::path::PathBuf {
-    let data = b
-        .js_async(
-            "const done = arguments[arguments.length - 1];
-             const c = document.createElement('canvas'); c.width = 4000; c.height = 3000;
-             const g = c.getContext('2d'), gr = g.createLinearGradient(0, 0, 4000, 3000);
-             gr.addColorStop(0, '#c33'); gr.addColorStop(1, '#33c');
-             g.fillStyle = gr; g.fillRect(0, 0, 4000, 3000);
-             g.fillStyle = '#fff'; g.font = '400px sans-serif'; g.fillText('体检表 2026', 300, 1600);
-             c.toBlob((b) => { const r = new FileReader();
-               r.onload = () => done(r.result.split(',')[1]); r.readAsDataURL(b); }, 'image/jpeg', 0.92);",
-            vec![],
-        )
-        .await;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap();
+    let bytes = b.twelve_megapixel_jpeg().await;
     assert_eq!(jpeg_size(&bytes), Some((4000, 3000)));
     let path = dir.join("sheet-12mp.jpg");
     std::fs::write(&path, bytes).unwrap();

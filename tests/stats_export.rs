@@ -31,6 +31,23 @@ fn entries(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Rows of a data file: UTF-8 without a BOM, header first.
+/// `tianye export FORM --format TOOL [extra…]` from the data folder `dir` into `path`;
+/// the archive's entries.
+fn export(
+    dir: &str,
+    form: &str,
+    tool: &str,
+    extra: &[&str],
+    path: &Path,
+) -> BTreeMap<String, Vec<u8>> {
+    let mut args = vec!["export", "--data", dir, form, "--format", tool];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", path.to_str().unwrap()]);
+    let (code, _, err) = tianye(&args);
+    assert_eq!(code, 0, "{err}");
+    entries(&std::fs::read(path).unwrap())
+}
+
 fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(!bytes.starts_with("\u{feff}".as_bytes()), "a BOM would join the first name");
     let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
@@ -236,18 +253,7 @@ fn spss_and_stata_exports_name_label_and_code_every_variable() {
     for tool in ["spss", "stata"] {
         let ext = if tool == "spss" { "sps" } else { "do" };
         let path = data.path().join(format!("lbc_household-{tool}.zip"));
-        let (code, _, err) = tianye(&[
-            "export",
-            "--data",
-            dir,
-            "lbc_household",
-            "--format",
-            tool,
-            "-o",
-            path.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let from_cli = entries(&std::fs::read(&path).unwrap());
+        let from_cli = export(dir, "lbc_household", tool, &[], &path);
         // The admin API gives the same archive.
         let (status, bytes) = get(
             &http,
@@ -363,20 +369,7 @@ fn spss_and_stata_exports_name_label_and_code_every_variable() {
 
     // English labels with --lang en.
     let path = data.path().join("lbc_household-stata-en.zip");
-    let (code, _, err) = tianye(&[
-        "export",
-        "--data",
-        dir,
-        "lbc_household",
-        "--format",
-        "stata",
-        "--lang",
-        "en",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let en = entries(&std::fs::read(&path).unwrap());
+    let en = export(dir, "lbc_household", "stata", &["--lang", "en"], &path);
     let member = String::from_utf8(en["lbc_household-member.do"].clone()).unwrap();
     assert!(member.contains("label variable m_sex \"Sex\"\n"), "{member}");
     assert!(member.contains("label define m_sex 1 \"Male\" 2 \"Female\", replace"), "{member}");
@@ -392,18 +385,7 @@ fn spss_and_stata_exports_name_label_and_code_every_variable() {
     // Names and labels that try to break the syntax.
     for tool in ["spss", "stata"] {
         let path = data.path().join(format!("hostile-{tool}.zip"));
-        let (code, _, err) = tianye(&[
-            "export",
-            "--data",
-            dir,
-            "hostile",
-            "--format",
-            tool,
-            "-o",
-            path.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let files = entries(&std::fs::read(&path).unwrap());
+        let files = export(dir, "hostile", tool, &[], &path);
         let csv = rows(&files["hostile.csv"]);
         let header = &csv[0];
         let ext = if tool == "spss" { "sps" } else { "do" };

@@ -714,23 +714,9 @@ async fn photo_12mp(b: &Browser, home: &str, opts: &Options, figures: &mut Figur
     eprintln!("(6) a 12-megapixel photo");
     b.throttle_cpu(1.0).await;
     start_response(b, home, "visit", "#q-child_name-input").await;
-    let data = b
-        .js_async(
-            "const done = arguments[arguments.length - 1];
-             const c = document.createElement('canvas'); c.width = 4000; c.height = 3000;
-             const g = c.getContext('2d'), gr = g.createLinearGradient(0, 0, 4000, 3000);
-             gr.addColorStop(0, '#c33'); gr.addColorStop(1, '#33c');
-             g.fillStyle = gr; g.fillRect(0, 0, 4000, 3000);
-             for (let i = 0; i < 400; i++) { g.fillStyle = `hsl(${i * 37 % 360},60%,50%)`;
-               g.fillRect(i * 97 % 4000, i * 61 % 3000, 180, 120); }
-             c.toBlob((b) => { const r = new FileReader();
-               r.onload = () => done(r.result.split(',')[1]); r.readAsDataURL(b); }, 'image/jpeg', 0.92);",
-            vec![],
-        )
-        .await;
     let dir = temp_dir("tianye-bench-photo");
     let path = dir.path().join("photo-12mp.jpg");
-    let bytes = base64_decode(data.as_str().expect("the JPEG"));
+    let bytes = b.twelve_megapixel_jpeg().await;
     eprintln!("  the photo: {} KiB", bytes.len() / 1024);
     std::fs::write(&path, bytes).unwrap();
     let mut times = Vec::new();
@@ -759,10 +745,4 @@ async fn photo_12mp(b: &Browser, home: &str, opts: &Options, figures: &mut Figur
         b.wait_visible("#q-sheet_photo-input").await;
     }
     figures.add("(6) a 12-MP photo chosen → scaled to 1,600 px, kept, thumbnail shown", times, "—");
-}
-
-/// Standard base64 (the browser's `readAsDataURL`) to bytes.
-fn base64_decode(text: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).expect("base64")
 }

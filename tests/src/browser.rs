@@ -220,6 +220,28 @@ impl Browser {
         self.client.refresh().await.expect("reload");
     }
 
+    /// A 4,000 × 3,000 JPEG (12 megapixels: a phone camera's photo) made by this
+    /// browser's own encoder, for the photo tests and the photo benchmark.
+    pub async fn twelve_megapixel_jpeg(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let data = self
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 const c = document.createElement('canvas'); c.width = 4000; c.height = 3000;
+                 const g = c.getContext('2d'), gr = g.createLinearGradient(0, 0, 4000, 3000);
+                 gr.addColorStop(0, '#c33'); gr.addColorStop(1, '#33c');
+                 g.fillStyle = gr; g.fillRect(0, 0, 4000, 3000);
+                 g.fillStyle = '#fff'; g.font = '400px sans-serif'; g.fillText('体检表 2026', 300, 1600);
+                 c.toBlob((b) => { const r = new FileReader();
+                   r.onload = () => done(r.result.split(',')[1]); r.readAsDataURL(b); }, 'image/jpeg', 0.92);",
+                vec![],
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().expect("the JPEG as base64"))
+            .expect("base64")
+    }
+
     /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its result.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.client

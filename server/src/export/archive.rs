@@ -155,6 +155,15 @@ fn readme(
     lines.join("\r\n")
 }
 
+/// How an archive's entries are written: `method`, private to their owner (0600), with
+/// [`entry_time`].
+pub(super) fn entry_options(method: CompressionMethod) -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(method)
+        .unix_permissions(0o600)
+        .last_modified_time(entry_time())
+}
+
 /// The time written on the archive's entries: now in Beijing time (UTC+8), as zip
 /// tools show an entry's time as it is, in no zone.
 pub(super) fn entry_time() -> zip::DateTime {
@@ -189,10 +198,7 @@ pub fn csv_zip(
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
     let names = csv_zip_names(layout);
-    let entry = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .unix_permissions(0o600)
-        .last_modified_time(entry_time());
+    let entry = entry_options(CompressionMethod::Deflated);
     let mut zip = ZipWriter::new_stream(out);
     let mut upto = i64::MAX;
     let mut submissions = 0;
@@ -235,10 +241,7 @@ fn write_media<W: Write>(
     upto: i64,
     zip: &mut ZipWriter<zip::write::StreamWriter<W>>,
 ) -> Result<u64, ExportError> {
-    let entry = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .unix_permissions(0o600)
-        .last_modified_time(entry_time());
+    let entry = entry_options(CompressionMethod::Stored);
     let files = store.files().clone();
     let mut written = 0;
     let mut each = |sub: crate::store::SubmissionRow| -> Result<(), crate::store::BoxError> {

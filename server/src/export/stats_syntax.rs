@@ -34,7 +34,6 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use tianye_core::ItemType;
-use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::codebook::codebook_csv;
@@ -588,10 +587,7 @@ pub fn stats_zip(
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
     let names = csv_zip_names(layout);
-    let entry = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .unix_permissions(0o600)
-        .last_modified_time(archive::entry_time());
+    let entry = archive::entry_options(CompressionMethod::Deflated);
     let codes_options = ExportOptions { labels: false, lang: options.lang.clone() };
     let mut zip = ZipWriter::new_stream(out);
     let mut upto = i64::MAX;
