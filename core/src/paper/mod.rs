@@ -31,7 +31,7 @@ use crate::schema::{Bound, Condition, Item, ItemType, Questionnaire, Text};
 
 use index::{Index, is_numbered};
 use phrases::Phrases;
-use words::Scope;
+use phrases::Scope;
 
 /// How a questionnaire is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]

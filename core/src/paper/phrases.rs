@@ -3,7 +3,14 @@
 
 use crate::expr::BinOp;
 
-use super::words::Scope;
+/// Whether a condition is said of one question or of a whole section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// "Answer only if …".
+    Question,
+    /// "Fill in this section only if …".
+    Section,
+}
 
 /// Every fixed phrase of the printed form in one language.
 pub(crate) struct Phrases {

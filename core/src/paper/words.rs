@@ -9,16 +9,7 @@
 use crate::expr::{BinOp, Expr, ExprKind, num_to_string, parse};
 
 use super::index::Index;
-use super::phrases::{Phrases, quote};
-
-/// Whether a condition is said of one question or of a whole section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
-    /// "Answer only if …".
-    Question,
-    /// "Fill in this section only if …".
-    Section,
-}
+use super::phrases::{Phrases, Scope, quote};
 
 /// The skip instruction for `relevant`, in the language of `ph`.
 pub(crate) fn instruction(relevant: &str, index: &Index, ph: &Phrases, scope: Scope) -> String {
