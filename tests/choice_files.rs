@@ -42,6 +42,7 @@ fn check_names_each_problem_of_a_file() {
         (None, "choice_file.missing", &[]),
         (Some("label::zh,township\n东村,t01\n"), "choice_file.missing_column", &["name"]),
         (Some("name,township\nv1,t01\n"), "choice_file.missing_column", &["label"]),
+        (Some("name,label,township\n"), "schema.empty_choice_list", &["villages"]),
         (Some("name,label\nv1,东村\n,西村\n"), "choice_file.invalid_name", &["第 3 行", "row 3"]),
         (
             Some("name,label,township\nv1,东村,t01\nv2,西村,t01\nv1,东村,t01\n"),
@@ -229,6 +230,41 @@ fn import_and_export_xlsform_carry_the_file_along() {
     assert!(tmp.path().join("back/villages.csv").is_file(), "the file beside the workbook");
     let (code, out, err) = tianye(&["check", "--strict", xlsx.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn import_converts_a_form_whose_file_is_not_there_yet() {
+    // pyxform converts a form whose choice file is uploaded later; so does `tianye
+    // import`, with a warning at the question's row. The questionnaire is refused where
+    // it must be answered (check, serve) until the file is beside it.
+    let tmp = temp_dir("tianye-choice-files-later");
+    let md = tmp.path().join("later.md");
+    std::fs::write(
+        &md,
+        "| survey |\n| | type | name | label |\n\
+         | | text | head | 户主 |\n\
+         | | select_one_from_file villages.csv | village | 村 |\n",
+    )
+    .unwrap();
+    let json = tmp.path().join("out/form.json");
+    std::fs::create_dir_all(json.parent().unwrap()).unwrap();
+    let (code, _, err) = tianye(&["import", md.to_str().unwrap(), "-o", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning[choice_file.missing]"), "{err}");
+    assert!(err.contains("survey!3") && err.contains("villages.csv"), "names row and file: {err}");
+    let q: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(q["choice_files"], json!({"villages.csv": "villages.csv"}));
+    let (code, _, err) = tianye(&["import", "--strict", md.to_str().unwrap()]);
+    assert_eq!(code, 1, "--strict refuses the warning: {err}");
+
+    let (code, _, err) = tianye(&["check", json.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[choice_file.missing]"), "{err}");
+    std::fs::create_dir_all(tmp.path().join("out/media")).unwrap();
+    std::fs::copy(fixture().join("media/villages.csv"), tmp.path().join("out/media/villages.csv"))
+        .unwrap();
+    let (code, out, err) = tianye(&["check", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "the file added, the form loads: {out}{err}");
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

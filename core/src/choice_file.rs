@@ -106,6 +106,13 @@ impl Questionnaire {
                 }
             };
             match parse(&bytes, &self.languages) {
+                Ok(choices) if choices.is_empty() => {
+                    errors.push(
+                        Diagnostic::error(Code::EmptyChoiceList, item.as_str())
+                            .with("list", list.as_str())
+                            .with("file", file.as_str()),
+                    );
+                }
                 Ok(choices) => {
                     self.choice_lists.insert(list.clone(), choices);
                 }

@@ -230,6 +230,11 @@ fn template(
         C::UnknownChoiceList => {
             ("没有名为“{list}”的选项列表", "There is no choice list named “{list}”")
         }
+        #[cfg(feature = "choice-files")]
+        C::EmptyChoiceList if has("file") => (
+            "选项文件 {file} 没有选项，只有表头",
+            "The choice file {file} has no choices, only a header",
+        ),
         C::EmptyChoiceList => ("选项列表“{list}”是空的", "The choice list “{list}” has no choices"),
         #[cfg(feature = "xlsform")]
         C::DuplicateChoice if has("setting") => (

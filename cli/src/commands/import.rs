@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tianye_core::{Form, LoadError, choice_file};
+use tianye_core::{Code, Diagnostic, Form, Item, LoadError, Questionnaire, choice_file};
 
 use crate::load::{self, FormError, Loaded};
 
@@ -43,7 +43,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Written out as imported: its choice files stay files (copied beside the output).
     let questionnaire = import.questionnaire.clone();
     let mut resolved = import.questionnaire;
-    let file_errors = resolved.load_choice_files(choice_file::reader_beside(&args.form));
+    let mut file_errors = resolved.load_choice_files(choice_file::reader_beside(&args.form));
+    let missing_files = missing_choice_files(&mut file_errors, &mut resolved);
     let compiled = if file_errors.is_empty() {
         Form::compile(resolved)
     } else {
@@ -62,9 +63,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Err(_) => unreachable!("only compile errors here"),
     };
-    let warnings = form.warnings().len() + loaded.import_warnings().len();
+    let mut engine_warnings = form.warnings().to_vec();
+    engine_warnings.extend(missing_files);
+    let warnings = engine_warnings.len() + loaded.import_warnings().len();
     if warnings > 0 {
-        eprintln!("{}", loaded.render(&args.form, form.warnings()));
+        eprintln!("{}", loaded.render(&args.form, &engine_warnings));
         if args.strict {
             return Ok(ExitCode::from(1));
         }
@@ -86,4 +89,46 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         None => print!("{json}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A choice file that is not beside the form yet does not stop the conversion: pyxform
+/// converts such a form, and its files are added later (ODK Central asks for them on
+/// upload). Each missing file becomes a warning at every question offering its list,
+/// which is compiled as empty; `tianye check` and `tianye serve` refuse the questionnaire
+/// until the file is there. Takes the missing files' errors out of `errors`.
+fn missing_choice_files(
+    errors: &mut Vec<Diagnostic>,
+    questionnaire: &mut Questionnaire,
+) -> Vec<Diagnostic> {
+    let (missing, others): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        std::mem::take(errors).into_iter().partition(|d| d.code == Code::ChoiceFileMissing);
+    *errors = others;
+    let mut warnings = Vec::new();
+    for error in missing {
+        let Some(list) = error.item.strip_prefix("choice_files.").map(str::to_owned) else {
+            continue;
+        };
+        questionnaire.choice_lists.insert(list.clone(), Vec::new());
+        let mut askers = Vec::new();
+        offering(&questionnaire.items, "", &list, &mut askers);
+        for path in askers {
+            let mut warning = Diagnostic::warning(Code::ChoiceFileMissing, path);
+            warning.params = error.params.clone();
+            warnings.push(warning);
+        }
+    }
+    warnings
+}
+
+/// The paths (`group/question`, as diagnostics name items) of the questions under
+/// `items` that offer the choice list `list`.
+fn offering(items: &[Item], prefix: &str, list: &str, found: &mut Vec<String>) {
+    for item in items {
+        let path =
+            if prefix.is_empty() { item.name.clone() } else { format!("{prefix}/{}", item.name) };
+        if item.choices.as_deref() == Some(list) {
+            found.push(path.clone());
+        }
+        offering(&item.items, &path, list, found);
+    }
 }

@@ -281,7 +281,14 @@ impl Builder {
                 kept.insert(name.clone(), choices.clone());
             }
             let item = format!("choice_lists.{name}");
-            if choices.is_empty() {
+            // A list from a file that is not there yet is compiled empty by
+            // `tianye import` (which warns); every loader that reads files refuses an
+            // empty or missing file itself.
+            #[cfg(feature = "choice-files")]
+            let from_file = form.questionnaire.choice_files.contains_key(&name);
+            #[cfg(not(feature = "choice-files"))]
+            let from_file = false;
+            if choices.is_empty() && !from_file {
                 self.push(
                     Diagnostic::error(Code::EmptyChoiceList, item.as_str())
                         .with("list", name.as_str()),
