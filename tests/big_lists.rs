@@ -8,7 +8,10 @@
 //!   once made, and holds it across a reload;
 //! - L2 the city → county → township → village cascade offers each level's own
 //!   choices (the township list, 1,000 long, as a search of its county's 25), and
-//!   nothing in the page is wider than the phone.
+//!   nothing in the page is wider than the phone;
+//! - L3 the questionnaire, 4 million characters, is kept on the phone (in IndexedDB:
+//!   localStorage stays for the answers), so the response reopens and a new one starts
+//!   with no network.
 
 use serde_json::{Value, json};
 use tianye_tests::server::temp_dir;
@@ -157,5 +160,33 @@ fn the_cascade_offers_each_level_s_own_choices() {
             )
             .await;
         assert_eq!(wide, json!([]), "nothing wider than 360 px");
+    });
+}
+
+#[test]
+fn the_long_list_is_kept_on_the_phone_for_use_offline() {
+    tianye_tests::browser::run(async {
+        let (p, _forms) = villages_page().await;
+        let b = &p.b;
+        b.wait(
+            "the questionnaire kept",
+            "return Object.keys(localStorage).some(k => k.includes('q.villages@'));",
+        )
+        .await;
+        let stored = b.local_storage().await;
+        let (_, marker) =
+            stored.iter().find(|(k, _)| k.contains("q.villages@")).expect("a cache entry");
+        assert_eq!(marker, &json!("\u{1}indexeddb"), "the text is in IndexedDB");
+        let longest = stored.values().filter_map(Value::as_str).map(str::len).max().unwrap_or(0);
+        assert!(longest < 100_000, "no long text in localStorage: {longest}");
+        b.click("#q-any_village input[value='v000007']").await;
+
+        b.set_offline(true).await;
+        b.reload().await;
+        p.narrow().await;
+        b.wait_visible("#q-any_village .find").await;
+        let (list, _) = shown(&p, "q-any_village").await;
+        assert_eq!(list[0], ("赵家村7".to_owned(), true), "reopened offline, answer kept");
+        assert_eq!(list.len(), 50);
     });
 }

@@ -13,7 +13,7 @@ use tianye_core::schema::Text;
 
 use super::App;
 use crate::i18n::{Key, both};
-use crate::state::store::Store;
+use crate::state::store::{IN_INDEXEDDB, LONG_QUESTIONNAIRE, Store, StoreError};
 
 /// The questionnaires that can be started and the compiled ones.
 #[derive(Clone, Copy)]
@@ -106,8 +106,7 @@ impl App {
                     let q = form.questionnaire();
                     (q.id.clone(), q.version.clone(), q.title.clone())
                 };
-                if let Err(e) = self.store.with_value(|s| s.put_questionnaire(&id, &version, &json))
-                {
+                if let Err(e) = self.keep_questionnaire(&id, &version, &json).await {
                     self.report_store_error(&e);
                 }
                 self.catalogue.compiled.update_value(|m| {
@@ -193,9 +192,8 @@ impl App {
                             }
                             let answer = self.request("GET", &l.url, None, None).await;
                             if answer.status == 200 && !self.gone() {
-                                let _ = self.store.with_value(|s| {
-                                    s.put_questionnaire(&l.id, &l.version, &answer.body)
-                                });
+                                let _ =
+                                    self.keep_questionnaire(&l.id, &l.version, &answer.body).await;
                             }
                         }
                         let _ = self.catalogue.forms_pending.try_set(false);
@@ -288,7 +286,7 @@ impl App {
         if let Some(f) = self.catalogue.compiled.with_value(|m| m.get(&key).cloned()) {
             return Ok(f);
         }
-        let cached = self.store.with_value(|s| s.questionnaire(id, version));
+        let cached = self.kept_questionnaire(id, version).await;
         let fetched = cached.is_none();
         let json = match cached {
             Some(json) => json,
@@ -314,9 +312,7 @@ impl App {
             }
         };
         let form = Form::from_json_without_list_copy(&json).map_err(|e| e.to_string())?;
-        if fetched
-            && let Err(e) = self.store.with_value(|s| s.put_questionnaire(id, version, &json))
-        {
+        if fetched && let Err(e) = self.keep_questionnaire(id, version, &json).await {
             self.report_store_error(&e);
         }
         let form = Arc::new(form);
@@ -324,5 +320,36 @@ impl App {
             m.insert(key, Arc::clone(&form));
         });
         Ok(form)
+    }
+}
+
+impl App {
+    /// Keeps questionnaire `id@version` on this device for use offline: in localStorage,
+    /// or, when it is long (a county's village list), in IndexedDB with a marker in
+    /// localStorage, so that the answers keep their room.
+    async fn keep_questionnaire(
+        self,
+        id: &str,
+        version: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        if json.len() <= LONG_QUESTIONNAIRE {
+            return self.store.with_value(|s| s.put_questionnaire(id, version, json));
+        }
+        let key = self.store.with_value(|s| s.questionnaire_key(id, version));
+        if !super::files::keep_long_text(&key, json).await {
+            return Err(StoreError::Full);
+        }
+        self.store.with_value(|s| s.put_questionnaire(id, version, IN_INDEXEDDB))
+    }
+
+    /// The JSON of questionnaire `id@version` as kept on this device, if it is.
+    async fn kept_questionnaire(self, id: &str, version: &str) -> Option<String> {
+        let text = self.store.with_value(|s| s.questionnaire(id, version))?;
+        if text != IN_INDEXEDDB {
+            return Some(text);
+        }
+        let key = self.store.with_value(|s| s.questionnaire_key(id, version));
+        super::files::long_text(&key).await
     }
 }

@@ -27,6 +27,12 @@ const range = (prefix) => IDBKeyRange.bound(prefix, prefix + '\uffff');
 const getFile = (key) => tx('readonly', (s) => s.get(key));
 const drop = (what) => tx('readwrite', (s) => s.delete(what)).catch(() => {});
 
+// A long questionnaire's text (a county's village list is megabytes), under its
+// localStorage key: localStorage is kept for the answers. Keeping resolves to whether it
+// is stored; reading to the text, or undefined when it is not there.
+export const keepText = (key, text) => tx('readwrite', (s) => s.put(text, key)).then(() => true, () => false);
+export const readText = (key) => getFile(key).then((t) => (typeof t === 'string' ? t : undefined), () => undefined);
+
 // Deletes the files under each of `bases` (`,`-joined record keys, each ending in `/`).
 export function dropFiles(bases) {
   for (const b of bases.split(',').filter(Boolean)) drop(range(b));

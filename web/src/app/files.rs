@@ -22,6 +22,20 @@ extern "C" {
     fn save_backup(name: &str, text: &str, bases: &str);
     #[wasm_bindgen(js_name = sendFile)]
     async fn send_file(url: &str, key: &str, media_type: &str, token: &str, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = keepText)]
+    async fn keep_text(key: &str, text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = readText)]
+    async fn read_text(key: &str) -> JsValue;
+}
+
+/// Keeps `text` in IndexedDB under `key`; whether it is stored.
+pub(crate) async fn keep_long_text(key: &str, text: &str) -> bool {
+    keep_text(key, text).await.as_bool() == Some(true)
+}
+
+/// The text kept under `key` by [`keep_long_text`], if it is still there.
+pub(crate) async fn long_text(key: &str) -> Option<String> {
+    read_text(key).await.as_string()
 }
 
 impl App {

@@ -133,7 +133,9 @@ impl Store {
         format!("{VERSION}upload:{}", self.prefix)
     }
 
-    fn questionnaire_key(&self, id: &str, version: &str) -> String {
+    /// The storage key of questionnaire `id@version` (also its key in IndexedDB when it
+    /// is long).
+    pub fn questionnaire_key(&self, id: &str, version: &str) -> String {
         self.key(&format!("q.{id}@{version}"))
     }
 
@@ -294,7 +296,7 @@ impl Store {
         let _ = self.write_index(&index);
     }
 
-    /// A cached questionnaire version's JSON.
+    /// A cached questionnaire version's JSON, or [`IN_INDEXEDDB`] for a long one.
     pub fn questionnaire(&self, id: &str, version: &str) -> Option<String> {
         Self::raw_get(&self.questionnaire_key(id, version))
     }
@@ -353,6 +355,14 @@ impl Store {
         LocalStorage::set(self.key("settings"), settings).map_err(store_error)
     }
 }
+
+/// What the questionnaire cache holds for a questionnaire kept in IndexedDB instead (not
+/// JSON: no reader takes it for a questionnaire).
+pub const IN_INDEXEDDB: &str = "\u{1}indexeddb";
+
+/// Questionnaires longer than this (bytes of JSON) are kept in IndexedDB: localStorage,
+/// a few million characters for the whole site, is kept for the answers.
+pub const LONG_QUESTIONNAIRE: usize = 256 * 1024;
 
 /// How many characters (UTF-16 code units, keys and values) a site's localStorage holds
 /// at most: 5 Mi in Chromium (Android's Chrome and WebView, hence WeChat's browser),
