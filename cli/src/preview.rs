@@ -149,7 +149,7 @@ mod tests {
         let (errors, _) = shot.counts();
         assert_eq!(errors, 1, "{:?}", shot.findings);
         let text = &shot.findings[0].text;
-        assert!(text.contains("^"), "{text}");
+        assert!(text.contains('^'), "{text}");
         assert!(text.contains("${agee}"), "{text}");
 
         std::fs::remove_file(&path).unwrap();

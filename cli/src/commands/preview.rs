@@ -108,10 +108,7 @@ fn report_first(shared: &Shared, path: &Path) {
     let shot = shared.current();
     let (errors, warnings) = shot.counts();
     if errors > 0 {
-        eprintln!(
-            "✗ {}: {errors} 个错误 / error(s)，详见页面 / see the page",
-            path.display()
-        );
+        eprintln!("✗ {}: {errors} 个错误 / error(s)，详见页面 / see the page", path.display());
     } else {
         eprintln!("✓ {}: {warnings} 条警告 / warning(s)", path.display());
     }

@@ -148,6 +148,7 @@
   function showVerdict(data) {
     if (data.code) {
       verdictBox.replaceChildren(el('p', 'muted', data.message || data.code));
+      valuesBox.replaceChildren(el('p', 'muted', '—'));
       return;
     }
     if (data.valid) {

@@ -16,6 +16,7 @@
 //! escaped into the HTML, or set as text by the page's script.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,10 +84,7 @@ pub(crate) fn router(
         .route("/preview.js", get(|| async { text("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/preview.css", get(|| async { text("text/css; charset=utf-8", STYLE) }))
         .route("/preview/findings", get(findings))
-        .route(
-            "/preview/verdict",
-            post(verdict).layer(DefaultBodyLimit::max(MAX_VERDICT_BODY)),
-        )
+        .route("/preview/verdict", post(verdict).layer(DefaultBodyLimit::max(MAX_VERDICT_BODY)))
         .route("/api/v1/questionnaires", get(list))
         .route("/api/v1/questionnaires/{id}", get(one))
         // The bundled questionnaires are not offered: the preview shows one.
@@ -97,10 +95,9 @@ pub(crate) fn router(
         // No service worker: the preview keeps no offline copy of anything.
         .route("/app/sw.js", get(not_found));
     router = match web {
-        Some(dir) => router.nest_service(
-            "/app",
-            ServeDir::new(dir).precompressed_br().precompressed_gzip(),
-        ),
+        Some(dir) => {
+            router.nest_service("/app", ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        }
         None => router.route("/app/", get(no_app)),
     };
     router
@@ -171,8 +168,12 @@ async fn page(State(state): State<AppState>) -> Response {
 pub(crate) fn summary(shot: &Snapshot) -> String {
     let (errors, warnings) = shot.counts();
     match &shot.usable {
-        Some(_) if warnings == 0 => "✓ 问卷可以使用，没有发现问题 / The questionnaire loads; no findings".to_owned(),
-        Some(_) => format!("✓ 问卷可以使用，有 {warnings} 条警告 / The questionnaire loads, with {warnings} warning(s)"),
+        Some(_) if warnings == 0 => {
+            "✓ 问卷可以使用，没有发现问题 / The questionnaire loads; no findings".to_owned()
+        }
+        Some(_) => format!(
+            "✓ 问卷可以使用，有 {warnings} 条警告 / The questionnaire loads, with {warnings} warning(s)"
+        ),
         None => format!(
             "✗ 问卷无法加载：{errors} 个错误，表单仍显示上次能加载的版本 / The questionnaire does not load: {errors} error(s); the form shows the last version that loaded"
         ),
@@ -190,11 +191,12 @@ pub(crate) fn findings_html(shot: &Snapshot) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<li class=\"finding {level}\" data-code=\"{}\"><pre>{}</pre></li>",
             html_escape::encode_double_quoted_attribute(f.code),
             html_escape::encode_text(&f.text)
-        ));
+        );
     }
     out.push_str("</ol>");
     out
@@ -264,8 +266,8 @@ async fn verdict(
         }
     })?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::from(Rejection::NotUtf8))?;
-    let mut response =
-        tianye_core::Response::from_json(text).map_err(|d| ApiError::from(Rejection::Malformed(d)))?;
+    let mut response = tianye_core::Response::from_json(text)
+        .map_err(|d| ApiError::from(Rejection::Malformed(d)))?;
     let shot = state.shared.current();
     let Some(usable) = shot.usable.as_ref() else {
         return Ok(refusal(
@@ -290,7 +292,8 @@ async fn verdict(
     let generation = shot.generation;
     let reply = tokio::task::spawn_blocking(move || {
         let form = &shot.usable.as_ref().expect("checked above").form;
-        let report = form.validate(&response, &Options { now: Some(now_utc8()), lang: String::new() });
+        let report =
+            form.validate(&response, &Options { now: Some(now_utc8()), lang: String::new() });
         let mut problems = report.views(form, "zh/en");
         problems.truncate(MAX_LISTED);
         json!({
@@ -329,8 +332,78 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Re
     let shot = state.shared.current();
     match shot.usable.as_ref() {
         Some(u) if u.form.questionnaire().id == id => {
-            Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], u.json.clone()).into_response())
+            Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], u.json.clone())
+                .into_response())
         }
         _ => Err(ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    fn preview(dir: &std::path::Path) -> Router {
+        let path = dir.join("form.json");
+        std::fs::write(
+            &path,
+            r#"{"id": "h", "version": "1", "title": "t",
+                "items": [{"type": "text", "name": "a", "label": "甲"}]}"#,
+        )
+        .unwrap();
+        let shared = Shared::new(path, "zh".into());
+        router(shared, "127.0.0.1:4321".parse().unwrap(), None)
+    }
+
+    async fn status(app: &Router, host: Option<&str>, path: &str) -> StatusCode {
+        let mut req = Request::get(path);
+        if let Some(host) = host {
+            req = req.header(HOST, host);
+        }
+        app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap().status()
+    }
+
+    /// Only this server's own names reach it: another name pointed at 127.0.0.1 (DNS
+    /// rebinding), another port or no host at all is refused.
+    #[tokio::test]
+    async fn only_requests_naming_this_server_are_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = preview(dir.path());
+        for (host, answered) in [
+            (Some("127.0.0.1:4321"), true),
+            (Some("localhost:4321"), true),
+            (Some("LOCALHOST:4321"), true),
+            (Some("[::1]:4321"), true),
+            (Some("127.0.0.1:4322"), false),
+            (Some("attacker.example"), false),
+            (Some("attacker.example:4321"), false),
+            (Some("127.0.0.1"), false),
+            (None, false),
+        ] {
+            for path in ["/", "/preview/findings", "/api/v1/questionnaires/h"] {
+                let got = status(&app, host, path).await;
+                let expected =
+                    if answered { StatusCode::OK } else { StatusCode::MISDIRECTED_REQUEST };
+                assert_eq!(got, expected, "{host:?} {path}");
+            }
+        }
+    }
+
+    /// The page forbids framing it and scripts from elsewhere; nothing is cached.
+    #[tokio::test]
+    async fn the_page_is_framed_by_no_one_and_cached_nowhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = preview(dir.path());
+        let req = Request::get("/").header(HOST, "127.0.0.1:4321").body(Body::empty()).unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"));
+        assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
+        assert_eq!(status(&app, Some("127.0.0.1:4321"), "/app/sw.js").await, StatusCode::NOT_FOUND);
+        // Without a built app, a page that says how to build one.
+        assert_eq!(status(&app, Some("127.0.0.1:4321"), "/app/").await, StatusCode::OK);
     }
 }

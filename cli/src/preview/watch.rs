@@ -61,7 +61,9 @@ pub(crate) fn watch(shared: &Arc<Shared>) {
         }
     });
     if let Err(e) = spawned {
-        eprintln!("警告 / warning: 无法监视文件，页面不会自动更新 / cannot watch the file, the page will not update: {e}");
+        eprintln!(
+            "警告 / warning: 无法监视文件，页面不会自动更新 / cannot watch the file, the page will not update: {e}"
+        );
     }
 }
 
