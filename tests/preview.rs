@@ -300,6 +300,17 @@ fn findings_and_verdict_follow_the_file() {
     assert_eq!((status, v["code"].as_str()), (409, Some("preview.other_questionnaire")), "{v}");
     let (status, _) = p.get("/preview/findings?after=soon");
     assert_eq!(status, 400);
+    // The app's upload of a completed response: refused, so the app keeps it.
+    let mut res = client()
+        .post(p.at("/api/v1/submissions"))
+        .content_type("application/json")
+        .send(&response(json!({}))[..])
+        .expect("POST");
+    let body: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(
+        (res.status().as_u16(), body["code"].as_str()),
+        (409, Some("preview.no_collection"))
+    );
 
     // V3: another host name is refused; nothing was written beside the form.
     assert!(status_for_host(&p.url, "attacker.example").contains(" 421 "));
@@ -377,7 +388,17 @@ async fn screenshots(b: &Browser, name: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let shot = b.client.screenshot().await.expect("screenshot");
     std::fs::write(dir.join(format!("preview-{name}-wide.png")), shot).unwrap();
-    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
+    phone_size(b).await;
+}
+
+/// Back to the harness's phone screen.
+async fn phone_size(b: &Browser) {
+    let (width, height) = browser::PHONE;
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": true}),
+    )
+    .await;
 }
 
 /// V5 in headless Chromium.
@@ -393,6 +414,24 @@ fn the_page_follows_the_file_and_keeps_the_answers() {
         let b = Browser::launch(profile.path()).await;
         b.goto(&p.at("/")).await;
         b.wait_text("#status", "问卷可以使用").await;
+        // At 360 px the panes stack, and nothing is wider than the screen.
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true}),
+        )
+        .await;
+        let layout = b
+            .wait(
+                "the panes stacked at 360 px",
+                "const r = (s) => document.querySelector(s).getBoundingClientRect();
+                 const [a, f, v] = [r('.phone-pane'), r('.findings-pane'), r('.verdict-pane')];
+                 return innerWidth === 360 && a.bottom <= f.top && f.bottom <= v.top
+                   ? {scroll: document.documentElement.scrollWidth, frame: r('#app').width} : null;",
+            )
+            .await;
+        assert!(layout["scroll"].as_f64().unwrap() <= 360.0, "wider than the screen: {layout}");
+        assert!(layout["frame"].as_f64().unwrap() >= 300.0, "the form squeezed: {layout}");
+        phone_size(&b).await;
         // The real app, in its frame: a response started, a name and a count typed.
         b.wait("the app's start button", &in_frame("button.start[data-form='preview_visit']"))
             .await;

@@ -20,7 +20,7 @@ mod watch;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use tianye_core::{Form, Severity};
+use tianye_core::{Form, Severity, choice_file};
 
 use crate::load::{self, Shown};
 
@@ -38,6 +38,9 @@ pub(crate) struct Snapshot {
     pub(crate) findings: Vec<Shown>,
     /// The questionnaire, when it loads.
     pub(crate) usable: Option<Usable>,
+    /// The choice files it reads (`media/villages.csv`), watched with it: those of the
+    /// last reading that loaded, while this one does not.
+    pub(crate) choice_files: Vec<PathBuf>,
 }
 
 /// A questionnaire that loads: compiled, and as the app is given it.
@@ -49,8 +52,9 @@ pub(crate) struct Usable {
 }
 
 impl Snapshot {
-    /// Reads and checks the questionnaire at `path`.
-    pub(crate) fn read(path: &Path, generation: u64) -> Snapshot {
+    /// Reads and checks the questionnaire at `path`; `choice_files` are those of the
+    /// reading before.
+    pub(crate) fn read(path: &Path, generation: u64, choice_files: &[PathBuf]) -> Snapshot {
         let loaded = load::load(path);
         let findings = loaded.findings(path);
         let blocked = findings.iter().any(|f| f.severity == Severity::Error);
@@ -62,7 +66,17 @@ impl Snapshot {
             }
             _ => None,
         };
-        Snapshot { generation, findings, usable }
+        let choice_files = match &usable {
+            Some(u) => u
+                .form
+                .questionnaire()
+                .choice_files
+                .values()
+                .filter_map(|file| choice_file::path_beside(path, file))
+                .collect(),
+            None => choice_files.to_vec(),
+        };
+        Snapshot { generation, findings, usable, choice_files }
     }
 
     /// How many findings are errors, and how many warnings.
@@ -86,7 +100,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// Reads the questionnaire at `path` for the first time.
     pub(crate) fn new(path: PathBuf, lang: String) -> Arc<Shared> {
-        let first = Snapshot::read(&path, 1);
+        let first = Snapshot::read(&path, 1, &[]);
         let (changed, _) = tokio::sync::watch::channel(1);
         Arc::new(Shared { path, lang, current: RwLock::new(Arc::new(first)), changed })
     }
@@ -98,8 +112,10 @@ impl Shared {
 
     /// Reads the file again and tells those waiting; returns the new snapshot.
     pub(crate) fn reload(&self) -> Arc<Snapshot> {
-        let generation = self.current().generation + 1;
-        let next = Arc::new(Snapshot::read(&self.path, generation));
+        let before = self.current();
+        let next =
+            Arc::new(Snapshot::read(&self.path, before.generation + 1, &before.choice_files));
+        let generation = next.generation;
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&next);
         self.changed.send_replace(generation);
         next
@@ -134,7 +150,7 @@ mod tests {
     fn a_snapshot_serves_what_loads_and_reports_what_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "form.json", FORM);
-        let shot = Snapshot::read(&path, 7);
+        let shot = Snapshot::read(&path, 7, &[]);
         assert_eq!(shot.generation, 7);
         assert_eq!(shot.counts(), (0, 0), "{:?}", shot.findings);
         let usable = shot.usable.expect("loads");
@@ -144,7 +160,7 @@ mod tests {
         assert_eq!(served["id"], "visit");
 
         write(dir.path(), "form.json", &FORM.replace(". < 18", ". < ${agee}"));
-        let shot = Snapshot::read(&path, 8);
+        let shot = Snapshot::read(&path, 8, &[]);
         assert!(shot.usable.is_none());
         let (errors, _) = shot.counts();
         assert_eq!(errors, 1, "{:?}", shot.findings);
@@ -153,7 +169,7 @@ mod tests {
         assert!(text.contains("${agee}"), "{text}");
 
         std::fs::remove_file(&path).unwrap();
-        let shot = Snapshot::read(&path, 9);
+        let shot = Snapshot::read(&path, 9, &[]);
         assert!(shot.usable.is_none());
         assert_eq!(shot.findings[0].code, "io");
     }

@@ -8,6 +8,7 @@
 //! POST /preview/verdict           a response → its problems as if complete, and the
 //!                                 calculated values
 //! GET  /api/v1/questionnaires[/{id}]  the questionnaire, as the app asks for it
+//! POST /api/v1/submissions        refused: the preview collects nothing
 //! GET  /app/…                     the built form app (`dist/`)
 //! ```
 //!
@@ -85,6 +86,8 @@ pub(crate) fn router(
         .route("/preview.css", get(|| async { text("text/css; charset=utf-8", STYLE) }))
         .route("/preview/findings", get(findings))
         .route("/preview/verdict", post(verdict).layer(DefaultBodyLimit::max(MAX_VERDICT_BODY)))
+        // A response marked complete in the app is sent nowhere: the app shows why.
+        .route("/api/v1/submissions", post(no_collection))
         .route("/api/v1/questionnaires", get(list))
         .route("/api/v1/questionnaires/{id}", get(one))
         // The bundled questionnaires are not offered: the preview shows one.
@@ -308,6 +311,17 @@ async fn verdict(
     .await
     .map_err(|e| ApiError::new(ApiCode::Internal).with("detail", e.to_string()))?;
     Ok(axum::Json(reply).into_response())
+}
+
+/// `POST /api/v1/submissions`: refused (409), so the app keeps the response and says
+/// why, in both languages.
+async fn no_collection() -> Response {
+    refusal(
+        StatusCode::CONFLICT,
+        "preview.no_collection",
+        "预览不收集答卷：这份答卷只留在本浏览器中",
+        "The preview collects no responses: this one stays in this browser",
+    )
 }
 
 /// `GET /api/v1/questionnaires`: the one questionnaire, when it loads.

@@ -16,13 +16,21 @@ use super::Shared;
 /// How often the file is looked at.
 pub(crate) const POLL: Duration = Duration::from_millis(200);
 
-/// What tells one version of the file from another without reading it; `None` while
+/// What tells one version of a file from another without reading it; `None` while
 /// there is no file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp(Option<(u64, Option<SystemTime>, u64)>);
+type FileStamp = Option<(u64, Option<SystemTime>, u64)>;
 
-fn stamp(path: &Path) -> Stamp {
-    Stamp(std::fs::metadata(path).ok().map(|m| (m.len(), m.modified().ok(), identity(&m))))
+/// The stamps of the questionnaire file and of the choice files it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp(Vec<FileStamp>);
+
+fn file_stamp(path: &Path) -> FileStamp {
+    std::fs::metadata(path).ok().map(|m| (m.len(), m.modified().ok(), identity(&m)))
+}
+
+fn stamp(shared: &Shared) -> Stamp {
+    let choice_files = shared.current().choice_files.clone();
+    Stamp(std::iter::once(&shared.path).chain(&choice_files).map(|p| file_stamp(p)).collect())
 }
 
 #[cfg(unix)]
@@ -41,16 +49,17 @@ fn identity(_: &std::fs::Metadata) -> u64 {
 pub(crate) fn watch(shared: &Arc<Shared>) {
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let path = shared.path.clone();
-    let mut read = stamp(&path);
+    let mut read = stamp(shared);
     let spawned = std::thread::Builder::new().name("tianye-preview-watch".into()).spawn(move || {
         let mut seen = read.clone();
         loop {
             std::thread::sleep(POLL);
             let Some(shared) = weak.upgrade() else { return };
-            let now = stamp(&path);
+            let now = stamp(&shared);
             if now != read && now == seen {
-                read = now.clone();
                 let shot = shared.reload();
+                // The files read now (the choice files may be others).
+                read = stamp(&shared);
                 let (errors, warnings) = shot.counts();
                 eprintln!(
                     "↻ {}: 已重新检查 / checked again — {errors} 个错误 / error(s), {warnings} 条警告 / warning(s)",
@@ -115,5 +124,36 @@ mod tests {
         // Nothing changes: nothing is read again.
         std::thread::sleep(POLL * 4);
         assert_eq!(shared.current().generation, 3);
+    }
+
+    /// A choice file the questionnaire reads is watched with it: its list edited, the
+    /// questionnaire is read again.
+    #[test]
+    fn a_choice_file_edited_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("media")).unwrap();
+        let villages = dir.path().join("media").join("villages.csv");
+        std::fs::write(&villages, "name,label\nshimen,石门村\n").unwrap();
+        let path = dir.path().join("form.json");
+        std::fs::write(
+            &path,
+            r#"{"id": "c", "version": "1", "title": "t",
+                "choice_files": {"villages": "villages.csv"},
+                "items": [{"type": "select_one", "name": "v", "label": "村", "choices": "villages"}]}"#,
+        )
+        .unwrap();
+        let shared = Shared::new(path, "zh".into());
+        assert!(shared.current().usable.as_ref().is_some_and(|u| u.json.contains("石门村")));
+        assert_eq!(shared.current().choice_files, vec![villages.clone()]);
+        watch(&shared);
+        std::fs::write(&villages, "name,label\nshimen,石门村\nwangxi,旺溪村\n").unwrap();
+        let start = Instant::now();
+        while !shared.current().usable.as_ref().is_some_and(|u| u.json.contains("旺溪村")) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the choice file was not read again"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
