@@ -121,18 +121,46 @@ impl Shared {
         next
     }
 
-    /// Waits until a snapshot after `after` is there, or `limit` has passed; returns
-    /// the latest either way.
+    /// Waits until the snapshot is another than generation `after` (a later one, or
+    /// an earlier one: a page left open while the preview was started again), or
+    /// `limit` has passed; returns the latest either way.
     pub(crate) async fn after(&self, after: u64, limit: std::time::Duration) -> Arc<Snapshot> {
         let mut rx = self.changed.subscribe();
-        let _ = tokio::time::timeout(limit, rx.wait_for(|g| *g > after)).await;
+        let _ = tokio::time::timeout(limit, rx.wait_for(|g| *g != after)).await;
         self.current()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
+
+    /// A long poll is answered at once for a generation other than the current one,
+    /// and when a new one is read; otherwise only when its time is up.
+    #[tokio::test]
+    async fn a_long_poll_waits_only_on_the_current_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Shared::new(write(dir.path(), "form.json", FORM), "zh".into());
+        let long = Duration::from_secs(30);
+        for stale in [0, 5] {
+            let start = Instant::now();
+            assert_eq!(shared.after(stale, long).await.generation, 1);
+            assert!(start.elapsed() < Duration::from_secs(1), "after={stale}");
+        }
+        let start = Instant::now();
+        assert_eq!(shared.after(1, Duration::from_millis(300)).await.generation, 1);
+        assert!(start.elapsed() >= Duration::from_millis(300));
+        let waiting = {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move { shared.after(1, long).await.generation })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        shared.reload();
+        let got = tokio::time::timeout(Duration::from_secs(5), waiting).await;
+        assert_eq!(got.expect("answered on the change").unwrap(), 2);
+    }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
