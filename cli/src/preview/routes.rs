@@ -61,11 +61,6 @@ struct Hosts {
     any: bool,
 }
 
-#[derive(Clone)]
-struct AppState {
-    shared: Arc<Shared>,
-}
-
 /// The router for `shared`'s questionnaire, listening on `addr`, with the app from
 /// `web` (when built).
 pub(crate) fn router(
@@ -79,7 +74,6 @@ pub(crate) fn router(
         names.extend([format!("127.0.0.1:{port}"), format!("[::1]:{port}")]);
     }
     let hosts = Hosts { names: Arc::new(names), any: !addr.ip().is_loopback() };
-    let state = AppState { shared };
     let mut router = Router::new()
         .route("/", get(page))
         .route("/preview.js", get(|| async { text("text/javascript; charset=utf-8", SCRIPT) }))
@@ -107,7 +101,7 @@ pub(crate) fn router(
         .fallback(not_found)
         .layer(axum::middleware::map_response(no_store))
         .layer(axum::middleware::from_fn_with_state(hosts, named_host))
-        .with_state(state)
+        .with_state(shared)
 }
 
 fn text(kind: &'static str, body: &'static str) -> Response {
@@ -150,9 +144,9 @@ async fn no_store(mut res: Response) -> Response {
 }
 
 /// The page, with the findings as they are now (the script keeps them current).
-async fn page(State(state): State<AppState>) -> Response {
-    let shot = state.shared.current();
-    let file = state.shared.path.display().to_string();
+async fn page(State(shared): State<Arc<Shared>>) -> Response {
+    let shot = shared.current();
+    let file = shared.path.display().to_string();
     let html = PAGE
         .replace("{{file}}", &html_escape::encode_text(&file))
         .replace("{{summary}}", &html_escape::encode_text(&summary(&shot)))
@@ -207,7 +201,7 @@ pub(crate) fn findings_html(shot: &Snapshot) -> String {
 
 /// `GET /preview/findings[?after=N]`.
 async fn findings(
-    State(state): State<AppState>,
+    State(shared): State<Arc<Shared>>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| {
@@ -220,8 +214,8 @@ async fn findings(
         })?),
     };
     let shot = match after {
-        Some(n) => state.shared.after(n, LONG_POLL).await,
-        None => state.shared.current(),
+        Some(n) => shared.after(n, LONG_POLL).await,
+        None => shared.current(),
     };
     let (errors, warnings) = shot.counts();
     let questionnaire = shot.usable.as_ref().map(|u| {
@@ -235,8 +229,8 @@ async fn findings(
         .collect();
     Ok(axum::Json(json!({
         "generation": shot.generation,
-        "file": state.shared.path.display().to_string(),
-        "lang": state.shared.lang,
+        "file": shared.path.display().to_string(),
+        "lang": shared.lang,
         "loads": shot.usable.is_some(),
         "errors": errors,
         "warnings": warnings,
@@ -258,7 +252,7 @@ fn refusal(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
 /// `POST /preview/verdict`: the response in the body checked as if complete, against
 /// the questionnaire as it is now.
 async fn verdict(
-    State(state): State<AppState>,
+    State(shared): State<Arc<Shared>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|e| {
@@ -271,7 +265,7 @@ async fn verdict(
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::from(Rejection::NotUtf8))?;
     let mut response = tianye_core::Response::from_json(text)
         .map_err(|d| ApiError::from(Rejection::Malformed(d)))?;
-    let shot = state.shared.current();
+    let shot = shared.current();
     let Some(usable) = shot.usable.as_ref() else {
         return Ok(refusal(
             StatusCode::CONFLICT,
@@ -325,8 +319,8 @@ async fn no_collection() -> Response {
 }
 
 /// `GET /api/v1/questionnaires`: the one questionnaire, when it loads.
-async fn list(State(state): State<AppState>) -> axum::Json<Value> {
-    let shot = state.shared.current();
+async fn list(State(shared): State<Arc<Shared>>) -> axum::Json<Value> {
+    let shot = shared.current();
     let list: Vec<Value> = shot
         .usable
         .iter()
@@ -342,8 +336,11 @@ async fn list(State(state): State<AppState>) -> axum::Json<Value> {
 }
 
 /// `GET /api/v1/questionnaires/{id}`: its JSON as it is now (any version asked for).
-async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let shot = state.shared.current();
+async fn one(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let shot = shared.current();
     match shot.usable.as_ref() {
         Some(u) if u.form.questionnaire().id == id => {
             Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], u.json.clone())
