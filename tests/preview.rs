@@ -11,7 +11,8 @@
 //!   request naming another host is refused; nothing is written beside the form;
 //! - V4 an XLSForm's findings name the sheet and cell;
 //! - V5 in headless Chromium: the real app in the page, an answer typed, a label and a
-//!   constraint changed on disk: the page changes, the answer survives, the verdict
+//!   constraint changed on disk (and the version raised): the page changes, the answer
+//!   survives, the verdict
 //!   follows the new constraint; an invalid expression saved shows its caret in the page.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -450,9 +451,12 @@ fn the_page_follows_the_file_and_keeps_the_answers() {
         assert!(!verdict.contains("n_children"), "7 is within 0–20: {verdict}");
         screenshots(&b, "answered").await;
 
-        // A label and a constraint changed on disk.
+        // A label and a constraint changed on disk, and the version raised: the app is
+        // served version `preview` all the same, and its draft opens.
         let saved = Instant::now();
-        save(&form, &visit_form("孩子的姓名（已改）", Some(". <= 5")));
+        let edited = visit_form("孩子的姓名（已改）", Some(". <= 5"));
+        assert!(edited.contains("\"version\": \"3\""));
+        save(&form, &edited.replace("\"version\": \"3\"", "\"version\": \"4\""));
         b.wait_for(
             "the verdict to follow the new constraint",
             "const e = document.querySelector(\"#verdict li.problem[data-field='n_children']\"); return e && e.textContent.includes('儿童人数不超过五人');",
