@@ -12,8 +12,8 @@
 //! - V4 an XLSForm's findings name the sheet and cell;
 //! - V5 in headless Chromium: the real app in the page, an answer typed, a label and a
 //!   constraint changed on disk (and the version raised): the page changes, the answer
-//!   survives, the verdict
-//!   follows the new constraint; an invalid expression saved shows its caret in the page.
+//!   survives, the verdict follows the new constraint; an invalid expression saved shows
+//!   its caret in the page; at 360 px the panes stack.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
