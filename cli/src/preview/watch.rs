@@ -57,9 +57,11 @@ pub(crate) fn watch(shared: &Arc<Shared>) {
             let Some(shared) = weak.upgrade() else { return };
             let now = stamp(&shared);
             if now != read && now == seen {
+                let files = shared.current().choice_files.clone();
                 let shot = shared.reload();
-                // The files read now (the choice files may be others).
-                read = stamp(&shared);
+                // What was seen before reading, so a save made meanwhile is read too;
+                // taken anew when the questionnaire now reads other choice files.
+                read = if shot.choice_files == files { now.clone() } else { stamp(&shared) };
                 let (errors, warnings) = shot.counts();
                 eprintln!(
                     "↻ {}: 已重新检查 / checked again — {errors} 个错误 / error(s), {warnings} 条警告 / warning(s)",
