@@ -11,6 +11,10 @@ mod readme;
 // PDF pages (issue 25).
 mod print;
 
+// `tianye preview`: findings, verdict and the form following the file as it is saved,
+// endpoints and headless Chromium (issue 25).
+mod preview;
+
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
 

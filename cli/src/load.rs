@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tianye_core::xlsform::{self, Finding, Format, Origins};
-use tianye_core::{Diagnostic, Form, LoadError, Questionnaire, choice_file};
+use tianye_core::{Diagnostic, Form, LoadError, Questionnaire, Severity, choice_file};
 
 /// Why a questionnaire could not be used.
 pub(crate) enum FormError {
@@ -129,17 +129,67 @@ impl Loaded {
     /// Engine diagnostics rendered for the terminal, preceded by the import's
     /// warnings; for an XLSForm each points at its sheet, row and column.
     pub(crate) fn render(&self, path: &Path, diagnostics: &[Diagnostic]) -> String {
-        let file = path.display().to_string();
-        let mut parts: Vec<String> =
-            self.import_warnings().iter().map(|f| f.render(&file)).collect();
-        parts.extend(diagnostics.iter().map(|d| match &self.xlsform {
-            Some((_, origins)) => {
-                Finding::from_diagnostic(d, origins.locate(d).unwrap_or_default()).render(&file)
-            }
-            None => d.render(&file),
-        }));
-        parts.join("\n")
+        join(&self.rendered(path, diagnostics))
     }
+
+    /// [`Loaded::render`], one finding at a time.
+    pub(crate) fn rendered(&self, path: &Path, diagnostics: &[Diagnostic]) -> Vec<Shown> {
+        let file = path.display().to_string();
+        let mut parts: Vec<Shown> =
+            self.import_warnings().iter().map(|f| Shown::finding(f, &file)).collect();
+        parts.extend(diagnostics.iter().map(|d| match &self.xlsform {
+            Some((_, origins)) => Shown::finding(
+                &Finding::from_diagnostic(d, origins.locate(d).unwrap_or_default()),
+                &file,
+            ),
+            None => Shown { code: d.code.as_str(), severity: d.severity, text: d.render(&file) },
+        }));
+        parts
+    }
+
+    /// Everything `tianye check` reports about this questionnaire, one finding at a
+    /// time: the errors that keep it from loading, or its warnings (the XLSForm
+    /// import's first); an unusable encryption key is an error.
+    pub(crate) fn findings(&self, path: &Path) -> Vec<Shown> {
+        match &self.form {
+            Ok(form) => match tianye_core::seal::check_questionnaire_key(form.questionnaire()) {
+                Some(bad_key) => self.rendered(path, std::slice::from_ref(&bad_key)),
+                None => self.rendered(path, form.warnings()),
+            },
+            Err(FormError::Io(e)) => vec![Shown {
+                code: "io",
+                severity: Severity::Error,
+                text: format!("{}: 无法读取 / cannot read: {e}", path.display()),
+            }],
+            Err(FormError::Xlsform(e)) => {
+                let file = path.display().to_string();
+                e.findings().iter().map(|f| Shown::finding(f, &file)).collect()
+            }
+            Err(FormError::Invalid(e)) => self.rendered(path, &e.diagnostics),
+        }
+    }
+}
+
+/// One finding as the checker prints it: its code, how bad it is, and the report with
+/// where it is and the caret under the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shown {
+    /// The stable code (`expr.unknown_ref`).
+    pub(crate) code: &'static str,
+    /// Error or warning.
+    pub(crate) severity: Severity,
+    /// The multi-line report (`Diagnostic::render`, `Finding::render`).
+    pub(crate) text: String,
+}
+
+impl Shown {
+    fn finding(f: &Finding, file: &str) -> Shown {
+        Shown { code: f.code.as_str(), severity: f.severity, text: f.render(file) }
+    }
+}
+
+fn join(parts: &[Shown]) -> String {
+    parts.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n")
 }
 
 /// Every finding of a failed XLSForm import, rendered for the terminal.

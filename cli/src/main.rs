@@ -13,6 +13,7 @@
 //! tianye keygen -o DIR                 a researcher's key pair for sealed records
 //! tianye seal --key PUBLIC.pem FORM RESPONSE...   seal complete responses (one envelope a line)
 //! tianye print FORM [--lang zh|en] -o F.html [--pdf]   the questionnaire on paper (A4)
+//! tianye preview FORM [--bind ADDR] [--no-open]   the form and its findings, live as the file is saved
 //!
 //! Every FORM may be a Tianye JSON questionnaire or an XLSForm (.xlsx, .xls, .ods,
 //! .csv, .md).
@@ -23,6 +24,7 @@
 mod commands;
 mod help;
 mod load;
+mod preview;
 mod private_key;
 mod qr;
 
@@ -65,6 +67,8 @@ enum Command {
     Seal(commands::seal::Args),
     /// 打印纸质问卷（A4 HTML 或 PDF）/ The questionnaire on paper: A4 HTML, or PDF through Chromium.
     Print(commands::print::Args),
+    /// 预览问卷：手机尺寸的表单、检查结果与实时判定，保存文件即更新 / Preview a questionnaire: the form at phone size, the checker's findings and a live verdict, updated as the file is saved.
+    Preview(commands::preview::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Seal(args) => commands::seal::run(&args),
         Command::Print(args) => commands::print::run(&args),
+        Command::Preview(args) => commands::preview::run(&args),
     };
     match result {
         Ok(code) => code,

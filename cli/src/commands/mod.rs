@@ -6,6 +6,7 @@ pub(crate) mod export_xlsform;
 pub(crate) mod import;
 pub(crate) mod import_responses;
 pub(crate) mod keygen;
+pub(crate) mod preview;
 pub(crate) mod print;
 pub(crate) mod schema;
 pub(crate) mod seal;
