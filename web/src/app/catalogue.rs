@@ -13,7 +13,7 @@ use tianye_core::schema::Text;
 
 use super::App;
 use crate::i18n::{Key, both};
-use crate::state::store::{IN_INDEXEDDB, LONG_QUESTIONNAIRE, Store, StoreError};
+use crate::state::store::{Store, StoreError};
 
 /// The questionnaires that can be started and the compiled ones.
 #[derive(Clone, Copy)]
@@ -324,32 +324,22 @@ impl App {
 }
 
 impl App {
-    /// Keeps questionnaire `id@version` on this device for use offline: in localStorage,
-    /// or, when it is long (a county's village list), in IndexedDB with a marker in
-    /// localStorage, so that the answers keep their room.
+    /// Keeps questionnaire `id@version` on this device for use offline.
     async fn keep_questionnaire(
         self,
         id: &str,
         version: &str,
         json: &str,
     ) -> Result<(), StoreError> {
-        if json.len() <= LONG_QUESTIONNAIRE {
-            return self.store.with_value(|s| s.put_questionnaire(id, version, json));
-        }
         let key = self.store.with_value(|s| s.questionnaire_key(id, version));
-        if !super::files::keep_long_text(&key, json).await {
-            return Err(StoreError::Full);
-        }
-        self.store.with_value(|s| s.put_questionnaire(id, version, IN_INDEXEDDB))
+        super::files::keep_questionnaire(&key, json).await.map_err(|name| {
+            if name == "QuotaExceededError" { StoreError::Full } else { StoreError::Other(name) }
+        })
     }
 
     /// The JSON of questionnaire `id@version` as kept on this device, if it is.
     async fn kept_questionnaire(self, id: &str, version: &str) -> Option<String> {
-        let text = self.store.with_value(|s| s.questionnaire(id, version))?;
-        if text != IN_INDEXEDDB {
-            return Some(text);
-        }
         let key = self.store.with_value(|s| s.questionnaire_key(id, version));
-        super::files::long_text(&key).await
+        super::files::kept_questionnaire(&key).await
     }
 }

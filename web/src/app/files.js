@@ -27,11 +27,27 @@ const range = (prefix) => IDBKeyRange.bound(prefix, prefix + '\uffff');
 const getFile = (key) => tx('readonly', (s) => s.get(key));
 const drop = (what) => tx('readwrite', (s) => s.delete(what)).catch(() => {});
 
-// A long questionnaire's text (a county's village list is megabytes), under its
-// localStorage key: localStorage is kept for the answers. Keeping resolves to whether it
-// is stored; reading to the text, or undefined when it is not there.
-export const keepText = (key, text) => tx('readwrite', (s) => s.put(text, key)).then(() => true, () => false);
-export const readText = (key) => getFile(key).then((t) => (typeof t === 'string' ? t : undefined), () => undefined);
+// The questionnaires kept for use offline, under their localStorage keys: a short one
+// in localStorage, a long one (a county's village list is megabytes) in IndexedDB with
+// a marker in localStorage, which is kept for the answers. Keeping resolves to '' once
+// stored, or the storage error's name; reading to the text, or undefined.
+const LONG = 256 * 1024, IN_IDB = '\u0001indexeddb';
+export async function keepForm(key, text) {
+  try {
+    if (text.length > LONG) {
+      await tx('readwrite', (s) => s.put(text, key));
+      text = IN_IDB;
+    }
+    if (localStorage.getItem(key) !== text) localStorage.setItem(key, text);
+    return '';
+  } catch (e) {
+    return (e && e.name) || 'Error';
+  }
+}
+export async function formText(key) {
+  const t = localStorage.getItem(key);
+  return t === IN_IDB ? getFile(key).then((v) => (typeof v === 'string' ? v : undefined), () => undefined) : t ?? undefined;
+}
 
 // Deletes the files under each of `bases` (`,`-joined record keys, each ending in `/`).
 export function dropFiles(bases) {

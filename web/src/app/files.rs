@@ -22,20 +22,24 @@ extern "C" {
     fn save_backup(name: &str, text: &str, bases: &str);
     #[wasm_bindgen(js_name = sendFile)]
     async fn send_file(url: &str, key: &str, media_type: &str, token: &str, ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = keepText)]
-    async fn keep_text(key: &str, text: &str) -> JsValue;
-    #[wasm_bindgen(js_name = readText)]
-    async fn read_text(key: &str) -> JsValue;
+    #[wasm_bindgen(js_name = keepForm)]
+    async fn keep_form(key: &str, text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = formText)]
+    async fn form_text(key: &str) -> JsValue;
 }
 
-/// Keeps `text` in IndexedDB under `key`; whether it is stored.
-pub(crate) async fn keep_long_text(key: &str, text: &str) -> bool {
-    keep_text(key, text).await.as_bool() == Some(true)
+/// Keeps a questionnaire's JSON under its storage key `key` (in localStorage, or when
+/// it is long in IndexedDB, see files.js); the storage error's name if it could not.
+pub(crate) async fn keep_questionnaire(key: &str, json: &str) -> Result<(), String> {
+    match keep_form(key, json).await.as_string() {
+        Some(error) if !error.is_empty() => Err(error),
+        _ => Ok(()),
+    }
 }
 
-/// The text kept under `key` by [`keep_long_text`], if it is still there.
-pub(crate) async fn long_text(key: &str) -> Option<String> {
-    read_text(key).await.as_string()
+/// The questionnaire JSON kept under `key` by [`keep_questionnaire`], if it is.
+pub(crate) async fn kept_questionnaire(key: &str) -> Option<String> {
+    form_text(key).await.as_string()
 }
 
 impl App {

@@ -3,7 +3,7 @@
 //! Keys are versioned and prefixed, so two embedded forms on one portal stay apart:
 //! `{prefix}tianye.v1.r.{questionnaire}.{instance_id}` holds one record,
 //! `{prefix}tianye.v1.index` lists them, `{prefix}tianye.v1.q.{id}@{version}` caches a
-//! questionnaire version, `{prefix}tianye.v1.settings` holds the team token (and whether
+//! questionnaire version (a long one is in IndexedDB, `app/files.js`), `{prefix}tianye.v1.settings` holds the team token (and whether
 //! the server refused it) and the language. A record is written before the index, and
 //! the index is rebuilt from the record keys when they disagree, so a crash between the
 //! two loses nothing.
@@ -296,7 +296,8 @@ impl Store {
         let _ = self.write_index(&index);
     }
 
-    /// A cached questionnaire version's JSON, or [`IN_INDEXEDDB`] for a long one.
+    /// A cached questionnaire version's JSON (a long one is in IndexedDB: then not
+    /// JSON, see `app/files.js`).
     pub fn questionnaire(&self, id: &str, version: &str) -> Option<String> {
         Self::raw_get(&self.questionnaire_key(id, version))
     }
@@ -304,15 +305,6 @@ impl Store {
     /// Whether a questionnaire version is cached (without reading it).
     pub fn has_questionnaire(&self, id: &str, version: &str) -> bool {
         Self::raw_has(&self.questionnaire_key(id, version))
-    }
-
-    /// Caches a questionnaire version's JSON (kept as long as responses may need it).
-    pub fn put_questionnaire(&self, id: &str, version: &str, json: &str) -> Result<(), StoreError> {
-        let key = self.questionnaire_key(id, version);
-        if Self::raw_get(&key).as_deref() == Some(json) {
-            return Ok(());
-        }
-        Self::raw_set(&key, json)
     }
 
     /// Every cached questionnaire version: (id, version).
@@ -355,14 +347,6 @@ impl Store {
         LocalStorage::set(self.key("settings"), settings).map_err(store_error)
     }
 }
-
-/// What the questionnaire cache holds for a questionnaire kept in IndexedDB instead (not
-/// JSON: no reader takes it for a questionnaire).
-pub const IN_INDEXEDDB: &str = "\u{1}indexeddb";
-
-/// Questionnaires longer than this (bytes of JSON) are kept in IndexedDB: localStorage,
-/// a few million characters for the whole site, is kept for the answers.
-pub const LONG_QUESTIONNAIRE: usize = 256 * 1024;
 
 /// How many characters (UTF-16 code units, keys and values) a site's localStorage holds
 /// at most: 5 Mi in Chromium (Android's Chrome and WebView, hence WeChat's browser),
