@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use tianye_tests::server::{
-    Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
+    Backend, Data, Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
     tianye, upload,
 };
 
@@ -32,13 +32,12 @@ fn serving_beyond_this_machine_says_phones_need_https() {
     assert!(!server.banner.contains("phones must open"), "{}", server.banner);
 }
 
-#[test]
-fn upload_status_codes_with_their_bodies() {
-    let data = temp_dir("tianye-server-codes");
+fn upload_status_codes_with_their_bodies(backend: Backend) {
+    let data = Data::new(backend, "tianye-server-codes");
     let forms = fixture_forms();
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let admin = server.admin_token.clone().expect("admin token printed on first start");
-    let token = team_token(data.path(), "石门一队");
+    let token = data.team_token("石门一队");
     let http = client();
     let url = server.url.as_str();
 
@@ -176,38 +175,28 @@ fn upload_status_codes_with_their_bodies() {
     assert_bilingual(&reply, "api.method_not_allowed");
 }
 
-#[test]
-fn revoked_tokens_are_refused_and_tokens_are_listed() {
-    let data = temp_dir("tianye-server-revoke");
+fn revoked_tokens_are_refused_and_tokens_are_listed(backend: Backend) {
+    let data = Data::new(backend, "tianye-server-revoke");
     let forms = fixture_forms();
-    let dir = data.path().to_str().unwrap();
-    let (code, out, err) = tianye(&[
-        "token",
-        "create",
-        "--data",
-        dir,
-        "--team",
-        "二队",
-        "--url",
-        "http://192.0.2.1:8080/",
-    ]);
+    let (code, out, err) =
+        data.tianye(&["token", "create", "--team", "二队", "--url", "http://192.0.2.1:8080/"]);
     assert_eq!(code, 0, "{err}");
     let token = out.lines().last().unwrap().trim().to_owned();
     assert_eq!(token.len(), 43, "{out}");
     assert!(out.contains(&format!("http://192.0.2.1:8080/#team={token}")), "{out}");
 
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let http = client();
     let first = household_response(&new_instance_id(), "1", 1).to_string();
     assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 201);
 
-    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    let (code, out, _) = data.tianye(&["token", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("二队") && out.contains("有效 / active"), "{out}");
     assert!(!out.contains(&token), "token list must never show a token");
 
     // Revoked while the server runs: the very next upload is refused.
-    let (code, out, err) = tianye(&["token", "revoke", "--data", dir, "--team", "二队"]);
+    let (code, out, err) = data.tianye(&["token", "revoke", "--team", "二队"]);
     assert_eq!(code, 0, "{out}{err}");
     let second = household_response(&new_instance_id(), "1", 1).to_string();
     let (status, reply) = upload(&http, &server.url, Some(&token), &second);
@@ -215,11 +204,11 @@ fn revoked_tokens_are_refused_and_tokens_are_listed() {
     assert_bilingual(&reply, "auth.revoked_token");
     // Retrying an upload that was stored is refused as well: the token is gone.
     assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 401);
-    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    let (code, out, _) = data.tianye(&["token", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("已撤销 / revoked"), "{out}");
     // Nothing left to revoke.
-    assert_eq!(tianye(&["token", "revoke", "--data", dir, "--team", "二队"]).0, 1);
+    assert_eq!(data.tianye(&["token", "revoke", "--team", "二队"]).0, 1);
 }
 
 #[test]
@@ -311,26 +300,23 @@ fn questionnaires_cors_and_restart_rules() {
 }
 
 /// A data directory (`prefix`) with a token of team 三队, for `import-responses`.
-fn import_data(prefix: &str) -> (tempfile::TempDir, String) {
-    let data = temp_dir(prefix);
-    let token = team_token(data.path(), "三队");
+fn import_data(backend: Backend, prefix: &str) -> (Data, String) {
+    let data = Data::new(backend, prefix);
+    let token = data.team_token("三队");
     (data, token)
 }
 
 /// `tianye import-responses` of `backup` (written to `backup.json` in `data`) with the
 /// fixture questionnaires: the exit code, standard output and error.
-fn import_backup(data: &std::path::Path, backup: &Value) -> (i32, String, String) {
-    let file = data.join("backup.json");
+fn import_backup(data: &Data, backup: &Value) -> (i32, String, String) {
+    let file = data.path().join("backup.json");
     std::fs::write(&file, backup.to_string()).unwrap();
     let forms = fixture_forms();
-    let (dir, forms) = (data.to_str().unwrap(), forms.to_str().unwrap());
-    tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms])
+    data.tianye(&["import-responses", file.to_str().unwrap(), "--forms", forms.to_str().unwrap()])
 }
 
-#[test]
-fn import_responses_validates_each_like_an_upload() {
-    let (data, token) = import_data("tianye-server-import");
-    let dir = data.path().to_str().unwrap();
+fn import_responses_validates_each_like_an_upload(backend: Backend) {
+    let (data, token) = import_data(backend, "tianye-server-import");
     let a = household_response(&new_instance_id(), "1", 2);
     let b = household_response(&new_instance_id(), "2", 1);
     let mut bad = household_response(&new_instance_id(), "1", 1);
@@ -342,7 +328,7 @@ fn import_responses_validates_each_like_an_upload() {
         "team_token": token,
         "responses": [a, b, a, bad, conflict, {"instance_id": 5}],
     });
-    let (code, out, err) = import_backup(data.path(), &backup);
+    let (code, out, err) = import_backup(&data, &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
@@ -360,13 +346,13 @@ fn import_responses_validates_each_like_an_upload() {
     let file = data.path().join("array.json");
     std::fs::write(&file, json!([a, b]).to_string()).unwrap();
     let (code, out, err) =
-        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--team", "三队"]);
+        data.tianye(&["import-responses", file.to_str().unwrap(), "--team", "三队"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 duplicate"), "{out}");
 
     // The imported rows export with their team.
     let (code, out, err) =
-        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+        data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 2);
@@ -374,7 +360,7 @@ fn import_responses_validates_each_like_an_upload() {
 
     // No team anywhere: refused before anything is stored.
     std::fs::write(&file, json!({"responses": []}).to_string()).unwrap();
-    let (code, _, err) = tianye(&["import-responses", file.to_str().unwrap(), "--data", dir]);
+    let (code, _, err) = data.tianye(&["import-responses", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--team"), "{err}");
 }
@@ -383,10 +369,8 @@ fn import_responses_validates_each_like_an_upload() {
 /// text is a record of a response (written by a newer app) is imported as that response;
 /// one that is not (damaged) is reported with the phone's reason, and nothing is lost
 /// from the rest.
-#[test]
-fn import_responses_takes_what_the_phone_could_not_read() {
-    let (data, token) = import_data("tianye-server-import-unreadable");
-    let dir = data.path().to_str().unwrap();
+fn import_responses_takes_what_the_phone_could_not_read(backend: Backend) {
+    let (data, token) = import_data(backend, "tianye-server-import-unreadable");
     let read = household_response(&new_instance_id(), "1", 1);
     let newer = household_response(&new_instance_id(), "2", 2);
     let record =
@@ -400,7 +384,7 @@ fn import_responses_takes_what_the_phone_could_not_read() {
             {"key": "tianye.v1.r.household.y", "error": "EOF while parsing a string at line 1 column 40", "text": "{\"response\": {\"instance_id\": \"y"},
         ],
     });
-    let (code, out, err) = import_backup(data.path(), &backup);
+    let (code, out, err) = import_backup(&data, &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
@@ -415,7 +399,7 @@ fn import_responses_takes_what_the_phone_could_not_read() {
         "{out}"
     );
     let (code, out, err) =
-        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+        data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(out.contains(newer["instance_id"].as_str().unwrap()), "{out}");
@@ -519,3 +503,10 @@ fn a_stopping_server_finishes_uploads_in_flight_and_is_not_held_by_a_stalled_one
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&id), "{out}");
 }
+
+tianye_tests::on_both_backends!(
+    upload_status_codes_with_their_bodies,
+    revoked_tokens_are_refused_and_tokens_are_listed,
+    import_responses_validates_each_like_an_upload,
+    import_responses_takes_what_the_phone_could_not_read,
+);

@@ -40,7 +40,7 @@ pub(crate) fn valid_cases() -> Vec<Value> {
 /// token for it.
 pub(crate) fn open_with_team(dir: &Path) -> (AppState, String) {
     let forms = repo().join("questionnaires").join(FORM);
-    let (state, _, _) = tianye_server::open(dir, Some(&forms), None, AppConfig::default())
+    let (state, _, _, _) = tianye_server::open(dir, None, Some(&forms), None, AppConfig::default())
         .expect("open data directory");
     let token = auth::generate_token().expect("token");
     state
