@@ -510,3 +510,65 @@ tianye_tests::on_both_backends!(
     import_responses_validates_each_like_an_upload,
     import_responses_takes_what_the_phone_could_not_read,
 );
+
+/// PostgreSQL: four processes starting at once on an empty database migrate it once
+/// (under the advisory lock) and all go on; a database whose schema is newer than this
+/// Tianye is refused, naming both versions; an unreachable server or a bad URL is named
+/// by its host, never with the password, whether the URL came as `--database` or in
+/// `TIANYE_DATABASE`.
+#[test]
+fn postgres_migrates_once_refuses_a_newer_schema_and_names_an_unreachable_host() {
+    let data = Data::new(Backend::Postgres, "tianye-pg-migrate");
+    let db = data.database().unwrap().rsplit('/').next().unwrap().to_owned();
+    let starts: Vec<_> = (0..4)
+        .map(|i| {
+            let args = data.args();
+            std::thread::spawn(move || {
+                let team = format!("队{i}");
+                let mut all = vec!["token", "create", "--team", team.as_str()];
+                all.extend(args.iter().map(String::as_str));
+                tianye(&all)
+            })
+        })
+        .collect();
+    for s in starts {
+        let (code, out, err) = s.join().unwrap();
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let cluster = tianye_tests::postgres::cluster();
+    let versions = cluster.psql(&db, "SELECT version FROM schema_version ORDER BY version");
+    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1", "2"]);
+    let (code, out, err) = data.tianye(&["token", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("有效 / active").count(), 4, "{out}");
+
+    cluster.psql(&db, "INSERT INTO schema_version VALUES (999, 'later')");
+    let err = data.try_serve(&[]).err().expect("a newer schema must be refused");
+    assert!(err.contains("数据库结构版本 999") && err.contains("version 999 is newer"), "{err}");
+    let (code, _, err) = data.tianye(&["token", "list"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("upgrade Tianye"), "{err}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = data.path().to_str().unwrap();
+    for (url, said) in [
+        (format!("postgres://tianye:s3cret@127.0.0.1:{port}/x"), format!("127.0.0.1:{port}")),
+        ("postgres://tianye:s3cret@127.0.0.1:port/x".to_owned(), "invalid database URL".into()),
+        ("mysql://tianye:s3cret@127.0.0.1/x".to_owned(), "must start with postgres://".into()),
+    ] {
+        let (code, _, err) = tianye(&["token", "list", "--data", dir, "--database", &url]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&said) && !err.contains("s3cret"), "{url}: {err}");
+        let out = std::process::Command::new(tianye_tests::tianye_bin())
+            .args(["token", "list", "--data", dir])
+            .env("TIANYE_DATABASE", &url)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&said) && !err.contains("s3cret"), "{url}: {err}");
+    }
+    let (_, out, _) = tianye(&["token", "--help"]);
+    let (_, help, _) = tianye(&["token", "list", "--help"]);
+    assert!(help.contains("--database") && help.contains("TIANYE_DATABASE"), "{out}{help}");
+}
