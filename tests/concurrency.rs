@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tianye_tests::server::{
-    Backend, Data, client, fixture_forms, get, household_response, new_instance_id,
-    upload,
+    Backend, Data, client, fixture_forms, get, household_response, new_instance_id, upload,
 };
 
 const UPLOADERS: usize = 16;
@@ -141,8 +140,7 @@ fn two_servers_on_one_postgres_agree_on_every_retried_upload() {
                 for (i, pair) in bodies.iter().enumerate() {
                     let variant = (s / 2 + i) % 2;
                     barrier.wait();
-                    let (status, reply) =
-                        upload(&http, &urls[s % 2], Some(&token), &pair[variant]);
+                    let (status, reply) = upload(&http, &urls[s % 2], Some(&token), &pair[variant]);
                     assert!(matches!(status, 200 | 201 | 409), "{status}: {reply}");
                     answers.push((i, variant, status));
                 }
@@ -158,8 +156,7 @@ fn two_servers_on_one_postgres_agree_on_every_retried_upload() {
     }
     let mut stored_variant = Vec::new();
     for (i, answers) in by_instance.iter().enumerate() {
-        let created: Vec<usize> =
-            answers.iter().filter(|a| a.1 == 201).map(|a| a.0).collect();
+        let created: Vec<usize> = answers.iter().filter(|a| a.1 == 201).map(|a| a.0).collect();
         assert_eq!(created.len(), 1, "instance {i}: exactly one 201, got {answers:?}");
         for &(variant, status) in answers.iter().filter(|a| a.1 != 201) {
             let expected = if variant == created[0] { 200 } else { 409 };

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tianye_tests::server::{
-    Backend, Data, client, fixture_forms, get, household_response, new_instance_id,
-    try_upload,
+    Backend, Data, client, fixture_forms, get, household_response, new_instance_id, try_upload,
 };
 
 const UPLOADERS: usize = 8;

@@ -10,8 +10,8 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx, open_workbook, open_workbook_from_rs};
 use serde_json::{Value, json};
 use tianye_tests::server::{
-    Backend, Data as DataDir, Server, client, fixture_forms, get, household_response, new_instance_id, read_csv, team_token,
-    temp_dir, tianye, upload,
+    Backend, Data as DataDir, Server, client, fixture_forms, get, household_response,
+    new_instance_id, read_csv, team_token, temp_dir, tianye, upload,
 };
 use tianye_tests::{bundled_forms, repo};
 

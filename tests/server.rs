@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 use tianye_tests::server::{
-    Backend, Data, Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
-    tianye, upload,
+    Backend, Data, Server, client, fixture_forms, get, household_response, new_instance_id,
+    team_token, temp_dir, tianye, upload,
 };
 
 fn assert_bilingual(body: &Value, code: &str) {
@@ -351,8 +351,7 @@ fn import_responses_validates_each_like_an_upload(backend: Backend) {
     assert!(out.contains("2 duplicate"), "{out}");
 
     // The imported rows export with their team.
-    let (code, out, err) =
-        data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
+    let (code, out, err) = data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 2);
@@ -398,8 +397,7 @@ fn import_responses_takes_what_the_phone_could_not_read(backend: Backend) {
         out.trim_end().ends_with("3 response(s): 2 created, 0 duplicate, 0 conflict, 1 rejected"),
         "{out}"
     );
-    let (code, out, err) =
-        data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
+    let (code, out, err) = data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(out.contains(newer["instance_id"].as_str().unwrap()), "{out}");

@@ -30,7 +30,6 @@ use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, csv_zip, export_tables, table_path,
 };
 use tianye_server::ingest::{Uploader, prepare};
-use tianye_server::store::Store;
 use tianye_server::{Catalog, app, listen};
 
 mod common;

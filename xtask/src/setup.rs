@@ -203,9 +203,8 @@ pub(crate) fn pspp() -> Result<()> {
 /// start a throwaway cluster of their own with its `initdb` and `pg_ctl`
 /// (`tests/src/postgres.rs`); the packaged cluster itself is not used.
 pub(crate) fn postgresql() -> Result<()> {
-    let installed = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|dir| {
-        dir.flatten().any(|version| version.path().join("bin/initdb").is_file())
-    });
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .is_ok_and(|dir| dir.flatten().any(|version| version.path().join("bin/initdb").is_file()));
     if installed {
         return Ok(());
     }

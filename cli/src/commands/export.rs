@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tianye_server::Catalog;
 use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, Opening, StatsTool, XlsxSink, codebook_csv,
     codebook_xlsx, export_jsonl_with, export_tables_with, sealed, stats_zip, table_path,
 };
 use tianye_server::store::SubmissionRow;
 use tianye_server::store::private::create_private_file;
-use tianye_server::Catalog;
 
 use super::{DatabaseArg, open_store};
 

@@ -70,8 +70,9 @@ pub(crate) fn vm_hwm_kib(pid: &str) -> u64 {
 pub(crate) fn fresh_database(base: &str, name: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
     runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(base, tokio_postgres::NoTls).await.expect("connect to --database");
+        let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to --database");
         tokio::spawn(connection);
         client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop");
         client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create");
