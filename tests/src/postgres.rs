@@ -100,9 +100,11 @@ fn free_port() -> u16 {
 fn start() -> Result<Cluster, String> {
     let bin = pg_bin()?;
     let root = is_root();
+    // As root, under /tmp whatever TMPDIR says: the server user must reach the folder.
+    let parent = if root { PathBuf::from("/tmp") } else { std::env::temp_dir() };
     let top = tempfile::Builder::new()
         .prefix("tianye-pg-")
-        .tempdir_in(std::env::temp_dir())
+        .tempdir_in(parent)
         .map_err(|e| format!("temp dir: {e}"))?
         .keep();
     let data = top.join("pg");
