@@ -65,6 +65,10 @@ const SCAN_AHEAD: usize = 2;
 
 /// Submissions, questionnaire versions and tokens in a PostgreSQL database; attachment
 /// files in the data folder.
+///
+/// Its reads block the calling thread until the database answers: call them from a
+/// blocking task, a plain thread, or a worker of a multi-threaded runtime (which is
+/// handed over first), never from a task of a current-thread runtime.
 pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
     handle: tokio::runtime::Handle,
