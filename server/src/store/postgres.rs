@@ -698,11 +698,13 @@ impl Store for PgStore {
                 .start()
                 .await?;
             let total: i64 = tx.query_one("SELECT COUNT(*) FROM submissions", &[]).await?.get(0);
+            // Names sort by their bytes (`COLLATE "C"`), as SQLite sorts text, whatever
+            // the database's locale.
             let by_version = tx
                 .query(
                     "SELECT f.form_id, f.version, COUNT(s.seq) FROM forms f
                      LEFT JOIN submissions s ON s.form_id = f.form_id AND s.version = f.version
-                     GROUP BY f.seq, f.form_id, f.version ORDER BY f.form_id, f.seq",
+                     GROUP BY f.seq, f.form_id, f.version ORDER BY f.form_id COLLATE \"C\", f.seq",
                     &[],
                 )
                 .await?
