@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tianye_tests::repo;
-use tianye_tests::server::{Server, client, new_instance_id, team_token, temp_dir, tianye, upload};
+use tianye_tests::server::{
+    Backend, Data, Server, client, new_instance_id, team_token, temp_dir, tianye, upload,
+};
 
 pub(crate) fn forms() -> PathBuf {
     repo().join("tests/fixtures/attachments")
@@ -104,12 +106,11 @@ fn stored_path(data: &Path, bytes: &[u8]) -> PathBuf {
     data.join("attachments").join(&sha[..2]).join(sha)
 }
 
-#[test]
-fn files_follow_their_response_each_once() {
-    let data = temp_dir("tianye-att-");
-    let server = Server::start(data.path(), &["--forms", forms().to_str().unwrap()]);
-    let token = team_token(data.path(), "一队");
-    let other_team = team_token(data.path(), "二队");
+fn files_follow_their_response_each_once(backend: Backend) {
+    let data = Data::new(backend, "tianye-att-");
+    let server = data.serve(&["--forms", forms().to_str().unwrap()]);
+    let token = data.team_token("一队");
+    let other_team = data.team_token("二队");
     let agent = client();
     let (sig, photo, pdf) = (bytes(20_000, 1), bytes(300_000, 2), bytes(5_000, 3));
     let id = new_instance_id();
@@ -267,13 +268,12 @@ pub(crate) fn column(rows: &[Vec<String>], header: &str) -> usize {
     rows[0].iter().position(|h| h == header).unwrap_or_else(|| panic!("no {header}: {:?}", rows[0]))
 }
 
-#[test]
-fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
-    let data = temp_dir("tianye-att-");
+fn a_half_failed_upload_resumes_after_a_restart_and_exports_once(backend: Backend) {
+    let data = Data::new(backend, "tianye-att-");
     let forms = forms();
-    let mut server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let mut server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let admin = server.admin_token.clone().unwrap();
-    let token = team_token(data.path(), "一队");
+    let token = data.team_token("一队");
     let agent = client();
     let (sig, photo, pdf) = (bytes(40_000, 7), bytes(250_000, 8), bytes(9_000, 9));
     let id = new_instance_id();
@@ -297,7 +297,7 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
 
     // The server goes down; the phone sends everything again once it is back.
     server.kill();
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let (status, body) = upload(&agent, &server.url, Some(&token), &response);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["attachments"]["missing"], json!(["proof.pdf", "sheet.jpg"]));
@@ -336,16 +336,8 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
     // The CLI's zip says the same.
     drop(server);
     let out = data.path().join("visit.zip");
-    let (code, stdout, stderr) = tianye(&[
-        "export",
-        "visit",
-        "--data",
-        data.path().to_str().unwrap(),
-        "--format",
-        "zip",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let (code, stdout, stderr) =
+        data.tianye(&["export", "visit", "--format", "zip", "-o", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(mode(&out), 0o600);
     let entries = zip_entries(std::fs::read(&out).unwrap());
@@ -430,3 +422,8 @@ fn import_responses_takes_a_backup_with_its_files() {
     assert_ne!(code, 0, "{out}{err}");
     assert!(err.contains("files.not-a-hash"), "{err}");
 }
+
+tianye_tests::on_both_backends!(
+    files_follow_their_response_each_once,
+    a_half_failed_upload_resumes_after_a_restart_and_exports_once,
+);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tianye_tests::server::temp_dir;
+use tianye_tests::server::{Backend, Data, temp_dir};
 use tianye_tests::{bundled_forms, repo, test_forms, tianye_bin};
 
 fn tianye(args: &[&str]) -> (i32, String, String) {
@@ -344,19 +344,15 @@ fn a_mistyped_command_line_is_told_in_chinese_then_in_clap_s_english() {
     }
 }
 
-#[test]
-fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
-    let data = temp_dir("tianye-cli-qr");
-    let dir = data.path().to_str().unwrap();
+fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg(backend: Backend) {
+    let data = Data::new(backend, "tianye-cli-qr");
     let png = data.path().join("link.png");
     let svg = data.path().join("link.SVG");
     let mut tokens = Vec::new();
     for file in [&png, &svg] {
-        let (code, out, err) = tianye(&[
+        let (code, out, err) = data.tianye(&[
             "token",
             "create",
-            "--data",
-            dir,
             "--team",
             "石门一队",
             "--url",
@@ -404,11 +400,9 @@ fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
     assert!(svg_text.starts_with("<?xml") && svg_text.trim_end().ends_with("</svg>"), "{svg_text}");
     assert_ne!(tokens[0], tokens[1]);
     // Another extension is refused before any token is made.
-    let (code, _, err) = tianye(&[
+    let (code, _, err) = data.tianye(&[
         "token",
         "create",
-        "--data",
-        dir,
         "--team",
         "a",
         "--qr-file",
@@ -416,6 +410,10 @@ fn token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains(".png") && err.contains("link.jpg"), "{err}");
-    let (_, list, _) = tianye(&["token", "list", "--data", dir]);
+    let (_, list, _) = data.tianye(&["token", "list"]);
     assert_eq!(list.lines().filter(|l| l.contains("\tteam\t")).count(), 2, "{list}");
 }
+
+tianye_tests::on_both_backends!(
+    token_create_shows_the_team_link_as_a_qr_code_and_writes_it_as_png_or_svg
+);

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tianye_tests::server::{
-    Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
-    try_upload,
+    Backend, Data, client, fixture_forms, get, household_response, new_instance_id, try_upload,
 };
 
 const UPLOADERS: usize = 8;
@@ -20,13 +19,12 @@ const MAX_PER_UPLOADER: usize = 400;
 /// Acknowledged uploads to wait for before the kill.
 const KILL_AFTER: usize = 300;
 
-#[test]
-fn sigkill_mid_load_keeps_exactly_the_acknowledged_submissions() {
-    let data = temp_dir("tianye-crash");
+fn sigkill_mid_load_keeps_exactly_the_acknowledged_submissions(backend: Backend) {
+    let data = Data::new(backend, "tianye-crash");
     let forms = fixture_forms();
     let forms = forms.to_str().unwrap();
-    let mut server = Server::start(data.path(), &["--forms", forms]);
-    let token = Arc::new(team_token(data.path(), "一队"));
+    let mut server = data.serve(&["--forms", forms]);
+    let token = Arc::new(data.team_token("一队"));
     let sent: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -91,17 +89,8 @@ fn sigkill_mid_load_keeps_exactly_the_acknowledged_submissions() {
     );
 
     // Restart on the same database.
-    let server = Server::start(data.path(), &["--forms", forms]);
-    let (code, out, err) = tianye_tests::server::tianye(&[
-        "export",
-        "--data",
-        data.path().to_str().unwrap(),
-        "household",
-        "--format",
-        "jsonl",
-        "-o",
-        "-",
-    ]);
+    let server = data.serve(&["--forms", forms]);
+    let (code, out, err) = data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     let mut stored: HashMap<String, Value> = HashMap::new();
     for line in out.lines() {
@@ -141,3 +130,5 @@ fn sigkill_mid_load_keeps_exactly_the_acknowledged_submissions() {
         stored.len()
     );
 }
+
+tianye_tests::on_both_backends!(sigkill_mid_load_keeps_exactly_the_acknowledged_submissions);

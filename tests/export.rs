@@ -10,8 +10,8 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx, open_workbook, open_workbook_from_rs};
 use serde_json::{Value, json};
 use tianye_tests::server::{
-    Server, client, fixture_forms, get, household_response, new_instance_id, read_csv, team_token,
-    temp_dir, tianye, upload,
+    Backend, Data as DataDir, Server, client, fixture_forms, get, household_response,
+    new_instance_id, read_csv, team_token, temp_dir, tianye, upload,
 };
 use tianye_tests::{bundled_forms, repo};
 
@@ -169,6 +169,13 @@ fn export_file(dir: &str, form: &str, format: &str, path: &std::path::Path) {
     assert_eq!(code, 0, "{err}");
 }
 
+/// Like [`export_file`], from `data` on its backend.
+fn export_in(data: &DataDir, form: &str, format: &str, path: &std::path::Path) {
+    let (code, _, err) =
+        data.tianye(&["export", form, "--format", format, "-o", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
 #[test]
 fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
     let forms = bundled_forms();
@@ -309,14 +316,12 @@ fn bundled_valid_cases_round_trip_through_csv_xlsx_and_jsonl() {
     }
 }
 
-#[test]
-fn two_versions_keep_every_column_labels_and_codebook() {
-    let data = temp_dir("tianye-export-versions");
-    let dir = data.path().to_str().unwrap();
+fn two_versions_keep_every_column_labels_and_codebook(backend: Backend) {
+    let data = DataDir::new(backend, "tianye-export-versions");
     let forms = fixture_forms();
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let admin = server.admin_token.clone().unwrap();
-    let token = team_token(data.path(), "一队");
+    let token = data.team_token("一队");
     let http = client();
     let v1 = household_response(&new_instance_id(), "1", 3);
     let v2 = household_response(&new_instance_id(), "2", 2);
@@ -325,7 +330,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
     }
 
     let out = data.path().join("hh.csv");
-    export_file(dir, "household", "csv", &out);
+    export_in(&data, "household", "csv", &out);
     let main = read_csv(&std::fs::read(&out).unwrap());
     let header: Vec<&str> = main[0].iter().map(String::as_str).collect();
     assert_eq!(
@@ -387,7 +392,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
 
     // Labels instead of names, in Chinese and in English.
     let (code, text, err) =
-        tianye(&["export", "--data", dir, "household", "--format", "csv", "--labels", "-o", "-"]);
+        data.tianye(&["export", "household", "--format", "csv", "--labels", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     let labelled = read_csv(text.as_bytes());
     assert_eq!(labelled[1][col("head_sex")], "女");
@@ -404,7 +409,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
 
     // The codebook: every column, labels in both languages, choices with codes.
     let book = data.path().join("book.csv");
-    export_file(dir, "household", "codebook", &book);
+    export_in(&data, "household", "codebook", &book);
     let rows = read_csv(&std::fs::read(&book).unwrap());
     assert_eq!(
         rows[0],
@@ -446,7 +451,7 @@ fn two_versions_keep_every_column_labels_and_codebook() {
     assert_eq!(book_sheet.len(), rows.len());
 
     // Export errors name the problem.
-    let (code, _, err) = tianye(&["export", "--data", dir, "nope", "--format", "csv"]);
+    let (code, _, err) = data.tianye(&["export", "nope", "--format", "csv"]);
     assert_eq!(code, 2);
     assert!(err.contains("nope") && err.contains("household"), "{err}");
     let (code, bytes) = get(
@@ -780,3 +785,5 @@ fn rebuilt_index(table: &Table, id: &str, c: usize) -> usize {
         .position(|r| r[0] == id && r[row] == (c + 1).to_string())
         .unwrap_or_else(|| panic!("no row {} of {id}", c + 1))
 }
+
+tianye_tests::on_both_backends!(two_versions_keep_every_column_labels_and_codebook);

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 use tianye_tests::server::{
-    Server, client, fixture_forms, get, household_response, new_instance_id, team_token, temp_dir,
-    tianye, upload,
+    Backend, Data, Server, client, fixture_forms, get, household_response, new_instance_id,
+    team_token, temp_dir, tianye, upload,
 };
 
 fn assert_bilingual(body: &Value, code: &str) {
@@ -32,13 +32,12 @@ fn serving_beyond_this_machine_says_phones_need_https() {
     assert!(!server.banner.contains("phones must open"), "{}", server.banner);
 }
 
-#[test]
-fn upload_status_codes_with_their_bodies() {
-    let data = temp_dir("tianye-server-codes");
+fn upload_status_codes_with_their_bodies(backend: Backend) {
+    let data = Data::new(backend, "tianye-server-codes");
     let forms = fixture_forms();
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let admin = server.admin_token.clone().expect("admin token printed on first start");
-    let token = team_token(data.path(), "石门一队");
+    let token = data.team_token("石门一队");
     let http = client();
     let url = server.url.as_str();
 
@@ -176,38 +175,28 @@ fn upload_status_codes_with_their_bodies() {
     assert_bilingual(&reply, "api.method_not_allowed");
 }
 
-#[test]
-fn revoked_tokens_are_refused_and_tokens_are_listed() {
-    let data = temp_dir("tianye-server-revoke");
+fn revoked_tokens_are_refused_and_tokens_are_listed(backend: Backend) {
+    let data = Data::new(backend, "tianye-server-revoke");
     let forms = fixture_forms();
-    let dir = data.path().to_str().unwrap();
-    let (code, out, err) = tianye(&[
-        "token",
-        "create",
-        "--data",
-        dir,
-        "--team",
-        "二队",
-        "--url",
-        "http://192.0.2.1:8080/",
-    ]);
+    let (code, out, err) =
+        data.tianye(&["token", "create", "--team", "二队", "--url", "http://192.0.2.1:8080/"]);
     assert_eq!(code, 0, "{err}");
     let token = out.lines().last().unwrap().trim().to_owned();
     assert_eq!(token.len(), 43, "{out}");
     assert!(out.contains(&format!("http://192.0.2.1:8080/#team={token}")), "{out}");
 
-    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
     let http = client();
     let first = household_response(&new_instance_id(), "1", 1).to_string();
     assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 201);
 
-    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    let (code, out, _) = data.tianye(&["token", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("二队") && out.contains("有效 / active"), "{out}");
     assert!(!out.contains(&token), "token list must never show a token");
 
     // Revoked while the server runs: the very next upload is refused.
-    let (code, out, err) = tianye(&["token", "revoke", "--data", dir, "--team", "二队"]);
+    let (code, out, err) = data.tianye(&["token", "revoke", "--team", "二队"]);
     assert_eq!(code, 0, "{out}{err}");
     let second = household_response(&new_instance_id(), "1", 1).to_string();
     let (status, reply) = upload(&http, &server.url, Some(&token), &second);
@@ -215,11 +204,11 @@ fn revoked_tokens_are_refused_and_tokens_are_listed() {
     assert_bilingual(&reply, "auth.revoked_token");
     // Retrying an upload that was stored is refused as well: the token is gone.
     assert_eq!(upload(&http, &server.url, Some(&token), &first).0, 401);
-    let (code, out, _) = tianye(&["token", "list", "--data", dir]);
+    let (code, out, _) = data.tianye(&["token", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("已撤销 / revoked"), "{out}");
     // Nothing left to revoke.
-    assert_eq!(tianye(&["token", "revoke", "--data", dir, "--team", "二队"]).0, 1);
+    assert_eq!(data.tianye(&["token", "revoke", "--team", "二队"]).0, 1);
 }
 
 #[test]
@@ -311,26 +300,23 @@ fn questionnaires_cors_and_restart_rules() {
 }
 
 /// A data directory (`prefix`) with a token of team 三队, for `import-responses`.
-fn import_data(prefix: &str) -> (tempfile::TempDir, String) {
-    let data = temp_dir(prefix);
-    let token = team_token(data.path(), "三队");
+fn import_data(backend: Backend, prefix: &str) -> (Data, String) {
+    let data = Data::new(backend, prefix);
+    let token = data.team_token("三队");
     (data, token)
 }
 
 /// `tianye import-responses` of `backup` (written to `backup.json` in `data`) with the
 /// fixture questionnaires: the exit code, standard output and error.
-fn import_backup(data: &std::path::Path, backup: &Value) -> (i32, String, String) {
-    let file = data.join("backup.json");
+fn import_backup(data: &Data, backup: &Value) -> (i32, String, String) {
+    let file = data.path().join("backup.json");
     std::fs::write(&file, backup.to_string()).unwrap();
     let forms = fixture_forms();
-    let (dir, forms) = (data.to_str().unwrap(), forms.to_str().unwrap());
-    tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--forms", forms])
+    data.tianye(&["import-responses", file.to_str().unwrap(), "--forms", forms.to_str().unwrap()])
 }
 
-#[test]
-fn import_responses_validates_each_like_an_upload() {
-    let (data, token) = import_data("tianye-server-import");
-    let dir = data.path().to_str().unwrap();
+fn import_responses_validates_each_like_an_upload(backend: Backend) {
+    let (data, token) = import_data(backend, "tianye-server-import");
     let a = household_response(&new_instance_id(), "1", 2);
     let b = household_response(&new_instance_id(), "2", 1);
     let mut bad = household_response(&new_instance_id(), "1", 1);
@@ -342,7 +328,7 @@ fn import_responses_validates_each_like_an_upload() {
         "team_token": token,
         "responses": [a, b, a, bad, conflict, {"instance_id": 5}],
     });
-    let (code, out, err) = import_backup(data.path(), &backup);
+    let (code, out, err) = import_backup(&data, &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
@@ -360,13 +346,12 @@ fn import_responses_validates_each_like_an_upload() {
     let file = data.path().join("array.json");
     std::fs::write(&file, json!([a, b]).to_string()).unwrap();
     let (code, out, err) =
-        tianye(&["import-responses", file.to_str().unwrap(), "--data", dir, "--team", "三队"]);
+        data.tianye(&["import-responses", file.to_str().unwrap(), "--team", "三队"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 duplicate"), "{out}");
 
     // The imported rows export with their team.
-    let (code, out, err) =
-        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+    let (code, out, err) = data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 2);
@@ -374,7 +359,7 @@ fn import_responses_validates_each_like_an_upload() {
 
     // No team anywhere: refused before anything is stored.
     std::fs::write(&file, json!({"responses": []}).to_string()).unwrap();
-    let (code, _, err) = tianye(&["import-responses", file.to_str().unwrap(), "--data", dir]);
+    let (code, _, err) = data.tianye(&["import-responses", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--team"), "{err}");
 }
@@ -383,10 +368,8 @@ fn import_responses_validates_each_like_an_upload() {
 /// text is a record of a response (written by a newer app) is imported as that response;
 /// one that is not (damaged) is reported with the phone's reason, and nothing is lost
 /// from the rest.
-#[test]
-fn import_responses_takes_what_the_phone_could_not_read() {
-    let (data, token) = import_data("tianye-server-import-unreadable");
-    let dir = data.path().to_str().unwrap();
+fn import_responses_takes_what_the_phone_could_not_read(backend: Backend) {
+    let (data, token) = import_data(backend, "tianye-server-import-unreadable");
     let read = household_response(&new_instance_id(), "1", 1);
     let newer = household_response(&new_instance_id(), "2", 2);
     let record =
@@ -400,7 +383,7 @@ fn import_responses_takes_what_the_phone_could_not_read() {
             {"key": "tianye.v1.r.household.y", "error": "EOF while parsing a string at line 1 column 40", "text": "{\"response\": {\"instance_id\": \"y"},
         ],
     });
-    let (code, out, err) = import_backup(data.path(), &backup);
+    let (code, out, err) = import_backup(&data, &backup);
     assert_eq!(code, 1, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("✓ [1]"), "{out}");
@@ -414,8 +397,7 @@ fn import_responses_takes_what_the_phone_could_not_read() {
         out.trim_end().ends_with("3 response(s): 2 created, 0 duplicate, 0 conflict, 1 rejected"),
         "{out}"
     );
-    let (code, out, err) =
-        tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
+    let (code, out, err) = data.tianye(&["export", "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(out.contains(newer["instance_id"].as_str().unwrap()), "{out}");
@@ -518,4 +500,73 @@ fn a_stopping_server_finishes_uploads_in_flight_and_is_not_held_by_a_stalled_one
         tianye(&["export", "--data", dir, "household", "--format", "jsonl", "-o", "-"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&id), "{out}");
+}
+
+tianye_tests::on_both_backends!(
+    upload_status_codes_with_their_bodies,
+    revoked_tokens_are_refused_and_tokens_are_listed,
+    import_responses_validates_each_like_an_upload,
+    import_responses_takes_what_the_phone_could_not_read,
+);
+
+/// PostgreSQL: four processes starting at once on an empty database migrate it once
+/// (under the advisory lock) and all go on; a database whose schema is newer than this
+/// Tianye is refused, naming both versions; an unreachable server or a bad URL is named
+/// by its host, never with the password, whether the URL came as `--database` or in
+/// `TIANYE_DATABASE`.
+#[test]
+fn postgres_migrates_once_refuses_a_newer_schema_and_names_an_unreachable_host() {
+    let data = Data::new(Backend::Postgres, "tianye-pg-migrate");
+    let db = data.database().unwrap().rsplit('/').next().unwrap().to_owned();
+    let starts: Vec<_> = (0..4)
+        .map(|i| {
+            let args = data.args();
+            std::thread::spawn(move || {
+                let team = format!("队{i}");
+                let mut all = vec!["token", "create", "--team", team.as_str()];
+                all.extend(args.iter().map(String::as_str));
+                tianye(&all)
+            })
+        })
+        .collect();
+    for s in starts {
+        let (code, out, err) = s.join().unwrap();
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let cluster = tianye_tests::postgres::cluster();
+    let versions = cluster.psql(&db, "SELECT version FROM schema_version ORDER BY version");
+    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1", "2"]);
+    let (code, out, err) = data.tianye(&["token", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("有效 / active").count(), 4, "{out}");
+
+    cluster.psql(&db, "INSERT INTO schema_version VALUES (999, 'later')");
+    let err = data.try_serve(&[]).err().expect("a newer schema must be refused");
+    assert!(err.contains("数据库结构版本 999") && err.contains("version 999 is newer"), "{err}");
+    let (code, _, err) = data.tianye(&["token", "list"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("upgrade Tianye"), "{err}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = data.path().to_str().unwrap();
+    for (url, said) in [
+        (format!("postgres://tianye:s3cret@127.0.0.1:{port}/x"), format!("127.0.0.1:{port}")),
+        ("postgres://tianye:s3cret@127.0.0.1:port/x".to_owned(), "invalid database URL".into()),
+        ("mysql://tianye:s3cret@127.0.0.1/x".to_owned(), "must start with postgres://".into()),
+    ] {
+        let (code, _, err) = tianye(&["token", "list", "--data", dir, "--database", &url]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&said) && !err.contains("s3cret"), "{url}: {err}");
+        let out = std::process::Command::new(tianye_tests::tianye_bin())
+            .args(["token", "list", "--data", dir])
+            .env("TIANYE_DATABASE", &url)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&said) && !err.contains("s3cret"), "{url}: {err}");
+    }
+    let (_, out, _) = tianye(&["token", "--help"]);
+    let (_, help, _) = tianye(&["token", "list", "--help"]);
+    assert!(help.contains("--database") && help.contains("TIANYE_DATABASE"), "{out}{help}");
 }

@@ -35,7 +35,7 @@ use common::{FORM, open_with_team, repo, valid_cases};
 /// the address and a team token, serve until killed.
 fn serve_child(dir: &Path, files: u64) {
     rlimit::setrlimit(rlimit::Resource::NOFILE, files, files).expect("set the file limit");
-    let (state, token) = open_with_team(dir);
+    let (state, token) = open_with_team(dir, None);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async move {

@@ -11,7 +11,12 @@
 //! ```sh
 //! cargo bench -p tianye-server --bench server              # both
 //! cargo bench -p tianye-server --bench server -- ingest    # one; `--n 50000` to size it
+//! cargo bench -p tianye-server --bench server -- --database postgres://USER@HOST/postgres
 //! ```
+//!
+//! With `--database`, the same runs on PostgreSQL: each in a new database
+//! (`tianye_bench_ingest`, `tianye_bench_export`, dropped first if a run left them) made
+//! through that URL, whose user must be allowed to create databases.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -25,12 +30,11 @@ use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, csv_zip, export_tables, table_path,
 };
 use tianye_server::ingest::{Uploader, prepare};
-use tianye_server::store::Store;
-use tianye_server::{Catalog, SqliteStore, app, listen};
+use tianye_server::{Catalog, app, listen};
 
 mod common;
 
-use common::{FORM, open_with_team, repo, valid_cases};
+use common::{FORM, fresh_database, open_with_team, repo, valid_cases};
 
 /// A UUID-shaped id for submission `n`.
 fn instance_id(run: u32, n: u64) -> String {
@@ -96,9 +100,10 @@ fn client(addr: std::net::SocketAddr, token: &str, bodies: &[String]) -> usize {
     created
 }
 
-fn ingest(n: usize) {
+fn ingest(n: usize, database: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (state, token) = open_with_team(dir.path());
+    let database = database.map(|base| fresh_database(base, "tianye_bench_ingest"));
+    let (state, token) = open_with_team(dir.path(), database.as_deref());
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let listener =
@@ -128,19 +133,27 @@ fn ingest(n: usize) {
     let elapsed = start.elapsed();
     assert_eq!(created, n, "every upload must be stored (201)");
     println!(
-        "ingest: {n} validated lbc_household submissions over HTTP ({clients} keep-alive clients) in {:.2} s = {:.0} per second",
+        "ingest ({}): {n} validated lbc_household submissions over HTTP ({clients} keep-alive clients) in {:.2} s = {:.0} per second",
+        backend(database.as_deref()),
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64()
     );
     drop(runtime);
 }
 
-/// Fills a data directory with `n` lbc_household submissions (validated once per case,
-/// then cloned with fresh ids) through the store's group-committing writer.
-fn populate(dir: &Path, n: usize) {
+/// `SQLite` or `PostgreSQL`, for the report.
+fn backend(database: Option<&str>) -> &'static str {
+    if database.is_some() { "PostgreSQL" } else { "SQLite" }
+}
+
+/// Fills a data directory (or the PostgreSQL `database`) with `n` lbc_household
+/// submissions (validated once per case, then cloned with fresh ids) through the store's
+/// `submit`.
+fn populate(dir: &Path, database: Option<&str>, n: usize) {
     let forms = repo().join("questionnaires").join(FORM);
-    let store = SqliteStore::open(dir).expect("open");
-    let (catalog, _) = Catalog::load(&store, Some(&forms)).expect("forms");
+    let store = tianye_server::store::open(dir, database, None).expect("open").store;
+    let store = &*store;
+    let (catalog, _) = Catalog::load(store, Some(&forms)).expect("forms");
     let who = Uploader { team: "bench".into(), token_id: None };
     let prepared: Vec<_> = valid_cases()
         .iter()
@@ -167,20 +180,22 @@ fn populate(dir: &Path, n: usize) {
 
 /// In the child: export `dir` to CSV under `out` (as one zip archive when `zip`), print
 /// the time and VmHWM.
-fn export_child(dir: &Path, out: &Path, zip: bool) {
+fn export_child(dir: &Path, database: Option<&str>, out: &Path, zip: bool) {
     let start = Instant::now();
-    let store = SqliteStore::open(dir).expect("open");
-    let (catalog, _) = Catalog::load(&store, None).expect("catalog");
+    let store = tianye_server::store::open(dir, database, None).expect("open").store;
+    let store = &*store;
+    let (catalog, _) = Catalog::load(store, None).expect("catalog");
     let layout = Layout::new(FORM, catalog.versions(FORM));
     if zip {
         let path = out.join(format!("{FORM}-csv.zip"));
         let file = std::fs::File::create(&path).expect("create");
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let options = ExportOptions::default();
-        let n = csv_zip(&store, &layout, &options, CsvCells::Neutralised, &mut w).expect("zip");
+        let n = csv_zip(store, &layout, &options, CsvCells::Neutralised, &mut w).expect("zip");
         w.flush().expect("flush");
         println!(
-            "export: {n} submissions to a CSV zip ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+            "export ({}): {n} submissions to a CSV zip ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+            backend(database),
             layout.tables.len(),
             std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6,
             start.elapsed().as_secs_f64(),
@@ -198,7 +213,7 @@ fn export_child(dir: &Path, out: &Path, zip: bool) {
         })
         .collect();
     let mut sink = CsvSink::new(outputs).expect("sink");
-    let n = export_tables(&store, &layout, &ExportOptions::default(), &mut sink).expect("export");
+    let n = export_tables(store, &layout, &ExportOptions::default(), &mut sink).expect("export");
     sink.finish().expect("flush");
     let elapsed = start.elapsed();
     let bytes: u64 = layout
@@ -207,7 +222,8 @@ fn export_child(dir: &Path, out: &Path, zip: bool) {
         .map(|t| std::fs::metadata(table_path(&main, t)).map_or(0, |m| m.len()))
         .sum();
     println!(
-        "export: {n} submissions to CSV ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+        "export ({}): {n} submissions to CSV ({} tables, {:.1} MB) in {:.2} s, peak RSS {:.1} MiB",
+        backend(database),
         layout.tables.len(),
         bytes as f64 / 1e6,
         elapsed.as_secs_f64(),
@@ -215,14 +231,19 @@ fn export_child(dir: &Path, out: &Path, zip: bool) {
     );
 }
 
-fn export(n: usize) {
+fn export(n: usize, database: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
+    let database = database.map(|base| fresh_database(base, "tianye_bench_export"));
     let start = Instant::now();
-    populate(dir.path(), n);
+    populate(dir.path(), database.as_deref(), n);
     println!("export: stored {n} submissions in {:.1} s (setup)", start.elapsed().as_secs_f64());
     for format in ["csv", "zip"] {
         let out = tempfile::tempdir().expect("temp dir");
-        let status = Command::new(std::env::current_exe().expect("exe"))
+        let mut child = Command::new(std::env::current_exe().expect("exe"));
+        if let Some(url) = &database {
+            child.env("TIANYE_BENCH_EXPORT_DATABASE", url);
+        }
+        let status = child
             .env("TIANYE_BENCH_EXPORT_CHILD", dir.path())
             .env("TIANYE_BENCH_EXPORT_OUT", out.path())
             .env("TIANYE_BENCH_EXPORT_FORMAT", format)
@@ -238,7 +259,8 @@ fn main() {
         (std::env::var_os("TIANYE_BENCH_EXPORT_CHILD"), std::env::var_os("TIANYE_BENCH_EXPORT_OUT"))
     {
         let zip = std::env::var_os("TIANYE_BENCH_EXPORT_FORMAT").is_some_and(|f| f == "zip");
-        export_child(Path::new(&dir), Path::new(&out), zip);
+        let database = std::env::var("TIANYE_BENCH_EXPORT_DATABASE").ok();
+        export_child(Path::new(&dir), database.as_deref(), Path::new(&out), zip);
         return;
     }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -247,12 +269,17 @@ fn main() {
         .position(|a| a == "--n")
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok());
+    let database = args
+        .iter()
+        .position(|a| a == "--database")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
     let which: Vec<&str> =
         args.iter().map(String::as_str).filter(|a| *a == "ingest" || *a == "export").collect();
     if which.is_empty() || which.contains(&"ingest") {
-        ingest(n.unwrap_or(20_000));
+        ingest(n.unwrap_or(20_000), database);
     }
     if which.is_empty() || which.contains(&"export") {
-        export(n.unwrap_or(100_000));
+        export(n.unwrap_or(100_000), database);
     }
 }

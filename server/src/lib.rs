@@ -1,5 +1,5 @@
 //! Tianye's collection server (`tianye serve`): receives uploads into an embedded
-//! SQLite database, re-validates every response with the core, and exports the data
+//! SQLite database (or PostgreSQL), re-validates every response with the core, and exports the data
 //! for analysis.
 //!
 //! ```text
@@ -108,8 +108,11 @@ pub fn app(state: AppState) -> axum::Router {
 /// Settings of `tianye serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// The data directory (the SQLite database lives in it).
+    /// The data directory: the SQLite database lives in it, and attachment files
+    /// whichever the database.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user:password@host/db`) to use instead of SQLite.
+    pub database: Option<String>,
     /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free one).
     pub bind: String,
     /// Questionnaires to load and check (a directory searched for `form.json`, or one file).
@@ -132,8 +135,8 @@ pub struct Started {
     pub loaded: Vec<(String, String, store::Registration)>,
     /// Problems that do not stop the server.
     pub warnings: Vec<String>,
-    /// The database file.
-    pub database: PathBuf,
+    /// The database: the SQLite file, or the PostgreSQL URL without its password.
+    pub database: String,
     /// Connections held at once (after raising the process's file limit).
     pub max_connections: usize,
 }
@@ -161,20 +164,23 @@ pub enum ServeError {
     Random(String),
 }
 
-/// Opens the data directory and loads the questionnaires: everything `tianye serve`
-/// does before it listens. Creates the admin token on first start.
+/// Opens the store (PostgreSQL at `database`, else SQLite in `data_dir`) and loads the
+/// questionnaires: everything `tianye serve` does before it listens. Creates the admin
+/// token on first start. Also returns where the data is.
 pub fn open(
     data_dir: &Path,
+    database: Option<&str>,
     forms: Option<&Path>,
     max_db_bytes: Option<u64>,
     app: AppConfig,
-) -> Result<(AppState, Option<String>, forms::LoadNotes), ServeError> {
-    let store = SqliteStore::open_with_limit(data_dir, max_db_bytes)?;
-    let (catalog, mut notes) = Catalog::load(&store, forms)?;
-    notes.warnings.splice(0..0, store.warnings().iter().cloned());
+) -> Result<(AppState, Option<String>, forms::LoadNotes, String), ServeError> {
+    let opened = store::open(data_dir, database, max_db_bytes)?;
+    let store: Arc<dyn Store> = Arc::from(opened.store);
+    let (catalog, mut notes) = Catalog::load(&*store, forms)?;
+    notes.warnings.splice(0..0, opened.warnings);
     let token = auth::generate_token().map_err(|e| ServeError::Random(e.to_string()))?;
     let new_admin = store.create_first_admin_token(&auth::hash_token(&token))?.then_some(token);
-    Ok((AppState::new(Arc::new(store), catalog, app), new_admin, notes))
+    Ok((AppState::new(store, catalog, app), new_admin, notes, opened.location))
 }
 
 /// Runs `tianye serve` until Ctrl-C or SIGTERM: opens, listens, calls `ready` once
@@ -186,9 +192,13 @@ pub fn serve(config: ServeConfig, ready: impl FnOnce(&Started)) -> Result<(), Se
         .thread_name("tianye-http")
         .build()
         .map_err(|source| ServeError::Listen { addr: config.bind.clone(), source })?;
-    let (state, new_admin_token, notes) =
-        open(&config.data_dir, config.forms.as_deref(), config.max_db_bytes, config.app.clone())?;
-    let database = config.data_dir.join(store::DB_FILE);
+    let (state, new_admin_token, notes, database) = open(
+        &config.data_dir,
+        config.database.as_deref(),
+        config.forms.as_deref(),
+        config.max_db_bytes,
+        config.app.clone(),
+    )?;
     let limits = listen::Limits::for_this_process();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.bind)

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod browser;
+pub mod postgres;
 pub mod server;
 
 /// The repository root.

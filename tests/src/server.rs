@@ -17,6 +17,103 @@ pub fn fixture_forms() -> PathBuf {
     repo().join("tests/fixtures/server")
 }
 
+/// Which database a test's server and commands keep their data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite in the data folder (the default).
+    Sqlite,
+    /// A fresh database of the test process's PostgreSQL cluster ([`crate::postgres`]).
+    Postgres,
+}
+
+/// Runs a test body `fn NAME(backend: Backend)` once on each backend: as the tests
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name($crate::server::Backend::Sqlite);
+                }
+
+                #[test]
+                fn postgres() {
+                    super::$name($crate::server::Backend::Postgres);
+                }
+            }
+        )*
+    };
+}
+
+/// Where one test keeps its data: a temporary data folder (removed when dropped) and,
+/// on PostgreSQL, a database of its own.
+pub struct Data {
+    dir: tempfile::TempDir,
+    database: Option<String>,
+}
+
+impl Data {
+    /// A new data folder (and database) for `backend`.
+    pub fn new(backend: Backend, prefix: &str) -> Data {
+        Data {
+            dir: temp_dir(prefix),
+            database: (backend == Backend::Postgres).then(crate::postgres::new_database),
+        }
+    }
+
+    /// The data folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The PostgreSQL URL, if the data is there.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// `--data DIR`, and `--database URL` on PostgreSQL: what every command that opens
+    /// the store is given.
+    pub fn args(&self) -> Vec<String> {
+        let mut out = vec!["--data".to_owned(), self.path().display().to_string()];
+        if let Some(url) = &self.database {
+            out.extend(["--database".to_owned(), url.clone()]);
+        }
+        out
+    }
+
+    /// Runs `tianye ARGS --data DIR [--database URL]`; (exit code, stdout, stderr).
+    pub fn tianye(&self, args: &[&str]) -> (i32, String, String) {
+        let all = self.args();
+        let mut with: Vec<&str> = args.to_vec();
+        with.extend(all.iter().map(String::as_str));
+        tianye(&with)
+    }
+
+    /// Starts `tianye serve` on this data with `extra` arguments.
+    pub fn serve(&self, extra: &[&str]) -> Server {
+        self.try_serve(extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Data::serve`], but returns what the server said when it did not start.
+    pub fn try_serve(&self, extra: &[&str]) -> Result<Server, String> {
+        let mut with: Vec<&str> = Vec::new();
+        if let Some(url) = &self.database {
+            with.extend(["--database", url.as_str()]);
+        }
+        with.extend(extra);
+        Server::try_start(self.path(), &with)
+    }
+
+    /// Creates a team token; returns the token.
+    pub fn team_token(&self, team: &str) -> String {
+        let (code, out, err) = self.tianye(&["token", "create", "--team", team]);
+        assert_eq!(code, 0, "token create failed: {out}{err}");
+        out.lines().last().expect("token line").trim().to_owned()
+    }
+}
+
 /// A running `tianye serve`, killed (SIGKILL) when dropped.
 pub struct Server {
     child: Child,

@@ -138,10 +138,15 @@ fn link(url: &str, token: &str) -> String {
     format!("{}/#team={token}", url.trim_end_matches('/'))
 }
 
-/// Runs `tianye ARGS` from the repository root and returns its output; its warnings (a
-/// data folder open to others, …) are passed on.
-fn tianye(tianye: &Path, args: &[&std::ffi::OsStr]) -> Result<String> {
-    let out = Command::new(tianye)
+/// Runs `tianye ARGS` from the repository root (on the PostgreSQL `database` when
+/// given, passed in `TIANYE_DATABASE`) and returns its output; its warnings (a data
+/// folder open to others, …) are passed on.
+fn tianye(tianye: &Path, database: Option<&str>, args: &[&std::ffi::OsStr]) -> Result<String> {
+    let mut command = Command::new(tianye);
+    if let Some(url) = database {
+        command.env("TIANYE_DATABASE", url);
+    }
+    let out = command
         .args(args)
         .current_dir(root())
         .output()
@@ -157,9 +162,10 @@ fn tianye(tianye: &Path, args: &[&std::ffi::OsStr]) -> Result<String> {
 }
 
 /// The demo team's form link on the server at `url`, for the data folder `data`
-/// (relative to the repository root, as given to `tianye`): the kept token's when it is
-/// still active, else a new token's, which is then kept.
-pub(crate) fn ensure(bin: &Path, data: &Path, url: &str) -> Result<String> {
+/// (relative to the repository root, as given to `tianye`) and the PostgreSQL `database`
+/// when the server uses one: the kept token's when it is still active, else a new
+/// token's, which is then kept.
+pub(crate) fn ensure(bin: &Path, data: &Path, database: Option<&str>, url: &str) -> Result<String> {
     let file = root().join(data).join(FILE);
     let kept = match std::fs::read_to_string(&file) {
         Ok(text) => Some(text),
@@ -168,7 +174,11 @@ pub(crate) fn ensure(bin: &Path, data: &Path, url: &str) -> Result<String> {
         Err(_) => Some(String::new()),
     };
     let list = |bin: &Path| {
-        tianye(bin, &["token".as_ref(), "list".as_ref(), "--data".as_ref(), data.as_os_str()])
+        tianye(
+            bin,
+            database,
+            &["token".as_ref(), "list".as_ref(), "--data".as_ref(), data.as_os_str()],
+        )
     };
     let why = match decide(kept.as_deref(), &list(bin)?) {
         Decision::Reuse(kept) => {
@@ -187,6 +197,7 @@ pub(crate) fn ensure(bin: &Path, data: &Path, url: &str) -> Result<String> {
     };
     let created = tianye(
         bin,
+        database,
         &[
             "token".as_ref(),
             "create".as_ref(),

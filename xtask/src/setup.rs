@@ -199,6 +199,19 @@ pub(crate) fn pspp() -> Result<()> {
     run(&mut apt(&["install", "-y", "-q", "--no-install-recommends", "pspp"]))
 }
 
+/// Debian's PostgreSQL server, for the tests that run the store on PostgreSQL: they
+/// start a throwaway cluster of their own with its `initdb` and `pg_ctl`
+/// (`tests/src/postgres.rs`); the packaged cluster itself is not used.
+pub(crate) fn postgresql() -> Result<()> {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .is_ok_and(|dir| dir.flatten().any(|version| version.path().join("bin/initdb").is_file()));
+    if installed {
+        return Ok(());
+    }
+    run(&mut apt(&["update", "-q"]))?;
+    run(&mut apt(&["install", "-y", "-q", "--no-install-recommends", "postgresql"]))
+}
+
 /// Everything every task may need.
 pub(crate) fn all() -> Result<()> {
     wasm_target()?;
@@ -210,5 +223,6 @@ pub(crate) fn all() -> Result<()> {
     tsc()?;
     chromium()?;
     pspp()?;
+    postgresql()?;
     Ok(())
 }

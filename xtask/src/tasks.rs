@@ -21,7 +21,11 @@ pub(crate) fn serve(args: &[String]) -> Result<()> {
     let bind = flag(args, "--bind").unwrap_or("127.0.0.1:8080");
     let data = flag(args, "--data");
     let url = format!("http://{bind}");
-    let link = crate::demo_link::ensure(&tianye, Path::new(data.unwrap_or("data")), &url)?;
+    // The demo link's token goes where the server keeps its data: `--database` (or
+    // TIANYE_DATABASE, which the `tianye` children see anyway) when given.
+    let database = flag(args, "--database");
+    let link =
+        crate::demo_link::ensure(&tianye, Path::new(data.unwrap_or("data")), database, &url)?;
     println!("\n田野 Tianye: {url}/");
     println!("表单链接 / form link: {link}");
     println!("管理 / admin: {url}/admin\n");

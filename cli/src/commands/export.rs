@@ -17,13 +17,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tianye_server::Catalog;
 use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, Opening, StatsTool, XlsxSink, codebook_csv,
     codebook_xlsx, export_jsonl_with, export_tables_with, sealed, stats_zip, table_path,
 };
 use tianye_server::store::SubmissionRow;
 use tianye_server::store::private::create_private_file;
-use tianye_server::{Catalog, SqliteStore};
+
+use super::{DatabaseArg, open_store};
 
 /// Arguments of `tianye export`.
 #[derive(clap::Args)]
@@ -33,6 +35,8 @@ pub(crate) struct Args {
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
     data: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArg,
     /// 格式 / Format: csv（每个重复组另一个文件 / one more file per repeat group）,
     /// xlsx（每个重复组一个工作表 / one sheet per repeat group）, jsonl,
     /// zip（各表 CSV、数据字典、说明和附件 media/ / every table's CSV, the codebook, a
@@ -155,10 +159,10 @@ impl Drop for Pending {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let store = SqliteStore::open(&args.data)
-        .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
-    let (catalog, notes) = Catalog::load(&store, None)?;
-    for w in store.warnings().iter().chain(&notes.warnings) {
+    let opened = open_store(&args.data, &args.database)?;
+    let store = &*opened.store;
+    let (catalog, notes) = Catalog::load(store, None)?;
+    for w in &notes.warnings {
         eprintln!("警告 / warning: {w}");
     }
     let id = args.form_id.as_str();
@@ -238,7 +242,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 (0..layout.tables.len()).map(|_| None).collect();
             outputs[0] = Some(Box::new(BufWriter::new(stdout.lock())));
             let mut sink = CsvSink::with_cells(outputs, cells)?;
-            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
+            let n = export_tables_with(store, &layout, &options, &mut sink, open.as_deref_mut())?;
             sink.finish()?;
             if layout.tables.len() > 1 {
                 eprintln!(
@@ -257,7 +261,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 outputs.push(Some(Box::new(w)));
             }
             let mut sink = CsvSink::with_cells(outputs, cells)?;
-            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
+            let n = export_tables_with(store, &layout, &options, &mut sink, open.as_deref_mut())?;
             sink.finish()?;
             for p in pending {
                 written.push(p.path.clone());
@@ -267,7 +271,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         "xlsx" => {
             let mut sink = XlsxSink::new(&layout)?;
-            let n = export_tables_with(&store, &layout, &options, &mut sink, open.as_deref_mut())?;
+            let n = export_tables_with(store, &layout, &options, &mut sink, open.as_deref_mut())?;
             let (p, mut w) = Pending::create(&output)?;
             sink.save(&mut w)?;
             w.flush()?;
@@ -281,7 +285,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ),
         "zip" => {
             let (p, mut w) = Pending::create(&output)?;
-            let n = tianye_server::export::csv_zip(&store, &layout, &options, cells, &mut w)?;
+            let n = tianye_server::export::csv_zip(store, &layout, &options, cells, &mut w)?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());
@@ -294,7 +298,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "spss" | "stata" => {
             let tool = stats.unwrap_or(StatsTool::Spss);
             let (p, mut w) = Pending::create(&output)?;
-            let n = stats_zip(tool, &store, &layout, &options, cells, &mut w)?;
+            let n = stats_zip(tool, store, &layout, &options, cells, &mut w)?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());
@@ -304,7 +308,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "jsonl" if to_stdout => {
             let stdout = std::io::stdout();
             Some(export_jsonl_with(
-                &store,
+                store,
                 id,
                 &mut BufWriter::new(stdout.lock()),
                 open.as_deref_mut(),
@@ -312,7 +316,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         "jsonl" => {
             let (p, mut w) = Pending::create(&output)?;
-            let n = export_jsonl_with(&store, id, &mut w, open.as_deref_mut())?;
+            let n = export_jsonl_with(store, id, &mut w, open.as_deref_mut())?;
             w.flush()?;
             drop(w);
             written.push(p.path.clone());

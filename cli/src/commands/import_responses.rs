@@ -9,7 +9,9 @@ use serde_json::Value;
 use tianye_server::auth::hash_token;
 use tianye_server::ingest::{Uploader, outcome_reply, prepare};
 use tianye_server::store::{Outcome, Store, TokenKind};
-use tianye_server::{ApiError, Catalog, SqliteStore};
+use tianye_server::{ApiError, Catalog};
+
+use super::{DatabaseArg, open_store};
 
 /// Arguments of `tianye import-responses`.
 #[derive(clap::Args)]
@@ -23,6 +25,8 @@ pub(crate) struct Args {
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
     data: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArg,
     /// 记为哪个调查队上传；省略时用文件中的 team_token 所属的队 / The team to record;
     /// when absent, the team of the file's `team_token`.
     #[arg(long)]
@@ -97,8 +101,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     tianye_server::backup_files::check_files_map(&files)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let store = SqliteStore::open(&args.data)
-        .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
+    let opened = open_store(&args.data, &args.database)?;
+    let store = &*opened.store;
     let who = match (&args.team, file_token) {
         (Some(team), _) => Uploader { team: team.trim().to_owned(), token_id: None },
         (None, Some(token)) => match store.token_by_hash(&hash_token(&token))? {
@@ -119,7 +123,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if who.team.is_empty() {
         anyhow::bail!("调查队名称不能为空 / the team name must not be empty");
     }
-    let (catalog, notes) = Catalog::load(&store, args.forms.as_deref())?;
+    let (catalog, notes) = Catalog::load(store, args.forms.as_deref())?;
     for w in &notes.warnings {
         eprintln!("警告 / warning: {w}");
     }
@@ -178,12 +182,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         Outcome::Created { .. } => {
                             created += 1;
                             println!("✓ {label}: {zh} / {en}");
-                            files_missing += attach(&store, &instance_id, &files)?;
+                            files_missing += attach(store, &instance_id, &files)?;
                         }
                         Outcome::Duplicate { .. } => {
                             duplicate += 1;
                             println!("= {label}: {zh} / {en}");
-                            files_missing += attach(&store, &instance_id, &files)?;
+                            files_missing += attach(store, &instance_id, &files)?;
                         }
                         Outcome::Conflict { .. } => {
                             conflict += 1;
@@ -223,7 +227,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// Stores the files of the stored response `instance_id` that `files` holds, prints
 /// what became of them, and returns how many of its files are still missing.
 fn attach(
-    store: &SqliteStore,
+    store: &dyn Store,
     instance_id: &str,
     files: &serde_json::Map<String, Value>,
 ) -> anyhow::Result<usize> {

@@ -9,10 +9,12 @@ use tianye_server::{AppConfig, CorsOrigins, MAX_BODY, ServeConfig, Started};
 /// Arguments of `tianye serve`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// 数据目录（SQLite 数据库所在，不存在则创建）/ Data directory holding the SQLite
-    /// database (created if missing).
+    /// 数据目录（SQLite 数据库和附件文件所在，不存在则创建）/ Data directory holding the
+    /// SQLite database and the attachment files (created if missing).
     #[arg(long, value_name = "DIR", default_value = "data")]
     data: PathBuf,
+    #[command(flatten)]
+    database: super::DatabaseArg,
     /// 监听地址（端口 0 表示任选空闲端口）/ Address to listen on (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     bind: String,
@@ -33,7 +35,7 @@ pub(crate) struct Args {
     cors_origins: Vec<String>,
     /// 数据库文件大小上限（MB），超出后上传得到 503，已存数据不受影响 / Largest database
     /// size in MB: past it uploads get 503 and nothing stored is touched.
-    #[arg(long, value_name = "MB")]
+    #[arg(long, value_name = "MB", conflicts_with = "database")]
     max_db_mb: Option<u64>,
 }
 
@@ -46,7 +48,7 @@ fn default_dir(given: Option<&PathBuf>, fallback: &str) -> Option<PathBuf> {
 
 fn report(started: &Started) {
     println!("田野采集服务器 / Tianye collection server");
-    println!("数据库 / database: {}", started.database.display());
+    println!("数据库 / database: {}", started.database);
     for (id, version, reg) in &started.loaded {
         let what = match reg {
             Registration::New => "新版本，已保存 / new version, stored",
@@ -93,6 +95,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let frame_anywhere = args.cors_origins.iter().any(|o| o.trim() == "*");
     let config = ServeConfig {
         data_dir: args.data.clone(),
+        database: args.database.database.clone(),
         bind: args.bind.clone(),
         forms,
         max_db_bytes: args.max_db_mb.map(|mb| mb.saturating_mul(1024 * 1024)),

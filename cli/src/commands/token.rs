@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use tianye_server::SqliteStore;
 use tianye_server::auth::{generate_token, hash_token, team_link};
-use tianye_server::store::{Revoke, Store, TokenKind};
+use tianye_server::store::{Opened, Revoke, TokenKind};
+
+use super::{DatabaseArg, open_store};
 
 /// Arguments of `tianye token`.
 #[derive(clap::Args)]
@@ -31,6 +31,8 @@ struct DataArgs {
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
     data: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArg,
 }
 
 #[derive(clap::Args)]
@@ -70,13 +72,8 @@ struct RevokeArgs {
     team: Option<String>,
 }
 
-fn open(data: &DataArgs) -> anyhow::Result<SqliteStore> {
-    let store = SqliteStore::open(&data.data)
-        .with_context(|| format!("数据目录 / data directory {}", data.data.display()))?;
-    for w in store.warnings() {
-        eprintln!("警告 / warning: {w}");
-    }
-    Ok(store)
+fn open(data: &DataArgs) -> anyhow::Result<Opened> {
+    open_store(&data.data, &data.database)
 }
 
 fn create(args: &CreateArgs) -> anyhow::Result<ExitCode> {
@@ -100,7 +97,7 @@ fn create(args: &CreateArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let store = open(&args.data)?;
+    let store = open(&args.data)?.store;
     let token = generate_token().map_err(|e| anyhow::anyhow!("{e}"))?;
     let stored = store.create_token(kind, &team, &hash_token(&token))?;
     match kind {
@@ -130,7 +127,7 @@ fn create(args: &CreateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: &DataArgs) -> anyhow::Result<ExitCode> {
-    let store = open(args)?;
+    let store = open(args)?.store;
     let tokens = store.tokens()?;
     if tokens.is_empty() {
         println!("没有令牌 / no tokens");
@@ -147,7 +144,7 @@ fn list(args: &DataArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn revoke(args: &RevokeArgs) -> anyhow::Result<ExitCode> {
-    let store = open(&args.data)?;
+    let store = open(&args.data)?.store;
     let which = match (&args.team, args.id) {
         (Some(team), _) => Revoke::Team(team.clone()),
         (None, Some(id)) => Revoke::Id(id),

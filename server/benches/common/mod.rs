@@ -36,12 +36,13 @@ pub(crate) fn valid_cases() -> Vec<Value> {
         .collect()
 }
 
-/// The server's state over a data directory `dir` with `lbc_household`, and a new team
-/// token for it.
-pub(crate) fn open_with_team(dir: &Path) -> (AppState, String) {
+/// The server's state over a data directory `dir` (and the PostgreSQL `database`, when
+/// given) with `lbc_household`, and a new team token for it.
+pub(crate) fn open_with_team(dir: &Path, database: Option<&str>) -> (AppState, String) {
     let forms = repo().join("questionnaires").join(FORM);
-    let (state, _, _) = tianye_server::open(dir, Some(&forms), None, AppConfig::default())
-        .expect("open data directory");
+    let (state, _, _, _) =
+        tianye_server::open(dir, database, Some(&forms), None, AppConfig::default())
+            .expect("open data directory");
     let token = auth::generate_token().expect("token");
     state
         .store()
@@ -61,4 +62,26 @@ pub(crate) fn vm_hwm_kib(pid: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// A new, empty database named `name` on the PostgreSQL server of `base` (a URL whose
+/// user may create databases), dropped first if a run left it; its URL.
+#[allow(dead_code)] // the server bench only
+pub(crate) fn fresh_database(base: &str, name: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to --database");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create");
+    });
+    let (head, query) = base.split_once('?').map_or((base, None), |(h, q)| (h, Some(q)));
+    let (scheme, rest) = head.split_once("://").expect("postgres://");
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
 }

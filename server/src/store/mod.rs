@@ -1,19 +1,73 @@
 //! Storage behind a small interface: submissions, questionnaire versions and tokens.
 //!
 //! [`SqliteStore`] (embedded SQLite, WAL, one group-committing writer) is the default
-//! backend. Another backend (PostgreSQL, for deployments that outgrow one machine)
-//! implements [`Store`]; nothing else in the server touches SQL.
+//! backend. [`PgStore`] (PostgreSQL, for deployments that outgrow one machine or run
+//! several server processes) implements the same [`Store`]; nothing else in the server
+//! touches SQL. [`open`] picks one from the command line's `--data` and `--database`.
 
 pub mod files;
 mod migrate;
+mod postgres;
 pub mod private;
 mod sqlite;
 
 use std::fmt;
+use std::path::Path;
 
 pub use tianye_core::response::attachment::Attachment;
 
+pub use postgres::{PgStore, is_postgres_url, redact_url};
 pub use sqlite::{DB_FILE, SqliteStore};
+
+/// A store opened by [`open`], with what to tell the operator about it.
+pub struct Opened {
+    /// The store.
+    pub store: Box<dyn Store>,
+    /// Where the data is: the SQLite file, or the PostgreSQL URL without its password.
+    pub location: String,
+    /// Problems that do not stop the store (see [`SqliteStore::warnings`]).
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Debug for Opened {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Opened").field("location", &self.location).finish_non_exhaustive()
+    }
+}
+
+/// Opens the store: PostgreSQL at `database` when given (attachment files still under
+/// `data_dir`), else SQLite in `data_dir` (its size limited to about `max_db_bytes`,
+/// which only SQLite supports).
+pub fn open(
+    data_dir: &Path,
+    database: Option<&str>,
+    max_db_bytes: Option<u64>,
+) -> Result<Opened, StoreError> {
+    match database {
+        Some(url) => {
+            if max_db_bytes.is_some() {
+                return Err(StoreError::DatabaseUrl {
+                    url: redact_url(url),
+                    reason: "数据库大小上限只适用于 SQLite / the database size limit applies to SQLite only".to_owned(),
+                });
+            }
+            let store = PgStore::open(url, data_dir)?;
+            Ok(Opened {
+                location: store.location().to_owned(),
+                warnings: store.warnings().to_vec(),
+                store: Box::new(store),
+            })
+        }
+        None => {
+            let store = SqliteStore::open_with_limit(data_dir, max_db_bytes)?;
+            Ok(Opened {
+                location: store.path().display().to_string(),
+                warnings: store.warnings().to_vec(),
+                store: Box::new(store),
+            })
+        }
+    }
+}
 
 /// An error from a callback given to the store (an export writer failing).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -25,6 +79,25 @@ pub enum StoreError {
     /// The database reported an error (disk full, I/O error, corruption, locked too long).
     #[error("数据库错误 / database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error, or the connection to it broke.
+    #[error("PostgreSQL 数据库错误 / PostgreSQL database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The `--database` URL cannot be used (shown without its password).
+    #[error("数据库地址无效 {url} / invalid database URL {url}: {reason}")]
+    DatabaseUrl {
+        /// The URL, its password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database server could not be reached or refused the connection.
+    #[error("无法连接数据库 {host} / cannot connect to the database at {host}: {reason}")]
+    Connect {
+        /// Host and port (never the password).
+        host: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The data directory or database file could not be created or opened.
     #[error("无法打开数据目录 {path} / cannot open the data directory {path}: {source}")]
     Open {

@@ -657,7 +657,7 @@ impl Store for SqliteStore {
 
 /// The files of a submission as the export's query gives them: a JSON array of
 /// `[file, sha256, size, media_type, received_at]`.
-fn files_from_json(text: &str) -> Result<Vec<StoredFile>, StoreError> {
+pub(super) fn files_from_json(text: &str) -> Result<Vec<StoredFile>, StoreError> {
     type Raw = (String, String, u64, String, Option<String>);
     let rows: Vec<Raw> =
         serde_json::from_str(text).map_err(|e| StoreError::Damaged(format!("attachments: {e}")))?;
