@@ -720,11 +720,11 @@ fn a_sealed_record_card_keeps_its_draft_and_leaves_no_plain_text_once_complete()
         let fixtures = repo().join("core/tests/fixtures/seal");
         let pem = std::fs::read_to_string(fixtures.join("test-public.pem")).unwrap();
         let line: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        // A version of its own: the app's bundled copy of 1.3 seals nothing.
+        // A version of its own: the app's bundled copy of 1.4 seals nothing.
         let (forms, sealed_form) = sealed_forms(dir.path(), &line);
         let mut q: Value =
             serde_json::from_str(&std::fs::read_to_string(&sealed_form).unwrap()).unwrap();
-        q["version"] = Value::from("1.3-sealed");
+        q["version"] = Value::from("1.4-sealed");
         std::fs::write(&sealed_form, q.to_string()).unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
@@ -738,7 +738,7 @@ fn a_sealed_record_card_keeps_its_draft_and_leaves_no_plain_text_once_complete()
         let b = Browser::launch(profile.path()).await;
         b.goto(&format!("{}/#team={token}", server.url)).await;
         let start = "button.start[data-form='lbc_record_card']";
-        b.wait_text(start, "v1.3-sealed").await;
+        b.wait_text(start, "v1.4-sealed").await;
         b.click(start).await;
         let hash = b
             .wait(
