@@ -65,6 +65,9 @@ enum Command {
     Seal(commands::seal::Args),
     /// 打印纸质问卷（A4 HTML 或 PDF）/ The questionnaire on paper: A4 HTML, or PDF through Chromium.
     Print(commands::print::Args),
+    /// 纸质表录入模板（CSV 或 XLSX），填好后用 import-responses 导入 / A data-entry template for
+    /// paper forms (CSV or XLSX), read back by import-responses.
+    Template(commands::template::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Seal(args) => commands::seal::run(&args),
         Command::Print(args) => commands::print::run(&args),
+        Command::Template(args) => commands::template::run(&args),
     };
     match result {
         Ok(code) => code,
