@@ -11,6 +11,10 @@ mod readme;
 // PDF pages (issue 25).
 mod print;
 
+// Paper forms keyed in: `tianye template` (CSV, XLSX) and `tianye import-responses` on the
+// filled template, round trip through the export, bad rows by row and column (issue 25).
+mod paper_entry;
+
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;
 

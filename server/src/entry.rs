@@ -270,9 +270,8 @@ impl Entry {
                 let mut columns = Vec::new();
                 for c in &t.columns {
                     let col = match &c.source {
-                        Source::Meta(MetaColumn::InstanceId) | Source::Key(KeyColumn::InstanceId) => {
-                            EntryColumn::InstanceId
-                        }
+                        Source::Meta(MetaColumn::InstanceId)
+                        | Source::Key(KeyColumn::InstanceId) => EntryColumn::InstanceId,
                         Source::Meta(MetaColumn::Version) => EntryColumn::Version,
                         Source::Meta(MetaColumn::Enumerator) => EntryColumn::Enumerator,
                         Source::Meta(MetaColumn::SubmittedAt) => EntryColumn::SubmittedAt,
@@ -371,14 +370,18 @@ impl Entry {
     /// The note on a header: what to write in the column, in Chinese and English.
     fn note(&self, col: EntryColumn) -> String {
         match col {
-            EntryColumn::InstanceId => "纸质表编号：本文件内每份表一个，名册表用它指明所属的表；也可填答卷的 UUID。\n\
+            EntryColumn::InstanceId => {
+                "纸质表编号：本文件内每份表一个，名册表用它指明所属的表；也可填答卷的 UUID。\n\
                  The paper form's number: one per form in this file, which the roster tables \
                  repeat to say whose rows they are; or a response UUID."
-                .to_owned(),
+                    .to_owned()
+            }
             EntryColumn::Version => {
                 "问卷版本；空为最新版本。\nQuestionnaire version; empty for the newest.".to_owned()
             }
-            EntryColumn::Enumerator => "调查员或登记人（可不填）。\nEnumerator (optional).".to_owned(),
+            EntryColumn::Enumerator => {
+                "调查员或登记人（可不填）。\nEnumerator (optional).".to_owned()
+            }
             EntryColumn::SubmittedAt => "填表日期（必填），如 2026-09-10。\n\
                  The day the paper form was filled in (required), e.g. 2026-09-10."
                 .to_owned(),
@@ -437,7 +440,8 @@ impl Entry {
         let Some(Some(main)) = grids.first() else { return Ok((Vec::new(), orphans)) };
         let main_cols = self.columns(0, main)?;
         for row in &main.rows {
-            let origin = Origin { table: main.name.clone(), row: row.number, headers: main.headers.clone() };
+            let origin =
+                Origin { table: main.name.clone(), row: row.number, headers: main.headers.clone() };
             let mut form = PaperForm {
                 key: String::new(),
                 origin,
@@ -502,7 +506,8 @@ impl Entry {
             if !form.meta.contains_key("submitted_at") {
                 form.errors.push(error(
                     "缺少填表日期（submitted_at 列）".to_owned(),
-                    "the day the form was filled in is missing (the submitted_at column)".to_owned(),
+                    "the day the form was filled in is missing (the submitted_at column)"
+                        .to_owned(),
                     Some("submitted_at"),
                 ));
             }
@@ -543,7 +548,8 @@ impl Entry {
                     zh,
                     en,
                 };
-                let (mut key, mut parent, mut number) = (String::new(), String::new(), String::new());
+                let (mut key, mut parent, mut number) =
+                    (String::new(), String::new(), String::new());
                 let mut answers = Map::new();
                 for (i, value) in row.cells.iter().enumerate() {
                     match cols[i] {
@@ -571,7 +577,9 @@ impl Entry {
                     _ => {
                         form.errors.push(error(
                             format!("行号“{number}”应为 1 到 10000 的整数"),
-                            format!("the row number “{number}” must be a whole number from 1 to 10000"),
+                            format!(
+                                "the row number “{number}” must be a whole number from 1 to 10000"
+                            ),
                             "row",
                         ));
                         continue;
@@ -586,7 +594,9 @@ impl Entry {
                     ));
                     continue;
                 }
-                if nested && !form.rows.iter().any(|r| self.is_parent(r.table, t) && r.key == parent) {
+                if nested
+                    && !form.rows.iter().any(|r| self.is_parent(r.table, t) && r.key == parent)
+                {
                     form.errors.push(error(
                         format!("上一级名册中没有第 {parent} 行"),
                         format!("the enclosing roster has no row {parent}"),
@@ -600,7 +610,11 @@ impl Entry {
                     number: n,
                     key: own_key,
                     answers,
-                    origin: Origin { table: grid.name.clone(), row: row.number, headers: grid.headers.clone() },
+                    origin: Origin {
+                        table: grid.name.clone(),
+                        row: row.number,
+                        headers: grid.headers.clone(),
+                    },
                 });
             }
         }
@@ -696,7 +710,11 @@ impl Entry {
             let name = self.tables[t].name.clone();
             let mut list = Vec::new();
             for (i, r) in mine.into_iter().enumerate() {
-                let here = if path.is_empty() { format!("{name}[{i}]") } else { format!("{path}.{name}[{i}]") };
+                let here = if path.is_empty() {
+                    format!("{name}[{i}]")
+                } else {
+                    format!("{path}.{name}[{i}]")
+                };
                 let mut answers = r.answers.clone();
                 self.nest(&mut answers, all, Some(t), &r.key, &here, origins);
                 origins.insert(here, r.origin.clone());
@@ -882,7 +900,9 @@ fn read_xlsx(
 fn timestamp(text: &str) -> String {
     let is_date = |s: &str| {
         s.len() == 10
-            && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
     };
     if is_date(text) {
         return format!("{text}{DATE_ONLY_TIME}");
@@ -937,9 +957,11 @@ fn variable_note(var: &Variable) -> String {
         if langs.is_empty() {
             langs.push("");
         }
-        for l in ["zh", "en"].into_iter().filter(|l| langs.contains(l)).chain(
-            langs.iter().copied().filter(|l| !matches!(*l, "zh" | "en")),
-        ) {
+        for l in ["zh", "en"]
+            .into_iter()
+            .filter(|l| langs.contains(l))
+            .chain(langs.iter().copied().filter(|l| !matches!(*l, "zh" | "en")))
+        {
             out.push_str(label.get(l, l));
             out.push('\n');
         }

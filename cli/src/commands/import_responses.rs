@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
-use tianye_server::auth::hash_token;
 use tianye_core::validate::ProblemView;
+use tianye_server::auth::hash_token;
 use tianye_server::entry::{Entry, RowError};
 use tianye_server::export::Layout;
 use tianye_server::forms::compare_versions;
@@ -276,9 +276,10 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("警告 / warning: {w}");
     }
     let versions = catalog.versions(form_id);
-    let Some(newest) = catalog.current(form_id).or_else(|| {
-        versions.iter().max_by(|a, b| compare_versions(a.version(), b.version()))
-    }) else {
+    let Some(newest) = catalog
+        .current(form_id)
+        .or_else(|| versions.iter().max_by(|a, b| compare_versions(a.version(), b.version())))
+    else {
         anyhow::bail!(
             "没有 id 为 {form_id} 的问卷（用 --forms 载入）/ no questionnaire with id {form_id} (load it with --forms)"
         );
@@ -288,13 +289,17 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
     for w in warnings {
         eprintln!("警告 / warning: {w}");
     }
-    let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name =
+        args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let (forms, orphans) = entry.responses(&grids, form_id, newest.version(), &file_name)?;
     let who = Uploader { team: team.to_owned(), token_id: None };
     let (mut created, mut duplicate, mut conflict, mut rejected) = (0, 0, 0, 0);
     let mut pending = Vec::new();
     for form in &forms {
-        let label = format!("{} 第 {} 行 / row {} [{}]", form.origin.table, form.origin.row, form.origin.row, form.key);
+        let label = format!(
+            "{} 第 {} 行 / row {} [{}]",
+            form.origin.table, form.origin.row, form.origin.row, form.key
+        );
         match &form.response {
             Err(errors) => pending.push((form, label, Err(Problems::Rows(errors.clone())))),
             Ok(response) => match prepare(&catalog, &response.to_string(), &who) {
@@ -305,7 +310,9 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
                 Err(Rejection::Invalid { problems, count, .. }) => {
                     pending.push((form, label, Err(Problems::Engine(problems, count))));
                 }
-                Err(other) => pending.push((form, label, Err(Problems::Refused(ApiError::from(other))))),
+                Err(other) => {
+                    pending.push((form, label, Err(Problems::Refused(ApiError::from(other)))))
+                }
             },
         }
     }
@@ -325,10 +332,16 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
                             let origin = form.origin_of(&p.path);
                             let field = p.field.as_deref().unwrap_or_default();
                             let column = match origin.column_of(field) {
-                                Some((letter, header)) => format!(" {letter} 列 / column {letter} ({header})"),
+                                Some((letter, header)) => {
+                                    format!(" {letter} 列 / column {letter} ({header})")
+                                }
                                 None => String::new(),
                             };
-                            let path = if p.path.is_empty() { "(答卷 / response)" } else { p.path.as_str() };
+                            let path = if p.path.is_empty() {
+                                "(答卷 / response)"
+                            } else {
+                                p.path.as_str()
+                            };
                             println!(
                                 "    {} 第 {} 行 / row {}{column}: {path} [{}] {} / {}",
                                 origin.table,
@@ -341,7 +354,9 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
                         }
                         let unlisted = count.saturating_sub(problems.len());
                         if unlisted > 0 {
-                            println!("    … 另有 {unlisted} 个问题未列出 / {unlisted} more not listed");
+                            println!(
+                                "    … 另有 {unlisted} 个问题未列出 / {unlisted} more not listed"
+                            );
                         }
                     }
                     Problems::Refused(e) => print_error("   ", &e),

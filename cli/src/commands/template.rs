@@ -23,12 +23,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let ext = args
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ext =
+        args.output.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
     if ext != "csv" && ext != "xlsx" {
         anyhow::bail!(
             "{}: 输出文件应以 .csv 或 .xlsx 结尾 / the output file must end in .csv or .xlsx",
