@@ -30,6 +30,7 @@
 //!   where.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -808,7 +809,7 @@ fn grid_row(
                 ),
             });
         }
-        row.cells[i] = cell.to_owned();
+        cell.clone_into(&mut row.cells[i]);
         any = true;
     }
     Ok(any.then_some(row))
@@ -967,7 +968,7 @@ fn variable_note(var: &Variable) -> String {
         }
     }
     let kind = var.kind.as_str();
-    out.push_str(&format!("类型 / type: {kind}\n"));
+    let _ = writeln!(out, "类型 / type: {kind}");
     match var.kind {
         ItemType::Date => out.push_str("格式 / format: 2026-09-10\n"),
         ItemType::SelectMultiple | ItemType::Rank => {
@@ -976,19 +977,19 @@ fn variable_note(var: &Variable) -> String {
         _ => {}
     }
     if let Some(r) = &var.required {
-        out.push_str(&format!("必答 / required: {r}\n"));
+        let _ = writeln!(out, "必答 / required: {r}");
     }
     if let Some(r) = &var.relevant {
-        out.push_str(&format!("仅当 / only when: {r}\n"));
+        let _ = writeln!(out, "仅当 / only when: {r}");
     }
     if let Some(c) = &var.constraint {
-        out.push_str(&format!("检查 / checks: {c}\n"));
+        let _ = writeln!(out, "检查 / checks: {c}");
     }
     if !var.choices.is_empty() {
         out.push_str("选项（填代码或标签）/ choices (code or label):\n");
         for (i, name) in var.choices.iter().enumerate() {
             if i == 40 {
-                out.push_str(&format!("… 共 {0} 项 / {0} in all\n", var.choices.len()));
+                let _ = writeln!(out, "… 共 {0} 项 / {0} in all", var.choices.len());
                 break;
             }
             let label = var
@@ -1007,7 +1008,7 @@ fn variable_note(var: &Variable) -> String {
                     parts.join(" / ")
                 })
                 .unwrap_or_default();
-            out.push_str(&format!("{name} = {label}\n"));
+            let _ = writeln!(out, "{name} = {label}");
         }
     }
     out.trim_end().chars().take(8_000).collect()
@@ -1027,7 +1028,10 @@ pub fn derived_instance_id(form_id: &str, file_name: &str, key: &str) -> String 
     b.copy_from_slice(&d[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = b.iter().fold(String::with_capacity(32), |mut hex, x| {
+        let _ = write!(hex, "{x:02x}");
+        hex
+    });
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 

@@ -311,7 +311,7 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
                     pending.push((form, label, Err(Problems::Engine(problems, count))));
                 }
                 Err(other) => {
-                    pending.push((form, label, Err(Problems::Refused(ApiError::from(other)))))
+                    pending.push((form, label, Err(Problems::Refused(ApiError::from(other)))));
                 }
             },
         }
