@@ -612,3 +612,92 @@ fn bad_files_are_refused_as_a_whole_with_where() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(".csv 或 .xlsx"), "{err}");
 }
+
+/// The entries of the zip archive (XLSX) at `path` whose names start with `prefix`,
+/// their text joined.
+fn zip_text(path: &Path, prefix: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = String::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        if entry.name().is_ok_and(|n| n.starts_with(prefix)) {
+            std::io::Read::read_to_string(&mut entry, &mut out).unwrap();
+        }
+    }
+    out
+}
+
+// E1 (the XLSX template's help), choices keyed in by their labels
+#[test]
+fn the_xlsx_template_explains_each_column_and_takes_choice_labels() {
+    let dir = temp_dir("tianye-paper-entry-xlsx");
+    let card = repo().join("questionnaires/lbc_record_card/form.json");
+    let file = dir.path().join("card.xlsx");
+    template(&card, &file);
+    let notes = zip_text(&file, "xl/comments");
+    for text in [
+        "收缩压（mmHg）",
+        "Systolic blood pressure (mmHg)",
+        "min=70; max=160",
+        "何时通知家长",
+        "仅当 / only when: (${health_checked} = &apos;yes&apos;) and (${illness_found} = &apos;yes&apos;)",
+        "wechat = 微信 / WeChat",
+        "填表日期（必填）",
+    ] {
+        let text = text.replace("&apos;", "'");
+        assert!(
+            notes.contains(&text) || notes.contains(&text.replace('\'', "&apos;")),
+            "{text:?} not among the notes"
+        );
+    }
+    let book = zip_text(&file, "xl/workbook.xml");
+    assert!(book.contains(r#"name="_choices""#) && book.contains(r#"state="hidden""#), "{book}");
+    let sheets = zip_text(&file, "xl/worksheets/sheet1.xml");
+    assert!(sheets.contains("<dataValidation ") && sheets.contains("'_choices'!"), "drop-downs");
+    // No column of the signature or the photo: they stay on paper.
+    let tables = template_tables(&file);
+    let all: Vec<&String> = tables.iter().flat_map(|t| &t.headers).collect();
+    assert!(!all.iter().any(|h| *h == "guardian_sig" || *h == "health_sheet_photo"), "{all:?}");
+    assert!(!all.iter().any(|h| *h == "bmi" || *h == "fp_priority"), "calculations: {all:?}");
+    assert_eq!(tables[1].headers[..3], ["instance_id", "row", "term"]);
+
+    // The empty template imports as nothing, its drop-down sheet passed over in silence.
+    let data = dir.path().join("data");
+    let forms = card.parent().unwrap().parent().unwrap();
+    let (code, out, err) = import(&file, "lbc_record_card", &data, forms);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("共 0 份") && !err.contains("警告"), "{out}{err}");
+
+    // Choices written as their labels, in Chinese or English, as the drop-down offers.
+    let quarterly = repo().join("questionnaires/lbc_quarterly_screening/form.json");
+    let file = dir.path().join("labels.xlsx");
+    template(&quarterly, &file);
+    let tables = template_tables(&file);
+    let mut rows = quarterly_rows(false);
+    rows.get_mut("").unwrap().truncate(1);
+    rows.get_mut("visit").unwrap().truncate(2);
+    let main = &mut rows.get_mut("").unwrap()[0];
+    for (name, label) in [
+        ("quarter", "第三季度（7—9月）"),
+        ("father_status", "外出务工"),
+        ("mother_status", "Working away"),
+        ("dibao", "是"),
+        ("temp_aid", "No"),
+    ] {
+        main.insert(name.into(), label.into());
+    }
+    fill(&file, &tables, &rows);
+    let (code, out, err) = import(&file, "lbc_quarterly_screening", &data, forms);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = exported(&data, "lbc_quarterly_screening", dir.path());
+    let answers = &lines[0]["answers"];
+    for (name, code) in [
+        ("quarter", "q3"),
+        ("father_status", "away"),
+        ("mother_status", "away"),
+        ("dibao", "yes"),
+        ("temp_aid", "no"),
+    ] {
+        assert_eq!(answers[name], code, "{name}");
+    }
+}

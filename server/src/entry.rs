@@ -34,7 +34,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Format, Note, Workbook};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, Format, Formula, Note, Workbook, Worksheet,
+};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use tianye_core::ItemType;
@@ -51,6 +53,11 @@ pub const MAX_ROWS: usize = 10_000;
 pub const MAX_CELL_CHARS: usize = 2_000;
 /// The most characters of a paper form's number (`instance_id`).
 pub const MAX_KEY_CHARS: usize = 64;
+/// The hidden sheet of the XLSX template that holds the drop-down lists' labels; the
+/// import passes over it.
+pub const CHOICES_SHEET: &str = "_choices";
+/// The most choices a drop-down offers (a longer list, a county's villages, is typed).
+const MAX_DROPDOWN_CHOICES: usize = 500;
 /// The time of day given to a `submitted_at` written as a date only: noon, Beijing time.
 const DATE_ONLY_TIME: &str = "T12:00:00+08:00";
 
@@ -315,14 +322,20 @@ impl Entry {
     /// Writes the XLSX template to `out`: one sheet per table, the header bold and
     /// frozen, each header with a note (label in Chinese and English, type, whether
     /// required, when asked, checks, choices), text columns formatted as text (so an
-    /// 18-digit ID number keeps its digits) and date columns as dates.
+    /// 18-digit ID number keeps its digits) and date columns as dates. A single-choice
+    /// column offers its choices' labels in a drop-down (from the hidden sheet
+    /// [`CHOICES_SHEET`]); a code typed instead is accepted after a warning.
     pub fn write_xlsx(&self, out: impl Write + Send) -> Result<(), EntryError> {
         let mut workbook = Workbook::new();
         let bold = Format::new().set_bold();
         let text = Format::new().set_num_format("@");
         let date = Format::new().set_num_format("yyyy-mm-dd");
+        let mut choices = Worksheet::new();
+        choices.set_name(CHOICES_SHEET)?;
+        choices.set_hidden(true);
+        let mut lists: HashMap<usize, String> = HashMap::new();
         for (table, name) in self.tables.iter().zip(self.sheet_names()) {
-            let sheet = workbook.add_worksheet();
+            let mut sheet = Worksheet::new();
             sheet.set_name(&name)?;
             sheet.set_freeze_panes(1, 0)?;
             for (c, (header, col)) in table.columns.iter().enumerate() {
@@ -356,7 +369,43 @@ impl Entry {
                     }
                     _ => {}
                 }
+                let EntryColumn::Answer(v) = *col else { continue };
+                let var = &self.layout.variables[v];
+                if !matches!(var.kind, ItemType::SelectOne | ItemType::Likert)
+                    || var.choices.is_empty()
+                    || var.choices.len() > MAX_DROPDOWN_CHOICES
+                {
+                    continue;
+                }
+                let next = lists.len();
+                let range = match lists.get(&v) {
+                    Some(range) => range.clone(),
+                    None => {
+                        let at = next as u16;
+                        choices.write_string(0, at, &var.name)?;
+                        for (r, choice) in var.choices.iter().enumerate() {
+                            let label =
+                                var.choice_label(choice, &var.default_language).unwrap_or(choice);
+                            choices.write_string(r as u32 + 1, at, label)?;
+                        }
+                        let letter = column_letter(u32::from(at));
+                        let range = format!(
+                            "='{CHOICES_SHEET}'!${letter}$2:${letter}${}",
+                            var.choices.len() + 1
+                        );
+                        lists.insert(v, range.clone());
+                        range
+                    }
+                };
+                let dropdown = DataValidation::new()
+                    .allow_list_formula(Formula::new(range))
+                    .set_error_style(DataValidationErrorStyle::Warning);
+                sheet.add_data_validation(1, c, MAX_ROWS as u32, c, &dropdown)?;
             }
+            workbook.push_worksheet(sheet);
+        }
+        if !lists.is_empty() {
+            workbook.push_worksheet(choices);
         }
         workbook.save_to_writer(out)?;
         Ok(())
@@ -858,6 +907,9 @@ fn read_xlsx(
     let mut warnings = Vec::new();
     for sheet in &book.sheets {
         let Some(t) = sheet_names.iter().position(|n| *n == sheet.name) else {
+            if sheet.name == CHOICES_SHEET {
+                continue;
+            }
             warnings.push(format!(
                 "{file}!{}：不是模板中的工作表，未读取 / not a sheet of the template, left out",
                 sheet.name
