@@ -359,7 +359,18 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
                             );
                         }
                     }
-                    Problems::Refused(e) => print_error("   ", &e),
+                    Problems::Refused(e) => {
+                        let body = e.body();
+                        let o = &form.origin;
+                        println!(
+                            "    {} 第 {} 行 / row {}: [{}] {}",
+                            o.table,
+                            o.row,
+                            o.row,
+                            e.code.as_str(),
+                            body["message"].as_str().unwrap_or_default()
+                        );
+                    }
                 }
             }
             Ok(((instance_id, version), waiting)) => match waiting.blocking_recv() {
