@@ -33,6 +33,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, Format, Formula, Note, Workbook, Worksheet,
@@ -216,7 +217,7 @@ pub struct Origin {
     /// The row as the spreadsheet numbers it.
     pub row: u32,
     /// The table's headers, to name a question's column.
-    headers: Vec<String>,
+    headers: Arc<[String]>,
 }
 
 impl Origin {
@@ -489,9 +490,10 @@ impl Entry {
         let mut orphans = Vec::new();
         let Some(Some(main)) = grids.first() else { return Ok((Vec::new(), orphans)) };
         let main_cols = self.columns(0, main)?;
+        let main_headers: Arc<[String]> = main.headers.clone().into();
         for row in &main.rows {
             let origin =
-                Origin { table: main.name.clone(), row: row.number, headers: main.headers.clone() };
+                Origin { table: main.name.clone(), row: row.number, headers: main_headers.clone() };
             let mut form = PaperForm {
                 key: String::new(),
                 origin,
@@ -501,6 +503,7 @@ impl Entry {
                 instance_id: String::new(),
                 errors: Vec::new(),
                 rows: Vec::new(),
+                keys: HashSet::new(),
             };
             let mut key = String::new();
             for (i, value) in row.cells.iter().enumerate() {
@@ -581,6 +584,8 @@ impl Entry {
             let cols = self.columns(t, grid)?;
             let has = |c: EntryColumn| cols.contains(&Some(c));
             let nested = self.tables[t].repeat_path.len() > 1;
+            let parent_table = (0..t).find(|&p| self.is_parent(p, t));
+            let headers: Arc<[String]> = grid.headers.clone().into();
             for (needed, header) in [
                 (EntryColumn::InstanceId, "instance_id"),
                 (EntryColumn::Row, "row"),
@@ -636,7 +641,7 @@ impl Entry {
                     }
                 };
                 let own_key = if nested { format!("{parent}.{n}") } else { n.to_string() };
-                if form.rows.iter().any(|r| r.table == t && r.key == own_key) {
+                if form.keys.contains(&(t, own_key.clone())) {
                     form.errors.push(error(
                         format!("第 {own_key} 行重复"),
                         format!("row {own_key} is given twice"),
@@ -644,8 +649,7 @@ impl Entry {
                     ));
                     continue;
                 }
-                if nested
-                    && !form.rows.iter().any(|r| self.is_parent(r.table, t) && r.key == parent)
+                if nested && !parent_table.is_some_and(|p| form.keys.contains(&(p, parent.clone())))
                 {
                     form.errors.push(error(
                         format!("上一级名册中没有第 {parent} 行"),
@@ -654,6 +658,7 @@ impl Entry {
                     ));
                     continue;
                 }
+                form.keys.insert((t, own_key.clone()));
                 form.rows.push(KeyedRow {
                     table: t,
                     parent,
@@ -663,7 +668,7 @@ impl Entry {
                     origin: Origin {
                         table: grid.name.clone(),
                         row: row.number,
-                        headers: grid.headers.clone(),
+                        headers: headers.clone(),
                     },
                 });
             }
@@ -785,6 +790,8 @@ struct PaperForm {
     instance_id: String,
     errors: Vec<RowError>,
     rows: Vec<KeyedRow>,
+    /// (table, row key) of every row in `rows`.
+    keys: HashSet<(usize, String)>,
 }
 
 /// A repeat row while it waits to be nested.
