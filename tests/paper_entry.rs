@@ -590,6 +590,34 @@ fn bad_files_are_refused_as_a_whole_with_where() {
         assert!(err.contains(message), "{what}: {message:?} not in {err}");
         assert!(!out.contains('✓'), "{what}: nothing stored: {out}");
     }
+    // An XLSX whose cells lie far apart is read by what it holds, not by its span: a
+    // column past the 2,000th is refused, a row a million down is just a row.
+    let xlsx = dir.path().join("far.xlsx");
+    let sheet_of = |book: &mut rust_xlsxwriter::Workbook, headers: &[String]| {
+        let sheet = book.add_worksheet();
+        sheet.set_name("lbc_quarterly_screening").unwrap();
+        for (c, h) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+    };
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheet_of(&mut book, &tables[0].headers);
+    book.worksheet_from_index(0).unwrap().write_string(5, 16_383, "远").unwrap();
+    book.save(&xlsx).unwrap();
+    let (code, out, err) = import(&xlsx, "lbc_quarterly_screening", &data, forms_dir(&form));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("far.xlsx!lbc_quarterly_screening") && err.contains("XFD"), "{err}");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheet_of(&mut book, &tables[0].headers);
+    book.worksheet_from_index(0).unwrap().write_string(1_048_575, 0, "远-1").unwrap();
+    book.save(&xlsx).unwrap();
+    let (code, out, err) = import(&xlsx, "lbc_quarterly_screening", &data, forms_dir(&form));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("第 1048576 行 / row 1048576 [远-1]") && out.contains("submitted_at"),
+        "{out}"
+    );
+
     // Without --form the file cannot be read as anything.
     fill(&file, &tables, &good);
     let (code, _, err) = tianye(&[

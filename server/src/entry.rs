@@ -900,45 +900,112 @@ fn read_csv(path: &Path) -> Result<Grid, EntryError> {
     Ok(grid)
 }
 
+/// The most bytes an XLSX may hold once unpacked: a small file that unpacks to gigabytes
+/// is refused before it is read.
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most columns a sheet may use.
+const MAX_COLUMNS: u32 = 2_000;
+
+/// A spreadsheet cell as text, as the XLSForm import reads one: whole numbers without
+/// `.0`, dates as `YYYY-MM-DD`.
+fn xlsx_cell_text(data: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    use tianye_core::xlsform::{excel_serial_text, number_text};
+    match data {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::DateTime(dt) => excel_serial_text(dt.as_f64()),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The sum of the sizes the XLSX archive `bytes` declares for its entries, unpacked.
+fn unpacked_size(bytes: &[u8]) -> Result<u64, String> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| e.to_string())?;
+        total = total.saturating_add(entry.size());
+    }
+    Ok(total)
+}
+
 fn read_xlsx(
     path: &Path,
     sheet_names: &[String],
 ) -> Result<(Vec<Option<Grid>>, Vec<String>), EntryError> {
+    use calamine::{Reader, Xlsx};
     check_size(path)?;
     let file = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let bytes = std::fs::read(path)
         .map_err(|source| EntryError::Io { path: path.display().to_string(), source })?;
-    let book = tianye_core::xlsform::Workbook::read(&bytes, tianye_core::xlsform::Format::Xlsx)
-        .map_err(|e| EntryError::Unreadable { path: file.clone(), detail: e.to_string() })?;
+    let unreadable = |detail: String| EntryError::Unreadable {
+        path: file.clone(),
+        detail: format!("不是可读的 XLSX 文件 / not a readable XLSX file: {detail}"),
+    };
+    if unpacked_size(&bytes).map_err(unreadable)? > MAX_UNPACKED_BYTES {
+        return Err(EntryError::TooLarge { path: file, max: MAX_UNPACKED_BYTES });
+    }
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
     let mut grids: Vec<Option<Grid>> = vec![None; sheet_names.len()];
     let mut warnings = Vec::new();
-    for sheet in &book.sheets {
-        let Some(t) = sheet_names.iter().position(|n| *n == sheet.name) else {
-            if sheet.name == CHOICES_SHEET {
-                continue;
+    for name in book.sheet_names() {
+        let Some(t) = sheet_names.iter().position(|n| *n == name) else {
+            if name != CHOICES_SHEET {
+                warnings.push(format!(
+                    "{file}!{name}：不是模板中的工作表，未读取 / not a sheet of the template, left out"
+                ));
             }
-            warnings.push(format!(
-                "{file}!{}：不是模板中的工作表，未读取 / not a sheet of the template, left out",
-                sheet.name
-            ));
             continue;
         };
-        let mut grid = Grid { name: format!("{file}!{}", sheet.name), ..Grid::default() };
-        let mut rows = sheet.rows.iter();
-        if let Some(header) = rows.next() {
-            let width = header.cells.last().map_or(0, |c| c.column as usize + 1);
-            grid.headers = vec![String::new(); width];
-            for c in &header.cells {
-                grid.headers[c.column as usize].clone_from(&c.value);
+        let table = format!("{file}!{name}");
+        // Cell by cell, kept only when not empty: a sheet's size is what it holds, not
+        // the span of its farthest cell.
+        let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
+        let mut cells =
+            book.worksheet_cells_reader(&name).map_err(|e| unreadable(e.to_string()))?;
+        while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
+            let text = xlsx_cell_text(cell.get_value());
+            if text.trim().is_empty() {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            if c >= MAX_COLUMNS {
+                return Err(EntryError::Unreadable {
+                    path: table,
+                    detail: format!(
+                        "第 {} 行用到第 {} 列，超过 {MAX_COLUMNS} 列 / row {} uses column {}, past {MAX_COLUMNS} columns",
+                        r + 1,
+                        c + 1,
+                        r + 1,
+                        column_letter(c)
+                    ),
+                });
+            }
+            let row = rows.entry(r).or_default();
+            row.push((c as usize, text));
+            if rows.len() > MAX_ROWS + 1 {
+                return Err(EntryError::TooManyRows { table, max: MAX_ROWS });
             }
         }
-        for row in rows {
-            if grid.rows.len() >= MAX_ROWS {
-                return Err(EntryError::TooManyRows { table: grid.name, max: MAX_ROWS });
+        let mut grid = Grid { name: table, ..Grid::default() };
+        let mut rows = rows.into_iter();
+        if let Some((_, header)) = rows.next() {
+            let width = header.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
+            grid.headers = vec![String::new(); width];
+            for (c, value) in header {
+                value.trim().clone_into(&mut grid.headers[c]);
             }
-            let cells = row.cells.iter().map(|c| (c.column as usize, c.value.clone()));
-            if let Some(r) = grid_row(&grid, row.number, cells)? {
-                grid.rows.push(r);
+        }
+        for (r, cells) in rows {
+            if let Some(row) = grid_row(&grid, r + 1, cells.into_iter())? {
+                grid.rows.push(row);
             }
         }
         grids[t] = Some(grid);
