@@ -1177,6 +1177,167 @@ mod tests {
         assert_ne!(derived_instance_id("f", "ab", "c"), derived_instance_id("f", "a", "bc"));
     }
 
+    /// A questionnaire with a roster (`child`) inside which is another (`visit`).
+    fn nested_entry() -> Entry {
+        let form = tianye_core::Form::from_json(
+            r#"{"id": "f", "version": "1", "title": "t", "items": [
+                {"type": "text", "name": "name", "label": "Name"},
+                {"type": "repeat", "name": "child", "label": "Children", "items": [
+                    {"type": "text", "name": "c_name", "label": "Child"},
+                    {"type": "repeat", "name": "visit", "label": "Visits", "items": [
+                        {"type": "integer", "name": "v_n", "label": "N"},
+                        {"type": "calculate", "name": "v_twice", "calculation": "${v_n} * 2"}
+                    ]}
+                ]}
+            ]}"#,
+        )
+        .unwrap();
+        let catalog = crate::Catalog::from_forms([(form, String::new())]);
+        Entry::new(Layout::new("f", catalog.versions("f")))
+    }
+
+    /// A grid of `table` with the given rows (cells by header), numbered from row 2.
+    fn grid(entry: &Entry, table: usize, rows: &[&[(&str, &str)]]) -> Grid {
+        let headers: Vec<String> =
+            entry.tables[table].columns.iter().map(|(h, _)| h.clone()).collect();
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, cells)| GridRow {
+                number: i as u32 + 2,
+                cells: headers
+                    .iter()
+                    .map(|h| cells.iter().find(|(k, _)| k == h).map_or("", |(_, v)| v).to_owned())
+                    .collect(),
+            })
+            .collect();
+        Grid { name: entry.tables[table].name.clone(), headers, rows }
+    }
+
+    #[test]
+    fn the_template_has_the_export_s_tables_less_what_is_not_keyed_in() {
+        let entry = nested_entry();
+        let headers = |t: usize| -> Vec<&str> {
+            entry.tables[t].columns.iter().map(|(h, _)| h.as_str()).collect()
+        };
+        assert_eq!(headers(0), ["instance_id", "version", "enumerator", "submitted_at", "name"]);
+        assert_eq!(headers(1), ["instance_id", "row", "c_name"]);
+        assert_eq!(headers(2), ["instance_id", "parent_row", "row", "v_n"]);
+    }
+
+    #[test]
+    fn rows_nest_by_their_keys_in_row_order_and_say_where_they_came_from() {
+        let entry = nested_entry();
+        let day = ("submitted_at", "2026-09-10");
+        let grids = vec![
+            Some(grid(&entry, 0, &[&[("instance_id", "A"), day, ("name", "王")]])),
+            Some(grid(
+                &entry,
+                1,
+                &[
+                    &[("instance_id", "A"), ("row", "2"), ("c_name", "二")],
+                    &[("instance_id", "A"), ("row", "1"), ("c_name", "一")],
+                ],
+            )),
+            Some(grid(
+                &entry,
+                2,
+                &[&[("instance_id", "A"), ("parent_row", "2"), ("row", "1"), ("v_n", "7")]],
+            )),
+        ];
+        let (forms, orphans) = entry.responses(&grids, "f", "1", "e.csv").unwrap();
+        assert!(orphans.is_empty());
+        let r = forms[0].response.as_ref().unwrap();
+        assert_eq!(r["answers"]["child"][0]["c_name"], "一");
+        assert_eq!(r["answers"]["child"][1]["visit"][0]["v_n"], 7);
+        assert_eq!(r["meta"]["submitted_at"], "2026-09-10T12:00:00+08:00");
+        assert_eq!(r["meta"]["device_id"], "paper:e.csv");
+        assert_eq!(r["instance_id"], derived_instance_id("f", "e.csv", "A"));
+        let at = forms[0].origin_of("child[1].visit[0].v_n");
+        assert_eq!((at.table.as_str(), at.row), ("visit", 2));
+        assert_eq!(at.column_of("v_n").map(|(l, _)| l), Some("D".to_owned()));
+        assert_eq!(forms[0].origin_of("child[0].c_name").row, 3);
+        assert_eq!(forms[0].origin_of("name").row, 2);
+    }
+
+    #[test]
+    fn rows_that_cannot_be_placed_keep_their_form_out_naming_row_and_column() {
+        let entry = nested_entry();
+        let day = ("submitted_at", "2026-09-10");
+        // (what, main rows, child rows, visit rows, the form's errors as (table, row,
+        // column, Chinese text), orphans)
+        type Rows<'a> = &'a [&'a [(&'a str, &'a str)]];
+        let cases: &[(&str, Rows<'_>, Rows<'_>, Rows<'_>, &[(&str, u32, &str, &str)], usize)] = &[
+            (
+                "a number twice",
+                &[&[("instance_id", "A"), day], &[("instance_id", "A"), day]],
+                &[],
+                &[],
+                &[("f", 3, "instance_id", "与第 2 行重复")],
+                0,
+            ),
+            (
+                "no day",
+                &[&[("instance_id", "A")]],
+                &[],
+                &[],
+                &[("f", 2, "submitted_at", "填表日期")],
+                0,
+            ),
+            (
+                "a row number that is none",
+                &[&[("instance_id", "A"), day]],
+                &[&[("instance_id", "A"), ("row", "一")]],
+                &[],
+                &[("child", 2, "row", "1 到 10000")],
+                0,
+            ),
+            (
+                "a row twice",
+                &[&[("instance_id", "A"), day]],
+                &[&[("instance_id", "A"), ("row", "1")], &[("instance_id", "A"), ("row", "1")]],
+                &[],
+                &[("child", 3, "row", "第 1 行重复")],
+                0,
+            ),
+            (
+                "a visit of no child row",
+                &[&[("instance_id", "A"), day]],
+                &[&[("instance_id", "A"), ("row", "1")]],
+                &[&[("instance_id", "A"), ("parent_row", "2"), ("row", "1")]],
+                &[("visit", 2, "parent_row", "没有第 2 行")],
+                0,
+            ),
+            (
+                "a child of no form",
+                &[&[("instance_id", "A"), day]],
+                &[&[("instance_id", "B"), ("row", "1")]],
+                &[],
+                &[],
+                1,
+            ),
+        ];
+        for (what, main, child, visit, errors, orphans) in cases {
+            let grids = vec![
+                Some(grid(&entry, 0, main)),
+                Some(grid(&entry, 1, child)),
+                Some(grid(&entry, 2, visit)),
+            ];
+            let (forms, lost) = entry.responses(&grids, "f", "1", "e.csv").unwrap();
+            assert_eq!(lost.len(), *orphans, "{what}");
+            let got: Vec<&RowError> =
+                forms.iter().filter_map(|f| f.response.as_ref().err()).flatten().collect();
+            assert_eq!(got.len(), errors.len(), "{what}: {got:?}");
+            for (e, (table, row, column, zh)) in got.iter().zip(errors.iter()) {
+                assert_eq!((e.table.as_str(), e.row), (*table, *row), "{what}");
+                assert_eq!(e.column.as_deref(), Some(*column), "{what}");
+                assert!(e.zh.contains(zh) && !e.en.is_empty(), "{what}: {e:?}");
+            }
+            let stored = forms.iter().filter(|f| f.response.is_ok()).count();
+            assert_eq!(stored, forms.len() - usize::from(!errors.is_empty()), "{what}");
+        }
+    }
+
     #[test]
     fn dates_alone_get_noon_in_beijing() {
         for (text, stamp) in [
