@@ -1267,7 +1267,8 @@ mod tests {
         // (what, main rows, child rows, visit rows, the form's errors as (table, row,
         // column, Chinese text), orphans)
         type Rows<'a> = &'a [&'a [(&'a str, &'a str)]];
-        let cases: &[(&str, Rows<'_>, Rows<'_>, Rows<'_>, &[(&str, u32, &str, &str)], usize)] = &[
+        type Errors<'a> = &'a [(&'a str, u32, &'a str, &'a str)];
+        let cases: &[(&str, Rows<'_>, Rows<'_>, Rows<'_>, Errors<'_>, usize)] = &[
             (
                 "a number twice",
                 &[&[("instance_id", "A"), day], &[("instance_id", "A"), day]],
