@@ -57,7 +57,7 @@ enum Command {
     Token(commands::token::Args),
     /// 导出答卷 / Export submissions (CSV, XLSX, JSON Lines) or the codebook.
     Export(commands::export::Args),
-    /// 导入答卷备份文件 / Import a file of responses (the web app's backup), validated like uploads.
+    /// 导入答卷备份文件或录入模板 / Import a file of responses (the web app's backup, or a filled data-entry template), validated like uploads.
     ImportResponses(commands::import_responses::Args),
     /// 生成研究者密钥对，用于加密答卷 / Make a researcher's key pair for sealed records.
     Keygen(commands::keygen::Args),

@@ -20,10 +20,11 @@ use tianye_server::{ApiError, Catalog, SqliteStore};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// 备份文件：{"exported_at", "responses": [...], "team_token"?, "unreadable"?, "files"?}
-    /// 或答卷数组 / The backup file: `{"exported_at", "responses": [...], "team_token"?,
+    /// 或答卷数组；或填好的录入模板 .csv、.xlsx（须 --form、--team）/ The backup file: `{"exported_at", "responses": [...], "team_token"?,
     /// "unreadable"?, "files"?}` (`unreadable`: records the phone could not read, `{key,
     /// error, text}`; `files`: the attachments, `{"<sha256>": "<base64>"}`) or an array
-    /// of responses.
+    /// of responses; or a filled data-entry template, `.csv` or `.xlsx` (see `tianye
+    /// template`; needs --form and --team).
     file: PathBuf,
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
