@@ -618,6 +618,27 @@ fn bad_files_are_refused_as_a_whole_with_where() {
         "{out}"
     );
 
+    // A questionnaire whose responses must be sealed takes no plain paper entry.
+    let sealed = dir.path().join("sealed/lbc_quarterly_screening");
+    std::fs::create_dir_all(sealed.join("media")).unwrap();
+    let media = form.parent().unwrap().join("media/villages.csv");
+    std::fs::copy(media, sealed.join("media/villages.csv")).unwrap();
+    let pem =
+        std::fs::read_to_string(repo().join("core/tests/fixtures/seal/test-public.pem")).unwrap();
+    let key: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut q: Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
+    q["encryption"] = serde_json::json!({"public_key": key});
+    std::fs::write(sealed.join("form.json"), q.to_string()).unwrap();
+    fill(&file, &tables, &good);
+    let (code, out, err) = import(
+        &file,
+        "lbc_quarterly_screening",
+        &dir.path().join("sealed-data"),
+        sealed.parent().unwrap(),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("须加密") && err.contains("sealed responses only"), "{err}");
+
     // Without --form the file cannot be read as anything.
     fill(&file, &tables, &good);
     let (code, _, err) = tianye(&[

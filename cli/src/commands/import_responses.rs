@@ -285,6 +285,11 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
             "没有 id 为 {form_id} 的问卷（用 --forms 载入）/ no questionnaire with id {form_id} (load it with --forms)"
         );
     };
+    if newest.form.questionnaire().encryption.is_some() {
+        anyhow::bail!(
+            "问卷 {form_id} 的答卷须加密，录入模板导入的是明文，暂不支持 / questionnaire {form_id} takes sealed responses only, and a data-entry template holds plain text: not supported"
+        );
+    }
     let entry = Entry::new(Layout::new(form_id, versions));
     let (grids, warnings) = entry.read(&args.file)?;
     for w in warnings {
