@@ -20,14 +20,19 @@
 //!   questionnaire, the file's name and that number ([`derived_instance_id`]), so
 //!   importing the same file again gives the same ids and stores nothing twice; a UUID
 //!   written there is used as it is. An empty number is taken as the row's number.
+//! - **Meta**: `submitted_at` is required (the day the form was filled in; a date alone
+//!   is noon, Beijing time), `enumerator` optional, and `device_id` is `paper:FILE`, so
+//!   the response says it was keyed in from paper (a questionnaire can read it through a
+//!   `deviceid` meta item, as the record card does to leave out the signature).
 //! - **Cells** are read as text and turned into the answer the questionnaire's type
 //!   takes: numbers for number questions (text that is no number stays text, and the
 //!   engine reports it as `type`), a choice by its name or by its label in any
 //!   language, several choices separated by spaces, `;` or `,`, a date cell of a
 //!   spreadsheet as `YYYY-MM-DD`.
 //! - **Bounded**: at most [`MAX_FILE_BYTES`] per file, [`MAX_ROWS`] rows per table and
-//!   [`MAX_CELL_CHARS`] characters per cell; past these the whole file is refused, with
-//!   where.
+//!   [`MAX_CELL_CHARS`] characters per cell; an XLSX is read cell by cell (a sheet costs
+//!   what it holds, not the span of its farthest cell), within 2,000 columns and 256 MiB
+//!   unpacked. Past these the whole file is refused, with where.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
