@@ -590,6 +590,15 @@ fn bad_files_are_refused_as_a_whole_with_where() {
         assert!(err.contains(message), "{what}: {message:?} not in {err}");
         assert!(!out.contains('✓'), "{what}: nothing stored: {out}");
     }
+    // A CSV that Excel saved in the Windows Chinese code page (GBK) says how to save it.
+    let gbk = file.with_file_name("gbk.csv");
+    let mut bytes = tables[0].headers.join(",").into_bytes();
+    bytes.extend_from_slice(b"\nQ-1,,\xcd\xf5\xb9\xe2\xd3\xa2,2026-09-22\n"); // 王光英 in GBK
+    std::fs::write(&gbk, bytes).unwrap();
+    let (code, out, err) = import(&gbk, "lbc_quarterly_screening", &data, forms_dir(&form));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("gbk.csv") && err.contains("CSV UTF-8"), "{err}");
+
     // An XLSX whose cells lie far apart is read by what it holds, not by its span: a
     // column past the 2,000th is refused, a row a million down is just a row.
     let xlsx = dir.path().join("far.xlsx");

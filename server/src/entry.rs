@@ -887,7 +887,9 @@ fn read_csv(path: &Path) -> Result<Grid, EntryError> {
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| EntryError::Unreadable {
             path: grid.name.clone(),
-            detail: format!("不是有效的 UTF-8 CSV / not valid UTF-8 CSV: {e}"),
+            detail: format!(
+                "不是有效的 UTF-8 CSV（Excel 请另存为“CSV UTF-8（逗号分隔）”，或直接用 .xlsx）/ not valid UTF-8 CSV (in Excel, save as “CSV UTF-8 (Comma delimited)”, or use the .xlsx): {e}"
+            ),
         })?;
         let number = i as u32 + 1;
         if i == 0 {
