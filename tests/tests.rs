@@ -14,6 +14,9 @@ mod print;
 // `tianye preview`: findings, verdict and the form following the file as it is saved,
 // endpoints and headless Chromium (issue 25).
 mod preview;
+// Paper forms keyed in: `tianye template` (CSV, XLSX) and `tianye import-responses` on the
+// filled template, round trip through the export, bad rows by row and column (issue 25).
+mod paper_entry;
 
 // `tianye check/import/export-xlsform/validate` on XLSForms.
 mod xlsform;

@@ -59,7 +59,7 @@ enum Command {
     Token(commands::token::Args),
     /// 导出答卷 / Export submissions (CSV, XLSX, JSON Lines) or the codebook.
     Export(commands::export::Args),
-    /// 导入答卷备份文件 / Import a file of responses (the web app's backup), validated like uploads.
+    /// 导入答卷备份文件或录入模板 / Import a file of responses (the web app's backup, or a filled data-entry template), validated like uploads.
     ImportResponses(commands::import_responses::Args),
     /// 生成研究者密钥对，用于加密答卷 / Make a researcher's key pair for sealed records.
     Keygen(commands::keygen::Args),
@@ -69,6 +69,9 @@ enum Command {
     Print(commands::print::Args),
     /// 预览问卷：手机尺寸的表单、检查结果与实时判定，保存文件即更新 / Preview a questionnaire: the form at phone size, the checker's findings and a live verdict, updated as the file is saved.
     Preview(commands::preview::Args),
+    /// 纸质表录入模板（CSV 或 XLSX），填好后用 import-responses 导入 / A data-entry template for
+    /// paper forms (CSV or XLSX), read back by import-responses.
+    Template(commands::template::Args),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Seal(args) => commands::seal::run(&args),
         Command::Print(args) => commands::print::run(&args),
         Command::Preview(args) => commands::preview::run(&args),
+        Command::Template(args) => commands::template::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod backup_files;
 pub mod canonical;
 pub mod connections;
+pub mod entry;
 pub mod error;
 pub mod export;
 pub mod forms;

@@ -1,13 +1,18 @@
 //! `tianye import-responses FILE`: import the web app's "save all as file" backup (or
-//! a bare array of responses), each validated and stored exactly like an upload.
+//! a bare array of responses), or a filled data-entry template (`.csv`, `.xlsx`: see
+//! `tianye template`), each response validated and stored exactly like an upload.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
+use tianye_core::validate::ProblemView;
 use tianye_server::auth::hash_token;
-use tianye_server::ingest::{Uploader, outcome_reply, prepare};
+use tianye_server::entry::{Entry, RowError};
+use tianye_server::export::Layout;
+use tianye_server::forms::compare_versions;
+use tianye_server::ingest::{Rejection, Uploader, outcome_reply, prepare};
 use tianye_server::store::{Outcome, Store, TokenKind};
 use tianye_server::{ApiError, Catalog};
 
@@ -17,10 +22,11 @@ use super::{DatabaseArg, open_store};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// 备份文件：{"exported_at", "responses": [...], "team_token"?, "unreadable"?, "files"?}
-    /// 或答卷数组 / The backup file: `{"exported_at", "responses": [...], "team_token"?,
+    /// 或答卷数组；或填好的录入模板 .csv、.xlsx（须 --form、--team）/ The backup file: `{"exported_at", "responses": [...], "team_token"?,
     /// "unreadable"?, "files"?}` (`unreadable`: records the phone could not read, `{key,
     /// error, text}`; `files`: the attachments, `{"<sha256>": "<base64>"}`) or an array
-    /// of responses.
+    /// of responses; or a filled data-entry template, `.csv` or `.xlsx` (see `tianye
+    /// template`; needs --form and --team).
     file: PathBuf,
     /// 数据目录 / Data directory.
     #[arg(long, value_name = "DIR", default_value = "data")]
@@ -34,6 +40,10 @@ pub(crate) struct Args {
     /// 先载入这些问卷（同 serve --forms）/ Load these questionnaires first (as `serve --forms`).
     #[arg(long, value_name = "DIR")]
     forms: Option<PathBuf>,
+    /// 录入模板（.csv、.xlsx）所属问卷的 id / The questionnaire id of a data-entry template
+    /// (`.csv`, `.xlsx`).
+    #[arg(long, value_name = "ID")]
+    form: Option<String>,
 }
 
 fn print_error(label: &str, e: &ApiError) {
@@ -56,6 +66,10 @@ fn print_error(label: &str, e: &ApiError) {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let ext = args.file.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    if ext.eq_ignore_ascii_case("csv") || ext.eq_ignore_ascii_case("xlsx") {
+        return run_entry(args);
+    }
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("无法读取 / cannot read {}", args.file.display()))?;
     // Read as the server reads an upload: a duplicate key anywhere, deep nesting or a
@@ -246,4 +260,182 @@ fn attach(
         );
     }
     Ok(summary.missing.len())
+}
+
+/// A filled data-entry template: every paper form read, validated like an upload and
+/// stored when it has no problem; each problem printed with its file, row and column.
+fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
+    let (Some(form_id), Some(team)) = (&args.form, &args.team) else {
+        anyhow::bail!(
+            "录入模板须用 --form 指明问卷 id、用 --team 指明调查队 / a data-entry template needs --form (the questionnaire id) and --team"
+        );
+    };
+    let team = team.trim();
+    if team.is_empty() {
+        anyhow::bail!("调查队名称不能为空 / the team name must not be empty");
+    }
+    let store = SqliteStore::open(&args.data)
+        .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
+    let (catalog, notes) = Catalog::load(&store, args.forms.as_deref())?;
+    for w in &notes.warnings {
+        eprintln!("警告 / warning: {w}");
+    }
+    let versions = catalog.versions(form_id);
+    let Some(newest) = catalog
+        .current(form_id)
+        .or_else(|| versions.iter().max_by(|a, b| compare_versions(a.version(), b.version())))
+    else {
+        anyhow::bail!(
+            "没有 id 为 {form_id} 的问卷（用 --forms 载入）/ no questionnaire with id {form_id} (load it with --forms)"
+        );
+    };
+    if newest.form.questionnaire().encryption.is_some() {
+        anyhow::bail!(
+            "问卷 {form_id} 的答卷须加密，录入模板导入的是明文，暂不支持 / questionnaire {form_id} takes sealed responses only, and a data-entry template holds plain text: not supported"
+        );
+    }
+    let entry = Entry::new(Layout::new(form_id, versions));
+    let (grids, warnings) = entry.read(&args.file)?;
+    for w in warnings {
+        eprintln!("警告 / warning: {w}");
+    }
+    let file_name =
+        args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (forms, orphans) = entry.responses(&grids, form_id, newest.version(), &file_name)?;
+    let who = Uploader { team: team.to_owned(), token_id: None };
+    let (mut created, mut duplicate, mut conflict, mut rejected) = (0, 0, 0, 0);
+    let mut pending = Vec::new();
+    for form in &forms {
+        let label = format!(
+            "{} 第 {} 行 / row {} [{}]",
+            form.origin.table, form.origin.row, form.origin.row, form.key
+        );
+        match &form.response {
+            Err(errors) => pending.push((form, label, Err(Problems::Rows(errors.clone())))),
+            Ok(response) => match prepare(&catalog, &response.to_string(), &who) {
+                Ok(sub) => {
+                    let key = (sub.instance_id.clone(), sub.version.clone());
+                    pending.push((form, label, Ok((key, store.submit(sub)))));
+                }
+                Err(Rejection::Invalid { problems, count, .. }) => {
+                    pending.push((form, label, Err(Problems::Engine(problems, count))));
+                }
+                Err(other) => {
+                    pending.push((form, label, Err(Problems::Refused(ApiError::from(other)))));
+                }
+            },
+        }
+    }
+    for (form, label, result) in pending {
+        match result {
+            Err(problems) => {
+                rejected += 1;
+                println!("✗ {label}: 未保存 / not stored");
+                match problems {
+                    Problems::Rows(errors) => {
+                        for e in errors {
+                            print_row_error(&e);
+                        }
+                    }
+                    Problems::Engine(problems, count) => {
+                        for p in &problems {
+                            let origin = form.origin_of(&p.path);
+                            let field = p.field.as_deref().unwrap_or_default();
+                            let column = match origin.column_of(field) {
+                                Some((letter, header)) => {
+                                    format!(" {letter} 列 / column {letter} ({header})")
+                                }
+                                None => String::new(),
+                            };
+                            let path = if p.path.is_empty() {
+                                "(答卷 / response)"
+                            } else {
+                                p.path.as_str()
+                            };
+                            println!(
+                                "    {} 第 {} 行 / row {}{column}: {path} [{}] {} / {}",
+                                origin.table,
+                                origin.row,
+                                origin.row,
+                                p.code.as_str(),
+                                p.message_zh,
+                                p.message_en
+                            );
+                        }
+                        let unlisted = count.saturating_sub(problems.len());
+                        if unlisted > 0 {
+                            println!(
+                                "    … 另有 {unlisted} 个问题未列出 / {unlisted} more not listed"
+                            );
+                        }
+                    }
+                    Problems::Refused(e) => {
+                        let body = e.body();
+                        let o = &form.origin;
+                        println!(
+                            "    {} 第 {} 行 / row {}: [{}] {}",
+                            o.table,
+                            o.row,
+                            o.row,
+                            e.code.as_str(),
+                            body["message"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+            }
+            Ok(((instance_id, version), waiting)) => match waiting.blocking_recv() {
+                Ok(Ok(outcome)) => {
+                    let reply = outcome_reply(&outcome, &instance_id, form_id, &version);
+                    let (zh, en) = reply.messages();
+                    match outcome {
+                        Outcome::Created { .. } => {
+                            created += 1;
+                            println!("✓ {label}: {zh} / {en}");
+                        }
+                        Outcome::Duplicate { .. } => {
+                            duplicate += 1;
+                            println!("= {label}: {zh} / {en}");
+                        }
+                        Outcome::Conflict { .. } => {
+                            conflict += 1;
+                            print_error(&label, &reply);
+                        }
+                    }
+                }
+                Ok(Err(e)) => {
+                    rejected += 1;
+                    print_error(&label, &ApiError::storage(&e));
+                }
+                Err(_) => {
+                    rejected += 1;
+                    println!("✗ {label}: 存储已关闭 / the store closed");
+                }
+            },
+        }
+    }
+    for e in &orphans {
+        rejected += 1;
+        println!("✗ {} 第 {} 行 / row {}: 未保存 / not stored", e.table, e.row, e.row);
+        print_row_error(e);
+    }
+    let total = created + duplicate + conflict + rejected;
+    println!(
+        "共 {total} 份：新保存 {created}，已存在 {duplicate}，冲突 {conflict}，未保存 {rejected} / {total} form(s): {created} created, {duplicate} duplicate, {conflict} conflict, {rejected} rejected"
+    );
+    Ok(ExitCode::from(u8::from(conflict + rejected > 0)))
+}
+
+/// Why a paper form was not stored.
+enum Problems {
+    /// Its rows could not be read into a response.
+    Rows(Vec<RowError>),
+    /// The engine's problems (the first listed, and how many in all).
+    Engine(Vec<ProblemView>, usize),
+    /// Refused for another reason (an unknown version, a questionnaire that seals).
+    Refused(ApiError),
+}
+
+fn print_row_error(e: &RowError) {
+    let column = e.column.as_deref().map(|c| format!(" {c} 列 / column {c}")).unwrap_or_default();
+    println!("    {} 第 {} 行 / row {}{column}: {} / {}", e.table, e.row, e.row, e.zh, e.en);
 }

@@ -11,6 +11,7 @@ pub(crate) mod print;
 pub(crate) mod schema;
 pub(crate) mod seal;
 pub(crate) mod serve;
+pub(crate) mod template;
 pub(crate) mod token;
 pub(crate) mod validate;
 

@@ -34,7 +34,9 @@ use serde::Serialize;
 
 pub use error::{Error, Finding, Place};
 pub use export::{export, export_xlsx};
-pub use workbook::{Cell, Format, Row, Sheet, Workbook, column_letter};
+pub use workbook::{
+    Cell, Format, Row, Sheet, Workbook, column_letter, excel_serial_text, number_text,
+};
 
 use crate::{Diagnostic, Questionnaire, Severity};
 

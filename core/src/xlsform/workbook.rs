@@ -334,13 +334,13 @@ fn cell_text(data: &Data) -> Option<String> {
 }
 
 /// A number as pyxform prints it: `3` for 3.0, `0.5` for 0.5.
-pub(crate) fn number_text(f: f64) -> String {
+pub fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
 }
 
 /// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD`, `HH:MM:SS` (under one
 /// day) or `YYYY-MM-DDTHH:MM:SS`.
-fn excel_serial_text(serial: f64) -> String {
+pub fn excel_serial_text(serial: f64) -> String {
     if !serial.is_finite() || !(-1e7..1e7).contains(&serial) {
         return number_text(serial);
     }

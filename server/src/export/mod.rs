@@ -42,7 +42,7 @@ use serde_json::{Map, Value};
 pub use archive::{csv_zip, csv_zip_names};
 pub use codebook::{CODEBOOK_HEADERS, CSV_NOTE, codebook_csv, codebook_rows, codebook_xlsx};
 pub use layout::{Column, Layout, Source, Table};
-pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise};
+pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise, sheet_name};
 pub use stats_syntax::{
     MAX_CODED_CHOICES, StatsTool, spss_quote, stata_quote, stats_zip, variable_names,
 };

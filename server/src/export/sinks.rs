@@ -131,7 +131,7 @@ const MAX_ROWS: u32 = 1_048_576;
 const MAX_CELL_CHARS: usize = 32_767;
 
 /// A valid, unique sheet name for `name`: no `[]:*?/\`, at most 31 characters.
-fn sheet_name(name: &str, taken: &mut HashSet<String>) -> String {
+pub fn sheet_name(name: &str, taken: &mut HashSet<String>) -> String {
     let clean: String = name
         .chars()
         .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
