@@ -274,9 +274,9 @@ fn run_entry(args: &Args) -> anyhow::Result<ExitCode> {
     if team.is_empty() {
         anyhow::bail!("调查队名称不能为空 / the team name must not be empty");
     }
-    let store = SqliteStore::open(&args.data)
-        .with_context(|| format!("数据目录 / data directory {}", args.data.display()))?;
-    let (catalog, notes) = Catalog::load(&store, args.forms.as_deref())?;
+    let opened = open_store(&args.data, &args.database)?;
+    let store = &*opened.store;
+    let (catalog, notes) = Catalog::load(store, args.forms.as_deref())?;
     for w in &notes.warnings {
         eprintln!("警告 / warning: {w}");
     }
