@@ -759,3 +759,26 @@ fn the_xlsx_template_explains_each_column_and_takes_choice_labels() {
         assert_eq!(answers[name], code, "{name}");
     }
 }
+
+/// `paper:` device ids are the data-entry import's alone: the record card asks no
+/// signature of a paper form, so an upload claiming one is refused (and stored only
+/// with the device id it really has).
+#[test]
+fn an_upload_cannot_claim_to_be_a_paper_form() {
+    use tianye_tests::server::{Server, client, team_token, upload};
+    let data = temp_dir("tianye-paper-claim");
+    let forms = repo().join("questionnaires");
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let token = team_token(data.path(), "小沙江镇计生办");
+    let case = repo().join("questionnaires/lbc_record_card/cases/01-valid-both-parents-away.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+    let mut response = case["response"].clone();
+    response["meta"]["device_id"] = Value::from("paper:登记卡.xlsx");
+    let (status, reply) = upload(&client(), &server.url, Some(&token), &response.to_string());
+    assert_eq!(status, 422, "{reply}");
+    assert_eq!(reply["code"], "submission.paper_device", "{reply}");
+    assert!(reply["message"].as_str().unwrap().contains("paper:登记卡.xlsx"), "{reply}");
+    response["meta"]["device_id"] = Value::from("phone-7");
+    let (status, reply) = upload(&client(), &server.url, Some(&token), &response.to_string());
+    assert_eq!(status, 201, "the same response from a phone is stored: {reply}");
+}

@@ -88,6 +88,11 @@ api_codes! {
     /// A plain response to a questionnaire whose responses must be sealed (422).
     SubmissionMustBeSealed = ("submission.must_be_sealed", UNPROCESSABLE_ENTITY,
         "问卷 {id} 的答卷须加密上传，未保存（请更新应用后重新打开此问卷）", "Responses to questionnaire {id} must be sealed; this one was not stored (update the app and open the questionnaire again)"),
+    /// A response whose `meta.device_id` says it was keyed in from paper (`paper:…`),
+    /// which only `tianye import-responses` may say: a questionnaire may ask less of a
+    /// paper form (the record card's signature) (422).
+    SubmissionPaperDevice = ("submission.paper_device", UNPROCESSABLE_ENTITY,
+        "设备编号 {device_id} 以 paper: 开头，只用于纸质表录入（tianye import-responses），未保存", "The device id {device_id} starts with paper:, which only paper forms keyed in through tianye import-responses carry; not stored"),
     /// A sealed response to a questionnaire that names no key, or another key (422).
     SubmissionSealedWrongly = ("submission.sealed_wrongly", UNPROCESSABLE_ENTITY,
         "这份加密答卷与问卷 {id} 的公钥不符，未保存", "This sealed response does not match the public key of questionnaire {id}; it was not stored"),

@@ -326,6 +326,11 @@ pub async fn ingest(
     who: &Uploader,
 ) -> Result<ApiReply, ApiError> {
     let submission = prepare(catalog, raw, who)?;
+    if let Some(device) = paper_device(&submission.meta) {
+        return Err(
+            ApiError::new(ApiCode::SubmissionPaperDevice).with("device_id", quoted(&device))
+        );
+    }
     let (instance_id, form_id, version) =
         (submission.instance_id.clone(), submission.form_id.clone(), submission.version.clone());
     let pending = store.submit(submission);
@@ -335,6 +340,14 @@ pub async fn ingest(
         .map_err(|e| ApiError::storage(&e))?;
     let reply = outcome_reply(&outcome, &instance_id, &form_id, &version);
     Ok(with_attachments(reply, store, &instance_id))
+}
+
+/// The device id of a response's `meta` (as JSON) when it claims a paper form
+/// (`paper:FILE`): what only the data-entry import may give.
+fn paper_device(meta: &str) -> Option<String> {
+    let meta: Value = serde_json::from_str(meta).ok()?;
+    let device = meta.get("device_id")?.as_str()?;
+    device.starts_with("paper:").then(|| device.to_owned())
 }
 
 /// `reply` with the `attachments` summary of the stored submission `instance_id`
