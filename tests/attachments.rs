@@ -263,6 +263,25 @@ pub(crate) fn main_table(
     tianye_tests::server::read_csv(&entries["visit.csv"])
 }
 
+/// Each sheet of the XLSX workbook `bytes` as rows of text (trailing empty cells
+/// filled in to the header's width, as CSV writes them).
+pub(crate) fn xlsx_sheets(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an XLSX");
+    let mut out = std::collections::BTreeMap::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("a sheet");
+        let mut rows: Vec<Vec<String>> =
+            range.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+        let width = rows.first().map_or(0, Vec::len);
+        for row in &mut rows {
+            row.resize(width, String::new());
+        }
+        out.insert(name, rows);
+    }
+    out
+}
+
 pub(crate) fn column(rows: &[Vec<String>], header: &str) -> usize {
     rows[0].iter().position(|h| h == header).unwrap_or_else(|| panic!("no {header}: {:?}", rows[0]))
 }
@@ -332,6 +351,17 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once() {
     assert!(kinds.contains(&("sheet_photo", "image")), "{kinds:?}");
     let readme = String::from_utf8_lossy(&entries["README.txt"]).into_owned();
     assert!(readme.contains("media/"), "{readme}");
+    assert!(readme.contains("visit.xlsx"), "{readme}");
+    // The workbook holds the same tables; its attachment cells name files in media/.
+    let book = xlsx_sheets(&entries["visit.xlsx"]);
+    assert_eq!(book["visit"], rows, "the main sheet is the main CSV table");
+    assert_eq!(book["doc"], docs, "the repeat's sheet is its CSV table");
+    for (sheet, header) in [("visit", "consent_sig"), ("visit", "sheet_photo"), ("doc", "doc_file")]
+    {
+        let table = &book[sheet];
+        let cell = &table[1][column(table, header)];
+        assert!(entries.contains_key(cell), "{sheet}.{header} = {cell:?} is not in the zip");
+    }
 
     // The CLI's zip says the same.
     drop(server);

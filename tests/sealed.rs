@@ -466,10 +466,20 @@ fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
     assert_eq!(upload(&http, &server.url, Some(&token), &swapped_line).0, 201);
     let stored = envelopes.len() + 3;
 
-    // The server's own export: tables refused, envelopes only.
+    // The server's own export: tables refused, envelopes only (the zip holds them and a
+    // README saying how to open them).
     let admin = server.admin_token.clone().unwrap();
     let url = |file: &str| format!("{}/api/v1/questionnaires/lbc_record_card/{file}", server.url);
-    for file in ["export.csv", "export.xlsx", "export.zip", "export-spss.zip", "export-stata.zip"] {
+    let (status, zipped) = get(&http, &url("export.zip"), Some(&admin));
+    assert_eq!(status, 200);
+    let entries = crate::attachments::zip_entries(zipped);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    assert_eq!(names, ["README.txt", "lbc_record_card-sealed.jsonl"]);
+    let lines = String::from_utf8(entries["lbc_record_card-sealed.jsonl"].clone()).unwrap();
+    assert_eq!(lines.lines().count(), stored);
+    assert!(lines.lines().all(|l| Envelope::from_json(l).is_ok()), "{lines}");
+    assert!(String::from_utf8_lossy(&entries["README.txt"]).contains("--key"));
+    for file in ["export.csv", "export.xlsx", "export-spss.zip", "export-stata.zip"] {
         let (status, body) = get(&http, &url(file), Some(&admin));
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((status, body["code"].as_str()), (409, Some("export.sealed")), "{body}");
