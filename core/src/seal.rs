@@ -300,7 +300,13 @@ pub fn seal_with_files(
 /// Seals the file `file` (the answer's file name) of response `instance_id` with the
 /// response's key and the 12-byte `iv`, which must never be used again with this key:
 /// `iv`, then the ciphertext with its 16-byte tag at its end.
-pub fn seal_file(key: &FileKey, instance_id: &str, file: &str, plain: &[u8], iv: [u8; 12]) -> Vec<u8> {
+pub fn seal_file(
+    key: &FileKey,
+    instance_id: &str,
+    file: &str,
+    plain: &[u8],
+    iv: [u8; 12],
+) -> Vec<u8> {
     let cipher = Aes256Gcm::new(&key.0.into());
     let aad = file_additional_data(instance_id, file);
     let ciphertext = cipher
@@ -416,7 +422,9 @@ fn whole(envelope: &Envelope) -> Result<Parts, OpenError> {
 /// name ending in [`FILE_SUFFIX`] listed once, a SHA-256 in lowercase hex, a size of a
 /// file of 1 to [`MAX_SIZE`](crate::response::attachment::MAX_SIZE) bytes sealed.
 fn check_files(files: &[SealedFile]) -> Result<(), OpenError> {
-    use crate::response::attachment::{MAX_PER_RESPONSE, MAX_SIZE, is_safe_file_name, is_sha256_hex};
+    use crate::response::attachment::{
+        MAX_PER_RESPONSE, MAX_SIZE, is_safe_file_name, is_sha256_hex,
+    };
     if files.len() > MAX_PER_RESPONSE {
         return Err(OpenError::Malformed(format!("{} sealed files", files.len())));
     }

@@ -177,7 +177,10 @@ fn the_sealed_file_vector_made_by_another_program_opens() {
     let [listed] = envelope.files.as_slice() else { panic!("{:?}", envelope.files) };
     assert_eq!(listed.plain_name(), Some(name));
     let sealed = bytes("vector-file-sig.png.sealed");
-    assert_eq!((listed.sha256.as_str(), listed.size), (sha256_hex(&sealed).as_str(), sealed.len() as u64));
+    assert_eq!(
+        (listed.sha256.as_str(), listed.size),
+        (sha256_hex(&sealed).as_str(), sealed.len() as u64)
+    );
     let plain = seal::open_file(&key, &response.instance_id, name, &sealed).unwrap();
     assert_eq!(plain, bytes("vector-file-sig.png"));
     assert_eq!(answer["sha256"], sha256_hex(&plain));
@@ -191,8 +194,7 @@ fn files_seal_with_their_response_and_open_only_as_themselves() {
     let (photo, sig) = (vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], vec![0x89, b'P', b'N', b'G', 9]);
     let files = [("photo.jpg", photo.as_slice()), ("sig.png", sig.as_slice())];
     let (envelope, sealed) = seal::seal_with_files(&responses[0], &public, &files, &mut OsRng);
-    let (other, other_sealed) =
-        seal::seal_with_files(&responses[1], &public, &files, &mut OsRng);
+    let (other, other_sealed) = seal::seal_with_files(&responses[1], &public, &files, &mut OsRng);
     let names: Vec<&str> = envelope.files.iter().map(|f| f.file.as_str()).collect();
     assert_eq!(names, ["photo.jpg.sealed", "sig.png.sealed"]);
     for ((name, plain), (sealed_name, bytes)) in files.iter().zip(&sealed) {
@@ -221,7 +223,10 @@ fn files_seal_with_their_response_and_open_only_as_themselves() {
     assert!(altered(seal::open_file(&key, id, "photo.jpg", &flipped)));
     let cut = &sealed[0].1[..sealed[0].1.len() - 1];
     assert!(altered(seal::open_file(&key, id, "photo.jpg", cut)));
-    assert!(matches!(seal::open_file(&key, id, "photo.jpg", &[0; 27]), Err(OpenError::Malformed(_))));
+    assert!(matches!(
+        seal::open_file(&key, id, "photo.jpg", &[0; 27]),
+        Err(OpenError::Malformed(_))
+    ));
     // The key's Debug shows nothing of it.
     assert_eq!(format!("{key:?}"), "FileKey(…)");
 }
@@ -254,7 +259,8 @@ fn an_envelope_s_list_of_files_is_checked_without_a_key() {
         let err = seal::check_digest(&bad).unwrap_err();
         assert!(matches!(err, OpenError::Malformed(_)), "{why}: {err}");
     }
-    let text = serde_json::to_string(&envelope).unwrap().replace(r#""size":31"#, r#""size":31,"x":1"#);
+    let text =
+        serde_json::to_string(&envelope).unwrap().replace(r#""size":31"#, r#""size":31,"x":1"#);
     assert!(matches!(Envelope::from_json(&text), Err(OpenError::Malformed(_))), "{text}");
 }
 

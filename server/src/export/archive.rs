@@ -422,8 +422,8 @@ fn write_media<W: Write>(
             let mut source = files.open(&a.sha256).map_err(damaged)?;
             if sub.file_key.is_some() && tianye_core::seal::plain_name(&a.file).is_some() {
                 // A sealed file is at most 10 MiB and 28 bytes (its upload was checked).
-                let most = tianye_core::response::attachment::MAX_SIZE
-                    + tianye_core::seal::FILE_OVERHEAD;
+                let most =
+                    tianye_core::response::attachment::MAX_SIZE + tianye_core::seal::FILE_OVERHEAD;
                 let mut bytes = Vec::new();
                 (&mut source).take(most + 1).read_to_end(&mut bytes).map_err(damaged)?;
                 let (name, data) = match super::sealed::open_file(&sub, &a.file, &bytes) {

@@ -64,7 +64,9 @@ pub fn describe(e: &OpenError) -> String {
         OpenError::CiphertextAltered => "密文已被改动（SHA-256 不符）",
         OpenError::KeyMismatch => "包裹的密钥不属于这份答卷，或已被改动",
         OpenError::HeaderAltered(_) => "明文字段（答卷编号、问卷）与封存时不符",
-        OpenError::FileAltered(_) => "加密附件打不开：已被改动、被截断，或属于另一份答卷或另一个文件",
+        OpenError::FileAltered(_) => {
+            "加密附件打不开：已被改动、被截断，或属于另一份答卷或另一个文件"
+        }
         _ => "不是完整的加密答卷（缺字段、被截断或不是 base64）",
     };
     format!("{zh} / {e}")
@@ -84,7 +86,9 @@ pub enum FileError {
     #[error("答卷中没有题目指向它 / no answer names it")]
     NotNamed,
     /// Opened, but not the bytes the answer names.
-    #[error("解开的文件与答卷记录的 SHA-256 或大小不符 / the opened file is not the one the answer names (SHA-256 or size)")]
+    #[error(
+        "解开的文件与答卷记录的 SHA-256 或大小不符 / the opened file is not the one the answer names (SHA-256 or size)"
+    )]
     NotTheAnswers,
 }
 
@@ -102,7 +106,8 @@ pub fn open_file(
     let answers: Value = serde_json::from_str(&row.answers).map_err(|_| FileError::NotNamed)?;
     let answer = named(&answers, name).ok_or(FileError::NotNamed)?;
     let plain = seal::open_file(key, &row.instance_id, name, sealed).map_err(FileError::Open)?;
-    if plain.len() as u64 != answer.size || crate::store::files::sha256_hex(&plain) != answer.sha256 {
+    if plain.len() as u64 != answer.size || crate::store::files::sha256_hex(&plain) != answer.sha256
+    {
         return Err(FileError::NotTheAnswers);
     }
     Ok((name.to_owned(), plain))

@@ -22,6 +22,17 @@ extern "C" {
     fn save_backup(name: &str, text: &str, bases: &str);
     #[wasm_bindgen(js_name = sendFile)]
     async fn send_file(url: &str, key: &str, media_type: &str, token: &str, ms: u32) -> JsValue;
+    /// Seals a response and its files (see files.js): the envelope's JSON.
+    #[wasm_bindgen(js_name = sealRecord, catch)]
+    pub(crate) async fn seal_record(
+        spki: &str,
+        plain: &str,
+        base: &str,
+        names: &str,
+    ) -> Result<JsValue, JsValue>;
+    /// Deletes the files `names` (one a line) kept under `base`.
+    #[wasm_bindgen(js_name = dropNamed)]
+    pub(crate) fn drop_named(base: &str, names: &str);
 }
 
 impl App {
