@@ -490,18 +490,33 @@ fn a_sealed_visit_s_files_leave_the_phone_sealed_and_open_with_the_key() {
         let dir = temp_dir("tianye-sealed-files");
         let mut v = Visit::open_with(sealed_visit(dir.path())).await;
         let id = v.start().await;
-        let answers = fill_visit(&v, &id, dir.path()).await;
-        let (photo, sig) = (answers["sheet_photo"].clone(), answers["consent_sig"].clone());
-        let (photo_file, sig_file) =
-            (photo["file"].as_str().unwrap().to_owned(), sig["file"].as_str().unwrap().to_owned());
-        let mut plain_keys = file_keys(&v.b).await;
-        plain_keys.sort();
-        assert_eq!(plain_keys.len(), 2, "{plain_keys:?}");
+        fill_visit(&v, &id, dir.path()).await;
 
         // Completed offline: sealed on the phone, the plain files gone from it.
         v.b.set_offline(true).await;
         v.b.js("location.hash = location.hash + '/review';", vec![]).await;
         v.b.wait_text(".review-problems", "没有问题").await;
+        // The pad answers after each stroke: wait until the kept files are the answers'.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let (answers, mut plain_keys) = loop {
+            let answers = v.answers(&id).await;
+            let keys = file_keys(&v.b).await;
+            let names: Vec<&str> =
+                keys.iter().map(|k| k.rsplit('/').next().unwrap_or_default()).collect();
+            let named = ["sheet_photo", "consent_sig"]
+                .iter()
+                .all(|q| answers[q]["file"].as_str().is_some_and(|f| names.contains(&f)));
+            if keys.len() == 2 && named {
+                break (answers, keys);
+            }
+            assert!(std::time::Instant::now() < deadline, "{keys:?} {answers}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        plain_keys.sort();
+        let (photo, sig) = (answers["sheet_photo"].clone(), answers["consent_sig"].clone());
+        let (photo_file, sig_file) =
+            (photo["file"].as_str().unwrap().to_owned(), sig["file"].as_str().unwrap().to_owned());
+
         v.b.click(".review-screen .pager button.primary").await;
         v.b.wait_visible(".review-screen .done").await;
         let key = format!("tianye.v1.r.visit.{id}");
