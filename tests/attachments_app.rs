@@ -611,7 +611,9 @@ fn a_sealed_visit_s_files_leave_the_phone_sealed_and_open_with_the_key() {
         for (file, bytes) in &sealed_bytes {
             assert_eq!(&entries[&format!("media/{id}/{file}")], bytes, "{file}");
         }
-        assert!(!entries.keys().any(|k| k.ends_with(".jpg") || k.ends_with(".png")));
+        let media: Vec<&String> = entries.keys().filter(|k| k.starts_with("media/")).collect();
+        assert_eq!(media.len(), 2, "{media:?}");
+        assert!(media.iter().all(|k| k.ends_with(".sealed")), "{media:?}");
 
         // With the key: the tables, and the files opened, byte for byte the plain ones
         // (the scaled photo, the signature), here and from the imported backup.
