@@ -226,9 +226,18 @@ fn jpeg_size(jpeg: &[u8]) -> Option<(u32, u32)> {
     None
 }
 
-/// Signs on the pad of `question` with the mouse: two strokes.
-async fn sign(b: &Browser, question: &str) {
+/// Signs on the pad of `question` with the mouse: two strokes, each kept as the
+/// answer before the next (the pad answers after each stroke), in the response
+/// `record` (its storage key).
+async fn sign(b: &Browser, question: &str, record: &str) {
     let pad = b.find(&format!("#q-{question}-input")).await;
+    let answered = |before: &str| {
+        format!(
+            "const r = JSON.parse(localStorage.getItem({record:?}) || 'null');
+             const a = r && r.response.answers[{question:?}];
+             return a && a.file !== {before:?} && a.file;"
+        )
+    };
     let stroke = |from: f64| {
         MouseActions::new("pen".into())
             .then(PointerAction::MoveToElement {
@@ -251,7 +260,9 @@ async fn sign(b: &Browser, question: &str) {
             .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
     };
     b.client.perform_actions(stroke(-120.0)).await.expect("a stroke");
+    let first = b.wait("the first stroke kept", &answered("")).await;
     b.client.perform_actions(stroke(0.0)).await.expect("another stroke");
+    b.wait("the second stroke kept", &answered(first.as_str().unwrap_or_default())).await;
 }
 
 /// Fills in a visit: name, a 12-MP photo, a signature; waits until both files are
@@ -267,8 +278,8 @@ async fn fill_visit(v: &Visit, id: &str, dir: &Path) -> Value {
         .await
         .expect("a file chosen");
     b.wait("the photo shown", "const i = document.querySelector('#q-sheet_photo img.thumb'); return i && i.complete && i.naturalWidth > 0;").await;
-    sign(b, "consent_sig").await;
     let key = format!("tianye.v1.r.visit.{id}");
+    sign(b, "consent_sig", &key).await;
     b.wait(
         "both files answered",
         &format!(

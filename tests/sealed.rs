@@ -15,9 +15,9 @@ use tianye_core::seal::{Envelope, PublicKey, open};
 use tianye_tests::server::{temp_dir, tianye};
 use tianye_tests::{repo, tianye_bin};
 
-/// Attachment question types. An encrypted questionnaire cannot hold them yet (their
-/// files would travel unsealed; the core refuses them), so the sealed copies of the
-/// record card leave them out, and the cases sealed to it their answers to them.
+/// Attachment question types. `tianye seal` seals no files (the form app seals them with
+/// the response), so the sealed copies of the record card these tests seal to leave them
+/// out, and the cases sealed to it their answers to them.
 const FILE_TYPES: [&str; 5] = ["image", "signature", "draw", "file", "audio"];
 
 fn without_file_items(items: &mut Value) {
@@ -151,9 +151,9 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
     let private =
         RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(keys.join("private.pem")).unwrap())
             .unwrap();
-    let form = repo().join("questionnaires/lbc_record_card/form.json");
-    let cases: Vec<_> = {
-        let mut c: Vec<_> = std::fs::read_dir(form.parent().unwrap().join("cases"))
+    let card = repo().join("questionnaires/lbc_record_card/form.json");
+    let bundled_cases: Vec<_> = {
+        let mut c: Vec<_> = std::fs::read_dir(card.parent().unwrap().join("cases"))
             .unwrap()
             .flatten()
             .map(|e| e.path())
@@ -161,6 +161,11 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
         c.sort();
         c
     };
+    // `tianye seal` seals no files: the card and its cases without their attachments.
+    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap();
+    let form = dir.path().join("card.json");
+    std::fs::write(&form, sealed_card_json(line.trim()).to_string()).unwrap();
+    let cases: Vec<_> = bundled_cases.iter().map(|c| sealable_case(dir.path(), c)).collect();
     let public = keys.join("public.pem");
     let mut args = vec!["seal", "--key", public.to_str().unwrap(), form.to_str().unwrap()];
     args.extend(cases.iter().map(|c| c.to_str().unwrap()));
@@ -192,9 +197,30 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
         }
     }
 
+    // A response that names files is refused, naming them: their sealed copies are the
+    // form app's to make, with the same key.
+    let with_files = bundled_cases
+        .iter()
+        .find(|c| std::fs::read_to_string(c).unwrap().contains("\"sha256\""))
+        .expect("a bundled case with a file");
+    let text = std::fs::read_to_string(with_files).unwrap();
+    let case: Value = serde_json::from_str(&text).unwrap();
+    let (code, out, err) = tianye(&[
+        "seal",
+        "--key",
+        public.to_str().unwrap(),
+        card.to_str().unwrap(),
+        with_files.to_str().unwrap(),
+    ]);
+    if case["response"]["status"] == "complete"
+        && case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+    {
+        assert_eq!((code, out.as_str()), (1, ""), "{err}");
+        assert!(err.contains("tianye seal does not seal files"), "{err}");
+    }
+
     // A questionnaire names the key by its one line; tianye check reads it, and refuses
     // one that is no key, naming where.
-    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap();
     let mut q = sealed_card_json(line.trim());
     let sealed_form = dir.path().join("sealed.json");
     std::fs::write(&sealed_form, q.to_string()).unwrap();
