@@ -522,6 +522,19 @@ fn a_sealed_response_s_files_are_checked_kept_sealed_and_opened_with_the_key() {
         from.iter().find(|(n, _)| n == name).unwrap().1.clone()
     };
 
+    // A list of sealed files that is not one is refused whole, saying where.
+    for (field, value) in [("file", json!("sig.png")), ("size", json!(28)), ("sha256", json!("x"))]
+    {
+        let mut bad = serde_json::to_value(&envelope).unwrap();
+        bad["files"][0][field] = value;
+        let (status, body) = upload(&agent, &server.url, Some(&token), &bad.to_string());
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("submission.seal_broken")),
+            "{body}"
+        );
+        assert!(body["detail"].as_str().unwrap().contains("sig.png"), "{body}");
+    }
     let (status, body) =
         upload(&agent, &server.url, Some(&token), &serde_json::to_string(&envelope).unwrap());
     assert_eq!(status, 201, "{body}");
