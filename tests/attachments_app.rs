@@ -13,8 +13,9 @@
 //!   is back with the file not yet sent: no file is sent twice, the response is stored
 //!   once, and the list counted "1 of 2 files sent" meanwhile.
 //! - P3 the same visit sealed to the researcher's key (`core/ENCRYPTION.md`): completed
-//!   offline, both files are sealed with the response and only the sealed copies stay
-//!   on the phone; the backup carries them (`tianye import-responses` takes them); once
+//!   where there is no Web Crypto, it stays plain with its plain files (and says so);
+//!   completed again offline, both files are sealed with the response and only the
+//!   sealed copies stay on the phone; the backup carries them (`tianye import-responses` takes them); once
 //!   online they go out under their sealed names, each once; the server holds no JPEG
 //!   or PNG, its export without the key holds the sealed files, and the export with the
 //!   key gives the files byte for byte as the plain flow does.
@@ -503,8 +504,6 @@ fn a_sealed_visit_s_files_leave_the_phone_sealed_and_open_with_the_key() {
         let id = v.start().await;
         fill_visit(&v, &id, dir.path()).await;
 
-        // Completed offline: sealed on the phone, the plain files gone from it.
-        v.b.set_offline(true).await;
         v.b.js("location.hash = location.hash + '/review';", vec![]).await;
         v.b.wait_text(".review-problems", "没有问题").await;
         // The pad answers after each stroke: wait until the kept files are the answers'.
@@ -527,10 +526,26 @@ fn a_sealed_visit_s_files_leave_the_phone_sealed_and_open_with_the_key() {
         let (photo, sig) = (answers["sheet_photo"].clone(), answers["consent_sig"].clone());
         let (photo_file, sig_file) =
             (photo["file"].as_str().unwrap().to_owned(), sig["file"].as_str().unwrap().to_owned());
+        let key = format!("tianye.v1.r.visit.{id}");
 
+        // Completed where the page has no Web Crypto (as over plain http): said so, the
+        // response and its files kept plain, nothing sealed, nothing lost.
+        v.b.js("Object.defineProperty(crypto, 'subtle', { get: () => undefined });", vec![]).await;
+        v.b.click(".review-screen .pager button.primary").await;
+        v.b.wait_text("div.notice[role=status]", "无法加密").await;
+        let mut kept = file_keys(&v.b).await;
+        kept.sort();
+        assert_eq!(kept, plain_keys, "the plain files kept, none sealed");
+        assert_eq!(v.answers(&id).await, answers);
+
+        // Completed again offline, with Web Crypto: sealed on the phone, the plain files
+        // gone from it.
+        v.b.reload().await;
+        v.narrow().await;
+        v.b.set_offline(true).await;
+        v.b.wait_text(".review-problems", "没有问题").await;
         v.b.click(".review-screen .pager button.primary").await;
         v.b.wait_visible(".review-screen .done").await;
-        let key = format!("tianye.v1.r.visit.{id}");
         v.b.wait(
             "sealed",
             &format!(
