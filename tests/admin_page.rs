@@ -106,7 +106,14 @@ fn the_csv_archive_holds_every_table_joinable_with_formulas_neutralised() {
     let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["nest.csv", "nest-member.csv", "nest-job.csv", "nest-codebook.csv", "README.txt"]
+        [
+            "nest.csv",
+            "nest-member.csv",
+            "nest-job.csv",
+            "nest-codebook.csv",
+            "nest.xlsx",
+            "README.txt"
+        ]
     );
     let files: BTreeMap<&str, &[u8]> = entries.iter().map(|(n, d)| (n.as_str(), &d[..])).collect();
 
@@ -160,6 +167,15 @@ fn the_csv_archive_holds_every_table_joinable_with_formulas_neutralised() {
         }
     }
     assert!(main.iter().any(|r| r["village"] == "'+86 村"), "main table neutralised");
+    // The workbook holds the same tables, its text typed as text (no quote needed, no
+    // formula run).
+    let book = crate::attachments::xlsx_sheets(files["nest.xlsx"]);
+    let sheets: Vec<&str> = book.keys().map(String::as_str).collect();
+    assert_eq!(sheets, ["job", "member", "nest"]);
+    assert_eq!(book["nest"].len(), 4, "a header and three responses");
+    assert_eq!(book["job"].len(), 6, "a header and five jobs");
+    let village = book["nest"][0].iter().position(|h| h == "village").unwrap();
+    assert!(book["nest"].iter().any(|r| r[village] == "+86 村"), "{:?}", book["nest"]);
 
     // The codebook and the README name every table and the keys that join them.
     let codebook = read_csv(files["nest-codebook.csv"]);

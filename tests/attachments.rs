@@ -11,6 +11,10 @@
 //!   tables and the media byte for byte.
 //! - A3 the same response JSON with another photo hash is a conflict (409).
 //! - A4 `tianye import-responses` of a backup whose `files` map holds the bytes.
+//! - A5 a sealed response's files (`core/ENCRYPTION.md`): taken by the names, hashes
+//!   and sizes its envelope lists (201, 200, 422, 404 under the plain name), stored
+//!   sealed; the server's zip holds them as uploaded; `tianye export --key` opens them
+//!   into `media/`, and keeps sealed, names and fails on one that does not open.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -264,6 +268,25 @@ pub(crate) fn main_table(
     tianye_tests::server::read_csv(&entries["visit.csv"])
 }
 
+/// Each sheet of the XLSX workbook `bytes` as rows of text (trailing empty cells
+/// filled in to the header's width, as CSV writes them).
+pub(crate) fn xlsx_sheets(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an XLSX");
+    let mut out = std::collections::BTreeMap::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("a sheet");
+        let mut rows: Vec<Vec<String>> =
+            range.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+        let width = rows.first().map_or(0, Vec::len);
+        for row in &mut rows {
+            row.resize(width, String::new());
+        }
+        out.insert(name, rows);
+    }
+    out
+}
+
 pub(crate) fn column(rows: &[Vec<String>], header: &str) -> usize {
     rows[0].iter().position(|h| h == header).unwrap_or_else(|| panic!("no {header}: {:?}", rows[0]))
 }
@@ -332,6 +355,17 @@ fn a_half_failed_upload_resumes_after_a_restart_and_exports_once(backend: Backen
     assert!(kinds.contains(&("sheet_photo", "image")), "{kinds:?}");
     let readme = String::from_utf8_lossy(&entries["README.txt"]).into_owned();
     assert!(readme.contains("media/"), "{readme}");
+    assert!(readme.contains("visit.xlsx"), "{readme}");
+    // The workbook holds the same tables; its attachment cells name files in media/.
+    let book = xlsx_sheets(&entries["visit.xlsx"]);
+    assert_eq!(book["visit"], rows, "the main sheet is the main CSV table");
+    assert_eq!(book["doc"], docs, "the repeat's sheet is its CSV table");
+    for (sheet, header) in [("visit", "consent_sig"), ("visit", "sheet_photo"), ("doc", "doc_file")]
+    {
+        let table = &book[sheet];
+        let cell = &table[1][column(table, header)];
+        assert!(entries.contains_key(cell), "{sheet}.{header} = {cell:?} is not in the zip");
+    }
 
     // The CLI's zip says the same.
     drop(server);
@@ -421,6 +455,161 @@ fn import_responses_takes_a_backup_with_its_files() {
     let (code, out, err) = run();
     assert_ne!(code, 0, "{out}{err}");
     assert!(err.contains("files.not-a-hash"), "{err}");
+}
+
+/// A forms folder in `dir` with `visit` sealed to the test key of
+/// `core/tests/fixtures/seal`.
+pub(crate) fn sealed_visit(dir: &Path) -> PathBuf {
+    let mut form: Value =
+        serde_json::from_str(&std::fs::read_to_string(forms().join("visit/form.json")).unwrap())
+            .unwrap();
+    let pem = std::fs::read_to_string(seal_fixture("test-public.pem")).unwrap();
+    let line: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    form["encryption"] = json!({"public_key": line});
+    let out = dir.join("sealed-forms");
+    std::fs::create_dir_all(out.join("visit")).unwrap();
+    std::fs::write(out.join("visit/form.json"), form.to_string()).unwrap();
+    out
+}
+
+/// A file of the seal test fixtures (a key made for tests only).
+pub(crate) fn seal_fixture(name: &str) -> PathBuf {
+    repo().join("core/tests/fixtures/seal").join(name)
+}
+
+/// Whether `bytes` start as a JPEG or a PNG does.
+pub(crate) fn is_picture(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8]) || bytes.starts_with(b"\x89PNG")
+}
+
+#[test]
+fn a_sealed_response_s_files_are_checked_kept_sealed_and_opened_with_the_key() {
+    use tianye_core::seal::{PublicKey, seal_with_files};
+    let data = temp_dir("tianye-att-sealed-");
+    let forms = sealed_visit(data.path());
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let admin = server.admin_token.clone().unwrap();
+    let token = team_token(data.path(), "一队");
+    let agent = client();
+    let key = PublicKey::parse(&std::fs::read_to_string(seal_fixture("test-public.pem")).unwrap())
+        .unwrap();
+    let mut photo = bytes(80_000, 21);
+    photo[..2].copy_from_slice(&[0xFF, 0xD8]);
+    let (sig, pdf) = (bytes(9_000, 22), bytes(2_000, 23));
+    let id = new_instance_id();
+    let response: tianye_core::Response =
+        serde_json::from_value(visit(&id, &sig, &photo, &pdf)).unwrap();
+    let files = [("sig.png", sig.as_slice()), ("sheet.jpg", &photo), ("proof.pdf", &pdf)];
+    let (mut envelope, sealed) =
+        seal_with_files(&response, &key, &files, &mut rsa::rand_core::OsRng);
+    // The PDF's listing and bytes are another response's: the server cannot tell, the
+    // key can.
+    let other: tianye_core::Response =
+        serde_json::from_value(visit(&new_instance_id(), &sig, &photo, &pdf)).unwrap();
+    let (other_envelope, other_sealed) =
+        seal_with_files(&other, &key, &files, &mut rsa::rand_core::OsRng);
+    envelope.files[2] = other_envelope.files[2].clone();
+    let sealed_of = |name: &str| -> Vec<u8> {
+        let from = if name == "proof.pdf.sealed" { &other_sealed } else { &sealed };
+        from.iter().find(|(n, _)| n == name).unwrap().1.clone()
+    };
+
+    // A list of sealed files that is not one is refused whole, saying where.
+    for (field, value) in [("file", json!("sig.png")), ("size", json!(28)), ("sha256", json!("x"))]
+    {
+        let mut bad = serde_json::to_value(&envelope).unwrap();
+        bad["files"][0][field] = value;
+        let (status, body) = upload(&agent, &server.url, Some(&token), &bad.to_string());
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("submission.seal_broken")),
+            "{body}"
+        );
+        assert!(body["detail"].as_str().unwrap().contains("sig.png"), "{body}");
+    }
+    let (status, body) =
+        upload(&agent, &server.url, Some(&token), &serde_json::to_string(&envelope).unwrap());
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["attachments"]["missing"],
+        json!(["proof.pdf.sealed", "sheet.jpg.sealed", "sig.png.sealed"]),
+        "{body}"
+    );
+    for (name, body, want) in [
+        ("sig.png", sig.clone(), 404),
+        ("sig.png.sealed", sig.clone(), 422),
+        ("sig.png.sealed", sealed_of("sig.png.sealed"), 201),
+        ("sig.png.sealed", sealed_of("sig.png.sealed"), 200),
+        ("sheet.jpg.sealed", sealed_of("sig.png.sealed"), 422),
+        ("sheet.jpg.sealed", sealed_of("sheet.jpg.sealed"), 201),
+        ("proof.pdf.sealed", sealed_of("proof.pdf.sealed"), 201),
+    ] {
+        let (status, answer) = send_file(&agent, &server, &token, &id, name, &body);
+        assert_eq!(status, want, "{name}: {answer}");
+    }
+    let (_, body) = summary(&agent, &server, &token, &id);
+    assert_eq!(body["attachments"]["received"], 3, "{body}");
+    for name in ["sig.png.sealed", "sheet.jpg.sealed", "proof.pdf.sealed"] {
+        let on_disk = std::fs::read(stored_path(data.path(), &sealed_of(name))).unwrap();
+        assert!(!is_picture(&on_disk), "{name} on the server is a picture");
+        assert_eq!(mode(&stored_path(data.path(), &sealed_of(name))), 0o600);
+    }
+
+    // The server's zip: the envelope and the sealed files as they came.
+    let (status, zipped) = tianye_tests::server::get(
+        &agent,
+        &server.at("/api/v1/questionnaires/visit/export.zip"),
+        Some(&admin),
+    );
+    assert_eq!(status, 200);
+    let entries = zip_entries(zipped);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    let media = |f: &str| format!("media/{id}/{f}");
+    let mut want = vec![
+        "README.txt".to_owned(),
+        media("proof.pdf.sealed"),
+        media("sheet.jpg.sealed"),
+        media("sig.png.sealed"),
+        "visit-sealed.jsonl".to_owned(),
+    ];
+    want.sort();
+    assert_eq!(names, want);
+    assert_eq!(entries[&media("sheet.jpg.sealed")], sealed_of("sheet.jpg.sealed"));
+    drop(server);
+
+    // With the key: opened, checked against the answers, under their plain names; the
+    // one that does not open kept sealed, named, exit 1.
+    let out = data.path().join("visit.zip");
+    let private = seal_fixture("test-private.pem");
+    let (code, stdout, stderr) = tianye(&[
+        "export",
+        "visit",
+        "--data",
+        data.path().to_str().unwrap(),
+        "--format",
+        "zip",
+        "--key",
+        private.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("proof.pdf.sealed") && stderr.contains("加密附件打不开"), "{stderr}");
+    assert_eq!(stderr.matches("proof.pdf.sealed").count(), 1, "named once: {stderr}");
+    let entries = zip_entries(std::fs::read(&out).unwrap());
+    assert_eq!(entries[&media("sig.png")], sig);
+    assert_eq!(entries[&media("sheet.jpg")], photo);
+    assert_eq!(entries[&media("proof.pdf.sealed")], sealed_of("proof.pdf.sealed"));
+    assert!(!entries.contains_key(&media("proof.pdf")));
+    let rows = main_table(&entries);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][column(&rows, "child_name")], "王芳");
+    assert_eq!(rows[1][column(&rows, "sheet_photo")], media("sheet.jpg"));
+    assert_eq!(rows[1][column(&rows, "attachments_missing")], "");
+    let book = xlsx_sheets(&entries["visit.xlsx"]);
+    assert_eq!(book["visit"], rows);
+    let readme = String::from_utf8_lossy(&entries["README.txt"]).into_owned();
+    assert!(readme.contains(&media("proof.pdf.sealed")), "{readme}");
 }
 
 tianye_tests::on_both_backends!(

@@ -12,8 +12,15 @@
 //!   request hangs, the server goes down, the page is reloaded) resumes when the server
 //!   is back with the file not yet sent: no file is sent twice, the response is stored
 //!   once, and the list counted "1 of 2 files sent" meanwhile.
+//! - P3 the same visit sealed to the researcher's key (`core/ENCRYPTION.md`): completed
+//!   where there is no Web Crypto, it stays plain with its plain files (and says so);
+//!   completed again offline, both files are sealed with the response and only the
+//!   sealed copies stay on the phone; the backup carries them (`tianye import-responses` takes them); once
+//!   online they go out under their sealed names, each once; the server holds no JPEG
+//!   or PNG, its export without the key holds the sealed files, and the export with the
+//!   key gives the files byte for byte as the plain flow does.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -63,14 +70,20 @@ struct Visit {
     _profile: tempfile::TempDir,
     server: Option<Server>,
     addr: String,
+    forms: PathBuf,
     b: Browser,
 }
 
 impl Visit {
     async fn open() -> Visit {
+        Visit::open_with(forms()).await
+    }
+
+    /// [`Visit::open`] with the questionnaires of `forms`.
+    async fn open_with(forms: PathBuf) -> Visit {
         let data = temp_dir("tianye-photo-data");
         let token = team_token(data.path(), "石门一队");
-        let args = Visit::args();
+        let args = Visit::args(&forms);
         let server =
             Server::start(data.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
         let addr = server.addr().to_owned();
@@ -79,13 +92,13 @@ impl Visit {
         b.before_each_document(FILE_LOG).await;
         b.goto(&format!("http://{addr}/#team={token}")).await;
         b.wait_visible("button.start[data-form='visit']").await;
-        let v = Visit { data, _profile: profile, server: Some(server), addr, b };
+        let v = Visit { data, _profile: profile, server: Some(server), addr, forms, b };
         v.narrow().await;
         v
     }
 
-    fn args() -> Vec<String> {
-        let (forms, web) = (forms(), browser::dist());
+    fn args(forms: &Path) -> Vec<String> {
+        let web = browser::dist();
         ["--forms", forms.to_str().unwrap(), "--web", web.to_str().unwrap()]
             .map(str::to_owned)
             .to_vec()
@@ -106,7 +119,7 @@ impl Visit {
     }
 
     fn start_server(&mut self) {
-        let args = Visit::args();
+        let args = Visit::args(&self.forms);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.server = Some(Server::start_on(self.data.path(), &self.addr, &args));
     }
@@ -169,20 +182,20 @@ impl Visit {
 
     /// The export zip of `visit`, from the command line (the server stopped or not).
     fn export(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
-        let out = self.data.path().join("visit.zip");
-        let (code, stdout, stderr) = tianye(&[
-            "export",
-            "visit",
-            "--data",
-            self.data.path().to_str().unwrap(),
-            "--format",
-            "zip",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{stdout}{stderr}");
-        zip_entries(std::fs::read(out).unwrap())
+        export_zip(self.data.path(), &[])
     }
+}
+
+/// The export zip of `visit` from the data folder `data`, with `extra` arguments.
+fn export_zip(data: &Path, extra: &[&str]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let out = data.join("visit.zip");
+    let mut args =
+        vec!["export", "visit", "--data", data.to_str().unwrap(), "--format", "zip", "-o"];
+    args.push(out.to_str().unwrap());
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = tianye(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    zip_entries(std::fs::read(out).unwrap())
 }
 
 /// A 4,000 × 3,000 JPEG (12 megapixels) made by the browser's own encoder, written to
@@ -214,9 +227,18 @@ fn jpeg_size(jpeg: &[u8]) -> Option<(u32, u32)> {
     None
 }
 
-/// Signs on the pad of `question` with the mouse: two strokes.
-async fn sign(b: &Browser, question: &str) {
+/// Signs on the pad of `question` with the mouse: two strokes, each kept as the
+/// answer before the next (the pad answers after each stroke), in the response
+/// `record` (its storage key).
+async fn sign(b: &Browser, question: &str, record: &str) {
     let pad = b.find(&format!("#q-{question}-input")).await;
+    let answered = |before: &str| {
+        format!(
+            "const r = JSON.parse(localStorage.getItem({record:?}) || 'null');
+             const a = r && r.response.answers[{question:?}];
+             return a && a.file !== {before:?} && a.file;"
+        )
+    };
     let stroke = |from: f64| {
         MouseActions::new("pen".into())
             .then(PointerAction::MoveToElement {
@@ -239,7 +261,9 @@ async fn sign(b: &Browser, question: &str) {
             .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
     };
     b.client.perform_actions(stroke(-120.0)).await.expect("a stroke");
+    let first = b.wait("the first stroke kept", &answered("")).await;
     b.client.perform_actions(stroke(0.0)).await.expect("another stroke");
+    b.wait("the second stroke kept", &answered(first.as_str().unwrap_or_default())).await;
 }
 
 /// Fills in a visit: name, a 12-MP photo, a signature; waits until both files are
@@ -255,8 +279,8 @@ async fn fill_visit(v: &Visit, id: &str, dir: &Path) -> Value {
         .await
         .expect("a file chosen");
     b.wait("the photo shown", "const i = document.querySelector('#q-sheet_photo img.thumb'); return i && i.complete && i.naturalWidth > 0;").await;
-    sign(b, "consent_sig").await;
     let key = format!("tianye.v1.r.visit.{id}");
+    sign(b, "consent_sig", &key).await;
     b.wait(
         "both files answered",
         &format!(
@@ -425,4 +449,239 @@ fn an_upload_cut_off_after_its_first_file_resumes_without_sending_it_again() {
         assert!(entries.contains_key(&format!("media/{id}/{second}")));
         v.b.close().await;
     });
+}
+
+/// A forms folder with `visit` sealed to the test key of `core/tests/fixtures/seal`.
+fn sealed_visit(dir: &Path) -> PathBuf {
+    let mut form: Value =
+        serde_json::from_str(&std::fs::read_to_string(forms().join("visit/form.json")).unwrap())
+            .unwrap();
+    let pem = std::fs::read_to_string(seal_fixture("test-public.pem")).unwrap();
+    let line: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    form["encryption"] = json!({"public_key": line});
+    let out = dir.join("sealed-forms");
+    std::fs::create_dir_all(out.join("visit")).unwrap();
+    std::fs::write(out.join("visit/form.json"), form.to_string()).unwrap();
+    out
+}
+
+fn seal_fixture(name: &str) -> PathBuf {
+    tianye_tests::repo().join("core/tests/fixtures/seal").join(name)
+}
+
+/// Whether `bytes` start as a JPEG or a PNG does.
+fn is_picture(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8]) || bytes.starts_with(b"\x89PNG")
+}
+
+/// Every key of the page's file store (IndexedDB `tianye-files`).
+async fn file_keys(b: &Browser) -> Vec<String> {
+    let keys = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             const r = indexedDB.open('tianye-files', 1);
+             r.onsuccess = () => {
+               const q = r.result.transaction('files').objectStore('files').getAllKeys();
+               q.onsuccess = () => done(q.result);
+               q.onerror = () => done(null);
+             };
+             r.onerror = () => done(null);",
+            vec![],
+        )
+        .await;
+    keys.as_array()
+        .unwrap_or_else(|| panic!("no file store: {keys}"))
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_sealed_visit_s_files_leave_the_phone_sealed_and_open_with_the_key() {
+    browser::run(async {
+        let dir = temp_dir("tianye-sealed-files");
+        let mut v = Visit::open_with(sealed_visit(dir.path())).await;
+        let id = v.start().await;
+        fill_visit(&v, &id, dir.path()).await;
+
+        v.b.js("location.hash = location.hash + '/review';", vec![]).await;
+        v.b.wait_text(".review-problems", "没有问题").await;
+        // The pad answers after each stroke: wait until the kept files are the answers'.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let (answers, mut plain_keys) = loop {
+            let answers = v.answers(&id).await;
+            let keys = file_keys(&v.b).await;
+            let names: Vec<&str> =
+                keys.iter().map(|k| k.rsplit('/').next().unwrap_or_default()).collect();
+            let named = ["sheet_photo", "consent_sig"]
+                .iter()
+                .all(|q| answers[q]["file"].as_str().is_some_and(|f| names.contains(&f)));
+            if keys.len() == 2 && named {
+                break (answers, keys);
+            }
+            assert!(std::time::Instant::now() < deadline, "{keys:?} {answers}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        plain_keys.sort();
+        let (photo, sig) = (answers["sheet_photo"].clone(), answers["consent_sig"].clone());
+        let (photo_file, sig_file) =
+            (photo["file"].as_str().unwrap().to_owned(), sig["file"].as_str().unwrap().to_owned());
+        let key = format!("tianye.v1.r.visit.{id}");
+
+        // Completed where the page has no Web Crypto (as over plain http): said so, the
+        // response and its files kept plain, nothing sealed, nothing lost.
+        v.b.js("Object.defineProperty(crypto, 'subtle', { get: () => undefined });", vec![]).await;
+        v.b.click(".review-screen .pager button.primary").await;
+        v.b.wait_text("div.notice[role=status]", "无法加密").await;
+        let mut kept = file_keys(&v.b).await;
+        kept.sort();
+        assert_eq!(kept, plain_keys, "the plain files kept, none sealed");
+        assert_eq!(v.answers(&id).await, answers);
+
+        // Completed again offline, with Web Crypto: sealed on the phone, the plain files
+        // gone from it.
+        v.b.reload().await;
+        v.narrow().await;
+        v.b.set_offline(true).await;
+        v.b.wait_text(".review-problems", "没有问题").await;
+        v.b.click(".review-screen .pager button.primary").await;
+        v.b.wait_visible(".review-screen .done").await;
+        v.b.wait(
+            "sealed",
+            &format!(
+                "const r = JSON.parse(localStorage.getItem({key:?})); return !!(r && r.sealed);"
+            ),
+        )
+        .await;
+        let sealed_keys: Vec<String> = plain_keys.iter().map(|k| format!("{k}.sealed")).collect();
+        v.b.wait(
+            "only the sealed copies kept",
+            &format!(
+                "return new Promise((done) => {{
+                   const r = indexedDB.open('tianye-files', 1);
+                   r.onsuccess = () => {{
+                     const q = r.result.transaction('files').objectStore('files').getAllKeys();
+                     q.onsuccess = () => done(JSON.stringify(q.result.sort()) === {:?});
+                   }};
+                 }});",
+                serde_json::to_string(&sealed_keys).unwrap()
+            ),
+        )
+        .await;
+        let text = v.b.js("return localStorage.getItem(arguments[0]);", vec![json!(key)]).await;
+        let record: Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+        let envelope: Value = serde_json::from_str(record["sealed"].as_str().unwrap()).unwrap();
+        let listed: Vec<&str> = envelope["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["file"].as_str().unwrap())
+            .collect();
+        let mut want = vec![format!("{photo_file}.sealed"), format!("{sig_file}.sealed")];
+        let mut got: Vec<String> = listed.iter().map(|s| (*s).to_owned()).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{envelope}");
+
+        // The backup carries the sealed files, by the hashes the envelope lists; the
+        // server's import takes them.
+        v.b.js("location.hash = '#/';", vec![]).await;
+        crate::browser::wait_group(&v.b, &id, "complete").await;
+        let backup = v.backup(dir.path()).await;
+        let files = backup["files"].as_object().expect("the backup's files");
+        assert_eq!(files.len(), 2, "{:?}", files.keys());
+        let mut sealed_bytes = std::collections::BTreeMap::new();
+        for f in envelope["files"].as_array().unwrap() {
+            let text = files[f["sha256"].as_str().unwrap()].as_str().unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(text).unwrap();
+            assert_eq!(hex(&bytes), f["sha256"].as_str().unwrap());
+            assert_eq!(bytes.len() as u64, f["size"].as_u64().unwrap());
+            assert!(!is_picture(&bytes), "{} in the backup is a picture", f["file"]);
+            sealed_bytes.insert(f["file"].as_str().unwrap().to_owned(), bytes);
+        }
+        let elsewhere = dir.path().join("imported");
+        let (code, out, err) = tianye(&[
+            "import-responses",
+            dir.path().join("backup.json").to_str().unwrap(),
+            "--data",
+            elsewhere.to_str().unwrap(),
+            "--team",
+            "石门一队",
+            "--forms",
+            v.forms.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("2/2"), "{out}");
+
+        // Online: the sealed files go out under their sealed names, each once.
+        v.b.set_offline(false).await;
+        crate::browser::wait_group(&v.b, &id, "uploaded").await;
+        let mut sent = v.file_log().await;
+        sent.sort();
+        let mut expected: Vec<String> = want.iter().map(|f| format!("201:{f}")).collect();
+        expected.sort();
+        assert_eq!(sent, expected, "each sealed file sent once");
+        v.stop_server();
+
+        // The server holds the sealed bytes only.
+        let stored: Vec<PathBuf> = walk(&v.data.path().join("attachments"));
+        assert_eq!(stored.len(), 2, "{stored:?}");
+        for path in &stored {
+            let bytes = std::fs::read(path).unwrap();
+            assert!(!is_picture(&bytes), "{} on the server is a picture", path.display());
+            assert!(sealed_bytes.values().any(|b| *b == bytes), "{}", path.display());
+        }
+        // Its export without the key: the envelope and the sealed files as they came.
+        let entries = export_zip(v.data.path(), &[]);
+        assert!(entries.contains_key("visit-sealed.jsonl"), "{:?}", entries.keys());
+        for (file, bytes) in &sealed_bytes {
+            assert_eq!(&entries[&format!("media/{id}/{file}")], bytes, "{file}");
+        }
+        let media: Vec<&String> = entries.keys().filter(|k| k.starts_with("media/")).collect();
+        assert_eq!(media.len(), 2, "{media:?}");
+        assert!(media.iter().all(|k| k.ends_with(".sealed")), "{media:?}");
+
+        // With the key: the tables, and the files opened, byte for byte the plain ones
+        // (the scaled photo, the signature), here and from the imported backup.
+        let private = seal_fixture("test-private.pem");
+        for data in [v.data.path(), elsewhere.as_path()] {
+            let entries = export_zip(data, &["--key", private.to_str().unwrap()]);
+            let rows = main_table(&entries);
+            assert_eq!(rows.len(), 2, "one response: {rows:?}");
+            assert_eq!(rows[1][column(&rows, "child_name")], "王芳");
+            assert_eq!(rows[1][column(&rows, "attachments_missing")], "");
+            for answer in [&photo, &sig] {
+                let file = answer["file"].as_str().unwrap();
+                let path = format!("media/{id}/{file}");
+                assert_eq!(
+                    rows[1].iter().filter(|c| **c == path).count(),
+                    1,
+                    "{path} in the table"
+                );
+                let bytes = &entries[&path];
+                assert_eq!(hex(bytes), answer["sha256"].as_str().unwrap(), "{file}");
+                assert_eq!(bytes.len() as u64, answer["size"].as_u64().unwrap(), "{file}");
+            }
+            assert_eq!(
+                jpeg_size(&entries[&format!("media/{id}/{photo_file}")]),
+                Some((1600, 1200))
+            );
+            assert!(!entries.keys().any(|k| k.ends_with(".sealed")), "{:?}", entries.keys());
+        }
+        v.b.close().await;
+    });
+}
+
+/// Every file under `dir`, at any depth.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

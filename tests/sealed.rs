@@ -15,9 +15,9 @@ use tianye_core::seal::{Envelope, PublicKey, open};
 use tianye_tests::server::{temp_dir, tianye};
 use tianye_tests::{repo, tianye_bin};
 
-/// Attachment question types. An encrypted questionnaire cannot hold them yet (their
-/// files would travel unsealed; the core refuses them), so the sealed copies of the
-/// record card leave them out, and the cases sealed to it their answers to them.
+/// Attachment question types. `tianye seal` seals no files (the form app seals them with
+/// the response), so the sealed copies of the record card these tests seal to leave them
+/// out, and the cases sealed to it their answers to them.
 const FILE_TYPES: [&str; 5] = ["image", "signature", "draw", "file", "audio"];
 
 fn without_file_items(items: &mut Value) {
@@ -167,9 +167,9 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
     let private =
         RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(keys.join("private.pem")).unwrap())
             .unwrap();
-    let form = repo().join("questionnaires/lbc_record_card/form.json");
-    let cases: Vec<_> = {
-        let mut c: Vec<_> = std::fs::read_dir(form.parent().unwrap().join("cases"))
+    let card = repo().join("questionnaires/lbc_record_card/form.json");
+    let bundled_cases: Vec<_> = {
+        let mut c: Vec<_> = std::fs::read_dir(card.parent().unwrap().join("cases"))
             .unwrap()
             .flatten()
             .map(|e| e.path())
@@ -177,6 +177,11 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
         c.sort();
         c
     };
+    // `tianye seal` seals no files: the card and its cases without their attachments.
+    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap();
+    let form = dir.path().join("card.json");
+    std::fs::write(&form, sealed_card_json(line.trim()).to_string()).unwrap();
+    let cases: Vec<_> = bundled_cases.iter().map(|c| sealable_case(dir.path(), c)).collect();
     let public = keys.join("public.pem");
     let mut args = vec!["seal", "--key", public.to_str().unwrap(), form.to_str().unwrap()];
     args.extend(cases.iter().map(|c| c.to_str().unwrap()));
@@ -208,9 +213,30 @@ fn seal_prints_one_envelope_per_complete_valid_response_that_opens_to_it() {
         }
     }
 
+    // A response that names files is refused, naming them: their sealed copies are the
+    // form app's to make, with the same key.
+    let with_files = bundled_cases
+        .iter()
+        .find(|c| std::fs::read_to_string(c).unwrap().contains("\"sha256\""))
+        .expect("a bundled case with a file");
+    let text = std::fs::read_to_string(with_files).unwrap();
+    let case: Value = serde_json::from_str(&text).unwrap();
+    let (code, out, err) = tianye(&[
+        "seal",
+        "--key",
+        public.to_str().unwrap(),
+        card.to_str().unwrap(),
+        with_files.to_str().unwrap(),
+    ]);
+    if case["response"]["status"] == "complete"
+        && case["expected"]["problems"].as_array().is_some_and(Vec::is_empty)
+    {
+        assert_eq!((code, out.as_str()), (1, ""), "{err}");
+        assert!(err.contains("tianye seal does not seal files"), "{err}");
+    }
+
     // A questionnaire names the key by its one line; tianye check reads it, and refuses
     // one that is no key, naming where.
-    let line = std::fs::read_to_string(keys.join("public-key.txt")).unwrap();
     let mut q = sealed_card_json(line.trim());
     let sealed_form = dir.path().join("sealed.json");
     std::fs::write(&sealed_form, q.to_string()).unwrap();
@@ -482,10 +508,20 @@ fn export_with_the_key_opens_each_sealed_record_and_names_each_that_does_not() {
     assert_eq!(upload(&http, &server.url, Some(&token), &swapped_line).0, 201);
     let stored = envelopes.len() + 3;
 
-    // The server's own export: tables refused, envelopes only.
+    // The server's own export: tables refused, envelopes only (the zip holds them and a
+    // README saying how to open them).
     let admin = server.admin_token.clone().unwrap();
     let url = |file: &str| format!("{}/api/v1/questionnaires/lbc_record_card/{file}", server.url);
-    for file in ["export.csv", "export.xlsx", "export.zip", "export-spss.zip", "export-stata.zip"] {
+    let (status, zipped) = get(&http, &url("export.zip"), Some(&admin));
+    assert_eq!(status, 200);
+    let entries = crate::attachments::zip_entries(zipped);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    assert_eq!(names, ["README.txt", "lbc_record_card-sealed.jsonl"]);
+    let lines = String::from_utf8(entries["lbc_record_card-sealed.jsonl"].clone()).unwrap();
+    assert_eq!(lines.lines().count(), stored);
+    assert!(lines.lines().all(|l| Envelope::from_json(l).is_ok()), "{lines}");
+    assert!(String::from_utf8_lossy(&entries["README.txt"]).contains("--key"));
+    for file in ["export.csv", "export.xlsx", "export-spss.zip", "export-stata.zip"] {
         let (status, body) = get(&http, &url(file), Some(&admin));
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((status, body["code"].as_str()), (409, Some("export.sealed")), "{body}");

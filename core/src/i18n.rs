@@ -408,14 +408,6 @@ fn xlsform_template(code: Code, has: &dyn Fn(&str) -> bool) -> (&'static str, &'
             "choices 表中没有名为“{list}”的选项列表：请在 choices 表添加 list_name 为 {list} 的行，或改正列表名",
             "The choices sheet has no list named “{list}”: add rows with list_name {list}, or correct the name",
         ),
-        C::XlsformUnsupportedType if has("encrypted") && has("kept") => (
-            "加密问卷的附件无法加密，田野不记录“{type}”题，此行改为一个空的 {kept} 字段（读取它的表达式得到空值）",
-            "Tianye cannot seal attachments, so an encrypted questionnaire does not record “{type}”; the row is kept as an empty {kept} field (expressions reading it get an empty value)",
-        ),
-        C::XlsformUnsupportedType if has("encrypted") => (
-            "加密问卷的附件无法加密，田野不记录“{type}”题，此行已略过",
-            "Tianye cannot seal attachments, so an encrypted questionnaire does not record “{type}”; the row is left out",
-        ),
         C::XlsformUnsupportedType if has("kept") => (
             "田野不记录“{type}”，此行改为一个空的 {kept} 字段（读取它的表达式得到空值）",
             "Tianye does not record “{type}”; the row is kept as an empty {kept} field (expressions reading it get an empty value)",
@@ -623,9 +615,9 @@ mod tests {
             "media_type": "image/gif", "accept": "image/jpeg"
         });
         let plain = params(v.clone());
-        // The variants chosen by a parameter's presence (an encrypted form's attachment,
-        // a renamed duplicate, a bare word read as empty) are filled too.
-        for (key, value) in [("encrypted", "yes"), ("renamed", "a_4"), ("empty", "yes")] {
+        // The variants chosen by a parameter's presence (a renamed duplicate, a bare word
+        // read as empty) are filled too.
+        for (key, value) in [("renamed", "a_4"), ("empty", "yes")] {
             v.as_object_mut().expect("an object").insert(key.into(), value.into());
         }
         for p in [plain, params(v)] {

@@ -13,6 +13,11 @@
 //! - In the clear stays only what the server needs: the instance id, the questionnaire
 //!   id and version, the status, when it was completed, which key sealed it, the size of
 //!   the plain text and the SHA-256 of the ciphertext.
+//! - The files its answers name (photos, signatures) are sealed with the same AES key,
+//!   each with a fresh IV and additional data binding it to the response and its file
+//!   name ([`seal_file`], [`open_file`]); the envelope lists each sealed file's name,
+//!   SHA-256 and size ([`SealedFile`]), so the server checks uploads without reading
+//!   them. A sealed file's name is the answer's with [`FILE_SUFFIX`].
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -37,6 +42,54 @@ pub const KEY_CHECK: &[u8] = b"tianye-sealed-1 key check";
 
 /// The size of the researcher's RSA key, in bits.
 pub const KEY_BITS: usize = 3072;
+
+/// What a sealed file's name adds to its answer's file name (`sig-1a2b.png` is sent
+/// and kept as `sig-1a2b.png.sealed`).
+pub const FILE_SUFFIX: &str = ".sealed";
+
+/// What sealing adds to a file: its 12-byte IV before, the 16-byte tag after.
+pub const FILE_OVERHEAD: u64 = 28;
+
+/// What a sealed file's additional data starts with (then `\n`, the instance id, `\n`,
+/// the answer's file name).
+pub const FILE_FORMAT: &str = "tianye-sealed-1 file";
+
+/// One sealed file of a response, as its envelope lists it: what the server checks an
+/// upload against. The answer inside names the plain file, its hash and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedFile {
+    /// The answer's file name and [`FILE_SUFFIX`].
+    pub file: String,
+    /// The lowercase hex SHA-256 of the sealed bytes.
+    pub sha256: String,
+    /// The sealed bytes' length: the plain file's and [`FILE_OVERHEAD`].
+    pub size: u64,
+}
+
+impl SealedFile {
+    /// The answer's file name this sealed file holds, if its name is a sealed file's.
+    pub fn plain_name(&self) -> Option<&str> {
+        plain_name(&self.file)
+    }
+}
+
+/// The answer's file name a sealed file named `sealed` holds (its name without
+/// [`FILE_SUFFIX`]), if it has the suffix and something before it.
+pub fn plain_name(sealed: &str) -> Option<&str> {
+    sealed.strip_suffix(FILE_SUFFIX).filter(|p| !p.is_empty())
+}
+
+/// The AES key of one opened envelope, which opens the files sealed with it. Its
+/// `Debug` shows no key bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileKey([u8; 32]);
+
+impl std::fmt::Debug for FileKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileKey(…)")
+    }
+}
 
 /// A sealed response, as stored on the phone, uploaded and kept by the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +123,9 @@ pub struct Envelope {
     pub plain_size: u64,
     /// `sha256:` and the hex SHA-256 of the ciphertext's bytes.
     pub digest: String,
+    /// The sealed files of its answers, each once (none when the answers name no file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<SealedFile>,
 }
 
 impl Envelope {
@@ -102,6 +158,10 @@ pub enum OpenError {
     /// plain text is no response.
     #[error("the record's clear fields do not match what was sealed ({0})")]
     HeaderAltered(String),
+    /// A sealed file that does not open with its response's key for its name: altered,
+    /// cut, or taken from another response or another file.
+    #[error("a sealed file does not open ({0})")]
+    FileAltered(String),
 }
 
 /// A researcher's public key read from what a questionnaire or a `.pem` file holds.
@@ -194,12 +254,101 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// The additional data AES-GCM authenticates with a sealed file: [`FILE_FORMAT`], the
+/// instance id and the answer's file name, one per line.
+fn file_additional_data(instance_id: &str, file: &str) -> Vec<u8> {
+    format!("{FILE_FORMAT}\n{instance_id}\n{file}").into_bytes()
+}
+
 /// Seals `response` to `key` with randomness from `rng`.
 pub fn seal(response: &Response, key: &PublicKey, rng: &mut impl CryptoRngCore) -> Envelope {
-    let plain = serde_json::to_vec(response).expect("a response serialises");
+    seal_with_files(response, key, &[], rng).0
+}
+
+/// Seals `response` to `key` and, with the same AES key, each of `files` (the answer's
+/// file name, the plain bytes): the envelope, listing the sealed files, and each sealed
+/// file (its name, its bytes) to upload. The caller gives each file its answers name
+/// once.
+pub fn seal_with_files(
+    response: &Response,
+    key: &PublicKey,
+    files: &[(&str, &[u8])],
+    rng: &mut impl CryptoRngCore,
+) -> (Envelope, Vec<(String, Vec<u8>)>) {
     let mut aes_key = [0u8; 32];
-    let mut iv = [0u8; 12];
     rng.fill_bytes(&mut aes_key);
+    let file_key = FileKey(aes_key);
+    let mut sealed = Vec::with_capacity(files.len());
+    let mut listed = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let mut iv = [0u8; 12];
+        rng.fill_bytes(&mut iv);
+        let out = seal_file(&file_key, &response.instance_id, name, bytes, iv);
+        let file = format!("{name}{FILE_SUFFIX}");
+        listed.push(SealedFile {
+            file: file.clone(),
+            sha256: hex(&Sha256::digest(&out)),
+            size: out.len() as u64,
+        });
+        sealed.push((file, out));
+    }
+    let mut envelope = seal_keyed(response, key, &aes_key, rng);
+    envelope.files = listed;
+    (envelope, sealed)
+}
+
+/// Seals the file `file` (the answer's file name) of response `instance_id` with the
+/// response's key and the 12-byte `iv`, which must never be used again with this key:
+/// `iv`, then the ciphertext with its 16-byte tag at its end.
+pub fn seal_file(
+    key: &FileKey,
+    instance_id: &str,
+    file: &str,
+    plain: &[u8],
+    iv: [u8; 12],
+) -> Vec<u8> {
+    let cipher = Aes256Gcm::new(&key.0.into());
+    let aad = file_additional_data(instance_id, file);
+    let ciphertext = cipher
+        .encrypt(Nonce::from_slice(&iv), Payload { msg: plain, aad: &aad })
+        .expect("AES-GCM encrypts any file this size");
+    let mut out = Vec::with_capacity(iv.len() + ciphertext.len());
+    out.extend_from_slice(&iv);
+    out.extend_from_slice(&ciphertext);
+    out
+}
+
+/// Opens the sealed file of the answer's file name `file` of response `instance_id`
+/// with its envelope's key (from [`open_keyed`]): the plain bytes. The caller checks
+/// them against the answer's SHA-256 and size.
+pub fn open_file(
+    key: &FileKey,
+    instance_id: &str,
+    file: &str,
+    sealed: &[u8],
+) -> Result<Vec<u8>, OpenError> {
+    if (sealed.len() as u64) < FILE_OVERHEAD {
+        return Err(OpenError::Malformed(format!("a sealed file of {} bytes", sealed.len())));
+    }
+    let (iv, ciphertext) = sealed.split_at(12);
+    let cipher = Aes256Gcm::new(&key.0.into());
+    let aad = file_additional_data(instance_id, file);
+    cipher.decrypt(Nonce::from_slice(iv), Payload { msg: ciphertext, aad: &aad }).map_err(|_| {
+        OpenError::FileAltered(
+            "altered, sealed with another key, or of another response or file".to_owned(),
+        )
+    })
+}
+
+fn seal_keyed(
+    response: &Response,
+    key: &PublicKey,
+    aes_key: &[u8; 32],
+    rng: &mut impl CryptoRngCore,
+) -> Envelope {
+    let plain = serde_json::to_vec(response).expect("a response serialises");
+    let aes_key = *aes_key;
+    let mut iv = [0u8; 12];
     rng.fill_bytes(&mut iv);
     let aad = additional_data(&response.instance_id, &response.questionnaire);
     let cipher = Aes256Gcm::new(&aes_key.into());
@@ -223,6 +372,7 @@ pub fn seal(response: &Response, key: &PublicKey, rng: &mut impl CryptoRngCore) 
         digest: format!("sha256:{}", hex(&Sha256::digest(&ciphertext))),
         ciphertext: BASE64.encode(ciphertext),
         plain_size: plain.len() as u64,
+        files: Vec::new(),
     }
 }
 
@@ -263,7 +413,41 @@ fn whole(envelope: &Envelope) -> Result<Parts, OpenError> {
     if envelope.digest != format!("sha256:{}", hex(&Sha256::digest(&parts.ciphertext))) {
         return Err(OpenError::CiphertextAltered);
     }
+    check_files(&envelope.files)?;
     Ok(parts)
+}
+
+/// Checks an envelope's list of sealed files: at most
+/// [`MAX_PER_RESPONSE`](crate::response::attachment::MAX_PER_RESPONSE), each a safe
+/// name ending in [`FILE_SUFFIX`] listed once, a SHA-256 in lowercase hex, a size of a
+/// file of 1 to [`MAX_SIZE`](crate::response::attachment::MAX_SIZE) bytes sealed.
+fn check_files(files: &[SealedFile]) -> Result<(), OpenError> {
+    use crate::response::attachment::{
+        MAX_PER_RESPONSE, MAX_SIZE, is_safe_file_name, is_sha256_hex,
+    };
+    if files.len() > MAX_PER_RESPONSE {
+        return Err(OpenError::Malformed(format!("{} sealed files", files.len())));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for f in files {
+        let bad = |what: &str| {
+            let name: String = f.file.chars().take(110).collect();
+            Err(OpenError::Malformed(format!("sealed file {name:?}: {what}")))
+        };
+        if !is_safe_file_name(&f.file) || f.plain_name().is_none_or(|p| !is_safe_file_name(p)) {
+            return bad("not a sealed file's name");
+        }
+        if !seen.insert(f.file.as_str()) {
+            return bad("listed twice");
+        }
+        if !is_sha256_hex(&f.sha256) {
+            return bad("sha256 is not 64 lowercase hex digits");
+        }
+        if f.size <= FILE_OVERHEAD || f.size > MAX_SIZE + FILE_OVERHEAD {
+            return bad("size out of range");
+        }
+    }
+    Ok(())
 }
 
 /// Checks, without a key, that an envelope is whole (see [`open`] for what else opening
@@ -274,6 +458,14 @@ pub fn check_digest(envelope: &Envelope) -> Result<(), OpenError> {
 
 /// Opens `envelope` with the researcher's private key: the response sealed in it.
 pub fn open(envelope: &Envelope, private: &RsaPrivateKey) -> Result<Response, OpenError> {
+    open_keyed(envelope, private).map(|(response, _)| response)
+}
+
+/// [`open`], with the envelope's key, which opens its sealed files ([`open_file`]).
+pub fn open_keyed(
+    envelope: &Envelope,
+    private: &RsaPrivateKey,
+) -> Result<(Response, FileKey), OpenError> {
     let public = PublicKey::from_rsa(private.to_public_key())
         .map_err(|e| OpenError::WrongKey(e.to_string()))?;
     if envelope.key != public.id() {
@@ -303,5 +495,7 @@ pub fn open(envelope: &Envelope, private: &RsaPrivateKey) -> Result<Response, Op
     {
         return Err(OpenError::HeaderAltered("instance id or questionnaire".to_owned()));
     }
-    Ok(response)
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&aes_key);
+    Ok((response, FileKey(key)))
 }

@@ -938,10 +938,11 @@ fn attachment_answers_and_their_problems() {
     assert_eq!(names, ["k.png", "s.png"]);
 }
 
-/// An encrypted questionnaire cannot have attachment questions yet: its files would
-/// travel unsealed.
+/// An encrypted questionnaire keeps its attachment questions: their files are sealed
+/// with the response (`ENCRYPTION.md`), and an answer naming a file validates as it
+/// does without a key.
 #[test]
-fn an_encrypted_questionnaire_refuses_attachment_questions() {
+fn an_encrypted_questionnaire_has_attachment_questions() {
     let key = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/seal/test-public.pem"),
@@ -949,11 +950,21 @@ fn an_encrypted_questionnaire_refuses_attachment_questions() {
     .expect("the seal fixture's public key");
     let q = json!({"id": "t", "version": "1", "title": "t",
         "encryption": {"public_key": key},
-        "items": [{"type": "image", "name": "photo", "label": "photo"}]});
-    let e = Form::from_json(&q.to_string()).expect_err("refused");
-    let found: Vec<(Code, String)> =
-        e.diagnostics.iter().map(|d| (d.code, d.item.clone())).collect();
-    assert_eq!(found, [(Code::InvalidValue, "photo".to_owned())]);
+        "items": [{"type": "image", "name": "photo", "label": "photo", "required": true}]});
+    let form = Form::from_json(&q.to_string()).expect("an encrypted form with a photo");
+    assert!(form.warnings().is_empty(), "{:?}", form.warnings());
+    let answer = json!({"file": "photo-1.jpg", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "size": 10, "media_type": "image/jpeg"});
+    for (answers, valid) in [(json!({"photo": answer}), true), (json!({}), false)] {
+        let response = tianye_core::Response::from_json(
+            &json!({"instance_id": "00000000-0000-4000-8000-000000000001",
+                "questionnaire": {"id": "t", "version": "1"}, "status": "complete",
+                "answers": answers, "meta": {}})
+            .to_string(),
+        )
+        .unwrap();
+        let report = form.validate(&response, &tianye_core::Options::default());
+        assert_eq!(report.is_valid(), valid, "{answers}: {:?}", report.problems);
+    }
 }
 
 /// A datetime bound written without an offset is a time where the response was made

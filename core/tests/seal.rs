@@ -121,6 +121,7 @@ fn each_way_an_envelope_goes_wrong_has_its_own_error() {
         OpenError::KeyMismatch,
         OpenError::HeaderAltered("x".into()),
         OpenError::Malformed("x".into()),
+        OpenError::FileAltered("x".into()),
     ];
     let messages: std::collections::BTreeSet<String> =
         errors.iter().map(ToString::to_string).collect();
@@ -153,6 +154,118 @@ fn the_test_vector_sealed_by_another_program_opens() {
     let want: Response = serde_json::from_str(&text("vector-plain.json")).unwrap();
     assert_eq!(opened, want);
     assert_eq!(opened.answers["child_name"], "测试儿童");
+}
+
+fn bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(data).iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[test]
+fn the_sealed_file_vector_made_by_another_program_opens() {
+    let envelope = Envelope::from_json(&text("vector-files.json")).unwrap();
+    seal::check_digest(&envelope).unwrap();
+    let (response, key) = seal::open_keyed(&envelope, &private("test-private.pem")).unwrap();
+    let want: Response = serde_json::from_str(&text("vector-files-plain.json")).unwrap();
+    assert_eq!(response, want);
+    let answer = &response.answers["consent_sig"];
+    let name = answer["file"].as_str().unwrap();
+    let [listed] = envelope.files.as_slice() else { panic!("{:?}", envelope.files) };
+    assert_eq!(listed.plain_name(), Some(name));
+    let sealed = bytes("vector-file-sig.png.sealed");
+    assert_eq!(
+        (listed.sha256.as_str(), listed.size),
+        (sha256_hex(&sealed).as_str(), sealed.len() as u64)
+    );
+    let plain = seal::open_file(&key, &response.instance_id, name, &sealed).unwrap();
+    assert_eq!(plain, bytes("vector-file-sig.png"));
+    assert_eq!(answer["sha256"], sha256_hex(&plain));
+    assert_eq!(sealed.len() as u64, plain.len() as u64 + seal::FILE_OVERHEAD);
+}
+
+#[test]
+fn files_seal_with_their_response_and_open_only_as_themselves() {
+    let (public, private) = (public(), private("test-private.pem"));
+    let responses = case_responses();
+    let (photo, sig) = (vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], vec![0x89, b'P', b'N', b'G', 9]);
+    let files = [("photo.jpg", photo.as_slice()), ("sig.png", sig.as_slice())];
+    let (envelope, sealed) = seal::seal_with_files(&responses[0], &public, &files, &mut OsRng);
+    let (other, other_sealed) = seal::seal_with_files(&responses[1], &public, &files, &mut OsRng);
+    let names: Vec<&str> = envelope.files.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(names, ["photo.jpg.sealed", "sig.png.sealed"]);
+    for ((name, plain), (sealed_name, bytes)) in files.iter().zip(&sealed) {
+        assert_eq!(*sealed_name, format!("{name}.sealed"));
+        assert!(!bytes.windows(plain.len()).any(|w| w == *plain), "{name} in the clear");
+    }
+    // Two files with the same bytes seal differently (a fresh IV each).
+    assert_ne!(sealed[0].1, other_sealed[0].1);
+    let text = serde_json::to_string(&envelope).unwrap();
+    let read = Envelope::from_json(&text).unwrap();
+    seal::check_digest(&read).unwrap();
+    let (response, key) = seal::open_keyed(&read, &private).unwrap();
+    let id = response.instance_id.as_str();
+    assert_eq!(seal::open_file(&key, id, "photo.jpg", &sealed[0].1).unwrap(), photo);
+    assert_eq!(seal::open_file(&key, id, "sig.png", &sealed[1].1).unwrap(), sig);
+
+    let altered = |r: Result<Vec<u8>, OpenError>| matches!(r, Err(OpenError::FileAltered(_)));
+    // Under another file's name, of another response, with another response's key.
+    assert!(altered(seal::open_file(&key, id, "sig.png", &sealed[0].1)));
+    assert!(altered(seal::open_file(&key, &other.instance_id, "photo.jpg", &sealed[0].1)));
+    let (_, other_key) = seal::open_keyed(&other, &private).unwrap();
+    assert!(altered(seal::open_file(&other_key, id, "photo.jpg", &sealed[0].1)));
+    // A byte flipped, or cut.
+    let mut flipped = sealed[0].1.clone();
+    flipped[14] ^= 1;
+    assert!(altered(seal::open_file(&key, id, "photo.jpg", &flipped)));
+    let cut = &sealed[0].1[..sealed[0].1.len() - 1];
+    assert!(altered(seal::open_file(&key, id, "photo.jpg", cut)));
+    assert!(matches!(
+        seal::open_file(&key, id, "photo.jpg", &[0; 27]),
+        Err(OpenError::Malformed(_))
+    ));
+    // The key's Debug shows nothing of it.
+    assert_eq!(format!("{key:?}"), "FileKey(…)");
+}
+
+#[test]
+fn an_envelope_s_list_of_files_is_checked_without_a_key() {
+    let public = public();
+    let responses = case_responses();
+    let (envelope, _) =
+        seal::seal_with_files(&responses[0], &public, &[("a.jpg", b"abc".as_slice())], &mut OsRng);
+    let good = envelope.files[0].clone();
+    let hash = good.sha256.clone();
+    let file = |name: &str, sha: &str, size: u64| seal::SealedFile {
+        file: name.to_owned(),
+        sha256: sha.to_owned(),
+        size,
+    };
+    for (files, why) in [
+        (vec![file("a.jpg", &hash, 31)], "no .sealed suffix"),
+        (vec![file(".sealed", &hash, 31)], "nothing before the suffix"),
+        (vec![file("../a.jpg.sealed", &hash, 31)], "a path"),
+        (vec![file("a.jpg.sealed", &hash.to_uppercase(), 31)], "upper-case hash"),
+        (vec![file("a.jpg.sealed", &hash, 28)], "no byte sealed"),
+        (vec![file("a.jpg.sealed", &hash, 10 * 1024 * 1024 + 29)], "over 10 MiB sealed"),
+        (vec![good.clone(), good.clone()], "listed twice"),
+        (vec![good.clone(); 51], "over 50 files"),
+    ] {
+        let mut bad = envelope.clone();
+        bad.files = files;
+        let err = seal::check_digest(&bad).unwrap_err();
+        assert!(matches!(err, OpenError::Malformed(_)), "{why}: {err}");
+    }
+    let text =
+        serde_json::to_string(&envelope).unwrap().replace(r#""size":31"#, r#""size":31,"x":1"#);
+    assert!(matches!(Envelope::from_json(&text), Err(OpenError::Malformed(_))), "{text}");
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {

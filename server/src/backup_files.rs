@@ -26,7 +26,8 @@ pub struct Attached {
 /// values base64 text of at most [`MAX_SIZE`] bytes. Returns the first problem, naming
 /// the key.
 pub fn check_files_map(files: &Map<String, Value>) -> Result<(), String> {
-    let most = MAX_SIZE.div_ceil(3) * 4 + 4;
+    // A sealed file has 28 bytes more than its plain file.
+    let most = (MAX_SIZE + tianye_core::seal::FILE_OVERHEAD).div_ceil(3) * 4 + 4;
     for (key, value) in files {
         if !is_sha256_hex(key) {
             return Err(format!(

@@ -237,9 +237,13 @@ pub fn prepare(catalog: &Catalog, raw: &str, who: &Uploader) -> Result<NewSubmis
     })
 }
 
+/// The media type the server records for a sealed file: bytes it cannot read.
+pub const SEALED_MEDIA_TYPE: &str = "application/octet-stream";
+
 /// A sealed response: the server cannot read it, so it checks what it can (its
 /// questionnaire seals to the key it names, it is complete, its ciphertext is the one
-/// sealed) and stores the envelope as it came. Its answers stay empty: only an export
+/// sealed, its list of sealed files is well formed) and stores the envelope as it came;
+/// the files it lists are then expected as uploads. Its answers stay empty: only an export
 /// with the researcher's key reads them.
 fn prepare_sealed(
     catalog: &Catalog,
@@ -282,8 +286,18 @@ fn prepare_sealed(
         raw: raw.to_owned(),
         meta: json!({"submitted_at": envelope.submitted_at}).to_string(),
         answers: "{}".to_owned(),
-        // An encrypted questionnaire has no attachment questions (the core refuses them).
-        attachments: Vec::new(),
+        // The sealed files its envelope lists (checked whole above): each upload is
+        // checked against these bytes, as a plain response's files against its answers.
+        attachments: envelope
+            .files
+            .iter()
+            .map(|f| tianye_core::response::attachment::Attachment {
+                file: f.file.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+                media_type: SEALED_MEDIA_TYPE.to_owned(),
+            })
+            .collect(),
     })
 }
 

@@ -4,8 +4,11 @@
 //! Sealed submissions (`core/ENCRYPTION.md`) are opened here, on the researcher's
 //! machine, with `--key`: each is validated by the engine (its problems listed, as
 //! `validate` lists them) and written like any other; one that does not open is named
-//! with the reason, left out, and the exit code is 1. Without a key, JSON Lines writes
-//! their envelopes and the tables are refused: they would have empty answer columns.
+//! with the reason, left out, and the exit code is 1. Their sealed files are opened into
+//! the zip's `media/` (one that does not open is kept sealed, named, and the exit code
+//! is 1). Without a key, JSON Lines writes their envelopes, the zip holds the envelopes
+//! and the sealed files as they are, and the tables are refused: they would have empty
+//! answer columns.
 //!
 //! Every file written is readable by its owner only (`0600`), whatever the umask: it
 //! holds children's records. CSV text that a spreadsheet would run as a formula gets a
@@ -20,7 +23,8 @@ use anyhow::Context;
 use tianye_server::Catalog;
 use tianye_server::export::{
     CsvCells, CsvSink, ExportOptions, Layout, Opening, StatsTool, XlsxSink, codebook_csv,
-    codebook_xlsx, export_jsonl_with, export_tables_with, sealed, stats_zip, table_path,
+    codebook_xlsx, csv_zip_with, export_jsonl_with, export_tables_with, sealed, sealed_zip,
+    stats_zip, table_path,
 };
 use tianye_server::store::SubmissionRow;
 use tianye_server::store::private::create_private_file;
@@ -83,10 +87,13 @@ pub(crate) struct Args {
 /// What opening the sealed rows came to.
 #[derive(Default)]
 struct Tally {
-    /// Rows that did not open (named on standard error).
+    /// Rows that did not open (named on standard error), and sealed files that did not.
     failed: std::cell::Cell<u64>,
     /// Opened rows in which the engine finds problems (listed on standard error).
     with_problems: std::cell::Cell<u64>,
+    /// The responses already reported: an export that reads the rows more than once (a
+    /// zip: each table, the workbook, the files) reports each once.
+    reported: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 /// Opens each sealed row with `private`, validating it with its version of the
@@ -102,9 +109,12 @@ fn opener<'a>(
             return Some(row);
         }
         let instance = row.instance_id.clone();
+        let first = tally.reported.borrow_mut().insert(instance.clone());
         let fail = |why: String| {
-            tally.failed.set(tally.failed.get() + 1);
-            eprintln!("✗ 答卷 / response {instance}: 无法打开 / cannot open: {why}");
+            if first {
+                tally.failed.set(tally.failed.get() + 1);
+                eprintln!("✗ 答卷 / response {instance}: 无法打开 / cannot open: {why}");
+            }
             None
         };
         let Some(fv) = catalog.get(id, &row.version) else {
@@ -115,7 +125,7 @@ fn opener<'a>(
             Err(e) => return fail(sealed::describe(&e)),
         };
         let report = &opened.report;
-        if !report.is_valid() {
+        if first && !report.is_valid() {
             tally.with_problems.set(tally.with_problems.get() + 1);
             eprintln!("! 答卷 / response {instance}: {} 个问题 / problem(s)", report.problem_count);
             for p in &report.problems {
@@ -184,7 +194,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut open = private.as_ref().map(|key| opener(&catalog, id, key, &tally));
     if seals && open.is_none() {
         match args.format.as_str() {
-            "csv" | "xlsx" | "zip" => anyhow::bail!(
+            "zip" => eprintln!(
+                "提示 / note: 问卷 {id} 的答卷已加密，压缩包中是加密信封和加密附件；用 --key 私钥导出数据表和可读的附件 / responses to {id} are sealed: the zip holds their envelopes and sealed files; export with --key PRIVATE.pem for the tables and readable files"
+            ),
+            "csv" | "xlsx" => anyhow::bail!(
                 "问卷 {id} 的答卷已加密：请用 --key 私钥导出，或用 --format jsonl 导出加密信封 / responses to {id} are sealed: export them with --key PRIVATE.pem, or their envelopes with --format jsonl"
             ),
             "jsonl" => eprintln!(
@@ -285,7 +298,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ),
         "zip" => {
             let (p, mut w) = Pending::create(&output)?;
-            let n = tianye_server::export::csv_zip(store, &layout, &options, cells, &mut w)?;
+            let (n, media) = if seals && open.is_none() {
+                sealed_zip(store, &layout, &mut w)?
+            } else {
+                csv_zip_with(store, &layout, &options, cells, open.as_deref_mut(), &mut w)?
+            };
+            if media.kept_sealed_count > 0 {
+                for (instance, file, why) in &media.kept_sealed {
+                    eprintln!("✗ 答卷 / response {instance}: {file}: {why}");
+                }
+                eprintln!(
+                    "✗ {0} 个加密附件打不开，按原样放入 media/（见上）/ {0} sealed file(s) did not open and are in media/ as they were (listed above)",
+                    media.kept_sealed_count
+                );
+                tally.failed.set(tally.failed.get() + media.kept_sealed_count);
+            }
             w.flush()?;
             drop(w);
             written.push(p.path.clone());

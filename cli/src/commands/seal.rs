@@ -2,7 +2,9 @@
 //! researcher's public key (`core/ENCRYPTION.md`), one envelope per line, each ready to
 //! POST as an upload body: for records moved from paper or another tool, and for tests.
 //! A response is sealed only when it is complete and the questionnaire finds no problem
-//! in it, as the form app seals: once sealed, nobody without the key can check it.
+//! in it, as the form app seals: once sealed, nobody without the key can check it. A
+//! response that names files (photos, signatures) is refused: their sealed copies would
+//! have to be made with the same key (the form app does it).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +65,17 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             for p in &report.problems {
                 eprintln!("    {} [{}] {} / {}", p.path, p.code, p.message("zh"), p.message("en"));
             }
+            refused = true;
+            continue;
+        }
+        // Its files would need sealing with the same key, beside it: not done here.
+        let files = tianye_core::response::attachment::expected_files(form, &report.answers);
+        if !files.is_empty() {
+            let names: Vec<&str> = files.iter().map(|a| a.file.as_str()).collect();
+            eprintln!(
+                "✗ {file}: 答卷含附件（{0}），tianye seal 不封存附件，未封存；请在表单应用中完成它 / the response names files ({0}): tianye seal does not seal files, so it is not sealed; complete it in the form app",
+                names.join(", ")
+            );
             refused = true;
             continue;
         }

@@ -490,17 +490,6 @@ impl Builder {
             }
             found
         });
-        if item.kind.is_attachment() && form.questionnaire.encryption.is_some() {
-            // Sealed records would carry their files in the clear: refused until files
-            // are sealed too.
-            self.push(invalid(
-                &path,
-                "type",
-                "附件不能加密，加密问卷不能有附件题 / attachments are not sealed: an \
-                 encrypted questionnaire cannot have image, signature, draw, file or audio \
-                 questions",
-            ));
-        }
         let rules = self.rules(item, &path);
         {
             let f = &mut form.fields[id.index()];

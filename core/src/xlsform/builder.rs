@@ -33,7 +33,6 @@ pub(crate) fn build(book: &Workbook, options: &Options) -> Built {
     let sheets = sheets::read(book, &mut findings);
     let mut b = Builder::new(options, &sheets, findings);
     let mut q = b.settings(sheets.settings.as_ref());
-    b.encrypted = q.encryption.is_some();
     b.referenced = referenced_names(sheets.survey.as_ref(), sheets.choices.as_ref());
     if let Some(choices) = &sheets.choices {
         b.choices(choices);
@@ -70,9 +69,6 @@ struct Builder<'o> {
     survey_sheet: String,
     /// Settings `allow_choice_duplicates` is yes.
     allow_choice_duplicates: bool,
-    /// The questionnaire is sealed to a `public_key`: attachments, which Tianye cannot
-    /// seal, are not recorded.
-    encrypted: bool,
     /// Every `${name}` written anywhere in the survey and choices sheets: a row Tianye
     /// cannot ask is kept as an empty field when one of these names it, so that the
     /// expressions reading it still load (and read empty).
@@ -139,7 +135,6 @@ impl<'o> Builder<'o> {
             list_rows: HashMap::new(),
             survey_sheet: sheets.survey.as_ref().map_or("survey", |t| t.name).to_owned(),
             allow_choice_duplicates: false,
-            encrypted: false,
             referenced: HashSet::new(),
             renamed_choices: BTreeMap::new(),
             siblings: HashSet::new(),
@@ -456,16 +451,6 @@ impl<'o> Builder<'o> {
             TypeCell::Select { kind: SelectKind::Multiple, .. } => ItemType::SelectMultiple,
             TypeCell::Select { kind: SelectKind::Rank, .. } => ItemType::Rank,
         };
-        // An encrypted form's attachments: ODK seals the files too, Tianye cannot, so
-        // they are not recorded rather than sent in the clear.
-        if self.encrypted && kind.is_attachment() {
-            let warning = Finding::warning(Code::XlsformUnsupportedType, place_of(type_col))
-                .with("type", type_raw)
-                .with("encrypted", "yes");
-            self.left_out(t, row, type_col, warning, stack, top);
-            return;
-        }
-
         // Name.
         let name = match cell(SurveyKey::Name) {
             Some((n, _)) => n.to_owned(),

@@ -39,9 +39,10 @@ const TEXT = {
   codebook: ["编码表", "Codebook"],
   sealed: ["其中已加密 {n} 份", "{n} of them sealed"],
   envelopes: ["加密信封（JSONL）", "Sealed envelopes (JSONL)"],
+  sealed_zip: ["加密信封和附件（zip）", "Sealed envelopes and files (zip)"],
   sealed_note: [
-    "已加密：服务器无法读取。下载加密信封后，在研究者电脑上用 tianye export --key 私钥导出。",
-    "Sealed: the server cannot read them. Download the envelopes, then export them with tianye export --key on the researcher's computer.",
+    "已加密：服务器无法读取答卷和附件。在研究者电脑上用 tianye export --key 私钥导出数据表和附件。",
+    "Sealed: the server cannot read the responses or their files. Export the tables and files with tianye export --key on the researcher's computer.",
   ],
   chart: ["每日答卷数（北京时间）", "Submissions per day (Beijing time)"],
   no_data: ["还没有答卷。", "No submissions yet."],
@@ -139,8 +140,12 @@ function chart(days) {
 
 function exportLinks(td, id, tables, sealed) {
   const n = tables.length;
-  // Sealed responses: only their envelopes, for the researcher's key (tables refused).
-  const links = sealed ? [["export.jsonl", `${id}.jsonl`, t("envelopes")]] : [
+  // Sealed responses: only their envelopes (with their sealed files in the zip), for
+  // the researcher's key (tables refused).
+  const links = sealed ? [
+    ["export.jsonl", `${id}.jsonl`, t("envelopes")],
+    ["export.zip", `${id}-sealed.zip`, t("sealed_zip")],
+  ] : [
     ["export.zip", `${id}-csv.zip`, n === 1 ? t("csv_zip_one") : t("csv_zip", n)],
     ["export.xlsx", `${id}.xlsx`, "XLSX"],
     ["export-spss.zip", `${id}-spss.zip`, "SPSS"],

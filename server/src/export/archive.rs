@@ -1,6 +1,7 @@
 //! The CSV export as one zip archive: one CSV file per table (the main table, then
-//! each repeat's, named as `tianye export` names them), the codebook, and a bilingual
-//! `README.txt` saying what each file holds and how the tables join.
+//! each repeat's, named as `tianye export` names them), the codebook, the same tables
+//! as one XLSX workbook (`ID.xlsx`, one sheet per table), the attachments in `media/`,
+//! and a bilingual `README.txt` saying what each file holds and how the tables join.
 //!
 //! What must stay true:
 //! - Memory does not grow with the data: the archive is written as a stream (sizes
@@ -10,16 +11,20 @@
 //!   submission it wrote, and the repeat tables' passes stop there, so uploads that
 //!   arrive meanwhile never give a repeat row whose response is not in the main table.
 //! - Cells are written as [`CsvCells`] says (formula-like text neutralised by default).
+//!   The workbook's cells are typed (text is never a formula), as `tianye export
+//!   --format xlsx` writes them; it is built in a temporary file (constant memory), then
+//!   copied in. A table over Excel's row limit leaves the workbook out, and the README
+//!   says so: the CSV files hold everything.
 
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{Read, Write};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::codebook::{CSV_NOTE, codebook_csv};
-use super::sinks::{BOM, CsvCells, CsvSink};
-use super::{ExportError, ExportOptions, Layout, export_tables_upto};
+use super::sinks::{BOM, CsvCells, CsvSink, XlsxSink};
+use super::{ExportError, ExportOptions, Layout, Opening, export_tables_upto, jsonl_upto};
 use crate::store::Store;
 
 /// `name` with every character but ASCII letters, digits, `-`, `_` and `.` made `_`,
@@ -75,7 +80,8 @@ fn readme(
     names: &[String],
     cells: CsvCells,
     submissions: u64,
-    media: u64,
+    media: &MediaReport,
+    workbook: Workbook<'_>,
 ) -> String {
     let mut lines = vec![
         format!("田野数据导出 / Tianye export: {}", layout.form_id),
@@ -124,14 +130,46 @@ fn readme(
         "  Codebook: one row per column, with its question, choice codes and labels, relevance and checks."
             .to_owned(),
     );
+    match workbook {
+        Workbook::Written(name) => {
+            lines.push(name.to_owned());
+            lines.push(
+                "  同样的数据表，一个 Excel 工作簿（XLSX），每个表一个工作表（表名同上），单元格带类型：文本不会被当作公式。"
+                    .to_owned(),
+            );
+            lines.push(
+                "  The same tables as one Excel workbook (XLSX), one sheet per table (named as above), cells typed: text never runs as a formula."
+                    .to_owned(),
+            );
+        }
+        Workbook::TooManyRows(table) => {
+            lines.push(format!(
+                "  （没有 XLSX 工作簿：数据表 {table} 超过 Excel 的 1048576 行上限，请用上面的 CSV 文件。）"
+            ));
+            lines.push(format!(
+                "  (No XLSX workbook: table {table} is over Excel's limit of 1,048,576 rows; use the CSV files above.)"
+            ));
+        }
+    }
     if layout.variables.iter().any(|v| v.kind.is_attachment()) {
         lines.push("media/".to_owned());
         lines.push(format!(
-            "  附件（照片、签名、文件）共 {media} 个：media/答卷编号/文件名，与数据表中附件题的单元格一致；主表的 attachments_missing 列出尚未收到的附件。"
+            "  附件（照片、签名、文件）共 {} 个：media/答卷编号/文件名，与数据表中附件题的单元格一致；主表的 attachments_missing 列出尚未收到的附件。",
+            media.written
         ));
         lines.push(format!(
-            "  Attachments (photos, signatures, files), {media} in all: media/INSTANCE_ID/FILE, as the attachment questions' cells name them; the main table's attachments_missing lists files not received yet."
+            "  Attachments (photos, signatures, files), {} in all: media/INSTANCE_ID/FILE, as the attachment questions' cells name them; the main table's attachments_missing lists files not received yet.",
+            media.written
         ));
+        if media.kept_sealed_count > 0 {
+            let n = media.kept_sealed_count;
+            lines.push(format!(
+                "  其中 {n} 个加密附件打不开，按原样保存（文件名以 .sealed 结尾）/ {n} sealed file(s) did not open and are kept as they were (names ending in .sealed):"
+            ));
+            for (id, file, why) in &media.kept_sealed {
+                lines.push(format!("    media/{id}/{file}: {why}"));
+            }
+        }
     }
     lines.push(String::new());
     match cells {
@@ -189,7 +227,8 @@ pub(super) fn entry_time() -> zip::DateTime {
 
 /// Writes the CSV export of `layout` as a zip archive to `out` (see the module docs);
 /// returns the number of submissions. Entries are deflated and marked `0600`, as
-/// `tianye export` writes its files.
+/// `tianye export` writes its files. A sealed submission is an error
+/// ([`ExportError::Sealed`]): see [`csv_zip_with`] and [`sealed_zip`].
 pub fn csv_zip(
     store: &dyn Store,
     layout: &Layout,
@@ -197,6 +236,38 @@ pub fn csv_zip(
     cells: CsvCells,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    csv_zip_with(store, layout, options, cells, None, out).map(|(n, _)| n)
+}
+
+/// What became of the attachments an archive holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaReport {
+    /// Files written to `media/`.
+    pub written: u64,
+    /// Sealed files of opened responses that did not open, written sealed as they
+    /// were stored: (instance id, file, why), the first [`MAX_LISTED`] of them.
+    pub kept_sealed: Vec<(String, String, String)>,
+    /// How many sealed files did not open in all.
+    pub kept_sealed_count: u64,
+}
+
+/// The most files a [`MediaReport`] lists by name.
+pub const MAX_LISTED: usize = 100;
+
+/// [`csv_zip`] with each row passed through `open`, if given, first (see
+/// [`super::export_tables_with`]): the export of a sealed questionnaire with the
+/// researcher's key. An opened response's sealed files are opened into `media/` under
+/// the names its answers give, each checked against its answer (SHA-256 and size); one
+/// that does not open is written sealed as it is (`….sealed`), and named in the
+/// README and the report. Returns the number of submissions and the report.
+pub fn csv_zip_with(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    cells: CsvCells,
+    mut open: Option<&mut Opening<'_>>,
+    out: &mut dyn Write,
+) -> Result<(u64, MediaReport), ExportError> {
     let names = csv_zip_names(layout);
     let entry = entry_options(CompressionMethod::Deflated);
     let mut zip = ZipWriter::new_stream(out);
@@ -208,7 +279,8 @@ pub fn csv_zip(
             (0..layout.tables.len()).map(|_| None).collect();
         outputs[t] = Some(&mut zip);
         let mut sink = CsvSink::with_cells(outputs, cells)?;
-        let (n, last) = export_tables_upto(store, layout, options, &mut sink, upto, None)?;
+        let (n, last) =
+            export_tables_upto(store, layout, options, &mut sink, upto, open.as_deref_mut())?;
         sink.finish()?;
         if t == 0 {
             // The main table is written first; the repeat tables stop where it stopped.
@@ -219,50 +291,169 @@ pub fn csv_zip(
     let n = layout.tables.len();
     zip.start_file(names[n].as_str(), entry)?;
     codebook_csv(layout, &mut zip, cells)?;
+    let xlsx_name = format!("{}.xlsx", plain(&layout.form_id));
+    let workbook = match xlsx_tables(store, layout, options, upto, open.as_deref_mut())? {
+        Ok(tmp) => {
+            zip.start_file(xlsx_name.as_str(), entry)?;
+            std::io::copy(&mut std::fs::File::open(tmp.path())?, &mut zip)?;
+            Workbook::Written(&xlsx_name)
+        }
+        Err(table) => Workbook::TooManyRows(table),
+    };
     let media = if layout.variables.iter().any(|v| v.kind.is_attachment()) {
-        write_media(store, layout, upto, &mut zip)?
+        write_media(store, layout, upto, &mut zip, open)?
     } else {
-        0
+        MediaReport::default()
     };
     zip.start_file(names[n + 1].as_str(), entry)?;
     // With a BOM, as the CSV files: Windows' Notepad then reads it as UTF-8.
     zip.write_all(BOM)?;
-    zip.write_all(readme(layout, &names, cells, submissions, media).as_bytes())?;
+    zip.write_all(readme(layout, &names, cells, submissions, &media, workbook).as_bytes())?;
     zip.finish()?.flush()?;
-    Ok(submissions)
+    Ok((submissions, media))
+}
+
+/// The archive of a sealed questionnaire made without the researcher's key (the
+/// server's, which never has it): `ID-sealed.jsonl`, one line per submission (a sealed
+/// one as its envelope, as [`super::export_jsonl`] writes them), the attachments as
+/// they were uploaded in `media/` (a sealed file under its sealed name,
+/// `media/INSTANCE_ID/FILE.sealed`), and a `README.txt` saying how to open them
+/// (`tianye export --key`, or `core/ENCRYPTION.md`). Returns the number of submissions
+/// and what `media/` holds.
+pub fn sealed_zip(
+    store: &dyn Store,
+    layout: &Layout,
+    out: &mut dyn Write,
+) -> Result<(u64, MediaReport), ExportError> {
+    let entry = entry_options(CompressionMethod::Deflated);
+    let mut zip = ZipWriter::new_stream(out);
+    let lines = format!("{}-sealed.jsonl", plain(&layout.form_id));
+    zip.start_file(lines.as_str(), entry)?;
+    let (submissions, last) = jsonl_upto(store, &layout.form_id, &mut zip, None, i64::MAX)?;
+    let media = write_media(store, layout, last.unwrap_or(i64::MIN), &mut zip, None)?;
+    zip.start_file("README.txt", entry)?;
+    zip.write_all(BOM)?;
+    let readme = [
+        format!("田野数据导出（加密）/ Tianye export (sealed): {}", layout.form_id),
+        format!("答卷份数 / Responses: {submissions}"),
+        String::new(),
+        lines,
+        "  每行一份答卷；加密答卷为其加密信封（含 sealed 字段），只有研究者的私钥能打开。".to_owned(),
+        "  One response per line; a sealed one is its envelope (it has `sealed`), which only the researcher's private key opens.".to_owned(),
+        "media/".to_owned(),
+        format!(
+            "  附件共 {} 个，按上传时的样子：media/答卷编号/文件名；加密附件的文件名以 .sealed 结尾，服务器无法读取。",
+            media.written
+        ),
+        format!(
+            "  Attachments, {} in all, as uploaded: media/INSTANCE_ID/FILE; a sealed file's name ends in .sealed, and the server cannot read it.",
+            media.written
+        ),
+        String::new(),
+        "要得到数据表和可读的附件，请在研究者的电脑上用私钥导出：tianye export ID --format zip --key private.pem；格式说明见 core/ENCRYPTION.md。".to_owned(),
+        "For the tables and readable attachments, export with the private key on the researcher's machine: tianye export ID --format zip --key private.pem; the format is described in core/ENCRYPTION.md.".to_owned(),
+        String::new(),
+    ];
+    zip.write_all(readme.join("\r\n").as_bytes())?;
+    zip.finish()?.flush()?;
+    Ok((submissions, media))
+}
+
+/// What became of the archive's XLSX workbook.
+enum Workbook<'a> {
+    /// Written under this name.
+    Written(&'a str),
+    /// Left out: this table is over Excel's row limit.
+    TooManyRows(String),
+}
+
+/// The tables of the submissions up to `upto` as an XLSX workbook in a temporary file
+/// (removed when dropped), or the name of the table over Excel's row limit.
+fn xlsx_tables(
+    store: &dyn Store,
+    layout: &Layout,
+    options: &ExportOptions,
+    upto: i64,
+    open: Option<&mut Opening<'_>>,
+) -> Result<Result<tempfile::NamedTempFile, String>, ExportError> {
+    let mut sink = XlsxSink::new(layout)?;
+    match export_tables_upto(store, layout, options, &mut sink, upto, open) {
+        Ok(_) => {}
+        Err(ExportError::TooManyRows { table }) => return Ok(Err(table)),
+        Err(e) => return Err(e),
+    }
+    let tmp = tempfile::Builder::new().prefix("tianye-export-").suffix(".xlsx").tempfile()?;
+    sink.save(tmp.as_file())?;
+    Ok(Ok(tmp))
 }
 
 /// Writes every received file of the submissions up to `upto` as
 /// `media/<instance_id>/<file>`, streamed from disk (stored without compression: photos
-/// are compressed already). Returns how many.
+/// are compressed already). With `open`, each row passes through it first, and the
+/// sealed files of a row it opened are opened (see [`csv_zip_with`]); a row it leaves
+/// out has no files written. Without it, files are written as they were uploaded.
 fn write_media<W: Write>(
     store: &dyn Store,
     layout: &Layout,
     upto: i64,
     zip: &mut ZipWriter<zip::write::StreamWriter<W>>,
-) -> Result<u64, ExportError> {
+    mut open: Option<&mut Opening<'_>>,
+) -> Result<MediaReport, ExportError> {
     let entry = entry_options(CompressionMethod::Stored);
     let files = store.files().clone();
-    let mut written = 0;
+    let mut report = MediaReport::default();
     let mut each = |sub: crate::store::SubmissionRow| -> Result<(), crate::store::BoxError> {
         if sub.seq > upto {
             return Ok(());
         }
+        let sub = match &mut open {
+            Some(open) => match open(sub) {
+                Some(opened) => opened,
+                None => return Ok(()),
+            },
+            None => sub,
+        };
         for f in sub.files.iter().filter(|f| f.received_at.is_some()) {
             let a = &f.attachment;
-            let mut source = files.open(&a.sha256).map_err(|e| ExportError::Damaged {
+            let damaged = |e: std::io::Error| ExportError::Damaged {
                 instance_id: sub.instance_id.clone(),
                 detail: format!("{}: {e}", a.file),
-            })?;
-            zip.start_file(super::media_path(&sub.instance_id, &a.file), entry)
-                .map_err(ExportError::from)?;
-            std::io::copy(&mut source, zip).map_err(ExportError::from)?;
-            written += 1;
+            };
+            let mut source = files.open(&a.sha256).map_err(damaged)?;
+            if sub.file_key.is_some() && tianye_core::seal::plain_name(&a.file).is_some() {
+                // A sealed file is at most 10 MiB and 28 bytes (its upload was checked).
+                let most =
+                    tianye_core::response::attachment::MAX_SIZE + tianye_core::seal::FILE_OVERHEAD;
+                let mut bytes = Vec::new();
+                (&mut source).take(most + 1).read_to_end(&mut bytes).map_err(damaged)?;
+                let (name, data) = match super::sealed::open_file(&sub, &a.file, &bytes) {
+                    Ok((name, plain)) => (name, plain),
+                    Err(why) => {
+                        report.kept_sealed_count += 1;
+                        if report.kept_sealed.len() < MAX_LISTED {
+                            report.kept_sealed.push((
+                                sub.instance_id.clone(),
+                                a.file.clone(),
+                                why.to_string(),
+                            ));
+                        }
+                        (a.file.clone(), bytes)
+                    }
+                };
+                zip.start_file(super::media_path(&sub.instance_id, &name), entry)
+                    .map_err(ExportError::from)?;
+                zip.write_all(&data).map_err(ExportError::from)?;
+            } else {
+                zip.start_file(super::media_path(&sub.instance_id, &a.file), entry)
+                    .map_err(ExportError::from)?;
+                std::io::copy(&mut source, zip).map_err(ExportError::from)?;
+            }
+            report.written += 1;
         }
         Ok(())
     };
     store.scan_submissions(&layout.form_id, &mut each)?;
-    Ok(written)
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use archive::{csv_zip, csv_zip_names};
+pub use archive::{MAX_LISTED, MediaReport, csv_zip, csv_zip_names, csv_zip_with, sealed_zip};
 pub use codebook::{CODEBOOK_HEADERS, CSV_NOTE, codebook_csv, codebook_rows, codebook_xlsx};
 pub use layout::{Column, Layout, Source, Table};
 pub use sinks::{BOM, CsvCells, CsvSink, XlsxSink, neutralise, sheet_name};
@@ -301,7 +301,15 @@ fn cell(
                     .files
                     .iter()
                     .filter(|f| f.received_at.is_none())
-                    .map(|f| f.attachment.file.as_str())
+                    .map(|f| {
+                        // An opened sealed row's files are its sealed files: named here
+                        // as its answers name them.
+                        let name = f.attachment.file.as_str();
+                        match ctx.sub.file_key {
+                            Some(_) => tianye_core::seal::plain_name(name).unwrap_or(name),
+                            None => name,
+                        }
+                    })
                     .collect();
                 Cell::Text(missing.join(" "))
             }
@@ -460,18 +468,32 @@ fn jsonl(
     store: &dyn Store,
     form_id: &str,
     out: &mut dyn Write,
-    mut open: Option<&mut Opening<'_>>,
+    open: Option<&mut Opening<'_>>,
 ) -> Result<u64, ExportError> {
+    jsonl_upto(store, form_id, out, open, i64::MAX).map(|(n, _)| n)
+}
+
+/// [`jsonl`] over the submissions stored up to `upto` (see [`export_tables_upto`]):
+/// the number written and the last `seq` written.
+fn jsonl_upto(
+    store: &dyn Store,
+    form_id: &str,
+    out: &mut dyn Write,
+    mut open: Option<&mut Opening<'_>>,
+    upto: i64,
+) -> Result<(u64, Option<i64>), ExportError> {
     let id = Value::String(form_id.to_owned()).to_string();
-    let mut skipped = 0;
+    let mut written = 0;
+    let mut last = None;
     let mut each = |sub: SubmissionRow| -> Result<(), BoxError> {
+        if sub.seq > upto {
+            return Ok(());
+        }
+        last = Some(sub.seq);
         let sub = match (&mut open, &sub.envelope) {
             (Some(open), _) => match open(sub) {
                 Some(opened) => opened,
-                None => {
-                    skipped += 1;
-                    return Ok(());
-                }
+                None => return Ok(()),
             },
             (None, Some(envelope)) => {
                 // As uploaded, but on one line whatever its layout.
@@ -481,6 +503,7 @@ fn jsonl(
                         detail: e.to_string(),
                     })?;
                 writeln!(out, "{envelope}")?;
+                written += 1;
                 return Ok(());
             }
             (None, None) => sub,
@@ -496,11 +519,12 @@ fn jsonl(
             sub.meta,
             sub.answers,
         )?;
+        written += 1;
         Ok(())
     };
-    let n = store.scan_submissions(form_id, &mut each)?;
+    store.scan_submissions(form_id, &mut each)?;
     out.flush()?;
-    Ok(n - skipped)
+    Ok((written, last))
 }
 
 /// The file of table `table` when the main table goes to `main`: the main table's

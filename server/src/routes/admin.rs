@@ -19,7 +19,7 @@ use crate::auth;
 use crate::error::{ApiCode, ApiError};
 use crate::export::{
     CsvCells, CsvSink, ExportError, ExportOptions, Layout, StatsTool, XlsxSink, codebook_csv,
-    codebook_xlsx, csv_zip, export_jsonl, export_tables, sealed, stats_zip,
+    codebook_xlsx, csv_zip, export_jsonl, export_tables, sealed, sealed_zip, stats_zip,
 };
 use crate::store::TokenKind;
 
@@ -95,8 +95,9 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
 }
 
 /// `GET /api/v1/questionnaires/{id}/{file}` with `file` one of `export.csv`
-/// (`?table=REPEAT` for a repeat's table), `export.zip` (every table's CSV, the
-/// codebook and a README, see [`csv_zip`]), `export.xlsx`, `export.jsonl`,
+/// (`?table=REPEAT` for a repeat's table), `export.zip` (every table's CSV and XLSX,
+/// the codebook, the attachments and a README, see [`csv_zip`]; for a sealed
+/// questionnaire the envelopes and the sealed files, see [`sealed_zip`]), `export.xlsx`, `export.jsonl`,
 /// `export-spss.zip`, `export-stata.zip` (every table's CSV with its `.sps` or `.do`
 /// syntax file, see [`stats_zip`]), `codebook.csv`, `codebook.xlsx`; `?labels=1` writes
 /// choice labels (not for SPSS and Stata, whose syntax labels the codes), `?lang=en`
@@ -125,7 +126,7 @@ pub(super) async fn export(
     if seals
         && matches!(
             file.as_str(),
-            "export.csv" | "export.zip" | "export.xlsx" | "export-spss.zip" | "export-stata.zip"
+            "export.csv" | "export.xlsx" | "export-spss.zip" | "export-stata.zip"
         )
     {
         return Err(ApiError::new(ApiCode::ExportSealed).with("id", id));
@@ -154,6 +155,15 @@ pub(super) async fn export(
                 export_tables(store.as_ref(), &layout, &options, &mut sink)?;
                 sink.finish()
             })
+        }
+        // The server never has the researcher's key: a sealed questionnaire's archive
+        // holds the envelopes and the files as they were uploaded.
+        "export.zip" if seals => {
+            let mut response = streamed(ZIP, &format!("{id}-sealed.zip"), move |out| {
+                sealed_zip(store.as_ref(), &layout, out).map(|_| ())
+            });
+            response.headers_mut().insert(SEALED, HeaderValue::from_static("envelopes"));
+            response
         }
         "export.zip" => streamed(ZIP, &format!("{id}-csv.zip"), move |out| {
             csv_zip(store.as_ref(), &layout, &options, cells, out).map(|_| ())

@@ -5,7 +5,11 @@
 //!   other bytes are stored under that name, 422 the bytes are not those the answer
 //!   names (length or SHA-256), 404 no such response of this team or no such file in
 //!   its answers, 413 over 10 MiB (refused from `Content-Length`, or after reading no
-//!   more than the limit).
+//!   more than the limit; a sealed file, named `….sealed`, may have the 28 bytes sealing
+//!   adds).
+//! - A sealed response's files (`core/ENCRYPTION.md`) are uploaded sealed, by the names,
+//!   hashes and sizes its envelope lists: the server checks and stores them as any
+//!   other, and cannot read them.
 //! - `GET /api/v1/submissions/{instance_id}/attachments`: which files arrived, to
 //!   resume.
 //!
@@ -87,7 +91,9 @@ pub(super) async fn upload(
     };
     // No more than the limit is read: a larger body is refused from its declared
     // length, or once the limit is passed.
-    let limit = MAX_SIZE as usize;
+    // A sealed file (its name ends in `.sealed`) is its plain file and 28 bytes.
+    let sealed = tianye_core::seal::plain_name(&file).is_some();
+    let limit = (MAX_SIZE + if sealed { tianye_core::seal::FILE_OVERHEAD } else { 0 }) as usize;
     let bytes = match read_body(&headers, body, limit, REFUSED_DRAIN_LIMIT, UPLOAD_PACE).await {
         Ok(bytes) => bytes,
         Err(unread) => return closing(unread.into_error(limit).into_response()),

@@ -345,6 +345,9 @@ pub struct SubmissionRow {
     /// For a sealed submission, its envelope as uploaded (`core/ENCRYPTION.md`): what an
     /// export opens with the researcher's key, or writes as it is without one.
     pub envelope: Option<String>,
+    /// Set by an export that opened the sealed submission: the key that opens its sealed
+    /// files (`files` then names the sealed files, `answers` the plain ones).
+    pub file_key: Option<tianye_core::seal::FileKey>,
 }
 
 /// Counts for the overview page.

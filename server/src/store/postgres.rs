@@ -419,6 +419,7 @@ fn scan_row(r: &tokio_postgres::Row) -> Result<SubmissionRow, StoreError> {
         answers,
         envelope,
         files: super::sqlite::files_from_json(&r.try_get::<_, String>(8)?)?,
+        file_key: None,
     })
 }
 

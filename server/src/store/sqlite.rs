@@ -503,6 +503,7 @@ impl Store for SqliteStore {
                         answers: r.get(6)?,
                         envelope: r.get(7)?,
                         files: files_from_json(&r.get::<_, String>(8)?)?,
+                        file_key: None,
                     };
                     each(row).map_err(StoreError::Callback)?;
                     n += 1;

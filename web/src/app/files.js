@@ -1,8 +1,9 @@
 // The files of attachment answers (photos, signatures, drawings, files), kept in
 // IndexedDB as Blobs: localStorage, which holds the answers, is far too small. The
 // browser does the work (image decoding, canvas scaling, JPEG/PNG encoding, SHA-256 by
-// Web Crypto); the wasm only names keys and keeps the answers. A key is the record's
-// storage key, `/`, and the file's name, so that one range holds a record's files.
+// Web Crypto, and sealing a sealed record's files with it); the wasm only names keys and
+// keeps the answers. A key is the record's storage key, `/`, and the file's name, so
+// that one range holds a record's files.
 
 let opened;
 const db = () => opened ??= new Promise((ok, no) => {
@@ -94,6 +95,65 @@ async function keepFile(base, stem, blob, max, limit) {
   return JSON.stringify({ file, sha256: sha, size: bytes.byteLength, media_type: type });
 }
 
+// Seals `plain`, a complete response's JSON, to the SubjectPublicKeyInfo `spki`
+// (base64): a fresh AES-256-GCM key and IV from crypto.getRandomValues, the key wrapped
+// with RSA-OAEP-SHA-256. With the same key each file `names` names (its answers' file
+// names, one a line, kept under `base`) is sealed with a fresh IV and additional data
+// naming the response and the file, and kept beside its plain copy as NAME.sealed
+// (IV, ciphertext, tag). Resolves to the envelope's JSON, listing the sealed files
+// (core/ENCRYPTION.md). The plain copies stay until the caller has stored the envelope
+// ([`dropNamed`]). Rejects with the reason as text where there is no Web Crypto
+// (`crypto.subtle` exists only on https and localhost), the key is bad, or a file is
+// gone: nothing sealed is kept then.
+export async function sealRecord(spki, plain, base, names) {
+  const f = 'tianye-sealed-1', kept = [];
+  try {
+    const r = JSON.parse(plain), id = r.instance_id, form = r.questionnaire.id, version = r.questionnaire.version;
+    const s = crypto.subtle, utf8 = (t) => new TextEncoder().encode(t);
+    const b64 = (b) => btoa(Array.from(new Uint8Array(b), (x) => String.fromCharCode(x)).join(''));
+    const sha = async (b) => hex(await s.digest('SHA-256', b));
+    const der = Uint8Array.from(atob(spki), (c) => c.charCodeAt(0));
+    const rsa = await s.importKey('spki', der, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+    const key = crypto.getRandomValues(new Uint8Array(32)), iv = crypto.getRandomValues(new Uint8Array(12));
+    const aes = await s.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
+    const files = [], sealed = [];
+    for (const name of names.split('\n').filter(Boolean)) {
+      if (name.length > 93) throw 'file name too long: ' + name;
+      const blob = await getFile(base + name);
+      if (!blob) throw 'file missing: ' + name;
+      const fiv = crypto.getRandomValues(new Uint8Array(12));
+      const aad = utf8(f + ' file\n' + id + '\n' + name);
+      const ct = new Uint8Array(await s.encrypt({ name: 'AES-GCM', iv: fiv, additionalData: aad }, aes, await blob.arrayBuffer()));
+      const out = new Uint8Array(12 + ct.length);
+      out.set(fiv);
+      out.set(ct, 12);
+      files.push({ file: name + '.sealed', sha256: await sha(out), size: out.length });
+      sealed.push([base + name + '.sealed', new Blob([out], { type: 'application/octet-stream' })]);
+    }
+    const text = utf8(plain), aad = utf8([f, id, form, version].join('\n'));
+    const ct = await s.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, aes, text);
+    const envelope = {
+      sealed: f, instance_id: id, questionnaire: { id: form, version }, status: 'complete',
+      submitted_at: r.meta.submitted_at, key: 'sha256:' + await sha(der),
+      wrapped_key: b64(await s.encrypt({ name: 'RSA-OAEP' }, rsa, key)),
+      key_check: await sha(new Uint8Array([...utf8(f + ' key check'), ...key])),
+      iv: b64(iv), ciphertext: b64(ct), plain_size: text.length, digest: 'sha256:' + await sha(ct),
+    };
+    if (files.length) envelope.files = files;
+    kept.push(...sealed.map((x) => x[0]));
+    await tx('readwrite', (st) => { let last; for (const [k, b] of sealed) last = st.put(b, k); return last; });
+    return JSON.stringify(envelope);
+  } catch (e) {
+    for (const k of kept) drop(k);
+    throw '' + (e && e.message || e);
+  }
+}
+
+// Deletes the files `names` (one a line) kept under `base`.
+export function dropNamed(base, names) {
+  for (const n of names.split('\n').filter(Boolean)) drop(base + n);
+}
+
 // Saves the backup `text` (a JSON object) as the file `name`, with the files under
 // `bases` (`,`-joined record keys, each ending in `/`) added as `"files": {"<sha256>":
 // "<base64>"}` (what `tianye import-responses` reads). A file that cannot be read
@@ -110,8 +170,12 @@ export async function saveBackup(name, text, bases) {
 async function withFiles(text, bases) {
   const files = {};
   for (const base of bases.split(',').filter(Boolean)) {
-    const list = await tx('readonly', (s) => s.getAll(range(base)));
-    for (const b of list || []) {
+    const keys = await tx('readonly', (s) => s.getAllKeys(range(base))) || [];
+    const list = await tx('readonly', (s) => s.getAll(range(base))) || [];
+    // A sealed record's plain copies (if some are still there) never leave the phone.
+    const sealed = keys.some((k) => k.endsWith('.sealed'));
+    for (const [i, b] of list.entries()) {
+      if (sealed && !String(keys[i]).endsWith('.sealed')) continue;
       const bytes = new Uint8Array(await b.arrayBuffer());
       let bin = '';
       for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

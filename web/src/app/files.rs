@@ -26,6 +26,17 @@ extern "C" {
     async fn keep_form(key: &str, text: &str) -> JsValue;
     #[wasm_bindgen(js_name = formText)]
     async fn form_text(key: &str) -> JsValue;
+    /// Seals a response and its files (see files.js): the envelope's JSON.
+    #[wasm_bindgen(js_name = sealRecord, catch)]
+    pub(crate) async fn seal_record(
+        spki: &str,
+        plain: &str,
+        base: &str,
+        names: &str,
+    ) -> Result<JsValue, JsValue>;
+    /// Deletes the files `names` (one a line) kept under `base`.
+    #[wasm_bindgen(js_name = dropNamed)]
+    pub(crate) fn drop_named(base: &str, names: &str);
 }
 
 /// Keeps a questionnaire's JSON under its storage key `key` (in localStorage, or when

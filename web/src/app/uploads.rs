@@ -189,6 +189,17 @@ async fn upload_due(app: App) {
 async fn send_files(app: App, record: &Record, endpoint: &str, token: Option<&str>) -> Outcome {
     let (to_send, _) = record.files_to_send();
     let (form, id) = record.ids();
+    if record.sealed.is_some() {
+        // Plain copies left by a page closed just after sealing never leave the phone.
+        let plain: Vec<String> = record
+            .files()
+            .into_iter()
+            .filter_map(|a| {
+                a.file.strip_suffix(crate::state::record::SEALED_SUFFIX).map(str::to_owned)
+            })
+            .collect();
+        super::files::drop_named(&app.files_of(&form, &id), &plain.join("\n"));
+    }
     for file in to_send {
         let url = format!("{endpoint}/api/v1/submissions/{id}/attachments/{}", file.file);
         let Some(answer) = app.send_file(&url, (&form, &id), &file, token).await else {

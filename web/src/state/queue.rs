@@ -353,6 +353,24 @@ mod tests {
         r.files_sent.push("sig-1.png".into());
         let (unsent, all) = r.files_to_send();
         assert_eq!((names(unsent), all), (vec!["m_photo-1.png".to_owned()], 2));
+
+        // Sealed: the sealed files its envelope lists, the plain answers gone.
+        let sealed = serde_json::json!({"sealed": "tianye-sealed-1", "files": [
+            {"file": "sig-1.png.sealed", "sha256": "cd".repeat(32), "size": 38},
+            {"file": "m_photo-1.png.sealed", "sha256": "ef".repeat(32), "size": 40},
+        ]});
+        r.keep_sealed(crate::state::record::Envelope(sealed.to_string()));
+        let files = r.files();
+        assert_eq!(names(files.clone()), ["m_photo-1.png.sealed", "sig-1.png.sealed"]);
+        assert!(files.iter().all(|a| a.media_type == "application/octet-stream"));
+        assert_eq!((files[0].sha256.as_str(), files[0].size), ("cd".repeat(32).as_str(), 38));
+        let (unsent, all) = r.files_to_send();
+        assert_eq!((unsent.len(), all), (2, 2));
+        // An envelope that lists none, or that cannot be read, names none.
+        for text in [r#"{"sealed":"tianye-sealed-1"}"#, "not json"] {
+            r.sealed = Some(crate::state::record::Envelope(text.into()));
+            assert!(r.files().is_empty(), "{text}");
+        }
     }
 
     fn ids(id: &str) -> (String, String) {

@@ -149,6 +149,35 @@ pub struct Record {
 #[serde(transparent)]
 pub struct Envelope(pub String);
 
+/// What a sealed file's name adds to its answer's file name (core/ENCRYPTION.md,
+/// `tianye_core::seal::FILE_SUFFIX`): the name it is kept, sent and listed under.
+pub const SEALED_SUFFIX: &str = ".sealed";
+
+/// The media type a sealed file is sent with: bytes nobody but the researcher reads.
+const SEALED_MEDIA_TYPE: &str = "application/octet-stream";
+
+impl Envelope {
+    /// The sealed files it lists (`files`: name, SHA-256 and size of the sealed bytes),
+    /// as attachments to send; none when it lists none or cannot be read.
+    pub fn files(&self) -> Vec<Attachment> {
+        // Read as a JSON value (no parser of its own in the app shell).
+        let envelope: serde_json::Value = serde_json::from_str(&self.0).unwrap_or_default();
+        let Some(list) = envelope.get("files").and_then(serde_json::Value::as_array) else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|f| {
+                Some(Attachment {
+                    file: f.get("file")?.as_str()?.to_owned(),
+                    sha256: f.get("sha256")?.as_str()?.to_owned(),
+                    size: f.get("size")?.as_u64()?,
+                    media_type: SEALED_MEDIA_TYPE.to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
 impl Record {
     /// The questionnaire id and the response id, which name this record.
     pub fn ids(&self) -> (String, String) {
@@ -173,8 +202,12 @@ impl Record {
     }
 
     /// The files its answers name, each once, in answer order: what goes to the server
-    /// after the response.
+    /// after the response. For a sealed response, the sealed files its envelope lists
+    /// (its answers are no longer kept).
     pub fn files(&self) -> Vec<Attachment> {
+        if let Some(envelope) = &self.sealed {
+            return envelope.files();
+        }
         let mut out: Vec<Attachment> = Vec::new();
         let mut rows: Vec<&serde_json::Map<String, serde_json::Value>> =
             vec![&self.response.answers];
