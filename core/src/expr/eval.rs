@@ -646,7 +646,8 @@ pub(crate) fn round(x: f64, places: f64) -> f64 {
         return 0.0;
     }
     let body: String = kept.iter().map(|d| char::from(b'0' + d)).collect();
-    let value: f64 = format!("0.{body}e{}", magnitude_exp + 1).parse().unwrap_or(f64::NAN);
+    let value =
+        super::math::decimal(&format!("0.{body}e{}", magnitude_exp + 1)).unwrap_or(f64::NAN);
     if x < 0.0 { -value } else { value }
 }
 

@@ -177,7 +177,7 @@ impl<'a> Lexer<'a> {
         }
         let text = &self.src[start..self.pos];
         // Digits with at most one '.' always parse; an over-long literal becomes infinity.
-        let value = text.parse::<f64>().unwrap_or(f64::NAN);
+        let value = super::math::decimal(text).unwrap_or(f64::NAN);
         self.push(Tok::Number(value), start);
     }
 

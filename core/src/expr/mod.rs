@@ -11,6 +11,7 @@ mod error;
 pub(crate) mod eval;
 mod lexer;
 mod math;
+pub use math::decimal;
 mod parser;
 mod prec;
 mod print;

@@ -117,7 +117,7 @@ pub fn str_to_num(s: &str) -> f64 {
     }
     let t: Cow<'_, str> =
         if t.contains(',') { Cow::Owned(t.replace(',', ".")) } else { Cow::Borrowed(t) };
-    t.parse::<f64>().unwrap_or(f64::NAN)
+    super::math::decimal(&t).unwrap_or(f64::NAN)
 }
 
 /// The shortest decimal digits of a finite, non-zero `x` (no leading or trailing

@@ -293,7 +293,8 @@ fn read_geopoint_object(map: &Map<String, Json>) -> Option<Stored> {
 }
 
 fn read_geopoint_text(text: &str) -> Option<Stored> {
-    let parts: Vec<f64> = text.split_whitespace().map(str::parse).collect::<Result<_, _>>().ok()?;
+    let parts: Vec<f64> =
+        text.split_whitespace().map(crate::expr::decimal).collect::<Option<_>>()?;
     match parts.as_slice() {
         [lat, lon] => Some(geo(*lat, *lon, None, None)),
         [lat, lon, alt] => Some(geo(*lat, *lon, Some(*alt), None)),
