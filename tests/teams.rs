@@ -104,6 +104,7 @@ fn targets_are_per_team_bounded_and_listed(backend: Backend) {
     for (args, code) in [
         (&["token", "target", "--team", "一队", "0"][..], 2),
         (&["token", "target", "--team", "一队", "1000001"][..], 2),
+        (&["token", "target", "--team", "一队", "-3"][..], 2),
         (&["token", "target", "--team", "一队"][..], 2),
         (&["token", "target", "--team", "一队", "5", "--clear"][..], 2),
         (&["token", "target", "--team", "  ", "5"][..], 2),

@@ -63,15 +63,26 @@ struct CreateArgs {
     qr_file: Option<PathBuf>,
     /// 该调查队的目标答卷数（1 到 1000000，按队计，不按令牌）/ The team's target number of
     /// submissions (1 to 1,000,000; per team, not per token).
-    #[arg(long, value_name = "N", conflicts_with = "admin", value_parser = parse_target)]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "admin",
+        allow_negative_numbers = true,
+        value_parser = parse_target
+    )]
     target: Option<u32>,
 }
 
 #[derive(clap::Args)]
 struct TargetArgs {
     /// 目标答卷数（1 到 1000000）/ Target number of submissions (1 to 1,000,000).
-    #[arg(value_name = "N", required_unless_present = "clear", conflicts_with = "clear",
-          value_parser = parse_target)]
+    #[arg(
+        value_name = "N",
+        required_unless_present = "clear",
+        conflicts_with = "clear",
+        allow_negative_numbers = true,
+        value_parser = parse_target
+    )]
     target: Option<u32>,
     #[command(flatten)]
     data: DataArgs,
