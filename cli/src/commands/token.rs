@@ -240,7 +240,7 @@ fn target(args: &TargetArgs) -> anyhow::Result<ExitCode> {
         None if before.is_some() => {
             println!(
                 "已取消调查队 {team} 的目标 / removed the target of team {team} (原为 / was {was})"
-            )
+            );
         }
         None => {
             eprintln!("调查队 {team} 没有目标 / team {team} has no target");
