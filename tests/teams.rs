@@ -87,6 +87,9 @@ fn targets_are_per_team_bounded_and_listed(backend: Backend) {
     assert!(out.contains("300") && out.contains("200"), "says the new and the old: {out}");
     let (code, _, err) = data.tianye(&["token", "target", "--team", "四队", "50"]);
     assert_eq!(code, 0, "{err}");
+    assert!(err.contains("还没有令牌") && err.contains("has no token yet"), "{err}");
+    let (_, _, err) = data.tianye(&["token", "target", "--team", "二队", "1000000"]);
+    assert!(!err.contains("还没有令牌"), "a team with a token is not warned about: {err}");
     let (code, _, err) = data.tianye(&["token", "target", "--team", "三队", "--clear"]);
     assert_eq!(code, 0, "{err}");
     let (_, out, _) = data.tianye(&["token", "list"]);

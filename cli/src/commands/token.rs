@@ -235,6 +235,13 @@ fn target(args: &TargetArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.data)?.store;
     let before = store.set_team_target(&team, args.target)?;
     let was = before.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    // A name typed wrong would quietly start a team of its own: say so.
+    let known = store.tokens()?.iter().any(|t| t.kind == TokenKind::Team && t.team == team);
+    if args.target.is_some() && !known {
+        eprintln!(
+            "注意：调查队 {team} 还没有令牌，请核对名称 / note: team {team} has no token yet; check the name"
+        );
+    }
     match args.target {
         Some(n) => println!("调查队 {team} 的目标 / target of team {team}: {n} (原为 / was {was})"),
         None if before.is_some() => {
