@@ -354,3 +354,132 @@ fn the_admin_page_fits_a_360_px_phone_with_titles_and_beijing_time_in_both_langu
         b.close().await;
     });
 }
+
+/// What "Teams at a glance" shows, read in the browser: whether anything of it sticks
+/// out of a 360 px window, its heading, and per team row its cells' texts and labels,
+/// its progress bar, and its day bars' titles.
+const READ_TEAMS: &str = r"
+const out = {};
+out.scrolls = document.documentElement.scrollWidth > window.innerWidth;
+out.sticking = [];
+for (const el of document.querySelectorAll('#teams, #teams *')) {
+  if (!el.getClientRects().length) continue;
+  const r = el.getBoundingClientRect();
+  if (r.right > window.innerWidth + 0.5 || r.left < -0.5) out.sticking.push(el.tagName + '.' + el.getAttribute('class'));
+}
+const h = [...document.querySelectorAll('h2')].find((e) => e.nextElementSibling && e.nextElementSibling.nextElementSibling && e.nextElementSibling.nextElementSibling.id === 'teams');
+out.heading = h ? h.textContent : null;
+out.injected = document.querySelectorAll('#teams img, #teams script').length;
+out.rows = [...document.querySelectorAll('#teams tbody tr')].map((tr) => ({
+  team: tr.dataset.team,
+  cells: [...tr.cells].map((td) => [td.dataset.label, td.textContent]),
+  bar: tr.querySelector('progress') ? [tr.querySelector('progress').value, tr.querySelector('progress').max] : null,
+  days: [...tr.querySelectorAll('td.days rect title')].map((e) => e.textContent),
+  chart_width: tr.querySelector('td.days svg').getBoundingClientRect().width,
+}));
+return out;";
+
+/// Teams at a glance at 360 px, in Chinese then English: one row per team with its
+/// total, complete, with problems, last upload, target and progress bar, and 30 day
+/// bars whose latest counts today's uploads; a team name made of markup stays text.
+#[test]
+fn teams_at_a_glance_fits_a_360_px_phone_in_both_languages() {
+    browser::run(async {
+        let data = temp_dir("tianye-admin-teams");
+        let forms = repo().join("questionnaires");
+        let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+        let admin = server.admin_token.clone().expect("admin token");
+        let dir = data.path().to_str().unwrap();
+        let long = "石门乡第一调查队（龙回县）";
+        let hostile = "<img src=x onerror=alert(1)>";
+        let (code, out, err) = tianye_tests::server::tianye(&[
+            "token", "create", "--data", dir, "--team", long, "--target", "4",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let token = out.lines().last().unwrap().trim().to_owned();
+        team_token(data.path(), hostile);
+        let case: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                forms.join("lbc_household/cases/01-valid-both-parents-away.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            let mut response = case["response"].clone();
+            response["instance_id"] = json!(new_instance_id());
+            let (status, reply) =
+                upload(&client(), &server.url, Some(&token), &response.to_string());
+            assert_eq!(status, 201, "{reply}");
+        }
+        let (_, bytes) =
+            get(&client(), &format!("{}/api/v1/admin/overview", server.url), Some(&admin));
+        let overview: Value = serde_json::from_slice(&bytes).unwrap();
+        let today = overview["teams"][1]["by_day"][29]["day"].as_str().unwrap().to_owned();
+
+        let profile = temp_dir("tianye-admin-teams-profile");
+        let b = Browser::launch(profile.path()).await;
+        b.before_each_document(RECORD_POLICY_VIOLATIONS).await;
+        b.goto(&format!("{}/admin#token={admin}", server.url)).await;
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+        b.wait("the window to be 360 px wide", "return window.innerWidth === 360;").await;
+        for (lang, heading, labels, no_target, progress) in [
+            ("zh", "各队进度", ["调查队", "总数", "完整", "有问题"], "未设目标", "2 / 4（50%）"),
+            (
+                "en",
+                "Teams at a glance",
+                ["Team", "Total", "Complete", "With problems"],
+                "no target",
+                "2 / 4 (50%)",
+            ),
+        ] {
+            if lang == "en" {
+                b.click("#lang").await;
+            }
+            b.wait_text("#teams", no_target).await;
+            let page = b.js(READ_TEAMS, vec![]).await;
+            assert_eq!(page["scrolls"], false, "{lang}: {page}");
+            assert_eq!(page["sticking"], json!([]), "{lang}: sticking out at 360 px: {page}");
+            assert_eq!(page["heading"], heading, "{lang}");
+            assert_eq!(page["injected"], 0, "{lang}: a team name became markup: {page}");
+            let rows = page["rows"].as_array().unwrap();
+            // By name as the server sorts it: '<' before CJK.
+            let names: Vec<&str> = rows.iter().map(|r| r["team"].as_str().unwrap()).collect();
+            assert_eq!(names, [hostile, long], "{lang}");
+            for row in rows {
+                let cells = row["cells"].as_array().unwrap();
+                let label_text: Vec<&str> =
+                    cells[..4].iter().map(|c| c[0].as_str().unwrap()).collect();
+                assert_eq!(label_text, labels, "{lang}: {row}");
+                assert_eq!(cells[0][1], row["team"], "{lang}: the name as text");
+                let days = row["days"].as_array().unwrap();
+                assert_eq!(days.len(), 30, "{lang}: {row}");
+                assert!(row["chart_width"].as_f64().unwrap() > 100.0, "{lang}: {row}");
+            }
+            let (h, l) = (&rows[0], &rows[1]);
+            assert_eq!(h["cells"][1][1], "0", "{lang}: {h}");
+            assert_eq!(h["cells"][5][1], no_target, "{lang}: {h}");
+            assert_eq!(h["bar"], Value::Null);
+            assert_eq!(h["days"][29], format!("{today}: 0"));
+            assert_eq!(
+                (&l["cells"][1][1], &l["cells"][2][1], &l["cells"][3][1]),
+                (&json!("2"), &json!("2"), &json!("0")),
+                "{lang}: {l}"
+            );
+            assert!(l["cells"][5][1].as_str().unwrap().starts_with(progress), "{lang}: {l}");
+            assert_eq!(l["bar"], json!([2, 4]), "{lang}: {l}");
+            assert_eq!(l["days"][29], format!("{today}: 2"), "{lang}: today's bar: {l}");
+            if let Ok(dir) = std::env::var("TIANYE_SCREENSHOTS") {
+                b.js("document.getElementById('teams').scrollIntoView();", vec![]).await;
+                b.screenshot(&Path::new(&dir).join(format!("admin-teams-360-{lang}.png"))).await;
+            }
+        }
+        let violations = b.js("return window.cspViolations;", vec![]).await;
+        assert_eq!(violations, json!([]), "policy violations");
+        b.close().await;
+    });
+}

@@ -27,6 +27,9 @@ mod choice_files;
 // `tianye serve` as a child process: status codes, tokens, questionnaires, CORS, imports.
 mod server;
 
+// Teams at a glance: targets per team, the overview's per-team counts by day (issue 26).
+mod teams;
+
 // Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
 mod export;
 

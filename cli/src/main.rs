@@ -5,7 +5,7 @@
 //! tianye validate FORM RESPONSE...     validate responses against a questionnaire
 //! tianye schema                        print the JSON Schema of the questionnaire format
 //! tianye serve [--data DIR] [--bind ADDR] [--forms DIR]   run the collection server
-//! tianye token create|list|revoke      team upload tokens and admin tokens
+//! tianye token create|list|revoke|target   team tokens, admin tokens, team targets
 //! tianye export FORM_ID --format F [--key PRIVATE.pem]   export submissions (csv, xlsx, jsonl, codebook)
 //! tianye import-responses FILE         import a backup file of responses
 //! tianye import FORM.xlsx [-o F.json]  convert an XLSForm into a Tianye questionnaire

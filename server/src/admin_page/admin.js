@@ -46,6 +46,18 @@ const TEXT = {
   ],
   chart: ["每日答卷数（北京时间）", "Submissions per day (Beijing time)"],
   no_data: ["还没有答卷。", "No submissions yet."],
+  glance: ["各队进度", "Teams at a glance"],
+  glance_note: [
+    "完整：答卷所需的附件都已收到；有问题：仍在等待附件（未通过校验的答卷服务器不会接收）。每日条形图为最近 30 天（北京时间）。",
+    "Complete: every file the answers name has arrived; with problems: still waiting for files (the server never accepts a response that fails validation). The daily bars are the last 30 days (Beijing time).",
+  ],
+  g_total: ["总数", "Total"],
+  g_complete: ["完整", "Complete"],
+  g_problems: ["有问题", "With problems"],
+  g_target: ["目标与进度", "Target and progress"],
+  g_days: ["最近 30 天每日答卷", "Per day, last 30 days"],
+  no_target: ["未设目标", "no target"],
+  team_days: ["{n}：最近 30 天每日答卷", "{n}: submissions per day, last 30 days"],
 };
 
 let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
@@ -199,6 +211,69 @@ function render(body) {
     const when = cell(row, t("last_upload"), team.last_received_at ? beijing(team.last_received_at) : "—", "time");
     if (team.last_received_at) when.title = team.last_received_at;
     cell(row, t("token_state"), team.active ? t("active") : t("revoked"), "short");
+  }
+  glance(body.teams || []);
+}
+
+// A team's submissions per day as small bars (inline SVG), the latest day on the right;
+// each bar's title gives its day and count.
+function dayBars(team, days) {
+  const w = 6, h = 32;
+  const max = Math.max(1, ...days.map((d) => d.count));
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", days.length * w);
+  svg.setAttribute("height", h + 1);
+  svg.setAttribute("viewBox", `0 0 ${days.length * w} ${h + 1}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", t("team_days", team));
+  const base = document.createElementNS(ns, "line");
+  base.setAttribute("class", "dayline");
+  base.setAttribute("x1", 0); base.setAttribute("x2", days.length * w);
+  base.setAttribute("y1", h + 0.5); base.setAttribute("y2", h + 0.5);
+  svg.appendChild(base);
+  days.forEach((d, i) => {
+    const bh = d.count ? Math.max(2, Math.round((d.count / max) * h)) : 0;
+    const r = document.createElementNS(ns, "rect");
+    r.setAttribute("class", "daybar");
+    r.setAttribute("x", i * w); r.setAttribute("y", h - bh);
+    r.setAttribute("width", w - 1); r.setAttribute("height", bh);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = d.day + ": " + d.count;
+    r.appendChild(title);
+    svg.appendChild(r);
+  });
+  return svg;
+}
+
+// Teams at a glance: per team its total, complete, with problems, last upload, target
+// with a progress bar, and its last 30 days. Every text is set as text.
+function glance(teams) {
+  const tb = $("teams").tBodies[0]; tb.replaceChildren();
+  for (const team of teams) {
+    const row = tb.insertRow();
+    row.dataset.team = team.team;
+    cell(row, t("team"), team.team, "name");
+    cell(row, t("g_total"), team.total, "n short total");
+    cell(row, t("g_complete"), team.complete, "n short complete");
+    cell(row, t("g_problems"), team.with_problems, "n short problems");
+    const when = cell(row, t("last_upload"), team.last_received_at ? beijing(team.last_received_at) : "—", "when");
+    if (team.last_received_at) when.title = team.last_received_at;
+    const target = cell(row, t("g_target"), undefined, "target");
+    if (team.target) {
+      const pct = Math.floor((team.progress || 0) * 100);
+      const text = document.createElement("span");
+      text.className = "progress-text";
+      text.textContent = `${team.total} / ${team.target}` + (lang === "en" ? ` (${pct}%)` : `（${pct}%）`);
+      const bar = document.createElement("progress");
+      bar.max = team.target;
+      bar.value = Math.min(team.total, team.target);
+      bar.textContent = pct + "%";
+      target.append(text, bar);
+    } else {
+      target.textContent = t("no_target");
+    }
+    cell(row, t("g_days"), undefined, "days").appendChild(dayBars(team.team, team.by_day || []));
   }
 }
 

@@ -215,7 +215,9 @@ pub(super) async fn export(
 /// `GET /api/v1/admin/overview`: submissions per questionnaire version, per team, per
 /// day (UTC+8), and each questionnaire's title (`zh`, `en`), versions and export
 /// tables (the main table first, then each repeat's); `sealed` counts the sealed
-/// submissions, and marks each version and questionnaire that seals.
+/// submissions, and marks each version and questionnaire that seals. `teams` gives
+/// each team at a glance: total, complete, with problems, last upload, target with
+/// progress, and the last 30 days (UTC+8) day by day.
 pub(super) async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,

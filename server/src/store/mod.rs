@@ -364,6 +364,9 @@ pub struct Overview {
     pub by_team: Vec<TeamCount>,
     /// Per day received (China Standard Time, UTC+8), oldest first.
     pub by_day: Vec<DayCount>,
+    /// Teams at a glance: each team's progress, by team name (the same teams as
+    /// `by_team`, and every team with a target).
+    pub teams: Vec<TeamProgress>,
 }
 
 /// Submissions to one questionnaire version.
@@ -388,6 +391,102 @@ pub struct TeamCount {
     pub last_received_at: Option<String>,
     /// Whether the team has a token that is not revoked.
     pub active: bool,
+}
+
+/// The most submissions a team's target may ask for.
+pub const MAX_TEAM_TARGET: u32 = 1_000_000;
+
+/// Days of each team's per-day counts on the overview ([`TeamProgress::by_day`]).
+pub const TEAM_DAYS: usize = 30;
+
+/// A team's target: how many submissions it is meant to collect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamTarget {
+    /// Team name.
+    pub team: String,
+    /// Submissions meant, 1 to [`MAX_TEAM_TARGET`].
+    pub target: u32,
+    /// When it was last set (UTC, RFC 3339).
+    pub updated_at: String,
+}
+
+/// One team at a glance: its submissions, whether they are complete, by day, and
+/// against its target.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TeamProgress {
+    /// Team name.
+    pub team: String,
+    /// Submissions.
+    pub total: u64,
+    /// Submissions complete on the server: every file their answers name arrived.
+    pub complete: u64,
+    /// Submissions with problems: still waiting for some of their files. (The server
+    /// refuses a response that fails validation, so a stored one has no other problem
+    /// it can see; `total = complete + with_problems`.)
+    pub with_problems: u64,
+    /// The latest receipt (UTC, RFC 3339), if any.
+    pub last_received_at: Option<String>,
+    /// The team's target, if one is set.
+    pub target: Option<u32>,
+    /// `total / target` (1.0 when met; more when passed), with a target.
+    pub progress: Option<f64>,
+    /// Submissions per day received (UTC+8) over the last [`TEAM_DAYS`] days, oldest
+    /// first, days without any included.
+    pub by_day: Vec<DayCount>,
+}
+
+/// One team's counts as a backend's overview query gives them, before
+/// [`team_progress`] adds the days.
+pub(crate) struct TeamRow {
+    pub team: String,
+    pub total: u64,
+    pub with_problems: u64,
+    pub last_received_at: Option<String>,
+    pub target: Option<u32>,
+}
+
+/// Teams at a glance from each team's counts and the per-day counts (`(team, day,
+/// count)`, in any order), over `days` (oldest first): days outside `days` are left
+/// out, and each team gets every one of `days`.
+pub(crate) fn team_progress(
+    rows: Vec<TeamRow>,
+    per_day: &[(String, String, u64)],
+    days: &[String],
+) -> Vec<TeamProgress> {
+    let mut counts: std::collections::HashMap<(&str, &str), u64> = std::collections::HashMap::new();
+    for (team, day, n) in per_day {
+        *counts.entry((team.as_str(), day.as_str())).or_default() += n;
+    }
+    rows.into_iter()
+        .map(|r| {
+            let by_day = days
+                .iter()
+                .map(|day| DayCount {
+                    day: day.clone(),
+                    count: counts.get(&(r.team.as_str(), day.as_str())).copied().unwrap_or(0),
+                })
+                .collect();
+            TeamProgress {
+                complete: r.total.saturating_sub(r.with_problems),
+                progress: r.target.map(|t| r.total as f64 / f64::from(t.max(1))),
+                team: r.team,
+                total: r.total,
+                with_problems: r.with_problems,
+                last_received_at: r.last_received_at,
+                target: r.target,
+                by_day,
+            }
+        })
+        .collect()
+}
+
+/// A stored target read back, refused when outside 1 to [`MAX_TEAM_TARGET`] (a damaged
+/// row).
+pub(crate) fn target_from(value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value)
+        .ok()
+        .filter(|t| (1..=MAX_TEAM_TARGET).contains(t))
+        .ok_or_else(|| StoreError::Damaged(format!("team_targets.target {value}")))
 }
 
 /// Submissions received on one day.
@@ -473,4 +572,69 @@ pub trait Store: Send + Sync + 'static {
 
     /// The attachment files on disk.
     fn files(&self) -> &files::FileStore;
+
+    /// Sets team `team`'s target to `target` submissions (1 to [`MAX_TEAM_TARGET`]), or
+    /// removes it (`None`); returns the target it had. A target outside the bounds is
+    /// refused by the database and nothing changes.
+    fn set_team_target(&self, team: &str, target: Option<u32>) -> Result<Option<u32>, StoreError>;
+
+    /// Every team's target, by team name.
+    fn team_targets(&self) -> Result<Vec<TeamTarget>, StoreError>;
+}
+
+#[cfg(test)]
+mod team_tests {
+    use super::*;
+
+    fn row(team: &str, total: u64, with_problems: u64, target: Option<u32>) -> TeamRow {
+        TeamRow { team: team.into(), total, with_problems, last_received_at: None, target }
+    }
+
+    #[test]
+    fn each_team_gets_every_day_and_only_those_days() {
+        let days: Vec<String> = ["2026-07-01", "2026-07-02", "2026-07-03"].map(String::from).into();
+        let per_day: Vec<(String, String, u64)> = [
+            ("a", "2026-07-01", 2),
+            ("a", "2026-07-03", 5),
+            ("a", "2026-06-30", 9), // before the days: left out
+            ("b", "2026-07-02", 1),
+            ("c", "2026-07-02", 4), // a team not asked for
+        ]
+        .map(|(t, d, n)| (t.to_owned(), d.to_owned(), n))
+        .into();
+        let teams = team_progress(
+            vec![row("a", 16, 1, Some(8)), row("b", 1, 1, None), row("z", 0, 0, Some(3))],
+            &per_day,
+            &days,
+        );
+        let shape: Vec<(&str, Vec<u64>, u64, Option<f64>)> = teams
+            .iter()
+            .map(|t| {
+                (
+                    t.team.as_str(),
+                    t.by_day.iter().map(|d| d.count).collect(),
+                    t.complete,
+                    t.progress,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a", vec![2, 0, 5], 15, Some(2.0)),
+                ("b", vec![0, 1, 0], 0, None),
+                ("z", vec![0, 0, 0], 0, Some(0.0)),
+            ]
+        );
+        assert!(teams.iter().all(|t| t.by_day.iter().map(|d| &d.day).eq(days.iter())));
+    }
+
+    #[test]
+    fn a_stored_target_outside_the_bounds_is_damage() {
+        assert_eq!(target_from(1).unwrap(), 1);
+        assert_eq!(target_from(1_000_000).unwrap(), MAX_TEAM_TARGET);
+        for bad in [0, -1, 1_000_001, i64::MAX] {
+            assert!(matches!(target_from(bad), Err(StoreError::Damaged(_))), "{bad}");
+        }
+    }
 }

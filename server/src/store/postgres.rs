@@ -31,6 +31,7 @@ use super::{
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
     Token, TokenKind, VersionCount, private,
 };
+use super::{TEAM_DAYS, TeamRow, TeamTarget, target_from, team_progress};
 use crate::time::now_utc;
 
 /// Every migration, by number: the same numbers as SQLite's, for the same tables.
@@ -38,6 +39,7 @@ use crate::time::now_utc;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_attachments.sql")),
+    (4, include_str!("../../migrations/postgres/0004_team_targets.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -299,7 +301,15 @@ async fn migrate(client: &mut deadpool_postgres::Object, now: &str) -> Result<i6
     if current > latest() {
         return Err(StoreError::NewerSchema { found: current, known: latest() });
     }
-    for &(version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    // Each migration not yet recorded, not only those above the newest recorded: numbers
+    // are reserved on separate branches, so one may land below another already applied.
+    let applied: Vec<i64> = tx
+        .query("SELECT version FROM schema_version", &[])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for &(version, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         tx.batch_execute(sql).await?;
         tx.execute(
             "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
@@ -767,6 +777,7 @@ impl Store for PgStore {
                 )
                 .await?
                 .try_get(0)?;
+            let teams = teams_at_a_glance(&tx).await?;
             tx.rollback().await?;
             Ok(Overview {
                 total: total as u64,
@@ -774,6 +785,7 @@ impl Store for PgStore {
                 by_version,
                 by_team,
                 by_day,
+                teams,
             })
         })
     }
@@ -840,6 +852,114 @@ impl Store for PgStore {
     fn files(&self) -> &FileStore {
         &self.files
     }
+
+    fn set_team_target(&self, team: &str, target: Option<u32>) -> Result<Option<u32>, StoreError> {
+        let (team, now, host) = (team.to_owned(), now_utc(), self.host());
+        self.run(move |pool| async move {
+            let mut client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            let tx = client.transaction().await?;
+            // The row of this team, locked until commit, so two commands setting it at
+            // once each see the target the other left.
+            let before: Option<i64> = tx
+                .query_opt("SELECT target FROM team_targets WHERE team = $1 FOR UPDATE", &[&team])
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            match target {
+                Some(n) => {
+                    let n = i64::from(n);
+                    tx.execute(
+                        "INSERT INTO team_targets (team, target, updated_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (team) DO UPDATE SET target = $2, updated_at = $3",
+                        &[&team, &n, &now],
+                    )
+                    .await?
+                }
+                None => tx.execute("DELETE FROM team_targets WHERE team = $1", &[&team]).await?,
+            };
+            tx.commit().await?;
+            before.map(target_from).transpose()
+        })
+    }
+
+    fn team_targets(&self) -> Result<Vec<TeamTarget>, StoreError> {
+        let host = self.host();
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            let rows = client
+                .query(
+                    "SELECT team, target, updated_at FROM team_targets
+                     ORDER BY team COLLATE \"C\"",
+                    &[],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(TeamTarget {
+                        team: r.try_get(0)?,
+                        target: target_from(r.try_get(1)?)?,
+                        updated_at: r.try_get(2)?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// Teams at a glance (see [`super::TeamProgress`]), read inside the overview's
+/// transaction. Names sort by their bytes, as SQLite sorts text.
+async fn teams_at_a_glance(
+    tx: &deadpool_postgres::Transaction<'_>,
+) -> Result<Vec<super::TeamProgress>, StoreError> {
+    let rows = tx
+        .query(
+            "WITH teams AS (
+                 SELECT team FROM tokens WHERE kind = 'team'
+                 UNION SELECT team FROM submissions
+                 UNION SELECT team FROM team_targets)
+             SELECT t.team,
+                    (SELECT COUNT(*) FROM submissions s WHERE s.team = t.team),
+                    (SELECT COUNT(*) FROM submissions s WHERE s.team = t.team
+                        AND EXISTS (SELECT 1 FROM attachments a
+                                    WHERE a.instance_id = s.instance_id
+                                      AND a.received_at IS NULL)),
+                    (SELECT MAX(received_at) FROM submissions s WHERE s.team = t.team),
+                    (SELECT target FROM team_targets g WHERE g.team = t.team)
+             FROM teams t ORDER BY t.team COLLATE \"C\"",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TeamRow {
+                team: r.try_get(0)?,
+                total: r.try_get::<_, i64>(1)? as u64,
+                with_problems: r.try_get::<_, i64>(2)? as u64,
+                last_received_at: r.try_get(3)?,
+                target: r.try_get::<_, Option<i64>>(4)?.map(target_from).transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let (days, since) = crate::time::last_days_utc8(TEAM_DAYS);
+    // The day in China Standard Time (UTC+8), as SQLite's date(…, '+8 hours').
+    let per_day = tx
+        .query(
+            "SELECT team, to_char((received_at::timestamptz AT TIME ZONE 'UTC')
+                              + interval '8 hours', 'YYYY-MM-DD') AS day, COUNT(*)
+             FROM submissions WHERE received_at >= $1 GROUP BY team, day",
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<_, String>(0)?,
+                r.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
+                r.try_get::<_, i64>(2)? as u64,
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(team_progress(rows, &per_day, &days))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use super::{
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
     Token, TokenKind, VersionCount, migrate, private,
 };
+use super::{TEAM_DAYS, TeamRow, TeamTarget, target_from, team_progress};
 use crate::time::now_utc;
 
 /// The database file inside the data directory.
@@ -584,6 +585,7 @@ impl Store for SqliteStore {
                 [],
                 |r| r.get(0),
             )?;
+            let teams = teams_at_a_glance(&tx)?;
             tx.finish()?;
             Ok(Overview {
                 total: total as u64,
@@ -591,6 +593,7 @@ impl Store for SqliteStore {
                 by_version,
                 by_team,
                 by_day,
+                teams,
             })
         })
     }
@@ -654,6 +657,95 @@ impl Store for SqliteStore {
     fn files(&self) -> &FileStore {
         &self.files
     }
+
+    fn set_team_target(&self, team: &str, target: Option<u32>) -> Result<Option<u32>, StoreError> {
+        let now = now_utc();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let before: Option<i64> = tx
+                .query_row("SELECT target FROM team_targets WHERE team = ?1", params![team], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match target {
+                Some(n) => tx.execute(
+                    "INSERT INTO team_targets (team, target, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (team) DO UPDATE SET target = ?2, updated_at = ?3",
+                    params![team, n, now],
+                )?,
+                None => tx.execute("DELETE FROM team_targets WHERE team = ?1", params![team])?,
+            };
+            tx.commit()?;
+            before.map(target_from).transpose()
+        })
+    }
+
+    fn team_targets(&self) -> Result<Vec<TeamTarget>, StoreError> {
+        self.with_conn(|c| {
+            let mut st =
+                c.prepare("SELECT team, target, updated_at FROM team_targets ORDER BY team")?;
+            let rows = st.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (team, target, updated_at) = row?;
+                out.push(TeamTarget { team, target: target_from(target)?, updated_at });
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Teams at a glance (see [`super::TeamProgress`]), read inside the overview's
+/// transaction.
+fn teams_at_a_glance(
+    tx: &rusqlite::Transaction<'_>,
+) -> Result<Vec<super::TeamProgress>, StoreError> {
+    let mut rows = Vec::new();
+    {
+        let mut st = tx.prepare(
+            "WITH teams AS (
+                 SELECT team FROM tokens WHERE kind = 'team'
+                 UNION SELECT team FROM submissions
+                 UNION SELECT team FROM team_targets)
+             SELECT t.team,
+                    (SELECT COUNT(*) FROM submissions s WHERE s.team = t.team),
+                    (SELECT COUNT(*) FROM submissions s WHERE s.team = t.team
+                        AND EXISTS (SELECT 1 FROM attachments a
+                                    WHERE a.instance_id = s.instance_id
+                                      AND a.received_at IS NULL)),
+                    (SELECT MAX(received_at) FROM submissions s WHERE s.team = t.team),
+                    (SELECT target FROM team_targets g WHERE g.team = t.team)
+             FROM teams t ORDER BY t.team",
+        )?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            rows.push(TeamRow {
+                team: r.get(0)?,
+                total: r.get::<_, i64>(1)? as u64,
+                with_problems: r.get::<_, i64>(2)? as u64,
+                last_received_at: r.get(3)?,
+                target: r.get::<_, Option<i64>>(4)?.map(target_from).transpose()?,
+            });
+        }
+    }
+    let (days, since) = crate::time::last_days_utc8(TEAM_DAYS);
+    let per_day = {
+        let mut st = tx.prepare(
+            "SELECT team, date(received_at, '+8 hours') AS day, COUNT(*) FROM submissions
+             WHERE received_at >= ?1 GROUP BY team, day",
+        )?;
+        st.query_map(params![since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(team_progress(rows, &per_day, &days))
 }
 
 /// The files of a submission as the export's query gives them: a JSON array of
