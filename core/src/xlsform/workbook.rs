@@ -131,7 +131,7 @@ impl Workbook {
     /// Reads a workbook from the bytes of a file in `format`.
     pub fn read(bytes: &[u8], format: Format) -> Result<Workbook, Error> {
         match format {
-            Format::Xlsx => read_spreadsheet::<Xlsx<_>>(bytes, format),
+            Format::Xlsx => read_xlsx(bytes),
             Format::Xls => read_spreadsheet::<Xls<_>>(bytes, format),
             Format::Ods => read_spreadsheet::<Ods<_>>(bytes, format),
             Format::Csv => read_csv(text(bytes, format)?),
@@ -284,6 +284,34 @@ fn read_csv(text: &str) -> Result<Workbook, Error> {
         let first = fields.next().and_then(clean);
         let rest: Vec<String> = fields.map(str::to_owned).collect();
         book.push_line(first, &rest);
+    }
+    Ok(book)
+}
+
+/// An .xlsx read cell by cell, keeping only the cells that hold something: a sheet costs
+/// what it holds, not the span to its farthest cell (one cell at XFD1048576 would
+/// otherwise ask for 17 billion empty ones).
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, Error> {
+    let bad = |e: calamine::XlsxError| unreadable(Format::Xlsx, &e.to_string());
+    let mut reader: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(bad)?;
+    let mut book = Workbook::default();
+    for name in reader.sheet_names() {
+        let mut by_row: std::collections::BTreeMap<u32, Vec<Cell>> = Default::default();
+        let mut cells = reader.worksheet_cells_reader(&name).map_err(bad)?;
+        while let Some(cell) = cells.next_cell().map_err(bad)? {
+            let (row, column) = cell.get_position();
+            if let Some(value) = cell_text(&Data::from(cell.get_value().clone())) {
+                by_row.entry(row).or_default().push(Cell { column, value });
+            }
+        }
+        let rows = by_row
+            .into_iter()
+            .map(|(row, mut cells)| {
+                cells.sort_by_key(|c| c.column);
+                Row { number: row + 1, cells }
+            })
+            .collect();
+        book.sheets.push(Sheet { name, rows });
     }
     Ok(book)
 }

@@ -32,6 +32,29 @@ fn xlsx_cells_keep_excel_rows_and_columns() {
     assert_eq!(err.findings()[0].code.as_str(), "xlsform.duplicate_name");
 }
 
+/// A cell at the sheet's far corner (XFD1048576) costs one cell: a 5 KB workbook must
+/// not ask for a range of 17 billion empty cells (it aborted `tianye check`).
+#[test]
+fn a_cell_at_the_far_corner_costs_one_cell() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("survey").unwrap();
+    for (c, h) in ["type", "name", "label"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["text", "x", "X"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.write_string(1_048_575, 16_383, "far").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let read = Workbook::read(&bytes, Format::Xlsx).unwrap();
+    let rows = &read.sheets[0].rows;
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[2].number, rows[2].cells[0].column), (1_048_576, 16_383));
+    let import = xlsform::import_bytes(&bytes, Format::Xlsx, &Options::default()).unwrap();
+    assert_eq!(import.questionnaire.items.len(), 1, "rows past 60 empty ones are left out");
+}
+
 #[test]
 fn csv_and_markdown_read_alike() {
     let csv = "survey,,,\n,type,name,label\n,text,a,\"A, with comma\"\n";
