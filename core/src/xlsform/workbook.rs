@@ -296,7 +296,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, Error> {
     let mut reader: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(bad)?;
     let mut book = Workbook::default();
     for name in reader.sheet_names() {
-        let mut by_row: std::collections::BTreeMap<u32, Vec<Cell>> = Default::default();
+        let mut by_row = std::collections::BTreeMap::<u32, Vec<Cell>>::new();
         let mut cells = reader.worksheet_cells_reader(&name).map_err(bad)?;
         while let Some(cell) = cells.next_cell().map_err(bad)? {
             let (row, column) = cell.get_position();
