@@ -307,6 +307,12 @@ impl Store {
         Self::raw_has(&self.questionnaire_key(id, version))
     }
 
+    /// Caches a questionnaire version's JSON in localStorage. The app keeps them through
+    /// `App::keep_questionnaire`, which puts a long one in IndexedDB instead.
+    pub fn put_questionnaire(&self, id: &str, version: &str, json: &str) -> Result<(), StoreError> {
+        Self::raw_set(&self.questionnaire_key(id, version), json)
+    }
+
     /// Every cached questionnaire version: (id, version).
     pub fn cached_questionnaires(&self) -> Vec<(String, String)> {
         let raw = LocalStorage::raw();
