@@ -243,6 +243,7 @@ out.times = [...document.querySelectorAll('#by-team td.time')].map((e) => [e.tex
 out.days = [...document.querySelectorAll('#chart rect title')].map((e) => e.textContent);
 out.links = [...document.querySelectorAll('#by-version a.dl')].map((e) => e.textContent);
 out.tables = [...document.querySelectorAll('#by-version .tables')].map((e) => e.textContent);
+out.prints = [...document.querySelectorAll('#by-version a.print')].map((e) => [e.textContent, e.getAttribute('href')]);
 return out;";
 
 /// `utc` (as the server records it) in Beijing time, `YYYY-MM-DD HH:MM`, by the
@@ -351,6 +352,23 @@ fn the_admin_page_fits_a_360_px_phone_with_titles_and_beijing_time_in_both_langu
         // The choice of language is kept for the next visit.
         b.reload().await;
         b.wait_text("h1", "Tianye").await;
+        // Each questionnaire on paper, in the page's language, opened from its link.
+        let prints = zh["prints"].as_array().unwrap();
+        let household = prints
+            .iter()
+            .find(|p| p[1].as_str().unwrap().starts_with("/print/lbc_household?lang=zh&version="))
+            .unwrap_or_else(|| panic!("a print link: {zh}"));
+        assert_eq!(household[0], "打印纸质问卷");
+        let en_prints = en["prints"].as_array().unwrap();
+        assert!(
+            en_prints.iter().any(|p| p[0] == "Print on paper"
+                && p[1].as_str().unwrap().starts_with("/print/lbc_household?lang=en")),
+            "{en}"
+        );
+        b.goto(&format!("{}{}", server.url, household[1].as_str().unwrap())).await;
+        b.wait_text("body", "农村留守儿童家庭教育状况入户调查问卷").await;
+        let violations = b.js("return window.cspViolations;", vec![]).await;
+        assert_eq!(violations, json!([]), "the printed page within its policy");
         b.close().await;
     });
 }

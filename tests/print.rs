@@ -378,3 +378,51 @@ fn bad_input_is_a_clear_error() {
         assert!(!out.exists(), "{args:?} wrote {out_s}");
     }
 }
+
+/// The server's print page (`GET /print/{id}`, linked from `/admin` and the app's list):
+/// the same A4 page as `tianye print`, in the language asked, inert (no script may run:
+/// its policy allows inline styles only), with clear refusals.
+#[test]
+fn the_server_prints_each_questionnaire() {
+    use tianye_tests::server::{Server, client};
+    let data = temp_dir("tianye-print-server");
+    let forms = repo().join("questionnaires");
+    let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+    let agent = client();
+    let page = |path: &str| {
+        let mut res = agent.get(format!("{}{path}", server.url)).call().expect("GET");
+        let status = res.status().as_u16();
+        let header = |name: &str| {
+            res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+        };
+        let (kind, policy) = (header("content-type"), header("content-security-policy"));
+        let body = res.body_mut().read_to_string().unwrap_or_default();
+        (status, kind, policy, body)
+    };
+    let (status, kind, policy, body) = page("/print/lbc_record_card?lang=zh");
+    assert_eq!(status, 200, "{body}");
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(policy.contains("default-src 'none'") && !policy.contains("script-src"), "{policy}");
+    assert!(body.contains("农村留守儿童信息登记卡") && body.contains("每学期"), "zh");
+    let (_, _, _, english) = page("/print/lbc_record_card?lang=en");
+    assert!(
+        english.contains("Rural left-behind child registration card"),
+        "en: {}",
+        &english[..english.len().min(400)]
+    );
+    // The same page as the command prints.
+    let dir = temp_dir("tianye-print-server-cli");
+    let out = dir.path().join("card.html");
+    let form = repo().join("questionnaires/lbc_record_card/form.json");
+    let (code, err) = tianye(&["print", form.to_str().unwrap(), "-o", out.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(body, std::fs::read_to_string(&out).unwrap(), "the page is tianye print's");
+    for (path, want) in [
+        ("/print/nope", 404),
+        ("/print/lbc_record_card?version=0.0", 404),
+        ("/print/lbc_record_card?lang=%3Cscript%3E", 400),
+    ] {
+        let (status, _, _, body) = page(path);
+        assert_eq!(status, want, "{path}: {body}");
+    }
+}

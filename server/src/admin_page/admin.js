@@ -40,6 +40,7 @@ const TEXT = {
   sealed: ["其中已加密 {n} 份", "{n} of them sealed"],
   envelopes: ["加密信封（JSONL）", "Sealed envelopes (JSONL)"],
   sealed_zip: ["加密信封和附件（zip）", "Sealed envelopes and files (zip)"],
+  print: ["打印纸质问卷", "Print on paper"],
   sealed_note: [
     "已加密：服务器无法读取答卷和附件。在研究者电脑上用 tianye export --key 私钥导出数据表和附件。",
     "Sealed: the server cannot read the responses or their files. Export the tables and files with tianye export --key on the researcher's computer.",
@@ -201,7 +202,15 @@ function render(body) {
     name.append(title, " ", id);
     cell(row, t("version"), v.version, "short");
     cell(row, t("submissions"), v.count, "n short");
-    exportLinks(cell(row, t("export"), undefined, "links"), v.id, q.tables || [v.id], q.sealed);
+    const links = cell(row, t("export"), undefined, "links");
+    exportLinks(links, v.id, q.tables || [v.id], q.sealed);
+    // The questionnaire on paper (A4, printed from the browser), in the page's language.
+    const print = document.createElement("a");
+    const version = v.version === "—" ? "" : `&version=${encodeURIComponent(v.version)}`;
+    print.href = `/print/${encodeURIComponent(v.id)}?lang=${lang}${version}`;
+    print.target = "_blank"; print.rel = "noopener"; print.className = "print";
+    print.textContent = t("print");
+    links.prepend(print);
   }
   const tt = $("by-team").tBodies[0]; tt.replaceChildren();
   for (const team of body.by_team) {

@@ -44,6 +44,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/api/v1/questionnaires/{id}/media/{file}",
             get(questionnaires::media).options(preflight),
         )
+        .route("/print/{id}", get(questionnaires::print))
         .route("/api/v1/submissions", post(submissions::create).options(preflight))
         .route(
             "/api/v1/submissions/{instance_id}/attachments",

@@ -1,6 +1,7 @@
 //! `GET /api/v1/questionnaires` (each current questionnaire with its media files and
 //! their SHA-256), `GET /api/v1/questionnaires/{id}[?version=V]` and
-//! `GET /api/v1/questionnaires/{id}/media/{file}[?sha256=H]`.
+//! `GET /api/v1/questionnaires/{id}/media/{file}[?sha256=H]`, and the questionnaire on
+//! paper at `GET /print/{id}[?version=V][&lang=L]`.
 
 use std::collections::HashMap;
 
@@ -61,7 +62,52 @@ pub(super) async fn one(
 ) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(|e| bad_path(&e))?;
     let Query(query) = query.map_err(|e| bad_query(&e))?;
+    let found = version_asked(&state, &id, &query)?;
+    Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], found.json.clone()).into_response())
+}
+
+/// The policy of the printed page: its styles are inline, and it has nothing else.
+const PRINT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; \
+                            form-action 'none'; frame-ancestors 'none'";
+
+/// A questionnaire on paper (`tianye print`'s A4 page, to print from the browser): the
+/// current version or `?version=V`, in `?lang=` (default `zh`). The page has no script;
+/// every text of the questionnaire in it is escaped.
+pub(super) async fn print(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use tianye_core::paper;
+    let Path(id) = path.map_err(|e| bad_path(&e))?;
+    let Query(query) = query.map_err(|e| bad_query(&e))?;
+    let lang = query.get("lang").map_or("zh", String::as_str);
+    if lang.is_empty()
+        || lang.len() > 16
+        || !lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+    {
+        return Err(ApiError::new(ApiCode::BadQuery).with("name", "lang").with("value", lang));
+    }
+    let found = version_asked(&state, &id, &query)?;
+    let options = paper::Options { lang: lang.to_owned(), roster_rows: paper::DEFAULT_ROSTER_ROWS };
+    let html = paper::render(&found.form, &options);
+    let head = [
+        (CONTENT_TYPE, "text/html; charset=utf-8"),
+        (axum::http::header::CONTENT_SECURITY_POLICY, PRINT_POLICY),
+        (CACHE_CONTROL, "no-cache"),
+    ];
+    Ok((head, html).into_response())
+}
+
+/// The version of questionnaire `id` a request asks for: `?version=V`, else the current
+/// one, else the newest known.
+fn version_asked<'a>(
+    state: &'a AppState,
+    id: &str,
+    query: &HashMap<String, String>,
+) -> Result<&'a std::sync::Arc<crate::forms::FormVersion>, ApiError> {
     let catalog = &state.catalog;
+    let id = id.to_owned();
     if !catalog.knows(&id) {
         return Err(ApiError::new(ApiCode::QuestionnaireNotFound).with("id", id));
     }
@@ -82,7 +128,7 @@ pub(super) async fn one(
                 })?,
         },
     };
-    Ok(([(CONTENT_TYPE, "application/json; charset=utf-8")], found.json.clone()).into_response())
+    Ok(found)
 }
 
 /// A media file of the current version of a questionnaire (its choice files), as read

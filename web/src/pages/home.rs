@@ -165,6 +165,13 @@ pub fn Home(
                         let which = l.key();
                         let opening = move || app.catalogue.opening.with(|o| o.as_ref() == Some(&which));
                         let (busy, word) = (opening.clone(), opening.clone());
+                        // The server's questionnaires on paper (A4, printed from the browser).
+                        let print = l.from_server.then(|| {
+                            let endpoint = app.config.with_value(|c| c.endpoint.clone());
+                            let version = String::from(js_sys::encode_uri_component(&l.version));
+                            let href = format!("{endpoint}/print/{}?version={version}&lang={}", l.id, lang());
+                            view! { <a class="print" href=href target="_blank" rel="noopener">"打印 / Print"</a> }
+                        });
                         view! {
                             <li>
                                 <button class="start" data-form=id class:opening=opening aria-busy=move || busy().to_string() on:click=move |_| {
@@ -175,6 +182,7 @@ pub fn Home(
                                     <strong>{move || title.get(&lang(), "zh").to_owned()}</strong>
                                     <span class="badge">{format!("v{version}")}</span>
                                 </button>
+                                {print}
                             </li>
                         }
                     }).collect_view()}
