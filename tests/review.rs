@@ -110,8 +110,12 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     }
     let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
     let list = |query: &str| {
-        let (status, page) =
-            get_json(&http, url, &format!("/api/v1/admin/submissions{}", encoded(query)), Some(&admin));
+        let (status, page) = get_json(
+            &http,
+            url,
+            &format!("/api/v1/admin/submissions{}", encoded(query)),
+            Some(&admin),
+        );
         assert_eq!(status, 200, "{query}: {page}");
         page
     };
@@ -236,9 +240,8 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     assert_eq!(one_sub["review"], second["event"]);
     let q = &one_sub["questionnaire"];
     assert_eq!(q["title"]["zh"].as_str().map(str::is_empty), Some(false), "{q}");
-    let var = |name: &str| {
-        q["variables"].as_array().unwrap().iter().find(|v| v["name"] == name).cloned()
-    };
+    let var =
+        |name: &str| q["variables"].as_array().unwrap().iter().find(|v| v["name"] == name).cloned();
     assert_eq!(var("village").unwrap()["label"], json!({"zh": "村名", "en": "Village"}));
     let m_name = var("m_name").unwrap();
     assert_eq!(q["tables"][m_name["table"].as_u64().unwrap() as usize]["name"], "member");
@@ -246,7 +249,8 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     assert!(sex["choices"].as_array().unwrap().iter().all(|c| c["zh"].is_string()), "{sex}");
 
     // Errors: unknown submission, bad state, long comment, bad bodies, bad queries.
-    let (status, body) = review("00000000-0000-4000-8000-000000000000", json!({"state": "approved"}));
+    let (status, body) =
+        review("00000000-0000-4000-8000-000000000000", json!({"state": "approved"}));
     assert_eq!(status, 404, "{body}");
     assert_code(&body, "review.submission_not_found");
     let (status, body) = get_json(
@@ -260,11 +264,13 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     let (status, body) = review(&ids[0], json!({"state": "edited"}));
     assert_eq!(status, 400, "{body}");
     assert_code(&body, "review.bad_state");
-    let (status, body) = review(&ids[0], json!({"state": "has_issues", "comment": "问".repeat(2001)}));
+    let (status, body) =
+        review(&ids[0], json!({"state": "has_issues", "comment": "问".repeat(2001)}));
     assert_eq!(status, 400, "{body}");
     assert_code(&body, "review.comment_too_long");
     assert_eq!((body["chars"].as_u64(), body["max"].as_u64()), (Some(2001), Some(2000)));
-    let (status, body) = review(&ids[0], json!({"state": "has_issues", "comment": "问".repeat(2000)}));
+    let (status, body) =
+        review(&ids[0], json!({"state": "has_issues", "comment": "问".repeat(2000)}));
     assert_eq!(status, 200, "{body}");
     for bad in ["not json", "[]", r#"{"state": "approved", "by": "me"}"#, r#"{"comment": "x"}"#] {
         let (status, body) = post_json(
@@ -310,15 +316,14 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     }
     // The history has every event, the long comment whole; nothing was recorded by the
     // refused requests.
-    let (_, zero) = get_json(&http, url, &format!("/api/v1/admin/submissions/{}", ids[0]), Some(&admin));
+    let (_, zero) =
+        get_json(&http, url, &format!("/api/v1/admin/submissions/{}", ids[0]), Some(&admin));
     assert_eq!(zero["history"].as_array().unwrap().len(), 1, "{zero}");
     assert_eq!(zero["review"]["comment"].as_str().unwrap().chars().count(), 2000);
 
     // Volunteers (team tokens) and the tokenless see nothing of it.
-    let paths = [
-        "/api/v1/admin/submissions".to_owned(),
-        format!("/api/v1/admin/submissions/{}", ids[0]),
-    ];
+    let paths =
+        ["/api/v1/admin/submissions".to_owned(), format!("/api/v1/admin/submissions/{}", ids[0])];
     for path in &paths {
         let (status, body) = get_json(&http, url, path, Some(&one));
         assert_eq!(status, 403, "{path}: {body}");
@@ -332,7 +337,8 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
     assert_eq!(status, 403, "{reply}");
     assert_code(&reply, "auth.admin_required");
     assert_eq!(post_json(&http, url, &review_path, None, &body).0, 401);
-    let (_, zero) = get_json(&http, url, &format!("/api/v1/admin/submissions/{}", ids[0]), Some(&admin));
+    let (_, zero) =
+        get_json(&http, url, &format!("/api/v1/admin/submissions/{}", ids[0]), Some(&admin));
     assert_eq!(zero["review_state"], "has_issues", "a team token changed nothing: {zero}");
 
     // The overview counts each team's submissions by state.
@@ -363,7 +369,8 @@ fn reviews_find_filter_page_and_record_who_said_what(backend: Backend) {
         get(&http, &format!("{url}/api/v1/questionnaires/household/codebook.csv"), Some(&admin));
     assert_eq!(status, 200);
     let codebook = read_csv(&codebook);
-    let state_row = codebook.iter().find(|r| r[1] == "review_state").expect("review_state in codebook");
+    let state_row =
+        codebook.iter().find(|r| r[1] == "review_state").expect("review_state in codebook");
     assert_eq!(state_row[2], "审核状态");
     assert!(state_row[5].contains("has_issues=有问题 / Has issues"), "{state_row:?}");
     assert!(codebook.iter().any(|r| r[1] == "review_comment"));

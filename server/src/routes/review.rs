@@ -12,13 +12,14 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::header::CONNECTION;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tianye_core::{Options, Response as CoreResponse};
 
 use super::questionnaires::{bad_path, bad_query};
-use super::submissions::{UPLOAD_PACE, read_body};
+use super::submissions::{REFUSED_DRAIN_LIMIT, REFUSED_PACE, UPLOAD_PACE, read_body};
 use crate::AppState;
 use crate::auth;
 use crate::error::{ApiCode, ApiError};
@@ -91,7 +92,9 @@ fn parse_query(query: &HashMap<String, String>) -> Result<SubmissionQuery, ApiEr
         state,
         search: text("q"),
         fields: text("fields")
-            .map(|f| f.split(',').map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect())
+            .map(|f| {
+                f.split(',').map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect()
+            })
             .unwrap_or_default(),
         limit,
         before: number("before")?,
@@ -168,7 +171,8 @@ fn problems(fv: &FormVersion, stored: &StoredSubmission) -> (Value, usize) {
     }
     let Ok(value) = tianye_core::json::parse_value(&stored.raw) else { return (json!([]), 0) };
     let Ok(response) = CoreResponse::from_value(value) else { return (json!([]), 0) };
-    let report = fv.form.validate(&response, &Options { now: Some(now_utc8()), lang: String::new() });
+    let report =
+        fv.form.validate(&response, &Options { now: Some(now_utc8()), lang: String::new() });
     (json!(report.views(&fv.form, PROBLEM_LANG)), report.problem_count)
 }
 
@@ -185,10 +189,9 @@ pub(super) async fn one(
     let store = state.store.clone();
     let catalog = state.catalog.clone();
     tokio::task::spawn_blocking(move || {
-        let stored = store
-            .submission(&id)
-            .map_err(|e| store_error(&e))?
-            .ok_or_else(|| ApiError::new(ApiCode::ReviewNotFound).with("instance_id", id.as_str()))?;
+        let stored = store.submission(&id).map_err(|e| store_error(&e))?.ok_or_else(|| {
+            ApiError::new(ApiCode::ReviewNotFound).with("instance_id", id.as_str())
+        })?;
         let history = store.review_history(&id).map_err(|e| store_error(&e))?;
         let fv = catalog.get(&stored.form_id, &stored.row.version);
         let (problems, problem_count) = match fv {
@@ -229,6 +232,13 @@ pub(super) async fn one(
     .map_err(blocking_error)?
 }
 
+/// `error` as an answer that closes the connection.
+fn closing(error: ApiError) -> Response {
+    let mut res = error.into_response();
+    res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
 /// The body of a review.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,12 +257,22 @@ pub(super) async fn set(
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Response {
+    let token = match auth::authenticate(state.store.as_ref(), &headers, TokenKind::Admin) {
+        Ok(token) => token,
+        Err(refused) => {
+            // As for uploads: what the client sent is read and dropped, briefly, so it
+            // reads the refusal; then the connection is closed.
+            let _ = read_body(&headers, body, 0, REFUSED_DRAIN_LIMIT, REFUSED_PACE).await;
+            return closing(refused);
+        }
+    };
+    let bytes = match read_body(&headers, body, MAX_REVIEW_BODY, REVIEW_DRAIN, UPLOAD_PACE).await {
+        Ok(bytes) => bytes,
+        // The rest of the body was not read: the connection cannot carry another request.
+        Err(unread) => return closing(unread.into_error(MAX_REVIEW_BODY)),
+    };
     let result = async {
-        let token = auth::authenticate(state.store.as_ref(), &headers, TokenKind::Admin)?;
         let Path(id) = path.map_err(|e| bad_path(&e))?;
-        let bytes = read_body(&headers, body, MAX_REVIEW_BODY, REVIEW_DRAIN, UPLOAD_PACE)
-            .await
-            .map_err(|u| u.into_error(MAX_REVIEW_BODY))?;
         let review: ReviewBody = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::new(ApiCode::ReviewBadBody).with("detail", e.to_string()))?;
         let new_state = ReviewState::parse(&review.state).ok_or_else(|| {

@@ -18,11 +18,11 @@ use std::path::Path;
 pub use tianye_core::response::attachment::Attachment;
 
 pub use postgres::{PgStore, is_postgres_url, redact_url};
-pub use sqlite::{DB_FILE, SqliteStore};
 pub use review::{
     ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
     SubmissionSummary,
 };
+pub use sqlite::{DB_FILE, SqliteStore};
 
 /// A store opened by [`open`], with what to tell the operator about it.
 pub struct Opened {

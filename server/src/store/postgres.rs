@@ -26,13 +26,13 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::files::FileStore;
+use super::review::{FieldPath, pick_fields};
+use super::sqlite::{REVIEW_COUNTS_SQL, review_state_from};
 use super::{
     Attachment, BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration,
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
     Token, TokenKind, VersionCount, private,
 };
-use super::review::{FieldPath, pick_fields};
-use super::sqlite::{REVIEW_COUNTS_SQL, review_state_from};
 use super::{
     ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
     SubmissionSummary, check_comment,
@@ -400,7 +400,7 @@ async fn submit_one(pool: Pool, host: String, s: NewSubmission) -> Result<Outcom
 }
 
 /// The export's query: one row per submission, its files as a JSON array.
-const SCAN_SQL: &str = "SELECT seq, instance_id, version, team, received_at, meta, answers,
+const SCAN_SQL: &str = "SELECT seq, s.instance_id, version, team, received_at, meta, answers,
         CASE WHEN answers = '{}' THEN raw END,
         (SELECT COALESCE(json_agg(json_build_array(a.file, a.sha256, a.size, a.media_type,
                                                    a.received_at) ORDER BY a.file), '[]')::text

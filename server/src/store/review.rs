@@ -40,8 +40,12 @@ pub enum ReviewState {
 
 impl ReviewState {
     /// Every state, in workflow order.
-    pub const ALL: [ReviewState; 4] =
-        [ReviewState::Received, ReviewState::HasIssues, ReviewState::Approved, ReviewState::Rejected];
+    pub const ALL: [ReviewState; 4] = [
+        ReviewState::Received,
+        ReviewState::HasIssues,
+        ReviewState::Approved,
+        ReviewState::Rejected,
+    ];
 
     /// The state as stored and in the API: `received`, `has_issues`, `approved`,
     /// `rejected`.
@@ -384,7 +388,10 @@ mod tests {
             assert_eq!(query.check().map_err(|p| p.name), Err(name), "{query:?}");
         }
         assert_eq!(SubmissionQuery::default().page_size(), DEFAULT_PAGE);
-        assert_eq!(SubmissionQuery { search: Some("  ".into()), ..Default::default() }.like_pattern(), None);
+        assert_eq!(
+            SubmissionQuery { search: Some("  ".into()), ..Default::default() }.like_pattern(),
+            None
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::files::FileStore;
+use super::review::{FieldPath, pick_fields};
 use super::{
     Attachment, BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration,
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
@@ -27,7 +28,6 @@ use super::{
     ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
     SubmissionSummary, check_comment,
 };
-use super::review::{FieldPath, pick_fields};
 use crate::time::now_utc;
 
 /// The database file inside the data directory.
@@ -488,7 +488,7 @@ impl Store for SqliteStore {
                     // Only an envelope has a top-level `sealed` (ingest sends any upload
                     // with one down the sealed path), and its answers are stored as `{}`,
                     // so no other row's raw text is parsed.
-                    "SELECT seq, instance_id, version, team, received_at, meta, answers,
+                    "SELECT seq, s.instance_id, version, team, received_at, meta, answers,
                             CASE WHEN answers = '{}' AND json_extract(raw, '$.sealed') IS NOT NULL
                                  THEN raw END,
                             (SELECT json_group_array(json_array(a.file, a.sha256, a.size,
@@ -813,11 +813,10 @@ impl Store for SqliteStore {
         );
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let total: i64 = tx.query_row(
-                &count_sql,
-                rusqlite::params_from_iter(&args[..filter_args]),
-                |r| r.get(0),
-            )?;
+            let total: i64 =
+                tx.query_row(&count_sql, rusqlite::params_from_iter(&args[..filter_args]), |r| {
+                    r.get(0)
+                })?;
             let mut items = Vec::new();
             {
                 let mut st = tx.prepare(&page_sql)?;
