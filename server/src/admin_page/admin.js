@@ -489,6 +489,11 @@ $("logout").onclick = (e) => {
   sessionStorage.removeItem(KEY);
   last = null;
   $("content").hidden = true; $("login").hidden = false;
+  // Nothing of the submission opened stays on the page.
+  review.open = null; review.overview = null;
+  $("rv-detail").hidden = true;
+  $("rv-answers").replaceChildren(); $("rv-list").tBodies[0].replaceChildren();
+  history.replaceState(null, "", location.pathname);
 };
 // A link of the form /admin#token=… signs in directly (the hash never reaches the server).
 const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
