@@ -501,3 +501,108 @@ fn teams_at_a_glance_fits_a_360_px_phone_in_both_languages() {
         b.close().await;
     });
 }
+
+/// Review in the admin page, in headless Chromium at 360 px (issue 26): a reviewer finds
+/// a submission by a child's name, opens it in the questionnaire's labels, marks it as
+/// having issues with a comment, reloads, and sees the state and the comment; answers
+/// that look like markup stay text; nothing makes the page scroll sideways; English
+/// labels follow the language switch.
+#[test]
+fn a_reviewer_finds_opens_and_marks_a_submission_and_it_stays_after_a_reload() {
+    use tianye_tests::server::{fixture_forms, household_response};
+    browser::run(async {
+        let data = temp_dir("tianye-admin-review");
+        let forms = fixture_forms();
+        let server = Server::start(data.path(), &["--forms", forms.to_str().unwrap()]);
+        let admin = server.admin_token.clone().expect("admin token");
+        let token = team_token(data.path(), "石门一队");
+        let http = client();
+        let mut ids = Vec::new();
+        for (village, child) in
+            [("石门村", "王小明"), ("<img src=x onerror=alert(1)>", "李小红"), ("上坪村", "陈静")]
+        {
+            let id = new_instance_id();
+            let mut r = household_response(&id, "2", 2);
+            r["answers"]["village"] = json!(village);
+            r["answers"]["member"][0]["m_name"] = json!(child);
+            let (status, reply) = upload(&http, &server.url, Some(&token), &r.to_string());
+            assert_eq!(status, 201, "{reply}");
+            ids.push(id);
+        }
+        let wanted = &ids[1];
+        let row = format!("#rv-list tr[data-id=\"{wanted}\"]");
+
+        let profile = temp_dir("tianye-admin-review-profile");
+        let b = Browser::launch(profile.path()).await;
+        b.before_each_document(RECORD_POLICY_VIOLATIONS).await;
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+        b.goto(&format!("{}/admin#token={admin}", server.url)).await;
+        b.wait_text("#rv-count", "共 3 份").await;
+
+        // Find it by the child's name, in the roster's name field.
+        b.type_into("#rv-q", "李小红").await;
+        b.type_into("#rv-fields", "member.m_name").await;
+        b.click("#rv-filter button[type=submit]").await;
+        b.wait_text("#rv-count", "共 1 份").await;
+        let listed = b.js("return [...document.querySelectorAll('#rv-list tbody tr')].map((r) => r.dataset.id);", vec![]).await;
+        assert_eq!(listed, json!([wanted]));
+        b.wait_text(&format!("{row} td.shown"), "member.m_name: 李小红、成员2").await;
+
+        // Open it: answers under the questionnaire's labels, choices by their labels.
+        b.click(&format!("{row} button.open")).await;
+        b.wait_visible("#rv-detail").await;
+        let answers = b.wait_text("#rv-answers", "李小红").await;
+        for label in ["村名", "家庭成员", "姓名", "第 2 行"] {
+            assert!(answers.contains(label), "{label} not in {answers}");
+        }
+        assert!(
+            answers.contains("<img src=x onerror=alert(1)>"),
+            "markup shown as text: {answers}"
+        );
+        let injected =
+            b.js("return document.querySelectorAll('#rv-answers img').length;", vec![]).await;
+        assert_eq!(injected, json!(0));
+        b.wait_text("#rv-now", "已收到").await;
+        b.wait_text("#rv-history", "尚未审核").await;
+        b.wait_text("#rv-problems", "没有问题").await;
+
+        // Mark it as having issues with a comment.
+        b.type_into("#rv-comment", "第二个孩子的年龄与户口本不符").await;
+        b.click("#rv-set button[data-state=has_issues]").await;
+        b.wait_text("#rv-now", "有问题").await;
+        b.wait_text("#rv-history", "第二个孩子的年龄与户口本不符").await;
+
+        // After a reload the same submission is open, with its state and comment.
+        b.reload().await;
+        b.wait_text("#rv-now", "有问题").await;
+        let history = b.wait_text("#rv-history", "第二个孩子的年龄与户口本不符").await;
+        assert!(history.contains("有问题") && history.contains("管理员令牌 #"), "{history}");
+        b.wait_text(&format!("{row} td.short"), "有问题").await;
+        b.wait_text("#rv-teams", "石门一队").await;
+        let fits =
+            b.js("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await;
+        assert_eq!(fits, json!(true), "the page scrolls sideways at 360 px");
+
+        // The same in English.
+        b.click("#lang").await;
+        b.wait_text("#rv-now", "Has issues").await;
+        b.wait_text("#rv-answers", "Name").await;
+        b.wait_text("#rv-history", "admin token #").await;
+        let violations = b.js("return window.cspViolations;", vec![]).await;
+        assert_eq!(violations, json!([]), "policy violations");
+        b.close().await;
+
+        // The API agrees: one event, has_issues, with the comment.
+        let (status, body) =
+            get(&http, &format!("{}/api/v1/admin/submissions/{wanted}", server.url), Some(&admin));
+        assert_eq!(status, 200);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["review_state"], "has_issues", "{body}");
+        assert_eq!(body["history"].as_array().map(Vec::len), Some(1), "{body}");
+        assert_eq!(body["review"]["comment"], "第二个孩子的年龄与户口本不符");
+    });
+}

@@ -87,7 +87,7 @@ fn check_table(table: &Table, repeat: Option<&str>, answers_by_id: &HashMap<Stri
         seen += 1;
         for (h, cell) in header.iter().zip(row) {
             if ["instance_id", "row", "parent_row"].contains(&h.as_str())
-                || (repeat.is_none() && col(h) < col("received_at").map(|c| c + 1))
+                || (repeat.is_none() && col(h) < col("review_comment").map(|c| c + 1))
             {
                 continue;
             }
@@ -344,6 +344,8 @@ fn two_versions_keep_every_column_labels_and_codebook(backend: Backend) {
             "started_at",
             "submitted_at",
             "received_at",
+            "review_state",
+            "review_comment",
             "village",
             "township",
             "head_sex",

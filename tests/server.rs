@@ -535,7 +535,7 @@ fn postgres_migrates_once_refuses_a_newer_schema_and_names_an_unreachable_host()
     }
     let cluster = tianye_tests::postgres::cluster();
     let versions = cluster.psql(&db, "SELECT version FROM schema_version ORDER BY version");
-    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1", "2", "4"]);
+    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1", "2", "3", "4"]);
     let (code, out, err) = data.tianye(&["token", "list"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.matches("有效 / active").count(), 4, "{out}");

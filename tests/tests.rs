@@ -33,6 +33,10 @@ mod teams;
 // Exports read back: CSV, XLSX (calamine), JSON Lines, codebook; two versions.
 mod export;
 
+// Review of submissions in the admin API: listing, search, states with comments and
+// their history, the overview's counts, the export's columns (issue 26).
+mod review;
+
 // SPSS and Stata exports: names, labels, codes and value labels; PSPP reads them (issue 26).
 mod stats_export;
 

@@ -159,6 +159,21 @@ api_codes! {
     /// researcher's key reads them (409).
     ExportSealed = ("export.sealed", CONFLICT,
         "问卷 {id} 的答卷已加密，服务器无法读取：请用 export.jsonl 下载加密信封，再在研究者电脑上用 tianye export --key 私钥导出", "Responses to questionnaire {id} are sealed and the server cannot read them: download their envelopes with export.jsonl, then export them with tianye export --key on the researcher's computer"),
+    /// A review state that is not one of received, has_issues, approved, rejected (400).
+    ReviewBadState = ("review.bad_state", BAD_REQUEST,
+        "审核状态 {value} 无效，应为 received（已收到）、has_issues（有问题）、approved（已通过）或 rejected（已退回）", "Invalid review state {value}: use received, has_issues, approved or rejected"),
+    /// A review comment over the length limit (400).
+    ReviewCommentTooLong = ("review.comment_too_long", BAD_REQUEST,
+        "审核意见有 {chars} 个字符，超过上限 {max}", "The review comment has {chars} characters, over the limit of {max}"),
+    /// A review body that is not a JSON object with `state` and `comment` (400).
+    ReviewBadBody = ("review.bad_body", BAD_REQUEST,
+        "审核请求应为含 state 和 comment 的 JSON 对象：{detail}", "The review must be a JSON object with state and comment: {detail}"),
+    /// No stored submission with this `instance_id`, for review (404).
+    ReviewNotFound = ("review.submission_not_found", NOT_FOUND,
+        "没有这份答卷：{instance_id}", "No such response: {instance_id}"),
+    /// A review state was recorded (200).
+    ReviewRecorded = ("review.recorded", OK,
+        "已记录审核：{label_zh}", "Review recorded: {label_en}"),
     /// No such endpoint (404).
     NotFound = ("api.not_found", NOT_FOUND,
         "没有这个接口：{path}", "No such endpoint: {path}"),

@@ -77,6 +77,7 @@ function applyLanguage() {
   other.textContent = t("other_lang");
   other.lang = lang === "en" ? "zh" : "en";
   if (last) render(last);
+  reviewRedraw();
 }
 
 // An API error's message in the page's language.
@@ -301,7 +302,265 @@ async function show() {
   $("login").hidden = true; $("content").hidden = false;
   last = body;
   render(body);
+  reviewStart(body);
 }
+
+// ---- Review of submissions: the listing with filters and search, one submission in
+// its questionnaire's labels with its problems and history, and the buttons that set
+// its state. Every text from the server is put in with textContent, never as markup.
+Object.assign(TEXT, {
+  rv_heading: ["审核答卷", "Review submissions"],
+  st_received: ["已收到", "Received"],
+  st_has_issues: ["有问题", "Has issues"],
+  st_approved: ["已通过", "Approved"],
+  st_rejected: ["已退回", "Rejected"],
+  rv_day: ["收到日期（北京时间）", "Day received (Beijing time)"],
+  rv_state: ["审核状态", "Review state"],
+  rv_search: ["搜索", "Search"],
+  rv_fields: ["在这些字段中搜索（以逗号分隔，留空则搜全部回答）", "Search in these fields (comma-separated; empty: all answers)"],
+  rv_find: ["查找", "Find"],
+  rv_all: ["全部", "All"],
+  rv_count: ["共 {n} 份", "{n} found"],
+  rv_received: ["收到时间（北京时间）", "Received (Beijing time)"],
+  rv_shown: ["字段", "Fields"],
+  rv_open: ["打开", "Open"],
+  rv_first: ["第一页", "First page"],
+  rv_next: ["下一页", "Next page"],
+  rv_problems: ["问题", "Problems"],
+  rv_no_problems: ["没有问题。", "No problems."],
+  rv_answers: ["回答", "Answers"],
+  rv_sealed: ["已加密：服务器无法读取回答。", "Sealed: the server cannot read the answers."],
+  rv_history: ["审核记录", "Review history"],
+  rv_no_history: ["尚未审核。", "Not reviewed yet."],
+  rv_comment: ["审核意见（最多 2000 字）", "Comment (up to 2,000 characters)"],
+  rv_set_has_issues: ["标为有问题", "Mark as having issues"],
+  rv_set_approved: ["通过", "Approve"],
+  rv_set_rejected: ["退回", "Reject"],
+  rv_set_received: ["改回已收到", "Back to received"],
+  rv_close: ["关闭", "Close"],
+  rv_by: ["管理员令牌 #{n}", "admin token #{n}"],
+  rv_row: ["第 {n} 行", "Row {n}"],
+});
+
+const review = { cursor: null, open: null, overview: null };
+
+function stateName(state) {
+  return TEXT["st_" + state] ? t("st_" + state) : state;
+}
+
+function option(select, value, text) {
+  const o = document.createElement("option");
+  o.value = value; o.textContent = text;
+  select.appendChild(o);
+}
+
+// Fills the filters' choices (questionnaires, teams, states) and the per-team counts
+// from the overview, keeping what was chosen.
+function reviewFilters(body) {
+  review.overview = body;
+  const keep = (sel, fill) => { const v = sel.value; sel.replaceChildren(); fill(sel); sel.value = v; if (sel.value !== v) sel.value = ""; };
+  keep($("rv-form"), (s) => {
+    option(s, "", t("rv_all"));
+    for (const q of body.questionnaires || []) option(s, q.id, ((q.title && (q.title[lang] || q.title.zh)) || q.id) + " (" + q.id + ")");
+  });
+  keep($("rv-team"), (s) => {
+    option(s, "", t("rv_all"));
+    for (const team of body.by_team || []) option(s, team.team, team.team);
+  });
+  keep($("rv-state"), (s) => {
+    option(s, "", t("rv_all"));
+    for (const st of ["received", "has_issues", "approved", "rejected"]) option(s, st, stateName(st));
+  });
+  const tb = $("rv-teams").tBodies[0]; tb.replaceChildren();
+  for (const team of body.by_team || []) {
+    const row = tb.insertRow();
+    cell(row, t("team"), team.team);
+    const r = team.reviews || {};
+    for (const st of ["received", "has_issues", "approved", "rejected"]) cell(row, stateName(st), r[st] || 0, "n short");
+  }
+}
+
+async function api(path, init) {
+  const headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+  if (init && init.body) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, Object.assign({ headers }, init || {}));
+  let body = {};
+  try { body = await res.json(); } catch (e) { body = {}; }
+  return { ok: res.ok, body };
+}
+
+async function reviewList(cursor) {
+  const p = new URLSearchParams();
+  const add = (name, value) => { if (value && value.trim()) p.set(name, value.trim()); };
+  add("form", $("rv-form").value);
+  add("version", $("rv-version").value);
+  add("team", $("rv-team").value);
+  add("day", $("rv-day").value);
+  add("state", $("rv-state").value);
+  add("q", $("rv-q").value);
+  add("fields", $("rv-fields").value);
+  p.set("limit", "25");
+  if (cursor) p.set("before", cursor);
+  const { ok, body } = await api("/api/v1/admin/submissions?" + p.toString());
+  if (!ok) { $("error").textContent = message(body); return; }
+  $("error").textContent = "";
+  review.cursor = body.next;
+  $("rv-count").textContent = t("rv_count", body.total);
+  $("rv-next").hidden = !body.next;
+  $("rv-first").hidden = !cursor;
+  const tb = $("rv-list").tBodies[0]; tb.replaceChildren();
+  for (const item of body.items) {
+    const row = tb.insertRow();
+    row.dataset.id = item.instance_id;
+    const when = cell(row, t("rv_received"), beijing(item.received_at), "time");
+    when.title = item.received_at;
+    cell(row, t("team"), item.team);
+    cell(row, t("questionnaire"), item.form_id + " v" + item.version);
+    cell(row, t("rv_state"), stateName(item.review_state), "short state-" + item.review_state);
+    const shown = Object.entries(item.shown || {}).filter(([, v]) => v).map(([k, v]) => k + ": " + v).join("; ");
+    cell(row, t("rv_shown"), shown || item.instance_id, "shown");
+    const td = cell(row, "", undefined);
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "open"; b.textContent = t("rv_open");
+    b.onclick = () => reviewOpen(item.instance_id);
+    td.appendChild(b);
+  }
+}
+
+function labelOf(v) {
+  return (v.label && (v.label[lang] || v.label.zh)) || v.name;
+}
+
+// An answer as text: choice names as their labels, lists joined.
+function answerText(v, value) {
+  const choice = (name) => {
+    const c = (v.choices || []).find((c) => c.name === String(name));
+    return c ? c[lang] || c.zh : String(name);
+  };
+  if (Array.isArray(value)) return value.map((x) => (typeof x === "object" && x !== null ? JSON.stringify(x) : choice(x))).join("、");
+  if (value !== null && typeof value === "object") return value.file ? String(value.file) : JSON.stringify(value);
+  return (v.choices || []).length ? choice(value) : String(value);
+}
+
+// The answers of one table (the main one, or a repeat's row) in questionnaire order.
+function renderAnswers(box, q, answers, table) {
+  const dl = document.createElement("dl");
+  for (const v of q.variables.filter((v) => v.table === table)) {
+    if (!(v.name in answers)) continue;
+    const value = answers[v.name];
+    const dt = document.createElement("dt");
+    dt.textContent = labelOf(v);
+    dt.title = v.name;
+    const dd = document.createElement("dd");
+    dd.dataset.name = v.name;
+    const inner = q.tables.findIndex((tb) => tb.repeat_path.length && tb.repeat_path[tb.repeat_path.length - 1] === v.name);
+    if (v.type === "repeat" && Array.isArray(value) && inner >= 0) {
+      value.forEach((row, i) => {
+        const fs = document.createElement("fieldset");
+        const legend = document.createElement("legend");
+        legend.textContent = t("rv_row", i + 1);
+        fs.appendChild(legend);
+        renderAnswers(fs, q, row || {}, inner);
+        dd.appendChild(fs);
+      });
+    } else {
+      dd.textContent = answerText(v, value);
+    }
+    dl.append(dt, dd);
+  }
+  box.appendChild(dl);
+}
+
+function renderDetail(s) {
+  const q = s.questionnaire;
+  $("rv-title").textContent = ((q && (q.title[lang] || q.title.zh)) || s.form_id) + " · " + s.instance_id;
+  $("rv-facts").textContent = [s.team, s.form_id + " v" + s.version, beijing(s.received_at)].join(" · ");
+  $("rv-now").textContent = stateName(s.review_state);
+  $("rv-now").className = "state-" + s.review_state;
+  const problems = $("rv-problems"); problems.replaceChildren();
+  for (const p of s.problems) {
+    const li = document.createElement("li");
+    li.textContent = (p.path ? p.path + ": " : "") + (lang === "en" ? p.message_en : p.message_zh);
+    problems.appendChild(li);
+  }
+  if (!s.problems.length) {
+    const li = document.createElement("li");
+    li.className = "none"; li.textContent = t("rv_no_problems");
+    problems.appendChild(li);
+  }
+  const box = $("rv-answers"); box.replaceChildren();
+  if (s.sealed) box.textContent = t("rv_sealed");
+  else if (q) renderAnswers(box, q, s.answers || {}, 0);
+  else box.textContent = JSON.stringify(s.answers);
+  const history = $("rv-history"); history.replaceChildren();
+  for (const e of s.history) {
+    const li = document.createElement("li");
+    const head = document.createElement("span");
+    head.className = "state-" + e.state;
+    head.textContent = beijing(e.at) + " · " + stateName(e.state) + (e.token_id ? " · " + t("rv_by", e.token_id) : "");
+    li.appendChild(head);
+    if (e.comment) {
+      const c = document.createElement("div");
+      c.className = "comment"; c.textContent = e.comment;
+      li.appendChild(c);
+    }
+    history.appendChild(li);
+  }
+  if (!s.history.length) {
+    const li = document.createElement("li");
+    li.className = "none"; li.textContent = t("rv_no_history");
+    history.appendChild(li);
+  }
+}
+
+async function reviewOpen(id) {
+  const { ok, body } = await api("/api/v1/admin/submissions/" + encodeURIComponent(id));
+  if (!ok) { $("error").textContent = message(body); return; }
+  review.open = body;
+  $("rv-error").textContent = "";
+  $("rv-comment").value = "";
+  renderDetail(body);
+  $("rv-detail").hidden = false;
+  // Reloading the page opens it again.
+  history.replaceState(null, "", location.pathname + "#s=" + encodeURIComponent(id));
+  $("rv-detail").scrollIntoView();
+}
+
+async function reviewSet(state) {
+  if (!review.open) return;
+  const id = review.open.instance_id;
+  const { ok, body } = await api("/api/v1/admin/submissions/" + encodeURIComponent(id) + "/review", {
+    method: "POST",
+    body: JSON.stringify({ state, comment: $("rv-comment").value }),
+  });
+  if (!ok) { $("rv-error").textContent = message(body); return; }
+  await reviewOpen(id);
+  reviewList(null);
+}
+
+// After the overview is shown: the filters, the list, and the submission named in the
+// address (`#s=…`), if any.
+function reviewStart(body) {
+  reviewFilters(body);
+  reviewList(null);
+  const opened = new URLSearchParams(location.hash.slice(1)).get("s");
+  if (opened && (!review.open || review.open.instance_id !== opened)) reviewOpen(opened);
+}
+
+function reviewRedraw() {
+  if (review.overview) reviewFilters(review.overview);
+  if (review.open) renderDetail(review.open);
+}
+
+$("rv-filter").onsubmit = (e) => { e.preventDefault(); reviewList(null); };
+$("rv-next").onclick = () => { if (review.cursor) reviewList(review.cursor); };
+$("rv-first").onclick = () => reviewList(null);
+$("rv-close").onclick = () => {
+  review.open = null;
+  $("rv-detail").hidden = true;
+  history.replaceState(null, "", location.pathname);
+};
+for (const b of document.querySelectorAll("#rv-set button[data-state]")) b.onclick = () => reviewSet(b.dataset.state);
 
 $("lang").onclick = () => {
   lang = lang === "en" ? "zh" : "en";
@@ -319,6 +578,11 @@ $("logout").onclick = (e) => {
   sessionStorage.removeItem(KEY);
   last = null;
   $("content").hidden = true; $("login").hidden = false;
+  // Nothing of the submission opened stays on the page.
+  review.open = null; review.overview = null;
+  $("rv-detail").hidden = true;
+  $("rv-answers").replaceChildren(); $("rv-list").tBodies[0].replaceChildren();
+  history.replaceState(null, "", location.pathname);
 };
 // A link of the form /admin#token=… signs in directly (the hash never reaches the server).
 const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");

@@ -44,6 +44,18 @@ fn choices_text(var: &Variable) -> String {
         .join("; ")
 }
 
+/// The review states with their names, as [`choices_text`] writes choices.
+fn review_states_text() -> String {
+    crate::store::ReviewState::ALL
+        .iter()
+        .map(|s| {
+            let (zh, en) = s.labels();
+            format!("{}={zh} / {en}", s.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn text_in(var: &Variable, lang: &str) -> String {
     var.label.as_ref().map(|t| t.get(lang, &var.default_language).to_owned()).unwrap_or_default()
 }
@@ -76,7 +88,11 @@ pub fn codebook_rows(layout: &Layout) -> Vec<[String; 11]> {
                         | MetaColumn::ReceivedAt => "datetime",
                         _ => "text",
                     };
-                    fixed(m.labels(), kind)
+                    let mut row = fixed(m.labels(), kind);
+                    if *m == MetaColumn::ReviewState {
+                        row[5] = review_states_text();
+                    }
+                    row
                 }
                 Source::Key(k) => {
                     fixed(k.labels(), if *k == KeyColumn::Row { "integer" } else { "text" })

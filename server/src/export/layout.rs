@@ -33,6 +33,10 @@ pub enum MetaColumn {
     SubmittedAt,
     /// When the server received it.
     ReceivedAt,
+    /// Its review state now (`received`, `has_issues`, `approved`, `rejected`).
+    ReviewState,
+    /// The comment of its newest review event.
+    ReviewComment,
     /// The files the answers name that have not arrived yet, by name, space-separated
     /// (only in the main table of a questionnaire with attachment questions).
     AttachmentsMissing,
@@ -40,7 +44,7 @@ pub enum MetaColumn {
 
 impl MetaColumn {
     /// Every metadata column, in export order.
-    pub const ALL: [MetaColumn; 8] = [
+    pub const ALL: [MetaColumn; 10] = [
         MetaColumn::InstanceId,
         MetaColumn::Version,
         MetaColumn::Team,
@@ -49,6 +53,8 @@ impl MetaColumn {
         MetaColumn::StartedAt,
         MetaColumn::SubmittedAt,
         MetaColumn::ReceivedAt,
+        MetaColumn::ReviewState,
+        MetaColumn::ReviewComment,
     ];
 
     /// The column header.
@@ -62,6 +68,8 @@ impl MetaColumn {
             MetaColumn::StartedAt => "started_at",
             MetaColumn::SubmittedAt => "submitted_at",
             MetaColumn::ReceivedAt => "received_at",
+            MetaColumn::ReviewState => "review_state",
+            MetaColumn::ReviewComment => "review_comment",
             MetaColumn::AttachmentsMissing => "attachments_missing",
         }
     }
@@ -77,6 +85,8 @@ impl MetaColumn {
             MetaColumn::StartedAt => ("开始填写时间（设备时间）", "Started at (device time)"),
             MetaColumn::SubmittedAt => ("完成时间（设备时间）", "Submitted at (device time)"),
             MetaColumn::ReceivedAt => ("服务器收到时间（UTC）", "Received by the server at (UTC)"),
+            MetaColumn::ReviewState => ("审核状态", "Review state"),
+            MetaColumn::ReviewComment => ("最近一次审核意见", "Comment of the latest review"),
             MetaColumn::AttachmentsMissing => (
                 "尚未收到的附件（文件名，以空格分隔；空表示已全部收到）",
                 "Files not received yet (names, space-separated; empty when all arrived)",

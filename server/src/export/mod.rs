@@ -3,7 +3,8 @@
 //!
 //! - The main table has one row per submission: metadata columns (`instance_id`,
 //!   `version`, `team`, `enumerator`, `device_id`, `started_at`, `submitted_at`,
-//!   `received_at`), then one column per variable in questionnaire order.
+//!   `received_at`, `review_state`, `review_comment`), then one column per variable in
+//!   questionnaire order.
 //! - Each repeat gets its own table (another CSV file, or another XLSX sheet) keyed by
 //!   `instance_id` (+ `parent_row` for nested repeats) and `row` (from 1); the main
 //!   table holds each repeat's row count.
@@ -295,6 +296,8 @@ fn cell(
             MetaColumn::StartedAt => meta_text(ctx.meta, "started_at"),
             MetaColumn::SubmittedAt => meta_text(ctx.meta, "submitted_at"),
             MetaColumn::ReceivedAt => Cell::Text(ctx.sub.received_at.clone()),
+            MetaColumn::ReviewState => Cell::Text(ctx.sub.review_state.as_str().to_owned()),
+            MetaColumn::ReviewComment => Cell::Text(ctx.sub.review_comment.clone()),
             MetaColumn::AttachmentsMissing => {
                 let missing: Vec<&str> = ctx
                     .sub

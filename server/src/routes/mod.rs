@@ -5,6 +5,7 @@ mod admin_page;
 mod attachments;
 mod headers;
 mod questionnaires;
+mod review;
 mod submissions;
 mod web;
 
@@ -57,7 +58,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(cors_layer(&state.config.cors));
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
-        .route("/api/v1/admin/overview", get(admin::overview));
+        .route("/api/v1/admin/overview", get(admin::overview))
+        .route("/api/v1/admin/submissions", get(review::list))
+        .route("/api/v1/admin/submissions/{instance_id}", get(review::one))
+        .route("/api/v1/admin/submissions/{instance_id}/review", post(review::set));
     let admin_page = Router::new()
         .route("/admin", get(admin_page::page))
         .route("/admin.js", get(admin_page::script))

@@ -134,7 +134,7 @@ async fn exports_and_overview_need_the_admin_token() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "\u{feff}instance_id,version,team,enumerator,device_id,started_at,submitted_at,received_at,age,pets,pets/cat,pets/dog,kid"
+        "\u{feff}instance_id,version,team,enumerator,device_id,started_at,submitted_at,received_at,review_state,review_comment,age,pets,pets/cat,pets/dog,kid"
     );
     assert!(
         lines

@@ -10,6 +10,7 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_attachments.sql")),
+    (3, include_str!("../../migrations/0003_review.sql")),
     (4, include_str!("../../migrations/0004_team_targets.sql")),
 ];
 

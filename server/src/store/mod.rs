@@ -9,6 +9,7 @@ pub mod files;
 mod migrate;
 mod postgres;
 pub mod private;
+pub mod review;
 mod sqlite;
 
 use std::fmt;
@@ -17,6 +18,10 @@ use std::path::Path;
 pub use tianye_core::response::attachment::Attachment;
 
 pub use postgres::{PgStore, is_postgres_url, redact_url};
+pub use review::{
+    ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
+    SubmissionSummary,
+};
 pub use sqlite::{DB_FILE, SqliteStore};
 
 /// A store opened by [`open`], with what to tell the operator about it.
@@ -131,6 +136,19 @@ pub enum StoreError {
     /// A callback (an export writer) failed; the scan stopped.
     #[error("{0}")]
     Callback(BoxError),
+    /// No submission with this `instance_id` is stored.
+    #[error("没有这份答卷：{0} / no such submission: {0}")]
+    NoSuchSubmission(String),
+    /// A review comment over [`review::MAX_REVIEW_COMMENT`] characters.
+    #[error(
+        "审核意见有 {chars} 个字符，超过上限 {max} / the review comment has {chars} characters, over the limit of {max}"
+    )]
+    CommentTooLong {
+        /// Characters given.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// A validated submission, ready to store.
@@ -348,6 +366,10 @@ pub struct SubmissionRow {
     /// Set by an export that opened the sealed submission: the key that opens its sealed
     /// files (`files` then names the sealed files, `answers` the plain ones).
     pub file_key: Option<tianye_core::seal::FileKey>,
+    /// Its review state now.
+    pub review_state: ReviewState,
+    /// The comment of its newest review event (empty when none).
+    pub review_comment: String,
 }
 
 /// Counts for the overview page.
@@ -391,6 +413,8 @@ pub struct TeamCount {
     pub last_received_at: Option<String>,
     /// Whether the team has a token that is not revoked.
     pub active: bool,
+    /// Its submissions by review state.
+    pub reviews: ReviewCounts,
 }
 
 /// The most submissions a team's target may ask for.
@@ -580,6 +604,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every team's target, by team name.
     fn team_targets(&self) -> Result<Vec<TeamTarget>, StoreError>;
+
+    /// Records that admin token `token_id` set submission `instance_id` to `state` with
+    /// `comment` (at most [`review::MAX_REVIEW_COMMENT`] characters), now; returns the
+    /// event. [`StoreError::NoSuchSubmission`] when no such submission is stored.
+    fn set_review(
+        &self,
+        instance_id: &str,
+        state: ReviewState,
+        comment: &str,
+        token_id: Option<i64>,
+    ) -> Result<ReviewEvent, StoreError>;
+
+    /// Every review event of submission `instance_id`, oldest first (empty when it was
+    /// never reviewed or is not stored).
+    fn review_history(&self, instance_id: &str) -> Result<Vec<ReviewEvent>, StoreError>;
+
+    /// One page of submissions matching `query`, newest first (the caller has
+    /// [`SubmissionQuery::check`]ed it).
+    fn list_submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, StoreError>;
+
+    /// The submission `instance_id` with its questionnaire and raw JSON, if stored.
+    fn submission(&self, instance_id: &str) -> Result<Option<StoredSubmission>, StoreError>;
+}
+
+/// Checks a review comment's length before it is stored.
+pub(crate) fn check_comment(comment: &str) -> Result<(), StoreError> {
+    let chars = comment.chars().count();
+    if chars > review::MAX_REVIEW_COMMENT {
+        return Err(StoreError::CommentTooLong { chars, max: review::MAX_REVIEW_COMMENT });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,10 +26,16 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::files::FileStore;
+use super::review::{FieldPath, pick_fields};
+use super::sqlite::{REVIEW_COUNTS_SQL, review_state_from};
 use super::{
     Attachment, BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration,
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
     Token, TokenKind, VersionCount, private,
+};
+use super::{
+    ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
+    SubmissionSummary, check_comment,
 };
 use super::{TEAM_DAYS, TeamRow, TeamTarget, target_from, team_progress};
 use crate::time::now_utc;
@@ -39,6 +45,7 @@ use crate::time::now_utc;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_attachments.sql")),
+    (3, include_str!("../../migrations/postgres/0003_review.sql")),
     (4, include_str!("../../migrations/postgres/0004_team_targets.sql")),
 ];
 
@@ -403,12 +410,15 @@ async fn submit_one(pool: Pool, host: String, s: NewSubmission) -> Result<Outcom
 }
 
 /// The export's query: one row per submission, its files as a JSON array.
-const SCAN_SQL: &str = "SELECT seq, instance_id, version, team, received_at, meta, answers,
+const SCAN_SQL: &str = "SELECT seq, s.instance_id, version, team, received_at, meta, answers,
         CASE WHEN answers = '{}' THEN raw END,
         (SELECT COALESCE(json_agg(json_build_array(a.file, a.sha256, a.size, a.media_type,
                                                    a.received_at) ORDER BY a.file), '[]')::text
-           FROM attachments a WHERE a.instance_id = s.instance_id)
-   FROM submissions s WHERE form_id = $1 ORDER BY seq";
+           FROM attachments a WHERE a.instance_id = s.instance_id),
+        r.state, r.comment
+   FROM submissions s
+   LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE instance_id = s.instance_id)
+   WHERE form_id = $1 ORDER BY seq";
 
 fn scan_row(r: &tokio_postgres::Row) -> Result<SubmissionRow, StoreError> {
     let answers: String = r.try_get(6)?;
@@ -430,6 +440,8 @@ fn scan_row(r: &tokio_postgres::Row) -> Result<SubmissionRow, StoreError> {
         envelope,
         files: super::sqlite::files_from_json(&r.try_get::<_, String>(8)?)?,
         file_key: None,
+        review_state: review_state_from(r.try_get(9)?)?,
+        review_comment: r.try_get::<_, Option<String>>(10)?.unwrap_or_default(),
     })
 }
 
@@ -749,9 +761,18 @@ impl Store for PgStore {
                         count: r.try_get::<_, i64>(1)? as u64,
                         last_received_at: r.try_get(2)?,
                         active: r.try_get(3)?,
+                        reviews: ReviewCounts::default(),
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
+            let mut by_team = by_team;
+            for r in tx.query(REVIEW_COUNTS_SQL, &[]).await? {
+                let team: String = r.try_get(0)?;
+                let state = review_state_from(r.try_get(1)?)?;
+                if let Some(t) = by_team.iter_mut().find(|t| t.team == team) {
+                    t.reviews.add(state, r.try_get::<_, i64>(2)? as u64);
+                }
+            }
             // The day in China Standard Time (UTC+8), as SQLite's date(…, '+8 hours').
             let by_day = tx
                 .query(
@@ -902,6 +923,233 @@ impl Store for PgStore {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn set_review(
+        &self,
+        instance_id: &str,
+        state: ReviewState,
+        comment: &str,
+        token_id: Option<i64>,
+    ) -> Result<ReviewEvent, StoreError> {
+        check_comment(comment)?;
+        let (id, comment, at, host) =
+            (instance_id.to_owned(), comment.to_owned(), now_utc(), self.host());
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            // One statement: the row is written only when the submission is stored.
+            let row = client
+                .query_opt(
+                    "INSERT INTO reviews (instance_id, state, comment, token_id, at)
+                     SELECT instance_id, $2, $3, $4, $5 FROM submissions WHERE instance_id = $1
+                     RETURNING id",
+                    &[&id, &state.as_str(), &comment, &token_id, &at],
+                )
+                .await?;
+            let Some(row) = row else { return Err(StoreError::NoSuchSubmission(id)) };
+            Ok(ReviewEvent { id: row.try_get(0)?, instance_id: id, state, comment, token_id, at })
+        })
+    }
+
+    fn review_history(&self, instance_id: &str) -> Result<Vec<ReviewEvent>, StoreError> {
+        let (id, host) = (instance_id.to_owned(), self.host());
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            let rows = client
+                .query(
+                    "SELECT id, instance_id, state, comment, token_id, at FROM reviews
+                     WHERE instance_id = $1 ORDER BY id",
+                    &[&id],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(ReviewEvent {
+                        id: r.try_get(0)?,
+                        instance_id: r.try_get(1)?,
+                        state: review_state_from(Some(r.try_get(2)?))?,
+                        comment: r.try_get(3)?,
+                        token_id: r.try_get(4)?,
+                        at: r.try_get(5)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn list_submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, StoreError> {
+        type Arg = Box<dyn ToSql + Sync + Send>;
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let arg = |v: Arg, args: &mut Vec<Arg>| {
+            args.push(v);
+            format!("${}", args.len())
+        };
+        if let Some(f) = &query.form_id {
+            conds.push(format!("s.form_id = {}", arg(Box::new(f.clone()), &mut args)));
+        }
+        if let Some(v) = &query.version {
+            conds.push(format!("s.version = {}", arg(Box::new(v.clone()), &mut args)));
+        }
+        if let Some(t) = &query.team {
+            conds.push(format!("s.team = {}", arg(Box::new(t.clone()), &mut args)));
+        }
+        if let Some(d) = &query.day {
+            // The day in China Standard Time (UTC+8), as SQLite's date(…, '+8 hours').
+            let p = arg(Box::new(d.clone()), &mut args);
+            conds.push(format!(
+                "to_char((s.received_at::timestamptz AT TIME ZONE 'UTC') + interval '8 hours',
+                         'YYYY-MM-DD') = {p}"
+            ));
+        }
+        if let Some(state) = query.state {
+            let p = arg(Box::new(state.as_str().to_owned()), &mut args);
+            conds.push(format!("COALESCE(r.state, 'received') = {p}"));
+        }
+        let fields = query.field_paths();
+        if let Some(pattern) = query.like_pattern() {
+            // ILIKE: ASCII letters in any case, as SQLite's LIKE; `\` is its escape.
+            let p = arg(Box::new(pattern), &mut args);
+            let mut any = Vec::new();
+            if fields.is_empty() {
+                any.push(format!("s.answers ILIKE {p}"));
+                any.push(format!("s.instance_id ILIKE {p}"));
+            }
+            for f in &fields {
+                match f {
+                    FieldPath::Top(name) => {
+                        let n = arg(Box::new(name.clone()), &mut args);
+                        any.push(format!("(s.answers::jsonb ->> {n}::text) ILIKE {p}"));
+                    }
+                    FieldPath::InRepeat(repeat, name) => {
+                        let rp = arg(Box::new(repeat.clone()), &mut args);
+                        let n = arg(Box::new(name.clone()), &mut args);
+                        any.push(format!(
+                            "EXISTS (SELECT 1 FROM jsonb_array_elements(
+                                         CASE WHEN jsonb_typeof(s.answers::jsonb -> {rp}::text) = 'array'
+                                              THEN s.answers::jsonb -> {rp}::text
+                                              ELSE '[]'::jsonb END) e
+                                     WHERE jsonb_typeof(e) = 'object' AND (e ->> {n}::text) ILIKE {p})"
+                        ));
+                    }
+                }
+            }
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        let filter_args = args.len();
+        let mut page_conds = conds.clone();
+        if let Some(before) = query.before {
+            page_conds.push(format!("s.seq < {}", arg(Box::new(before), &mut args)));
+        }
+        let limit = query.page_size();
+        let from = "FROM submissions s
+             LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews
+                                            WHERE instance_id = s.instance_id)";
+        let clause = |c: &[String]| {
+            if c.is_empty() { String::new() } else { format!("WHERE {}", c.join(" AND ")) }
+        };
+        let count_sql = format!("SELECT COUNT(*) {from} {}", clause(&conds));
+        let page_sql = format!(
+            "SELECT s.seq, s.instance_id, s.form_id, s.version, s.team, s.received_at,
+                    s.answers, r.id, r.state, r.comment, r.token_id, r.at
+             {from} {} ORDER BY s.seq DESC LIMIT {}",
+            clause(&page_conds),
+            limit + 1
+        );
+        let host = self.host();
+        self.run(move |pool| async move {
+            let mut client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+            let total: i64 = tx.query_one(&count_sql, &refs[..filter_args]).await?.try_get(0)?;
+            let rows = tx.query(&page_sql, &refs).await?;
+            tx.rollback().await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let review = match r.try_get::<_, Option<i64>>(7)? {
+                    None => None,
+                    Some(id) => Some(ReviewEvent {
+                        id,
+                        instance_id: r.try_get(1)?,
+                        state: review_state_from(r.try_get(8)?)?,
+                        comment: r.try_get(9)?,
+                        token_id: r.try_get(10)?,
+                        at: r.try_get(11)?,
+                    }),
+                };
+                items.push(SubmissionSummary {
+                    seq: r.try_get(0)?,
+                    instance_id: r.try_get(1)?,
+                    form_id: r.try_get(2)?,
+                    version: r.try_get(3)?,
+                    team: r.try_get(4)?,
+                    received_at: r.try_get(5)?,
+                    review_state: review.as_ref().map_or(ReviewState::Received, |e| e.state),
+                    review,
+                    shown: pick_fields(&r.try_get::<_, String>(6)?, &fields),
+                });
+            }
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items.last().map(|i| i.seq)
+            } else {
+                None
+            };
+            Ok(SubmissionPage { total: total as u64, items, next })
+        })
+    }
+
+    fn submission(&self, instance_id: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        let (id, host) = (instance_id.to_owned(), self.host());
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(|e| pool_error(&host, e))?;
+            let row = client
+                .query_opt(
+                    "SELECT s.seq, s.instance_id, s.version, s.team, s.received_at, s.meta,
+                            s.answers, s.raw, s.form_id,
+                            (SELECT COALESCE(json_agg(json_build_array(a.file, a.sha256, a.size,
+                                     a.media_type, a.received_at) ORDER BY a.file), '[]')::text
+                               FROM attachments a WHERE a.instance_id = s.instance_id),
+                            r.state, r.comment
+                     FROM submissions s
+                     LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews
+                                                    WHERE instance_id = s.instance_id)
+                     WHERE s.instance_id = $1",
+                    &[&id],
+                )
+                .await?;
+            let Some(r) = row else { return Ok(None) };
+            let raw: String = r.try_get(7)?;
+            let answers: String = r.try_get(6)?;
+            let envelope = (answers == "{}"
+                && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&raw)
+                    .is_ok_and(|m| m.contains_key("sealed")))
+            .then(|| raw.clone());
+            Ok(Some(StoredSubmission {
+                form_id: r.try_get(8)?,
+                row: SubmissionRow {
+                    seq: r.try_get(0)?,
+                    instance_id: r.try_get(1)?,
+                    version: r.try_get(2)?,
+                    team: r.try_get(3)?,
+                    received_at: r.try_get(4)?,
+                    meta: r.try_get(5)?,
+                    answers,
+                    envelope,
+                    files: super::sqlite::files_from_json(&r.try_get::<_, String>(9)?)?,
+                    review_state: review_state_from(r.try_get(10)?)?,
+                    review_comment: r.try_get::<_, Option<String>>(11)?.unwrap_or_default(),
+                    file_key: None,
+                },
+                raw,
+            }))
         })
     }
 }

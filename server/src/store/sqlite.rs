@@ -18,10 +18,15 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::files::FileStore;
+use super::review::{FieldPath, pick_fields};
 use super::{
     Attachment, BoxError, DayCount, NewSubmission, Outcome, Overview, Pending, Registration,
     Revoke, Store, StoreError, StoredFile, StoredForm, SubmissionFiles, SubmissionRow, TeamCount,
     Token, TokenKind, VersionCount, migrate, private,
+};
+use super::{
+    ReviewCounts, ReviewEvent, ReviewState, StoredSubmission, SubmissionPage, SubmissionQuery,
+    SubmissionSummary, check_comment,
 };
 use super::{TEAM_DAYS, TeamRow, TeamTarget, target_from, team_progress};
 use crate::time::now_utc;
@@ -484,13 +489,17 @@ impl Store for SqliteStore {
                     // Only an envelope has a top-level `sealed` (ingest sends any upload
                     // with one down the sealed path), and its answers are stored as `{}`,
                     // so no other row's raw text is parsed.
-                    "SELECT seq, instance_id, version, team, received_at, meta, answers,
+                    "SELECT seq, s.instance_id, version, team, received_at, meta, answers,
                             CASE WHEN answers = '{}' AND json_extract(raw, '$.sealed') IS NOT NULL
                                  THEN raw END,
                             (SELECT json_group_array(json_array(a.file, a.sha256, a.size,
                                                                 a.media_type, a.received_at))
-                               FROM attachments a WHERE a.instance_id = s.instance_id)
-                     FROM submissions s WHERE form_id = ?1 ORDER BY seq",
+                               FROM attachments a WHERE a.instance_id = s.instance_id),
+                            r.state, r.comment
+                     FROM submissions s
+                     LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews
+                                                    WHERE instance_id = s.instance_id)
+                     WHERE form_id = ?1 ORDER BY seq",
                 )?;
                 let mut rows = st.query(params![form_id])?;
                 while let Some(r) = rows.next()? {
@@ -505,6 +514,8 @@ impl Store for SqliteStore {
                         envelope: r.get(7)?,
                         files: files_from_json(&r.get::<_, String>(8)?)?,
                         file_key: None,
+                        review_state: review_state_from(r.get::<_, Option<String>>(9)?)?,
+                        review_comment: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
                     };
                     each(row).map_err(StoreError::Callback)?;
                     n += 1;
@@ -563,10 +574,23 @@ impl Store for SqliteStore {
                         count: r.get::<_, i64>(1)? as u64,
                         last_received_at: r.get(2)?,
                         active: r.get(3)?,
+                        reviews: ReviewCounts::default(),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?
             };
+            let mut by_team = by_team;
+            {
+                let mut st = tx.prepare(REVIEW_COUNTS_SQL)?;
+                let mut rows = st.query([])?;
+                while let Some(r) = rows.next()? {
+                    let team: String = r.get(0)?;
+                    let state = review_state_from(r.get::<_, Option<String>>(1)?)?;
+                    if let Some(t) = by_team.iter_mut().find(|t| t.team == team) {
+                        t.reviews.add(state, r.get::<_, i64>(2)? as u64);
+                    }
+                }
+            }
             let by_day = {
                 let mut st = tx.prepare(
                     "SELECT date(received_at, '+8 hours') AS day, COUNT(*) FROM submissions
@@ -695,6 +719,241 @@ impl Store for SqliteStore {
             Ok(out)
         })
     }
+
+    fn set_review(
+        &self,
+        instance_id: &str,
+        state: ReviewState,
+        comment: &str,
+        token_id: Option<i64>,
+    ) -> Result<ReviewEvent, StoreError> {
+        check_comment(comment)?;
+        let at = now_utc();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM submissions WHERE instance_id = ?1)",
+                params![instance_id],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::NoSuchSubmission(instance_id.to_owned()));
+            }
+            tx.execute(
+                "INSERT INTO reviews (instance_id, state, comment, token_id, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![instance_id, state.as_str(), comment, token_id, at],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(ReviewEvent {
+                id,
+                instance_id: instance_id.to_owned(),
+                state,
+                comment: comment.to_owned(),
+                token_id,
+                at,
+            })
+        })
+    }
+
+    fn review_history(&self, instance_id: &str) -> Result<Vec<ReviewEvent>, StoreError> {
+        self.with_conn(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, instance_id, state, comment, token_id, at FROM reviews
+                 WHERE instance_id = ?1 ORDER BY id",
+            )?;
+            let mut rows = st.query(params![instance_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(ReviewEvent {
+                    id: r.get(0)?,
+                    instance_id: r.get(1)?,
+                    state: review_state_from(Some(r.get(2)?))?,
+                    comment: r.get(3)?,
+                    token_id: r.get(4)?,
+                    at: r.get(5)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn list_submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, StoreError> {
+        use rusqlite::types::Value as Sql;
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<Sql> = Vec::new();
+        let arg = |v: Sql, args: &mut Vec<Sql>| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        if let Some(f) = &query.form_id {
+            conds.push(format!("s.form_id = {}", arg(Sql::Text(f.clone()), &mut args)));
+        }
+        if let Some(v) = &query.version {
+            conds.push(format!("s.version = {}", arg(Sql::Text(v.clone()), &mut args)));
+        }
+        if let Some(t) = &query.team {
+            conds.push(format!("s.team = {}", arg(Sql::Text(t.clone()), &mut args)));
+        }
+        if let Some(d) = &query.day {
+            let p = arg(Sql::Text(d.clone()), &mut args);
+            conds.push(format!("date(s.received_at, '+8 hours') = {p}"));
+        }
+        if let Some(state) = query.state {
+            let p = arg(Sql::Text(state.as_str().to_owned()), &mut args);
+            conds.push(format!("COALESCE(r.state, 'received') = {p}"));
+        }
+        let fields = query.field_paths();
+        if let Some(pattern) = query.like_pattern() {
+            let p = arg(Sql::Text(pattern), &mut args);
+            let like = |expr: &str| format!("{expr} LIKE {p} ESCAPE '\\'");
+            let mut any = Vec::new();
+            if fields.is_empty() {
+                any.push(like("s.answers"));
+                any.push(like("s.instance_id"));
+            }
+            for f in &fields {
+                // Names are letters, digits and `_` only (checked), so a JSON path
+                // built from them needs no quoting.
+                match f {
+                    FieldPath::Top(name) => {
+                        any.push(like(&format!("json_extract(s.answers, '$.{name}')")));
+                    }
+                    FieldPath::InRepeat(repeat, name) => any.push(format!(
+                        "EXISTS (SELECT 1 FROM json_each(s.answers, '$.{repeat}') e
+                                 WHERE e.type = 'object'
+                                   AND {})",
+                        like(&format!(
+                            "json_extract(CASE WHEN e.type = 'object' THEN e.value ELSE '{{}}' END,
+                                          '$.{name}')"
+                        ))
+                    )),
+                }
+            }
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        let filter_args = args.len();
+        let mut page_conds = conds.clone();
+        if let Some(before) = query.before {
+            page_conds.push(format!("s.seq < {}", arg(Sql::Integer(before), &mut args)));
+        }
+        let limit = query.page_size();
+        let from = "FROM submissions s
+             LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews
+                                            WHERE instance_id = s.instance_id)";
+        let clause = |c: &[String]| {
+            if c.is_empty() { String::new() } else { format!("WHERE {}", c.join(" AND ")) }
+        };
+        let count_sql = format!("SELECT COUNT(*) {from} {}", clause(&conds));
+        let page_sql = format!(
+            "SELECT s.seq, s.instance_id, s.form_id, s.version, s.team, s.received_at,
+                    s.answers, r.id, r.state, r.comment, r.token_id, r.at
+             {from} {} ORDER BY s.seq DESC LIMIT {}",
+            clause(&page_conds),
+            limit + 1
+        );
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let total: i64 =
+                tx.query_row(&count_sql, rusqlite::params_from_iter(&args[..filter_args]), |r| {
+                    r.get(0)
+                })?;
+            let mut items = Vec::new();
+            {
+                let mut st = tx.prepare(&page_sql)?;
+                let mut rows = st.query(rusqlite::params_from_iter(&args))?;
+                while let Some(r) = rows.next()? {
+                    let review = match r.get::<_, Option<i64>>(7)? {
+                        None => None,
+                        Some(id) => Some(ReviewEvent {
+                            id,
+                            instance_id: r.get(1)?,
+                            state: review_state_from(r.get(8)?)?,
+                            comment: r.get(9)?,
+                            token_id: r.get(10)?,
+                            at: r.get(11)?,
+                        }),
+                    };
+                    items.push(SubmissionSummary {
+                        seq: r.get(0)?,
+                        instance_id: r.get(1)?,
+                        form_id: r.get(2)?,
+                        version: r.get(3)?,
+                        team: r.get(4)?,
+                        received_at: r.get(5)?,
+                        review_state: review.as_ref().map_or(ReviewState::Received, |e| e.state),
+                        review,
+                        shown: pick_fields(&r.get::<_, String>(6)?, &fields),
+                    });
+                }
+            }
+            tx.finish()?;
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items.last().map(|i| i.seq)
+            } else {
+                None
+            };
+            Ok(SubmissionPage { total: total as u64, items, next })
+        })
+    }
+
+    fn submission(&self, instance_id: &str) -> Result<Option<StoredSubmission>, StoreError> {
+        self.with_conn(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT s.seq, s.instance_id, s.version, s.team, s.received_at, s.meta,
+                        s.answers, s.raw, s.form_id,
+                        (SELECT json_group_array(json_array(a.file, a.sha256, a.size,
+                                                            a.media_type, a.received_at))
+                           FROM attachments a WHERE a.instance_id = s.instance_id),
+                        r.state, r.comment
+                 FROM submissions s
+                 LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews
+                                                WHERE instance_id = s.instance_id)
+                 WHERE s.instance_id = ?1",
+            )?;
+            let mut rows = st.query(params![instance_id])?;
+            let Some(r) = rows.next()? else { return Ok(None) };
+            let raw: String = r.get(7)?;
+            let answers: String = r.get(6)?;
+            let envelope = (answers == "{}"
+                && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&raw)
+                    .is_ok_and(|m| m.contains_key("sealed")))
+            .then(|| raw.clone());
+            Ok(Some(StoredSubmission {
+                form_id: r.get(8)?,
+                row: SubmissionRow {
+                    seq: r.get(0)?,
+                    instance_id: r.get(1)?,
+                    version: r.get(2)?,
+                    team: r.get(3)?,
+                    received_at: r.get(4)?,
+                    meta: r.get(5)?,
+                    answers,
+                    envelope,
+                    files: files_from_json(&r.get::<_, String>(9)?)?,
+                    review_state: review_state_from(r.get(10)?)?,
+                    review_comment: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                    file_key: None,
+                },
+                raw,
+            }))
+        })
+    }
+}
+
+/// Submissions per team and review state, for the overview (the same text on both
+/// backends).
+pub(super) const REVIEW_COUNTS_SQL: &str = "SELECT s.team, r.state, COUNT(*)
+     FROM submissions s
+     LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE instance_id = s.instance_id)
+     GROUP BY s.team, r.state";
+
+/// A stored review state (`None`: never reviewed); an unknown text is a damaged row.
+pub(super) fn review_state_from(text: Option<String>) -> Result<ReviewState, StoreError> {
+    ReviewState::stored(text.as_deref())
+        .ok_or_else(|| StoreError::Damaged(format!("review state {text:?}")))
 }
 
 /// Teams at a glance (see [`super::TeamProgress`]), read inside the overview's

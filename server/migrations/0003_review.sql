@@ -1,0 +1,14 @@
+-- Review of submissions: an append-only history of review events. A submission with
+-- no event is "received"; its state is that of its newest event (highest id). Rows
+-- are never updated or deleted: the history is the record of who judged what, when.
+CREATE TABLE reviews (
+    id          INTEGER PRIMARY KEY,
+    instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
+    state       TEXT NOT NULL
+                CHECK (state IN ('received', 'has_issues', 'approved', 'rejected')),
+    comment     TEXT NOT NULL,
+    token_id    INTEGER REFERENCES tokens (id),
+    at          TEXT NOT NULL
+);
+
+CREATE INDEX reviews_by_submission ON reviews (instance_id, id);
