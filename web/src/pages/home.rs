@@ -170,7 +170,7 @@ pub fn Home(
                             let endpoint = app.config.with_value(|c| c.endpoint.clone());
                             let version = String::from(js_sys::encode_uri_component(&l.version));
                             let href = format!("{endpoint}/print/{}?version={version}&lang={}", l.id, lang());
-                            view! { <a class="print" href=href target="_blank" rel="noopener">"打印 / Print"</a> }
+                            view! { <a class="print" href=href>"打印 / Print"</a> }
                         });
                         view! {
                             <li>
