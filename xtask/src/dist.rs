@@ -114,7 +114,7 @@ fn clear_except_npm(dir: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
     for entry in entries {
         let path = entry?.path();
-        if path.file_name().is_some_and(|n| n == crate::npm::DIR) {
+        if path.file_name().is_some_and(|n| n == crate::setup::NPM_DIR) {
             continue;
         }
         let removed = if path.is_dir() {
@@ -389,7 +389,7 @@ fn precompress(dir: &Path) -> Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             // The npm package is not served.
-            if path.file_name().is_none_or(|n| n != crate::npm::DIR) {
+            if path.file_name().is_none_or(|n| n != crate::setup::NPM_DIR) {
                 precompress(&path)?;
             }
             continue;

@@ -193,7 +193,7 @@ fn outputs(dir: &Path) -> BTreeMap<String, String> {
             let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
             let path = entry.path();
             if path.is_dir() {
-                if name != crate::npm::DIR {
+                if name != crate::setup::NPM_DIR {
                     walk(&path, &format!("{name}/"), out);
                 }
             } else if name != RECORD {

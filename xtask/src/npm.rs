@@ -27,12 +27,9 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `tianye_core_xlsform_bg.wasm`.
 const XLSFORM: &str = "tianye_core_xlsform";
 
-/// The package's directory under `dist/` (which the app's build leaves alone).
-pub(crate) const DIR: &str = "npm";
-
 /// The package's directory.
 fn npm_dir() -> PathBuf {
-    dist_dir().join(DIR)
+    dist_dir().join(crate::setup::NPM_DIR)
 }
 
 /// The packed package, `dist/npm/tianye-core-<version>.tgz`.

@@ -13,6 +13,9 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
+/// The npm package's directory under `dist/` (which the app's build leaves alone).
+pub(crate) const NPM_DIR: &str = "npm";
+
 /// Cargo's target directory (`CARGO_TARGET_DIR` when set, else `target/`).
 pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
