@@ -496,6 +496,27 @@ fn teams_at_a_glance_fits_a_360_px_phone_in_both_languages() {
                 b.screenshot(&Path::new(&dir).join(format!("admin-teams-360-{lang}.png"))).await;
             }
         }
+        // A new team link, shown once with its QR code, fitting the phone.
+        b.type_into("#link-team", "五队").await;
+        b.click("#new-link button[type=submit]").await;
+        b.wait_visible("#link-made").await;
+        let made = b
+            .js(
+                "const i = document.getElementById('link-qr');
+                 return [document.getElementById('link-text').textContent, i.complete && i.naturalWidth,
+                         i.getBoundingClientRect().right <= innerWidth,
+                         document.documentElement.scrollWidth <= innerWidth];",
+                vec![],
+            )
+            .await;
+        let link = made[0].as_str().unwrap();
+        assert!(link.starts_with(&format!("{}/#team=", server.url)), "{made}");
+        assert!(made[1].as_u64().unwrap_or(0) > 0, "the QR image shows: {made}");
+        assert_eq!((&made[2], &made[3]), (&json!(true), &json!(true)), "fits 360 px: {made}");
+        if let Ok(dir) = std::env::var("TIANYE_SCREENSHOTS") {
+            b.js("document.getElementById('link-made').scrollIntoView();", vec![]).await;
+            b.screenshot(&Path::new(&dir).join("admin-team-link-360.png")).await;
+        }
         let violations = b.js("return window.cspViolations;", vec![]).await;
         assert_eq!(violations, json!([]), "policy violations");
         b.close().await;

@@ -276,7 +276,76 @@ fn the_overview_shows_each_team_by_day_against_its_target(backend: Backend) {
     assert_eq!(get(&http, &server.at("/api/v1/admin/overview"), Some(&one)).0, 403);
 }
 
+/// POSTs `body` to `/api/v1/admin/team-links` with `token`: (status, JSON).
+fn new_link(server_url: &str, token: &str, body: &str) -> (u16, Value) {
+    let mut res = client()
+        .post(format!("{server_url}/api/v1/admin/team-links"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(body)
+        .expect("POST");
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// `/admin`'s new team link: made with an admin token, shown once with its QR code,
+/// working at once for uploads, listed as the team's token; bad requests refused, and
+/// a team token may not make one.
+fn a_new_team_link_is_made_from_admin_with_its_qr_code(backend: Backend) {
+    let data = Data::new(backend, "tianye-team-links");
+    let forms = forms();
+    let server = data.serve(&["--forms", forms.to_str().unwrap()]);
+    let admin = server.admin_token.clone().expect("admin token");
+    let body = json!({"team": " 四队（石门） ", "base": "https://survey.example.cn/tianye/"});
+    let (status, made) = new_link(&server.url, &admin, &body.to_string());
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["code"], "team_link.created");
+    assert_eq!(made["team"], "四队（石门）");
+    let link = made["link"].as_str().unwrap();
+    let token = link.strip_prefix("https://survey.example.cn/tianye/#team=").expect(link);
+    let svg = made["qr_svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("#ffffff") && !svg.contains("<script"), "{svg}");
+    // The token is a team's at once: the server knows it (404 for a response it does not
+    // hold), where an unknown token gets 401.
+    let summary = format!("{}/api/v1/submissions/{}/attachments", server.url, new_instance_id());
+    let status_with = |t: &str| match client()
+        .get(&summary)
+        .header("Authorization", format!("Bearer {t}"))
+        .call()
+    {
+        Ok(res) => res.status().as_u16(),
+        Err(ureq::Error::StatusCode(code)) => code,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(status_with(token), 404);
+    assert_eq!(status_with("not-a-token"), 401);
+    let (code, out, err) = data.tianye(&["token", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("四队（石门）"), "listed: {out}");
+    let (status, _) = get(&client(), &format!("{}/api/v1/admin/overview", server.url), Some(token));
+    assert_eq!(status, 403, "a team link is no admin token");
+    for (body, why) in [
+        (json!({"team": "", "base": "https://x.cn"}).to_string(), "empty team"),
+        (json!({"team": "队".repeat(65), "base": "https://x.cn"}).to_string(), "long team"),
+        (json!({"team": "一队", "base": "javascript:alert(1)"}).to_string(), "scheme"),
+        (json!({"team": "一队", "base": "https://x.cn/?a=\"<"}).to_string(), "query"),
+        (json!({"team": "一队"}).to_string(), "no base"),
+        ("not json".to_owned(), "not json"),
+    ] {
+        let (status, reply) = new_link(&server.url, &admin, &body);
+        assert_eq!(
+            (status, reply["code"].as_str()),
+            (400, Some("team_link.bad_body")),
+            "{why}: {reply}"
+        );
+    }
+    let (status, _) = new_link(&server.url, token, &body.to_string());
+    assert_eq!(status, 403, "a team token may not make links");
+}
+
 tianye_tests::on_both_backends!(
     targets_are_per_team_bounded_and_listed,
     the_overview_shows_each_team_by_day_against_its_target,
+    a_new_team_link_is_made_from_admin_with_its_qr_code,
 );

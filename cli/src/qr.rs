@@ -15,12 +15,11 @@ use qrcode::{Color, QrCode};
 /// Modules of light margin on every side.
 pub(crate) const QUIET_ZONE: usize = 4;
 /// Pixels per module in a PNG.
-const PNG_SCALE: usize = 8;
+const PNG_SCALE: usize = tianye_server::qr::MODULE as usize;
 
 /// The QR code of `text` (error correction level M).
 pub(crate) fn encode(text: &str) -> anyhow::Result<QrCode> {
-    QrCode::new(text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("无法生成二维码 / cannot make the QR code: {e}"))
+    tianye_server::qr::encode(text).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Whether the module at (`x`, `y`), counted with the quiet zone, is dark.
@@ -56,14 +55,9 @@ pub(crate) fn terminal(code: &QrCode) -> String {
     out
 }
 
-/// The code as an SVG image: black modules of 8 units on a white background.
+/// The code as an SVG image (the server's rendering, as `/admin` shows it).
 pub(crate) fn svg(code: &QrCode) -> String {
-    code.render::<qrcode::render::svg::Color<'_>>()
-        .quiet_zone(true)
-        .module_dimensions(PNG_SCALE as u32, PNG_SCALE as u32)
-        .dark_color(qrcode::render::svg::Color("#000000"))
-        .light_color(qrcode::render::svg::Color("#ffffff"))
-        .build()
+    tianye_server::qr::svg(code)
 }
 
 /// The code as an 8-bit greyscale PNG, 8 pixels per module.

@@ -171,6 +171,13 @@ api_codes! {
     /// No stored submission with this `instance_id`, for review (404).
     ReviewNotFound = ("review.submission_not_found", NOT_FOUND,
         "没有这份答卷：{instance_id}", "No such response: {instance_id}"),
+    /// A new team link's request that is not `{"team": …, "base": …}` with a team name
+    /// of 1 to 64 characters and an http(s) address (400).
+    TeamLinkBadBody = ("team_link.bad_body", BAD_REQUEST,
+        "新建调查队链接的请求无效：{detail}", "Invalid request for a new team link: {detail}"),
+    /// A new team link was made (201).
+    TeamLinkCreated = ("team_link.created", CREATED,
+        "已为调查队 {team} 新建表单链接", "New form link made for team {team}"),
     /// A review state was recorded (200).
     ReviewRecorded = ("review.recorded", OK,
         "已记录审核：{label_zh}", "Review recorded: {label_en}"),

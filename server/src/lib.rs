@@ -25,6 +25,7 @@ pub mod export;
 pub mod forms;
 pub mod ingest;
 pub mod listen;
+pub mod qr;
 mod routes;
 pub mod store;
 pub mod time;

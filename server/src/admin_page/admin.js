@@ -48,6 +48,12 @@ const TEXT = {
   chart: ["每日答卷数（北京时间）", "Submissions per day (Beijing time)"],
   no_data: ["还没有答卷。", "No submissions yet."],
   glance: ["各队进度", "Teams at a glance"],
+  link_heading: ["新建调查队链接", "New team link"],
+  link_note: [
+    "链接只在新建时显示这一次（服务器只保存它的摘要）：请调查队长用手机扫描二维码。该队原有链接照常可用，需要时用 tianye token revoke 撤销。",
+    "A link is shown only now, when it is made (the server keeps only its hash): let the team leader scan the QR code with a phone. The team's earlier links keep working; revoke them with tianye token revoke.",
+  ],
+  link_make: ["新建链接并显示二维码", "Make a link and show its QR code"],
   glance_note: [
     "完整：答卷所需的附件都已收到；有问题：仍在等待附件（未通过校验的答卷服务器不会接收）。每日条形图为最近 30 天（北京时间）。",
     "Complete: every file the answers name has arrived; with problems: still waiting for files (the server never accepts a response that fails validation). The daily bars are the last 30 days (Beijing time).",
@@ -553,6 +559,23 @@ function reviewRedraw() {
 }
 
 $("rv-filter").onsubmit = (e) => { e.preventDefault(); reviewList(null); };
+
+// A new team link, shown once with its QR code (an image of the server's SVG) for a
+// team leader to scan from this screen.
+$("new-link").onsubmit = async (e) => {
+  e.preventDefault();
+  $("link-error").textContent = "";
+  const { ok, body } = await api("/api/v1/admin/team-links", {
+    method: "POST",
+    body: JSON.stringify({ team: $("link-team").value, base: location.origin }),
+  });
+  if (!ok) { $("link-error").textContent = message(body); return; }
+  $("link-qr").src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(body.qr_svg);
+  $("link-qr").alt = body.link;
+  $("link-text").textContent = body.link;
+  $("link-made").hidden = false;
+  show();
+};
 $("rv-next").onclick = () => { if (review.cursor) reviewList(review.cursor); };
 $("rv-first").onclick = () => reviewList(null);
 $("rv-close").onclick = () => {

@@ -7,6 +7,7 @@ mod headers;
 mod questionnaires;
 mod review;
 mod submissions;
+mod team_links;
 mod web;
 
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let admin = Router::new()
         .route("/api/v1/questionnaires/{id}/{file}", get(admin::export))
         .route("/api/v1/admin/overview", get(admin::overview))
+        .route("/api/v1/admin/team-links", post(team_links::create))
         .route("/api/v1/admin/submissions", get(review::list))
         .route("/api/v1/admin/submissions/{instance_id}", get(review::one))
         .route("/api/v1/admin/submissions/{instance_id}/review", post(review::set));
