@@ -74,11 +74,13 @@ impl Search {
                 .collect();
             let mut total = 0;
             for c in &offered {
-                let label = c.label.get(&lang, fallback);
-                if !chosen.contains(&c.name) && (query.is_empty() || holds(label, &query)) {
+                // With nothing typed every choice matches: only the shown ones' labels
+                // are read (a first render of 50,000 would otherwise read them all).
+                let label = || c.label.get(&lang, fallback);
+                if !chosen.contains(&c.name) && (query.is_empty() || holds(label(), &query)) {
                     total += 1;
                     if shown.len() < SHOWN {
-                        shown.push((c.name.clone(), label.to_owned(), false));
+                        shown.push((c.name.clone(), label().to_owned(), false));
                     }
                 }
             }
