@@ -29,7 +29,9 @@ use serde_json::{Value, json};
 use tianye_tests::browser::{self, Browser};
 use tianye_tests::server::{Server, team_token, temp_dir, tianye};
 
-use crate::attachments::{column, forms, hex, main_table, zip_entries};
+use crate::attachments::{
+    column, forms, hex, is_picture, main_table, seal_fixture, sealed_visit, zip_entries,
+};
 
 /// Logs each attachment upload the page makes in sessionStorage (`e2e.files`) as
 /// `STATUS:FILE` (0: no answer); with `e2e.hang-second` set, the second one gets no
@@ -449,29 +451,6 @@ fn an_upload_cut_off_after_its_first_file_resumes_without_sending_it_again() {
         assert!(entries.contains_key(&format!("media/{id}/{second}")));
         v.b.close().await;
     });
-}
-
-/// A forms folder with `visit` sealed to the test key of `core/tests/fixtures/seal`.
-fn sealed_visit(dir: &Path) -> PathBuf {
-    let mut form: Value =
-        serde_json::from_str(&std::fs::read_to_string(forms().join("visit/form.json")).unwrap())
-            .unwrap();
-    let pem = std::fs::read_to_string(seal_fixture("test-public.pem")).unwrap();
-    let line: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    form["encryption"] = json!({"public_key": line});
-    let out = dir.join("sealed-forms");
-    std::fs::create_dir_all(out.join("visit")).unwrap();
-    std::fs::write(out.join("visit/form.json"), form.to_string()).unwrap();
-    out
-}
-
-fn seal_fixture(name: &str) -> PathBuf {
-    tianye_tests::repo().join("core/tests/fixtures/seal").join(name)
-}
-
-/// Whether `bytes` start as a JPEG or a PNG does.
-fn is_picture(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xFF, 0xD8]) || bytes.starts_with(b"\x89PNG")
 }
 
 /// Every key of the page's file store (IndexedDB `tianye-files`).
