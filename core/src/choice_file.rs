@@ -238,16 +238,14 @@ fn parse(bytes: &[u8], languages: &[String]) -> Result<Vec<Choice>, Vec<FileErro
         let mut name = "";
         let mut plain: Option<String> = None;
         let mut per_language: Vec<(String, String)> = Vec::new();
-        let mut attributes = litemap::LiteMap::new();
+        let mut attributes: Vec<(&str, &str)> = Vec::new();
         for (column, value) in columns.iter().zip(record.iter()) {
             let value = value.trim();
             match column {
                 Column::Name => name = value,
                 Column::Label(None) => plain = Some(value.to_owned()),
                 Column::Label(Some(lang)) => per_language.push((lang.clone(), value.to_owned())),
-                Column::Attribute(key) => {
-                    attributes.insert(key.clone(), value.to_owned());
-                }
+                Column::Attribute(key) => attributes.push((key, value)),
             }
         }
         if name.is_empty() || name.contains(char::is_whitespace) {
@@ -262,7 +260,7 @@ fn parse(bytes: &[u8], languages: &[String]) -> Result<Vec<Choice>, Vec<FileErro
             Text::PerLanguage(per_language.into_iter().collect())
         };
         let mut choice = Choice::new(name, label);
-        choice.attributes = attributes;
+        choice.attributes = attributes.into_iter().collect();
         let namesakes = rows_of.entry(name.to_owned()).or_default();
         if let Some(&(_, first)) =
             namesakes.iter().find(|&&(j, _)| choices[j].attributes == choice.attributes)
@@ -330,9 +328,9 @@ mod tests {
         assert_eq!(choices.len(), 2);
         assert_eq!(choices[0].name, "v1");
         let Text::PerLanguage(t) = &choices[1].label else { panic!("per language") };
-        assert_eq!(t.get("zh").map(String::as_str), Some("西村"));
-        assert_eq!(t.get("en").map(String::as_str), Some("West"));
-        assert_eq!(choices[1].attributes.get("township").map(String::as_str), Some("t2"));
+        assert_eq!(t.get("zh"), Some("西村"));
+        assert_eq!(t.get("en"), Some("West"));
+        assert_eq!(choices[1].attributes.get("township"), Some("t2"));
     }
 
     #[test]

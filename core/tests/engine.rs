@@ -1041,8 +1041,8 @@ fn a_custom_message_keeps_the_shape_it_was_written_in() {
     assert_eq!(messages[0], Some(Text::Plain("4 太多 / too many".to_owned())));
     match &messages[1] {
         Some(Text::PerLanguage(texts)) => {
-            assert_eq!(texts.get("zh").map(String::as_str), Some("5 太多"));
-            assert_eq!(texts.get("en").map(String::as_str), Some("5 too many"));
+            assert_eq!(texts.get("zh"), Some("5 太多"));
+            assert_eq!(texts.get("en"), Some("5 too many"));
         }
         other => panic!("per language: {other:?}"),
     }

@@ -662,10 +662,10 @@ pub(crate) fn render(env: &Env<'_>, ctx: &Ctx<'_>, template: &Template) -> Text 
                 Segment::Ref(field) => text.push_str(&read(env, ctx, *field).to_str()),
             }
         }
-        out.insert(lang.clone(), text);
+        out.insert(lang, &text);
     }
     match out.get("") {
-        Some(plain) if out.iter().count() == 1 => Text::Plain(plain.clone()),
+        Some(plain) if out.iter().count() == 1 => Text::Plain(plain.to_owned()),
         _ => Text::PerLanguage(out),
     }
 }

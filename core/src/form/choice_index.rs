@@ -26,7 +26,7 @@ impl Column {
     fn of<'c>(&self, choice: &'c Choice) -> &'c str {
         match self {
             Column::Name => &choice.name,
-            Column::Attribute(key) => choice.attributes.get(key).map_or("", String::as_str),
+            Column::Attribute(key) => choice.attributes.get(key).unwrap_or(""),
         }
     }
 }

@@ -1,11 +1,14 @@
 //! Choice lists shared by name between choice questions.
 
-use litemap::LiteMap;
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use validator::Validate;
 
 use super::Text;
+use super::packed::Packed;
 
 /// One choice of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate)]
@@ -24,14 +27,12 @@ pub struct Choice {
     pub exclusive: bool,
     /// Extra columns used by choice filters, e.g. `{"county": "c01"}` on a township so
     /// that `choice_filter: "county = ${county}"` offers the townships of one county.
-    // One sorted vector: a tree map's node alone would take 272 bytes a choice in the
-    // browser, 13 MB for a province's 50,000 villages.
-    #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
     #[cfg_attr(
         feature = "json-schema",
         schemars(with = "std::collections::BTreeMap<String, String>")
     )]
-    pub attributes: LiteMap<String, String>,
+    pub attributes: Attributes,
 }
 
 impl Choice {
@@ -41,7 +42,97 @@ impl Choice {
             name: name.into(),
             label: label.into(),
             exclusive: false,
-            attributes: LiteMap::new(),
+            attributes: Attributes::default(),
         }
+    }
+}
+
+/// A choice's extra columns by name, sorted by name, packed in one text
+/// ([`super::packed`]): a tree map's node alone took 272 bytes a choice in the browser,
+/// and a vector of string pairs three blocks of memory for one column.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Attributes(Packed);
+
+impl Attributes {
+    /// The value of column `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key)
+    }
+
+    /// Whether there is a column `key`.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Sets column `key` to `value`, replacing any.
+    pub fn insert(&mut self, key: &str, value: &str) {
+        *self = self.iter().filter(|(k, _)| *k != key).chain([(key, value)]).collect();
+    }
+
+    /// (column, value) pairs, sorted by column.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter()
+    }
+
+    /// The columns, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Whether there is no column.
+    pub fn is_empty(&self) -> bool {
+        self.0.len() == 0
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Attributes {
+    /// The pairs sorted by column; of a column given twice, the last value.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        // Put in place one at a time: a choice has a few columns, and a sort would be
+        // one more large function in the browser build.
+        let mut pairs: Vec<(K, V)> = Vec::new();
+        for (k, v) in iter {
+            match pairs.binary_search_by(|p| p.0.as_ref().cmp(k.as_ref())) {
+                Ok(i) => pairs[i] = (k, v),
+                Err(i) => pairs.insert(i, (k, v)),
+            }
+        }
+        Attributes(Packed::from_distinct(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))))
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(1).min(16));
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(pairs.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(V)
     }
 }

@@ -3,6 +3,7 @@
 mod choice;
 mod invalid;
 mod item;
+mod packed;
 mod questionnaire;
 mod text;
 mod untagged;

@@ -6,6 +6,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::packed::{self, Packed};
+
 /// A label, hint or message: either one string for every language, or a map from
 /// language code (`zh`, `en`, …) to the string in that language.
 ///
@@ -20,51 +22,49 @@ pub enum Text {
     PerLanguage(Translations),
 }
 
-/// Strings by language code, in the order written. A small vector rather than a tree:
-/// a label has two or three languages, and a 5,000-question form has 10,000 labels.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Translations(Vec<(String, String)>);
+/// Strings by language code, in the order written, packed in one text
+/// ([`super::packed`]): a province's village labels are most of a big list's memory.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Translations(pub(super) Packed);
 
 impl Translations {
-    /// Strings by language code, in the order given (no check for repeats).
-    pub(super) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        Translations(pairs)
-    }
-
     /// The string for `lang`.
-    pub fn get(&self, lang: &str) -> Option<&String> {
-        self.0.iter().find(|(l, _)| l == lang).map(|(_, t)| t)
+    pub fn get(&self, lang: &str) -> Option<&str> {
+        self.0.get(lang)
     }
 
     /// Sets the string for `lang`, replacing any.
-    pub fn insert(&mut self, lang: String, text: String) {
-        match self.0.iter_mut().find(|(l, _)| *l == lang) {
-            Some(slot) => slot.1 = text,
-            None => self.0.push((lang, text)),
-        }
+    pub fn insert(&mut self, lang: &str, text: &str) {
+        self.0 = self.0.with(lang, text);
     }
 
     /// (language, string) pairs, in the order written.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(l, t)| (l, t))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter()
     }
 
     /// The strings, in the order written.
-    pub fn values(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(_, t)| t)
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(|(_, t)| t)
     }
 
     /// Whether there is no string at all.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.len() == 0
     }
 }
 
-impl<L: Into<String>, T: Into<String>> FromIterator<(L, T)> for Translations {
+impl fmt::Debug for Translations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<L: AsRef<str>, T: AsRef<str>> FromIterator<(L, T)> for Translations {
     fn from_iter<I: IntoIterator<Item = (L, T)>>(iter: I) -> Self {
         let mut out = Translations::default();
         for (l, t) in iter {
-            out.insert(l.into(), t.into());
+            out.insert(l.as_ref(), t.as_ref());
         }
         out
     }
@@ -73,7 +73,7 @@ impl<L: Into<String>, T: Into<String>> FromIterator<(L, T)> for Translations {
 impl Serialize for Translations {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (l, t) in &self.0 {
+        for (l, t) in self.iter() {
             map.serialize_entry(l, t)?;
         }
         map.end()
@@ -89,16 +89,15 @@ impl<'de> Deserialize<'de> for Translations {
                 f.write_str("an object of strings by language code")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Translations, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(2).min(16));
+                let mut out = packed::Builder::default();
                 while let Some((lang, text)) = map.next_entry::<String, String>()? {
-                    if out.iter().any(|(l, _): &(String, String)| *l == lang) {
+                    if !out.push(&lang, &text) {
                         return Err(serde::de::Error::custom(format!(
                             "language `{lang}` given twice"
                         )));
                     }
-                    out.push((lang, text));
                 }
-                Ok(Translations(out))
+                Ok(Translations(out.finish()))
             }
         }
         deserializer.deserialize_map(V)
@@ -139,7 +138,7 @@ impl Text {
                 .get(lang)
                 .or_else(|| map.get(fallback))
                 .or_else(|| map.values().next())
-                .map_or("", String::as_str),
+                .unwrap_or(""),
         }
     }
 
@@ -149,9 +148,7 @@ impl Text {
             Text::Plain(s) => (Some(("", s.as_str())), None),
             Text::PerLanguage(map) => (None, Some(map)),
         };
-        plain
-            .into_iter()
-            .chain(map.into_iter().flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+        plain.into_iter().chain(map.into_iter().flat_map(Translations::iter))
     }
 
     /// The language codes this text has a string for (empty for a plain text).

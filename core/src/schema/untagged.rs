@@ -14,6 +14,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::Translations;
+use super::packed;
 
 /// A JSON value as far as the untagged types need it.
 pub(super) enum Any {
@@ -96,18 +97,17 @@ impl<'de> Visitor<'de> for AnyVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Any, A::Error> {
-        let mut pairs: Option<Vec<(String, String)>> = Some(Vec::new());
+        let mut pairs = Some(packed::Builder::default());
         while let Some(key) = map.next_key_seed(Seed)? {
             let value = map.next_value_seed(Seed)?;
             if let (Some(list), Any::Str(lang), Any::Str(text)) = (&mut pairs, key, value)
-                && !list.iter().any(|(l, _)| *l == lang)
+                && list.push(&lang, &text)
             {
-                list.push((lang, text));
             } else {
                 pairs = None;
             }
         }
-        Ok(Any::Map(pairs.map(Translations::from_pairs)))
+        Ok(Any::Map(pairs.map(|p| Translations(p.finish()))))
     }
 }
 

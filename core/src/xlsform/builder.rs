@@ -158,9 +158,9 @@ impl<'o> Builder<'o> {
         let mut map = Translations::default();
         for (col, value) in parts {
             match &col.lang {
-                Some(lang) => map.insert(lang.clone(), (*value).to_owned()),
+                Some(lang) => map.insert(lang, value),
                 None if map.get(&self.default_lang).is_none() => {
-                    map.insert(self.default_lang.clone(), (*value).to_owned());
+                    map.insert(&self.default_lang, value);
                 }
                 None => {}
             }
@@ -316,7 +316,7 @@ impl<'o> Builder<'o> {
             let mut choice = Choice::new(name, label);
             for col in t.columns.iter().filter(|c| c.key == ChoiceKey::Attribute) {
                 if let Some(v) = row.get(col.index) {
-                    choice.attributes.insert(col.header.clone(), v.to_owned());
+                    choice.attributes.insert(&col.header, v);
                 }
             }
             if self.options.extensions
@@ -855,9 +855,9 @@ impl<'o> Builder<'o> {
         // As pyxform: the same English text in every language.
         let per_lang = |text: &str| -> Text {
             match self.choice_lists.get(list).and_then(|l| l.first()).map(|c| &c.label) {
-                Some(Text::PerLanguage(map)) => Text::PerLanguage(
-                    map.iter().map(|(l, _)| (l.clone(), text.to_owned())).collect(),
-                ),
+                Some(Text::PerLanguage(map)) => {
+                    Text::PerLanguage(map.iter().map(|(l, _)| (l, text)).collect())
+                }
                 _ => Text::Plain(text.to_owned()),
             }
         };

@@ -267,7 +267,7 @@ impl RowOut<'_> {
             Some(Text::Plain(s)) => self.set(header, s.as_str()),
             Some(Text::PerLanguage(map)) => {
                 for (lang, s) in map.iter() {
-                    self.set(&format!("{header}::{}", language_header(lang)), s.as_str());
+                    self.set(&format!("{header}::{}", language_header(lang)), s);
                 }
             }
         }
@@ -284,7 +284,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
 
     if !q.choice_lists.is_empty() {
         let mut choices = Rows::default();
-        let mut attributes: Vec<&String> =
+        let mut attributes: Vec<&str> =
             q.choice_lists.values().flatten().flat_map(|c| c.attributes.keys()).collect();
         attributes.sort();
         attributes.dedup();
@@ -294,8 +294,8 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
                 r.set("list_name", list.as_str());
                 r.set("name", choice.name.as_str());
                 r.text("label", Some(&choice.label));
-                for (k, v) in &choice.attributes {
-                    r.set(k, v.as_str());
+                for (k, v) in choice.attributes.iter() {
+                    r.set(k, v);
                 }
                 if let Some(p) = patches.choices.get(&(list.clone(), i)) {
                     r.set("tianye", raw_text(p));
@@ -303,7 +303,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
             }
         }
         let mut order = vec!["list_name", "name", "label"];
-        order.extend(attributes.iter().map(|s| s.as_str()));
+        order.extend(attributes.iter().copied());
         order.push("tianye");
         book.sheets.push(choices.sheet("choices", &order, &q.languages));
     }

@@ -77,7 +77,7 @@ fn x1_extra_choice_columns_become_filter_attributes() {
     );
     assert_eq!(item(&i, "town").choice_filter.as_deref(), Some("county = ${county}"));
     let towns = &i.questionnaire.choice_lists["town"];
-    assert_eq!(towns[1].attributes.get("county").map(String::as_str), Some("c2"));
+    assert_eq!(towns[1].attributes.get("county"), Some("c2"));
     assert!(i.questionnaire.choice_lists["county"][0].attributes.is_empty());
 }
 
