@@ -30,6 +30,12 @@ impl Form {
     pub fn from_json_without_list_copy(text: &str) -> Result<Form, LoadError> {
         let questionnaire =
             Questionnaire::from_json(text).map_err(|d| LoadError { diagnostics: vec![*d] })?;
+        Form::compile_without_list_copy(questionnaire)
+    }
+
+    /// As [`Form::compile`], with the choice lists moved into the form as
+    /// [`Form::from_json_without_list_copy`] does.
+    pub fn compile_without_list_copy(questionnaire: Questionnaire) -> Result<Form, LoadError> {
         compile(questionnaire, Lists::Moved)
     }
 
@@ -294,32 +300,17 @@ impl Builder {
                         .with("list", name.as_str()),
                 );
             }
-            let mut by_name = HashMap::default();
-            // The later choices of each repeated name.
-            let mut repeats: HashMap<&str, Vec<usize>> = HashMap::default();
+            // A name may come back only with other attributes: the same village name
+            // under two townships of a cascade (XLSForm's allow_choice_duplicates).
+            // The index keeps the first; a repeat with the attributes of an earlier
+            // choice of its name is an error, reported at its place in the list.
+            let (by_name, repeated) = super::choice_names::index(&choices);
             for (i, choice) in choices.iter().enumerate() {
                 let invalid = choice.invalid_values();
                 if !invalid.is_empty() {
                     self.diags.extend(validation_diagnostics(invalid, &item, &format!("[{i}].")));
                 }
-                // A name may come back only with other attributes: the same village
-                // name under two townships of a cascade (XLSForm's
-                // allow_choice_duplicates). The index keeps the first.
-                let repeated = match by_name.get(&choice.name) {
-                    None => {
-                        by_name.insert(choice.name.clone(), i);
-                        false
-                    }
-                    Some(&first) => {
-                        let later: &mut Vec<usize> =
-                            repeats.entry(choice.name.as_str()).or_default();
-                        let same = std::iter::once(first)
-                            .chain(later.iter().copied())
-                            .any(|j| choices[j].attributes == choice.attributes);
-                        later.push(i);
-                        same
-                    }
-                };
+                let repeated = repeated[i];
                 if repeated {
                     self.push(
                         Diagnostic::error(Code::DuplicateChoice, item.as_str())
@@ -336,7 +327,7 @@ impl Builder {
                 );
             }
             index.insert(name.clone(), form.lists.len());
-            form.lists.push(ChoiceList { name, choices, index: by_name });
+            form.lists.push(ChoiceList { name, choices, by_name });
         }
         form.questionnaire.choice_lists = kept;
         // Only native loaders read files; the browser gets the lists inlined by the

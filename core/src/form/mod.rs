@@ -5,6 +5,7 @@
 //! [`Form::compile`] runs every static check at once and returns all errors together.
 
 mod choice_index;
+mod choice_names;
 mod compile;
 mod graph;
 mod id;
@@ -285,13 +286,15 @@ pub struct ChoiceList {
     pub name: String,
     /// The choices, in order.
     pub choices: Vec<Choice>,
-    pub(crate) index: HashMap<String, usize>,
+    /// The position of the first choice of each name, sorted by name
+    /// ([`choice_names::index`]).
+    pub(crate) by_name: Box<[u32]>,
 }
 
 impl ChoiceList {
-    /// The choice named `name`.
+    /// The choice named `name` (the first, if the name is repeated).
     pub fn get(&self, name: &str) -> Option<&Choice> {
-        self.index.get(name).map(|&i| &self.choices[i])
+        choice_names::find(&self.choices, &self.by_name, name)
     }
 }
 
