@@ -213,9 +213,11 @@ fn read_questionnaire(path: &Path) -> Result<(String, Form, Vec<MediaFile>), Cat
 /// The JSON stored and served for a questionnaire read with its choice files: their
 /// lists inlined and `choice_files` left out, so the form app (whose build reads no
 /// files and knows no `choice_files`) needs nothing more and works offline. The files
-/// themselves are served as media (`MediaFile`).
+/// themselves are served as media (`MediaFile`). Without indentation: a province's list
+/// pretty-printed is twice the text, and the form app holds the text once while it
+/// reads it.
 fn stored_json(questionnaire: &tianye_core::Questionnaire) -> String {
-    serde_json::to_string_pretty(&questionnaire.with_files_inlined()).unwrap_or_default()
+    serde_json::to_string(&questionnaire.with_files_inlined()).unwrap_or_default()
 }
 
 fn render(diagnostics: &[tianye_core::Diagnostic], file: &str) -> String {

@@ -177,8 +177,8 @@ async fn try_request(
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
-    let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
-    Ok(Answer { status: response.status(), body: text, timed_out: false })
+    let bytes = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Answer { status: response.status(), body: utf8(&bytes), timed_out: false })
 }
 
 /// The control with the keyboard focus, by its DOM id, and the caret or selection in it
@@ -381,4 +381,14 @@ pub fn when_idle(at_latest_ms: f64, f: impl FnOnce(f64) + 'static) {
             std::time::Duration::from_secs_f64(wait / 1000.0),
         );
     }
+}
+
+/// The text of `bytes` (an `ArrayBuffer` or `Uint8Array` of UTF-8), bad sequences
+/// replaced as `Response.text()` does. Text is taken into the WebAssembly memory as
+/// bytes: a string crossing over is first given three bytes a character, which for a
+/// questionnaire of five million characters is 15 MB held at once, for a moment, in a
+/// memory that never shrinks.
+pub fn utf8(bytes: &JsValue) -> String {
+    let bytes = js_sys::Uint8Array::new(bytes).to_vec();
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

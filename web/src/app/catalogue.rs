@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use serde::Deserialize;
-use tianye_core::Form;
 use tianye_core::schema::Text;
+use tianye_core::{Form, Questionnaire};
+use wasm_bindgen::JsValue;
 
 use super::App;
 use crate::i18n::{Key, both};
@@ -106,6 +107,7 @@ impl App {
                     let q = form.questionnaire();
                     (q.id.clone(), q.version.clone(), q.title.clone())
                 };
+                let json = JsValue::from_str(&json);
                 if let Err(e) = self.keep_questionnaire(&id, &version, &json).await {
                     self.report_store_error(&e);
                 }
@@ -192,8 +194,9 @@ impl App {
                             }
                             let answer = self.request("GET", &l.url, None, None).await;
                             if answer.status == 200 && !self.gone() {
-                                let _ =
-                                    self.keep_questionnaire(&l.id, &l.version, &answer.body).await;
+                                let json = JsValue::from_str(&answer.body);
+                                drop(answer);
+                                let _ = self.keep_questionnaire(&l.id, &l.version, &json).await;
                             }
                         }
                         let _ = self.catalogue.forms_pending.try_set(false);
@@ -311,8 +314,16 @@ impl App {
                 answer.body
             }
         };
-        let form = Form::from_json_without_list_copy(&json).map_err(|e| e.to_string())?;
-        if fetched && let Err(e) = self.keep_questionnaire(id, version, &json).await {
+        // The text is let go before the questionnaire is compiled, and what is kept is
+        // a JavaScript copy: a province's list is not held twice in the WebAssembly
+        // memory, which never shrinks (tests/list_memory.rs).
+        let questionnaire = Questionnaire::from_json(&json).map_err(|e| e.to_string())?;
+        let keep = fetched.then(|| JsValue::from_str(&json));
+        drop(json);
+        let form = Form::compile_without_list_copy(questionnaire).map_err(|e| e.to_string())?;
+        if let Some(json) = keep
+            && let Err(e) = self.keep_questionnaire(id, version, &json).await
+        {
             self.report_store_error(&e);
         }
         let form = Arc::new(form);
@@ -329,7 +340,7 @@ impl App {
         self,
         id: &str,
         version: &str,
-        json: &str,
+        json: &JsValue,
     ) -> Result<(), StoreError> {
         let key = self.store.with_value(|s| s.questionnaire_key(id, version));
         super::files::keep_questionnaire(&key, json).await.map_err(|name| {

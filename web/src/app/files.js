@@ -45,9 +45,11 @@ export async function keepForm(key, text) {
     return (e && e.name) || 'Error';
   }
 }
+// As UTF-8 bytes, which the wasm takes in without a larger buffer first.
 export async function formText(key) {
   const t = localStorage.getItem(key);
-  return t === IN_IDB ? getFile(key).then((v) => (typeof v === 'string' ? v : undefined), () => undefined) : t ?? undefined;
+  const v = t === IN_IDB ? await getFile(key).catch(() => undefined) : t;
+  return typeof v === 'string' ? new TextEncoder().encode(v) : undefined;
 }
 
 // Deletes the files under each of `bases` (`,`-joined record keys, each ending in `/`).

@@ -23,7 +23,7 @@ extern "C" {
     #[wasm_bindgen(js_name = sendFile)]
     async fn send_file(url: &str, key: &str, media_type: &str, token: &str, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = keepForm)]
-    async fn keep_form(key: &str, text: &str) -> JsValue;
+    async fn keep_form(key: &str, text: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = formText)]
     async fn form_text(key: &str) -> JsValue;
     /// Seals a response and its files (see files.js): the envelope's JSON.
@@ -39,9 +39,10 @@ extern "C" {
     pub(crate) fn drop_named(base: &str, names: &str);
 }
 
-/// Keeps a questionnaire's JSON under its storage key `key` (in localStorage, or when
-/// it is long in IndexedDB, see files.js); the storage error's name if it could not.
-pub(crate) async fn keep_questionnaire(key: &str, json: &str) -> Result<(), String> {
+/// Keeps a questionnaire's JSON (a JavaScript string) under its storage key `key` (in
+/// localStorage, or when it is long in IndexedDB, see files.js); the storage error's
+/// name if it could not.
+pub(crate) async fn keep_questionnaire(key: &str, json: &JsValue) -> Result<(), String> {
     match keep_form(key, json).await.as_string() {
         Some(error) if !error.is_empty() => Err(error),
         _ => Ok(()),
@@ -50,7 +51,8 @@ pub(crate) async fn keep_questionnaire(key: &str, json: &str) -> Result<(), Stri
 
 /// The questionnaire JSON kept under `key` by [`keep_questionnaire`], if it is.
 pub(crate) async fn kept_questionnaire(key: &str) -> Option<String> {
-    form_text(key).await.as_string()
+    let bytes = form_text(key).await;
+    (!bytes.is_undefined()).then(|| crate::browser::utf8(&bytes))
 }
 
 impl App {
