@@ -28,6 +28,20 @@ pub(crate) const FILES: [&str; 5] = [
     "core/src/expr/value.rs",
 ];
 
+/// The test targets run against each mutant (`cargo test` arguments).
+const TEST_TARGETS: [&str; 7] = [
+    "--lib",
+    "--test=engine",
+    "--test=expr",
+    "--test=functions",
+    "--test=limits",
+    "--test=session",
+    "--test=cases",
+];
+
+/// Seconds a mutant's tests may take before it counts as caught (a mutant that loops).
+const TIMEOUT: &str = "180";
+
 /// Installs cargo-mutants, runs it on [`FILES`], and prints the score.
 pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     let bin = tools_dir().join("bin");
@@ -50,9 +64,19 @@ pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     // `choice-files`: without it the unmutated baseline fails and nothing is measured).
     cmd.args(["mutants", "--package", "tianye-core", "--all-features", "--no-shuffle", "--output"])
         .arg(&out);
-    for file in FILES {
-        cmd.args(["--file", file]);
+    // `--file F` among the arguments measures F alone (e.g. one of FILES at a time).
+    if !extra.iter().any(|a| a == "-f" || a == "--file" || a.starts_with("--file=")) {
+        for file in FILES {
+            cmd.args(["--file", file]);
+        }
     }
+    // The core's test targets that exercise these files: the whole suite catches every
+    // mutant these catch, and takes minutes more a mutant (its property tests and
+    // XLSForm corpus). A mutant that loops counts as caught after TIMEOUT.
+    for target in TEST_TARGETS {
+        cmd.arg(format!("--cargo-test-arg={target}"));
+    }
+    cmd.args(["--timeout", TIMEOUT]);
     cmd.args(extra).current_dir(setup::root());
     // cargo-mutants exits 2 when some mutants live, 3 when some timed out: the score
     // says how many, so only other failures stop here.
