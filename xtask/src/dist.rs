@@ -168,8 +168,9 @@ pub(crate) enum Rounds {
 }
 
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz [--converge]
-/// --low-memory-unused` on the latter.
+/// `name_bg.wasm`, gives their imports and exports short names
+/// ([`crate::short_names`]), minifies the former with esbuild, then `wasm-opt -Oz
+/// [--converge] --low-memory-unused` on the latter.
 pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rounds) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
@@ -177,9 +178,12 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
         .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
         .arg(out)
         .arg(wasm))?;
+    let glue = out.join(format!("{name}.js"));
+    let raw = out.join(format!("{name}_bg.wasm"));
+    // Imports and exports by short names, in the module and the glue (about 7.5 KiB gzip).
+    crate::short_names::shorten(&wasm_opt, &raw, &glue)?;
     // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor, with
     // the `inline_js` modules it imports bundled in: one file for the shell to fetch and cache.
-    let glue = out.join(format!("{name}.js"));
     run(Command::new(setup::esbuild()?)
         .arg(&glue)
         .args([
@@ -195,7 +199,6 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
     if snippets.exists() {
         std::fs::remove_dir_all(&snippets)?;
     }
-    let raw = out.join(format!("{name}_bg.wasm"));
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
     memory_starts_high(&raw)?;
     // `--converge` repeats the passes while they still shrink the module: about 1.2 KiB

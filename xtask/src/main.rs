@@ -20,6 +20,7 @@ mod mutants;
 mod npm;
 mod peers;
 mod setup;
+mod short_names;
 mod tasks;
 
 use std::process::ExitCode;
