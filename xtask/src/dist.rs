@@ -168,8 +168,8 @@ pub(crate) enum Rounds {
 }
 
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, gives their imports and exports short names
-/// ([`crate::short_names`]), minifies the former with esbuild, then `wasm-opt -Oz
+/// `name_bg.wasm`, drops the JS classes nothing creates ([`crate::unused_classes`]),
+/// gives their imports and exports short names ([`crate::short_names`]), minifies the former with esbuild, then `wasm-opt -Oz
 /// [--converge] --low-memory-unused` on the latter.
 pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rounds) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
@@ -180,6 +180,7 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
         .arg(wasm))?;
     let glue = out.join(format!("{name}.js"));
     let raw = out.join(format!("{name}_bg.wasm"));
+    crate::unused_classes::drop_unused(&wasm_opt, &raw, &glue)?;
     // Imports and exports by short names, in the module and the glue (about 7.5 KiB gzip).
     crate::short_names::shorten(&wasm_opt, &raw, &glue)?;
     // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor, with

@@ -22,6 +22,7 @@ mod peers;
 mod setup;
 mod short_names;
 mod tasks;
+mod unused_classes;
 
 use std::process::ExitCode;
 
