@@ -168,8 +168,9 @@ pub(crate) enum Rounds {
 }
 
 /// Runs wasm-bindgen (`--target web`) on `wasm` into `out` as `name.js` and
-/// `name_bg.wasm`, minifies the former with esbuild, then `wasm-opt -Oz [--converge]
-/// --low-memory-unused` on the latter.
+/// `name_bg.wasm`, drops the JS classes nothing creates ([`crate::unused_classes`]),
+/// gives their imports and exports short names ([`crate::short_names`]), minifies the former with esbuild, then `wasm-opt -Oz
+/// [--converge] --low-memory-unused` on the latter.
 pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rounds) -> Result<()> {
     let bindgen = setup::wasm_bindgen()?;
     let wasm_opt = setup::wasm_opt()?;
@@ -177,9 +178,13 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
         .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
         .arg(out)
         .arg(wasm))?;
+    let glue = out.join(format!("{name}.js"));
+    let raw = out.join(format!("{name}_bg.wasm"));
+    crate::unused_classes::drop_unused(&wasm_opt, &raw, &glue)?;
+    // Imports and exports by short names, in the module and the glue (about 7.5 KiB gzip).
+    crate::short_names::shorten(&wasm_opt, &raw, &glue)?;
     // The glue minified (about 2.3 KiB gzip), never rewritten past the browser floor, with
     // the `inline_js` modules it imports bundled in: one file for the shell to fetch and cache.
-    let glue = out.join(format!("{name}.js"));
     run(Command::new(setup::esbuild()?)
         .arg(&glue)
         .args([
@@ -195,7 +200,6 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
     if snippets.exists() {
         std::fs::remove_dir_all(&snippets)?;
     }
-    let raw = out.join(format!("{name}_bg.wasm"));
     let optimized = out.join(format!("{name}_bg.opt.wasm"));
     memory_starts_high(&raw)?;
     // `--converge` repeats the passes while they still shrink the module: about 1.2 KiB
@@ -212,7 +216,52 @@ pub(crate) fn bind_and_optimize(wasm: &Path, out: &Path, name: &str, rounds: Rou
         .arg("-o")
         .arg(&optimized))?;
     std::fs::rename(&optimized, &raw)?;
-    check_browser_floor(&wasm_opt, &raw)
+    check_browser_floor(&wasm_opt, &raw)?;
+    strip_custom_sections(&raw)
+}
+
+/// Drops every custom section of the module at `wasm` (0.2 KiB gzip): browsers and Node
+/// read none of them. What the build leaves there is `producers` (the tools' versions),
+/// `target_features` (which [`check_browser_floor`] has read by then) and Leptos's
+/// `__wasm_split_unstable`.
+fn strip_custom_sections(wasm: &Path) -> Result<()> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let stripped = without_custom_sections(&bytes).with_context(|| wasm.display().to_string())?;
+    std::fs::write(wasm, stripped).with_context(|| format!("cannot write {}", wasm.display()))
+}
+
+/// `module` without its custom sections (id 0); the other sections as they are.
+fn without_custom_sections(module: &[u8]) -> Result<Vec<u8>> {
+    let Some((header, mut rest)) = module.split_at_checked(8) else {
+        bail!("not a WebAssembly module: {} bytes", module.len())
+    };
+    if header[..4] != *b"\0asm" {
+        bail!("not a WebAssembly module");
+    }
+    let mut out = header.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        // The section's size: unsigned LEB128, at most 5 bytes.
+        let (mut size, mut shift, mut len) = (0usize, 0, 0);
+        loop {
+            let Some(&byte) = after_id.get(len).filter(|_| len < 5) else {
+                bail!("a section's size is cut off or too long")
+            };
+            size |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            len += 1;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let Some(end) = (1 + len).checked_add(size).filter(|&end| end <= rest.len()) else {
+            bail!("a section runs past the end of the module")
+        };
+        if id != 0 {
+            out.extend_from_slice(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    Ok(out)
 }
 
 /// The WebAssembly features of the oldest browsers the app runs in: Chrome and Android
@@ -537,6 +586,36 @@ mod tests {
                (memory.fill (i32.const 0) (i32.const 0) (i32.const 8))))",
         )
         .expect("sign extension and bulk memory are within the floor");
+    }
+
+    #[test]
+    fn custom_sections_go_and_every_other_section_stays() {
+        let header = b"\0asm\x01\0\0\0";
+        let types = [1u8, 4, 1, 0x60, 0, 0]; // one type: () -> ()
+        let functions = [3u8, 2, 1, 0]; // one function of type 0
+        let code = [10u8, 4, 1, 2, 0, 0x0b]; // its body: no locals, end
+        let producers = [0u8, 5, 1, b'p', 1, 2, 3];
+        let features = [0u8, 0x82, 0, 1, b'f']; // a size written in two bytes
+        let module = [&header[..], &producers, &types, &features, &functions, &code].concat();
+        let bare = [&header[..], &types, &functions, &code].concat();
+        assert_eq!(without_custom_sections(&module).expect("stripped"), bare);
+        assert_eq!(without_custom_sections(&bare).expect("nothing to strip"), bare);
+        let stripped = without_custom_sections(&module).expect("stripped");
+        for payload in wasmparser::Parser::new(0).parse_all(&stripped) {
+            assert!(
+                !matches!(payload.expect("still reads"), wasmparser::Payload::CustomSection(_)),
+                "no custom section left"
+            );
+        }
+        for (bad, why) in [
+            (module[..module.len() - 1].to_vec(), "past the end"),
+            ([&header[..], &[0u8, 0x80]].concat(), "cut off"),
+            (b"\0wasm\x01\0\0\0".to_vec(), "not a WebAssembly module"),
+            (b"\0as".to_vec(), "not a WebAssembly module"),
+        ] {
+            let err = without_custom_sections(&bad).expect_err(why).to_string();
+            assert!(err.contains(why), "{why}: {err}");
+        }
     }
 
     /// Assembles `wat` with the pinned wasm-opt and runs [`memory_starts_high`] on it.

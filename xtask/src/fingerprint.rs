@@ -32,8 +32,11 @@ const INPUTS: &[&str] = &[
     "web/build.rs",
     "web/src",
     "web/static",
-    // The build's own recipe: profile flags, wasm-opt passes, the shell list.
+    // The build's own recipe: profile flags, wasm-opt passes, the shell list, what is
+    // renamed and dropped between wasm-bindgen and wasm-opt.
     "xtask/src/dist.rs",
+    "xtask/src/short_names.rs",
+    "xtask/src/unused_classes.rs",
 ];
 
 /// The record's file name in `dist/`. A dotfile: the server does not serve it.

@@ -20,7 +20,9 @@ mod mutants;
 mod npm;
 mod peers;
 mod setup;
+mod short_names;
 mod tasks;
+mod unused_classes;
 
 use std::process::ExitCode;
 
