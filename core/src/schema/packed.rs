@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// Strings by key, in the order added (see the module docs).
 #[derive(Clone, PartialEq, Eq, Default)]
 pub(super) struct Packed {
@@ -31,17 +35,24 @@ impl Packed {
     }
 
     /// The value of `key`.
+    // Not inlined, nor is `pair`: labels are read in many places, and each inlined copy
+    // of the cutting would be more code in the browser build.
+    #[inline(never)]
     pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// (key, value) pairs, in order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        let (text, ends) = (&*self.text, &*self.ends);
-        ends.chunks_exact(2).enumerate().map(move |(i, end)| {
-            let start = if i == 0 { 0 } else { ends[2 * i - 1] };
-            (&text[start..end[0]], &text[end[0]..end[1]])
-        })
+        (0..self.len()).map(|i| self.pair(i))
+    }
+
+    /// Pair `i` (< [`Packed::len`]).
+    #[inline(never)]
+    fn pair(&self, i: usize) -> (&str, &str) {
+        let start = if i == 0 { 0 } else { self.ends[2 * i - 1] };
+        let (key, value) = (self.ends[2 * i], self.ends[2 * i + 1]);
+        (&self.text[start..key], &self.text[key..value])
     }
 
     /// How many pairs there are.
@@ -67,6 +78,42 @@ impl Packed {
 impl fmt::Debug for Packed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Packed {
+    /// As an object of strings, in order.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// An object of strings as read, its pairs in order (repeated keys too): what each
+/// kind of packed map makes of them is its own (one visitor for all of them, which
+/// keeps the browser build smaller).
+pub(super) struct Pairs(pub(super) Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(2).min(16));
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(V)
     }
 }
 

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::packed::{self, Packed};
@@ -72,35 +70,20 @@ impl<L: AsRef<str>, T: AsRef<str>> FromIterator<(L, T)> for Translations {
 
 impl Serialize for Translations {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (l, t) in self.iter() {
-            map.serialize_entry(l, t)?;
-        }
-        map.end()
+        self.0.serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Translations {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Translations;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of strings by language code")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Translations, A::Error> {
-                let mut out = packed::Builder::default();
-                while let Some((lang, text)) = map.next_entry::<String, String>()? {
-                    if !out.push(&lang, &text) {
-                        return Err(serde::de::Error::custom(format!(
-                            "language `{lang}` given twice"
-                        )));
-                    }
-                }
-                Ok(Translations(out.finish()))
+        let packed::Pairs(pairs) = packed::Pairs::deserialize(deserializer)?;
+        let mut out = packed::Builder::default();
+        for (lang, text) in &pairs {
+            if !out.push(lang, text) {
+                return Err(serde::de::Error::custom(format!("language `{lang}` given twice")));
             }
         }
-        deserializer.deserialize_map(V)
+        Ok(Translations(out.finish()))
     }
 }
 
