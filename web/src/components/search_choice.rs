@@ -13,6 +13,7 @@
 use leptos::prelude::*;
 use serde_json::Value as Json;
 use tianye_core::Loc;
+use tianye_core::schema::Choice;
 
 use crate::browser;
 use crate::form_state::FormState;
@@ -78,6 +79,18 @@ impl Search {
                 .map(|c| (c.name.clone(), c.label.get(&lang, fallback).to_owned(), true))
                 .collect();
             let mut total = 0;
+            let mut take = |c: &Choice| {
+                if !chosen.contains(&c.name) {
+                    total += 1;
+                    if shown.len() < SHOWN {
+                        shown.push((
+                            c.name.clone(),
+                            c.label.get(&lang, fallback).to_owned(),
+                            false,
+                        ));
+                    }
+                }
+            };
             // The whole list offered (no filter narrows it): searched as one text.
             let list = s.form().choices_of(loc.field).map(|l| &l.choices[..]).unwrap_or_default();
             if !query.is_empty() && offered.len() == list.len() && !query.contains(SEPARATOR) {
@@ -87,31 +100,16 @@ impl Search {
                     }
                 });
                 self.haystack.with_value(|h| {
-                    for i in h.as_ref().map(|h| h.matches(&query)).into_iter().flatten() {
-                        let c = &list[i];
-                        if !chosen.contains(&c.name) {
-                            total += 1;
-                            if shown.len() < SHOWN {
-                                shown.push((
-                                    c.name.clone(),
-                                    c.label.get(&lang, fallback).to_owned(),
-                                    false,
-                                ));
-                            }
-                        }
-                    }
+                    h.iter().flat_map(|h| h.matches(&query)).for_each(|i| take(&list[i]));
                 });
-                return (shown, total);
-            }
-            for c in &offered {
+            } else {
                 // With nothing typed every choice matches: only the shown ones' labels
                 // are read (a first render of 50,000 would otherwise read them all).
-                let label = || c.label.get(&lang, fallback);
-                if !chosen.contains(&c.name) && (query.is_empty() || holds(label(), &query)) {
-                    total += 1;
-                    if shown.len() < SHOWN {
-                        shown.push((c.name.clone(), label().to_owned(), false));
-                    }
+                for c in offered
+                    .iter()
+                    .filter(|c| query.is_empty() || holds(c.label.get(&lang, fallback), &query))
+                {
+                    take(c);
                 }
             }
             (shown, total)
@@ -170,7 +168,7 @@ struct Haystack {
 }
 
 impl Haystack {
-    fn new(choices: &[tianye_core::schema::Choice], lang: &str, fallback: &str) -> Haystack {
+    fn new(choices: &[Choice], lang: &str, fallback: &str) -> Haystack {
         let (mut text, mut starts) = (String::new(), Vec::with_capacity(choices.len()));
         for c in choices {
             starts.push(text.len() as u32);
