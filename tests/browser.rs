@@ -636,6 +636,28 @@ async fn phone_today(b: &Browser) -> String {
 
 // ---- the scenarios --------------------------------------------------------------------
 
+/// The rules at the top level of the style sheet `css` (an `@media` block is one), as
+/// written: each `{` opened outside any block, comments left out.
+fn top_level_rules(css: &str) -> usize {
+    let (mut depth, mut rules, mut rest) = (0usize, 0, css);
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+            continue;
+        }
+        match c {
+            '{' => {
+                rules += usize::from(depth == 0);
+                depth += 1;
+            }
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    rules
+}
+
 #[test]
 fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
     browser::run(async {
@@ -658,6 +680,17 @@ fn new_user_fills_a_household_reloads_loses_the_network_and_it_uploads_once() {
             .await;
         let (sent, size) = (wasm[0].as_f64().unwrap_or(0.0), wasm[1].as_f64().unwrap_or(0.0));
         assert!(sent > 0.0 && sent * 2.5 < size, "the wasm came as {sent} bytes for {size}");
+        // Every rule of the style sheet reached the page: a stray brace or a typo in a
+        // selector makes the browser drop a rule without a word.
+        let css = std::fs::read_to_string(repo().join("dist/style.css")).unwrap();
+        let parsed = b
+            .js(
+                "const s = [...document.styleSheets].find((s) => (s.href || '').endsWith('/style.css'));
+                 return s ? s.cssRules.length : -1;",
+                vec![],
+            )
+            .await;
+        assert_eq!(parsed, json!(top_level_rules(&css)), "rules of style.css the browser kept");
         // Today's date is filled in for the interview.
         assert!(!phone_today(&b).await.is_empty(), "interview_date has no default");
 
