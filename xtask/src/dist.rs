@@ -22,8 +22,9 @@ pub(crate) fn dist_dir() -> PathBuf {
 }
 
 /// The ceiling of the app shell (wasm + JS + CSS), gzip -9, in KiB: it may not grow past
-/// what it was held to (the 200 KiB an early issue set is out of reach, README says why).
-pub(crate) const BUDGET_KIB: f64 = 400.0;
+/// the 399 KiB it was held to (the 200 KiB an early issue set is out of reach, README
+/// says why).
+pub(crate) const BUDGET_KIB: f64 = 399.0;
 
 /// Builds the app into `dist/`, whatever is there, and records what it was built from.
 pub(crate) fn dist() -> Result<()> {
