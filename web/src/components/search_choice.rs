@@ -1,8 +1,9 @@
 //! Long choice lists (a county's villages, a province's schools) and lists with
 //! XLSForm's `search` or `autocomplete` appearance: a search box above the list, and
-//! only the first matches in it, not one box per choice. Typing any part of a label,
-//! Chinese included, narrows the list; the choices already chosen stay on top, so they
-//! can be seen and unticked; a line under the list says how many more match.
+//! only the first matches in it (fewer while nothing is typed), not one box per
+//! choice. Typing any part of a label, Chinese included, narrows the list; the choices
+//! already chosen stay on top, so they can be seen and unticked; a line under the list
+//! says how many more match.
 //!
 //! What stays true: a keystroke reads the labels once, copying only those shown, and
 //! puts at most [`SHOWN`] boxes in the page, so a list of 50,000 costs what one of 50
@@ -23,6 +24,10 @@ use crate::i18n::{Key, t};
 const LONG_LIST: usize = 50;
 /// Matches shown at once; typing more narrows them.
 const SHOWN: usize = 50;
+/// Choices shown while nothing is typed in a list longer than [`SHOWN`] (a cascade's
+/// list of up to [`SHOWN`] is shown whole): a hint of the list, quick to draw, and the
+/// line under it says to type.
+const UNTYPED: usize = 20;
 
 /// The search of one choice question: what is typed, and the line under the list at
 /// the last look.
@@ -78,11 +83,12 @@ impl Search {
                 .filter_map(|name| offered.iter().find(|c| &c.name == name))
                 .map(|c| (c.name.clone(), c.label.get(&lang, fallback).to_owned(), true))
                 .collect();
+            let limit = if query.is_empty() && offered.len() > SHOWN { UNTYPED } else { SHOWN };
             let mut total = 0;
             let mut take = |c: &Choice| {
                 if !chosen.contains(&c.name) {
                     total += 1;
-                    if shown.len() < SHOWN {
+                    if shown.len() < limit {
                         shown.push((
                             c.name.clone(),
                             c.label.get(&lang, fallback).to_owned(),
