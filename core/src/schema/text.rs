@@ -21,7 +21,7 @@ pub enum Text {
 }
 
 /// Strings by language code, in the order written, packed in one text
-/// ([`super::packed`]): a province's village labels are most of a big list's memory.
+/// (`schema/packed.rs`): a province's village labels are most of a big list's memory.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Translations(pub(super) Packed);
 
@@ -29,6 +29,11 @@ impl Translations {
     /// The string for `lang`.
     pub fn get(&self, lang: &str) -> Option<&str> {
         self.0.get(lang)
+    }
+
+    /// `pairs` of language and string, each language once, in their order.
+    pub(crate) fn from_distinct<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Translations(Packed::from_distinct(pairs))
     }
 
     /// Sets the string for `lang`, replacing any.

@@ -286,7 +286,7 @@ fn write(q: &Questionnaire, patches: &Patches) -> Workbook {
         let mut choices = Rows::default();
         let mut attributes: Vec<&str> =
             q.choice_lists.values().flatten().flat_map(|c| c.attributes.keys()).collect();
-        attributes.sort();
+        attributes.sort_unstable();
         attributes.dedup();
         for (list, items) in &q.choice_lists {
             for (i, choice) in items.iter().enumerate() {
