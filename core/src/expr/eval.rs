@@ -653,23 +653,17 @@ pub(crate) fn round(x: f64, places: f64) -> f64 {
 
 /// A template's text in every language, with the values it shows from `ctx`.
 pub(crate) fn render(env: &Env<'_>, ctx: &Ctx<'_>, template: &Template) -> Text {
-    let texts: Vec<(&str, String)> = template
-        .languages
-        .iter()
-        .map(|(lang, segments)| {
-            let mut text = String::new();
-            for segment in segments {
-                match segment {
-                    Segment::Lit(s) => text.push_str(s),
-                    Segment::Ref(field) => text.push_str(&read(env, ctx, *field).to_str()),
-                }
+    let mut out = crate::schema::Translations::default();
+    for (lang, segments) in &template.languages {
+        let mut text = String::new();
+        for segment in segments {
+            match segment {
+                Segment::Lit(s) => text.push_str(s),
+                Segment::Ref(field) => text.push_str(&read(env, ctx, *field).to_str()),
             }
-            (lang.as_str(), text)
-        })
-        .collect();
-    // A template has each language once (it was made from a text's languages).
-    let out =
-        crate::schema::Translations::from_distinct(texts.iter().map(|(l, t)| (*l, t.as_str())));
+        }
+        out.insert(lang, &text);
+    }
     match out.get("") {
         Some(plain) if out.iter().count() == 1 => Text::Plain(plain.to_owned()),
         _ => Text::PerLanguage(out),

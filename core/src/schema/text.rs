@@ -31,11 +31,6 @@ impl Translations {
         self.0.get(lang)
     }
 
-    /// `pairs` of language and string, each language once, in their order.
-    pub(crate) fn from_distinct<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Translations(Packed::from_distinct(pairs))
-    }
-
     /// Sets the string for `lang`, replacing any.
     pub fn insert(&mut self, lang: &str, text: &str) {
         self.0 = self.0.with(lang, text);
