@@ -65,10 +65,17 @@ pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     cmd.args(["mutants", "--package", "tianye-core", "--all-features", "--no-shuffle", "--output"])
         .arg(&out);
     // `--file F` among the arguments measures F alone (e.g. one of FILES at a time).
-    if !extra.iter().any(|a| a == "-f" || a == "--file" || a.starts_with("--file=")) {
-        for file in FILES {
-            cmd.args(["--file", file]);
-        }
+    let chosen: Vec<&str> = extra
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a.as_str() {
+            "-f" | "--file" => extra.get(i + 1).map(String::as_str),
+            a => a.strip_prefix("--file="),
+        })
+        .collect();
+    let files: Vec<&str> = if chosen.is_empty() { FILES.to_vec() } else { Vec::new() };
+    for file in &files {
+        cmd.args(["--file", file]);
     }
     // The core's test targets that exercise these files: the whole suite catches every
     // mutant these catch, and takes minutes more a mutant (its property tests and
@@ -84,6 +91,10 @@ pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     if !matches!(status.code(), Some(0 | 2 | 3)) {
         bail!("cargo mutants failed: {status}");
     }
+    // `--list` and the like only print what would be tested.
+    if extra.iter().any(|a| a.starts_with("--list")) {
+        return Ok(());
+    }
     let count = |name: &str| -> usize {
         std::fs::read_to_string(out.join("mutants.out").join(format!("{name}.txt")))
             .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count())
@@ -94,7 +105,7 @@ pub(crate) fn mutants(extra: &[String]) -> Result<()> {
     let score = if viable == 0 { 0.0 } else { 100.0 * (caught + timeout) as f64 / viable as f64 };
     println!(
         "变异体 / mutants of {}:\n  捕获 / caught {caught}, 超时 / timed out {timeout}, 存活 / missed {missed}, 不可编译 / unviable {unviable}\n  得分 / score: {score:.1}% of {viable} viable (存活的见 / the missed ones: {})",
-        FILES.join(", "),
+        if chosen.is_empty() { FILES.join(", ") } else { chosen.join(", ") },
         out.join("mutants.out/missed.txt").display()
     );
     Ok(())
