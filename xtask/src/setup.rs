@@ -136,6 +136,31 @@ pub(crate) fn wasm_opt() -> Result<PathBuf> {
     npm_tool("wasm-opt", &format!("binaryen@{BINARYEN}"), |v| v.contains(major))
 }
 
+/// Runs `wasm_opt` with `passes` on the module `wasm`, writing it back in place; what
+/// it printed (a pass such as the renaming prints what it did).
+pub(crate) fn wasm_opt_in_place(
+    wasm_opt: &std::path::Path,
+    wasm: &std::path::Path,
+    passes: &[&str],
+) -> Result<Vec<u8>> {
+    let out = Command::new(wasm_opt)
+        .args(passes)
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .output()
+        .with_context(|| format!("cannot run {}", wasm_opt.display()))?;
+    if !out.status.success() {
+        bail!(
+            "wasm-opt {} {} failed: {}",
+            passes.join(" "),
+            wasm.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
 /// esbuild of the pinned version.
 pub(crate) fn esbuild() -> Result<PathBuf> {
     npm_tool("esbuild", &format!("esbuild@{ESBUILD}"), |v| v.trim() == ESBUILD)

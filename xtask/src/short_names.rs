@@ -15,7 +15,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -31,22 +30,13 @@ pub(crate) struct Renamed {
 /// Renames `wasm`'s imports, exports and import module in place, and the glue at `glue`
 /// to match.
 pub(crate) fn shorten(wasm_opt: &Path, wasm: &Path, glue: &Path) -> Result<()> {
-    let out = Command::new(wasm_opt)
-        .arg("--minify-imports-and-exports-and-modules")
-        .arg(wasm)
-        .arg("-o")
-        .arg(wasm)
-        .output()
-        .with_context(|| format!("cannot run {}", wasm_opt.display()))?;
-    if !out.status.success() {
-        bail!(
-            "wasm-opt --minify-imports-and-exports-and-modules {} failed: {}",
-            wasm.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    let printed = crate::setup::wasm_opt_in_place(
+        wasm_opt,
+        wasm,
+        &["--minify-imports-and-exports-and-modules"],
+    )?;
     let module = import_module(wasm)?.unwrap_or_default();
-    let renamed = parse_map(&out.stdout, module)
+    let renamed = parse_map(&printed, module)
         .with_context(|| format!("wasm-opt's renaming of {}", wasm.display()))?;
     let js =
         std::fs::read_to_string(glue).with_context(|| format!("cannot read {}", glue.display()))?;

@@ -15,7 +15,6 @@
 //! should a later build hand one to JS, this fails the build instead.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -36,21 +35,8 @@ pub(crate) fn drop_unused(wasm_opt: &Path, wasm: &Path, glue: &Path) -> Result<(
         return Ok(());
     }
     let before = exports(wasm)?;
-    let out = Command::new(wasm_opt)
-        .arg("--remove-exports")
-        .arg(format!("--pass-arg=remove-exports@{EXPORTS}"))
-        .arg(wasm)
-        .arg("-o")
-        .arg(wasm)
-        .output()
-        .with_context(|| format!("cannot run {}", wasm_opt.display()))?;
-    if !out.status.success() {
-        bail!(
-            "wasm-opt --remove-exports {}: {}",
-            wasm.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    let pass_arg = format!("--pass-arg=remove-exports@{EXPORTS}");
+    crate::setup::wasm_opt_in_place(wasm_opt, wasm, &["--remove-exports", &pass_arg])?;
     let after = exports(wasm)?;
     let mut removed: Vec<String> = before.into_iter().filter(|e| !after.contains(e)).collect();
     removed.sort();
