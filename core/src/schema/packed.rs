@@ -35,7 +35,7 @@ impl Packed {
     }
 
     /// The value of `key`.
-    // Not inlined, nor is `pair`: labels are read in many places, and each inlined copy
+    // Not inlined, nor is the cutting of a pair: labels are read in many places, and each inlined copy
     // of the cutting would be more code in the browser build.
     #[inline(never)]
     pub(super) fn get(&self, key: &str) -> Option<&str> {
@@ -48,11 +48,8 @@ impl Packed {
     }
 
     /// Pair `i` (< [`Packed::len`]).
-    #[inline(never)]
     fn pair(&self, i: usize) -> (&str, &str) {
-        let start = if i == 0 { 0 } else { self.ends[2 * i - 1] };
-        let (key, value) = (self.ends[2 * i], self.ends[2 * i + 1]);
-        (&self.text[start..key], &self.text[key..value])
+        pair(&self.text, &self.ends, i)
     }
 
     /// How many pairs there are.
@@ -117,6 +114,14 @@ impl<'de> Deserialize<'de> for Pairs {
     }
 }
 
+/// Pair `i` of `text` cut at `ends` (a [`Packed`]'s, or a [`Builder`]'s so far).
+#[inline(never)]
+fn pair<'a>(text: &'a str, ends: &[usize], i: usize) -> (&'a str, &'a str) {
+    let start = if i == 0 { 0 } else { ends[2 * i - 1] };
+    let (key, value) = (ends[2 * i], ends[2 * i + 1]);
+    (&text[start..key], &text[key..value])
+}
+
 /// A [`Packed`] being built, a pair at a time.
 #[derive(Default)]
 pub(super) struct Builder {
@@ -127,7 +132,7 @@ pub(super) struct Builder {
 impl Builder {
     /// Adds `value` for `key`; false (and nothing added) if `key` is there already.
     pub(super) fn push(&mut self, key: &str, value: &str) -> bool {
-        if self.keys().any(|k| k == key) {
+        if (0..self.ends.len() / 2).any(|i| pair(&self.text, &self.ends, i).0 == key) {
             return false;
         }
         self.push_new(key, value);
@@ -140,13 +145,6 @@ impl Builder {
         self.ends.push(self.text.len());
         self.text.push_str(value);
         self.ends.push(self.text.len());
-    }
-
-    fn keys(&self) -> impl Iterator<Item = &str> {
-        self.ends.chunks_exact(2).enumerate().map(|(i, end)| {
-            let start = if i == 0 { 0 } else { self.ends[2 * i - 1] };
-            &self.text[start..end[0]]
-        })
     }
 
     /// The pairs, in as little memory as they need.
